@@ -1,0 +1,135 @@
+# pirack build.  `make` builds pirackd and pirack; `make check` runs every
+# test; `make demo` boots a simulated rack; `make asan` builds with
+# AddressSanitizer and UBSan into build-asan/.
+#
+# Sources are found by wildcard so that a module adds files without
+# touching this file:
+#   daemon/*.c tftp/*.c poe/*.c   -> build/libpirack.a (daemon/main.c -> pirackd)
+#   cli/*.c                       -> pirack
+#   tests/unit/test_*.c           -> one cmocka binary each
+#   tests/{sim,bench,tools}/NAME/ -> one program per folder
+#   tests/fuzz/fuzz_*.c           -> one libFuzzer binary each (clang)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := libpcap libnl-3.0 libnl-route-3.0 libssh sqlite3 netsnmp \
+           libmicrohttpd jansson libsodium inih libcurl libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith -Werror
+HARDEN  := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -Iinclude \
+             -DPIRACK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) $(SAN_CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SAN_CFLAGS)
+
+ifeq ($(SAN),1)
+SAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+CFLAGS     := -O1 -g
+HARDEN     := -fstack-protector-strong -fPIE
+endif
+
+LIB_SRCS  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
+             $(wildcard tftp/*.c) $(wildcard poe/*.c)
+LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CLI_SRCS  := $(wildcard cli/*.c)
+CLI_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_HELPERS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
+PROG_DIRS := $(patsubst %/,%,$(wildcard tests/sim/*/ tests/bench/*/ tests/tools/*/))
+PROG_BINS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(d)))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan
+all: $(BUILD)/pirackd $(BUILD)/pirack
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpirack.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/pirackd: $(BUILD)/obj/daemon/main.o $(BUILD)/libpirack.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/pirack: $(CLI_OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_HELPERS)) $(BUILD)/libpirack.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+define prog_rule
+$(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(BUILD)/libpirack.a
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach d,$(PROG_DIRS),$(eval $(call prog_rule,$(d))))
+
+tests: all $(UNIT_BINS) $(PROG_BINS)
+progs: $(PROG_BINS)
+
+# libFuzzer targets: the library is built again with clang and coverage.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
+               -fsanitize=fuzzer-no-link,address,undefined -DPIRACK_VERSION=\"$(VERSION)\"
+$(BUILD)/fuzzobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+fuzz: $(FUZZ_BINS)
+
+deps:
+	@sh scripts/deps.sh
+
+check: deps
+	$(MAKE) tests fuzz
+	PIRACK_BUILD=$(BUILD) sh tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 tests
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan SAN=1 tests fuzz
+	PIRACK_BUILD=build-asan sh tests/run.sh
+
+demo: deps
+	$(MAKE) tests
+	PIRACK_BUILD=$(BUILD) sh tests/rack/demo.sh
+
+bench: deps
+	$(MAKE) tests
+	PIRACK_BUILD=$(BUILD) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 \
+	    $(DESTDIR)$(PREFIX)/share/pirack/profiles \
+	    $(DESTDIR)/etc/pirack $(DESTDIR)/lib/systemd/system
+	install -m 0755 $(BUILD)/pirackd $(DESTDIR)$(PREFIX)/sbin/pirackd
+	install -m 0755 $(BUILD)/pirack $(DESTDIR)$(PREFIX)/bin/pirack
+	install -m 0644 man/pirack.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/pirackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/pirackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	[ -e $(DESTDIR)/etc/pirack/pirackd.conf ] || \
+	    install -m 0640 docs/examples/pirackd.conf $(DESTDIR)/etc/pirack/pirackd.conf
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/pirackd.service > $(DESTDIR)/lib/systemd/system/pirackd.service
+	if [ -d poe/profiles ]; then install -m 0644 poe/profiles/* $(DESTDIR)$(PREFIX)/share/pirack/profiles/; fi
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,47 @@
+/* daemon: how pirackd wires its modules.  Private to daemon/.
+ *
+ * main.c owns one struct pr_daemon.  Each service (api routes, tftp, dhcp,
+ * poe, net, ra, proxy, boot, health) has a start function that takes the
+ * daemon, registers its fds, timers and API routes on d->loop, and a stop
+ * function.  Services reach each other only through the pointers here and
+ * the public headers under include/pirack/. */
+#ifndef PIRACK_DAEMON_H
+#define PIRACK_DAEMON_H
+
+#include <stdint.h>
+#include "pirack/api.h"
+#include "pirack/config.h"
+#include "pirack/log.h"
+#include "pirack/loop.h"
+#include "pirack/plan.h"
+#include "pirack/store.h"
+
+struct pr_daemon {
+    struct pr_loop *loop;
+    struct pr_config *cfg;         /* current; replaced on a good SIGHUP */
+    struct pr_plan plan;
+    struct pr_store *store;
+    struct pr_api *api;
+    uint64_t started_ms;           /* pr_now_ms() at start */
+    const char *config_path;
+
+    /* services, NULL when not running */
+    struct pr_tftp_service *tftp;
+    struct pr_dhcp_service *dhcp;
+    struct pr_power_service *power;
+    struct pr_net_service *net;
+    struct pr_ra_service *ra;
+    struct pr_proxy_service *proxy;
+    struct pr_boot_service *boot;
+};
+
+/* Records an event for slot (0 = rack) and logs it at debug level.
+ * detail_fmt builds a JSON object with jansson's json_pack format; NULL
+ * for none.  Never fails the caller: a store error is logged. */
+int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
+                        const char *actor, const char *detail_fmt, ...);
+
+/* daemon/api_routes.c: the foundation's read-only routes. */
+int pr_api_routes_start(struct pr_daemon *d);
+
+#endif

@@ -1,0 +1,56 @@
+/* api: one HTTP/JSON API (libmicrohttpd + jansson) driven by the loop.
+ *
+ * Listeners: a Unix socket for ops (everyone who can open it is "ops"),
+ * and later TCP with bearer tokens for customers.  Handlers run on the
+ * loop's thread, so they may use the store.  Routes are patterns with
+ * {name} segments: "/v1/slots/{n}/power". */
+#ifndef PIRACK_API_H
+#define PIRACK_API_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+struct pr_loop;
+struct pr_api;
+struct pr_api_req;
+
+#define PR_API_MAX_BODY (64 * 1024)
+
+/* Returns nothing: a handler must answer with exactly one pr_api_reply*()
+ * call.  A handler that forgets is answered 500 by the api module. */
+typedef void (*pr_api_handler)(struct pr_api_req *req, void *ctx);
+
+struct pr_api *pr_api_new(struct pr_loop *loop);
+void pr_api_free(struct pr_api *api);  /* accepts NULL; closes listeners */
+
+/* Binds a Unix socket at path (replacing a stale one), chmod mode, chgrp
+ * group ("" = leave).  Returns 0 or -errno. */
+int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group);
+
+/* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
+int pr_api_route(struct pr_api *api, const char *method, const char *pattern,
+                 pr_api_handler fn, void *ctx);
+
+/* Request accessors; strings live until the reply. */
+const char *pr_api_req_method(const struct pr_api_req *req);
+const char *pr_api_req_path(const struct pr_api_req *req);
+const char *pr_api_req_param(const struct pr_api_req *req, const char *name);  /* {name} */
+const char *pr_api_req_query(const struct pr_api_req *req, const char *name);  /* ?name= */
+/* The parsed JSON body (borrowed), or NULL when there was none.  A body
+ * that is not JSON never reaches a handler: it is answered 400. */
+json_t *pr_api_req_body(const struct pr_api_req *req);
+/* Who asked: "ops" (Unix socket) or "customer:NAME". */
+const char *pr_api_req_actor(const struct pr_api_req *req);
+
+/* Parses a path parameter as an unsigned in [min, max]; on failure answers
+ * 400 itself and returns -1. */
+long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
+
+/* Replies.  body is stolen (json_decref'd by the api module). */
+void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
+void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
+                        const char *detail_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

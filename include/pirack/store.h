@@ -1,0 +1,141 @@
+/* store: every byte of state that outlives the process, in sqlite3 (WAL,
+ * foreign keys, busy timeout, migrations by PRAGMA user_version).  Every
+ * statement is prepared; only the loop's thread calls these functions.
+ *
+ * Errors: functions return 0 (or a positive id / count) on success and a
+ * negative errno on failure; pr_store_errmsg() then says why in words an
+ * operator understands (e.g. "board b8:27:eb:00:00:01 is already in slot 3").
+ *   -ENOENT   no such row
+ *   -EEXIST   a uniqueness constraint (board in two slots, one address twice)
+ *   -EINVAL   a check or foreign-key constraint (event for no slot, bad state)
+ *   -EIO      anything else sqlite reports */
+#ifndef PIRACK_STORE_H
+#define PIRACK_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "pirack/plan.h"
+
+#define PR_STORE_SCHEMA_VERSION 2
+
+struct pr_store;
+
+/* Slot states: the boot timeline's steps (see boot.h). */
+#define PR_STATE_MAX 16
+
+struct pr_slot_row {
+    unsigned slot;
+    char state[PR_STATE_MAX];          /* off, powered, dhcp, firmware, kernel, booted, failed, ... */
+    int64_t state_since;               /* unix ms */
+    char v4_pi[INET_ADDRSTRLEN];
+    char v4_host[INET_ADDRSTRLEN];
+    char v6_pi[INET6_ADDRSTRLEN];
+    char v6_prefix[INET6_ADDRSTRLEN + 4];
+    unsigned ssh_port;
+    char ifname[IF_NAMESIZE];
+    char switch_name[PR_NAME_MAX];     /* "" when no switch serves it */
+    unsigned switch_port;
+    char power[8];                     /* on, off, unknown */
+    /* the board now in the slot, "" when none */
+    char mac[18];
+    char serial[17];
+    char model[16];
+    /* what the pi is for */
+    char name[PR_NAME_MAX];
+    char owner[PR_NAME_MAX];
+    char image[PR_NAME_MAX];
+    char policy[32];
+};
+
+struct pr_event_row {
+    int64_t id;
+    int64_t time_ms;                   /* unix ms */
+    unsigned slot;                     /* 0 = the rack itself */
+    char kind[32];
+    char actor[64];
+    char detail[1024];                 /* JSON object text */
+};
+
+struct pr_power_op {
+    int64_t id;
+    unsigned slot;
+    char action[8];                    /* on, off, cycle */
+    char phase[16];                    /* pending, off-sent, holding, on-sent, done, failed */
+    char actor[64];
+    int64_t created_ms;
+};
+
+int pr_store_open(const char *path, struct pr_store **out, char *err, size_t errlen);
+void pr_store_close(struct pr_store *st);     /* accepts NULL */
+const char *pr_store_errmsg(const struct pr_store *st);
+int pr_store_user_version(struct pr_store *st);
+
+/* Transactions nest by counting; the outermost commit/rollback wins. */
+int pr_store_begin(struct pr_store *st);
+int pr_store_commit(struct pr_store *st);
+int pr_store_rollback(struct pr_store *st);
+
+/* Makes the slots table match the plan: creates missing slots with their
+ * planned addresses, updates addresses that the plan changed, and deletes
+ * slots past plan->slots (their events go with them).  One transaction. */
+int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan);
+int pr_store_slot_count(struct pr_store *st);
+int pr_store_get_slot(struct pr_store *st, unsigned slot, struct pr_slot_row *out);
+typedef int (*pr_slot_cb)(const struct pr_slot_row *row, void *ctx);
+/* Calls cb for each slot in order; a non-zero return stops and is returned. */
+int pr_store_each_slot(struct pr_store *st, pr_slot_cb cb, void *ctx);
+int pr_store_set_slot_state(struct pr_store *st, unsigned slot, const char *state);
+int pr_store_set_slot_power(struct pr_store *st, unsigned slot, const char *power);
+int pr_store_set_slot_switch(struct pr_store *st, unsigned slot, const char *sw, unsigned port);
+typedef int (*pr_count_cb)(const char *key, unsigned count, void *ctx);
+int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
+
+/* Boards.  mac is "aa:bb:cc:dd:ee:ff" (lower case); serial is 8..16 hex
+ * digits or "".  Assigning a board moves it out of any slot it was in
+ * only when move is true; otherwise a board in another slot is -EEXIST. */
+int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac,
+                          const char *serial, const char *model, bool move);
+int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
+int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
+/* The slot that holds the board with this MAC, 0 when none, or -errno. */
+int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
+
+/* Pis: what the board in a slot is for. */
+int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name,
+                    const char *owner, const char *image, const char *policy);
+
+/* Customers and tokens.  A token is shown once; the store keeps only its
+ * libsodium generic hash. */
+int pr_store_add_customer(struct pr_store *st, const char *name);
+int pr_store_add_token(struct pr_store *st, const char *customer, const char *token);
+/* Writes the customer that token belongs to; -ENOENT when none. */
+int pr_store_check_token(struct pr_store *st, const char *token, char *customer, size_t len);
+
+/* Images: a named boot tree and root tree. */
+int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
+                       const char *root_path);
+
+/* Events: the append-only timeline of each slot and the audit log.  slot 0
+ * is the rack.  detail_json is a JSON object's text or NULL.  Returns the
+ * new event's id (> 0) or -errno. */
+int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind,
+                           const char *actor, const char *detail_json);
+typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
+/* Events with id > since_id, oldest first, for one slot (slot > 0), the
+ * rack only (slot == 0 and rack_only), or all.  At most limit rows. */
+int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only,
+                        int64_t since_id, unsigned limit, pr_event_cb cb, void *ctx);
+
+/* Power operations are written before they start, so a restart finds the
+ * ones that were interrupted. */
+int64_t pr_store_power_op_begin(struct pr_store *st, unsigned slot, const char *action,
+                                const char *actor);
+int pr_store_power_op_phase(struct pr_store *st, int64_t id, const char *phase);
+int pr_store_power_op_finish(struct pr_store *st, int64_t id, bool ok, const char *result);
+typedef int (*pr_power_op_cb)(const struct pr_power_op *op, void *ctx);
+int pr_store_each_unfinished_power_op(struct pr_store *st, pr_power_op_cb cb, void *ctx);
+
+/* Unix milliseconds (wall clock), as stored in events. */
+int64_t pr_store_now_ms(void);
+
+#endif

@@ -1,0 +1,90 @@
+#!/bin/sh
+# Runs every test and ends with "N passed, N failed[, N skipped]".
+#
+#   unit:        $BUILD/tests/test_*  (cmocka; each test case counts)
+#   fuzz:        $BUILD/fuzz/fuzz_*   run over tests/fuzz/corpus/fuzz_*/
+#   integration: tests/integration/*.sh, each printing lines
+#                  ok NAME | not ok NAME | skip NAME: reason
+#                and exiting non-zero when a case failed.
+# TESTS=pattern limits the run to files whose name matches the pattern.
+set -u
+BUILD=${PIRACK_BUILD:-build}
+export PIRACK_BUILD="$BUILD"
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+pattern=${TESTS:-}
+log_dir="$BUILD/test-logs"
+mkdir -p "$log_dir"
+passed=0 failed=0 skipped=0
+failures=""
+
+want() { [ -z "$pattern" ] || case "$1" in *$pattern*) return 0 ;; *) return 1 ;; esac; }
+
+run_unit() {
+    bin=$1 name=$(basename "$1") out="$log_dir/$name.log"
+    "$bin" >"$out" 2>&1
+    rc=$?
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
+    p=${p:-0} f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed
+    passed=$((passed + p)) failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then
+        failures="$failures $name"
+        echo "FAIL $name ($f failed, log: $out)"; tail -n 30 "$out"
+    else
+        echo "ok   $name ($p cases)"
+    fi
+}
+
+run_fuzz() {
+    bin=$1 name=$(basename "$1") corpus="tests/fuzz/corpus/$(basename "$1")"
+    out="$log_dir/$name.log"
+    if [ ! -d "$corpus" ]; then
+        echo "FAIL $name: no corpus at $corpus"; failed=$((failed + 1)); return
+    fi
+    # The committed corpus is a regression suite, then a short fresh run.
+    if "$bin" -runs=0 "$corpus" >"$out" 2>&1 &&
+       "$bin" -max_total_time=5 -timeout=5 -rss_limit_mb=2048 \
+           -artifact_prefix="$log_dir/$name-" >>"$out" 2>&1; then
+        passed=$((passed + 1)); echo "ok   $name (corpus + 5 s)"
+    else
+        failed=$((failed + 1)); failures="$failures $name"
+        echo "FAIL $name (log: $out)"; tail -n 30 "$out"
+    fi
+}
+
+run_integration() {
+    script=$1 name=$(basename "$1" .sh) out="$log_dir/$name.log"
+    echo "---- $name"
+    timeout --kill-after=10 900 sh "$script" >"$out" 2>&1 </dev/null
+    rc=$?
+    p=$(grep -c '^ok ' "$out") f=$(grep -c '^not ok ' "$out") s=$(grep -c '^skip ' "$out")
+    grep -E '^(ok|not ok|skip) ' "$out" | sed 's/^/     /'
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1; echo "     not ok $name: exited $rc (timeout or crash)"
+    fi
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    if [ "$f" -ne 0 ]; then
+        failures="$failures $name"
+        echo "     log: $out"; tail -n 40 "$out" | sed 's/^/     | /'
+    fi
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] && want "$t" && run_unit "$t"
+done
+for t in "$BUILD"/fuzz/fuzz_*; do
+    [ -x "$t" ] && want "$t" && run_fuzz "$t"
+done
+for t in tests/integration/*.sh; do
+    [ -f "$t" ] && want "$t" && run_integration "$t"
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
