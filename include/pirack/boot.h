@@ -1,0 +1,46 @@
+/* boot: each slot's boot state machine and timeline, and the failure
+ * policy.  Fed by the services that see a boot happen (power, dhcp, tftp,
+ * health); records every step as an event; a step that does not come in
+ * time is a failure that names the step.
+ *
+ *   off -> powered -> dhcp -> firmware -> kernel -> booted
+ *                 \-> failed (step named in the event)
+ *
+ * Observations that make no sense in the current state (a TFTP request
+ * from a slot that is off) are recorded but do not move the state back. */
+#ifndef PIRACK_BOOT_H
+#define PIRACK_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pr_boot_service;
+
+enum pr_boot_state {
+    PR_BOOT_OFF, PR_BOOT_POWERED, PR_BOOT_DHCP, PR_BOOT_FIRMWARE,
+    PR_BOOT_KERNEL, PR_BOOT_BOOTED, PR_BOOT_FAILED,
+};
+
+enum pr_boot_obs {
+    PR_OBS_POWER_ON,        /* the port was turned on */
+    PR_OBS_POWER_OFF,       /* the port was turned off */
+    PR_OBS_DHCP_ROM,        /* a PXE DISCOVER/REQUEST from the boot ROM or bootloader */
+    PR_OBS_DHCP_OS,         /* a DHCP request from the booted OS (no PXEClient) */
+    PR_OBS_TFTP_FIRMWARE,   /* bootcode.bin, start*.elf, fixup*.dat, config.txt ... */
+    PR_OBS_TFTP_KERNEL,     /* kernel*.img served */
+    PR_OBS_HEALTH_UP,       /* the health probe answered */
+    PR_OBS_HEALTH_DOWN,
+};
+
+const char *pr_boot_state_name(enum pr_boot_state s);
+/* Parses a state name; returns -1 when unknown. */
+int pr_boot_state_parse(const char *name);
+
+/* Which observation a TFTP path is: kernel*.img -> PR_OBS_TFTP_KERNEL,
+ * anything else -> PR_OBS_TFTP_FIRMWARE.  path may carry a prefix. */
+enum pr_boot_obs pr_boot_classify_tftp(const char *path);
+
+/* The pure transition: the next state after obs in state s. */
+enum pr_boot_state pr_boot_next(enum pr_boot_state s, enum pr_boot_obs obs);
+
+#endif
