@@ -223,6 +223,11 @@ int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned 
     r->ports = calloc(n, sizeof(*r->ports));
     if (!r->ports)
         return pr_poe_fail(r, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        r->ports[i].port = ports[i];
+        r->ports[i].admin = -1;
+        r->ports[i].power_class = -1;
+    }
     int rc;
     switch (a) {
     case PR_POE_STATUS:

@@ -199,7 +199,7 @@ static int snmp_key(struct pr_poe_snmp_profile *s, const char *k, char *v, unsig
     if (!strcmp(k, "admin.on") || !strcmp(k, "admin.off")) {
         if (parse_long(v, 0, 0x7fffffff, &x) < 0)
             return perr(err, errlen, line, "%s wants an integer", k);
-        *(k[6] == 'n' ? &s->admin_on : &s->admin_off) = x;
+        *(!strcmp(k, "admin.on") ? &s->admin_on : &s->admin_off) = x;
         return 0;
     }
     if (!strcmp(k, "main.unit")) {

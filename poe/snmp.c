@@ -36,10 +36,13 @@ static void netsnmp_init_quietly(void)
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_LOAD_HOST_FILES, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_NO_TOKEN_WARNINGS, 1);
     netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
     /* No MIB files: every OID is numeric.  An empty directory list means
      * init_mib() finds nothing to read. */
     netsnmp_set_mib_directory("");
-    snmp_disable_log();             /* library code does not log */
+    /* Library code does not log: a handler that drops everything (with
+     * no handler at all, net-snmp would write to stderr). */
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
     init_snmp("pirack");
 }
 
@@ -133,7 +136,8 @@ static int map_snmp_error(int liberr, int syserr, struct pr_poe_result *r, const
     case SNMPERR_NOT_IN_TIME_WINDOW:
         return pr_poe_fail(r, -EAGAIN, "%s: not in time window (will resynchronise)", what);
     default:
-        return pr_poe_fail(r, syserr ? -syserr : -EIO, "%s: %s", what, snmp_api_errstring(liberr));
+        return pr_poe_fail(r, syserr > 0 ? -syserr : -EIO, "%s: %s", what,
+                           snmp_api_errstring(liberr));
     }
 }
 
@@ -187,14 +191,20 @@ static int exchange(struct snmp_driver *d, netsnmp_pdu *pdu, netsnmp_pdu **resp,
     *resp = NULL;
     r->round_trips++;
     int status = snmp_sess_synch_response(d->sess, pdu, resp);
-    if (status == STAT_SUCCESS)
+    if (status == STAT_SUCCESS && *resp)
         return 0;
+    if (status == STAT_SUCCESS)     /* a report (e.g. wrong digest), no response */
+        status = STAT_ERROR;
     if (*resp)
         snmp_free_pdu(*resp);
     *resp = NULL;
     int liberr = 0, syserr = 0;
     char *msg = NULL;
     snmp_sess_error(d->sess, &liberr, &syserr, &msg);
+    /* net-snmp 5.9 reports some library errors (a wrong v3 digest) in
+     * the system-error slot. */
+    if (liberr == 0 && syserr < 0)
+        liberr = syserr, syserr = 0;
     free(msg);
     if (status == STAT_TIMEOUT)
         liberr = SNMPERR_TIMEOUT;

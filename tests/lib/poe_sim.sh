@@ -1,0 +1,119 @@
+# Switch simulators for the PoE tests (POSIX sh; source after common.sh).
+#
+#   sim_state_new PORTS          -> $SIM_STATE (all '0'), $SIM_CTL (empty)
+#   snmp_sim_start               -> $SNMP_PORT; v2c "private", v3 user
+#                                   "pirack" (SHA "pirack-auth-1" / AES "pirack-priv-1")
+#   snmp_sim_stop
+#   snmp_in_pkts                 -> the agent's snmpInPkts (PDUs it received)
+#   ssh_sim_start DIALECT        -> $SSH_PORT, $SSH_KEY (client key),
+#                                   $SSH_HOSTKEY_FP (SHA256:...), $SSH_KNOWN_HOSTS,
+#                                   $SIM_CLI_LOG (one "session" line per login)
+#   ssh_sim_stop
+#   port_byte N                  -> the state byte of port N
+#
+# Everything lives under $TEST_TMP and on loopback ports from free_port;
+# at_exit stops the servers also when the test fails.
+
+SIM_DIR="$TEST_TMP/sim"
+mkdir -p "$SIM_DIR"
+SNMP_V3_USER=pirack
+SNMP_V3_AUTH=pirack-auth-1
+SNMP_V3_PRIV=pirack-priv-1
+
+sim_state_new() {
+    SIM_STATE="$SIM_DIR/ports"
+    SIM_CTL="$SIM_DIR/control"
+    head -c "$1" /dev/zero | tr '\0' '0' >"$SIM_STATE"
+    echo >>"$SIM_STATE"
+    : >"$SIM_CTL"
+}
+
+port_byte() { cut -c "$1" "$SIM_STATE"; }
+
+snmp_sim_start() {
+    SNMP_PORT=$(free_port)
+    mkdir -p "$SIM_DIR/snmp-persist"
+    _pp="$BIN/poe-passpersist"
+    cat >"$SIM_DIR/snmpd.conf" <<EOF
+[snmp] persistentDir $SIM_DIR/snmp-persist
+agentAddress udp:127.0.0.1:$SNMP_PORT
+rwcommunity private 127.0.0.1
+createUser $SNMP_V3_USER SHA "$SNMP_V3_AUTH" AES "$SNMP_V3_PRIV"
+rwuser $SNMP_V3_USER priv
+pass_persist .1.3.6.1.2.1.105 $_pp .1.3.6.1.2.1.105 $SIM_STATE $SIM_CTL
+pass_persist .1.3.6.1.4.1.9.9.402 $_pp .1.3.6.1.4.1.9.9.402 $SIM_STATE $SIM_CTL
+pass_persist .1.3.6.1.4.1.11863.6.56 $_pp .1.3.6.1.4.1.11863.6.56 $SIM_STATE $SIM_CTL
+EOF
+    SNMP_PERSISTENT_DIR="$SIM_DIR/snmp-persist" MIBS= \
+        snmpd -f -Lf "$SIM_DIR/snmpd.log" -C -c "$SIM_DIR/snmpd.conf" \
+        -p "$SIM_DIR/snmpd.pid" >/dev/null 2>&1 &
+    SNMPD_PID=$!
+    at_exit "kill $SNMPD_PID 2>/dev/null"
+    wait_for 10 snmp_in_pkts
+}
+
+snmp_sim_stop() {
+    kill "$SNMPD_PID" 2>/dev/null
+    wait "$SNMPD_PID" 2>/dev/null
+}
+
+snmp_in_pkts() {
+    SNMP_PERSISTENT_DIR="$SIM_DIR/snmp-persist" MIBS= snmpget -v2c -c private -Oqv -t 1 -r 0 \
+        "127.0.0.1:$SNMP_PORT" .1.3.6.1.2.1.11.1.0 2>/dev/null | grep -E '^[0-9]+$'
+}
+
+# sshd 9.2 wants the "sshd" privilege-separation user and /run/sshd.
+_ssh_sim_prepare() {
+    id sshd >/dev/null 2>&1 || useradd -r -M -d /run/sshd -s /usr/sbin/nologin sshd 2>/dev/null
+    mkdir -p /run/sshd
+    chmod 0755 /run/sshd
+}
+
+ssh_sim_start() {
+    _dialect=$1
+    _ssh_sim_prepare
+    SSH_PORT=$(free_port)
+    _d="$SIM_DIR/ssh"
+    mkdir -p "$_d"
+    chmod 0755 "$SIM_DIR" "$_d"
+    [ -f "$_d/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$_d/host_ed25519"
+    [ -f "$_d/client" ] || ssh-keygen -q -t ed25519 -N '' -f "$_d/client"
+    cp "$_d/client.pub" "$_d/authorized_keys"
+    chmod 0644 "$_d/authorized_keys"
+    SSH_KEY="$_d/client"
+    SIM_CLI_LOG="$SIM_DIR/switch-cli.log"
+    : >"$SIM_CLI_LOG"
+    chmod 0666 "$SIM_CLI_LOG" "$SIM_STATE" "$SIM_CTL"
+    cat >"$_d/sshd_config" <<EOF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $_d/host_ed25519
+PidFile none
+AuthorizedKeysFile $_d/authorized_keys
+StrictModes no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin yes
+UsePAM no
+X11Forwarding no
+AllowTcpForwarding no
+PermitTTY yes
+LogLevel ERROR
+ForceCommand $BIN/switch-cli $_dialect $SIM_STATE $SIM_CTL $SIM_CLI_LOG
+EOF
+    /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
+    SSHD_PID=$!
+    at_exit "kill $SSHD_PID 2>/dev/null"
+    SSH_HOSTKEY_FP=$(ssh-keygen -l -E sha256 -f "$_d/host_ed25519.pub" | awk '{print $2}')
+    SSH_KNOWN_HOSTS="$_d/known_hosts"
+    echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$_d/host_ed25519.pub")" >"$SSH_KNOWN_HOSTS"
+    wait_for 10 sh -c "ss -Htln '( sport = :$SSH_PORT )' | grep -q ."
+}
+
+ssh_sim_stop() {
+    kill "$SSHD_PID" 2>/dev/null
+    wait "$SSHD_PID" 2>/dev/null
+}
+
+ssh_sim_sessions() { grep -c '^session' "$SIM_CLI_LOG"; }
