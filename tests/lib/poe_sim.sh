@@ -10,6 +10,9 @@
 #                                   $SIM_CLI_LOG (one "session" line per login)
 #   ssh_sim_stop
 #   port_byte N                  -> the state byte of port N
+#   trace_start N / trace_stop   -> the bytes port N went through ("101")
+#   poectl ARGS / result_has RE  -> runs build/bin/poectl into $OUT, greps
+#                                   its "result" line
 #
 # Everything lives under $TEST_TMP and on loopback ports from free_port;
 # at_exit stops the servers also when the test fails.
@@ -117,3 +120,17 @@ ssh_sim_stop() {
 }
 
 ssh_sim_sessions() { grep -c '^session' "$SIM_CLI_LOG"; }
+
+# Samples one port's byte every 20 ms until stopped; the trace, with
+# repeats squeezed, shows what the Pi simulator would have seen.
+trace_start() {
+    ( while :; do port_byte "$1"; sleep 0.02; done ) >"$TEST_TMP/trace" &
+    TRACE_PID=$!
+    at_exit "kill $TRACE_PID 2>/dev/null"
+    sleep 0.1
+}
+trace_stop() { sleep 0.15; kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/dev/null; uniq "$TEST_TMP/trace" | tr -d '\n'; }
+
+OUT="$TEST_TMP/out"
+poectl() { "$BIN/poectl" "$@" >"$OUT" 2>&1; }
+result_has() { grep -q "^result .*$1" "$OUT"; }
