@@ -62,7 +62,7 @@ int store_fixture_teardown(void **state)
     return 0;
 }
 
-static sqlite3 *raw_open(const char *path)
+static sqlite3 *store_raw_open(const char *path)
 {
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -72,9 +72,9 @@ static sqlite3 *raw_open(const char *path)
     return db;
 }
 
-int raw_sql(const char *path, const char *sql)
+int store_raw_sql(const char *path, const char *sql)
 {
-    sqlite3 *db = raw_open(path);
+    sqlite3 *db = store_raw_open(path);
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         rc = sqlite3_extended_errcode(db);
@@ -82,9 +82,9 @@ int raw_sql(const char *path, const char *sql)
     return rc;
 }
 
-long long raw_int(const char *path, const char *sql)
+long long store_raw_int(const char *path, const char *sql)
 {
-    sqlite3 *db = raw_open(path);
+    sqlite3 *db = store_raw_open(path);
     sqlite3_stmt *s;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -101,7 +101,7 @@ static int count_cb(const struct pr_event_row *row, void *ctx)
     return 0;
 }
 
-int count_events(struct pr_store *st, unsigned slot)
+int store_count_events(struct pr_store *st, unsigned slot)
 {
     int n = 0;
     assert_int_equal(pr_store_each_event(st, slot, false, 0, 0, count_cb, &n), 0);

@@ -26,10 +26,10 @@ void store_fixture_reopen(struct store_fixture *fx);
 
 /* Runs sql on a separate connection to path; returns sqlite's extended
  * result code (SQLITE_OK on success). */
-int raw_sql(const char *path, const char *sql);
+int store_raw_sql(const char *path, const char *sql);
 /* The first column of the first row of sql on path as an integer. */
-long long raw_int(const char *path, const char *sql);
+long long store_raw_int(const char *path, const char *sql);
 /* Counts events (all, or one slot's when slot > 0). */
-int count_events(struct pr_store *st, unsigned slot);
+int store_count_events(struct pr_store *st, unsigned slot);
 
 #endif

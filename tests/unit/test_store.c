@@ -45,7 +45,7 @@ static void test_create_from_nothing(void **state)
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
                  tables[i]);
-        assert_int_equal(raw_int(fx->path, sql), 1);
+        assert_int_equal(store_raw_int(fx->path, sql), 1);
     }
     assert_int_equal(pr_store_slot_count(fx->st), 4);
     /* a second open of the same file changes nothing */
@@ -71,7 +71,7 @@ static void build_old_file(const char *path, int v)
     if (v < 1)
         return;
     /* version 1's tables, written the way version 1 wrote them */
-    assert_int_equal(raw_sql(path,
+    assert_int_equal(store_raw_sql(path,
         "INSERT INTO slots (slot, state, state_since, v4_pi, v4_host, v6_pi, v6_prefix,"
         "  ssh_port, ifname) VALUES"
         " (1, 'booted', 1700000000000, '10.0.0.2', '10.0.0.1', '2001:db8:1::2',"
@@ -110,8 +110,8 @@ static void test_migrate_from_each_version(void **state)
             assert_string_equal(row.name, "web");
             assert_string_equal(row.owner, "alice");
             assert_int_equal(pr_store_slot_by_mac(st, "b8:27:eb:00:00:01"), 1);
-            assert_int_equal(count_events(st, 0), 2);
-            assert_int_equal(count_events(st, 1), 1);
+            assert_int_equal(store_count_events(st, 0), 2);
+            assert_int_equal(store_count_events(st, 1), 1);
         }
         /* and version 2 works on it */
         struct pr_plan plan = store_test_plan(3);
@@ -132,18 +132,18 @@ static void test_refuse_newer_and_foreign_files(void **state)
 
     pr_store_close(fx->st);
     fx->st = NULL;
-    assert_int_equal(raw_sql(fx->path, "PRAGMA user_version = 3"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 3"), SQLITE_OK);
     assert_int_equal(pr_store_open(fx->path, &st, err, sizeof(err)), -EPROTO);
     assert_null(st);
     assert_non_null(strstr(err, "schema version 3 is newer than this pirackd understands (2)"));
-    assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
+    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 3);
 
     /* someone else's database is not migrated into a pirack store */
     snprintf(path, sizeof(path), "%s/other.db", fx->dir);
-    assert_int_equal(raw_sql(path, "CREATE TABLE notes (t TEXT)"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(path, "CREATE TABLE notes (t TEXT)"), SQLITE_OK);
     assert_int_equal(pr_store_open(path, &st, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "not a pirack store"));
-    assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema"), 1);
+    assert_int_equal(store_raw_int(path, "SELECT count(*) FROM sqlite_schema"), 1);
 
     /* nor is a file that is not a database */
     snprintf(path, sizeof(path), "%s/junk.db", fx->dir);
@@ -193,7 +193,7 @@ static void test_killed_mid_transaction(void **state)
 
     child_writes_then_dies(fx->path, false);
     store_fixture_reopen(fx);
-    assert_int_equal(count_events(fx->st, 1), 1);
+    assert_int_equal(store_count_events(fx->st, 1), 1);
     assert_int_equal(pr_store_slot_by_mac(fx->st, "b8:27:eb:00:00:42"), 0);
     assert_int_equal(pr_store_get_slot(fx->st, 3, &row), 0);
     assert_string_equal(row.state, "off");
@@ -204,7 +204,7 @@ static void test_killed_mid_transaction(void **state)
 
     child_writes_then_dies(fx->path, true);
     store_fixture_reopen(fx);
-    assert_int_equal(count_events(fx->st, 1), 3);
+    assert_int_equal(store_count_events(fx->st, 1), 3);
     assert_int_equal(pr_store_slot_by_mac(fx->st, "b8:27:eb:00:00:42"), 2);
     assert_int_equal(pr_store_get_slot(fx->st, 3, &row), 0);
     assert_string_equal(row.state, "booted");
@@ -225,7 +225,7 @@ static void test_nested_transactions(void **state)
     assert_true(pr_store_add_event(st, 1, "inner", "test", NULL) > 0);
     assert_int_equal(pr_store_rollback(st), 0);
     assert_int_equal(pr_store_commit(st), 0);
-    assert_int_equal(count_events(st, 1), 1);
+    assert_int_equal(store_count_events(st, 1), 1);
 
     /* the outermost rollback undoes everything, committed inner levels too */
     assert_int_equal(pr_store_begin(st), 0);
@@ -234,14 +234,14 @@ static void test_nested_transactions(void **state)
     assert_true(pr_store_add_event(st, 1, "inner", "test", NULL) > 0);
     assert_int_equal(pr_store_commit(st), 0);
     assert_int_equal(pr_store_rollback(st), 0);
-    assert_int_equal(count_events(st, 1), 1);
+    assert_int_equal(store_count_events(st, 1), 1);
 
     /* a failing call inside a transaction leaves the transaction usable */
     assert_int_equal(pr_store_begin(st), 0);
     assert_true(pr_store_add_event(st, 2, "kept", "test", NULL) > 0);
     assert_int_equal(pr_store_add_event(st, 999, "lost", "test", NULL), -EINVAL);
     assert_int_equal(pr_store_commit(st), 0);
-    assert_int_equal(count_events(st, 2), 1);
+    assert_int_equal(store_count_events(st, 2), 1);
 
     /* closing with a transaction open rolls it back */
     assert_int_equal(pr_store_begin(st), 0);
@@ -249,7 +249,7 @@ static void test_nested_transactions(void **state)
     assert_true(pr_store_add_event(st, 2, "lost", "test", NULL) > 0);
     pr_store_close(st);
     store_fixture_reopen(fx);
-    assert_int_equal(count_events(fx->st, 2), 1);
+    assert_int_equal(store_count_events(fx->st, 2), 1);
 }
 
 static void test_sync_grows_changes_and_shrinks(void **state)
@@ -307,12 +307,12 @@ static void test_sync_grows_changes_and_shrinks(void **state)
     assert_int_equal(pr_store_slot_count(st), 3);
     assert_int_equal(pr_store_get_slot(st, 6, &row), -ENOENT);
     assert_string_equal(pr_store_errmsg(st), "no slot 6");
-    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 0);
-    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM power_ops"), 0);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 0);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM power_ops"), 0);
     assert_int_equal(pr_store_slot_by_mac(st, "b8:27:eb:00:00:06"), 0);
-    assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM boards"), 1);
-    assert_int_equal(count_events(st, 1), 1);
-    assert_int_equal(count_events(st, 0), 2);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM boards"), 1);
+    assert_int_equal(store_count_events(st, 1), 1);
+    assert_int_equal(store_count_events(st, 0), 2);
 
     /* a new slot's default name taken by another pi: refused, nothing changes */
     assert_int_equal(pr_store_set_pi(st, 2, "rack1-005", NULL, NULL, NULL), 0);
