@@ -31,7 +31,8 @@ static void test_board_in_one_slot_only(void **state)
     struct pr_store *st = fx->st;
     struct pr_slot_row row;
 
-    assert_int_equal(pr_store_assign_board(st, 3, "B8:27:EB:00:00:01", "000000A1", "pi3b", false), 0);
+    assert_int_equal(pr_store_assign_board(st, 3, "B8:27:EB:00:00:01", "000000A1", "pi3b",
+                                           false), 0);
     assert_int_equal(pr_store_slot_by_mac(st, MAC1), 3);
     assert_int_equal(pr_store_get_slot(st, 3, &row), 0);
     assert_string_equal(row.mac, MAC1);
@@ -100,7 +101,8 @@ static void test_no_two_slots_share_an_address(void **state)
     };
     for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++)
         assert_int_equal(store_raw_sql(fx->path, clash[i]), SQLITE_CONSTRAINT_UNIQUE);
-    assert_int_equal(store_raw_sql(fx->path, "UPDATE slots SET power = 'maybe'"), SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(store_raw_sql(fx->path, "UPDATE slots SET power = 'maybe'"),
+                     SQLITE_CONSTRAINT_CHECK);
     assert_int_equal(store_raw_sql(fx->path, "UPDATE slots SET state = 'bogus'"),
                      SQLITE_CONSTRAINT_FOREIGNKEY);
 
@@ -206,7 +208,8 @@ static void test_pis(void **state)
     assert_int_equal(pr_store_add_customer(st, "alice"), 0);
     assert_err(pr_store_add_customer(st, "alice"), -EEXIST, st, "customer alice already exists");
     assert_err(pr_store_add_customer(st, "Alice Smith"), -EINVAL, st,
-               "'Alice Smith' is not a customer name (a lower-case DNS label: a-z, 0-9, '-', at most 63)");
+               "'Alice Smith' is not a customer name (a lower-case DNS label: "
+               "a-z, 0-9, '-', at most 63)");
     assert_int_equal(pr_store_add_image(st, "bookworm", "/srv/img/bookworm/boot",
                                         "/srv/img/bookworm/root"), 0);
     assert_err(pr_store_add_image(st, "bookworm", "/a", "/b"), -EEXIST, st,
@@ -285,7 +288,8 @@ static void test_tokens(void **state)
     assert_int_equal(pr_store_new_token(st, "bob", token, 10), -ERANGE);
 
     /* the secrets are nowhere in the files, only their hashes */
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM tokens WHERE length(hash) = 32"), 2);
+    assert_int_equal(store_raw_int(fx->path,
+                                   "SELECT count(*) FROM tokens WHERE length(hash) = 32"), 2);
     pr_store_close(st);
     fx->st = NULL;
     snprintf(path, sizeof(path), "%s-wal", fx->path);
@@ -335,7 +339,8 @@ static void test_events(void **state)
                "no slot 999");
 
     /* times are unix ms */
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE time_ms >= 1700000000000"), 4);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events"
+                                   " WHERE time_ms >= 1700000000000"), 4);
     assert_true(store_raw_int(fx->path, "SELECT max(time_ms) FROM events") >= t0);
 
     /* refusals */
@@ -419,7 +424,8 @@ static void test_power_ops(void **state)
     int64_t c = pr_store_power_op_begin(st, 3, "off", "customer:alice");
     assert_true(a > 0 && b > a && c > b);
     char want[128];
-    snprintf(want, sizeof(want), "slot 1 already has a power operation in flight (#%lld, cycle, pending)",
+    snprintf(want, sizeof(want),
+             "slot 1 already has a power operation in flight (#%lld, cycle, pending)",
              (long long)a);
     assert_err((int)pr_store_power_op_begin(st, 1, "on", "ops"), -EEXIST, st, want);
     assert_err((int)pr_store_power_op_begin(st, 999, "on", "ops"), -EINVAL, st, "no slot 999");
@@ -450,7 +456,8 @@ static void test_power_ops(void **state)
     assert_int_equal(pr_store_power_op_finish(fx->st, a, false, "switch timed out"), 0);
     assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM power_ops WHERE phase = 'failed'"
                              " AND result = 'switch timed out' AND finished_ms > 0"), 1);
-    assert_int_equal(store_raw_sql(fx->path, "UPDATE power_ops SET phase = 'pending' WHERE phase = 'done'"),
+    assert_int_equal(store_raw_sql(fx->path,
+                                   "UPDATE power_ops SET phase = 'pending' WHERE phase = 'done'"),
                      SQLITE_CONSTRAINT_TRIGGER);
 }
 
