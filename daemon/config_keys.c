@@ -261,6 +261,7 @@ const struct pr_key pr_config_keys[] = {
     { "power", "hold", KEY_MS, CFG(power_hold_ms), 0, 600000, NULL, NULL, false },
     { "power", "stagger", KEY_MS, CFG(power_stagger_ms), 0, 600000, NULL, NULL, false },
     { "power", "max_booting", KEY_UINT, CFG(power_max_booting), 1, 4096, NULL, NULL, false },
+    { "power", "profiles", KEY_STRING, CFG(power_profiles), 0, 0, check_abs_path, NULL, false },
     { "health", "port", KEY_UINT, CFG(health_port), 1, 65535, NULL, NULL, false },
     { "health", "interval", KEY_SECONDS, CFG(health_interval_s), 1, 86400, NULL, NULL, false },
     { "health", "boot_timeout", KEY_SECONDS, CFG(boot_timeout_s), 5, 3600, NULL, NULL, false },

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_power.h"
 
 struct service {
     const char *name;
@@ -11,6 +12,7 @@ struct service {
 };
 
 static const struct service services[] = {
+    { "power", pr_power_service_start, pr_power_service_stop },
     { NULL, NULL, NULL },
 };
 

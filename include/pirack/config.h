@@ -108,6 +108,7 @@ struct pr_config {
     unsigned power_hold_ms;            /* off time in a cycle */
     unsigned power_stagger_ms;         /* between power-ons */
     unsigned power_max_booting;        /* boot-storm limit */
+    char power_profiles[PR_PATH_MAX];  /* switch profile directory, "" = built-in */
 
     /* [health] */
     unsigned health_port;
