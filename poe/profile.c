@@ -97,11 +97,44 @@ static bool oid_template_valid(const char *t)
     return pr_poe_parse_oid(buf, oid, PR_OID_MAX) > 0;
 }
 
+/* glibc's regcomp() can take seconds and gigabytes on stacked or large
+ * repetitions ("a+++++...", "(a{200}){200}"), and profiles are only
+ * text: patterns keep to a few plain quantifiers. */
+static bool pattern_sane(const char *t)
+{
+    unsigned quantifiers = 0;
+    bool prev_quant = false;
+    for (const char *c = t; *c; c++) {
+        if (*c == '\\' && c[1]) {
+            c++;
+            prev_quant = false;
+            continue;
+        }
+        bool quant = *c == '*' || *c == '+' || *c == '?' || *c == '{';
+        if (quant && (prev_quant || ++quantifiers > 24))
+            return false;
+        if (*c == '{') {
+            char *end;
+            unsigned long lo = strtoul(c + 1, &end, 10), hi = lo;
+            if (*end == ',')
+                hi = isdigit((unsigned char)end[1]) ? strtoul(end + 1, &end, 10) : lo;
+            if (lo > 32 || hi > 32)
+                return false;
+            c = strchr(c, '}') ? strchr(c, '}') : c;
+        }
+        prev_quant = quant;
+    }
+    return true;
+}
+
 static int compile(struct pr_poe_pattern *p, const char *text, unsigned line, char *err,
                    size_t errlen)
 {
     if (strlen(text) >= sizeof(p->text))
         return perr(err, errlen, line, "pattern too long");
+    if (!pattern_sane(text))
+        return perr(err, errlen, line, "pattern too complex (stacked or more than 24 "
+                    "quantifiers, or a count over 32)");
     snprintf(p->text, sizeof(p->text), "%s", text);
     int rc = regcomp(&p->re, p->text, REG_EXTENDED | REG_NEWLINE);
     if (rc != 0) {

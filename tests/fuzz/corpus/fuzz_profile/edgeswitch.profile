@@ -1,0 +1,33 @@
+# Ubiquiti EdgeSwitch (FASTPATH-based).  UniFi switches put SSH users in
+# a shell, with this CLI behind "telnet localhost": not supported here.
+# SNMP: the standard MIB.  CLI: "poe opmode shutdown|auto".
+name edgeswitch
+description Ubiquiti EdgeSwitch
+snmp.standard POWER-ETHERNET-MIB
+snmp.max_varbinds 24
+
+cli.prompt ^\([A-Za-z0-9 ._-]+\) ?(\([A-Za-z0-9 /-]+\))?[>#] ?$
+cli.error ^% 
+cli.error ^An invalid
+cli.error ^Error
+cli.confirm --More-- or \(q\)uit.*$ => <space>
+cli.confirm ^Password: ?$ => 
+cli.init enable
+cli.init terminal length 0
+cli.on.begin configure
+cli.on.port interface 0/{port}
+cli.on.port poe opmode auto
+cli.on.port exit
+cli.on.end exit
+cli.off.begin configure
+cli.off.port interface 0/{port}
+cli.off.port poe opmode shutdown
+cli.off.port exit
+cli.off.end exit
+cli.status show poe status all
+cli.status.line ^([0-9]+/[0-9]+) +([A-Za-z]+)
+cli.state.disabled Disabled Off
+cli.state.searching Searching Open
+cli.state.delivering Good On
+cli.state.fault Fault Overload Short
+cli.exit logout

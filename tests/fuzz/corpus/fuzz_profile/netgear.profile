@@ -1,0 +1,34 @@
+# Netgear managed switches (M4100/M4300, GS7xxTP: the FASTPATH CLI).
+# SNMP: the standard MIB; main PSE power is reported in milliwatts.
+# CLI: interface 0/N, "poe" / "no poe" in interface config mode.
+name netgear
+description Netgear managed (FASTPATH CLI)
+snmp.standard POWER-ETHERNET-MIB
+snmp.main.unit mW
+snmp.max_varbinds 24
+
+cli.prompt ^\([A-Za-z0-9 ._-]+\) ?(\([A-Za-z0-9 /-]+\))?[>#] ?$
+cli.error ^% 
+cli.error ^An invalid
+cli.error ^Error
+cli.confirm --More-- or \(q\)uit.*$ => <space>
+cli.confirm ^Password: ?$ => 
+cli.init enable
+cli.init terminal length 0
+cli.on.begin configure
+cli.on.port interface 0/{port}
+cli.on.port poe
+cli.on.port exit
+cli.on.end exit
+cli.off.begin configure
+cli.off.port interface 0/{port}
+cli.off.port no poe
+cli.off.port exit
+cli.off.end exit
+cli.status show poe port all
+cli.status.line ^([0-9]+/[0-9]+) +(Enable|Disable) .* (Searching|Delivering Power|Disabled|Fault|Other Fault|Test) *$
+cli.state.disabled Disabled
+cli.state.searching Searching Test
+cli.state.delivering Delivering:Power
+cli.state.fault Fault Other:Fault
+cli.exit logout
