@@ -74,7 +74,7 @@ struct pr_power_service {
     uint64_t last_on_ms;
 };
 
-#define POWER_BOOT_WINDOW_MS 120000u   /* a slot counts as booting at most this long */
+#define POWER_BOOT_WINDOW_MS 120000u   /* booting at most this long (boot_timeout unset) */
 #define POWER_POLL_MS 60000u           /* every switch's ports are read this often */
 #define POWER_LIVE_FRESH_MS 5000u
 

@@ -218,6 +218,8 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
         return;
     }
     tell_boot(d, op->slot, on);
+    if (!on)
+        svc->slots[op->slot].booting_since = 0;
     if (on || op->action == PR_POE_OFF) {
         finish(svc, op, true, answer);
         return;
@@ -261,23 +263,43 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
 
 /* ---- the tick ---- */
 
-static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t *next_free)
+/* A slot powered on boots until the boot service says it booted or
+ * failed, or, without one, for one boot step's timeout. */
+static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t now)
+{
+    struct power_slot *st = &svc->slots[slot];
+    uint64_t window = svc->d->cfg->boot_timeout_s ? svc->d->cfg->boot_timeout_s * 1000ull
+                                                  : POWER_BOOT_WINDOW_MS;
+
+    if (!st->booting_since)
+        return false;
+#ifdef HAVE_BOOT_SERVICE
+    if (svc->d->boot) {
+        enum pr_boot_state b = pr_boot_slot_state(svc->d, slot);
+
+        if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF)
+            st->booting_since = 0;
+        else
+            window = POWER_BOOT_WINDOW_MS;   /* the boot service's deadlines rule */
+    }
+#endif
+    if (st->booting_since && now - st->booting_since >= window)
+        st->booting_since = 0;
+    return st->booting_since != 0;
+}
+
+static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t *next_look)
 {
     unsigned n = 0;
 
     for (unsigned s = 1; s <= svc->n_slots; s++) {
-        struct power_slot *st = &svc->slots[s];
-
-        if (!st->booting_since)
+        if (!still_booting(svc, s, now))
             continue;
-        if (now - st->booting_since >= POWER_BOOT_WINDOW_MS) {
-            st->booting_since = 0;
-            continue;
-        }
         n++;
-        if (st->booting_since + POWER_BOOT_WINDOW_MS < *next_free)
-            *next_free = st->booting_since + POWER_BOOT_WINDOW_MS;
     }
+    /* Look again in a second: the boot service's answers do not kick us. */
+    if (n)
+        *next_look = now + 1000;
     return n;
 }
 

@@ -15,9 +15,14 @@
 #                                   its "result" line
 #
 # Everything lives under $TEST_TMP and on loopback ports from free_port;
-# at_exit stops the servers also when the test fails.
+# at_exit stops the servers also when the test fails.  With SIM_NS set
+# (a namespace from ns_new) the servers run on that namespace's loopback.
 
 SIM_DIR="$TEST_TMP/sim"
+SIM_NS=${SIM_NS:-}
+sim_exec() { if [ -n "$SIM_NS" ]; then ip netns exec "$SIM_NS" "$@"; else "$@"; fi; }
+# For servers in the background: a prefix, so that $! is the server itself.
+sim_prefix() { [ -n "$SIM_NS" ] && echo "ip netns exec $SIM_NS"; }
 mkdir -p "$SIM_DIR"
 SNMP_V3_USER=pirack
 SNMP_V3_AUTH=pirack-auth-1
@@ -48,7 +53,7 @@ pass_persist .1.3.6.1.4.1.9.9.402 $_pp .1.3.6.1.4.1.9.9.402 $SIM_STATE $SIM_CTL
 pass_persist .1.3.6.1.4.1.11863.6.56 $_pp .1.3.6.1.4.1.11863.6.56 $SIM_STATE $SIM_CTL
 EOF
     SNMP_PERSISTENT_DIR="$SIM_DIR/snmp-persist" MIBS= \
-        snmpd -f -Lf "$SIM_DIR/snmpd.log" -C -c "$SIM_DIR/snmpd.conf" \
+        $(sim_prefix) snmpd -f -Lf "$SIM_DIR/snmpd.log" -C -c "$SIM_DIR/snmpd.conf" \
         -p "$SIM_DIR/snmpd.pid" >/dev/null 2>&1 &
     SNMPD_PID=$!
     at_exit "kill $SNMPD_PID 2>/dev/null"
@@ -61,7 +66,7 @@ snmp_sim_stop() {
 }
 
 snmp_in_pkts() {
-    SNMP_PERSISTENT_DIR="$SIM_DIR/snmp-persist" MIBS= snmpget -v2c -c private -Oqv -t 1 -r 0 \
+    SNMP_PERSISTENT_DIR="$SIM_DIR/snmp-persist" MIBS= sim_exec snmpget -v2c -c private -Oqv -t 1 -r 0 \
         "127.0.0.1:$SNMP_PORT" .1.3.6.1.2.1.11.1.0 2>/dev/null | grep -E '^[0-9]+$'
 }
 
@@ -105,13 +110,13 @@ PermitTTY yes
 LogLevel ERROR
 ForceCommand $BIN/switch-cli $_dialect $SIM_STATE $SIM_CTL $SIM_CLI_LOG
 EOF
-    /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
+    $(sim_prefix) /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
     SSHD_PID=$!
     at_exit "kill $SSHD_PID 2>/dev/null"
     SSH_HOSTKEY_FP=$(ssh-keygen -l -E sha256 -f "$_d/host_ed25519.pub" | awk '{print $2}')
     SSH_KNOWN_HOSTS="$_d/known_hosts"
     echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$_d/host_ed25519.pub")" >"$SSH_KNOWN_HOSTS"
-    wait_for 10 sh -c "ss -Htln '( sport = :$SSH_PORT )' | grep -q ."
+    wait_for 10 sim_exec sh -c "ss -Htln '( sport = :$SSH_PORT )' | grep -q ."
 }
 
 ssh_sim_stop() {
