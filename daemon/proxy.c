@@ -183,7 +183,10 @@ static int route_cmp(const void *pa, const void *pb)
     const struct pr_route *a = pa, *b = pb;
     if (a->kind != b->kind)
         return a->kind < b->kind ? -1 : 1;
-    return key_cmp(a->key, b->key);
+    int c = key_cmp(a->key, b->key);
+    if (c != 0)
+        return c;
+    return a->slot < b->slot ? -1 : a->slot > b->slot;
 }
 
 void pr_routes_sort(struct pr_routes *rs)

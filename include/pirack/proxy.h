@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include "pirack/config.h"
 #include "pirack/plan.h"
+#include "pirack/zone.h"
 
 enum pr_route_kind { PR_ROUTE_SSH, PR_ROUTE_SNI, PR_ROUTE_HOST };
 #define PR_ROUTE_KINDS 3
@@ -228,5 +229,72 @@ void pr_proxy_report_clear(struct pr_proxy_report *rep);
  * up to a few timeouts per map: run it on a worker.  Returns rep->rc. */
 int pr_proxy_reconcile(const struct pr_proxy_target *t, const struct pr_routes *rs,
                        struct pr_proxy_report *rep);
+
+/* ---- the engine: files, a worker that talks to HAProxy, a timer ----
+ *
+ * Owns the desired routes, writes the map files (and the zone) when they
+ * change, and keeps HAProxy equal to them from a worker thread, which
+ * hands each result back with pr_loop_post().  HAProxy being unreachable
+ * is not an error: the routes stay desired, are shown as not in HAProxy,
+ * and go in at the next check.  Each check is a full reconcile, so a
+ * restarted HAProxy (its Pid changes) gets every route back.  Every
+ * function below runs on the loop's thread. */
+
+struct pr_loop;
+struct pr_proxy;
+
+struct pr_proxy_settings {
+    char admin[PR_PATH_MAX];           /* socket path or host:port */
+    char map_dir[PR_PATH_MAX];
+    char config_path[PR_PATH_MAX];     /* rendered haproxy.cfg; "" = none */
+    char zone_path[PR_PATH_MAX];       /* DNS zone; "" = none */
+    struct pr_prefix6 pool;
+    unsigned http_port, https_port, ssh_first, ssh_last;
+    char domain[PR_FQDN_MAX];
+    char proxy_ipv4[INET_ADDRSTRLEN], proxy_ipv6[INET6_ADDRSTRLEN];
+    unsigned timeout_ms;               /* per runtime command; 0 = 1000 */
+    unsigned check_ms;                 /* between checks; 0 = 5000 */
+};
+
+struct pr_proxy_status {
+    bool checked;                      /* a check has finished */
+    bool reachable;
+    struct pr_haproxy_info info;       /* of the last answer */
+    char error[256];                   /* last check's problem, "" = none */
+    int64_t checked_unix_ms;
+    unsigned restarts;                 /* HAProxy Pid changes seen */
+    unsigned added, changed, removed, swaps, failed;   /* totals */
+};
+
+/* Called on the loop's thread when something worth an event happens:
+ * what is "haproxy.restarted", "haproxy.unreachable", "haproxy.reachable"
+ * or "proxy.zone"; detail is a sentence. */
+typedef void (*pr_proxy_notify_fn)(void *ctx, const char *what, const char *detail);
+
+/* Checks s, renders the configuration (when config_path is set), makes
+ * map_dir and any missing (empty) map file, reads the zone's serial back
+ * and starts the worker and the check timer.  NULL with the reason in
+ * err. */
+struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settings *s,
+                              char *err, size_t errlen);
+void pr_proxy_free(struct pr_proxy *p);   /* accepts NULL; joins the worker */
+void pr_proxy_set_notify(struct pr_proxy *p, pr_proxy_notify_fn fn, void *ctx);
+
+/* Replaces the desired routes (and the zone's pis).  Every route is
+ * checked again; a duplicate key is -EEXIST.  When anything changed the
+ * map files (and zone) are rewritten atomically and a check is started.
+ * Returns 1 changed, 0 unchanged, or -errno with the reason in err. */
+int pr_proxy_set_routes(struct pr_proxy *p, const struct pr_routes *rs,
+                        const struct pr_zone_pi *pis, size_t npis, char *err, size_t errlen);
+
+/* Starts a check now (coalesced with one that is queued). */
+void pr_proxy_check_now(struct pr_proxy *p);
+
+/* The desired routes, sorted, and whether the last check found each in
+ * HAProxy. */
+const struct pr_routes *pr_proxy_routes(const struct pr_proxy *p);
+bool pr_proxy_route_in_haproxy(const struct pr_proxy *p, size_t i);
+const struct pr_proxy_status *pr_proxy_get_status(const struct pr_proxy *p);
+uint32_t pr_proxy_zone_serial(const struct pr_proxy *p);
 
 #endif
