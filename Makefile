@@ -49,6 +49,7 @@ PROG_BINS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(d)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
+.SECONDARY:
 .PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan
 all: $(BUILD)/pirackd $(BUILD)/pirack
 
