@@ -67,6 +67,8 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->proxy_zone, sizeof(cfg->proxy_zone), "/var/lib/pirack/rack.zone");
     cfg->proxy_http_port = 80;
     cfg->proxy_https_port = 443;
+    cfg->proxy_check_ms = 5000;
+    cfg->proxy_timeout_ms = 1000;
     snprintf(cfg->state_path, sizeof(cfg->state_path), "/var/lib/pirack/pirack.db");
     snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "/srv/pirack/boot");
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/pirack");

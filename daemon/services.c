@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_proxy.h"
 
 struct service {
     const char *name;
@@ -11,6 +12,7 @@ struct service {
 };
 
 static const struct service services[] = {
+    { "proxy", pr_proxy_service_start, pr_proxy_service_stop },
     { NULL, NULL, NULL },
 };
 

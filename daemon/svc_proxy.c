@@ -1,0 +1,284 @@
+/* svc_proxy: wires the proxy engine into pirackd: store -> routes and
+ * zone, events for HAProxy's comings and goings, GET /v1/routes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pirack/proxy.h"
+#include "svc_proxy.h"
+
+struct refused {
+    unsigned slot;
+    char error[400];
+};
+
+struct pr_proxy_service {
+    struct pr_daemon *d;
+    struct pr_proxy *engine;
+    struct pr_timer *resync;
+    struct refused *refused;
+    size_t nrefused;
+};
+
+/* What one pass over the store builds. */
+struct build {
+    const struct pr_plan *plan;
+    struct pr_routes rs;
+    struct pr_zone_pi *pis;
+    size_t npis;
+    struct refused *refused;
+    size_t nrefused;
+    int rc;
+};
+
+static int push_refused(struct build *b, unsigned slot, const char *error)
+{
+    struct refused *v = realloc(b->refused, (b->nrefused + 1) * sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    b->refused = v;
+    v[b->nrefused].slot = slot;
+    snprintf(v[b->nrefused].error, sizeof v->error, "%s", error);
+    b->nrefused++;
+    return 0;
+}
+
+/* A name already taken by another slot keeps only its first owner. */
+static bool name_taken(const struct build *b, const struct pr_route *sni)
+{
+    for (size_t i = 0; i < b->rs.n; i++)
+        if (b->rs.v[i].kind == PR_ROUTE_SNI && strcmp(b->rs.v[i].key, sni->key) == 0)
+            return true;
+    return false;
+}
+
+static int add_slot(const struct pr_slot_row *row, void *ctx)
+{
+    struct build *b = ctx;
+    struct pr_route r[PR_ROUTES_PER_SLOT];
+    struct pr_slot_plan sp;
+    char err[400];
+    if (pr_plan_slot(b->plan, row->slot, &sp) < 0)
+        return 0;                      /* the store is ahead of a reload */
+    int n = pr_proxy_slot_routes(b->plan, row->slot, row->name, r, err, sizeof err);
+    if (n < 0 || name_taken(b, &r[1])) {
+        if (n >= 0)
+            snprintf(err, sizeof err, "slot %u: the name %s is already routed to another slot",
+                     row->slot, r[1].key);
+        /* The slot still owns its ssh port: route it by the plan's name. */
+        char scratch[200];
+        if (pr_proxy_slot_routes(b->plan, row->slot, NULL, r, scratch, sizeof scratch) > 0)
+            b->rc = pr_routes_push(&b->rs, &r[0]);
+        return b->rc < 0 ? b->rc : push_refused(b, row->slot, err);
+    }
+    for (int i = 0; i < n && b->rc == 0; i++)
+        b->rc = pr_routes_push(&b->rs, &r[i]);
+    struct pr_zone_pi *pis = realloc(b->pis, (b->npis + 1) * sizeof *pis);
+    if (!pis)
+        return -ENOMEM;
+    b->pis = pis;
+    snprintf(pis[b->npis].name, sizeof pis->name, "%s", row->name[0] ? row->name : sp.name);
+    pis[b->npis].addr = sp.v6_pi;
+    b->npis++;
+    return b->rc;
+}
+
+static void build_clear(struct build *b)
+{
+    pr_routes_clear(&b->rs);
+    free(b->pis);
+    free(b->refused);
+}
+
+/* Logs and records the pis refused now that were not refused before. */
+static void report_refused(struct pr_daemon *d, const struct build *b)
+{
+    struct pr_proxy_service *svc = d->proxy;
+    for (size_t i = 0; i < b->nrefused; i++) {
+        bool known = false;
+        for (size_t j = 0; j < svc->nrefused && !known; j++)
+            known = svc->refused[j].slot == b->refused[i].slot &&
+                    strcmp(svc->refused[j].error, b->refused[i].error) == 0;
+        if (known)
+            continue;
+        pr_warn("proxy: %s", b->refused[i].error);
+        pr_daemon_event(d, b->refused[i].slot, "proxy.refused", "pirackd", "{s:s}", "error",
+                        b->refused[i].error);
+    }
+}
+
+int pr_proxy_sync(struct pr_daemon *d)
+{
+    struct pr_proxy_service *svc = d->proxy;
+    struct build b = { .plan = &d->plan };
+    char err[300];
+    if (!svc)
+        return -ENOTCONN;
+    int rc = pr_store_each_slot(d->store, add_slot, &b);
+    if (rc == 0)
+        rc = b.rc;
+    if (rc < 0) {
+        pr_err("proxy: cannot read the slots: %s", rc == -ENOMEM ? "out of memory"
+               : pr_store_errmsg(d->store));
+        build_clear(&b);
+        return rc;
+    }
+    report_refused(d, &b);
+    free(svc->refused);
+    svc->refused = b.refused;
+    svc->nrefused = b.nrefused;
+    b.refused = NULL;
+    rc = pr_proxy_set_routes(svc->engine, &b.rs, b.pis, b.npis, err, sizeof err);
+    if (rc < 0)
+        pr_err("proxy: routes not applied: %s", err);
+    else if (rc > 0)
+        pr_info("proxy: %zu routes written to %s", b.rs.n, d->cfg->proxy_map_dir);
+    build_clear(&b);
+    return rc;
+}
+
+static void on_notify(void *ctx, const char *what, const char *detail)
+{
+    struct pr_daemon *d = ctx;
+    if (strcmp(what, "haproxy.unreachable") == 0)
+        pr_warn("proxy: %s", detail);
+    else
+        pr_info("proxy: %s", detail);
+    pr_daemon_event(d, 0, what, "pirackd", "{s:s}", "detail", detail);
+}
+
+static void on_resync(void *ctx)
+{
+    pr_proxy_sync(ctx);
+}
+
+/* ---- JSON ---- */
+
+static json_t *haproxy_json(const struct pr_config *cfg, const struct pr_proxy_status *st)
+{
+    json_t *o = json_pack("{s:s, s:b, s:b, s:i, s:i}", "admin_socket", cfg->proxy_admin_socket,
+                          "checked", st->checked, "reachable", st->reachable,
+                          "restarts", (json_int_t)st->restarts, "failed_commands",
+                          (json_int_t)st->failed);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "pid", st->info.pid > 0 ? json_integer(st->info.pid) : json_null());
+    json_object_set_new(o, "version", st->info.version[0] ? json_string(st->info.version)
+                                                          : json_null());
+    json_object_set_new(o, "checked_ms", st->checked ? json_integer(st->checked_unix_ms)
+                                                     : json_null());
+    json_object_set_new(o, "error", st->error[0] ? json_string(st->error) : json_null());
+    return o;
+}
+
+json_t *pr_proxy_routes_json(struct pr_daemon *d)
+{
+    struct pr_proxy_service *svc = d->proxy;
+    const struct pr_routes *rs = pr_proxy_routes(svc->engine);
+    json_t *routes = json_array(), *refused = json_array();
+    for (size_t i = 0; routes && i < rs->n; i++)
+        json_array_append_new(routes, json_pack("{s:s, s:s, s:s, s:i, s:b}", "kind",
+                              pr_route_kind_name(rs->v[i].kind), "key", rs->v[i].key,
+                              "value", rs->v[i].value, "slot", (json_int_t)rs->v[i].slot,
+                              "in_haproxy", pr_proxy_route_in_haproxy(svc->engine, i)));
+    for (size_t i = 0; refused && i < svc->nrefused; i++)
+        json_array_append_new(refused, json_pack("{s:i, s:s}", "slot",
+                              (json_int_t)svc->refused[i].slot, "error", svc->refused[i].error));
+    return json_pack("{s:o?, s:o?, s:o?, s:i}", "haproxy",
+                     haproxy_json(d->cfg, pr_proxy_get_status(svc->engine)), "routes", routes,
+                     "refused", refused, "zone_serial",
+                     (json_int_t)pr_proxy_zone_serial(svc->engine));
+}
+
+static void get_routes(struct pr_api_req *req, void *ctx)
+{
+    json_t *body = pr_proxy_routes_json(ctx);
+    if (!body) {
+        pr_api_reply_error(req, 500, "internal", "out of memory");
+        return;
+    }
+    pr_api_reply_json(req, 200, body);
+}
+
+int pr_proxy_slot_json(struct pr_daemon *d, const struct pr_slot_row *row, json_t *obj)
+{
+    struct pr_slot_plan sp;
+    char v6[INET6_ADDRSTRLEN], pi[PR_FQDN_MAX], ssh[PR_FQDN_MAX], www[PR_FQDN_MAX];
+    if (pr_plan_slot(&d->plan, row->slot, &sp) < 0)
+        return -ERANGE;
+    const char *name = row->name[0] ? row->name : sp.name;
+    inet_ntop(AF_INET6, &sp.v6_pi, v6, sizeof v6);
+    json_object_set_new(obj, "ipv6", json_string(v6));
+    json_object_set_new(obj, "ssh_port", json_integer(sp.ssh_port));
+    if (pr_plan_name_valid(name) && pr_plan_fqdn(&d->plan, name, pi, sizeof pi) == 0 &&
+        pr_plan_ssh_fqdn(&d->plan, name, ssh, sizeof ssh) == 0 &&
+        pr_plan_www_fqdn(&d->plan, name, www, sizeof www) == 0)
+        json_object_set_new(obj, "names", json_pack("{s:s, s:s, s:s}", "pi", pi, "ssh", ssh,
+                                                    "www", www));
+    else
+        json_object_set_new(obj, "names", json_null());
+    return 0;
+}
+
+/* ---- life ---- */
+
+static void settings_from(const struct pr_daemon *d, struct pr_proxy_settings *s)
+{
+    const struct pr_config *cfg = d->cfg;
+    memset(s, 0, sizeof *s);
+    snprintf(s->admin, sizeof s->admin, "%s", cfg->proxy_admin_socket);
+    snprintf(s->map_dir, sizeof s->map_dir, "%s", cfg->proxy_map_dir);
+    snprintf(s->config_path, sizeof s->config_path, "%s", cfg->proxy_config);
+    snprintf(s->zone_path, sizeof s->zone_path, "%s", cfg->proxy_zone);
+    snprintf(s->domain, sizeof s->domain, "%s", cfg->domain);
+    snprintf(s->proxy_ipv4, sizeof s->proxy_ipv4, "%s", cfg->proxy_ipv4);
+    snprintf(s->proxy_ipv6, sizeof s->proxy_ipv6, "%s", cfg->proxy_ipv6);
+    s->pool = cfg->v6_pool;
+    s->http_port = cfg->proxy_http_port;
+    s->https_port = cfg->proxy_https_port;
+    s->ssh_first = d->plan.ssh_port_base;
+    s->ssh_last = d->plan.ssh_port_base + (d->plan.slots ? d->plan.slots - 1 : 0);
+    s->timeout_ms = cfg->proxy_timeout_ms;
+    s->check_ms = cfg->proxy_check_ms;
+}
+
+int pr_proxy_service_start(struct pr_daemon *d)
+{
+    struct pr_proxy_settings s;
+    char err[300];
+    struct pr_proxy_service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return -ENOMEM;
+    settings_from(d, &s);
+    svc->d = d;
+    svc->engine = pr_proxy_new(d->loop, &s, err, sizeof err);
+    if (!svc->engine) {
+        pr_err("%s", err);
+        free(svc);
+        return -EINVAL;
+    }
+    pr_proxy_set_notify(svc->engine, on_notify, d);
+    d->proxy = svc;
+    svc->resync = pr_timer_new(d->loop, on_resync, d);
+    int rc = svc->resync ? pr_timer_arm(svc->resync, s.check_ms, s.check_ms) : -ENOMEM;
+    if (rc == 0 && d->api)
+        rc = pr_api_route(d->api, "GET", "/v1/routes", get_routes, d);
+    if (rc == 0 && pr_proxy_sync(d) < 0)
+        rc = -EIO;
+    if (rc < 0)
+        pr_proxy_service_stop(d);
+    return rc;
+}
+
+void pr_proxy_service_stop(struct pr_daemon *d)
+{
+    struct pr_proxy_service *svc = d->proxy;
+    if (!svc)
+        return;
+    pr_timer_free(svc->resync);
+    pr_proxy_free(svc->engine);
+    free(svc->refused);
+    free(svc);
+    d->proxy = NULL;
+}
