@@ -46,6 +46,15 @@ static int port_key_valid(const char *key)
     return port >= 1 && port <= 65535;
 }
 
+/* A host name's last label is never all digits (RFC 3696 2): that is an
+ * IPv4 address, not a name. */
+static int numeric_tld(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    const char *tld = dot ? dot + 1 : name;
+    return *tld && strspn(tld, "0123456789") == strlen(tld);
+}
+
 int pr_proxy_check_key(enum pr_route_kind kind, const char *key, char *err, size_t errlen)
 {
     char q[96];
@@ -65,7 +74,7 @@ int pr_proxy_check_key(enum pr_route_kind kind, const char *key, char *err, size
         }
         return 0;
     }
-    if (!pr_plan_domain_valid(key)) {
+    if (!pr_plan_domain_valid(key) || numeric_tld(key)) {
         snprintf(err, errlen, "%s route key \"%s\" is not a lower-case host name",
                  kind_names[kind], quoted(key, q, sizeof q));
         return -EINVAL;
