@@ -8,91 +8,27 @@
 #include "pirack/proxy.h"
 #include "svc_proxy.h"
 
-struct refused {
-    unsigned slot;
-    char error[400];
-};
-
 struct pr_proxy_service {
     struct pr_daemon *d;
     struct pr_proxy *engine;
     struct pr_timer *resync;
-    struct refused *refused;
+    struct pr_proxy_refusal *refused;
     size_t nrefused;
 };
 
-/* What one pass over the store builds. */
-struct build {
+struct slot_pass {
     const struct pr_plan *plan;
-    struct pr_routes rs;
-    struct pr_zone_pi *pis;
-    size_t npis;
-    struct refused *refused;
-    size_t nrefused;
-    int rc;
+    struct pr_proxy_build b;
 };
-
-static int push_refused(struct build *b, unsigned slot, const char *error)
-{
-    struct refused *v = realloc(b->refused, (b->nrefused + 1) * sizeof *v);
-    if (!v)
-        return -ENOMEM;
-    b->refused = v;
-    v[b->nrefused].slot = slot;
-    snprintf(v[b->nrefused].error, sizeof v->error, "%s", error);
-    b->nrefused++;
-    return 0;
-}
-
-/* A name already taken by another slot keeps only its first owner. */
-static bool name_taken(const struct build *b, const struct pr_route *sni)
-{
-    for (size_t i = 0; i < b->rs.n; i++)
-        if (b->rs.v[i].kind == PR_ROUTE_SNI && strcmp(b->rs.v[i].key, sni->key) == 0)
-            return true;
-    return false;
-}
 
 static int add_slot(const struct pr_slot_row *row, void *ctx)
 {
-    struct build *b = ctx;
-    struct pr_route r[PR_ROUTES_PER_SLOT];
-    struct pr_slot_plan sp;
-    char err[400];
-    if (pr_plan_slot(b->plan, row->slot, &sp) < 0)
-        return 0;                      /* the store is ahead of a reload */
-    int n = pr_proxy_slot_routes(b->plan, row->slot, row->name, r, err, sizeof err);
-    if (n < 0 || name_taken(b, &r[1])) {
-        if (n >= 0)
-            snprintf(err, sizeof err, "slot %u: the name %s is already routed to another slot",
-                     row->slot, r[1].key);
-        /* The slot still owns its ssh port: route it by the plan's name. */
-        char scratch[200];
-        if (pr_proxy_slot_routes(b->plan, row->slot, NULL, r, scratch, sizeof scratch) > 0)
-            b->rc = pr_routes_push(&b->rs, &r[0]);
-        return b->rc < 0 ? b->rc : push_refused(b, row->slot, err);
-    }
-    for (int i = 0; i < n && b->rc == 0; i++)
-        b->rc = pr_routes_push(&b->rs, &r[i]);
-    struct pr_zone_pi *pis = realloc(b->pis, (b->npis + 1) * sizeof *pis);
-    if (!pis)
-        return -ENOMEM;
-    b->pis = pis;
-    snprintf(pis[b->npis].name, sizeof pis->name, "%s", row->name[0] ? row->name : sp.name);
-    pis[b->npis].addr = sp.v6_pi;
-    b->npis++;
-    return b->rc;
-}
-
-static void build_clear(struct build *b)
-{
-    pr_routes_clear(&b->rs);
-    free(b->pis);
-    free(b->refused);
+    struct slot_pass *pass = ctx;
+    return pr_proxy_build_add(&pass->b, pass->plan, row->slot, row->name);
 }
 
 /* Logs and records the pis refused now that were not refused before. */
-static void report_refused(struct pr_daemon *d, const struct build *b)
+static void report_refused(struct pr_daemon *d, const struct pr_proxy_build *b)
 {
     struct pr_proxy_service *svc = d->proxy;
     for (size_t i = 0; i < b->nrefused; i++) {
@@ -111,30 +47,29 @@ static void report_refused(struct pr_daemon *d, const struct build *b)
 int pr_proxy_sync(struct pr_daemon *d)
 {
     struct pr_proxy_service *svc = d->proxy;
-    struct build b = { .plan = &d->plan };
+    struct slot_pass pass = { .plan = &d->plan };
+    struct pr_proxy_build *b = &pass.b;
     char err[300];
     if (!svc)
         return -ENOTCONN;
-    int rc = pr_store_each_slot(d->store, add_slot, &b);
-    if (rc == 0)
-        rc = b.rc;
+    int rc = pr_store_each_slot(d->store, add_slot, &pass);
     if (rc < 0) {
         pr_err("proxy: cannot read the slots: %s", rc == -ENOMEM ? "out of memory"
                : pr_store_errmsg(d->store));
-        build_clear(&b);
+        pr_proxy_build_clear(b);
         return rc;
     }
-    report_refused(d, &b);
+    report_refused(d, b);
     free(svc->refused);
-    svc->refused = b.refused;
-    svc->nrefused = b.nrefused;
-    b.refused = NULL;
-    rc = pr_proxy_set_routes(svc->engine, &b.rs, b.pis, b.npis, err, sizeof err);
+    svc->refused = b->refused;
+    svc->nrefused = b->nrefused;
+    b->refused = NULL;
+    rc = pr_proxy_set_routes(svc->engine, &b->rs, b->pis, b->npis, err, sizeof err);
     if (rc < 0)
         pr_err("proxy: routes not applied: %s", err);
     else if (rc > 0)
-        pr_info("proxy: %zu routes written to %s", b.rs.n, d->cfg->proxy_map_dir);
-    build_clear(&b);
+        pr_info("proxy: %zu routes written to %s", b->rs.n, d->cfg->proxy_map_dir);
+    pr_proxy_build_clear(b);
     return rc;
 }
 

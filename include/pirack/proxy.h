@@ -297,4 +297,29 @@ bool pr_proxy_route_in_haproxy(const struct pr_proxy *p, size_t i);
 const struct pr_proxy_status *pr_proxy_get_status(const struct pr_proxy *p);
 uint32_t pr_proxy_zone_serial(const struct pr_proxy *p);
 
+/* ---- from pi names to routes and zone entries ---- */
+
+struct pr_proxy_refusal {
+    unsigned slot;
+    char error[400];
+};
+
+/* What the rack's pis add up to (plain data; pr_proxy_build_clear). */
+struct pr_proxy_build {
+    struct pr_routes rs;
+    struct pr_zone_pi *pis;
+    size_t npis;
+    struct pr_proxy_refusal *refused;
+    size_t nrefused;
+};
+
+/* Adds slot's routes and zone entry for its pi name (NULL or "": the
+ * plan's default name).  A name that is not a valid label, or that an
+ * earlier slot already has, is refused (recorded with the reason) and
+ * the slot keeps only its ssh port route, under the plan's name.  A slot
+ * outside the plan is skipped.  Returns 0 or -ENOMEM. */
+int pr_proxy_build_add(struct pr_proxy_build *b, const struct pr_plan *plan, unsigned slot,
+                       const char *name);
+void pr_proxy_build_clear(struct pr_proxy_build *b);
+
 #endif

@@ -222,6 +222,39 @@ static void kind_names(void **state)
     assert_int_equal(pr_route_kind_parse(NULL, &k), -EINVAL);
 }
 
+/* Names from the store: hostile or duplicate ones lose their name routes
+ * (with a reason) but keep the slot's ssh port; the rest are unaffected. */
+static void build_from_names(void **state)
+{
+    struct pr_plan p = make_plan(4);
+    struct pr_proxy_build b = { 0 };
+    (void)state;
+    assert_int_equal(pr_proxy_build_add(&b, &p, 1, "web"), 0);
+    assert_int_equal(pr_proxy_build_add(&b, &p, 2, "bad;del map x"), 0);
+    assert_int_equal(pr_proxy_build_add(&b, &p, 3, "web"), 0);
+    assert_int_equal(pr_proxy_build_add(&b, &p, 4, ""), 0);
+    assert_int_equal(pr_proxy_build_add(&b, &p, 5, "beyond"), 0);   /* not in the plan */
+    assert_int_equal(b.rs.n, 3 + 1 + 1 + 3);
+    assert_int_equal(b.nrefused, 2);
+    assert_int_equal(b.refused[0].slot, 2);
+    assert_non_null(strstr(b.refused[0].error, "is not a lower-case DNS label"));
+    assert_int_equal(b.refused[1].slot, 3);
+    assert_non_null(strstr(b.refused[1].error, "www.web.hostedpi.example is already routed"));
+    assert_int_equal(b.npis, 2);
+    assert_string_equal(b.pis[0].name, "web");
+    assert_string_equal(b.pis[1].name, "rack1-004");
+    size_t ssh = 0;
+    for (size_t i = 0; i < b.rs.n; i++) {
+        ssh += b.rs.v[i].kind == PR_ROUTE_SSH;
+        assert_null(strchr(b.rs.v[i].key, ';'));
+    }
+    assert_int_equal(ssh, 4);
+    char err[256];
+    assert_int_equal(pr_routes_find_duplicate(&b.rs, err, sizeof err), 0);
+    pr_proxy_build_clear(&b);
+    assert_null(b.rs.v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +266,7 @@ int main(void)
         cmocka_unit_test(route_lists),
         cmocka_unit_test(ports_sort_numerically),
         cmocka_unit_test(kind_names),
+        cmocka_unit_test(build_from_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
