@@ -8,6 +8,7 @@
 #define PIRACK_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -46,6 +47,15 @@ const char *pr_api_req_actor(const struct pr_api_req *req);
 /* Parses a path parameter as an unsigned in [min, max]; on failure answers
  * 400 itself and returns -1. */
 long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
+
+/* Parses query parameter name as a whole number in [min, max] into *out.
+ * Returns 1 when it was given, 0 when absent (*out untouched), -1 when
+ * malformed or out of range (then it has answered 400 itself). */
+int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
+                          int64_t max, int64_t *out);
+/* Answers 400 and returns -1 when the query holds a parameter not in
+ * allowed (NULL-terminated); 0 otherwise. */
+int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
 
 /* Replies.  body is stolen (json_decref'd by the api module). */
 void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
