@@ -99,6 +99,7 @@ static void on_timer(void *ctx)
 
 static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
 {
+    static const char oom[] = "{\"error\":\"internal error\",\"detail\":\"out of memory\"}\n";
     struct MHD_Response *resp;
     char *text;
     size_t len;
@@ -108,29 +109,33 @@ static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
         return;
     }
     req->answered = true;
+    /* No body means building it failed: json_pack() gives NULL for that. */
     text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(body);
-    if (!text) {
-        /* Out of memory, or a handler gave no body: still answer in JSON. */
-        status = body ? 500 : status;
-        text = strdup(status == 500 ? "{\"error\":\"internal error\",\"detail\":\"out of memory\"}"
-                                    : "{}");
-        if (!text)
-            return;     /* MHD closes the connection with no answer */
+    len = text ? strlen(text) : 0;
+    /* A trailing newline, so that a reply read by people ends its line. */
+    if (text) {
+        char *grown = realloc(text, len + 2);
+        if (!grown) {
+            free(text);
+            text = NULL;
+        } else {
+            text = grown;
+            text[len++] = '\n';
+            text[len] = '\0';
+        }
     }
-    len = strlen(text);
-    /* A trailing newline, so that curl output ends its line. */
-    char *nl = realloc(text, len + 2);
-    if (nl) {
-        text = nl;
-        text[len++] = '\n';
-        text[len] = '\0';
+    if (text) {
+        resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(text);
+    } else {
+        status = 500;
+        resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+                                               MHD_RESPMEM_PERSISTENT);
     }
-    resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(text);
-        return;
-    }
+    if (!resp)
+        return;     /* MHD closes the connection with no answer */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (status == 405 && req->match.allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
