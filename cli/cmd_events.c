@@ -59,6 +59,8 @@ static void print_header(void)
 
 /* One page after *since: printed (or gathered into all), *since moved on.
  * Returns the number of events, or -1 after an error was printed. */
+static bool header_printed;
+
 static int fetch_page(struct cli *c, const struct events_opts *o, int64_t *since, json_t *all)
 {
     struct cli_response r;
@@ -80,6 +82,10 @@ static int fetch_page(struct cli *c, const struct events_opts *o, int64_t *since
         fprintf(stderr, "pirack: the API's answer has no events\n");
         cli_response_free(&r);
         return -1;
+    }
+    if (!all && !c->json && !header_printed) {
+        print_header();
+        header_printed = true;
     }
     json_array_foreach(events, i, ev) {
         if (all) {
@@ -171,8 +177,6 @@ static int run_events(struct cli *c, int argc, char **argv)
         fprintf(stderr, "pirack: out of memory\n");
         return CLI_EXIT_FAIL;
     }
-    if (!c->json)
-        print_header();
     if (o.follow)
         catch_stop_signals();
     /* What is there now, page by page. */

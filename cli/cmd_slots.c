@@ -91,7 +91,7 @@ static void print_slot(const json_t *s)
              sub2(s, "addresses", "v6", "host") ?: "-", sub2(s, "addresses", "v6", "prefix") ?: "-");
 
     const char *labels[] = {
-        "slot", "state", "power", "name", "www", "ssh", "ipv4", "ipv6", "interface",
+        "slot", "state", "power", "fqdn", "www", "ssh", "ipv4", "ipv6", "interface",
         "switch", "board mac", "board serial", "board model", "pi name", "owner", "image",
         "policy",
     };

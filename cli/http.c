@@ -1,6 +1,10 @@
 /* http: one request to pirackd's API over its Unix socket (libcurl). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <curl/curl.h>
 
 #include "cli.h"
@@ -59,6 +63,27 @@ static void print_api_error(const struct cli_response *r)
         fprintf(stderr, "pirack: %s\n", e);
 }
 
+/* curl says only "Couldn't connect"; the connect(2) error says why. */
+static const char *why_unreachable(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, err = 0;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return strerror(ENAMETOOLONG);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return strerror(errno);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        err = errno;
+    close(fd);
+    if (err == ENOENT || err == ECONNREFUSED)
+        return err == ENOENT ? "no such socket (is pirackd running?)"
+                             : "connection refused (is pirackd running?)";
+    return err ? strerror(err) : NULL;
+}
+
 static CURL *handle(struct cli *c)
 {
     if (!c->curl)
@@ -108,8 +133,11 @@ int cli_request(struct cli *c, const char *method, const char *path, json_t *bod
     curl_slist_free_all(hdrs);
     free(text);
     if (rc != CURLE_OK) {
-        fprintf(stderr, "pirack: cannot reach pirackd at %s: %s\n", c->socket,
-                errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        const char *why = rc == CURLE_COULDNT_CONNECT ? why_unreachable(c->socket) : NULL;
+
+        if (!why)
+            why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        fprintf(stderr, "pirack: cannot reach pirackd at %s: %s\n", c->socket, why);
         cli_response_free(out);
         return CLI_EXIT_FAIL;
     }
