@@ -1,10 +1,8 @@
 /* api: the HTTP side, end to end over a real Unix socket.
  *
  * Each test starts a pr_loop and a pr_api on a socket in a temp dir, with
- * test routes, and runs libcurl in a second thread while the loop runs on
- * this one.  The client thread only records what it got (cmocka's asserts
- * must stay on the test's thread); when it is done it posts a stop to the
- * loop, and the test asserts on the records. */
+ * test routes, and drives requests with libcurl from a second thread while
+ * the loop runs on this one (api_client.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -24,38 +22,16 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "api_client.h"
 #include "pirack/api.h"
 #include "pirack/loop.h"
-
-#define MAX_REQS 64
-
-struct http_req {
-    const char *method;
-    const char *path;            /* with the query */
-    const char *body;            /* NULL: none */
-    size_t body_len;             /* 0: strlen(body) */
-    bool chunked;                /* send the body without a Content-Length */
-};
-
-struct http_res {
-    long status;
-    char content_type[64];
-    char allow[64];
-    char *body;
-    size_t body_len;
-    json_t *json;
-    CURLcode curl;
-};
 
 struct fixture {
     char dir[64];
     char sock[128];
     struct pr_loop *loop;
     struct pr_api *api;
-    /* one batch of requests */
-    const struct http_req *reqs;
-    struct http_res res[MAX_REQS];
-    size_t n;
+    struct api_batch b;
 };
 
 /* ---- test routes ---- */
@@ -122,161 +98,6 @@ static void h_twice(struct pr_api_req *req, void *ctx)
     pr_api_reply_json(req, 200, json_pack("{s:s}", "second", "ignored"));
 }
 
-/* ---- the client thread ---- */
-
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct http_res *res = ctx;
-    size_t len = size * nmemb;
-    char *grown = realloc(res->body, res->body_len + len + 1);
-
-    if (!grown)
-        return 0;
-    res->body = grown;
-    memcpy(res->body + res->body_len, data, len);
-    res->body_len += len;
-    res->body[res->body_len] = '\0';
-    return len;
-}
-
-static void header_value(const char *line, size_t len, const char *name, char *out, size_t outlen)
-{
-    size_t nlen = strlen(name);
-
-    if (len <= nlen + 1 || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
-        return;
-    line += nlen + 1;
-    len -= nlen + 1;
-    while (len && (*line == ' '))
-        line++, len--;
-    while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
-        len--;
-    snprintf(out, outlen, "%.*s", (int)len, line);
-}
-
-static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
-{
-    struct http_res *res = ctx;
-    size_t len = size * nmemb;
-
-    header_value(data, len, "Content-Type", res->content_type, sizeof(res->content_type));
-    header_value(data, len, "Allow", res->allow, sizeof(res->allow));
-    return len;
-}
-
-struct upload {
-    const char *data;
-    size_t len, off;
-};
-
-static size_t on_read(char *buf, size_t size, size_t nmemb, void *ctx)
-{
-    struct upload *up = ctx;
-    size_t n = size * nmemb;
-
-    if (n > up->len - up->off)
-        n = up->len - up->off;
-    memcpy(buf, up->data + up->off, n);
-    up->off += n;
-    return n;
-}
-
-static void do_request(CURL *c, const char *sock, const struct http_req *rq, struct http_res *res)
-{
-    struct curl_slist *hdrs = NULL;
-    struct upload up = { 0 };
-    char url[2048];
-
-    snprintf(url, sizeof(url), "http://localhost%s", rq->path);
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, res);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    if (rq->body) {
-        up.data = rq->body;
-        up.len = rq->body_len ? rq->body_len : strlen(rq->body);
-        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
-        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-        curl_easy_setopt(c, CURLOPT_READDATA, &up);
-        if (!rq->chunked)
-            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
-        else
-            hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    }
-    res->curl = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
-    if (res->body)
-        res->json = json_loads(res->body, 0, NULL);
-    curl_slist_free_all(hdrs);
-}
-
-static void stop_loop(void *ctx)
-{
-    pr_loop_stop(ctx);
-}
-
-static void *client_main(void *arg)
-{
-    struct fixture *f = arg;
-    CURL *c = curl_easy_init();
-
-    for (size_t i = 0; c && i < f->n; i++)
-        do_request(c, f->sock, &f->reqs[i], &f->res[i]);
-    curl_easy_cleanup(c);
-    pr_loop_post(f->loop, stop_loop, f->loop);
-    return NULL;
-}
-
-static void clear_results(struct fixture *f)
-{
-    for (size_t i = 0; i < MAX_REQS; i++) {
-        free(f->res[i].body);
-        json_decref(f->res[i].json);
-    }
-    memset(f->res, 0, sizeof(f->res));
-}
-
-/* Runs reqs through the API and leaves the answers in f->res. */
-static void run_batch(struct fixture *f, const struct http_req *reqs, size_t n)
-{
-    pthread_t th;
-
-    assert_true(n <= MAX_REQS);
-    clear_results(f);
-    f->reqs = reqs;
-    f->n = n;
-    assert_int_equal(pthread_create(&th, NULL, client_main, f), 0);
-    assert_int_equal(pr_loop_run(f->loop), 0);
-    pthread_join(th, NULL);
-    for (size_t i = 0; i < n; i++) {
-        if (f->res[i].curl != CURLE_OK)
-            fail_msg("request %zu (%s %s): %s", i, reqs[i].method, reqs[i].path,
-                     curl_easy_strerror(f->res[i].curl));
-    }
-}
-
-static const char *json_str(json_t *obj, const char *key)
-{
-    return json_string_value(json_object_get(obj, key));
-}
-
-static void assert_error(const struct http_res *r, long status, const char *error)
-{
-    assert_int_equal(r->status, status);
-    assert_string_equal(r->content_type, "application/json");
-    assert_non_null(r->json);
-    assert_string_equal(json_str(r->json, "error"), error);
-    assert_non_null(json_str(r->json, "detail"));
-}
-
 /* ---- fixture ---- */
 
 static int setup(void **state)
@@ -310,7 +131,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    clear_results(f);
+    api_batch_clear(&f->b);
     pr_api_free(f->api);
     pr_loop_free(f->loop);
     rmdir(f->dir);
@@ -328,19 +149,19 @@ static void test_route_with_params(void **state)
         { "GET", "/t/echo/%41b/c%20d", NULL, 0, false },
     };
 
-    run_batch(f, reqs, 2);
-    assert_int_equal(f->res[0].status, 200);
-    assert_string_equal(f->res[0].content_type, "application/json");
-    assert_non_null(f->res[0].json);
-    assert_string_equal(json_str(f->res[0].json, "a"), "first");
-    assert_string_equal(json_str(f->res[0].json, "b"), "second");
-    assert_string_equal(json_str(f->res[0].json, "method"), "GET");
-    assert_string_equal(json_str(f->res[0].json, "path"), "/t/echo/first/second");
-    assert_string_equal(json_str(f->res[0].json, "actor"), "ops");
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 2);
+    assert_int_equal(f->b.res[0].status, 200);
+    assert_string_equal(f->b.res[0].content_type, "application/json");
+    assert_non_null(f->b.res[0].json);
+    assert_string_equal(api_json_str(f->b.res[0].json, "a"), "first");
+    assert_string_equal(api_json_str(f->b.res[0].json, "b"), "second");
+    assert_string_equal(api_json_str(f->b.res[0].json, "method"), "GET");
+    assert_string_equal(api_json_str(f->b.res[0].json, "path"), "/t/echo/first/second");
+    assert_string_equal(api_json_str(f->b.res[0].json, "actor"), "ops");
     /* Segments arrive percent-decoded. */
-    assert_int_equal(f->res[1].status, 200);
-    assert_string_equal(json_str(f->res[1].json, "a"), "Ab");
-    assert_string_equal(json_str(f->res[1].json, "b"), "c d");
+    assert_int_equal(f->b.res[1].status, 200);
+    assert_string_equal(api_json_str(f->b.res[1].json, "a"), "Ab");
+    assert_string_equal(api_json_str(f->b.res[1].json, "b"), "c d");
 }
 
 static void test_unknown_route_is_404(void **state)
@@ -353,10 +174,10 @@ static void test_unknown_route_is_404(void **state)
         { "POST", "/nowhere", "{\"a\":1}", 0, false },
     };
 
-    run_batch(f, reqs, 4);
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 4);
     for (size_t i = 0; i < 4; i++)
-        assert_error(&f->res[i], 404, "not found");
-    assert_non_null(strstr(json_str(f->res[0].json, "detail"), "/nowhere"));
+        api_assert_error(&f->b.res[i], 404, "not found");
+    assert_non_null(strstr(api_json_str(f->b.res[0].json, "detail"), "/nowhere"));
 }
 
 static void test_wrong_method_is_405_with_allow(void **state)
@@ -367,11 +188,11 @@ static void test_wrong_method_is_405_with_allow(void **state)
         { "POST", "/t/echo/a/b", "{}", 0, false },
     };
 
-    run_batch(f, reqs, 2);
-    assert_error(&f->res[0], 405, "method not allowed");
-    assert_string_equal(f->res[0].allow, "POST, PUT");
-    assert_error(&f->res[1], 405, "method not allowed");
-    assert_string_equal(f->res[1].allow, "GET");
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 2);
+    api_assert_error(&f->b.res[0], 405, "method not allowed");
+    assert_string_equal(f->b.res[0].allow, "POST, PUT");
+    api_assert_error(&f->b.res[1], 405, "method not allowed");
+    assert_string_equal(f->b.res[1].allow, "GET");
 }
 
 static void test_json_body(void **state)
@@ -384,16 +205,16 @@ static void test_json_body(void **state)
     };
     json_t *got;
 
-    run_batch(f, reqs, 3);
-    assert_int_equal(f->res[0].status, 201);
-    got = json_object_get(f->res[0].json, "got");
-    assert_string_equal(json_str(got, "name"), "pi-1");
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 3);
+    assert_int_equal(f->b.res[0].status, 201);
+    got = json_object_get(f->b.res[0].json, "got");
+    assert_string_equal(api_json_str(got, "name"), "pi-1");
     assert_int_equal(json_array_size(json_object_get(got, "n")), 2);
-    assert_int_equal(f->res[1].status, 201);
-    assert_true(json_is_true(json_object_get(json_object_get(f->res[1].json, "got"), "x")));
+    assert_int_equal(f->b.res[1].status, 201);
+    assert_true(json_is_true(json_object_get(json_object_get(f->b.res[1].json, "got"), "x")));
     /* No body: the handler sees NULL. */
-    assert_int_equal(f->res[2].status, 201);
-    assert_true(json_is_null(json_object_get(f->res[2].json, "got")));
+    assert_int_equal(f->b.res[2].status, 201);
+    assert_true(json_is_null(json_object_get(f->b.res[2].json, "got")));
 }
 
 static void test_bad_json_is_400(void **state)
@@ -407,11 +228,11 @@ static void test_bad_json_is_400(void **state)
         { "POST", "/t/body", "{\"a\": 1}\0trailing", 17, false },
     };
 
-    run_batch(f, reqs, 5);
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 5);
     for (size_t i = 0; i < 5; i++)
-        assert_error(&f->res[i], 400, "bad request");
-    assert_non_null(strstr(json_str(f->res[0].json, "detail"), "not JSON"));
-    assert_non_null(strstr(json_str(f->res[2].json, "detail"), "object"));
+        api_assert_error(&f->b.res[i], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->b.res[0].json, "detail"), "not JSON"));
+    assert_non_null(strstr(api_json_str(f->b.res[2].json, "detail"), "object"));
 }
 
 /* {"x": "aaa..."} of exactly len bytes. */
@@ -441,15 +262,15 @@ static void test_body_limit_is_413(void **state)
         { "POST", "/t/body", "{\"after\": 1}", 0, false },
     };
 
-    run_batch(f, reqs, 5);
-    assert_int_equal(f->res[0].status, 201);
-    assert_int_equal(strlen(json_str(json_object_get(f->res[0].json, "got"), "x")),
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 5);
+    assert_int_equal(f->b.res[0].status, 201);
+    assert_int_equal(strlen(api_json_str(json_object_get(f->b.res[0].json, "got"), "x")),
                      PR_API_MAX_BODY - 9);
-    assert_error(&f->res[1], 413, "body too large");
-    assert_error(&f->res[2], 413, "body too large");
-    assert_error(&f->res[3], 413, "body too large");
+    api_assert_error(&f->b.res[1], 413, "body too large");
+    api_assert_error(&f->b.res[2], 413, "body too large");
+    api_assert_error(&f->b.res[3], 413, "body too large");
     /* The server is still fine afterwards. */
-    assert_int_equal(f->res[4].status, 201);
+    assert_int_equal(f->b.res[4].status, 201);
     free(at_limit);
     free(over);
     free(far_over);
@@ -472,17 +293,17 @@ static void test_query_parsing(void **state)
         { "GET", "/t/query?n=99999999999999999999999", NULL, 0, false },
     };
 
-    run_batch(f, reqs, 11);
-    assert_int_equal(f->res[0].status, 200);
-    assert_int_equal(json_integer_value(json_object_get(f->res[0].json, "n")), 42);
-    assert_string_equal(json_str(f->res[0].json, "s"), "hello there");
-    assert_int_equal(f->res[1].status, 200);
-    assert_int_equal(json_integer_value(json_object_get(f->res[1].json, "n")), -1);
-    assert_true(json_is_null(json_object_get(f->res[1].json, "s")));
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 11);
+    assert_int_equal(f->b.res[0].status, 200);
+    assert_int_equal(json_integer_value(json_object_get(f->b.res[0].json, "n")), 42);
+    assert_string_equal(api_json_str(f->b.res[0].json, "s"), "hello there");
+    assert_int_equal(f->b.res[1].status, 200);
+    assert_int_equal(json_integer_value(json_object_get(f->b.res[1].json, "n")), -1);
+    assert_true(json_is_null(json_object_get(f->b.res[1].json, "s")));
     for (size_t i = 2; i < 11; i++)
-        assert_error(&f->res[i], 400, "bad request");
-    assert_non_null(strstr(json_str(f->res[2].json, "detail"), "n must be"));
-    assert_non_null(strstr(json_str(f->res[9].json, "detail"), "bogus"));
+        api_assert_error(&f->b.res[i], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->b.res[2].json, "detail"), "n must be"));
+    assert_non_null(strstr(api_json_str(f->b.res[9].json, "detail"), "bogus"));
 }
 
 static void test_uint_param_and_literal_route(void **state)
@@ -495,14 +316,14 @@ static void test_uint_param_and_literal_route(void **state)
         { "GET", "/t/items/all", NULL, 0, false },
     };
 
-    run_batch(f, reqs, 4);
-    assert_int_equal(f->res[0].status, 200);
-    assert_int_equal(json_integer_value(json_object_get(f->res[0].json, "id")), 7);
-    assert_error(&f->res[1], 400, "bad request");
-    assert_non_null(strstr(json_str(f->res[1].json, "detail"), "{id}"));
-    assert_error(&f->res[2], 400, "bad request");
-    assert_int_equal(f->res[3].status, 200);
-    assert_true(json_is_true(json_object_get(f->res[3].json, "all")));
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 4);
+    assert_int_equal(f->b.res[0].status, 200);
+    assert_int_equal(json_integer_value(json_object_get(f->b.res[0].json, "id")), 7);
+    api_assert_error(&f->b.res[1], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->b.res[1].json, "detail"), "{id}"));
+    api_assert_error(&f->b.res[2], 400, "bad request");
+    assert_int_equal(f->b.res[3].status, 200);
+    assert_true(json_is_true(json_object_get(f->b.res[3].json, "all")));
 }
 
 static void test_handler_answers_exactly_once(void **state)
@@ -513,22 +334,22 @@ static void test_handler_answers_exactly_once(void **state)
         { "GET", "/t/twice", NULL, 0, false },
     };
 
-    run_batch(f, reqs, 2);
-    assert_error(&f->res[0], 500, "internal error");
-    assert_error(&f->res[1], 409, "conflict");
-    assert_string_equal(json_str(f->res[1].json, "detail"), "first answer, number 1");
+    api_batch_run(&f->b, f->sock, f->loop, reqs, 2);
+    api_assert_error(&f->b.res[0], 500, "internal error");
+    api_assert_error(&f->b.res[1], 409, "conflict");
+    assert_string_equal(api_json_str(f->b.res[1].json, "detail"), "first answer, number 1");
 }
 
 static void test_many_requests_on_one_connection(void **state)
 {
     struct fixture *f = *state;
-    struct http_req reqs[MAX_REQS];
+    struct http_req reqs[API_BATCH_MAX];
 
-    for (size_t i = 0; i < MAX_REQS; i++)
+    for (size_t i = 0; i < API_BATCH_MAX; i++)
         reqs[i] = (struct http_req){ "GET", i % 2 ? "/t/items/3" : "/nowhere", NULL, 0, false };
-    run_batch(f, reqs, MAX_REQS);
-    for (size_t i = 0; i < MAX_REQS; i++)
-        assert_int_equal(f->res[i].status, i % 2 ? 200 : 404);
+    api_batch_run(&f->b, f->sock, f->loop, reqs, API_BATCH_MAX);
+    for (size_t i = 0; i < API_BATCH_MAX; i++)
+        assert_int_equal(f->b.res[i].status, i % 2 ? 200 : 404);
 }
 
 /* ---- the socket file ---- */
