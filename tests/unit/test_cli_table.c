@@ -107,7 +107,7 @@ static void test_table_grows(void **state)
     static const char *const headers[] = { "N" };
     struct cli_table *t = cli_table_new(1, headers);
     struct capture c;
-    char *out, cell[8];
+    char *out, cell[16];
     const char *row[1] = { cell };
     size_t lines = 0;
 
