@@ -8,7 +8,8 @@
  *
  * A request is answered after its whole body has arrived: the route is
  * found from the request line, the body is gathered up to PR_API_MAX_BODY
- * (past it the rest is read and dropped, then 413), parsed as JSON (400 if
+ * (past it the rest is read and dropped, then 413; past 16 times the limit
+ * the connection is closed), parsed as JSON (400 if
  * it is not an object), and only then does the handler run.  A body that
  * announces a Content-Length over the limit is answered 413 at once. */
 #include "pirack/api.h"
@@ -30,6 +31,10 @@
 #define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 64
+/* A body past the limit with no Content-Length is read and dropped, so
+ * that the client can read its 413; past this much the connection is
+ * closed instead. */
+#define DRAIN_MAX (16u * PR_API_MAX_BODY)
 
 struct handler {
     pr_api_handler fn;
@@ -65,6 +70,7 @@ struct pr_api_req {
     char *body;
     size_t body_len;
     bool body_too_big;
+    uint64_t body_dropped;          /* bytes read and dropped past the limit */
     json_t *json;
     bool answered;
 };
@@ -292,27 +298,32 @@ static uint64_t announced_length(struct MHD_Connection *conn, bool *present)
     return (uint64_t)v;
 }
 
-static void take_body(struct pr_api_req *req, const char *data, size_t size)
+/* Returns false when the body runs past DRAIN_MAX: not worth reading. */
+static bool take_body(struct pr_api_req *req, const char *data, size_t size)
 {
     char *grown;
 
-    if (req->body_too_big)
-        return;
+    if (req->body_too_big) {
+        req->body_dropped += size;
+        return req->body_dropped <= DRAIN_MAX;
+    }
     if (size > PR_API_MAX_BODY - req->body_len) {
         req->body_too_big = true;
+        req->body_dropped = req->body_len + size;
         free(req->body);
         req->body = NULL;
-        return;
+        return true;
     }
     grown = realloc(req->body, req->body_len + size + 1);
     if (!grown) {
         req->body_too_big = true;    /* answered 413: the server could not take it */
-        return;
+        return true;
     }
     req->body = grown;
     memcpy(req->body + req->body_len, data, size);
     req->body_len += size;
     req->body[req->body_len] = '\0';
+    return true;
 }
 
 static void answer_route_error(struct pr_api_req *req)
@@ -393,7 +404,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        take_body(req, upload_data, *upload_data_size);
+        if (!take_body(req, upload_data, *upload_data_size))
+            return MHD_NO;          /* MHD closes the connection */
         *upload_data_size = 0;
         return MHD_YES;
     }

@@ -22,6 +22,7 @@ struct http_req {
     const char *body;            /* NULL: none */
     size_t body_len;             /* 0: strlen(body) */
     bool chunked;                /* send the body without a Content-Length */
+    bool no_answer;              /* the server is expected to hang up */
 };
 
 struct http_res {
@@ -44,7 +45,8 @@ struct api_batch {
 
 /* Sends reqs (n <= API_BATCH_MAX) in order on one connection to sock,
  * running loop until they are answered; the answers are in b->res.  Fails
- * the test when a request gets no HTTP answer. */
+ * the test when a request gets no HTTP answer, or one marked no_answer
+ * gets one. */
 void api_batch_run(struct api_batch *b, const char *sock, struct pr_loop *loop,
                    const struct http_req *reqs, size_t n);
 /* Frees the answers of the last batch. */

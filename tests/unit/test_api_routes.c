@@ -91,7 +91,7 @@ static json_t *at(json_t *obj, const char *a, const char *b)
 static void test_status(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false, false } };
     json_t *j, *by_state;
 
     run(f, reqs, 1);
@@ -114,7 +114,7 @@ static void test_status(void **state)
 static void test_one_slot_in_full(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false, false } };
     json_t *s;
 
     run(f, reqs, 1);
@@ -150,7 +150,7 @@ static void test_one_slot_in_full(void **state)
 static void test_all_slots(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false, false } };
     json_t *a, *s1;
 
     run(f, reqs, 1);
@@ -174,14 +174,14 @@ static void test_slot_out_of_range_and_bad(void **state)
 {
     struct fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/v1/slots/5", NULL, 0, false },
-        { "GET", "/v1/slots/0", NULL, 0, false },
-        { "GET", "/v1/slots/9999", NULL, 0, false },
-        { "GET", "/v1/slots/two", NULL, 0, false },
-        { "GET", "/v1/slots/-1", NULL, 0, false },
-        { "GET", "/v1/slots/99999999999999999999", NULL, 0, false },
-        { "DELETE", "/v1/slots/1", NULL, 0, false },
-        { "POST", "/v1/status", "{}", 0, false },
+        { "GET", "/v1/slots/5", NULL, 0, false, false },
+        { "GET", "/v1/slots/0", NULL, 0, false, false },
+        { "GET", "/v1/slots/9999", NULL, 0, false, false },
+        { "GET", "/v1/slots/two", NULL, 0, false, false },
+        { "GET", "/v1/slots/-1", NULL, 0, false, false },
+        { "GET", "/v1/slots/99999999999999999999", NULL, 0, false, false },
+        { "DELETE", "/v1/slots/1", NULL, 0, false, false },
+        { "POST", "/v1/status", "{}", 0, false, false },
     };
 
     run(f, reqs, 8);
@@ -223,12 +223,12 @@ static void test_events_filters(void **state)
     snprintf(all_since, sizeof(all_since), "/v1/events?since=%lld",
              (long long)f->slot2_events[2]);
     const struct http_req reqs[] = {
-        { "GET", "/v1/events", NULL, 0, false },
-        { "GET", "/v1/events?slot=2", NULL, 0, false },
-        { "GET", "/v1/events?slot=0", NULL, 0, false },
-        { "GET", slot2_since, NULL, 0, false },
-        { "GET", all_since, NULL, 0, false },
-        { "GET", "/v1/events?slot=1", NULL, 0, false },
+        { "GET", "/v1/events", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=2", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=0", NULL, 0, false, false },
+        { "GET", slot2_since, NULL, 0, false, false },
+        { "GET", all_since, NULL, 0, false, false },
+        { "GET", "/v1/events?slot=1", NULL, 0, false, false },
     };
 
     run(f, reqs, 6);
@@ -273,7 +273,7 @@ static void test_events_paging(void **state)
     /* limit=2 pages through all five events with "next", and a page
      * that comes back short is the end. */
     for (int page = 0; page < 4; page++) {
-        struct http_req req = { "GET", path, NULL, 0, false };
+        struct http_req req = { "GET", path, NULL, 0, false, false };
         snprintf(path, sizeof(path), "/v1/events?limit=2&since=%lld", (long long)since);
         run(f, &req, 1);
         assert_int_equal(f->b.res[0].status, 200);
@@ -294,14 +294,14 @@ static void test_events_bad_queries(void **state)
 {
     struct fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/v1/events?slot=5", NULL, 0, false },
-        { "GET", "/v1/events?slot=x", NULL, 0, false },
-        { "GET", "/v1/events?since=-3", NULL, 0, false },
-        { "GET", "/v1/events?limit=0", NULL, 0, false },
-        { "GET", "/v1/events?limit=1001", NULL, 0, false },
-        { "GET", "/v1/events?limit=1000", NULL, 0, false },
-        { "GET", "/v1/events?slots=1", NULL, 0, false },
-        { "GET", "/v1/events?since", NULL, 0, false },
+        { "GET", "/v1/events?slot=5", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=x", NULL, 0, false, false },
+        { "GET", "/v1/events?since=-3", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=0", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=1001", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=1000", NULL, 0, false, false },
+        { "GET", "/v1/events?slots=1", NULL, 0, false, false },
+        { "GET", "/v1/events?since", NULL, 0, false, false },
     };
 
     run(f, reqs, 8);
