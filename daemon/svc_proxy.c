@@ -1,6 +1,5 @@
 /* svc_proxy: wires the proxy engine into pirackd: store -> routes and
  * zone, events for HAProxy's comings and goings, GET /v1/routes. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,24 +135,24 @@ static void get_routes(struct pr_api_req *req, void *ctx)
     pr_api_reply_json(req, 200, body);
 }
 
-int pr_proxy_slot_json(struct pr_daemon *d, const struct pr_slot_row *row, json_t *obj)
+json_t *pr_proxy_slot_json(const struct pr_daemon *d, unsigned slot)
 {
-    struct pr_slot_plan sp;
-    char v6[INET6_ADDRSTRLEN], pi[PR_FQDN_MAX], ssh[PR_FQDN_MAX], www[PR_FQDN_MAX];
-    if (pr_plan_slot(&d->plan, row->slot, &sp) < 0)
-        return -ERANGE;
-    const char *name = row->name[0] ? row->name : sp.name;
-    inet_ntop(AF_INET6, &sp.v6_pi, v6, sizeof v6);
-    json_object_set_new(obj, "ipv6", json_string(v6));
-    json_object_set_new(obj, "ssh_port", json_integer(sp.ssh_port));
-    if (pr_plan_name_valid(name) && pr_plan_fqdn(&d->plan, name, pi, sizeof pi) == 0 &&
-        pr_plan_ssh_fqdn(&d->plan, name, ssh, sizeof ssh) == 0 &&
-        pr_plan_www_fqdn(&d->plan, name, www, sizeof www) == 0)
-        json_object_set_new(obj, "names", json_pack("{s:s, s:s, s:s}", "pi", pi, "ssh", ssh,
-                                                    "www", www));
-    else
-        json_object_set_new(obj, "names", json_null());
-    return 0;
+    const struct pr_proxy_service *svc = d->proxy;
+    if (!svc)
+        return json_null();
+    const struct pr_routes *rs = pr_proxy_routes(svc->engine);
+    json_t *routes = json_array();
+    const char *refused = NULL;
+    for (size_t i = 0; routes && i < rs->n; i++)
+        if (rs->v[i].slot == slot)
+            json_array_append_new(routes, json_pack("{s:s, s:s, s:s, s:b}", "kind",
+                                  pr_route_kind_name(rs->v[i].kind), "key", rs->v[i].key,
+                                  "value", rs->v[i].value, "in_haproxy",
+                                  pr_proxy_route_in_haproxy(svc->engine, i)));
+    for (size_t i = 0; i < svc->nrefused && !refused; i++)
+        if (svc->refused[i].slot == slot)
+            refused = svc->refused[i].error;
+    return json_pack("{s:o?, s:s?}", "routes", routes, "refused", refused);
 }
 
 /* ---- life ---- */

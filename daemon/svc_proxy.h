@@ -21,10 +21,11 @@ void pr_proxy_service_stop(struct pr_daemon *d);    /* tolerates a service never
  * works) and is listed as refused in GET /v1/routes. */
 int pr_proxy_sync(struct pr_daemon *d);
 
-/* Adds the slot's public side to a slot's JSON object: "ipv6" (the Pi's
- * address), "names" {"pi", "ssh", "www"} and "ssh_port".  For the
- * GET /v1/slots/{n} handler.  Returns 0 or -errno. */
-int pr_proxy_slot_json(struct pr_daemon *d, const struct pr_slot_row *row, json_t *obj);
+/* The slot's routes in the front proxy for GET /v1/slots/{n}:
+ * {"routes": [{"kind", "key", "value", "in_haproxy"}], "refused": why or
+ * null}; JSON null when the service is not running.  (The Pi's IPv6
+ * address, names and ssh port are already in the slot object.) */
+json_t *pr_proxy_slot_json(const struct pr_daemon *d, unsigned slot);
 
 /* GET /v1/routes's body: {"haproxy": {...}, "routes": [...], "refused": [...]}. */
 json_t *pr_proxy_routes_json(struct pr_daemon *d);
