@@ -7,13 +7,6 @@
 #include "pirack/proxy.h"
 #include "svc_proxy.h"
 
-struct pr_proxy_service {
-    struct pr_daemon *d;
-    struct pr_proxy *engine;
-    struct pr_timer *resync;
-    struct pr_proxy_refusal *refused;
-    size_t nrefused;
-};
 
 struct slot_pass {
     const struct pr_plan *plan;
@@ -87,44 +80,6 @@ static void on_resync(void *ctx)
     pr_proxy_sync(ctx);
 }
 
-/* ---- JSON ---- */
-
-static json_t *haproxy_json(const struct pr_config *cfg, const struct pr_proxy_status *st)
-{
-    json_t *o = json_pack("{s:s, s:b, s:b, s:i, s:i}", "admin_socket", cfg->proxy_admin_socket,
-                          "checked", st->checked, "reachable", st->reachable,
-                          "restarts", (json_int_t)st->restarts, "failed_commands",
-                          (json_int_t)st->failed);
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "pid", st->info.pid > 0 ? json_integer(st->info.pid) : json_null());
-    json_object_set_new(o, "version", st->info.version[0] ? json_string(st->info.version)
-                                                          : json_null());
-    json_object_set_new(o, "checked_ms", st->checked ? json_integer(st->checked_unix_ms)
-                                                     : json_null());
-    json_object_set_new(o, "error", st->error[0] ? json_string(st->error) : json_null());
-    return o;
-}
-
-json_t *pr_proxy_routes_json(struct pr_daemon *d)
-{
-    struct pr_proxy_service *svc = d->proxy;
-    const struct pr_routes *rs = pr_proxy_routes(svc->engine);
-    json_t *routes = json_array(), *refused = json_array();
-    for (size_t i = 0; routes && i < rs->n; i++)
-        json_array_append_new(routes, json_pack("{s:s, s:s, s:s, s:i, s:b}", "kind",
-                              pr_route_kind_name(rs->v[i].kind), "key", rs->v[i].key,
-                              "value", rs->v[i].value, "slot", (json_int_t)rs->v[i].slot,
-                              "in_haproxy", pr_proxy_route_in_haproxy(svc->engine, i)));
-    for (size_t i = 0; refused && i < svc->nrefused; i++)
-        json_array_append_new(refused, json_pack("{s:i, s:s}", "slot",
-                              (json_int_t)svc->refused[i].slot, "error", svc->refused[i].error));
-    return json_pack("{s:o?, s:o?, s:o?, s:i}", "haproxy",
-                     haproxy_json(d->cfg, pr_proxy_get_status(svc->engine)), "routes", routes,
-                     "refused", refused, "zone_serial",
-                     (json_int_t)pr_proxy_zone_serial(svc->engine));
-}
-
 static void get_routes(struct pr_api_req *req, void *ctx)
 {
     json_t *body = pr_proxy_routes_json(ctx);
@@ -133,26 +88,6 @@ static void get_routes(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_api_reply_json(req, 200, body);
-}
-
-json_t *pr_proxy_slot_json(const struct pr_daemon *d, unsigned slot)
-{
-    const struct pr_proxy_service *svc = d->proxy;
-    if (!svc)
-        return json_null();
-    const struct pr_routes *rs = pr_proxy_routes(svc->engine);
-    json_t *routes = json_array();
-    const char *refused = NULL;
-    for (size_t i = 0; routes && i < rs->n; i++)
-        if (rs->v[i].slot == slot)
-            json_array_append_new(routes, json_pack("{s:s, s:s, s:s, s:b}", "kind",
-                                  pr_route_kind_name(rs->v[i].kind), "key", rs->v[i].key,
-                                  "value", rs->v[i].value, "in_haproxy",
-                                  pr_proxy_route_in_haproxy(svc->engine, i)));
-    for (size_t i = 0; i < svc->nrefused && !refused; i++)
-        if (svc->refused[i].slot == slot)
-            refused = svc->refused[i].error;
-    return json_pack("{s:o?, s:s?}", "routes", routes, "refused", refused);
 }
 
 /* ---- life ---- */

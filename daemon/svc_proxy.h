@@ -12,6 +12,15 @@
 #include <jansson.h>
 #include "daemon.h"
 
+/* The service's state; svc_proxy.c runs it, svc_proxy_json.c shows it. */
+struct pr_proxy_service {
+    struct pr_daemon *d;
+    struct pr_proxy *engine;
+    struct pr_timer *resync;
+    struct pr_proxy_refusal *refused;
+    size_t nrefused;
+};
+
 int pr_proxy_service_start(struct pr_daemon *d);
 void pr_proxy_service_stop(struct pr_daemon *d);    /* tolerates a service never started */
 
