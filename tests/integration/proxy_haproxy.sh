@@ -118,6 +118,13 @@ for addr in 127.0.0.1 ::1; do
     expect "ssh port 22001 reaches pi1's port 22 over $addr" "SSH-2.0-OpenSSH_9.2 pi1" banner "$addr" 22001
     expect "ssh port 22002 reaches pi2's port 22 over $addr" "SSH-2.0-OpenSSH_9.2 pi2" banner "$addr" 22002
 done
+two_on_one() {  # two requests for two Pis on one client connection
+    in_rack curl -sS --max-time 5 -H "Host: www.pi-one.rack.example" http://127.0.0.1/index.html \
+        --next -H "Host: www.pi-two.rack.example" http://127.0.0.1/index.html
+}
+two_on_one >expect "one client connection, two Pis2; expect "one client connection, two Pis: each request goes to its own Pi" \
+    "hello from pi1
+hello from pi2" two_on_one
 code() { in_rack curl -s -o /dev/null --max-time 5 -w '%{http_code}' -H "Host: $1" http://127.0.0.1/; }
 expect "unknown Host gets 404" 404 code www.nobody.rack.example
 check "unknown SNI is reset" sh -c "! ip netns exec '$RACK' curl -sk --max-time 5 \
