@@ -122,7 +122,7 @@ two_on_one() {  # two requests for two Pis on one client connection
     in_rack curl -sS --max-time 5 -H "Host: www.pi-one.rack.example" http://127.0.0.1/index.html \
         --next -H "Host: www.pi-two.rack.example" http://127.0.0.1/index.html
 }
-two_on_one >expect "one client connection, two Pis2; expect "one client connection, two Pis: each request goes to its own Pi" \
+expect "one client connection, two Pis: each request goes to its own Pi" \
     "hello from pi1
 hello from pi2" two_on_one
 code() { in_rack curl -s -o /dev/null --max-time 5 -w '%{http_code}' -H "Host: $1" http://127.0.0.1/; }
