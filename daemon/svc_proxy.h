@@ -11,11 +11,13 @@
 
 #include <jansson.h>
 #include "daemon.h"
+#include "pirack/proxy.h"
 
 /* The service's state; svc_proxy.c runs it, svc_proxy_json.c shows it. */
 struct pr_proxy_service {
     struct pr_daemon *d;
     struct pr_proxy *engine;
+    struct pr_proxy_settings settings;   /* what the engine was made with */
     struct pr_timer *resync;
     struct pr_proxy_refusal *refused;
     size_t nrefused;

@@ -119,6 +119,16 @@ check "pirackd puts every route back" wait_for 5 all_in
 check "the restart is an event" wait_for 3 sh -c "$PIRACK events | grep -q 'haproxy.restarted .*pid [0-9]* -> [0-9]*'"
 check "after the restart the Pi answers" sh -c "$(command -v ip) netns exec $RACK curl -sS --max-time 5 -H 'Host: www.web.rack.example' http://127.0.0.1/index.html | grep -q 'slot 2'"
 
+# A reload with one more slot: the configuration is rendered again with
+# the wider ssh range, and slot 4's routes appear.
+sed -i 's/^slots = 3$/slots = 4/' "$D/pirackd.conf"
+kill -HUP "$PIRACKD_PID"
+check "a reload renders the new ssh port range" wait_for 5 grep -q "bind :::22001-22004 v4v6" "$MAPS/haproxy.cfg"
+check "a reload adds the new slot's routes" wait_for 5 sh -c \
+    "'$BUILD/pirack' --socket '$PIRACK_SOCK' routes | grep -Eq '^sni +www.test-004.rack.example .* yes'"
+check "haproxy -c accepts the new configuration" haproxy -c -q -f "$MAPS/haproxy.cfg"
+SERIAL2=$(sed -n 's/^@ IN SOA [^(]*( \([0-9]*\) .*/\1/p' "$D/rack.zone")
+
 # pirackd restarted: nothing changed, so the zone keeps its serial.
 check "pirackd stops cleanly" pirackd_stop
 check "pirackd starts again" pirackd_start "$RACK" "$D/pirackd.conf"
