@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "pirack/log.h"
+#include "pirack/proxy.h"
 #include "config_keys.h"
 
 #define CFG(f) offsetof(struct pr_config, f), sizeof(((struct pr_config *)0)->f)
@@ -105,6 +106,26 @@ static int check_endpoint(const char *v, char *why, size_t whylen)
     return 0;
 bad:
     snprintf(why, whylen, "\"%s\" is not host, host:port or [ipv6]:port", v);
+    return -1;
+}
+
+/* Paths that go into HAProxy's configuration and runtime commands, where
+ * a space, ';' or '#' would change their meaning. */
+static int check_proxy_path(const char *v, char *why, size_t whylen)
+{
+    if (pr_proxy_path_valid(v))
+        return 0;
+    snprintf(why, whylen, "\"%s\" must be an absolute path of [A-Za-z0-9._/-] "
+             "(it goes into HAProxy's configuration)", v);
+    return -1;
+}
+
+static int check_proxy_admin(const char *v, char *why, size_t whylen)
+{
+    if (pr_haproxy_addr_valid(v))
+        return 0;
+    snprintf(why, whylen, "\"%s\" is not an absolute path of [A-Za-z0-9._/-], host:port "
+             "or [ipv6]:port", v);
     return -1;
 }
 
@@ -233,8 +254,8 @@ const struct pr_key pr_config_keys[] = {
     { "ipv6", "ra_interval", KEY_SECONDS, CFG(ra_interval_s), 4, 1800, NULL, NULL, false },
     { "ipv6", "mtu", KEY_UINT, CFG(mtu), 1280, 65535, NULL, NULL, false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false },
-    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_endpoint, NULL, false },
-    { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_abs_path, NULL, false },
+    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL, false },
+    { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_proxy_path, NULL, false },
     { "proxy", "config", KEY_STRING, CFG(proxy_config), 0, 0, check_abs_path, NULL, false },
     { "proxy", "zone", KEY_STRING, CFG(proxy_zone), 0, 0, check_abs_path, NULL, false },
     { "proxy", "ipv4", KEY_STRING, CFG(proxy_ipv4), 0, 0, check_ipv4, NULL, false },

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pirack/config.h"
 #include "pirack/proxy.h"
 #include "pirack/zone.h"
 #include "../../daemon/proxy_files.h"
@@ -290,6 +291,34 @@ static void zone_updates(void **state)
     assert_int_equal(rmdir(dir), 0);
 }
 
+/* pirackd.conf refuses, with file and line, a map_dir or admin_socket
+ * that would change meaning inside HAProxy's configuration or a command. */
+static void config_refuses_unsafe_proxy_paths(void **state)
+{
+    char path[] = "/tmp/pirack-unit-conf-XXXXXX", *out = NULL;
+    size_t len = 0;
+    struct pr_config *cfg = malloc(sizeof *cfg);
+    (void)state;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "[rack]\nname = r\ndomain = rack.example\nslots = 2\n"
+                       "[ipv4]\npool = 10.9.0.0/24\n[ipv6]\npool = 2001:db8:9::/56\n"
+                       "[proxy]\nmap_dir = /var/lib/a b\nadmin_socket = /run/x;y.sock\n"
+                       "check_interval = 300ms\ntimeout = 2s\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    FILE *errs = open_memstream(&out, &len);
+    assert_int_equal(pr_config_load(path, cfg, errs), 2);
+    fclose(errs);
+    assert_non_null(strstr(out, ":10: map_dir: \"/var/lib/a b\" must be an absolute path"));
+    assert_non_null(strstr(out, ":11: admin_socket: \"/run/x;y.sock\" is not"));
+    assert_int_equal(cfg->proxy_check_ms, 300);
+    assert_int_equal(cfg->proxy_timeout_ms, 2000);
+    free(out);
+    free(cfg);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +330,7 @@ int main(void)
         cmocka_unit_test(zone_text),
         cmocka_unit_test(zone_serials),
         cmocka_unit_test(zone_updates),
+        cmocka_unit_test(config_refuses_unsafe_proxy_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
