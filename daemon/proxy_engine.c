@@ -2,23 +2,22 @@
  *
  * The loop's thread owns the desired routes and the status.  The worker
  * takes one job at a time (a copy of the routes and the target), runs
- * pr_proxy_reconcile() and posts the report back.  A post may arrive
- * after the engine is freed, so it holds a reference to a small shared
- * link whose engine pointer is cleared on free. */
+ * pr_proxy_reconcile(), leaves the report in `done` and wakes the loop
+ * through an eventfd that the engine owns.  (Not pr_loop_post(): a post
+ * still queued when the engine is freed could not be taken back; the
+ * engine's own descriptor goes away with it.) */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #include "pirack/loop.h"
 #include "pirack/proxy.h"
 #include "proxy_files.h"
-
-struct link {
-    int refs;                          /* atomic */
-    struct pr_proxy *p;                /* loop thread only; NULL once freed */
-};
 
 struct job {
     struct pr_proxy_target target;
@@ -27,7 +26,6 @@ struct job {
 };
 
 struct result {
-    struct link *link;
     uint64_t gen;
     struct pr_proxy_report rep;
 };
@@ -46,20 +44,15 @@ struct pr_proxy {
     struct pr_proxy_status status;
     struct pr_proxy_zone zone;
 
-    struct link *link;
+    int wake_fd;                       /* eventfd: a report is in `done` */
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool quit;                         /* under mu */
     struct job *pending;               /* under mu: the next job, newest wins */
+    struct result *done;               /* under mu: the newest report */
 };
-
-static void link_unref(struct link *l)
-{
-    if (__atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) == 0)
-        free(l);
-}
 
 static void notify(struct pr_proxy *p, const char *what, const char *detail)
 {
@@ -106,28 +99,45 @@ static void note_reachability(struct pr_proxy *p, const struct pr_proxy_report *
         p->status.info = rep->info;
 }
 
-static void on_result(void *ctx)
+static void result_free(struct result *r)
 {
-    struct result *r = ctx;
-    struct pr_proxy *p = r->link->p;
-    if (p) {
-        note_reachability(p, &r->rep);
-        p->status.checked = true;
-        p->status.checked_unix_ms = unix_ms();
-        snprintf(p->status.error, sizeof p->status.error, "%s", r->rep.error);
-        p->status.added += r->rep.added;
-        p->status.changed += r->rep.changed;
-        p->status.removed += r->rep.removed;
-        p->status.swaps += r->rep.swaps;
-        p->status.failed += r->rep.failed;
-        /* A report for older routes says nothing about the new ones: a
-         * newer job is already queued. */
-        if (r->gen == p->gen && r->rep.n == p->desired.n)
-            memcpy(p->in_haproxy, r->rep.in_haproxy, p->desired.n * sizeof *p->in_haproxy);
+    if (r) {
+        pr_proxy_report_clear(&r->rep);
+        free(r);
     }
-    link_unref(r->link);
-    pr_proxy_report_clear(&r->rep);
-    free(r);
+}
+
+static void apply_result(struct pr_proxy *p, const struct result *r)
+{
+    note_reachability(p, &r->rep);
+    p->status.checked = true;
+    p->status.checked_unix_ms = unix_ms();
+    snprintf(p->status.error, sizeof p->status.error, "%s", r->rep.error);
+    p->status.added += r->rep.added;
+    p->status.changed += r->rep.changed;
+    p->status.removed += r->rep.removed;
+    p->status.swaps += r->rep.swaps;
+    p->status.failed += r->rep.failed;
+    /* A report for older routes says nothing about the new ones: a newer
+     * job is already queued. */
+    if (r->gen == p->gen && r->rep.n == p->desired.n)
+        memcpy(p->in_haproxy, r->rep.in_haproxy, p->desired.n * sizeof *p->in_haproxy);
+}
+
+static void on_wake(void *ctx, int fd, uint32_t events)
+{
+    struct pr_proxy *p = ctx;
+    uint64_t n;
+    (void)events;
+    if (read(fd, &n, sizeof n) < 0)
+        return;                        /* EAGAIN: already taken */
+    pthread_mutex_lock(&p->mu);
+    struct result *r = p->done;
+    p->done = NULL;
+    pthread_mutex_unlock(&p->mu);
+    if (r)
+        apply_result(p, r);
+    result_free(r);
 }
 
 /* ---- the worker ---- */
@@ -155,12 +165,20 @@ static void *worker(void *arg)
         if (r) {
             pr_proxy_reconcile(&j->target, &j->routes, &r->rep);
             r->gen = j->gen;
-            r->link = p->link;
-            __atomic_add_fetch(&p->link->refs, 1, __ATOMIC_ACQ_REL);
-            if (pr_loop_post(p->loop, on_result, r) < 0) {
-                link_unref(r->link);
-                pr_proxy_report_clear(&r->rep);
-                free(r);
+            pthread_mutex_lock(&p->mu);
+            if (p->done) {             /* not taken yet: keep its counts */
+                r->rep.added += p->done->rep.added;
+                r->rep.changed += p->done->rep.changed;
+                r->rep.removed += p->done->rep.removed;
+                r->rep.swaps += p->done->rep.swaps;
+                r->rep.failed += p->done->rep.failed;
+                result_free(p->done);
+            }
+            p->done = r;
+            pthread_mutex_unlock(&p->mu);
+            uint64_t one = 1;
+            if (write(p->wake_fd, &one, sizeof one) < 0) {
+                /* the counter is full: the loop has a wake-up pending */
             }
         }
         job_free(j);
@@ -312,14 +330,17 @@ static int start(struct pr_proxy *p, char *err, size_t errlen)
         return rc;
     }
     p->in_haproxy = calloc(1, sizeof *p->in_haproxy);
-    p->link = calloc(1, sizeof *p->link);
     p->timer = pr_timer_new(p->loop, on_timer, p);
-    if (!p->in_haproxy || !p->link || !p->timer) {
+    if (!p->in_haproxy || !p->timer) {
         snprintf(err, errlen, "proxy: out of memory");
         return -ENOMEM;
     }
-    p->link->refs = 1;
-    p->link->p = p;
+    p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (p->wake_fd < 0 || (rc = pr_loop_add_fd(p->loop, p->wake_fd, EPOLLIN, on_wake, p)) < 0) {
+        rc = p->wake_fd < 0 ? -errno : rc;
+        snprintf(err, errlen, "proxy: cannot make the worker's wake-up: %s", strerror(-rc));
+        return rc;
+    }
     if ((rc = -pthread_create(&p->thread, NULL, worker, p)) < 0) {
         snprintf(err, errlen, "proxy: cannot start the worker: %s", strerror(-rc));
         return rc;
@@ -341,6 +362,7 @@ struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settin
     }
     p->loop = loop;
     p->s = *s;
+    p->wake_fd = -1;
     if (!p->s.timeout_ms)
         p->s.timeout_ms = 1000;
     if (!p->s.check_ms)
@@ -366,9 +388,10 @@ void pr_proxy_free(struct pr_proxy *p)
         pthread_join(p->thread, NULL);
     }
     job_free(p->pending);
-    if (p->link) {
-        p->link->p = NULL;            /* posts still queued find no engine */
-        link_unref(p->link);
+    result_free(p->done);
+    if (p->wake_fd >= 0) {
+        pr_loop_del_fd(p->loop, p->wake_fd);
+        close(p->wake_fd);
     }
     pr_timer_free(p->timer);
     pr_routes_clear(&p->desired);
