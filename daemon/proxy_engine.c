@@ -77,11 +77,21 @@ static int64_t unix_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A new Pid, or the same Pid with a younger process (HAProxy as PID 1 in
+ * a container), is a restart. */
+static bool restarted(const struct pr_haproxy_info *was, const struct pr_haproxy_info *now)
+{
+    if (was->pid <= 0 || now->pid <= 0)
+        return false;
+    return was->pid != now->pid ||
+           (was->uptime_s >= 0 && now->uptime_s >= 0 && now->uptime_s < was->uptime_s);
+}
+
 static void note_reachability(struct pr_proxy *p, const struct pr_proxy_report *rep)
 {
     char msg[PR_PATH_MAX + 400];
     bool reachable = rep->info.pid > 0;
-    if (reachable && p->status.info.pid > 0 && p->status.info.pid != rep->info.pid) {
+    if (reachable && restarted(&p->status.info, &rep->info)) {
         p->status.restarts++;
         snprintf(msg, sizeof msg, "HAProxy restarted (pid %ld -> %ld); routes reconciled",
                  p->status.info.pid, rep->info.pid);
