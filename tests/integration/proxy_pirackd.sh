@@ -82,6 +82,7 @@ routes_json() { cli --json routes; }
 all_in() { routes_json | grep -q '"in_haproxy": *true' && ! routes_json | grep -q '"in_haproxy": *false'; }
 check "HAProxy starts" haproxy_start
 check "every route is in HAProxy (GET /v1/routes)" wait_for 5 all_in
+cli routes | sed 's/^/# /'
 check "pirack routes shows HAProxy up" sh -c "'$BUILD/pirack' --socket '$PIRACK_SOCK' routes | grep -q '^HAProxy at .*: up, pid'"
 check "pirack routes shows the ssh route in HAProxy" sh -c \
     "'$BUILD/pirack' --socket '$PIRACK_SOCK' routes | grep -Eq '^ssh +22002 +2001:db8:99:1::2 +2 +yes'"
