@@ -118,7 +118,10 @@ static void on_notify(void *ctx, const char *what, const char *detail)
         pr_warn("proxy: %s", detail);
     else
         pr_info("proxy: %s", detail);
-    pr_daemon_event(d, 0, what, "pirackd", "{s:s}", "detail", detail);
+    /* The zone's serial is in GET /v1/routes; HAProxy's comings and
+     * goings are worth a place on the rack's timeline. */
+    if (strncmp(what, "haproxy.", 8) == 0)
+        pr_daemon_event(d, 0, what, "pirackd", "{s:s}", "detail", detail);
 }
 
 static void on_resync(void *ctx)
