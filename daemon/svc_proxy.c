@@ -7,7 +7,6 @@
 #include "pirack/proxy.h"
 #include "svc_proxy.h"
 
-
 struct slot_pass {
     const struct pr_plan *plan;
     struct pr_proxy_build b;
@@ -131,7 +130,12 @@ static void on_resync(void *ctx)
 
 static void get_routes(struct pr_api_req *req, void *ctx)
 {
-    json_t *body = pr_proxy_routes_json(ctx);
+    struct pr_daemon *d = ctx;
+    if (!d->proxy) {
+        pr_api_reply_error(req, 503, "proxy not running", "the proxy service is stopped");
+        return;
+    }
+    json_t *body = pr_proxy_routes_json(d);
     if (!body) {
         pr_api_reply_error(req, 500, "internal", "out of memory");
         return;
@@ -140,7 +144,6 @@ static void get_routes(struct pr_api_req *req, void *ctx)
 }
 
 /* ---- life ---- */
-
 
 int pr_proxy_service_start(struct pr_daemon *d)
 {
