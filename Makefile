@@ -54,11 +54,12 @@ all: $(BUILD)/pirackd $(BUILD)/pirack
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libpirack.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/pirackd: $(BUILD)/obj/daemon/main.o $(BUILD)/libpirack.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -85,7 +86,8 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
                -fsanitize=fuzzer-no-link,address,undefined -DPIRACK_VERSION=\"$(VERSION)\"
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -c $< -o $@
+	@echo "  CLANG   $<"
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
