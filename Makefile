@@ -49,6 +49,7 @@ PROG_BINS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(d)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
+.SECONDARY:
 .PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan
 all: $(BUILD)/pirackd $(BUILD)/pirack
 
@@ -62,14 +63,17 @@ $(BUILD)/libpirack.a: $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/pirackd: $(BUILD)/obj/daemon/main.o $(BUILD)/libpirack.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/pirack: $(CLI_OBJS)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_HELPERS)) $(BUILD)/libpirack.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) -Itests/unit -DSRCDIR=\"$(CURDIR)\" $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 define prog_rule
 $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(BUILD)/libpirack.a

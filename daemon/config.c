@@ -25,6 +25,9 @@ struct parse_state {
     int line;                         /* line the reader last returned */
     int key_lines[PR_CONFIG_MAX_KEYS]; /* where each global key was set */
     struct pr_switch_config *sw;      /* the [switch NAME] being read */
+    int section_line;                 /* line of the last [section] header */
+    int sw_section_line;              /* header line of sw */
+    int bad_section_line;             /* a refused [switch] header */
     bool in_unknown_section;
     bool secrets_only;                /* reading a credentials file */
 };
@@ -130,6 +133,8 @@ static char *read_line(char *str, int num, void *stream)
     }
     for (p = str; isspace((unsigned char)*p); p++)
         ;
+    if (*p == '[')
+        ps->section_line = ps->line;
     if (*p && *p != ';' && *p != '#' && *p != '[' && !strchr(p, '='))
         report(ps, ps->line, "expected \"key = value\" or \"[section]\"");
     return str;
@@ -284,30 +289,31 @@ static struct pr_switch_config *new_switch(struct parse_state *ps, const char *n
     struct pr_switch_config *sw;
 
     if (!pr_plan_name_valid(name)) {
-        report(ps, ps->line, "switch name \"%s\" must be a lower-case label "
+        report(ps, ps->section_line, "switch name \"%s\" must be a lower-case label "
                "([a-z0-9-], at most 63)", name);
         return NULL;
     }
     for (unsigned i = 0; i < cfg->n_switches; i++)
         if (strcmp(cfg->switches[i].name, name) == 0) {
-            report(ps, ps->line, "switch \"%s\" is already defined on line %d",
+            report(ps, ps->section_line, "switch \"%s\" is already defined on line %d",
                    name, cfg->switches[i].line);
             return NULL;
         }
     if (cfg->n_switches == PR_MAX_SWITCHES) {
-        report(ps, ps->line, "at most %d switches", PR_MAX_SWITCHES);
+        report(ps, ps->section_line, "at most %d switches", PR_MAX_SWITCHES);
         return NULL;
     }
     sw = &cfg->switches[cfg->n_switches++];
     memset(sw, 0, sizeof(*sw));
     switch_defaults(sw);
     snprintf(sw->name, sizeof(sw->name), "%s", name);
-    sw->line = ps->line;
+    sw->line = ps->section_line;
     return sw;
 }
 
-/* Tracks section changes: inih gives the section name with each key, so
- * a new switch starts when the name differs from the current one. */
+/* Tracks section changes: inih gives only the section's name with each
+ * key, so the reader's note of the last header line tells a key that
+ * continues a [switch] from one under a second header of the same name. */
 static bool enter_section(struct parse_state *ps, const char *section)
 {
     if (strncmp(section, "switch ", 7) == 0) {
@@ -315,10 +321,17 @@ static bool enter_section(struct parse_state *ps, const char *section)
 
         while (*name == ' ')
             name++;
-        if (ps->sw && strcmp(ps->sw->name, name) == 0)
+        if (ps->sw && ps->sw_section_line == ps->section_line)
             return true;
+        if (ps->bad_section_line == ps->section_line)
+            return false;   /* already reported once */
         ps->sw = new_switch(ps, name);
-        return ps->sw != NULL;
+        if (!ps->sw) {
+            ps->bad_section_line = ps->section_line;
+            return false;
+        }
+        ps->sw_section_line = ps->section_line;
+        return true;
     }
     ps->sw = NULL;
     return true;
