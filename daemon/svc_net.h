@@ -1,0 +1,23 @@
+/* svc_net: keeps the host side of the address plan in the kernel (see
+ * include/pirack/net.h for what that is and what pirackd owns).
+ *
+ * Start: checks IPv6 forwarding (turns it on with [net] set_forwarding =
+ * yes, else refuses to start with a clear error), makes the slot VLANs when
+ * [net] create_vlans = yes, and reconciles.  It then watches link changes
+ * (an interface that appears or comes back up) and reconciles again, half
+ * a second after the last change.  Call pr_net_reconcile() after a
+ * configuration reload. */
+#ifndef PIRACK_SVC_NET_H
+#define PIRACK_SVC_NET_H
+
+struct pr_daemon;
+
+int pr_net_service_start(struct pr_daemon *d);
+void pr_net_service_stop(struct pr_daemon *d);
+
+/* Makes the kernel match d->cfg and d->plan now, records a net.reconciled
+ * event (added, removed, failed, missing interfaces).  Returns 0, or the
+ * first -errno (already logged with what it was about). */
+int pr_net_reconcile(struct pr_daemon *d);
+
+#endif
