@@ -105,6 +105,15 @@ char *pr_net_item_format(const struct pr_net_item *it, char *out, size_t outlen)
 
 /* ---- desired state ---- */
 
+static int add_gateway_ll(struct pr_net_list *addrs, const char *ifname, unsigned slot)
+{
+    struct pr_net_item ll = { .kind = PR_NET_ADDR, .family = AF_INET6, .prefixlen = 64,
+                              .slot = slot };
+    snprintf(ll.ifname, sizeof(ll.ifname), "%s", ifname);
+    inet_pton(AF_INET6, PR_NET_GATEWAY_LL, &ll.addr.v6);
+    return pr_net_list_add(addrs, &ll);
+}
+
 static int add_slot_items(const struct pr_slot_plan *sp, const struct pr_net_settings *s,
                           struct pr_net_list *addrs, struct pr_net_list *routes)
 {
@@ -134,6 +143,8 @@ static int add_slot_items(const struct pr_slot_plan *sp, const struct pr_net_set
     int rc = pr_net_list_add(addrs, &v4);
     if (rc == 0)
         rc = pr_net_list_add(addrs, &v6);
+    if (rc == 0 && s->isolated)
+        rc = add_gateway_ll(addrs, ifname, sp->slot);
     if (rc == 0)
         rc = pr_net_list_add(routes, &rt);
     return rc;
@@ -155,7 +166,7 @@ int pr_net_desired(const struct pr_slot_plan *slots, size_t n,
     if (!s->isolated && !s->shared_if[0])
         return -EINVAL;
     struct pr_net_list addrs = { 0 }, routes = { 0 };
-    int rc = 0;
+    int rc = s->isolated || n == 0 ? 0 : add_gateway_ll(&addrs, s->shared_if, 0);
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = add_slot_items(&slots[i], s, &addrs, &routes);
     if (rc == 0)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "daemon.h"
+#include "pirack/net.h"
 #include "pirack/ra.h"
 #include "svc_ra.h"
 
@@ -97,24 +98,29 @@ static const struct ra_link *find_link(const struct ra_link *links, size_t n, co
 
 /* ---- sending ---- */
 
-/* The link's usable link-local address and MAC address.  getifaddrs()
- * does not show tentative addresses apart: a send from one fails and is
- * retried. */
+/* The link's link-local address and MAC address: fe80::1 (the Pis'
+ * gateway, placed by the net service) when the link has it, else the
+ * first.  getifaddrs() does not show tentative addresses apart: a send
+ * from one fails and is retried. */
 static int link_addresses(const char *ifname, struct in6_addr *ll, uint8_t mac[6], bool *has_mac)
 {
     struct ifaddrs *all;
     if (getifaddrs(&all) < 0)
         return -errno;
-    bool found = false;
+    struct in6_addr gw;
+    inet_pton(AF_INET6, PR_NET_GATEWAY_LL, &gw);
+    bool found = false, found_gw = false;
     *has_mac = false;
     for (struct ifaddrs *a = all; a; a = a->ifa_next) {
         if (!a->ifa_addr || strcmp(a->ifa_name, ifname) != 0)
             continue;
         if (a->ifa_addr->sa_family == AF_INET6) {
             const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)a->ifa_addr;
-            if (!found && IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr)) {
+            bool is_gw = IN6_ARE_ADDR_EQUAL(&s6->sin6_addr, &gw);
+            if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr) && !found_gw && (is_gw || !found)) {
                 *ll = s6->sin6_addr;
                 found = true;
+                found_gw = is_gw;
             }
         } else if (a->ifa_addr->sa_family == AF_PACKET) {
             const struct sockaddr_ll *sll = (const struct sockaddr_ll *)a->ifa_addr;

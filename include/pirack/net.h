@@ -1,7 +1,9 @@
 /* net: the host side of the address plan, kept in the kernel with libnl-3.
  *
  * For every slot the host holds its /30's .1 and its /64's ::1, and a route
- * for the /64:
+ * for the /64; every rack link also carries fe80::1 (PR_NET_GATEWAY_LL), the
+ * gateway that the Pis' static configuration names and the source of the
+ * router advertisements, the same whatever the host's MAC address:
  *   - isolated mode: both addresses on the slot's own interface, the /64
  *     routed on-link there;
  *   - flat mode: every address on the one shared interface, each /64 routed
@@ -33,6 +35,7 @@
 #define PR_NET_METRIC_DEFAULT 1024     /* the kernel's default for IPv6 */
 #define PR_NET_MAX_ITEMS 65536         /* a bound on what one dump may hold */
 #define PR_NET_VLAN_ALIAS "pirack"     /* IFLA_IFALIAS of the VLANs it made */
+#define PR_NET_GATEWAY_LL "fe80::1"   /* on every rack link */
 
 enum pr_net_kind { PR_NET_ADDR, PR_NET_ROUTE };
 
@@ -82,7 +85,8 @@ bool pr_net_item_same(const struct pr_net_item *a, const struct pr_net_item *b);
 char *pr_net_item_format(const struct pr_net_item *it, char *out, size_t outlen);
 
 /* Appends the desired addresses and routes for n slots (from pr_plan_slot)
- * to out, addresses first.  Returns 0, -EINVAL (flat mode without a shared
+ * to out, addresses first: per slot .1/30 and ::1/64, per link fe80::1/64
+ * (once in flat mode), then the /64 routes.  Returns 0, -EINVAL (flat mode without a shared
  * interface, isolated slot without a name), or an error of the list. */
 int pr_net_desired(const struct pr_slot_plan *slots, size_t n,
                    const struct pr_net_settings *s, struct pr_net_list *out);

@@ -53,15 +53,18 @@ static void test_desired_isolated(void **state)
     struct pr_slot_plan sp[2] = { slot(1, true), slot(2, true) };
     struct pr_net_list *l = pr_net_list_new();
     assert_int_equal(pr_net_desired(sp, 2, &isolated, l), 0);
-    assert_int_equal(pr_net_list_count(l), 6);
-    /* Addresses first, so a route never waits for its interface's address. */
+    assert_int_equal(pr_net_list_count(l), 8);
+    /* Addresses first, so a route never waits for its interface's address;
+     * fe80::1 on every slot link is the Pis' gateway. */
     assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr 10.40.0.1/30 dev pi001");
     assert_string_equal(fmt(pr_net_list_get(l, 1)), "addr 2001:db8:40::1/64 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 2)), "addr 10.40.0.5/30 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 2001:db8:40:1::1/64 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 4)), "route 2001:db8:40::/64 dev pi001 metric 1024");
-    assert_string_equal(fmt(pr_net_list_get(l, 5)), "route 2001:db8:40:1::/64 dev pi002 metric 1024");
-    assert_int_equal(pr_net_list_get(l, 5)->slot, 2);
+    assert_string_equal(fmt(pr_net_list_get(l, 2)), "addr fe80::1/64 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 4)), "addr 2001:db8:40:1::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)), "addr fe80::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 6)), "route 2001:db8:40::/64 dev pi001 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(l, 7)), "route 2001:db8:40:1::/64 dev pi002 metric 1024");
+    assert_int_equal(pr_net_list_get(l, 7)->slot, 2);
     pr_net_list_free(l);
 }
 
@@ -73,14 +76,16 @@ static void test_desired_flat(void **state)
                                  .metric = 512 };
     struct pr_net_list *l = pr_net_list_new();
     assert_int_equal(pr_net_desired(sp, 2, &s, l), 0);
-    assert_int_equal(pr_net_list_count(l), 6);
-    assert_string_equal(fmt(pr_net_list_get(l, 2)), "addr 10.40.0.5/30 dev rack0");
-    assert_string_equal(fmt(pr_net_list_get(l, 4)), "route 2001:db8:40::/64 dev rack0 metric 512");
+    /* One shared link: fe80::1 once, then each slot's addresses. */
+    assert_int_equal(pr_net_list_count(l), 7);
+    assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr fe80::1/64 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)), "route 2001:db8:40::/64 dev rack0 metric 512");
 
     pr_net_list_clear(l);
     s.route_via_pi = true;
     assert_int_equal(pr_net_desired(sp, 2, &s, l), 0);
-    assert_string_equal(fmt(pr_net_list_get(l, 5)),
+    assert_string_equal(fmt(pr_net_list_get(l, 6)),
                         "route 2001:db8:40:1::/64 via 2001:db8:40:1::2 dev rack0 metric 512");
 
     /* Flat mode needs its interface; an isolated slot needs its name. */
@@ -102,7 +107,7 @@ static void test_diff_restart_and_removed_slot(void **state)
     assert_int_equal(pr_net_desired(sp, 3, &isolated, have), 0);
     assert_int_equal(pr_net_desired(sp, 2, &isolated, want), 0);
     /* The kernel lost slot 2's route, and holds slot 1's at another metric. */
-    struct pr_net_item odd = *pr_net_list_get(have, 6);
+    struct pr_net_item odd = *pr_net_list_get(have, 9);
     odd.metric = 100;
     assert_int_equal(pr_net_list_add(have, &odd), 0);
     for (size_t i = 0; i < pr_net_list_count(have); i++) {
@@ -115,12 +120,13 @@ static void test_diff_restart_and_removed_slot(void **state)
 
     assert_int_equal(pr_net_diff(want, have, add, del), 0);
     /* Deletions: routes first, then addresses. */
-    assert_int_equal(pr_net_list_count(del), 5);
+    assert_int_equal(pr_net_list_count(del), 6);
     assert_string_equal(fmt(pr_net_list_get(del, 0)), "route 2001:db8:40:1::/64 dev pi002 metric 7");
     assert_string_equal(fmt(pr_net_list_get(del, 1)), "route 2001:db8:40:2::/64 dev pi003 metric 1024");
     assert_string_equal(fmt(pr_net_list_get(del, 2)), "route 2001:db8:40::/64 dev pi001 metric 100");
     assert_string_equal(fmt(pr_net_list_get(del, 3)), "addr 10.40.0.9/30 dev pi003");
     assert_string_equal(fmt(pr_net_list_get(del, 4)), "addr 2001:db8:40:2::1/64 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 5)), "addr fe80::1/64 dev pi003");
     assert_int_equal(pr_net_list_count(add), 1);
     assert_string_equal(fmt(pr_net_list_get(add, 0)), "route 2001:db8:40:1::/64 dev pi002 metric 1024");
 
@@ -135,7 +141,7 @@ static void test_diff_restart_and_removed_slot(void **state)
     pr_net_list_clear(have);
     assert_int_equal(pr_net_list_add(want, pr_net_list_get(want, 0)), 0);
     assert_int_equal(pr_net_diff(want, have, add, del), 0);
-    assert_int_equal(pr_net_list_count(add), 6);
+    assert_int_equal(pr_net_list_count(add), 8);
 
     pr_net_list_free(want);
     pr_net_list_free(have);
@@ -151,7 +157,8 @@ static void test_item_same_checks_everything(void **state)
     struct pr_net_settings s = { .isolated = false, .shared_if = "rack0", .route_via_pi = true,
                                  .protocol = 196, .metric = 1024 };
     assert_int_equal(pr_net_desired(&sp, 1, &s, l), 0);
-    const struct pr_net_item *rt = pr_net_list_get(l, 2);
+    const struct pr_net_item *rt = pr_net_list_get(l, 3);
+    assert_int_equal(rt->kind, PR_NET_ROUTE);
     struct pr_net_item b = *rt;
     assert_true(pr_net_item_same(rt, &b));
     b.gateway.s6_addr[15] = 3;
@@ -240,7 +247,8 @@ static void test_route_messages(void **state)
                                  .metric = 1024 };
     struct pr_net_list *l = pr_net_list_new();
     assert_int_equal(pr_net_desired(&sp, 1, &s, l), 0);
-    struct pr_net_item rt = *pr_net_list_get(l, 2);
+    struct pr_net_item rt = *pr_net_list_get(l, 3);
+    assert_int_equal(rt.kind, PR_NET_ROUTE);
     rt.ifindex = 4;
     struct nl_msg *m;
     assert_int_equal(pr_net_build_msg(&rt, true, 196, &m), 0);
