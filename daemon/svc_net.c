@@ -11,6 +11,7 @@
 
 #include "daemon.h"
 #include "pirack/net.h"
+#include "pirack/netconf.h"
 #include "svc_net.h"
 
 #define DEBOUNCE_MS 500
@@ -161,6 +162,37 @@ static void report(struct pr_net_service *svc, const struct pr_net_result *res)
                         "failed", (int)res->failed, "missing_if", (int)res->missing_if);
 }
 
+/* ---- the Pis' own configuration ---- */
+
+int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_slot_plan sp;
+    int rc = pr_plan_slot(&d->plan, slot, &sp);
+    if (rc < 0)
+        return rc;
+    char root[PR_PATH_MAX];
+    if ((size_t)snprintf(root, sizeof(root), "%s/%03u", d->cfg->root_dir, slot) >= sizeof(root))
+        return -ENAMETOOLONG;
+    struct pr_netconf nc;
+    pr_netconf_from_plan(&sp, NULL, d->cfg->dns, d->cfg->n_dns, &nc);
+    rc = pr_netconf_write(root, &nc);
+    if (rc > 0)
+        pr_daemon_event(d, slot, "net.pi_config_written", "pirackd", "{s:s, s:i}", "root",
+                        root, "files", rc);
+    return rc;
+}
+
+/* Every slot whose root tree exists; a missing one is not made here. */
+static void write_pi_configs(struct pr_daemon *d)
+{
+    for (unsigned s = 1; s <= d->plan.slots; s++) {
+        int rc = pr_net_write_pi_config(d, s);
+        if (rc < 0 && rc != -ENOENT)
+            pr_warn("net: cannot write slot %u's network configuration under %s: %s", s,
+                    d->cfg->root_dir, strerror(-rc));
+    }
+}
+
 int pr_net_reconcile(struct pr_daemon *d)
 {
     struct pr_net_service *svc = d->net;
@@ -182,6 +214,7 @@ int pr_net_reconcile(struct pr_daemon *d)
     if (rc < 0 && res.failed == 0)
         pr_err("net: cannot read the kernel's addresses and routes: %s", strerror(-rc));
     report(svc, &res);
+    write_pi_configs(d);
     return vrc < 0 ? vrc : rc;
 }
 

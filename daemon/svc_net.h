@@ -20,4 +20,10 @@ void pr_net_service_stop(struct pr_daemon *d);
  * first -errno (already logged with what it was about). */
 int pr_net_reconcile(struct pr_daemon *d);
 
+/* Writes slot's static network configuration (include/pirack/netconf.h)
+ * into its root tree ROOT_DIR/NNN, when that exists (-ENOENT otherwise).
+ * pr_net_reconcile() does it for every slot; the image module calls it
+ * after making a Pi's root.  Returns the files written (0..2) or -errno. */
+int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot);
+
 #endif
