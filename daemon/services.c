@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_net.h"
+#include "svc_ra.h"
 
 struct service {
     const char *name;
@@ -11,6 +13,8 @@ struct service {
 };
 
 static const struct service services[] = {
+    { "net", pr_net_service_start, pr_net_service_stop },
+    { "ra", pr_ra_service_start, pr_ra_service_stop },
     { NULL, NULL, NULL },
 };
 
