@@ -440,6 +440,11 @@ void pr_ra_service_stop(struct pr_daemon *d)
         return;
     for (size_t i = 0; i < svc->n_links; i++)
         send_ra(svc, &svc->links[i], true);
+    pr_info("ra: stopped after %llu RAs; %llu solicitations answered, %llu malformed dropped, "
+            "%llu send errors", (unsigned long long)svc->stats.sent,
+            (unsigned long long)svc->stats.solicitations,
+            (unsigned long long)svc->stats.malformed,
+            (unsigned long long)svc->stats.send_errors);
     d->ra = NULL;
     service_free(svc);
 }

@@ -155,8 +155,19 @@ check "Pi pings its gateway ::1" ip netns exec "$P1" ping -6 -c 1 -W 2 2001:db8:
 check "Pi pings fe80::1" ip netns exec "$P1" ping -6 -c 1 -W 2 fe80::1%eth0
 check "host reaches the Pi through the /64 route" ip netns exec "$H" ping -6 -c 1 -W 2 2001:db8:99::2
 
+# ---- a slot link that goes down loses its IPv6 addresses and routes (the
+# kernel flushes them); when it comes back pirackd puts them back
+ip -n "$H" link set pi001 down
+ip -n "$H" link set pi001 up
+check "link bounce: route back" wait_for 5 has_route 2001:db8:99::/64 pi001
+check "link bounce: ::1 and fe80::1 back" wait_for 5 sh -c \
+    "[ \$(ip -n $H addr show dev pi001 | grep -c 'inet6 2001:db8:99::1/64\\|inet6 fe80::1/64') -eq 2 ]"
+check "link bounce: re-added by pirackd (::1, fe80::1, route)" in_log "net: 3 added, 0 removed"
+
 # ---- restart: routes stay, nothing doubles; the goodbye RA ends the default route
 stop_daemon
+check "RSs were answered, none malformed" \
+    grep -q "ra: stopped after [0-9]* RAs; [1-9][0-9]* solicitations answered, 0 malformed" "$LOG"
 check "stop: the last RA (lifetime 0) removes the Pi's default router" \
     wait_for 5 sh -c "! ip -n $P1 -6 route show default | grep -q ."
 check "stop: routes stay while pirackd is down" test "$(routes | wc -l)" -eq 2
