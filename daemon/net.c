@@ -51,6 +51,12 @@ struct pr_net_item *pr_net_list_at(struct pr_net_list *l, size_t i)
     return i < l->n ? &l->items[i] : NULL;
 }
 
+void pr_net_list_pop(struct pr_net_list *l)
+{
+    if (l->n > 0)
+        l->n--;
+}
+
 int pr_net_list_add(struct pr_net_list *l, const struct pr_net_item *it)
 {
     if (l->n == l->cap) {

@@ -200,7 +200,7 @@ static int dump(struct pr_net *n, int type, void *hdr, size_t hdrlen,
     return ctx->error;
 }
 
-int pr_net_dump(struct pr_net *n, unsigned protocol, struct pr_net_list *out)
+static int dump_once(struct pr_net *n, unsigned protocol, struct pr_net_list *out)
 {
     struct dump_ctx ctx = { .protocol = protocol, .out = out };
     struct ifaddrmsg ifa = { .ifa_family = AF_UNSPEC };
@@ -209,6 +209,20 @@ int pr_net_dump(struct pr_net *n, unsigned protocol, struct pr_net_list *out)
         return rc;
     struct rtmsg rtm = { .rtm_family = AF_UNSPEC };
     return dump(n, RTM_GETROUTE, &rtm, sizeof(rtm), on_route, &ctx);
+}
+
+/* A dump that the kernel interrupts (the tables changed meanwhile) is
+ * taken again, a few times. */
+int pr_net_dump(struct pr_net *n, unsigned protocol, struct pr_net_list *out)
+{
+    size_t keep = pr_net_list_count(out);
+    int rc = -EIO;
+    for (int attempt = 0; attempt < 3 && rc == -EIO; attempt++) {
+        while (pr_net_list_count(out) > keep)
+            pr_net_list_pop(out);
+        rc = dump_once(n, protocol, out);
+    }
+    return rc;
 }
 
 /* ---- VLAN links ---- */

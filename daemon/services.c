@@ -40,3 +40,31 @@ void pr_daemon_services_stop(struct pr_daemon *d)
     while (n-- > 0)
         services[n].stop(d);
 }
+
+/* What each service does after a good reload (d->cfg and d->plan are the
+ * new ones).  A list of its own, so that services without a reload need
+ * no entry. */
+static const struct reloader {
+    const char *name;
+    int (*reload)(struct pr_daemon *d);
+} reloaders[] = {
+    { "net", pr_net_reconcile },
+    { "ra", pr_ra_service_reload },
+    { NULL, NULL },
+};
+
+int pr_daemon_services_reload(struct pr_daemon *d)
+{
+    int first = 0;
+
+    for (const struct reloader *r = reloaders; r->name; r++) {
+        int rc = r->reload(d);
+
+        if (rc < 0) {
+            pr_err("reload: %s: %s", r->name, strerror(-rc));
+            if (!first)
+                first = rc;
+        }
+    }
+    return first;
+}

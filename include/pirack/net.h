@@ -70,6 +70,7 @@ struct pr_net_list;
 struct pr_net_list *pr_net_list_new(void);
 void pr_net_list_free(struct pr_net_list *l);         /* accepts NULL */
 void pr_net_list_clear(struct pr_net_list *l);
+void pr_net_list_pop(struct pr_net_list *l);          /* drops the last item */
 size_t pr_net_list_count(const struct pr_net_list *l);
 const struct pr_net_item *pr_net_list_get(const struct pr_net_list *l, size_t i);
 struct pr_net_item *pr_net_list_at(struct pr_net_list *l, size_t i);
