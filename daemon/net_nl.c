@@ -341,6 +341,11 @@ static void apply_all(struct pr_net *n, const struct pr_net_list *l, bool add,
         /* Gone already (an address's deletion can take things with it). */
         if (!add && (rc == -ESRCH || rc == -EADDRNOTAVAIL || rc == -ENOENT))
             rc = 0;
+        if (add && rc == -EEXIST) {
+            /* The same address or route, untagged: someone else's. */
+            res->foreign++;
+            continue;
+        }
         if (rc < 0)
             note_failure(res, it, rc);
         else if (add)

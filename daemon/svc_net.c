@@ -23,6 +23,7 @@ struct pr_net_service {
     struct nl_sock *mon;             /* RTNLGRP_LINK notifications */
     struct pr_timer *debounce;
     unsigned last_missing;           /* logged when it changes */
+    unsigned last_foreign;
 };
 
 /* ---- forwarding ---- */
@@ -156,10 +157,16 @@ static void report(struct pr_net_service *svc, const struct pr_net_result *res)
         pr_warn("net: %u addresses and routes wait for interfaces that do not exist yet",
                 res->missing_if);
     svc->last_missing = res->missing_if;
+    if (res->foreign != svc->last_foreign && res->foreign)
+        pr_warn("net: %u of the plan's addresses or routes exist without pirackd's tag "
+                "(protocol %u): someone else placed them; pirackd leaves them alone",
+                res->foreign, d->cfg->route_protocol);
+    svc->last_foreign = res->foreign;
     if (res->added || res->removed || res->failed)
-        pr_daemon_event(d, 0, "net.reconciled", "pirackd", "{s:i, s:i, s:i, s:i}",
+        pr_daemon_event(d, 0, "net.reconciled", "pirackd", "{s:i, s:i, s:i, s:i, s:i}",
                         "added", (int)res->added, "removed", (int)res->removed,
-                        "failed", (int)res->failed, "missing_if", (int)res->missing_if);
+                        "failed", (int)res->failed, "missing_if", (int)res->missing_if,
+                        "foreign", (int)res->foreign);
 }
 
 /* ---- the Pis' own configuration ---- */

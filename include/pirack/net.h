@@ -154,13 +154,15 @@ int pr_net_set_ipv6_forwarding(bool on);
 /* The outcome of one reconciliation. */
 struct pr_net_result {
     unsigned added, removed, failed, missing_if;
+    unsigned foreign;                  /* wanted, but there untagged: left alone */
     int first_error;                   /* -errno of the first failure, 0 if none */
     char first_failed[128];            /* the item it was about */
 };
 
 /* Makes the kernel match desired: dumps what carries protocol, diffs, and
  * applies (deletions first).  Items whose interface does not exist are
- * counted in missing_if and left for the next run.  Returns 0 when every
+ * counted in missing_if and left for the next run; an address or route
+ * that exists without pirackd's tag is counted in foreign and left alone.  Returns 0 when every
  * action succeeded, else the first -errno (the result says which). */
 int pr_net_reconcile_list(struct pr_net *n, const struct pr_net_list *desired,
                           unsigned protocol, struct pr_net_result *res);

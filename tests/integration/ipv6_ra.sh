@@ -28,6 +28,8 @@ done
 # A route and an address that someone else made: never pirackd's to touch.
 ip -n "$H" -6 route add 2001:db8:ffff::/64 dev pi002 proto static
 ip -n "$H" -6 addr add 2001:db8:fffe::1/64 dev pi002 nodad
+# And an untagged copy of an address the plan wants: left alone, no error.
+ip -n "$H" addr add 10.99.0.1/30 dev pi001
 
 # write_conf SLOTS MODE IFACE [extra [net] lines]
 write_conf() {
@@ -118,6 +120,8 @@ check "slot 1: 2001:db8:99::1/64 on pi001" test "$(addr_count 2001:db8:99::1/64 
 check "slot 2: 10.99.0.5/30 on pi002" test "$(addr_count 10.99.0.5/30 pi002)" -eq 1
 check "fe80::1 on every slot link" sh -c \
     "[ $(addr_count fe80::1/64 pi001) -eq 1 ] && [ $(addr_count fe80::1/64 pi002) -eq 1 ]"
+check "an untagged planned address is someone else's: warned, not failed" sh -c \
+    "grep -q \"exist without pirackd's tag\" $LOG && ! grep -q 'changes failed' $LOG"
 check "no kernel prefix route doubles the /64" \
     sh -c "! ip -n $H -6 route show 2001:db8:99::/64 | grep -q 'proto kernel'"
 check "the Pi's network configuration is written into its root" grep -qx \
