@@ -151,6 +151,24 @@ fi
 check "RA: slot 2's link gets slot 2's prefix" sh -c \
     "ip netns exec $P2 rdisc6 -1 -r 5 -w 1500 eth0 | grep -Eq 'Prefix +: 2001:db8:99:1::/64'"
 
+# ---- rate limit: solicitations every 250 ms for 5 s get RAs, but never
+# closer than MIN_DELAY_BETWEEN_RAS (3 s) apart on the link
+ip netns exec "$P2" timeout 9 tcpdump -i eth0 -n -tt -l 'icmp6 and ip6[40] == 134' \
+    >"$TEST_TMP/ras" 2>/dev/null &
+TCPDUMP=$!
+sleep 0.5
+i=0
+while [ $i -lt 20 ]; do
+    ip netns exec "$P2" rdisc6 -1 -r 1 -w 250 eth0 >/dev/null 2>&1
+    i=$((i + 1))
+done
+wait "$TCPDUMP"
+grep . "$TEST_TMP/ras"
+check "rate limit: the solicitations were answered" test "$(grep -c . "$TEST_TMP/ras")" -ge 2
+check "rate limit: RAs at least 3 s apart" \
+    awk 'NF == 0 { next } n++ && $1 - prev < 2.95 { bad = 1 } { prev = $1 } END { exit bad }' \
+    "$TEST_TMP/ras"
+
 # ---- the Pi: static address, gateway learnt from the RA, ping
 ip -n "$P1" -6 addr add 2001:db8:99::2/64 dev eth0 nodad
 check "Pi learnt its default router fe80::1 from the RAs" \
