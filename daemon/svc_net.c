@@ -38,11 +38,13 @@ static int check_forwarding(struct pr_daemon *d)
     if (on)
         return 0;
     if (!d->cfg->set_forwarding) {
-        pr_err("net: IPv6 forwarding is off (net.ipv6.conf.all.forwarding = 0), so no Pi "
-               "could reach or be reached from the world; turn it on with `sysctl -w "
-               "net.ipv6.conf.all.forwarding=1` or set [net] set_forwarding = yes");
+        /* Not fatal: boot, the proxy on this host and the host's own
+         * traffic to the Pis work without it; the world does not. */
+        pr_err("net: IPv6 forwarding is off (net.ipv6.conf.all.forwarding = 0): no Pi can "
+               "reach the world or be reached from it except through this host; turn it on "
+               "with `sysctl -w net.ipv6.conf.all.forwarding=1` or set [net] set_forwarding = yes");
         pr_daemon_event(d, 0, "net.forwarding_off", "pirackd", NULL);
-        return -ENETUNREACH;
+        return 0;
     }
     int rc = pr_net_set_ipv6_forwarding(true);
     if (rc < 0) {

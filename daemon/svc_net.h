@@ -2,7 +2,9 @@
  * include/pirack/net.h for what that is and what pirackd owns).
  *
  * Start: checks IPv6 forwarding (turns it on with [net] set_forwarding =
- * yes, else refuses to start with a clear error), makes the slot VLANs when
+ * yes, else logs a clear error and a net.forwarding_off event: boot and the
+ * proxy on this host still work, the world cannot reach the Pis), makes the
+ * slot VLANs when
  * [net] create_vlans = yes, and reconciles.  It then watches link changes
  * (an interface that appears or comes back up) and reconciles again, half
  * a second after the last change.  Call pr_net_reconcile() after a
