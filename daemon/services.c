@@ -48,8 +48,10 @@ static const struct reloader {
     const char *name;
     int (*reload)(struct pr_daemon *d);
 } reloaders[] = {
-    { "net", pr_net_reconcile },
+    /* ra first: a link that leaves says goodbye from fe80::1 before net
+     * takes that address away. */
     { "ra", pr_ra_service_reload },
+    { "net", pr_net_reconcile },
     { NULL, NULL },
 };
 

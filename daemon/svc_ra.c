@@ -381,7 +381,17 @@ int pr_ra_service_reload(struct pr_daemon *d)
     for (size_t i = 0; i < n; i++) {
         const struct ra_link *old = find_link(svc->links, svc->n_links, links[i].ifname);
         if (old) {
+            /* The settings may have changed: new intervals, and the news
+             * goes out soon (RFC 4861 6.2.4 allows a fresh initial burst),
+             * within the rate limit. */
+            struct pr_ra_sched fresh;
+            pr_ra_sched_init(&fresh, d->cfg->ra_interval_s, now, 0);
             links[i].sched = old->sched;
+            links[i].sched.max_interval_ms = fresh.max_interval_ms;
+            links[i].sched.min_interval_ms = fresh.min_interval_ms;
+            if (links[i].sched.sent > 1)
+                links[i].sched.sent = 1;
+            pr_ra_sched_solicited(&links[i].sched, now, arc4random());
             links[i].ifindex = old->ifindex;
             links[i].joined_ifindex = old->joined_ifindex;
             links[i].last_error = old->last_error;

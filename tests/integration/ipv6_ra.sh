@@ -44,7 +44,7 @@ interface = $3
 pool = 10.99.0.0/22
 [ipv6]
 pool = 2001:db8:99::/56
-dns = 2001:db8:53::64, 2001:db8:53::65
+dns = ${DNS:-2001:db8:53::64, 2001:db8:53::65}
 ra_interval = 10s
 mtu = 1400
 [paths]
@@ -202,9 +202,16 @@ check "restart: no address doubled" sh -c \
     "[ $(addr_count 2001:db8:99::1/64 pi001) -eq 1 ] && [ $(addr_count 10.99.0.1/30 pi001) -eq 1 ]"
 check "restart: nothing to add" sh -c "! grep -q 'net: [0-9]* added' $LOG"
 
-# ---- a slot removed from the configuration loses what pirackd placed
-write_conf 1 isolated 'pi%03d' "set_forwarding = yes"
+# ---- a slot removed from the configuration loses what pirackd placed; its
+# link hears a last RA; the links that stay hear the new settings at once
+check "slot 2's Pi has pirackd as its default router" \
+    wait_for 10 sh -c "ip -n $P2 -6 route show default | grep -q 'via fe80::1'"
+DNS=2001:db8:53::99 write_conf 1 isolated 'pi%03d' "set_forwarding = yes"
 kill -HUP "$DPID"
+check "reload: the new resolver is advertised" wait_for 5 sh -c \
+    "ip netns exec $P1 rdisc6 -1 -r 3 -w 1000 eth0 | grep -q 'Recursive DNS server *: 2001:db8:53::99'"
+check "removed slot: its Pi drops the router (last RA)" \
+    wait_for 5 sh -c "! ip -n $P2 -6 route show default | grep -q ."
 check "removed slot: its route goes" wait_for 5 sh -c "! ip -n $H -6 route show proto 196 | grep -q pi002"
 check "removed slot: its addresses go" sh -c \
     "[ $(addr_count 2001:db8:99:1::1/64 pi002) -eq 0 ] && [ $(addr_count 10.99.0.5/30 pi002) -eq 0 ] && [ $(addr_count fe80::1/64 pi002) -eq 0 ]"

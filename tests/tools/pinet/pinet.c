@@ -53,8 +53,8 @@ static void on_reload(void *ctx, int signo)
     free(d->cfg);
     d->cfg = next;
     pr_config_plan(d->cfg, &d->plan);
+    pr_ra_service_reload(d);     /* first, as in daemon/services.c */
     pr_net_reconcile(d);
-    pr_ra_service_reload(d);
     printf("reloaded\n");
     fflush(stdout);
 }
