@@ -135,14 +135,17 @@ static int on_addr(struct nl_msg *m, void *arg)
     struct dump_ctx *ctx = arg;
     struct nlmsghdr *h = nlmsg_hdr(m);
     struct nlattr *tb[IFA_MAX + 1];
-    if (h->nlmsg_type != RTM_NEWADDR || nlmsg_parse(h, sizeof(struct ifaddrmsg), tb, IFA_MAX, NULL) < 0)
+    if (h->nlmsg_type != RTM_NEWADDR ||
+        nlmsg_parse(h, sizeof(struct ifaddrmsg), tb, IFA_MAX, NULL) < 0)
         return NL_OK;
     struct ifaddrmsg *ifa = nlmsg_data(h);
     if (!tb[IFA_PROTO] || nla_get_u8(tb[IFA_PROTO]) != ctx->protocol)
         return NL_OK;
     struct pr_net_item it = { .kind = PR_NET_ADDR, .family = ifa->ifa_family,
                               .prefixlen = ifa->ifa_prefixlen };
-    struct nlattr *a = ifa->ifa_family == AF_INET && tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+    /* IPv4's own address is IFA_LOCAL (IFA_ADDRESS is a peer's). */
+    struct nlattr *a = ifa->ifa_family == AF_INET && tb[IFA_LOCAL] ? tb[IFA_LOCAL]
+                                                                    : tb[IFA_ADDRESS];
     size_t want = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
     if (!a || !want || (size_t)nla_len(a) != want)
         return NL_OK;
@@ -159,7 +162,8 @@ static int on_route(struct nl_msg *m, void *arg)
     struct dump_ctx *ctx = arg;
     struct nlmsghdr *h = nlmsg_hdr(m);
     struct nlattr *tb[RTA_MAX + 1];
-    if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(struct rtmsg), tb, RTA_MAX, NULL) < 0)
+    if (h->nlmsg_type != RTM_NEWROUTE ||
+        nlmsg_parse(h, sizeof(struct rtmsg), tb, RTA_MAX, NULL) < 0)
         return NL_OK;
     struct rtmsg *rtm = nlmsg_data(h);
     uint32_t table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
@@ -254,7 +258,8 @@ static int on_link(struct nl_msg *m, void *arg)
     struct dump_ctx *ctx = arg;
     struct nlmsghdr *h = nlmsg_hdr(m);
     struct nlattr *tb[IFLA_MAX + 1];
-    if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+    if (h->nlmsg_type != RTM_NEWLINK ||
+        nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
         return NL_OK;
     if (!tb[IFLA_IFALIAS] || !tb[IFLA_IFNAME] ||
         nla_strcmp(tb[IFLA_IFALIAS], PR_NET_VLAN_ALIAS) != 0)

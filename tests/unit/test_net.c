@@ -45,7 +45,8 @@ static const char *fmt(const struct pr_net_item *it)
     return pr_net_item_format(it, buf[i], sizeof(buf[i]));
 }
 
-static const struct pr_net_settings isolated = { .isolated = true, .protocol = 196, .metric = 1024 };
+static const struct pr_net_settings isolated = { .isolated = true, .protocol = 196,
+                                                 .metric = 1024 };
 
 static void test_desired_isolated(void **state)
 {
@@ -56,14 +57,22 @@ static void test_desired_isolated(void **state)
     assert_int_equal(pr_net_list_count(l), 8);
     /* Addresses first, so a route never waits for its interface's address;
      * fe80::1 on every slot link is the Pis' gateway. */
-    assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr 10.40.0.1/30 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 1)), "addr 2001:db8:40::1/64 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 2)), "addr fe80::1/64 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 4)), "addr 2001:db8:40:1::1/64 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 5)), "addr fe80::1/64 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 6)), "route 2001:db8:40::/64 dev pi001 metric 1024");
-    assert_string_equal(fmt(pr_net_list_get(l, 7)), "route 2001:db8:40:1::/64 dev pi002 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(l, 0)),
+                        "addr 10.40.0.1/30 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 1)),
+                        "addr 2001:db8:40::1/64 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 2)),
+                        "addr fe80::1/64 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)),
+                        "addr 10.40.0.5/30 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 4)),
+                        "addr 2001:db8:40:1::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)),
+                        "addr fe80::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 6)),
+                        "route 2001:db8:40::/64 dev pi001 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(l, 7)),
+                        "route 2001:db8:40:1::/64 dev pi002 metric 1024");
     assert_int_equal(pr_net_list_get(l, 7)->slot, 2);
     pr_net_list_free(l);
 }
@@ -78,9 +87,12 @@ static void test_desired_flat(void **state)
     assert_int_equal(pr_net_desired(sp, 2, &s, l), 0);
     /* One shared link: fe80::1 once, then each slot's addresses. */
     assert_int_equal(pr_net_list_count(l), 7);
-    assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr fe80::1/64 dev rack0");
-    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev rack0");
-    assert_string_equal(fmt(pr_net_list_get(l, 5)), "route 2001:db8:40::/64 dev rack0 metric 512");
+    assert_string_equal(fmt(pr_net_list_get(l, 0)),
+                        "addr fe80::1/64 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)),
+                        "addr 10.40.0.5/30 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)),
+                        "route 2001:db8:40::/64 dev rack0 metric 512");
 
     pr_net_list_clear(l);
     s.route_via_pi = true;
@@ -121,14 +133,21 @@ static void test_diff_restart_and_removed_slot(void **state)
     assert_int_equal(pr_net_diff(want, have, add, del), 0);
     /* Deletions: routes first, then addresses. */
     assert_int_equal(pr_net_list_count(del), 6);
-    assert_string_equal(fmt(pr_net_list_get(del, 0)), "route 2001:db8:40:1::/64 dev pi002 metric 7");
-    assert_string_equal(fmt(pr_net_list_get(del, 1)), "route 2001:db8:40:2::/64 dev pi003 metric 1024");
-    assert_string_equal(fmt(pr_net_list_get(del, 2)), "route 2001:db8:40::/64 dev pi001 metric 100");
-    assert_string_equal(fmt(pr_net_list_get(del, 3)), "addr 10.40.0.9/30 dev pi003");
-    assert_string_equal(fmt(pr_net_list_get(del, 4)), "addr 2001:db8:40:2::1/64 dev pi003");
-    assert_string_equal(fmt(pr_net_list_get(del, 5)), "addr fe80::1/64 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 0)),
+                        "route 2001:db8:40:1::/64 dev pi002 metric 7");
+    assert_string_equal(fmt(pr_net_list_get(del, 1)),
+                        "route 2001:db8:40:2::/64 dev pi003 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(del, 2)),
+                        "route 2001:db8:40::/64 dev pi001 metric 100");
+    assert_string_equal(fmt(pr_net_list_get(del, 3)),
+                        "addr 10.40.0.9/30 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 4)),
+                        "addr 2001:db8:40:2::1/64 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 5)),
+                        "addr fe80::1/64 dev pi003");
     assert_int_equal(pr_net_list_count(add), 1);
-    assert_string_equal(fmt(pr_net_list_get(add, 0)), "route 2001:db8:40:1::/64 dev pi002 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(add, 0)),
+                        "route 2001:db8:40:1::/64 dev pi002 metric 1024");
 
     /* Once applied, nothing is left to do: a restart adds no duplicates. */
     pr_net_list_clear(add);
