@@ -43,7 +43,6 @@ static int check_forwarding(struct pr_daemon *d)
         pr_err("net: IPv6 forwarding is off (net.ipv6.conf.all.forwarding = 0): no Pi can "
                "reach the world or be reached from it except through this host; turn it on "
                "with `sysctl -w net.ipv6.conf.all.forwarding=1` or set [net] set_forwarding = yes");
-        pr_daemon_event(d, 0, "net.forwarding_off", "pirackd", NULL);
         return 0;
     }
     int rc = pr_net_set_ipv6_forwarding(true);

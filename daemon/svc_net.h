@@ -2,7 +2,7 @@
  * include/pirack/net.h for what that is and what pirackd owns).
  *
  * Start: checks IPv6 forwarding (turns it on with [net] set_forwarding =
- * yes, else logs a clear error and a net.forwarding_off event: boot and the
+ * yes, else logs a clear error: boot and the
  * proxy on this host still work, the world cannot reach the Pis), makes the
  * slot VLANs when
  * [net] create_vlans = yes, and reconciles.  It then watches link changes

@@ -438,8 +438,8 @@ int pr_ra_service_start(struct pr_daemon *d)
         service_free(svc);
         return rc;
     }
-    pr_daemon_event(d, 0, "ra.started", "pirackd", "{s:i, s:i}", "links", (int)svc->n_links,
-                    "interval_s", (int)d->cfg->ra_interval_s);
+    pr_info("ra: advertising on %zu link%s every %u s at most", svc->n_links,
+            svc->n_links == 1 ? "" : "s", d->cfg->ra_interval_s);
     return 0;
 }
 

@@ -12,6 +12,7 @@ need_root ipv6_ra
 
 if [ -x "$BUILD/pirackd" ]; then DAEMON="$BUILD/pirackd"; else DAEMON="$BIN/pinet"; fi
 [ -x "$DAEMON" ] || { skip ipv6_ra "neither pirackd nor pinet is built"; exit 0; }
+echo "# daemon: $DAEMON"
 command -v rdisc6 >/dev/null || { skip ipv6_ra "rdisc6 (ndisc6) is not installed"; exit 0; }
 
 H=$(ns_new host) && P1=$(ns_new pi1) && P2=$(ns_new pi2) || { not_ok "namespaces"; exit 1; }
