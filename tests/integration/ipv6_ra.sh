@@ -5,14 +5,12 @@
 #
 # A rack-host namespace with a veth per slot (pi001, pi002) to two Pi
 # namespaces (eth0 each), isolated mode; then one shared link, flat mode.
-# The daemon runs inside the host namespace: pirackd when it is built,
-# else tests/tools/pinet (the same net and ra services).
+# pirackd runs inside the host namespace.
 . "$(dirname "$0")/../lib/common.sh"
 need_root ipv6_ra
 
-if [ -x "$BUILD/pirackd" ]; then DAEMON="$BUILD/pirackd"; else DAEMON="$BIN/pinet"; fi
-[ -x "$DAEMON" ] || { skip ipv6_ra "neither pirackd nor pinet is built"; exit 0; }
-echo "# daemon: $DAEMON"
+DAEMON="$BUILD/pirackd"
+[ -x "$DAEMON" ] || { not_ok "pirackd is built"; exit 1; }
 command -v rdisc6 >/dev/null || { skip ipv6_ra "rdisc6 (ndisc6) is not installed"; exit 0; }
 
 H=$(ns_new host) && P1=$(ns_new pi1) && P2=$(ns_new pi2) || { not_ok "namespaces"; exit 1; }
