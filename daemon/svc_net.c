@@ -24,6 +24,9 @@ struct pr_net_service {
     struct pr_timer *debounce;
     unsigned last_missing;           /* logged when it changes */
     unsigned last_foreign;
+    struct pr_net_result last;       /* for GET /v1/net */
+    uint64_t last_ms;
+    unsigned runs;
 };
 
 /* ---- forwarding ---- */
@@ -222,6 +225,9 @@ int pr_net_reconcile(struct pr_daemon *d)
     if (rc < 0 && res.failed == 0)
         pr_err("net: cannot read the kernel's addresses and routes: %s", strerror(-rc));
     report(svc, &res);
+    svc->last = res;
+    svc->last_ms = pr_now_ms();
+    svc->runs++;
     write_pi_configs(d);
     return vrc < 0 ? vrc : rc;
 }
@@ -323,6 +329,11 @@ int pr_net_service_start(struct pr_daemon *d)
         return rc;
     }
     d->net = svc;
+    if (d->api && (rc = pr_net_api_start(d)) < 0) {
+        d->net = NULL;
+        service_free(svc);
+        return rc;
+    }
     /* A VLAN the kernel cannot make stops the start: the rack would have
      * no links.  Other failures are logged and retried on the next change. */
     rc = pr_net_reconcile(d);
@@ -331,6 +342,17 @@ int pr_net_service_start(struct pr_daemon *d)
         service_free(svc);
         return rc;
     }
+    return 0;
+}
+
+int pr_net_service_last(const struct pr_daemon *d, struct pr_net_result *res,
+                        uint64_t *at_ms, unsigned *runs)
+{
+    if (!d->net)
+        return -ENOTCONN;
+    *res = d->net->last;
+    *at_ms = d->net->last_ms;
+    *runs = d->net->runs;
     return 0;
 }
 

@@ -12,6 +12,9 @@
 #ifndef PIRACK_SVC_NET_H
 #define PIRACK_SVC_NET_H
 
+#include <stdint.h>
+#include "pirack/net.h"
+
 struct pr_daemon;
 
 int pr_net_service_start(struct pr_daemon *d);
@@ -27,5 +30,14 @@ int pr_net_reconcile(struct pr_daemon *d);
  * pr_net_reconcile() does it for every slot; the image module calls it
  * after making a Pi's root.  Returns the files written (0..2) or -errno. */
 int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot);
+
+/* The last reconciliation's result, when (pr_now_ms) and how many so far.
+ * -ENOTCONN when the service is not running. */
+int pr_net_service_last(const struct pr_daemon *d, struct pr_net_result *res,
+                        uint64_t *at_ms, unsigned *runs);
+
+/* daemon/net_api.c: GET /v1/net, the host side and the RAs for ops.
+ * Registered by pr_net_service_start() when d->api exists. */
+int pr_net_api_start(struct pr_daemon *d);
 
 #endif

@@ -462,6 +462,8 @@ void pr_ra_service_stop(struct pr_daemon *d)
 void pr_ra_service_stats(const struct pr_daemon *d, struct pr_ra_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    if (d->ra)
+    if (d->ra) {
         *out = d->ra->stats;
+        out->links = d->ra->n_links;
+    }
 }

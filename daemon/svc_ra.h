@@ -13,6 +13,7 @@
 struct pr_daemon;
 
 struct pr_ra_stats {
+    uint64_t links;                    /* links advertised on */
     uint64_t sent;                     /* RAs sent */
     uint64_t solicitations;            /* valid RSs */
     uint64_t malformed;                /* RSs dropped by the parser */

@@ -170,6 +170,21 @@ check "rate limit: RAs at least 3 s apart" \
     awk 'NF == 0 { next } n++ && $1 - prev < 2.95 { bad = 1 } { prev = $1 } END { exit bad }' \
     "$TEST_TMP/ras"
 
+# ---- GET /v1/net: what ops see
+api_net() {
+    curl -sf --unix-socket "$TEST_TMP/run/api.sock" http://pirack/v1/net >"$TEST_TMP/net.json" &&
+        jq -e "$1" "$TEST_TMP/net.json" >/dev/null
+}
+if command -v jq >/dev/null; then
+    check "GET /v1/net: protocol, forwarding, the untagged address counted" api_net \
+        '.protocol == 196 and .ipv6_forwarding == true and .reconcile.runs >= 1 and .reconcile.failed == 0 and .reconcile.foreign == 1'
+    check "GET /v1/net: RAs on 2 links, solicitations counted, none malformed" api_net \
+        '.ra.enabled and .ra.links == 2 and .ra.solicitations >= 20 and .ra.malformed == 0'
+    cat "$TEST_TMP/net.json"; echo
+else
+    skip "GET /v1/net" "jq is not installed"
+fi
+
 # ---- the Pi: static address, gateway learnt from the RA, ping
 ip -n "$P1" -6 addr add 2001:db8:99::2/64 dev eth0 nodad
 check "Pi learnt its default router fe80::1 from the RAs" \
