@@ -70,6 +70,7 @@ CONF
 
 DPID=""
 start_daemon() {
+    cat "$LOG" >>"$TEST_TMP/all.log" 2>/dev/null
     : >"$LOG"
     ip netns exec "$H" "$DAEMON" -c "$CONF" >>"$LOG" 2>&1 &
     DPID=$!
@@ -258,4 +259,5 @@ check "flat: the old slot links' leftovers are gone" test "$(routes | wc -l)" -e
 check "flat: one RA carries both prefixes" wait_for 15 sh -c \
     "ip netns exec $P1 rdisc6 -1 -r 5 -w 1500 eth0 >$TEST_TMP/flat && grep -q '2001:db8:99::/64' $TEST_TMP/flat && grep -q '2001:db8:99:1::/64' $TEST_TMP/flat"
 stop_daemon
-[ "$PR_FAILED" -eq 0 ] || { echo "---- daemon log"; cat "$LOG"; }
+echo "---- pirackd's log, every run"
+cat "$TEST_TMP/all.log" "$LOG"
