@@ -253,6 +253,13 @@ const struct pr_key pr_config_keys[] = {
     { "ipv6", "slaac", KEY_BOOL, CFG(slaac), 0, 0, NULL, NULL, false },
     { "ipv6", "ra_interval", KEY_SECONDS, CFG(ra_interval_s), 4, 1800, NULL, NULL, false },
     { "ipv6", "mtu", KEY_UINT, CFG(mtu), 1280, 65535, NULL, NULL, false },
+    { "ipv6", "ra", KEY_BOOL, CFG(ra_enabled), 0, 0, NULL, NULL, false },
+    { "net", "create_vlans", KEY_BOOL, CFG(create_vlans), 0, 0, NULL, NULL, false },
+    { "net", "vlan_parent", KEY_STRING, CFG(vlan_parent), 0, 0, check_ifname, NULL, false },
+    { "net", "vlan_base", KEY_UINT, CFG(vlan_base), 1, 4094, NULL, NULL, false },
+    { "net", "route_protocol", KEY_UINT, CFG(route_protocol), 1, 255, NULL, NULL, false },
+    { "net", "set_forwarding", KEY_BOOL, CFG(set_forwarding), 0, 0, NULL, NULL, false },
+    { "net", "route_via_pi", KEY_BOOL, CFG(route_via_pi), 0, 0, NULL, NULL, false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false },
     { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL, false },
     { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_proxy_path, NULL, false },
@@ -446,6 +453,29 @@ static void check_interface(struct validation *v)
         fail(v, line, "interface: %s", why);
 }
 
+/* VLANs are made only in isolated mode, under a parent, with ids 1..4094;
+ * the kernel's own protocol numbers (0..4: unspec, redirect, kernel, boot,
+ * static) would let pirackd delete routes it did not make. */
+static void check_net(struct validation *v)
+{
+    const struct pr_config *cfg = v->cfg;
+    int line = line_of(v, "net", "create_vlans");
+
+    if (cfg->route_protocol <= 4)
+        fail(v, line_of(v, "net", "route_protocol"), "route_protocol: %u belongs to the "
+             "kernel or to static routes; pick a number above 4 (default 196)",
+             cfg->route_protocol);
+    if (!cfg->create_vlans)
+        return;
+    if (!cfg->isolated)
+        fail(v, line, "create_vlans: VLANs are made only in isolated mode");
+    if (!cfg->vlan_parent[0])
+        fail(v, line, "create_vlans: needs [net] vlan_parent, the link that carries them");
+    if (cfg->slots && cfg->vlan_base + cfg->slots - 1 > 4094)
+        fail(v, line_of(v, "net", "vlan_base"), "vlan_base: VLAN ids %u..%u run past 4094",
+             cfg->vlan_base, cfg->vlan_base + cfg->slots - 1);
+}
+
 static void check_addresses(struct validation *v)
 {
     const struct pr_config *cfg = v->cfg;
@@ -528,5 +558,6 @@ void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors
     check_rack(&v);
     check_interface(&v);
     check_addresses(&v);
+    check_net(&v);
     check_switches(&v);
 }

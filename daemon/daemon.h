@@ -46,6 +46,9 @@ int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
  * that never started. */
 int pr_daemon_services_start(struct pr_daemon *d);
 void pr_daemon_services_stop(struct pr_daemon *d);
+/* After a good reload: every service that has a reload step runs it (all
+ * of them, even after a failure).  Returns the first -errno, or 0. */
+int pr_daemon_services_reload(struct pr_daemon *d);
 
 /* daemon/api_routes.c: the foundation's read-only routes. */
 int pr_api_routes_start(struct pr_daemon *d);

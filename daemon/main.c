@@ -138,6 +138,7 @@ static void on_reload_signal(void *ctx, int signo)
     d->cfg = next;
     d->plan = plan;
     pr_log_set_level((enum pr_log_level)d->cfg->log_level);
+    pr_daemon_services_reload(d);
     pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path,
                     "slots", (int)d->cfg->slots);
     pr_info("reloaded %s", d->config_path);

@@ -68,6 +68,15 @@ struct pr_config {
     bool slaac;                        /* autonomous flag in RAs */
     unsigned ra_interval_s;
     unsigned mtu;
+    bool ra_enabled;                   /* send router advertisements */
+
+    /* [net]: the host side (daemon/svc_net.c) */
+    bool create_vlans;                 /* isolated: make slot N VLAN vlan_base+N-1 */
+    char vlan_parent[IF_NAMESIZE];     /* the VLANs' parent link */
+    unsigned vlan_base;
+    unsigned route_protocol;           /* tags pirackd's routes and addresses */
+    bool set_forwarding;               /* turn IPv6 forwarding on when off */
+    bool route_via_pi;                 /* flat: /64 via PREFIX::2, not on-link */
 
     /* [proxy] */
     unsigned ssh_port_base;
