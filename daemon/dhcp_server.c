@@ -205,6 +205,7 @@ void pr_dhcp_handle_msg(const struct pr_dhcp_server_cfg *cfg, const struct pr_dh
     memset(&info, 0, sizeof info);
     if (lk->slot_info(lk->ctx, slot, &info) < 0) { drop(out, PR_DROP_LOOKUP_FAILED); return; }
     if (info.model != PR_PI_UNKNOWN) out->model = info.model;   /* ops know better */
+    out->server = info.host;
 
     switch (req->type) {
     case PR_DHCPDISCOVER:

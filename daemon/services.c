@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_boot.h"
+#include "svc_capture.h"
+#include "svc_dhcp.h"
 
 struct service {
     const char *name;
@@ -11,6 +14,9 @@ struct service {
 };
 
 static const struct service services[] = {
+    { "capture", pr_capture_service_start, pr_capture_service_stop },
+    { "boot", pr_boot_service_start, pr_boot_service_stop },
+    { "dhcp", pr_dhcp_service_start, pr_dhcp_service_stop },
     { NULL, NULL, NULL },
 };
 

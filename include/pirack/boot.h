@@ -43,4 +43,14 @@ enum pr_boot_obs pr_boot_classify_tftp(const char *path);
 /* The pure transition: the next state after obs in state s. */
 enum pr_boot_state pr_boot_next(enum pr_boot_state s, enum pr_boot_obs obs);
 
+/* Additions (dhcp branch): */
+/* "power_on", "dhcp_rom", ... for events. */
+const char *pr_boot_obs_name(enum pr_boot_obs obs);
+/* The step a slot in state s waits for (its deadline's name): powered ->
+ * dhcp, dhcp -> firmware, firmware -> kernel, kernel -> booted.  Returns
+ * s itself when nothing is awaited (off, booted, failed). */
+enum pr_boot_state pr_boot_awaited(enum pr_boot_state s);
+/* True when obs makes no sense in state s (recorded, state kept). */
+bool pr_boot_unexpected(enum pr_boot_state s, enum pr_boot_obs obs);
+
 #endif

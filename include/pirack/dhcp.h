@@ -201,7 +201,8 @@ struct pr_dhcp_decision {
     bool rom;                      /* vendor class starts with PXEClient */
     uint8_t mac[6];
     struct in_addr addr;           /* the address offered / acked / released */
-    /* where the reply goes */
+    /* where the reply goes, and from where (the slot's .1) */
+    struct in_addr server;
     struct in_addr dst_ip;
     uint8_t dst_mac[6];
     bool broadcast;
