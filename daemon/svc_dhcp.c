@@ -270,9 +270,12 @@ static void record(struct pr_dhcp_service *s, const char *ifname, const struct p
                         "mac", mac, "address", addr, "model", pr_pi_model_name(dec->model),
                         "rom", dec->rom, "broadcast", dec->broadcast);
         if (s->d->cfg->isolated) slot_board_check(s, ifname, req, dec);
-        if (dec->reply_type != PR_DHCPNAK && req->type != PR_DHCPINFORM)
-            pr_boot_observe(s->d, dec->slot, dec->rom ? PR_OBS_DHCP_ROM : PR_OBS_DHCP_OS,
-                            pr_dhcp_type_name(dec->reply_type));
+        /* the ROM may never send REQUEST, so its OFFER counts; the OS is
+         * up once it has its address */
+        if (dec->rom && dec->reply_type != PR_DHCPNAK)
+            pr_boot_observe(s->d, dec->slot, PR_OBS_DHCP_ROM, pr_dhcp_type_name(dec->reply_type));
+        else if (!dec->rom && dec->reply_type == PR_DHCPACK && req->type == PR_DHCPREQUEST)
+            pr_boot_observe(s->d, dec->slot, PR_OBS_DHCP_OS, "ack");
         break;
     case PR_DHCP_ACT_RELEASE:
         s->stats.releases++;
