@@ -100,3 +100,30 @@ enum pr_boot_state pr_boot_awaited(enum pr_boot_state s)
     default: return s;
     }
 }
+
+static void run_enter(struct pr_boot_run *r, enum pr_boot_state s, uint64_t now_ms,
+                      uint64_t timeout_ms)
+{
+    r->state = s;
+    r->since_ms = now_ms;
+    bool waits = pr_boot_awaited(s) != s;
+    r->deadline_ms = waits && timeout_ms ? now_ms + timeout_ms : 0;
+}
+
+enum pr_boot_step pr_boot_run_observe(struct pr_boot_run *r, enum pr_boot_obs obs,
+                                      uint64_t now_ms, uint64_t timeout_ms)
+{
+    if (pr_boot_unexpected(r->state, obs)) return PR_BOOT_IGNORED;
+    enum pr_boot_state next = pr_boot_next(r->state, obs);
+    if (next == r->state) return PR_BOOT_SAME;
+    run_enter(r, next, now_ms, timeout_ms);
+    return PR_BOOT_MOVED;
+}
+
+bool pr_boot_run_expire(struct pr_boot_run *r, uint64_t now_ms, enum pr_boot_state *awaited)
+{
+    if (!r->deadline_ms || now_ms < r->deadline_ms) return false;
+    *awaited = pr_boot_awaited(r->state);
+    run_enter(r, PR_BOOT_FAILED, now_ms, 0);
+    return true;
+}

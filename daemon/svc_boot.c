@@ -10,9 +10,7 @@
 #include "svc_capture.h"
 
 struct slot_run {
-    enum pr_boot_state state;
-    uint64_t since_ms;             /* monotonic, when the state began */
-    uint64_t deadline_ms;          /* 0: nothing awaited */
+    struct pr_boot_run run;
     bool told_unexpected;          /* one "boot.unexpected" per state */
 };
 
@@ -41,29 +39,22 @@ static void arm(struct pr_boot_service *s)
 {
     uint64_t first = 0, now = pr_now_ms();
     for (unsigned i = 1; i < s->n; i++) {
-        uint64_t dl = s->slots[i].deadline_ms;
+        uint64_t dl = s->slots[i].run.deadline_ms;
         if (dl && (!first || dl < first)) first = dl;
     }
     if (!first) pr_timer_disarm(s->timer);
     else pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
 }
 
-static void set_deadline(struct pr_boot_service *s, struct slot_run *r, uint64_t now)
+static uint64_t timeout_ms(const struct pr_boot_service *s)
 {
-    unsigned timeout_s = s->d->cfg->boot_timeout_s;
-    bool waits = pr_boot_awaited(r->state) != r->state;
-    r->deadline_ms = waits && timeout_s ? now + (uint64_t)timeout_s * 1000 : 0;
+    return (uint64_t)s->d->cfg->boot_timeout_s * 1000;
 }
 
-static void enter(struct pr_boot_service *s, unsigned slot, struct slot_run *r,
-                  enum pr_boot_state next, uint64_t now)
+static void store_state(struct pr_boot_service *s, unsigned slot, enum pr_boot_state st)
 {
-    r->state = next;
-    r->since_ms = now;
-    r->told_unexpected = false;
-    set_deadline(s, r, now);
-    if (pr_store_set_slot_state(s->d->store, slot, pr_boot_state_name(next)) < 0)
-        pr_err("slot %u: cannot store state %s: %s", slot, pr_boot_state_name(next),
+    if (pr_store_set_slot_state(s->d->store, slot, pr_boot_state_name(st)) < 0)
+        pr_err("slot %u: cannot store state %s: %s", slot, pr_boot_state_name(st),
                pr_store_errmsg(s->d->store));
 }
 
@@ -78,32 +69,38 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
     char esc[256];
     pr_escape(detail ? detail : "", detail ? strlen(detail) : 0, esc, sizeof esc);
 
-    if (pr_boot_unexpected(r->state, obs)) {
+    enum pr_boot_state prev = r->run.state;
+    uint64_t prev_since = r->run.since_ms;
+    switch (pr_boot_run_observe(&r->run, obs, now, timeout_ms(s))) {
+    case PR_BOOT_SAME:
+        return;
+    case PR_BOOT_IGNORED:
         if (!r->told_unexpected)
             pr_daemon_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}",
-                            "state", pr_boot_state_name(r->state),
+                            "state", pr_boot_state_name(prev),
                             "observed", pr_boot_obs_name(obs), "detail", esc);
         r->told_unexpected = true;
         return;
+    case PR_BOOT_MOVED:
+        break;
     }
-    enum pr_boot_state prev = r->state, next = pr_boot_next(prev, obs);
-    if (next == prev) return;
-    uint64_t took = r->since_ms ? now - r->since_ms : 0;
-    enter(s, slot, r, next, now);
+    r->told_unexpected = false;
+    store_state(s, slot, r->run.state);
     char kind[32];
-    snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(next));
+    snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(r->run.state));
     pr_daemon_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}",
                     "from", pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs),
-                    "detail", esc, "after_ms", (json_int_t)took);
+                    "detail", esc, "after_ms", (json_int_t)(prev_since ? now - prev_since : 0));
     arm(s);
 }
 
 /* A step did not come in time: the slot failed, naming that step. */
-static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run *r, uint64_t now)
+static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run *r,
+                      enum pr_boot_state was, enum pr_boot_state awaited)
 {
-    enum pr_boot_state was = r->state, awaited = pr_boot_awaited(was);
     char trace[512] = "";
-    enter(s, slot, r, PR_BOOT_FAILED, now);
+    r->told_unexpected = false;
+    store_state(s, slot, PR_BOOT_FAILED);
     if (pr_capture_save(s->d, slot, pr_boot_state_name(awaited), trace, sizeof trace) < 0)
         trace[0] = '\0';
     pr_warn("slot %u: boot failed: no %s within %u s of %s", slot,
@@ -119,7 +116,8 @@ static void on_timer(void *ctx)
     uint64_t now = pr_now_ms();
     for (unsigned i = 1; i < s->n; i++) {
         struct slot_run *r = &s->slots[i];
-        if (r->deadline_ms && r->deadline_ms <= now) fail_slot(s, i, r, now);
+        enum pr_boot_state was = r->run.state, awaited;
+        if (pr_boot_run_expire(&r->run, now, &awaited)) fail_slot(s, i, r, was, awaited);
     }
     arm(s);
 }
@@ -131,9 +129,11 @@ static int load_slot(const struct pr_slot_row *row, void *ctx)
     struct slot_run *r = slot_run(s, row->slot);
     int st = pr_boot_state_parse(row->state);
     if (!r || st < 0) return 0;
-    r->state = (enum pr_boot_state)st;
-    r->since_ms = pr_now_ms();
-    set_deadline(s, r, r->since_ms);
+    /* re-enter the stored state now, with a fresh deadline */
+    uint64_t now = pr_now_ms(), t = timeout_ms(s);
+    r->run.state = (enum pr_boot_state)st;
+    r->run.since_ms = now;
+    r->run.deadline_ms = pr_boot_awaited(r->run.state) != r->run.state && t ? now + t : 0;
     return 0;
 }
 
@@ -170,5 +170,5 @@ enum pr_boot_state pr_boot_slot_state(const struct pr_daemon *d, unsigned slot)
 {
     const struct pr_boot_service *s = d->boot;
     if (!s || slot == 0 || slot >= s->n) return PR_BOOT_OFF;
-    return s->slots[slot].state;
+    return s->slots[slot].run.state;
 }

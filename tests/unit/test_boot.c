@@ -90,6 +90,62 @@ static void tftp_paths(void **state)
     assert_int_equal(pr_boot_classify_tftp("overlays/kernel.dtbo"), PR_OBS_TFTP_FIRMWARE);
 }
 
+/* Each step has boot_timeout to come; the one that does not is named. */
+static void timeouts_name_the_missing_step(void **state)
+{
+    (void)state;
+    struct pr_boot_run r = { PR_BOOT_OFF, 0, 0 };
+    enum pr_boot_state awaited = PR_BOOT_OFF;
+    const uint64_t t = 60000;
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_POWER_ON, 1000, t), PR_BOOT_MOVED);
+    assert_int_equal(r.deadline_ms, 61000);
+    assert_false(pr_boot_run_expire(&r, 60999, &awaited));
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_DHCP_ROM, 5000, t), PR_BOOT_MOVED);
+    assert_int_equal(r.since_ms, 5000);
+    assert_int_equal(r.deadline_ms, 65000);    /* a new step, a new deadline */
+    /* the same step again does not push the deadline back */
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_DHCP_ROM, 9000, t), PR_BOOT_SAME);
+    assert_int_equal(r.deadline_ms, 65000);
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_TFTP_FIRMWARE, 7000, t), PR_BOOT_MOVED);
+    assert_false(pr_boot_run_expire(&r, 66000, &awaited));   /* firmware came in time */
+    assert_true(pr_boot_run_expire(&r, 67000, &awaited));
+    assert_int_equal(awaited, PR_BOOT_KERNEL);
+    assert_int_equal(r.state, PR_BOOT_FAILED);
+    assert_int_equal(r.deadline_ms, 0);       /* failed waits for nothing */
+    assert_false(pr_boot_run_expire(&r, 999999, &awaited));
+    /* a late file is recorded, not a way out of failed */
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_TFTP_KERNEL, 68000, t), PR_BOOT_IGNORED);
+    assert_int_equal(r.state, PR_BOOT_FAILED);
+    /* a power-cycle starts over */
+    assert_int_equal(pr_boot_run_observe(&r, PR_OBS_POWER_ON, 70000, t), PR_BOOT_MOVED);
+    assert_true(pr_boot_run_expire(&r, 130000, &awaited));
+    assert_int_equal(awaited, PR_BOOT_DHCP);
+}
+
+static void each_state_awaits_its_step(void **state)
+{
+    (void)state;
+    static const struct { enum pr_boot_obs obs; enum pr_boot_state awaited; } steps[] = {
+        { PR_OBS_POWER_ON, PR_BOOT_DHCP }, { PR_OBS_DHCP_ROM, PR_BOOT_FIRMWARE },
+        { PR_OBS_TFTP_FIRMWARE, PR_BOOT_KERNEL }, { PR_OBS_TFTP_KERNEL, PR_BOOT_BOOTED },
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        struct pr_boot_run r = { PR_BOOT_OFF, 0, 0 };
+        enum pr_boot_state awaited;
+        for (size_t k = 0; k <= i; k++) pr_boot_run_observe(&r, steps[k].obs, 100, 5000);
+        assert_true(pr_boot_run_expire(&r, 5100, &awaited));
+        assert_int_equal(awaited, steps[i].awaited);
+    }
+    /* booted, and no timeout configured: nothing ever expires */
+    struct pr_boot_run r = { PR_BOOT_OFF, 0, 0 };
+    enum pr_boot_state awaited;
+    pr_boot_run_observe(&r, PR_OBS_DHCP_OS, 100, 5000);
+    assert_false(pr_boot_run_expire(&r, UINT64_MAX, &awaited));
+    r = (struct pr_boot_run){ PR_BOOT_OFF, 0, 0 };
+    pr_boot_run_observe(&r, PR_OBS_POWER_ON, 100, 0);
+    assert_false(pr_boot_run_expire(&r, UINT64_MAX, &awaited));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +155,8 @@ int main(void)
         cmocka_unit_test(new_boots_start_over),
         cmocka_unit_test(awaited_steps),
         cmocka_unit_test(tftp_paths),
+        cmocka_unit_test(timeouts_name_the_missing_step),
+        cmocka_unit_test(each_state_awaits_its_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
