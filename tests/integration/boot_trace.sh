@@ -51,6 +51,12 @@ curl -sf --unix-socket "$PIRACK_SOCK" http://pirackd/v1/slots/1/trace >"$TEST_TM
 check "GET /v1/slots/1/trace answers" test -s "$TEST_TMP/trace.json"
 sed -n 's/.*"pcap_base64": *"\([^"]*\)".*/\1/p' "$TEST_TMP/trace.json" | base64 -d >"$TEST_TMP/api.pcap"
 check "the API's trace is a pcap file tcpdump reads" sh -c "tcpdump -nr '$TEST_TMP/api.pcap' 2>/dev/null | grep -q BOOTP/DHCP"
+if cli trace 1 >"$TEST_TMP/cli.pcap" 2>"$TEST_TMP/cli.err"; then
+    check "pirack trace 1 > boot.pcap: tcpdump reads it" \
+        sh -c "tcpdump -nr '$TEST_TMP/cli.pcap' 2>/dev/null | grep -q BOOTP/DHCP"
+else
+    skip "pirack trace" "no trace command in this pirack: $(head -n 1 "$TEST_TMP/cli.err")"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$PIRACK_SOCK" http://pirackd/v1/slots/9/trace)
 check "a slot that does not exist is a 400" test "$code" = 400
 
