@@ -5,7 +5,8 @@
  *   reply t_ms=1002 type=offer xid=26f30339 dst_mac=.. dst_ip=10.99.0.2
  *         yiaddr=10.99.0.2 flags=0000 csum=ok opt43=0601... opt97=00...
  *
- * Frames whose IP or UDP checksum is wrong print "badframe".  Used by
+ * Frames whose IP or UDP checksum is wrong print "badframe".  The Pi 3
+ * kinds go out with UDP checksum 0, as the ROM sends them.  Used by
  * tests/integration/dhcp_rom.sh.
  *
  *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS]
@@ -114,6 +115,11 @@ int main(int argc, char **argv)
     a.dst.s_addr = INADDR_BROADCAST;
     uint8_t frame[2048];
     int n = pr_udp4_frame(frame, sizeof frame, &a, p.b, p.n);
+    /* the Pi 3 ROM sends no UDP checksum (0): so do we for its packets */
+    if (n > 0 && strcmp(kind, "pi4") != 0) {
+        frame[PR_ETH_HLEN + PR_IP4_HLEN + 6] = 0;
+        frame[PR_ETH_HLEN + PR_IP4_HLEN + 7] = 0;
+    }
     memset(ll.sll_addr, 0xff, 6);
     if (n < 0 || sendto(fd, frame, (size_t)n, 0, (struct sockaddr *)&ll, sizeof ll) != n) {
         perror("dhcp_probe: send");
