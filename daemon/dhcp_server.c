@@ -210,9 +210,10 @@ void pr_dhcp_handle_msg(const struct pr_dhcp_server_cfg *cfg, const struct pr_dh
     switch (req->type) {
     case PR_DHCPDISCOVER:
         answer(cfg, req, &info, PR_DHCPOFFER, false, out);
-        if (out->action == PR_DHCP_ACT_REPLY && out->model == PR_PI_3B) {
+        if (out->action == PR_DHCP_ACT_REPLY) {
             out->delay_ms = cfg->reply_delay_ms;
-            out->repeat_ms = cfg->pi3_second_offer ? PI3_SECOND_OFFER_MS : 0;
+            if (out->model == PR_PI_3B && cfg->pi3_second_offer)
+                out->repeat_ms = PI3_SECOND_OFFER_MS;
         }
         break;
     case PR_DHCPREQUEST:

@@ -164,7 +164,7 @@ struct pr_dhcp_server_cfg {
     bool isolated;                 /* slot by interface (else by MAC) */
     uint32_t lease_time_s;
     bool pi3_second_offer;         /* repeat a 3B's OFFER after ~1 s */
-    unsigned reply_delay_ms;       /* delay a 3B's OFFER by this much */
+    unsigned reply_delay_ms;       /* delay every OFFER by this much */
 };
 
 /* What the server needs to know of one slot. */

@@ -362,6 +362,14 @@ static void delay_and_no_second_offer(void **state)
     assert_int_equal(d.action, PR_DHCP_ACT_REPLY);
     assert_int_equal(d.delay_ms, 1000);
     assert_int_equal(d.repeat_ms, 0);
+    tp_pi3bplus_discover(&p, mac3b, 7);          /* every OFFER waits */
+    pr_dhcp_handle(&cfg, &lk, "pi001", p.b, p.n, &d);
+    assert_int_equal(d.delay_ms, 1000);
+    /* an ACK is never delayed */
+    tp_os(&p, PR_DHCPREQUEST, 2, 0, macx, inet_addr("10.0.0.2"), 0, 0);
+    pr_dhcp_handle(&cfg, &lk, "pi001", p.b, p.n, &d);
+    assert_int_equal(d.action, PR_DHCP_ACT_REPLY);
+    assert_int_equal(d.delay_ms, 0);
 }
 
 static void malformed_never_answered(void **state)
