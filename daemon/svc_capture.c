@@ -51,11 +51,11 @@ static struct pr_capture_ring *ring_for(struct pr_capture_service *s, unsigned s
 static unsigned place(struct pr_capture_service *s, const struct pr_capture_facts *f)
 {
     const struct pr_plan *plan = &s->d->plan;
-    if (plan->isolated) {
-        char ifname[IF_NAMESIZE];
-        if (!if_indextoname((unsigned)f->ifindex, ifname)) return 0;
-        return pr_plan_slot_by_ifname(plan, ifname);
-    }
+    char ifname[IF_NAMESIZE];
+    if (!if_indextoname((unsigned)f->ifindex, ifname)) return 0;
+    if (plan->isolated) return pr_plan_slot_by_ifname(plan, ifname);
+    /* flat: only the rack's interface (a bridge's ports would repeat it) */
+    if (strcmp(ifname, s->d->cfg->interface) != 0) return 0;
     if (f->has_chaddr) {
         char mac[18];
         int slot = pr_store_slot_by_mac(s->d->store, pr_mac_format(f->chaddr, mac));
