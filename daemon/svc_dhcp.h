@@ -21,7 +21,8 @@ struct pr_dhcp_stats {
     uint64_t drops[PR_DROP__COUNT];
 };
 
-/* Opens the sockets and registers them on d->loop; sets d->dhcp.
+/* Opens the sockets and registers them on d->loop, and the route
+ * GET /v1/dhcp/stats (these counters as JSON); sets d->dhcp.
  * Returns 0 or -errno (e.g. -EACCES without CAP_NET_RAW). */
 int pr_dhcp_service_start(struct pr_daemon *d);
 void pr_dhcp_service_stop(struct pr_daemon *d);   /* tolerates "never started" */

@@ -64,6 +64,12 @@ for k in truncated badlen wrongop hlen; do
     probe eth1 "$k" -w 700 >"$TEST_TMP/$k.out"
     check "malformed ($k) gets no answer" test ! -s "$TEST_TMP/$k.out"
 done
+curl -sf --unix-socket "$PIRACK_SOCK" http://pirackd/v1/dhcp/stats >"$TEST_TMP/stats.json"
+cat "$TEST_TMP/stats.json"; echo
+for reason in truncated bad_option bad_op bad_htype; do
+    check "malformed: counted as $reason" grep -q "\"$reason\": *1[,}]" "$TEST_TMP/stats.json"
+done
+check "the 3B's second OFFERs are counted" grep -q '"repeats": *[1-9]' "$TEST_TMP/stats.json"
 check "pirackd still answers after malformed packets" sh -c "ip netns exec $pis $BIN/dhcp_probe -i eth1 -k pi3b -m $(mac_of 1) -w 600 | grep -q type=offer"
 
 seen_in_slot1() { cli --json events --slot 1 | grep -q '"board.seen"'; }
