@@ -9,7 +9,8 @@
  * kinds go out with UDP checksum 0, as the ROM sends them.  Used by
  * tests/integration/dhcp_rom.sh.
  *
- *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS]
+ *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS] [-c COUNT]
+ *   (-c sends the packet COUNT times back to back, at most 100000)
  *   KIND: pi3b pi3bplus pi4 truncated badlen wrongop hlen */
 #include <errno.h>
 #include <poll.h>
@@ -86,10 +87,11 @@ int main(int argc, char **argv)
 {
     const char *ifname = NULL, *kind = NULL;
     uint8_t mac[6] = { 0xb8, 0x27, 0xeb, 0x00, 0x00, 0x01 };
-    unsigned wait_ms = 2500;
+    unsigned wait_ms = 2500, count = 1;
     int c;
-    while ((c = getopt(argc, argv, "i:k:m:w:")) != -1) {
+    while ((c = getopt(argc, argv, "i:k:m:w:c:")) != -1) {
         if (c == 'i') ifname = optarg;
+        else if (c == 'c') count = (unsigned)atoi(optarg);
         else if (c == 'k') kind = optarg;
         else if (c == 'w') wait_ms = (unsigned)atoi(optarg);
         else if (c == 'm' && sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
         else { fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS]\n"); return 2; }
     }
     struct tpkt p;
-    if (!ifname || !kind || build(kind, mac, &p) < 0) {
+    if (!ifname || !kind || build(kind, mac, &p) < 0 || count < 1 || count > 100000) {
         fprintf(stderr, "dhcp_probe: need -i IFACE and a known -k KIND\n");
         return 2;
     }
@@ -121,9 +123,12 @@ int main(int argc, char **argv)
         frame[PR_ETH_HLEN + PR_IP4_HLEN + 7] = 0;
     }
     memset(ll.sll_addr, 0xff, 6);
-    if (n < 0 || sendto(fd, frame, (size_t)n, 0, (struct sockaddr *)&ll, sizeof ll) != n) {
-        perror("dhcp_probe: send");
-        return 1;
+    for (unsigned i = 0; i < count; i++) {
+        if (n < 0 || sendto(fd, frame, (size_t)n, 0, (struct sockaddr *)&ll, sizeof ll) != n) {
+            if (errno == ENOBUFS) { usleep(1000); i--; continue; }   /* the queue is full */
+            perror("dhcp_probe: send");
+            return 1;
+        }
     }
     uint64_t t0 = now_ms();
     for (;;) {
