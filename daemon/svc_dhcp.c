@@ -399,9 +399,13 @@ static void get_stats(struct pr_api_req *req, void *ctx)
 
 /* ---- start / stop ---- */
 
+/* A boot storm is 108 DISCOVERs at once, each resent: room for a few
+ * thousand datagrams.  SO_RCVBUFFORCE passes rmem_max when we may. */
+#define RCVBUF_BYTES (4 << 20)
+
 static int open_udp(void)
 {
-    int one = 1;
+    int one = 1, rcvbuf = RCVBUF_BYTES;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return -errno;
     struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PR_DHCP_SERVER_PORT) };
@@ -409,6 +413,12 @@ static int open_udp(void)
         setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0 ||
         setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one) < 0 ||
         bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) < 0) {
         int e = -errno;
         close(fd);
         return e;
