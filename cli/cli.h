@@ -98,5 +98,6 @@ extern const struct cli_command cli_cmd_status;
 extern const struct cli_command cli_cmd_slots;
 extern const struct cli_command cli_cmd_show;
 extern const struct cli_command cli_cmd_events;
+extern const struct cli_command cli_cmd_trace;
 
 #endif

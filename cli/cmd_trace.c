@@ -13,9 +13,6 @@
 
 #include "cli.h"
 
-/* Declared here until cli.h lists it (cli.h belongs to the api branch). */
-extern const struct cli_command cli_cmd_trace;
-
 static int write_all(FILE *f, const unsigned char *p, size_t n)
 {
     if (fwrite(p, 1, n, f) != n || fflush(f) != 0) return -errno;
