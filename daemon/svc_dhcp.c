@@ -20,7 +20,8 @@
 #include "svc_dhcp.h"
 
 #define RECV_BURST 64              /* datagrams per wake-up, then others get a turn */
-#define PENDING_MAX 128            /* delayed and repeated replies in flight */
+#define PENDING_MAX 1024           /* delayed and repeated replies in flight: a
+                                    * storm of 108 3Bs with a delay is 216 */
 #define SEEN_MAX 64                /* boards remembered for rate-limiting */
 #define SEEN_INTERVAL_MS 60000     /* one "board.seen" per board per minute */
 #define FRAME_MAX (PR_UDP4_FRAME_OVERHEAD + PR_DHCP_MAX_LEN)
