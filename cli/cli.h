@@ -99,5 +99,6 @@ extern const struct cli_command cli_cmd_slots;
 extern const struct cli_command cli_cmd_show;
 extern const struct cli_command cli_cmd_events;
 extern const struct cli_command cli_cmd_routes;
+extern const struct cli_command cli_cmd_trace;
 
 #endif

@@ -18,6 +18,7 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_show,
     &cli_cmd_events,
     &cli_cmd_routes,
+    &cli_cmd_trace,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -33,6 +33,7 @@ struct pr_daemon {
     struct pr_ra_service *ra;
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
+    struct pr_capture_service *capture;
 };
 
 /* Records an event for slot (0 = rack) and logs it at debug level.

@@ -6,6 +6,9 @@
 #include "svc_net.h"
 #include "svc_proxy.h"
 #include "svc_ra.h"
+#include "svc_boot.h"
+#include "svc_capture.h"
+#include "svc_dhcp.h"
 
 struct service {
     const char *name;
@@ -14,8 +17,12 @@ struct service {
 };
 
 static const struct service services[] = {
+    /* Addresses first: DHCP and TFTP answer from the slots' .1 addresses. */
     { "net", pr_net_service_start, pr_net_service_stop },
     { "ra", pr_ra_service_start, pr_ra_service_stop },
+    { "capture", pr_capture_service_start, pr_capture_service_stop },
+    { "boot", pr_boot_service_start, pr_boot_service_stop },
+    { "dhcp", pr_dhcp_service_start, pr_dhcp_service_stop },
     { "proxy", pr_proxy_service_start, pr_proxy_service_stop },
     { NULL, NULL, NULL },
 };
