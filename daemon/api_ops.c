@@ -12,7 +12,7 @@
  * and records an event with the actor.  Refusals: 400 for a malformed
  * body (with the field and the reason), 404 for a slot that is not in the
  * rack, 409 when the change would clash with another slot (the store's
- * words say which). */
+ * words say which); 403 for anyone but the operator. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,11 +26,19 @@ static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d,
                        strerror(-err));
 }
 
-/* The slot of {n}, or 0 after answering 400 or 404. */
+/* The slot of {n}, or 0 after answering 400, 403 or 404.  These routes
+ * are the operator's: a customer (a later TCP listener) may not move
+ * boards or rename pis through them. */
 static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
 {
-    long n = pr_api_req_uint_param(req, "n", 0, 999999);
+    long n;
 
+    if (strcmp(pr_api_req_actor(req), "ops") != 0) {
+        pr_api_reply_error(req, 403, "forbidden", "only operators may change a slot's board "
+                           "or pi here");
+        return 0;
+    }
+    n = pr_api_req_uint_param(req, "n", 0, 999999);
     if (n < 0)
         return 0;
     if (n == 0 || (unsigned long)n > d->plan.slots) {
