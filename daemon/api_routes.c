@@ -289,5 +289,11 @@ int pr_api_routes_start(struct pr_daemon *d)
         if (err < 0)
             return err;
     }
-    return 0;
+    err = pr_api_ops_routes_start(d);
+    return err < 0 ? err : pr_api_metrics_start(d);
+}
+
+json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row)
+{
+    return slot_json(d, row);
 }

@@ -1,9 +1,10 @@
-/* daemon_event: pr_daemon_event(), apart from main.c so that every
- * service that records events links into the library (the fuzz targets
- * link every daemon object but main.c). */
+/* event: pr_daemon_event(), the one way services record what happened.
+ * Here rather than in main.c so that every service object (and the
+ * fuzzers and tests that link them) finds it in libpirack.a. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "daemon.h"
 
