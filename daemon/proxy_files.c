@@ -15,34 +15,6 @@
 
 #define PR_ZONE_MAX_BYTES (16u << 20)
 
-static int make_dirs(const char *path)
-{
-    char tmp[PR_PATH_MAX];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-static int make_parent(const char *file)
-{
-    char dir[PR_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", file);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    return make_dirs(dir);
-}
-
 /* Runs render(f, arg) into memory, then writes the bytes to path. */
 static int write_rendered(const char *path, int (*render)(FILE *, const void *, char *, size_t),
                           const void *arg, char *err, size_t errlen)
@@ -109,13 +81,13 @@ int pr_proxy_prepare_files(const struct pr_proxy_settings *s, char *err, size_t 
 {
     char path[PR_PATH_MAX + 16];
     struct pr_routes none = { 0 };
-    int rc = make_dirs(s->map_dir);
+    int rc = pr_mkdir_p(s->map_dir);
     if (rc < 0) {
         snprintf(err, errlen, "cannot make %s: %s", s->map_dir, strerror(-rc));
         return rc;
     }
-    if ((s->config_path[0] && (rc = make_parent(s->config_path)) < 0) ||
-        (s->zone_path[0] && (rc = make_parent(s->zone_path)) < 0)) {
+    if ((s->config_path[0] && (rc = pr_mkdir_parent(s->config_path)) < 0) ||
+        (s->zone_path[0] && (rc = pr_mkdir_parent(s->zone_path)) < 0)) {
         snprintf(err, errlen, "cannot make the directory of %s or %s: %s", s->config_path,
                  s->zone_path, strerror(-rc));
         return rc;

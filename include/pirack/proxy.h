@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "pirack/config.h"
+#include "pirack/fsutil.h"
 #include "pirack/plan.h"
 #include "pirack/zone.h"
 
@@ -89,9 +90,6 @@ int pr_routes_find_duplicate(const struct pr_routes *rs, char *err, size_t errle
 int pr_proxy_write_map(FILE *f, enum pr_route_kind kind, const struct pr_routes *rs,
                        const struct pr_prefix6 *pool, char *err, size_t errlen);
 
-/* Writes data to path atomically: a temporary file in the same directory,
- * fsync, chmod mode, rename.  Returns 0 or -errno. */
-int pr_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 
 /* ---- the base HAProxy configuration ---- */
 
