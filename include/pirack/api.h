@@ -8,12 +8,14 @@
 #define PIRACK_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 
 struct pr_loop;
 struct pr_api;
 struct pr_api_req;
+struct pr_metrics;
 
 #define PR_API_MAX_BODY (64 * 1024)
 
@@ -24,8 +26,16 @@ typedef void (*pr_api_handler)(struct pr_api_req *req, void *ctx);
 struct pr_api *pr_api_new(struct pr_loop *loop);
 void pr_api_free(struct pr_api *api);  /* accepts NULL; closes listeners */
 
+/* The registry that GET /metrics writes out (see metrics.h): services
+ * register their counters and gauges here when they start and remove them
+ * when they stop.  It lives as long as the api. */
+struct pr_metrics *pr_api_metrics(struct pr_api *api);
+
 /* Binds a Unix socket at path (replacing a stale one), chmod mode, chgrp
- * group ("" = leave).  Returns 0 or -errno. */
+ * group (a name or a number; "" = leave), all before listen().  Returns 0
+ * or -errno: -EADDRINUSE when a live daemon answers there, -EEXIST when
+ * path is not a socket (never removed), -ENOENT for an unknown group,
+ * -ENAMETOOLONG.  pr_api_free() removes the socket file. */
 int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group);
 
 /* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
@@ -47,10 +57,25 @@ const char *pr_api_req_actor(const struct pr_api_req *req);
  * 400 itself and returns -1. */
 long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
 
-/* Replies.  body is stolen (json_decref'd by the api module). */
+/* Parses query parameter name as a whole number in [min, max] into *out.
+ * Returns 1 when it was given, 0 when absent (*out untouched), -1 when
+ * malformed or out of range (then it has answered 400 itself). */
+int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
+                          int64_t max, int64_t *out);
+/* Answers 400 and returns -1 when the query holds a parameter not in
+ * allowed (NULL-terminated); 0 otherwise. */
+int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
+
+/* Replies.  body is stolen (json_decref'd by the api module); a NULL body
+ * (a failed json_pack()) is answered 500.  Only the first reply counts. */
 void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
 void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
                         const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A reply that is not JSON (GET /metrics): body is copied, len bytes;
+ * content_type NULL means "text/plain; charset=utf-8".  A NULL body is
+ * answered 500, as for pr_api_reply_json(). */
+void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *content_type,
+                       const char *body, size_t len);
 
 #endif
