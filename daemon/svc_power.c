@@ -113,7 +113,7 @@ struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned s
     return NULL;
 }
 
-static struct power_op *op_for_slot(struct pr_power_service *svc, unsigned slot)
+struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot)
 {
     for (struct power_op *op = svc->ops; op; op = op->next)
         if (op->slot == slot)
@@ -148,7 +148,7 @@ static unsigned ports_on(struct pr_power_service *svc, struct power_switch *ps, 
 
     for (unsigned s = ps->cfg.first_slot; s <= ps->cfg.last_slot; s++) {
         struct pr_slot_row row;
-        struct power_op *op = op_for_slot(svc, s);
+        struct power_op *op = pr_power_op_of(svc, s);
 
         if (s == slot)
             continue;
@@ -173,7 +173,7 @@ static int64_t queue_op(struct pr_power_service *svc, unsigned slot, enum pr_poe
 
     if (!ps)
         return fail_why(why, whylen, -ENODEV, "no switch serves slot %u", slot);
-    if ((op = op_for_slot(svc, slot)))
+    if ((op = pr_power_op_of(svc, slot)))
         return fail_why(why, whylen, -EBUSY, "slot %u: power operation #%lld (%s) is %s",
                         slot, (long long)op->id, pr_poe_action_name(op->action),
                         step_phase(op->step));
@@ -320,7 +320,7 @@ int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v)
         v->has_switch = true;
         snprintf(v->switch_name, sizeof(v->switch_name), "%s", ps->cfg.name);
     }
-    if ((op = op_for_slot(svc, slot))) {
+    if ((op = pr_power_op_of(svc, slot))) {
         v->op_id = op->id;
         snprintf(v->op_action, sizeof(v->op_action), "%s", pr_poe_action_name(op->action));
         snprintf(v->op_phase, sizeof(v->op_phase), "%s", step_phase(op->step));
@@ -331,9 +331,34 @@ int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v)
     v->last_op_id = st->last_op_id;
     v->last_ok = st->last_ok;
     snprintf(v->last_result, sizeof(v->last_result), "%s", st->last_result);
-    if (ps && !st->refreshing && (!st->live_valid || now - st->live_at > POWER_LIVE_FRESH_MS))
-        pr_power_refresh(svc, ps, &slot, 1);
     return 0;
+}
+
+void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected)
+{
+    struct pr_power_service *svc = d->power;
+    uint64_t now = pr_now_ms();
+
+    if (!svc)
+        return;
+    for (unsigned i = 0; i < svc->n_switches; i++) {
+        struct power_switch *ps = &svc->switches[i];
+        unsigned *stale = calloc(ps->cfg.last_slot - ps->cfg.first_slot + 1, sizeof(*stale));
+        size_t n = 0;
+
+        if (!stale)
+            return;
+        for (unsigned s = ps->cfg.first_slot; s <= ps->cfg.last_slot && s <= svc->n_slots; s++) {
+            struct power_slot *st = &svc->slots[s];
+
+            if (selected[s] && !st->refreshing &&
+                (!st->live_valid || now - st->live_at > POWER_LIVE_FRESH_MS))
+                stale[n++] = s;
+        }
+        if (n)
+            pr_power_refresh(svc, ps, stale, n);
+        free(stale);
+    }
 }
 
 void pr_power_slot_settled(struct pr_daemon *d, unsigned slot)

@@ -58,9 +58,12 @@ struct pr_power_view {
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
 };
-/* Fills v; asks the switch for fresh status in the background when the
- * last answer is older than a few seconds.  Returns 0 or -ENOENT. */
+/* Fills v.  Returns 0 or -ENOENT. */
 int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v);
+/* Asks the switches, in the background and one batch per switch, for the
+ * ports of the selected slots (selected[slot] != 0) whose last answer is
+ * older than a few seconds. */
+void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected);
 
 /* The boot service says the slot finished booting (or failed): it no
  * longer counts against max_booting. */

@@ -4,7 +4,9 @@
  *        202 {"op", "slot", "action"}; 400 bad action; 404 no such slot
  *        (or not the customer's); 409 no switch, an op in flight, budget
  *   GET  /v1/slots/{n}/power  the store's power, the op in flight, the
- *        last op, and the switch's last answer for the port ("live")
+ *        last op, and the switch's last answer for the port ("live", with
+ *        its age; an answer older than 5 s is asked for again, so the
+ *        next GET has a fresh one; every switch is also read each minute)
  *   POST /v1/power  {"action", "slots": "N" | "N-M" | "all" | [N, ...],
  *        "stagger_ms", "max_booting"}  202 {"ops": [...], "refused": [...]}
  *   GET  /v1/power?slots=SPEC  the views of many slots
@@ -163,6 +165,17 @@ static json_t *view_json(struct pr_daemon *d, unsigned slot)
     return o;
 }
 
+static void refresh_one(struct pr_daemon *d, unsigned slot)
+{
+    unsigned char *sel = calloc(d->cfg->slots + 1, 1);
+
+    if (sel && slot <= d->cfg->slots) {
+        sel[slot] = 1;
+        pr_power_refresh_stale(d, sel);
+    }
+    free(sel);
+}
+
 static void get_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
@@ -176,6 +189,7 @@ static void get_slot_power(struct pr_api_req *req, void *ctx)
         pr_api_reply_error(req, 404, "no-such-slot", "no slot %ld", slot);
         return;
     }
+    refresh_one(d, (unsigned)slot);
     pr_api_reply_json(req, 200, o);
 }
 
@@ -300,9 +314,13 @@ static void get_power(struct pr_api_req *req, void *ctx)
         return;
     }
     list = json_array();
-    for (unsigned s = 1; s <= d->cfg->slots; s++)
-        if (sel[s] && may_touch(d, actor, s))
+    for (unsigned s = 1; s <= d->cfg->slots; s++) {
+        if (sel[s] && !may_touch(d, actor, s))
+            sel[s] = 0;
+        if (sel[s])
             json_array_append_new(list, view_json(d, s));
+    }
+    pr_power_refresh_stale(d, sel);
     free(sel);
     pr_api_reply_json(req, 200, json_pack("{s:o}", "slots", list));
 }

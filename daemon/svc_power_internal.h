@@ -87,6 +87,7 @@ int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps,
 void pr_power_batches_orphan(struct pr_power_service *svc);
 /* svc_power.c */
 void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op);
+struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot);
 struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot,
                                         unsigned *port);
 

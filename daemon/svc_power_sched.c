@@ -251,7 +251,8 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
 
         if (b->action == PR_POE_STATUS) {
             remember_live(svc, b->slots[i], p);
-            if (r->err == 0 && !svc->slots[b->slots[i]].booting_since)
+            /* An op in flight writes its own truth when it ends. */
+            if (r->err == 0 && !pr_power_op_of(svc, b->slots[i]))
                 record_power(svc, b->slots[i], p);
         } else if (b->ops[i]) {
             take_answer(svc, b->ops[i], b->action == PR_POE_ON, r, p, port_mode);
