@@ -361,16 +361,6 @@ void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected)
     }
 }
 
-void pr_power_slot_settled(struct pr_daemon *d, unsigned slot)
-{
-    struct pr_power_service *svc = d->power;
-
-    if (!svc || slot < 1 || slot > svc->n_slots)
-        return;
-    svc->slots[slot].booting_since = 0;
-    pr_power_kick(svc);
-}
-
 /* ---- life ---- */
 
 int pr_power_service_start(struct pr_daemon *d)

@@ -65,10 +65,6 @@ int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v);
  * older than a few seconds. */
 void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected);
 
-/* The boot service says the slot finished booting (or failed): it no
- * longer counts against max_booting. */
-void pr_power_slot_settled(struct pr_daemon *d, unsigned slot);
-
 /* Marks the slots that spec names ("N", "N-M", comma lists of those, or
  * "all") in selected[1..n_slots].  Returns how many, -EINVAL for a spec
  * that does not parse, -ERANGE for a slot outside 1..n_slots. */
