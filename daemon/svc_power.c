@@ -386,7 +386,8 @@ int pr_power_service_start(struct pr_daemon *d)
     }
     recover_interrupted(svc);
     pr_timer_arm(svc->poll, 1000, POWER_POLL_MS);
-    return pr_power_api_start(d);
+    r = pr_power_metrics_start(svc);
+    return r < 0 ? r : pr_power_api_start(d);
 }
 
 void pr_power_service_stop(struct pr_daemon *d)
@@ -395,6 +396,7 @@ void pr_power_service_stop(struct pr_daemon *d)
 
     if (!svc)
         return;
+    pr_power_metrics_stop(svc);
     pr_timer_free(svc->tick);
     pr_timer_free(svc->poll);
     /* Answers still queued on the loop find their batch orphaned. */

@@ -21,6 +21,8 @@ struct power_switch {
     struct pr_poe_profile *profile;
     struct pr_poe_switch *sw;
     unsigned max_on;               /* from the budget; 0 = no limit */
+    /* for /metrics */
+    uint64_t round_trips, logins, answers, failed_answers;
 };
 
 struct power_op {
@@ -72,6 +74,7 @@ struct pr_power_service {
     struct pr_timer *tick;
     struct pr_timer *poll;
     uint64_t last_on_ms;
+    uint64_t finished[4][2];       /* [action][ok] operations, for /metrics */
 };
 
 #define POWER_BOOT_WINDOW_MS 120000u   /* booting at most this long (boot_timeout unset) */
@@ -85,6 +88,10 @@ void pr_power_poll_all(void *ctx);
 int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps,
                      const unsigned *slots, size_t n);
 void pr_power_batches_orphan(struct pr_power_service *svc);
+/* svc_power_metrics.c */
+int pr_power_metrics_start(struct pr_power_service *svc);
+void pr_power_metrics_stop(struct pr_power_service *svc);
+unsigned pr_power_booting_count(struct pr_power_service *svc);
 /* svc_power.c */
 void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op);
 struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot);

@@ -172,6 +172,7 @@ static void finish(struct pr_power_service *svc, struct power_op *op, bool ok,
     struct pr_daemon *d = svc->d;
     struct power_slot *st = &svc->slots[op->slot];
 
+    svc->finished[op->action & 3][ok]++;
     if (pr_store_power_op_finish(d->store, op->id, ok, result) < 0)
         pr_err("slot %u: cannot finish power op #%lld: %s", op->slot, (long long)op->id,
                pr_store_errmsg(d->store));
@@ -243,6 +244,10 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
         return;
     }
     batch_unlink(svc, b);
+    b->ps->round_trips += r->round_trips;
+    b->ps->logins += r->logins;
+    b->ps->answers++;
+    b->ps->failed_answers += r->err != 0;
     for (size_t i = 0; i < r->n_ports && r->ports; i++)
         port_mode |= r->ports[i].err != 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -287,6 +292,15 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
     if (st->booting_since && now - st->booting_since >= window)
         st->booting_since = 0;
     return st->booting_since != 0;
+}
+
+unsigned pr_power_booting_count(struct pr_power_service *svc)
+{
+    unsigned n = 0;
+
+    for (unsigned s = 1; s <= svc->n_slots; s++)
+        n += still_booting(svc, s, pr_now_ms());
+    return n;
 }
 
 static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t *next_look)

@@ -87,6 +87,10 @@ for case in "2 SNMP-v2c" "3 SNMP-v3" "5 SSH"; do
     check "$name: event power.on for slot $slot" events_have "$slot" power.on
 done
 
+out=$(api GET /metrics)
+check "metrics: 3 cycles ok" out_has 'pirack_power_ops_total{action="cycle",outcome="ok"} 3'
+check "metrics: round trips per switch" out_has 'pirack_power_switch_round_trips_total{switch="v3"} [1-9]'
+
 # --- the API's answers
 out=$(api POST /v1/slots/2/power '{"action":"off"}')
 check "POST power off -> 202 with an op id" out_has '^202 .*"op"'
@@ -148,7 +152,14 @@ snmp_sim_start || { not_ok "snmpd restarts"; exit 1; }
 # --- pirackd killed between off and on: the next start turns the port on
 pirackd_stop
 write_conf 30s
+# Switch v3 feeds one 30 W port from a 30 W budget: slot 4 is on, so 3 may not be.
+sed -i '/^\[switch v3\]/a power_budget = 30\nport_power = 30' "$CONF"
 pirackd_start "$NS" "$CONF" || { not_ok "pirackd restarts"; exit 1; }
+api POST /v1/slots/3/power '{"action":"off"}' >/dev/null
+wait_for 5 port_is 3 0
+out=$(api POST /v1/slots/3/power '{"action":"on"}')
+check "power budget full -> 409 power-budget" out_has '^409 .*power-budget'
+check "power budget: port 3 stays off" port_is 3 0
 cli power cycle 1 --no-wait >/dev/null 2>&1
 wait_for 10 port_is 1 0
 check "long hold: port 1 is off" test "$(port_byte 1)" = 0
