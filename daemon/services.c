@@ -65,6 +65,7 @@ static const struct reloader {
      * takes that address away. */
     { "ra", pr_ra_service_reload },
     { "net", pr_net_reconcile },
+    { "power", pr_power_service_reload },
     { NULL, NULL },
 };
 

@@ -363,6 +363,74 @@ void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected)
 
 /* ---- life ---- */
 
+static bool same_switches(const struct pr_power_service *svc, const struct pr_config *cfg)
+{
+    if (cfg->n_switches != svc->n_switches || strcmp(cfg->power_profiles, svc->profiles_dir))
+        return false;
+    for (unsigned i = 0; i < cfg->n_switches; i++) {
+        struct pr_switch_config a = cfg->switches[i], b = svc->switches[i].cfg;
+
+        a.line = b.line = 0;        /* moving a section is no change */
+        if (memcmp(&a, &b, sizeof(a)) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void stop_switches(struct pr_power_service *svc)
+{
+    for (unsigned i = 0; i < svc->n_switches; i++) {
+        pr_poe_switch_free(svc->switches[i].sw);
+        pr_poe_profile_free(svc->switches[i].profile);
+        memset(&svc->switches[i], 0, sizeof(svc->switches[i]));
+    }
+    svc->n_switches = 0;
+}
+
+/* Rebuilds the switches from d->cfg; only when no op and no status read
+ * is at a switch, since a worker holds its switch's session. */
+void pr_power_apply_reload(struct pr_power_service *svc)
+{
+    struct pr_daemon *d = svc->d;
+    int r = 0;
+
+    svc->reload_pending = false;
+    stop_switches(svc);
+    snprintf(svc->profiles_dir, sizeof(svc->profiles_dir), "%s", d->cfg->power_profiles);
+    for (unsigned i = 0; r == 0 && i < d->cfg->n_switches; i++)
+        r = start_switch(svc, &d->cfg->switches[i]);
+    if (r < 0)
+        pr_err("reload: the switches after the first %u did not start", svc->n_switches);
+    pr_daemon_event(d, 0, "power.switches", "pirackd", "{s:i, s:s}", "switches",
+                    (int)svc->n_switches, "outcome", r == 0 ? "reloaded" : strerror(-r));
+}
+
+int pr_power_service_reload(struct pr_daemon *d)
+{
+    struct pr_power_service *svc = d->power;
+
+    if (!svc)
+        return 0;
+    if (d->cfg->slots > svc->n_slots) {
+        struct power_slot *grown = realloc(svc->slots, (d->cfg->slots + 1) * sizeof(*grown));
+
+        if (!grown)
+            return -ENOMEM;
+        memset(grown + svc->n_slots + 1, 0, (d->cfg->slots - svc->n_slots) * sizeof(*grown));
+        svc->slots = grown;
+    }
+    svc->n_slots = d->cfg->slots;
+    if (same_switches(svc, d->cfg))
+        return 0;
+    if (svc->ops || svc->batches) {
+        pr_info("reload: the switches change once their work in flight is done");
+        svc->reload_pending = true;
+        return 0;
+    }
+    pr_power_apply_reload(svc);
+    return 0;
+}
+
 int pr_power_service_start(struct pr_daemon *d)
 {
     struct pr_power_service *svc = calloc(1, sizeof(*svc));
@@ -377,6 +445,7 @@ int pr_power_service_start(struct pr_daemon *d)
     svc->poll = pr_timer_new(d->loop, pr_power_poll_all, svc);
     if (!svc->slots || !svc->tick || !svc->poll)
         r = -ENOMEM;
+    snprintf(svc->profiles_dir, sizeof(svc->profiles_dir), "%s", d->cfg->power_profiles);
     for (unsigned i = 0; r == 0 && i < d->cfg->n_switches; i++)
         r = start_switch(svc, &d->cfg->switches[i]);
     d->power = svc;
@@ -401,10 +470,7 @@ void pr_power_service_stop(struct pr_daemon *d)
     pr_timer_free(svc->poll);
     /* Answers still queued on the loop find their batch orphaned. */
     pr_power_batches_orphan(svc);
-    for (unsigned i = 0; i < svc->n_switches; i++) {
-        pr_poe_switch_free(svc->switches[i].sw);
-        pr_poe_profile_free(svc->switches[i].profile);
-    }
+    stop_switches(svc);
     /* Ops in flight stay unfinished in the store: the next start finishes them. */
     while (svc->ops) {
         struct power_op *op = svc->ops;

@@ -25,6 +25,10 @@ struct pr_power_service;
 
 int pr_power_service_start(struct pr_daemon *d);
 void pr_power_service_stop(struct pr_daemon *d);
+/* After a good SIGHUP: rebuilds the switches' workers when a [switch]
+ * section or [power] profiles changed, at once or, when work is at the
+ * switches, as soon as it is done.  Returns 0 or -ENOMEM. */
+int pr_power_service_reload(struct pr_daemon *d);
 
 /* How a request's power-ons are paced; -1 takes the config's. */
 struct pr_power_pace {

@@ -75,6 +75,8 @@ struct pr_power_service {
     struct pr_timer *poll;
     uint64_t last_on_ms;
     uint64_t finished[4][2];       /* [action][ok] operations, for /metrics */
+    char profiles_dir[PR_PATH_MAX];    /* [power] profiles when the switches started */
+    bool reload_pending;           /* new [switch] sections wait for idle switches */
 };
 
 #define POWER_BOOT_WINDOW_MS 120000u   /* booting at most this long (boot_timeout unset) */
@@ -95,6 +97,7 @@ unsigned pr_power_booting_count(struct pr_power_service *svc);
 /* svc_power.c */
 void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op);
 struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot);
+void pr_power_apply_reload(struct pr_power_service *svc);
 struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot,
                                         unsigned *port);
 

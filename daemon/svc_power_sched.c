@@ -264,6 +264,8 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
         }
     }
     batch_free(b);
+    if (svc->reload_pending && !svc->ops && !svc->batches)
+        pr_power_apply_reload(svc);
     pr_power_kick(svc);
 }
 

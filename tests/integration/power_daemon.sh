@@ -149,6 +149,25 @@ power_is() { cli --json power status "$1" | grep -q "\"power\": *\"$2\""; }
 check "snmpd stopped: store still says on" power_is 1 on
 snmp_sim_start || { not_ok "snmpd restarts"; exit 1; }
 
+# --- SIGHUP with changed [switch] sections: the workers are rebuilt
+# (once the work at the switches is done).  snmpd came back on a new port.
+reloads() { [ "$(cli --json events --slot 0 | grep -o power.switches | wc -l)" -ge "$1" ]; }
+write_conf 400ms
+kill -HUP "$PIRACKD_PID"
+wait_for 10 reloads 1
+cli power off 2 >"$TEST_TMP/cli.out" 2>&1
+check "reload: the switch's new address is used" test $? -eq 0
+sed -i 's/^community = private$/community = wrong/' "$CONF"
+kill -HUP "$PIRACKD_PID"
+wait_for 10 reloads 2
+cli power on 2 >"$TEST_TMP/cli.out" 2>&1
+check "reload: the new (wrong) community is used" grep -q "no answer" "$TEST_TMP/cli.out"
+sed -i 's/^community = wrong$/community = private/' "$CONF"
+kill -HUP "$PIRACKD_PID"
+wait_for 10 reloads 3
+cli power on 2 >"$TEST_TMP/cli.out" 2>&1
+check "reload: back to the right community" test $? -eq 0
+
 # --- pirackd killed between off and on: the next start turns the port on
 pirackd_stop
 write_conf 30s
