@@ -97,6 +97,13 @@ static void *worker(void *arg)
         run_op(sw, o);
         op_free(o);
         pthread_mutex_lock(&sw->lock);
+        /* Idle: log out rather than hold a session the switch will time
+         * out (and count against its few CLI sessions). */
+        if (!sw->head) {
+            pthread_mutex_unlock(&sw->lock);
+            pr_poe_conn_disconnect(sw->conn);
+            pthread_mutex_lock(&sw->lock);
+        }
     }
     pthread_mutex_unlock(&sw->lock);
     return NULL;

@@ -31,8 +31,9 @@ SNMP_V3_PRIV=pirack-priv-1
 sim_state_new() {
     SIM_STATE="$SIM_DIR/ports"
     SIM_CTL="$SIM_DIR/control"
-    head -c "$1" /dev/zero | tr '\0' '0' >"$SIM_STATE"
-    echo >>"$SIM_STATE"
+    # Whole before anyone reads it (the Pi simulator may already watch).
+    { head -c "$1" /dev/zero | tr '\0' '0'; echo; } >"$SIM_STATE.tmp"
+    mv "$SIM_STATE.tmp" "$SIM_STATE"
     : >"$SIM_CTL"
 }
 
