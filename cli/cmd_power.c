@@ -222,7 +222,10 @@ static int run_status(struct cli *c, const char *spec)
         char slot[16], port[16], seen[32] = "-", ops[48] = "-", lasts[300] = "-";
 
         snprintf(slot, sizeof(slot), "%lld", (long long)cli_json_int(v, "slot", 0));
-        snprintf(port, sizeof(port), "%lld", (long long)cli_json_int(v, "port", 0));
+        if (json_is_integer(json_object_get(v, "port")))
+            snprintf(port, sizeof(port), "%lld", (long long)cli_json_int(v, "port", 0));
+        else
+            snprintf(port, sizeof(port), "-");
         if (json_is_object(live))
             snprintf(seen, sizeof(seen), "%llds ago",
                      (long long)cli_json_int(live, "age_ms", 0) / 1000);

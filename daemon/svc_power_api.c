@@ -9,6 +9,8 @@
  *        next GET has a fresh one; every switch is also read each minute)
  *   POST /v1/power  {"action", "slots": "N" | "N-M" | "all" | [N, ...],
  *        "stagger_ms", "max_booting"}  202 {"ops": [...], "refused": [...]}
+ *        when any op was queued, else the first refusal's error; "all"
+ *        means the slots that have a switch (and, for a customer, theirs)
  *   GET  /v1/power?slots=SPEC  the views of many slots
  *
  * Customers ("customer:NAME") see and power only the slots they own. */
@@ -264,6 +266,10 @@ static void post_power(struct pr_api_req *req, void *ctx)
                            "an array of slot numbers within 1-%u", d->cfg->slots);
         return;
     }
+    bool all = !strcmp(json_string_value(json_object_get(body, "slots")) ?: "", "all");
+    int64_t first_err = 0;
+    char first_why[256] = "";
+
     ops = json_array();
     refused = json_array();
     for (unsigned s = 1; s <= d->cfg->slots; s++) {
@@ -273,7 +279,7 @@ static void post_power(struct pr_api_req *req, void *ctx)
         if (!sel[s])
             continue;
         if (!may_touch(d, actor, s)) {
-            if (!strcmp(json_string_value(json_object_get(body, "slots")) ?: "", "all"))
+            if (all)
                 continue;           /* "all" means all of the customer's */
             json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s,
                                                      "error", "no-such-slot", "detail",
@@ -281,17 +287,34 @@ static void post_power(struct pr_api_req *req, void *ctx)
             continue;
         }
         id = pr_power_request(d, s, action, actor, &pace, why, sizeof(why));
-        if (id > 0)
+        if (id > 0) {
             json_array_append_new(ops, json_pack("{s:i, s:I}", "slot", (int)s, "op",
                                                  (json_int_t)id));
-        else
+        } else if (!(all && id == -ENODEV)) {   /* "all": the slots that have a switch */
             json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s,
                                                      "error", error_word(id), "detail", why));
+            if (!first_err) {
+                first_err = id;
+                snprintf(first_why, sizeof(first_why), "%s", why);
+            }
+        }
     }
     free(sel);
-    pr_api_reply_json(req, json_array_size(ops) ? 202 : 409,
-                      json_pack("{s:s, s:o, s:o}", "action", pr_poe_action_name(action), "ops",
-                                ops, "refused", refused));
+    if (!json_array_size(ops)) {
+        size_t n_refused = json_array_size(refused);
+
+        json_decref(ops);
+        json_decref(refused);
+        if (!first_err)
+            pr_api_reply_error(req, 409, "no-switch", "no switch serves any of these slots");
+        else
+            pr_api_reply_error(req, status_for(first_err), error_word(first_err), "%s%s",
+                               first_why, n_refused > 1 ? " (and more slots refused)" : "");
+        return;
+    }
+    pr_api_reply_json(req, 202, json_pack("{s:s, s:o, s:o}", "action",
+                                          pr_poe_action_name(action), "ops", ops, "refused",
+                                          refused));
 }
 
 static void get_power(struct pr_api_req *req, void *ctx)

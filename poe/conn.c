@@ -248,7 +248,8 @@ int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned 
         rc = pr_poe_fail(r, -EINVAL, "unknown action");
     }
     if (rc == 0 && !r->message[0])
-        snprintf(r->message, sizeof(r->message), "%s: %zu ports ok", pr_poe_action_name(a), n);
+        snprintf(r->message, sizeof(r->message), "%s: %zu port%s ok", pr_poe_action_name(a), n,
+                 n == 1 ? "" : "s");
     r->err = rc;
     r->elapsed_ms = mono_ms() - start;
     return rc;
