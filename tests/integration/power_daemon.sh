@@ -110,8 +110,8 @@ check "op in flight -> 409 busy" out_has '^409 .*busy'
 wait_for 10 port_is 1 1
 
 # --- a batch: off then on for slots 1-6, one command
-cli power off 1-6 >"$TEST_TMP/cli.out" 2>&1
-check "pirack power off 1-6" grep -q "6 of 6 slots done, 0 failed" "$TEST_TMP/cli.out"
+cli power off all >"$TEST_TMP/cli.out" 2>&1
+check "pirack power off all (the 6 slots with a switch)" grep -q "6 of 6 slots done, 0 failed" "$TEST_TMP/cli.out"
 check "ports 1-6 off" test "$(head -c 6 "$SIM_STATE")" = "000000"
 t0=$(date +%s%N)
 cli power on 1-3 --stagger 0.5 --max-booting 8 >"$TEST_TMP/cli.out" 2>&1
