@@ -199,6 +199,10 @@ static int64_t queue_op(struct pr_power_service *svc, unsigned slot, enum pr_poe
     op->ps = ps;
     op->port = port;
     op->pace = pace ? *pace : (struct pr_power_pace){ -1, -1 };
+    /* What the switch last said, so the events show a cycle of a port
+     * that was not delivering power (no Pi, or a Pi drawing nothing). */
+    snprintf(op->before, sizeof(op->before), "%s", svc->slots[slot].live_valid ?
+             pr_poe_detect_name(svc->slots[slot].live.detect) : "unknown");
     struct power_op **tail = &svc->ops;
     while (*tail)
         tail = &(*tail)->next;

@@ -38,6 +38,7 @@ struct power_op {
     uint64_t hold_until;
     struct pr_power_pace pace;
     bool off_done;                 /* a cycle's off went through */
+    char before[16];               /* the port's detection state when asked, or "unknown" */
 };
 
 /* Per slot: what the switch said last and the last finished op. */

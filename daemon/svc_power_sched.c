@@ -207,12 +207,12 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
     remember_live(svc, op->slot, p);
     record_power(svc, op->slot, p);
     pr_daemon_event(d, op->slot, on ? "power.on" : "power.off", op->actor,
-                    "{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:i, s:I}", "op",
+                    "{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "op",
                     (json_int_t)op->id, "action", pr_poe_action_name(op->action), "reason",
                     op->reason, "switch", op->ps->cfg.name, "port", (int)op->port, "answer",
                     answer, "outcome", ok ? "ok" : "failed", "admin", admin_word(p->admin),
-                    "detect", pr_poe_detect_name(p->detect), "attempts", (int)r->attempts,
-                    "ms", (json_int_t)r->elapsed_ms);
+                    "detect", pr_poe_detect_name(p->detect), "before", op->before,
+                    "attempts", (int)r->attempts, "ms", (json_int_t)r->elapsed_ms);
     if (!ok) {
         pr_warn("slot %u: power %s failed: %s", op->slot, on ? "on" : "off", answer);
         finish(svc, op, false, answer);
