@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_tftp.h"
 
 struct service {
     const char *name;
@@ -11,6 +12,7 @@ struct service {
 };
 
 static const struct service services[] = {
+    { "tftp", pr_tftp_service_start, pr_tftp_service_stop },
     { NULL, NULL, NULL },
 };
 
