@@ -244,8 +244,10 @@ static int run(struct pr_tftp_server *s)
                 pr_tftp_server_on_readable(s, now_ms());
             }
         }
+        /* Re-arm only for an earlier deadline: an early wake-up costs
+         * less than a timerfd_settime() after every batch. */
         uint64_t next = pr_tftp_server_next_deadline(s);
-        if (next != armed) {
+        if (next < armed) {
             arm_timer(tfd, next);
             armed = next;
         }
