@@ -305,10 +305,7 @@ int pr_tftp_server_on_readable(struct pr_tftp_server *s, uint64_t now_ms)
                                   s->rx[i].msg_len, now_ms);
         }
         pr_tftp_tx_flush(s);
-        /* Lock-step clients answer within microseconds: reading again
-         * now, while any came, catches their ACKs without a trip
-         * through the loop and a wake-up. */
-        if (n == 0)
+        if (n < (int)PR_TFTP_RX_BATCH)
             return 0;
     }
     return 0;
