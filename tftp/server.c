@@ -176,6 +176,7 @@ void pr_tftp_tx_flush(struct pr_tftp_server *s)
         if (n > 0) {
             done += (unsigned)n;
             s->stats.tx_packets += (uint64_t)n;
+            s->stats.tx_calls++;
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -291,6 +292,7 @@ int pr_tftp_server_on_readable(struct pr_tftp_server *s, uint64_t now_ms)
             pr_tftp_tx_flush(s);
             return (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) ? 0 : -e;
         }
+        s->stats.rx_calls++;
         for (int i = 0; i < n; i++) {
             struct msghdr *h = &s->rx[i].msg_hdr;
             union pr_tftp_local local;

@@ -236,6 +236,7 @@ struct pr_tftp_stats {
     uint64_t rx_packets, tx_packets, malformed, stray, busy;
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
+    uint64_t rx_calls, tx_calls;      /* recvmmsg / sendmmsg that moved data */
     unsigned active, cached_files;
     uint64_t cached_bytes;
 };
