@@ -109,7 +109,7 @@ run() {
 }
 
 echo "bench_tftp: $N clients, Pi 3 file set, veth between two namespaces"
-[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$BIN/prtftpd" -a 10.98.0.1 -p 69 -r "$ROOT" -x $((N * 2 + 64))
+[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$BIN/prtftpd" -a 0.0.0.0 -p 69 -r "$ROOT" -x $((N * 2 + 64))
 [ -n "$ONLY" ] && [ "$ONLY" != dnsmasq ] || run dnsmasq dnsmasq -k --conf-file=/dev/null --port=0 --user=root \
     --pid-file="$TEST_TMP/dnsmasq.pid" --log-facility="$TEST_TMP/dnsmasq.log" \
     --enable-tftp --tftp-root="$ROOT" --tftp-max=$((N + 50)) --tftp-single-port
