@@ -179,6 +179,8 @@ static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer
         pr_tftp_cache_put(s->cache, file);
         return;
     }
+    if (s->table.active > s->stats.peak_active)
+        s->stats.peak_active = s->table.active;
     struct pr_tftp_slot *sl = &s->table.slots[idx];
     sl->file = file;
     sl->cookie = cookie;

@@ -155,7 +155,7 @@ int pr_tftp_server_local(const struct pr_tftp_server *s, struct sockaddr_storage
 void pr_tftp_server_stats(const struct pr_tftp_server *s, struct pr_tftp_stats *out)
 {
     *out = s->stats;
-    out->active = s->table.active;
+    out->active = s->table.active;     /* peak_active is kept in stats */
     out->cached_files = pr_tftp_cache_count(s->cache);
     out->cached_bytes = pr_tftp_cache_bytes(s->cache);
 }

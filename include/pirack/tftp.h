@@ -237,7 +237,7 @@ struct pr_tftp_stats {
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
     uint64_t rx_calls, tx_calls;      /* recvmmsg / sendmmsg that moved data */
-    unsigned active, cached_files;
+    unsigned active, peak_active, cached_files;
     uint64_t cached_bytes;
 };
 

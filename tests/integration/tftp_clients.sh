@@ -123,6 +123,25 @@ while [ $i -lt 200 ]; do
 done
 check "200 clients at once: $good of 200 correct, in ${secs} s" test "$good" -eq 200
 
+# ---- 1,000 transfers at once (tftpstorm: one address each, in a netns) ----
+if [ "$(id -u)" -eq 0 ] && [ -x "$BIN/tftpstorm" ]; then
+    NS=$(ns_new storm)
+    head -c 32768 /dev/urandom >"$ROOT/storm.bin"
+    ip netns exec "$NS" "$BIN/prtftpd" -a 0.0.0.0 -p 69 -r "$ROOT" -x 1100 2>"$TEST_TMP/storm.stats" &
+    SPID=$!
+    at_exit "kill -9 $SPID"
+    wait_for 5 sh -c "ip netns exec $NS ss -Hul '( sport = :69 )' | grep -q ."
+    r=$(ip netns exec "$NS" timeout 60 "$BIN/tftpstorm" -s 127.0.0.1 -c 127.0.1.0 -n 1000 \
+        -d "$ROOT" -f storm.bin,nothere.bin,storm.bin -r 500 -T 50)
+    check "1000 clients at once, every byte right ($r)" test $? -eq 0
+    kill -TERM $SPID; wait $SPID
+    cat "$TEST_TMP/storm.stats"
+    peak=$(sed -n 's/.*peak_active \([0-9]*\).*/\1/p' "$TEST_TMP/storm.stats")
+    check "1000 transfers ran at the same time (peak ${peak:-?})" test "${peak:-0}" -ge 1000
+else
+    skip "1000 transfers at once" "needs root and tftpstorm"
+fi
+
 # ---- the server's own counters ----------------------------------------
 kill -TERM "$SRV"
 wait "$SRV"

@@ -336,6 +336,54 @@ static void transfer_limit_holds(void **state)
         close(other[i]);
 }
 
+/* Runs a whole lock-step transfer of file.bin from sock; returns the
+ * bytes received. */
+static size_t fetch_all(struct fixture *f, uint8_t *out, size_t cap)
+{
+    size_t got = 0;
+    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
+    for (;;) {
+        uint8_t buf[600];
+        ssize_t n = recv_on(f->client, buf, sizeof buf, 1000);
+        assert_true(n >= 4 && buf[1] == 3);
+        assert_true(got + (size_t)(n - 4) <= cap);
+        memcpy(out + got, buf + 4, (size_t)(n - 4));
+        got += (size_t)(n - 4);
+        uint8_t ackp[4] = { 0, 4, buf[2], buf[3] };
+        send_pkt(f, ackp, 4);
+        if (n - 4 < 512)
+            return got;
+    }
+}
+
+static void files_are_shared_and_refreshed(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t got[2048];
+    assert_int_equal(fetch_all(f, got, sizeof got), 1300);
+    assert_int_equal(fetch_all(f, got, sizeof got), 1300);
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(f->srv, &st);
+    assert_int_equal(st.cached_files, 1);       /* read once, served twice */
+    /* Rewritten in place, same size, new time: the next transfer sees it. */
+    uint8_t fresh[1300];
+    memset(fresh, 0x5a, sizeof fresh);
+    write_file(f->root, "file.bin", fresh, sizeof fresh);
+    char path[160];
+    snprintf(path, sizeof path, "%s/file.bin", f->root);
+    struct timespec later[2] = { { .tv_sec = 2000000000 }, { .tv_sec = 2000000000 } };
+    assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+    assert_int_equal(fetch_all(f, got, sizeof got), 1300);
+    assert_memory_equal(got, fresh, sizeof fresh);
+    /* Replaced by another file (a new inode): also seen. */
+    char tmp[170];
+    snprintf(tmp, sizeof tmp, "%s/new.bin", f->root);
+    write_file(f->root, "new.bin", "short", 5);
+    assert_int_equal(rename(tmp, path), 0);
+    assert_int_equal(fetch_all(f, got, sizeof got), 5);
+    assert_memory_equal(got, "short", 5);
+}
+
 static void garbage_is_counted(void **state)
 {
     struct fixture *f = *state;
@@ -357,7 +405,7 @@ int main(void)
         T(missing_file_is_error_1), T(write_request_refused), T(traversal_refused),
         T(unknown_client_refused), T(netascii_converted), T(repeated_rrq_restarts),
         T(early_terminate_probe), T(deadline_retransmits_then_gives_up),
-        T(transfer_limit_holds), T(garbage_is_counted),
+        T(transfer_limit_holds), T(files_are_shared_and_refreshed), T(garbage_is_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,7 @@ static void print_stats(struct pr_tftp_server *s)
     pr_tftp_server_stats(s, &st);
     fprintf(stderr, "prtftpd: rx %llu tx %llu requests %llu done %llu errors %llu probes %llu "
             "traversals %llu timeouts %llu retransmits %llu malformed %llu stray %llu busy %llu "
-            "tx_dropped %llu cached %u files %llu bytes rx_calls %llu tx_calls %llu\n",
+            "tx_dropped %llu cached %u files %llu bytes rx_calls %llu tx_calls %llu peak_active %u\n",
             (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
             (unsigned long long)st.requests, (unsigned long long)st.done,
             (unsigned long long)st.errors, (unsigned long long)st.probes,
@@ -206,7 +206,7 @@ static void print_stats(struct pr_tftp_server *s)
             (unsigned long long)st.stray, (unsigned long long)st.busy,
             (unsigned long long)st.tx_dropped, st.cached_files,
             (unsigned long long)st.cached_bytes, (unsigned long long)st.rx_calls,
-            (unsigned long long)st.tx_calls);
+            (unsigned long long)st.tx_calls, st.peak_active);
 }
 
 static int run(struct pr_tftp_server *s)
