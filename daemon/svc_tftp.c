@@ -1,6 +1,7 @@
 /* svc_tftp: wires the tftp library to the daemon: the loop drives it, the
  * plan says which slot a client is, the store hears which board serial
- * asked, and each file served becomes tftp.request + tftp.done events.
+ * asked, each file served becomes tftp.request + tftp.done events, and
+ * the boot service hears of every file served (firmware, then kernel).
  *
  * Only the Pi side (.2) of a slot's /30 is that slot's client: the host
  * side is pirackd itself, and an address outside every /30 is no Pi of
@@ -17,6 +18,7 @@
 
 #include "daemon.h"
 #include "pirack/tftp.h"
+#include "svc_boot.h"
 #include "svc_tftp.h"
 
 #define REFUSAL_EVENT_GAP_MS 1000
@@ -146,6 +148,9 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
     case PR_TFTP_EV_DONE:
         pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path,
                         "bytes", (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        /* A file served moves the boot on: firmware, then the kernel. */
+        if (slot)
+            pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
         break;
     case PR_TFTP_EV_PROBE:
         pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path,
