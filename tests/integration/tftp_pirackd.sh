@@ -1,8 +1,9 @@
 #!/bin/sh
 # tftp_pirackd: the TFTP service inside the real pirackd.  Clients in their
 # own namespaces, bridged to pirackd's, each with one address: slot 1's Pi
-# (10.99.0.2), slot 2's Pi (10.99.0.6), slot 2's host side (10.99.0.5, not
-# a Pi) and an address past the rack (10.99.2.2).  Slot 1 has its own boot
+# (10.99.0.2), slot 2's Pi (10.99.0.6) and an address past the rack
+# (10.99.2.2).  A slot's host side (.1 of its /30) is pirackd's own address
+# in flat mode: a client there is asked from pirackd's namespace.  Slot 1 has its own boot
 # directory; slot 2 gets boot/default.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/pirackd.sh"
@@ -25,9 +26,9 @@ client() {   # client NAME ADDRESS: a namespace with one address on the bridge
     ip -n "$ns" addr add "$2/22" dev "t$$p$n"
     ip -n "$ns" link set "t$$p$n" up
 }
-client pi1 10.99.0.2 && client pi2 10.99.0.6 && client host2 10.99.0.5 &&
-    client stranger 10.99.2.2 || { not_ok "tftp_pirackd: namespaces"; exit 1; }
-PI1=$PR_NS_PREFIX-pi1 PI2=$PR_NS_PREFIX-pi2 HOST2=$PR_NS_PREFIX-host2 STRANGER=$PR_NS_PREFIX-stranger
+client pi1 10.99.0.2 && client pi2 10.99.0.6 && client stranger 10.99.2.2 ||
+    { not_ok "tftp_pirackd: namespaces"; exit 1; }
+PI1=$PR_NS_PREFIX-pi1 PI2=$PR_NS_PREFIX-pi2 STRANGER=$PR_NS_PREFIX-stranger
 
 CONF=$TEST_TMP/pirackd.conf
 rack_conf "$CONF" 4 flat br0
@@ -72,7 +73,7 @@ out=$(get "$PI2" ../001/cmdline.txt t1)
 case "$out" in *"Error code 2"*) ok "slot 2 cannot read slot 1's directory" ;; *) not_ok "slot 2 cannot read slot 1's directory ($out)" ;; esac
 out=$(get "$PI1" /etc/passwd t2)
 case "$out" in *"Error code 2"*) ok "absolute path refused" ;; *) not_ok "absolute path refused ($out)" ;; esac
-out=$(get "$HOST2" start.elf h1)
+out=$(get "$SRV" start.elf h1)     # from 10.99.0.1, slot 1's host side
 case "$out" in *"Error code 2"*) ok "a slot's host-side address is no client" ;; *) not_ok "host-side address refused ($out)" ;; esac
 out=$(get "$STRANGER" start.elf x1)
 case "$out" in *"Error code 2"*) ok "an address past the rack is refused" ;; *) not_ok "address past the rack refused ($out)" ;; esac
