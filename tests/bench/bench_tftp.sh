@@ -92,6 +92,11 @@ in_cgroup() {
 PIN_SRV="" PIN_CLI=""
 if [ -n "${BENCH_PIN:-}" ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
     PIN_SRV="taskset -c 0" PIN_CLI="taskset -c 1"
+    # Each side's receive work on its own CPU, as on two machines: RPS
+    # steers what arrives on a veth to the receiver's CPU instead of the
+    # sender's softirq.
+    ip netns exec "$SRV" sh -c "echo 1 >/sys/class/net/$VS/queues/rx-0/rps_cpus"
+    ip netns exec "$CLI" sh -c "echo 2 >/sys/class/net/$VC/queues/rx-0/rps_cpus"
 fi
 
 port_bound() { ip netns exec "$SRV" ss -Hulnp "( sport = :69 )" | grep -q .; }
