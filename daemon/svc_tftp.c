@@ -99,13 +99,22 @@ static const char *kind_event(enum pr_tftp_event_kind k)
     return "tftp.error";
 }
 
+/* Whether the serial on record already says what the path said: the same,
+ * or a longer serial ending in these 8 digits (the firmware names only the
+ * low 32 bits). */
+static bool serial_known(const char *stored, const char *seen)
+{
+    size_t sl = strlen(stored), n = strlen(seen);
+    return sl >= n && strcmp(stored + sl - n, seen) == 0;
+}
+
 /* A board that names its serial in the path: keep it with the board. */
 static void note_serial(struct pr_tftp_service *svc, unsigned slot, const char *serial)
 {
     struct pr_slot_row row;
     if (!serial[0] || slot == 0 || pr_store_get_slot(svc->d->store, slot, &row) < 0)
         return;
-    if (!row.mac[0] || strcmp(row.serial, serial) == 0)
+    if (!row.mac[0] || serial_known(row.serial, serial))
         return;
     if (pr_store_set_board_serial(svc->d->store, row.mac, serial) < 0)
         pr_warn("tftp: cannot record serial %s for %s: %s", serial, row.mac,
@@ -163,12 +172,18 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
             break;
         if (ev->kind == PR_TFTP_EV_TRAVERSAL)
             pr_warn("tftp: %s asked for %s outside its directory", peer, path);
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
+        if (slot) {
+            pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
+                            "peer", peer, "code", (int)ev->errcode, "message",
+                            ev->message ? ev->message : "");
+            break;
+        }
+        /* "suppressed": refusals left out since the last one recorded */
+        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
                         "peer", peer, "code", (int)ev->errcode, "message",
                         ev->message ? ev->message : "", "suppressed",
                         (int)svc->refusals_suppressed);
-        if (slot == 0)
-            svc->refusals_suppressed = 0;
+        svc->refusals_suppressed = 0;
         break;
     }
 }

@@ -66,6 +66,12 @@ get "$PI1" 00123456/start.elf z1 >/dev/null
 check "a serial-prefixed path is served from the slot's directory" cmp -s z1 "$BOOT/001/start.elf"
 check "the serial seen is recorded for the slot's board" \
     test "$(sqlite3 "$DB" "SELECT serial FROM boards WHERE slot = 1")" = 00123456
+# A longer serial on record that ends in the 8 digits seen is kept.
+sqlite3 "$DB" "PRAGMA busy_timeout=5000; UPDATE boards SET serial = '1000000000123456'
+               WHERE slot = 1;" >/dev/null
+get "$PI1" 00123456/start.elf z2 >/dev/null
+check "a full serial on record is not cut to the low 8 digits" \
+    test "$(sqlite3 "$DB" "SELECT serial FROM boards WHERE slot = 1")" = 1000000000123456
 
 out=$(get "$PI1" missing.img m1)
 case "$out" in *"Error code 1"*) ok "missing file: ERROR 1" ;; *) not_ok "missing file: ERROR 1 ($out)" ;; esac
@@ -89,5 +95,5 @@ check "tftp.error for the missing file" test "$(q "slot = 1 AND kind = 'tftp.err
 check "tftp.traversal on slot 2" test "$(q "slot = 2 AND kind = 'tftp.traversal'")" -eq 1
 check "the refused strangers are on the rack's timeline" test "$(q "slot IS NULL AND kind = 'tftp.error'")" -ge 1
 check "the serial appears in the request event" \
-    test "$(q "slot = 1 AND kind = 'tftp.request' AND detail LIKE '%00123456%'")" -eq 1
+    test "$(q "slot = 1 AND kind = 'tftp.request' AND detail LIKE '%00123456%'")" -eq 2
 check "pirackd stops cleanly" pirackd_stop
