@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc_power_internal.h"
-#if __has_include("svc_boot.h")
 #include "svc_boot.h"
-#define HAVE_BOOT_SERVICE 1
-#endif
+#include "svc_power_internal.h"
 
 void pr_power_kick(struct pr_power_service *svc)
 {
@@ -21,11 +18,7 @@ void pr_power_kick(struct pr_power_service *svc)
 
 static void tell_boot(struct pr_daemon *d, unsigned slot, bool on)
 {
-#ifdef HAVE_BOOT_SERVICE
     pr_boot_observe(d, slot, on ? PR_OBS_POWER_ON : PR_OBS_POWER_OFF, NULL);
-#else
-    (void)d, (void)slot, (void)on;
-#endif
 }
 
 /* ---- batches: one library operation for several slots ---- */
@@ -281,7 +274,6 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
 
     if (!st->booting_since)
         return false;
-#ifdef HAVE_BOOT_SERVICE
     if (svc->d->boot) {
         enum pr_boot_state b = pr_boot_slot_state(svc->d, slot);
 
@@ -290,7 +282,6 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
         else
             window = POWER_BOOT_WINDOW_MS;   /* the boot service's deadlines rule */
     }
-#endif
     if (st->booting_since && now - st->booting_since >= window)
         st->booting_since = 0;
     return st->booting_since != 0;
