@@ -41,6 +41,12 @@ struct pr_daemon {
 int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
                         const char *actor, const char *detail_fmt, ...);
 
+/* daemon/services.c: every service's start and stop, in order.  Start
+ * stops at the first failure; stop runs in reverse and tolerates services
+ * that never started. */
+int pr_daemon_services_start(struct pr_daemon *d);
+void pr_daemon_services_stop(struct pr_daemon *d);
+
 /* daemon/api_routes.c: the foundation's read-only routes. */
 int pr_api_routes_start(struct pr_daemon *d);
 

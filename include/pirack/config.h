@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <arpa/inet.h>
 #include "pirack/plan.h"
 
 #define PR_PATH_MAX 4096
@@ -73,6 +74,7 @@ struct pr_config {
     char proxy_admin_socket[PR_PATH_MAX]; /* HAProxy runtime API: path or host:port */
     char proxy_map_dir[PR_PATH_MAX];
     char proxy_config[PR_PATH_MAX];    /* rendered base haproxy.cfg */
+    char proxy_zone[PR_PATH_MAX];      /* DNS zone fragment written here */
     char proxy_ipv4[INET_ADDRSTRLEN];  /* public addresses, for DNS */
     char proxy_ipv6[INET6_ADDRSTRLEN];
     unsigned proxy_http_port, proxy_https_port;

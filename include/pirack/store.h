@@ -8,7 +8,10 @@
  *   -ENOENT   no such row
  *   -EEXIST   a uniqueness constraint (board in two slots, one address twice)
  *   -EINVAL   a check or foreign-key constraint (event for no slot, bad state)
- *   -EIO      anything else sqlite reports */
+ *   -EIO      anything else sqlite reports
+ * pr_store_open() also returns -EPROTO for a file whose schema is newer
+ * than PR_STORE_SCHEMA_VERSION (it is left untouched) and -EINVAL for a
+ * database that is not a pirack store. */
 #ifndef PIRACK_STORE_H
 #define PIRACK_STORE_H
 
@@ -90,9 +93,12 @@ int pr_store_set_slot_switch(struct pr_store *st, unsigned slot, const char *sw,
 typedef int (*pr_count_cb)(const char *key, unsigned count, void *ctx);
 int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
 
-/* Boards.  mac is "aa:bb:cc:dd:ee:ff" (lower case); serial is 8..16 hex
- * digits or "".  Assigning a board moves it out of any slot it was in
- * only when move is true; otherwise a board in another slot is -EEXIST. */
+/* Boards.  mac is "aa:bb:cc:dd:ee:ff" (upper case is accepted and stored
+ * lower case); serial is 8..16 hex digits or "".  Assigning a board moves
+ * it out of any slot it was in only when move is true; otherwise a board in
+ * another slot is -EEXIST.  The board that was in the slot before (if
+ * another) is no longer in any slot: the new one is physically there.  A
+ * NULL or "" serial and a NULL model leave what is known unchanged. */
 int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac,
                           const char *serial, const char *model, bool move);
 int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
@@ -100,7 +106,11 @@ int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *m
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
 int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
 
-/* Pis: what the board in a slot is for. */
+/* Pis: what the board in a slot is for.  Every slot has a pi, named by
+ * the plan's default (RACK-NNN) when pr_store_sync_slots() creates the
+ * slot; renaming the rack later does not rename existing pis (their names
+ * are in DNS).  A NULL argument leaves that field unchanged; "" clears
+ * owner, image or policy.  owner must be a customer and image an image. */
 int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name,
                     const char *owner, const char *image, const char *policy);
 
@@ -110,6 +120,11 @@ int pr_store_add_customer(struct pr_store *st, const char *name);
 int pr_store_add_token(struct pr_store *st, const char *customer, const char *token);
 /* Writes the customer that token belongs to; -ENOENT when none. */
 int pr_store_check_token(struct pr_store *st, const char *token, char *customer, size_t len);
+/* Makes a random token (base64url, PR_STORE_TOKEN_LEN characters) for
+ * customer, stores its hash and writes it to out (outlen >
+ * PR_STORE_TOKEN_LEN): the only time the token exists in the clear. */
+#define PR_STORE_TOKEN_LEN 43
+int pr_store_new_token(struct pr_store *st, const char *customer, char *out, size_t outlen);
 
 /* Images: a named boot tree and root tree. */
 int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
@@ -122,12 +137,18 @@ int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind,
                            const char *actor, const char *detail_json);
 typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
 /* Events with id > since_id, oldest first, for one slot (slot > 0), the
- * rack only (slot == 0 and rack_only), or all.  At most limit rows. */
+ * rack only (slot == 0 and rack_only), or all.  At most limit rows (0: no
+ * limit).  -ENOENT when slot > 0 does not exist.  The callbacks of this
+ * and the other pr_store_each_* run between pages of rows, so they may
+ * call the store themselves. */
 int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only,
                         int64_t since_id, unsigned limit, pr_event_cb cb, void *ctx);
 
 /* Power operations are written before they start, so a restart finds the
- * ones that were interrupted. */
+ * ones that were interrupted.  A slot has at most one unfinished
+ * operation (-EEXIST for a second).  phase moves between pending,
+ * off-sent, holding and on-sent; finish ends it as done or failed, and a
+ * finished operation never changes again (-EINVAL). */
 int64_t pr_store_power_op_begin(struct pr_store *st, unsigned slot, const char *action,
                                 const char *actor);
 int pr_store_power_op_phase(struct pr_store *st, int64_t id, const char *phase);

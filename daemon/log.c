@@ -1,0 +1,80 @@
+/* log: levelled lines on stderr; systemd's journal adds the time. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pirack/log.h"
+
+static enum pr_log_level current_level = PR_LOG_INFO;
+
+static const char *const level_names[] = {
+    [PR_LOG_ERR] = "error", [PR_LOG_WARN] = "warn",
+    [PR_LOG_INFO] = "info", [PR_LOG_DEBUG] = "debug",
+};
+
+/* sd-daemon(3) priority prefixes, so journald files each line right. */
+static const char *const level_prefix[] = {
+    [PR_LOG_ERR] = "<3>", [PR_LOG_WARN] = "<4>",
+    [PR_LOG_INFO] = "<6>", [PR_LOG_DEBUG] = "<7>",
+};
+
+void pr_log_set_level(enum pr_log_level level)
+{
+    current_level = level;
+}
+
+int pr_log_level_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++)
+        if (strcasecmp(name, level_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+void pr_log(enum pr_log_level level, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+
+    if (level > current_level)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    /* One write per line, so lines from workers never interleave. */
+    fprintf(stderr, "%s%s: %s\n", level_prefix[level], level_names[level], line);
+}
+
+char *pr_escape(const void *src, size_t len, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = src;
+    size_t o = 0;
+
+    if (outlen == 0)
+        return out;
+    for (size_t i = 0; i < len; i++) {
+        char esc[5];
+        size_t n = 0;
+        unsigned char c = s[i];
+
+        if (c == '\n') { esc[n++] = '\\'; esc[n++] = 'n'; }
+        else if (c == '\t') { esc[n++] = '\\'; esc[n++] = 't'; }
+        else if (c == '\\' || c == '"') { esc[n++] = '\\'; esc[n++] = (char)c; }
+        else if (c >= 0x20 && c <= 0x7e) { esc[n++] = (char)c; }
+        else { esc[n++] = '\\'; esc[n++] = 'x'; esc[n++] = hex[c >> 4]; esc[n++] = hex[c & 15]; }
+
+        if (o + n + 4 > outlen) {       /* keep room for "..." and NUL */
+            if (outlen >= 4) {
+                memcpy(out + (o < outlen - 4 ? o : outlen - 4), "...", 4);
+                return out;
+            }
+            break;
+        }
+        memcpy(out + o, esc, n);
+        o += n;
+    }
+    out[o < outlen ? o : outlen - 1] = '\0';
+    return out;
+}

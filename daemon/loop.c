@@ -1,0 +1,337 @@
+/* loop: epoll over every descriptor the daemon waits on.
+ *
+ * Handlers are found by fd in a table rather than through a pointer in
+ * epoll_event.data, so a handler that removes another fd in the same
+ * batch of events never leaves a dangling pointer behind. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include "pirack/loop.h"
+
+#define MAX_EVENTS 64
+
+struct fd_handler {
+    pr_io_fn fn;
+    void *ctx;
+};
+
+struct signal_handler {
+    pr_signal_fn fn;
+    void *ctx;
+};
+
+struct posted {
+    struct posted *next;
+    pr_post_fn fn;
+    void *ctx;
+};
+
+struct pr_loop {
+    int epfd;
+    struct fd_handler *handlers;   /* indexed by fd */
+    size_t n_handlers;
+    bool running;
+
+    int sigfd;
+    sigset_t sigmask;
+    struct signal_handler signals[_NSIG];
+
+    int postfd;                    /* eventfd: wakes the loop for posted work */
+    pthread_mutex_t post_lock;
+    struct posted *post_head, *post_tail;
+};
+
+struct pr_timer {
+    struct pr_loop *loop;
+    int fd;
+    pr_timer_fn fn;
+    void *ctx;
+};
+
+uint64_t pr_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int grow_handlers(struct pr_loop *loop, int fd)
+{
+    size_t want = (size_t)fd + 1;
+    struct fd_handler *h;
+
+    if (want <= loop->n_handlers)
+        return 0;
+    if (want < loop->n_handlers * 2)
+        want = loop->n_handlers * 2;
+    h = realloc(loop->handlers, want * sizeof(*h));
+    if (!h)
+        return -ENOMEM;
+    memset(h + loop->n_handlers, 0, (want - loop->n_handlers) * sizeof(*h));
+    loop->handlers = h;
+    loop->n_handlers = want;
+    return 0;
+}
+
+int pr_loop_add_fd(struct pr_loop *loop, int fd, uint32_t events, pr_io_fn fn, void *ctx)
+{
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+    int r;
+
+    if (fd < 0 || !fn)
+        return -EINVAL;
+    r = grow_handlers(loop, fd);
+    if (r < 0)
+        return r;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        return -errno;
+    loop->handlers[fd] = (struct fd_handler){ fn, ctx };
+    return 0;
+}
+
+int pr_loop_mod_fd(struct pr_loop *loop, int fd, uint32_t events)
+{
+    struct epoll_event ev = { .events = events, .data.fd = fd };
+
+    return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int pr_loop_del_fd(struct pr_loop *loop, int fd)
+{
+    if (fd < 0 || (size_t)fd >= loop->n_handlers || !loop->handlers[fd].fn)
+        return -ENOENT;
+    loop->handlers[fd] = (struct fd_handler){ NULL, NULL };
+    return epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+}
+
+static void run_posted(void *ctx, int fd, uint32_t events)
+{
+    struct pr_loop *loop = ctx;
+    struct posted *list;
+    uint64_t count;
+
+    (void)events;
+    if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+        return;
+    pthread_mutex_lock(&loop->post_lock);
+    list = loop->post_head;
+    loop->post_head = loop->post_tail = NULL;
+    pthread_mutex_unlock(&loop->post_lock);
+    while (list) {
+        struct posted *next = list->next;
+
+        list->fn(list->ctx);
+        free(list);
+        list = next;
+    }
+}
+
+static void run_signal(void *ctx, int fd, uint32_t events)
+{
+    struct pr_loop *loop = ctx;
+    struct signalfd_siginfo si;
+
+    (void)events;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        struct signal_handler *h;
+
+        if (si.ssi_signo >= _NSIG)
+            continue;
+        h = &loop->signals[si.ssi_signo];
+        if (h->fn)
+            h->fn(h->ctx, (int)si.ssi_signo);
+    }
+}
+
+struct pr_loop *pr_loop_new(void)
+{
+    struct pr_loop *loop = calloc(1, sizeof(*loop));
+
+    if (!loop)
+        return NULL;
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    loop->postfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    loop->sigfd = -1;
+    sigemptyset(&loop->sigmask);
+    pthread_mutex_init(&loop->post_lock, NULL);
+    if (loop->epfd < 0 || loop->postfd < 0 ||
+        pr_loop_add_fd(loop, loop->postfd, EPOLLIN, run_posted, loop) < 0) {
+        pr_loop_free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void pr_loop_free(struct pr_loop *loop)
+{
+    if (!loop)
+        return;
+    /* Work still queued is dropped: its owners are being torn down too. */
+    while (loop->post_head) {
+        struct posted *next = loop->post_head->next;
+
+        free(loop->post_head);
+        loop->post_head = next;
+    }
+    if (loop->sigfd >= 0) {
+        close(loop->sigfd);
+        pthread_sigmask(SIG_UNBLOCK, &loop->sigmask, NULL);
+    }
+    if (loop->postfd >= 0)
+        close(loop->postfd);
+    if (loop->epfd >= 0)
+        close(loop->epfd);
+    pthread_mutex_destroy(&loop->post_lock);
+    free(loop->handlers);
+    free(loop);
+}
+
+int pr_loop_add_signal(struct pr_loop *loop, int signo, pr_signal_fn fn, void *ctx)
+{
+    int fd;
+
+    if (signo <= 0 || signo >= _NSIG)
+        return -EINVAL;
+    sigaddset(&loop->sigmask, signo);
+    if (pthread_sigmask(SIG_BLOCK, &loop->sigmask, NULL) != 0)
+        return -EINVAL;
+    fd = signalfd(loop->sigfd, &loop->sigmask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    if (loop->sigfd < 0) {
+        int r = pr_loop_add_fd(loop, fd, EPOLLIN, run_signal, loop);
+
+        if (r < 0) {
+            close(fd);
+            return r;
+        }
+        loop->sigfd = fd;
+    }
+    loop->signals[signo] = (struct signal_handler){ fn, ctx };
+    return 0;
+}
+
+int pr_loop_post(struct pr_loop *loop, pr_post_fn fn, void *ctx)
+{
+    struct posted *p = malloc(sizeof(*p));
+    uint64_t one = 1;
+
+    if (!p)
+        return -ENOMEM;
+    *p = (struct posted){ NULL, fn, ctx };
+    pthread_mutex_lock(&loop->post_lock);
+    if (loop->post_tail)
+        loop->post_tail->next = p;
+    else
+        loop->post_head = p;
+    loop->post_tail = p;
+    pthread_mutex_unlock(&loop->post_lock);
+    /* An eventfd counter only saturates after 2^64-2 posts; a failed
+     * write still leaves the item queued for the next wake-up. */
+    return write(loop->postfd, &one, sizeof(one)) < 0 ? -errno : 0;
+}
+
+static void timer_ready(void *ctx, int fd, uint32_t events)
+{
+    struct pr_timer *t = ctx;
+    uint64_t expirations;
+
+    (void)events;
+    if (read(fd, &expirations, sizeof(expirations)) < 0)
+        return;   /* EAGAIN: disarmed or re-armed since it fired */
+    t->fn(t->ctx);
+}
+
+struct pr_timer *pr_timer_new(struct pr_loop *loop, pr_timer_fn fn, void *ctx)
+{
+    struct pr_timer *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    *t = (struct pr_timer){ loop, -1, fn, ctx };
+    t->fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (t->fd < 0 || pr_loop_add_fd(loop, t->fd, EPOLLIN, timer_ready, t) < 0) {
+        if (t->fd >= 0)
+            close(t->fd);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static struct timespec ms_to_timespec(uint64_t ms)
+{
+    return (struct timespec){ .tv_sec = (time_t)(ms / 1000),
+                              .tv_nsec = (long)(ms % 1000) * 1000000L };
+}
+
+int pr_timer_arm(struct pr_timer *t, uint64_t delay_ms, uint64_t interval_ms)
+{
+    struct itimerspec its = {
+        .it_value = ms_to_timespec(delay_ms),
+        .it_interval = ms_to_timespec(interval_ms),
+    };
+
+    /* A zero it_value disarms a timerfd; "now" is the smallest delay. */
+    if (delay_ms == 0)
+        its.it_value.tv_nsec = 1;
+    return timerfd_settime(t->fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+int pr_timer_disarm(struct pr_timer *t)
+{
+    struct itimerspec its = { 0 };
+
+    return timerfd_settime(t->fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+void pr_timer_free(struct pr_timer *t)
+{
+    if (!t)
+        return;
+    pr_loop_del_fd(t->loop, t->fd);
+    close(t->fd);
+    free(t);
+}
+
+int pr_loop_run(struct pr_loop *loop)
+{
+    struct epoll_event events[MAX_EVENTS];
+
+    loop->running = true;
+    while (loop->running) {
+        int n = epoll_wait(loop->epfd, events, MAX_EVENTS, -1);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        for (int i = 0; i < n && loop->running; i++) {
+            int fd = events[i].data.fd;
+            struct fd_handler h;
+
+            if ((size_t)fd >= loop->n_handlers || !loop->handlers[fd].fn)
+                continue;   /* removed by an earlier handler in this batch */
+            h = loop->handlers[fd];
+            h.fn(h.ctx, fd, events[i].events);
+        }
+    }
+    return 0;
+}
+
+void pr_loop_stop(struct pr_loop *loop)
+{
+    loop->running = false;
+}

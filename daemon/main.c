@@ -1,0 +1,288 @@
+/* pirackd: wires the modules together and runs the loop.
+ *
+ *   pirackd -c FILE           run in the foreground (systemd Type=notify)
+ *   pirackd -c FILE --check   validate the configuration and exit */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+
+#define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
+
+int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
+                        const char *actor, const char *detail_fmt, ...)
+{
+    json_t *detail = NULL;
+    char *text = NULL;
+    int64_t id;
+
+    if (detail_fmt) {
+        json_error_t jerr;
+        va_list ap;
+
+        va_start(ap, detail_fmt);
+        detail = json_vpack_ex(&jerr, 0, detail_fmt, ap);
+        va_end(ap);
+        if (!detail)
+            pr_warn("event %s: bad detail (%s)", kind, jerr.text);
+        else
+            text = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
+    }
+    id = pr_store_add_event(d->store, slot, kind, actor, text);
+    if (id < 0) {
+        char esc[256];
+
+        pr_err("cannot record event %s for slot %u: %s", kind, slot,
+               pr_escape(pr_store_errmsg(d->store), strlen(pr_store_errmsg(d->store)),
+                         esc, sizeof(esc)));
+    } else if (text) {
+        char esc[512];
+
+        pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind,
+                 pr_escape(text, strlen(text), esc, sizeof(esc)));
+    }
+    free(text);
+    json_decref(detail);
+    return id;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: pirackd [-c FILE] [--check] [--debug]\n"
+               "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
+               "      --check        validate the configuration and exit\n"
+               "  -d, --debug        log at debug level\n"
+               "  -V, --version      print the version\n");
+}
+
+/* Makes the directories the daemon writes into, owned by whoever runs it. */
+static int make_dir(const char *path)
+{
+    char tmp[PR_PATH_MAX];
+
+    snprintf(tmp, sizeof(tmp), "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int make_parent_dir(const char *file)
+{
+    char dir[PR_PATH_MAX];
+    char *slash;
+
+    snprintf(dir, sizeof(dir), "%s", file);
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    return make_dir(dir);
+}
+
+static int open_store(struct pr_daemon *d)
+{
+    char err[256];
+    int r;
+
+    r = make_parent_dir(d->cfg->state_path);
+    if (r < 0) {
+        pr_err("cannot make the directory for %s: %s", d->cfg->state_path, strerror(-r));
+        return r;
+    }
+    r = pr_store_open(d->cfg->state_path, &d->store, err, sizeof(err));
+    if (r < 0) {
+        pr_err("cannot open the store %s: %s", d->cfg->state_path, err);
+        return r;
+    }
+    r = pr_store_sync_slots(d->store, &d->plan);
+    if (r < 0)
+        pr_err("cannot lay out the slots in the store: %s", pr_store_errmsg(d->store));
+    return r;
+}
+
+static int start_api(struct pr_daemon *d)
+{
+    int r;
+
+    d->api = pr_api_new(d->loop);
+    if (!d->api)
+        return -ENOMEM;
+    r = make_parent_dir(d->cfg->api_socket);
+    if (r >= 0)
+        r = pr_api_listen_unix(d->api, d->cfg->api_socket, d->cfg->api_mode, d->cfg->api_group);
+    if (r < 0) {
+        pr_err("cannot listen on %s: %s", d->cfg->api_socket, strerror(-r));
+        return r;
+    }
+    return pr_api_routes_start(d);
+}
+
+static void on_stop_signal(void *ctx, int signo)
+{
+    struct pr_daemon *d = ctx;
+
+    pr_info("signal %d: stopping", signo);
+    sd_notify(0, "STOPPING=1");
+    pr_loop_stop(d->loop);
+}
+
+/* SIGHUP: a configuration that does not validate is refused and the
+ * running one kept, so a typo never takes a rack down. */
+static void on_reload_signal(void *ctx, int signo)
+{
+    struct pr_daemon *d = ctx;
+    struct pr_config *next = malloc(sizeof(*next));
+    struct pr_plan plan;
+    int errors;
+
+    (void)signo;
+    if (!next)
+        return;
+    sd_notify(0, "RELOADING=1");
+    errors = pr_config_load(d->config_path, next, stderr);
+    if (errors != 0) {
+        pr_err("reload: %s has %s; keeping the running configuration", d->config_path,
+               errors < 0 ? strerror(-errors) : "errors");
+        pr_daemon_event(d, 0, "config.rejected", "ops", "{s:s}", "path", d->config_path);
+        free(next);
+        sd_notify(0, "READY=1");
+        return;
+    }
+    pr_config_plan(next, &plan);
+    if (pr_store_sync_slots(d->store, &plan) < 0) {
+        pr_err("reload: cannot lay out the slots: %s; keeping the running configuration",
+               pr_store_errmsg(d->store));
+        free(next);
+        sd_notify(0, "READY=1");
+        return;
+    }
+    free(d->cfg);
+    d->cfg = next;
+    d->plan = plan;
+    pr_log_set_level((enum pr_log_level)d->cfg->log_level);
+    pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path,
+                    "slots", (int)d->cfg->slots);
+    pr_info("reloaded %s", d->config_path);
+    sd_notify(0, "READY=1");
+}
+
+static void on_watchdog(void *ctx)
+{
+    (void)ctx;
+    sd_notify(0, "WATCHDOG=1");
+}
+
+static int start_watchdog(struct pr_daemon *d, struct pr_timer **t)
+{
+    uint64_t usec = 0;
+
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+        return 0;
+    *t = pr_timer_new(d->loop, on_watchdog, d);
+    if (!*t)
+        return -ENOMEM;
+    /* Half the interval, as sd_watchdog_enabled(3) advises. */
+    return pr_timer_arm(*t, usec / 2000, usec / 2000);
+}
+
+static int run(struct pr_daemon *d)
+{
+    struct pr_timer *watchdog = NULL;
+    int r;
+
+    d->loop = pr_loop_new();
+    if (!d->loop)
+        return -ENOMEM;
+    /* Signals first: worker threads started later inherit the mask. */
+    pr_loop_add_signal(d->loop, SIGTERM, on_stop_signal, d);
+    pr_loop_add_signal(d->loop, SIGINT, on_stop_signal, d);
+    pr_loop_add_signal(d->loop, SIGHUP, on_reload_signal, d);
+    signal(SIGPIPE, SIG_IGN);
+    d->started_ms = pr_now_ms();
+
+    r = open_store(d);
+    if (r >= 0)
+        r = start_api(d);
+    if (r >= 0)
+        r = pr_daemon_services_start(d);
+    if (r >= 0)
+        r = start_watchdog(d, &watchdog);
+    if (r >= 0) {
+        pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version",
+                        PIRACK_VERSION, "slots", (int)d->cfg->slots);
+        pr_info("pirackd %s: rack %s, %u slots, %s mode, api on %s", PIRACK_VERSION,
+                d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat",
+                d->cfg->api_socket);
+        sd_notify(0, "READY=1");
+        r = pr_loop_run(d->loop);
+        pr_daemon_event(d, 0, "daemon.stopped", "pirackd", NULL);
+    }
+    pr_daemon_services_stop(d);
+    pr_timer_free(watchdog);
+    pr_api_free(d->api);
+    pr_store_close(d->store);
+    pr_loop_free(d->loop);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check", no_argument, NULL, 'C' },
+        { "debug", no_argument, NULL, 'd' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct pr_daemon d = { .config_path = DEFAULT_CONFIG };
+    bool check_only = false, debug = false;
+    int c, errors, r;
+
+    while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': d.config_path = optarg; break;
+        case 'C': check_only = true; break;
+        case 'd': debug = true; break;
+        case 'V': printf("pirackd %s\n", PIRACK_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    d.cfg = malloc(sizeof(*d.cfg));
+    if (!d.cfg)
+        return 1;
+    errors = pr_config_load(d.config_path, d.cfg, stderr);
+    if (errors < 0)
+        fprintf(stderr, "%s: %s\n", d.config_path, strerror(-errors));
+    if (errors != 0 || check_only) {
+        if (check_only && errors == 0)
+            printf("%s: ok\n", d.config_path);
+        free(d.cfg);
+        return errors == 0 ? 0 : 1;
+    }
+    pr_log_set_level(debug ? PR_LOG_DEBUG : (enum pr_log_level)d.cfg->log_level);
+    pr_config_plan(d.cfg, &d.plan);
+    r = run(&d);
+    free(d.cfg);
+    return r < 0 ? 1 : 0;
+}

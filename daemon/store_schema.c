@@ -1,0 +1,222 @@
+/* store schema: the DDL of each version and the migrations between them.
+ *
+ * A released version's DDL never changes: version N+1 is whatever turns a
+ * version-N file into the new shape.  PRAGMA user_version says which
+ * version a file holds; 0 is a new, empty file.
+ *
+ * The constraints carry the rules, so no code path can store a state the
+ * rack cannot be in:
+ *   - a board sits in at most one slot (boards.slot UNIQUE) and a slot
+ *     holds at most one board; MACs and serials are unique and well formed;
+ *   - no two slots share an address, a /64, an ssh port, an interface or a
+ *     switch port;
+ *   - every event, pi and power operation names a slot that exists (the
+ *     rack's own events have slot NULL);
+ *   - text columns are bounded by the fixed buffers of store.h's rows, so
+ *     what is stored is always returned whole;
+ *   - events are append-only: triggers refuse UPDATE, and DELETE unless the
+ *     event's slot no longer exists.  That exception is the ON DELETE
+ *     CASCADE when pr_store_sync_slots() removes a slot past the plan: the
+ *     slot row is gone when its events' triggers run, so the timeline of a
+ *     slot that was cut from the rack goes with it, and nothing else can
+ *     delete an event.
+ * Slot states are rows of slot_states (referenced by slots.state) rather
+ * than a CHECK list, so that a later version adds a state with one INSERT
+ * instead of rebuilding the slots table. */
+#include <errno.h>
+#include <stdio.h>
+#include "store_internal.h"
+
+/* A lower-case DNS label, as pr_plan_name_valid() says. */
+#define LABEL_CHECK(col) \
+    "length(" col ") BETWEEN 1 AND 63 AND " col " NOT GLOB '*[^a-z0-9-]*' " \
+    "AND " col " NOT GLOB '-*' AND " col " NOT GLOB '*-'"
+/* At most n bytes (length() counts characters, not bytes). */
+#define BYTES_MAX(col, n) "length(CAST(" col " AS BLOB)) <= " #n
+#define HEX2 "[0-9a-f][0-9a-f]"
+
+static const char schema_v1[] =
+    "CREATE TABLE switches ("
+    "  id   INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE CHECK (" LABEL_CHECK("name") "));"
+
+    "CREATE TABLE slot_states ("
+    "  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 15),"
+    "  ord  INTEGER NOT NULL UNIQUE) WITHOUT ROWID;"
+    "INSERT INTO slot_states (name, ord) VALUES"
+    "  ('off', 0), ('powered', 1), ('dhcp', 2), ('firmware', 3),"
+    "  ('kernel', 4), ('booted', 5), ('failed', 6);"
+
+    /* Addresses are NULL only inside pr_store_sync_slots(), which clears
+     * the ones that move before it writes the new ones, so that two slots
+     * can trade addresses without a moment where both hold one. */
+    "CREATE TABLE slots ("
+    "  slot        INTEGER PRIMARY KEY CHECK (slot >= 1),"
+    "  state       TEXT NOT NULL DEFAULT 'off' REFERENCES slot_states (name),"
+    "  state_since INTEGER NOT NULL,"
+    "  power       TEXT NOT NULL DEFAULT 'unknown'"
+    "              CHECK (power IN ('on', 'off', 'unknown')),"
+    "  v4_pi       TEXT UNIQUE CHECK (" BYTES_MAX("v4_pi", 15) "),"
+    "  v4_host     TEXT UNIQUE CHECK (" BYTES_MAX("v4_host", 15) "),"
+    "  v6_pi       TEXT UNIQUE CHECK (" BYTES_MAX("v6_pi", 45) "),"
+    "  v6_prefix   TEXT UNIQUE CHECK (" BYTES_MAX("v6_prefix", 49) "),"
+    "  ssh_port    INTEGER UNIQUE CHECK (ssh_port BETWEEN 1 AND 65535),"
+    "  ifname      TEXT UNIQUE CHECK (length(ifname) BETWEEN 1 AND 15),"
+    "  switch_id   INTEGER REFERENCES switches (id),"
+    "  switch_port INTEGER CHECK (switch_port BETWEEN 1 AND 65535),"
+    "  CHECK ((switch_id IS NULL) = (switch_port IS NULL)),"
+    "  UNIQUE (switch_id, switch_port));"
+
+    "CREATE TABLE boards ("
+    "  id     INTEGER PRIMARY KEY,"
+    "  mac    TEXT NOT NULL UNIQUE CHECK (mac GLOB '"
+    HEX2 ":" HEX2 ":" HEX2 ":" HEX2 ":" HEX2 ":" HEX2 "'),"
+    "  serial TEXT UNIQUE CHECK (length(serial) BETWEEN 8 AND 16"
+    "         AND serial NOT GLOB '*[^0-9a-f]*'),"
+    "  model  TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("model", 15) "),"
+    "  slot   INTEGER UNIQUE REFERENCES slots (slot) ON DELETE SET NULL,"
+    "  first_seen_ms INTEGER NOT NULL);"
+
+    "CREATE TABLE customers ("
+    "  id   INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE CHECK (" LABEL_CHECK("name") "),"
+    "  created_ms INTEGER NOT NULL);"
+
+    /* Only a 32-byte crypto_generichash of each token is kept. */
+    "CREATE TABLE tokens ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,"
+    "  hash        BLOB NOT NULL UNIQUE"
+    "              CHECK (typeof(hash) = 'blob' AND length(hash) = 32),"
+    "  created_ms  INTEGER NOT NULL);"
+
+    "CREATE TABLE images ("
+    "  id        INTEGER PRIMARY KEY,"
+    "  name      TEXT NOT NULL UNIQUE CHECK (" LABEL_CHECK("name") "),"
+    "  boot_path TEXT NOT NULL CHECK (substr(boot_path, 1, 1) = '/'"
+    "            AND " BYTES_MAX("boot_path", 4095) "),"
+    "  root_path TEXT NOT NULL CHECK (substr(root_path, 1, 1) = '/'"
+    "            AND " BYTES_MAX("root_path", 4095) "),"
+    "  created_ms INTEGER NOT NULL);"
+
+    /* Every slot has a pi row (pr_store_sync_slots makes it with the
+     * plan's default name), so one UNIQUE column holds every name the
+     * rack answers to. */
+    "CREATE TABLE pis ("
+    "  slot   INTEGER PRIMARY KEY REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  name   TEXT NOT NULL UNIQUE CHECK (" LABEL_CHECK("name") "),"
+    "  owner  TEXT REFERENCES customers (name) ON UPDATE CASCADE,"
+    "  image  TEXT REFERENCES images (name) ON UPDATE CASCADE,"
+    "  policy TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("policy", 31) "));"
+
+    "CREATE TABLE events ("
+    "  id      INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time_ms INTEGER NOT NULL CHECK (time_ms > 0),"
+    "  slot    INTEGER REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  kind    TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 31"
+    "          AND kind NOT GLOB '*[^a-z0-9._-]*'),"
+    "  actor   TEXT NOT NULL CHECK (length(actor) >= 1"
+    "          AND " BYTES_MAX("actor", 63) "),"
+    "  detail  TEXT CHECK (detail IS NULL OR (" BYTES_MAX("detail", 1023)
+    "          AND json_valid(detail) AND json_type(detail) = 'object')));"
+    "CREATE INDEX events_by_slot ON events (slot, id);"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+    "  SELECT RAISE(ABORT, 'events are append-only');"
+    "END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    "  WHEN OLD.slot IS NULL OR EXISTS (SELECT 1 FROM slots WHERE slot = OLD.slot)"
+    "BEGIN"
+    "  SELECT RAISE(ABORT, 'events are append-only');"
+    "END;";
+
+/* Version 2: power operations are written before they start, so that a
+ * restart finds those that were interrupted; a slot has at most one in
+ * flight.  A finished operation is done or failed and has finished_ms, and
+ * triggers keep it that way.  The policy's last resort gets its state. */
+static const char schema_v2[] =
+    "INSERT INTO slot_states (name, ord) VALUES ('quarantined', 7);"
+    "CREATE TABLE power_ops ("
+    "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  slot        INTEGER NOT NULL REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  action      TEXT NOT NULL CHECK (action IN ('on', 'off', 'cycle')),"
+    "  phase       TEXT NOT NULL DEFAULT 'pending' CHECK (phase IN"
+    "              ('pending', 'off-sent', 'holding', 'on-sent', 'done', 'failed')),"
+    "  actor       TEXT NOT NULL CHECK (length(actor) >= 1"
+    "              AND " BYTES_MAX("actor", 63) "),"
+    "  created_ms  INTEGER NOT NULL,"
+    "  updated_ms  INTEGER NOT NULL,"
+    "  finished_ms INTEGER,"
+    "  result      TEXT CHECK (" BYTES_MAX("result", 255) "),"
+    "  CHECK ((finished_ms IS NULL) = (phase NOT IN ('done', 'failed'))));"
+    "CREATE UNIQUE INDEX power_ops_one_in_flight ON power_ops (slot)"
+    "  WHERE finished_ms IS NULL;"
+    "CREATE TRIGGER power_ops_finished_stay BEFORE UPDATE ON power_ops"
+    "  WHEN OLD.finished_ms IS NOT NULL BEGIN"
+    "  SELECT RAISE(ABORT, 'power operation is already finished');"
+    "END;";
+
+/* migrations[N - 1] takes a file from version N - 1 to version N. */
+static const char *const migrations[] = { schema_v1, schema_v2 };
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+int pr_store_schema_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Prepares and runs each statement of a script in turn. */
+static int run_script(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    while (*sql) {
+        sqlite3_stmt *s = NULL;
+        const char *tail = NULL;
+        int rc = sqlite3_prepare_v2(db, sql, -1, &s, &tail);
+        if (rc == SQLITE_OK && s) {
+            while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+                ;
+            if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
+        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+            return -EIO;
+        }
+        sql = tail;
+    }
+    return 0;
+}
+
+static int set_user_version(sqlite3 *db, int version, char *err, size_t errlen)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+    return run_script(db, sql, err, errlen);
+}
+
+int pr_store_schema_migrate(sqlite3 *db, int from, int to, char *err, size_t errlen)
+{
+    if (from < 0 || to > PR_STORE_SCHEMA_VERSION || from >= to) {
+        snprintf(err, errlen, "no migration from schema version %d to %d", from, to);
+        return -EINVAL;
+    }
+    for (int v = from + 1; v <= to; v++) {
+        char why[256];
+        if (run_script(db, migrations[v - 1], why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "migration to schema version %d failed: %s", v, why);
+            return -EIO;
+        }
+    }
+    return set_user_version(db, to, err, errlen);
+}

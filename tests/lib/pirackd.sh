@@ -1,0 +1,72 @@
+# Start and stop the real pirackd for a test (source after common.sh).
+#
+#   rack_conf FILE SLOTS [MODE] [IFACE]  # writes a config using $TEST_TMP paths
+#   pirackd_start NS CONF               # runs pirackd in netns NS, waits for its API
+#   pirackd_stop                        # SIGTERM, waits; SIGKILL after 10 s
+#   cli ARGS...                         # pirack on the test's socket
+#
+# The config's boot, state and socket paths all live in $TEST_TMP.
+
+PIRACKD_PID=""
+PIRACK_SOCK="$TEST_TMP/run/api.sock"
+PIRACKD_LOG="$TEST_TMP/pirackd.log"
+
+rack_conf() {
+    _file=$1 _slots=$2 _mode=${3:-isolated} _iface=${4:-pi%03d}
+    mkdir -p "$TEST_TMP/boot/default" "$TEST_TMP/run" "$TEST_TMP/state"
+    cat >"$_file" <<CONF
+[rack]
+name = test
+domain = rack.example
+mode = $_mode
+slots = $_slots
+interface = $_iface
+[ipv4]
+pool = 10.99.0.0/22
+[ipv6]
+pool = 2001:db8:99::/56
+dns = 2001:db8:53::64
+[paths]
+state = $TEST_TMP/state/pirack.db
+boot = $TEST_TMP/boot
+run = $TEST_TMP/run
+images = $TEST_TMP/images
+roots = $TEST_TMP/roots
+traces = $TEST_TMP/traces
+[proxy]
+map_dir = $TEST_TMP/haproxy
+config = $TEST_TMP/haproxy/haproxy.cfg
+zone = $TEST_TMP/rack.zone
+admin_socket = $TEST_TMP/haproxy/admin.sock
+[api]
+socket = $PIRACK_SOCK
+mode = 0600
+[log]
+level = debug
+CONF
+}
+
+pirackd_start() {
+    _ns=$1 _conf=$2
+    ip netns exec "$_ns" "$BUILD/pirackd" -c "$_conf" >>"$PIRACKD_LOG" 2>&1 &
+    PIRACKD_PID=$!
+    at_exit "kill -9 $PIRACKD_PID"
+    if ! wait_for 10 test -S "$PIRACK_SOCK" || ! wait_for 5 cli status; then
+        echo "pirackd did not come up; its log:"; cat "$PIRACKD_LOG"
+        return 1
+    fi
+}
+
+pirackd_stop() {
+    [ -n "$PIRACKD_PID" ] || return 0
+    kill -TERM "$PIRACKD_PID" 2>/dev/null
+    _n=100
+    while kill -0 "$PIRACKD_PID" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+    kill -9 "$PIRACKD_PID" 2>/dev/null
+    wait "$PIRACKD_PID" 2>/dev/null
+    _rc=$?
+    PIRACKD_PID=""
+    return $_rc
+}
+
+cli() { "$BUILD/pirack" --socket "$PIRACK_SOCK" "$@"; }

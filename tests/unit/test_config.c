@@ -1,0 +1,304 @@
+/* config: what an operator writes, and every way it can be wrong. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "pirack/config.h"
+
+static const char *minimal =
+    "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
+    "[ipv4]\npool = 10.42.0.0/23\n"
+    "[ipv6]\npool = 2001:db8:42::/56\n";
+
+struct loaded {
+    struct pr_config cfg;
+    int errors;
+    char out[8192];
+    char path[64];
+};
+
+/* Writes text to a temp file, loads it, keeps the error text. */
+static int load_text(struct loaded *l, const char *text)
+{
+    FILE *mem, *f;
+    int fd;
+
+    strcpy(l->path, "/tmp/pirack-conf-XXXXXX");
+    fd = mkstemp(l->path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    memset(l->out, 0, sizeof(l->out));
+    mem = fmemopen(l->out, sizeof(l->out) - 1, "w");
+    l->errors = pr_config_load(l->path, &l->cfg, mem);
+    fclose(mem);
+    unlink(l->path);
+    return l->errors;
+}
+
+static char *with(const char *extra)
+{
+    static char buf[4096];
+
+    snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
+    return buf;
+}
+
+/* Asserts that some line of the error text is "PATH:LINE: ...needle..." */
+static void assert_error_at(const struct loaded *l, int line, const char *needle)
+{
+    char want[128];
+    size_t wlen;
+
+    wlen = (size_t)snprintf(want, sizeof(want), "%s:%d: ", l->path, line);
+    for (const char *p = l->out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        const char *end = strchr(p, '\n'), *hit;
+
+        if (strncmp(p, want, wlen) != 0)
+            continue;
+        hit = strstr(p, needle);
+        if (hit && (!end || hit < end))
+            return;
+    }
+    print_error("wanted \"%s%s\" in:\n%s\n", want, needle, l->out);
+    fail();
+}
+
+static void example_config_is_valid(void **state)
+{
+    struct pr_config *cfg = malloc(sizeof(*cfg));
+    int errors;
+
+    (void)state;
+    errors = pr_config_load(SRCDIR "/docs/examples/pirackd.conf", cfg, stderr);
+    assert_int_equal(errors, 0);
+    assert_string_equal(cfg->rack_name, "rack1");
+    assert_int_equal(cfg->slots, 108);
+    assert_true(cfg->isolated);
+    assert_int_equal(cfg->n_switches, 2);
+    assert_string_equal(cfg->switches[1].name, "sw2");
+    assert_int_equal(cfg->switches[1].driver, PR_SWITCH_SSH);
+    assert_int_equal(cfg->switches[1].first_slot, 55);
+    assert_int_equal(cfg->switches[1].last_slot, 108);
+    assert_int_equal(cfg->switches[0].snmp_version, 3);
+    assert_int_equal(cfg->power_hold_ms, 3000);
+    assert_int_equal(cfg->power_stagger_ms, 500);
+    assert_int_equal(cfg->lease_time_s, 86400);
+    assert_int_equal(cfg->n_dns, 2);
+    assert_int_equal(cfg->api_mode, 0660);
+    assert_ptr_equal(pr_config_switch_for_slot(cfg, 54), &cfg->switches[0]);
+    assert_ptr_equal(pr_config_switch_for_slot(cfg, 55), &cfg->switches[1]);
+    free(cfg);
+}
+
+static void defaults_fill_the_rest(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_string_equal(l->cfg.interface, "pi%03d");
+    assert_int_equal(l->cfg.ssh_port_base, 22001);
+    assert_int_equal(l->cfg.tftp_port, 69);
+    assert_true(l->cfg.pi3_second_offer);
+    free(l);
+}
+
+static void every_error_named_with_its_line(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with(
+        "[dhcp]\n"                      /* 9 */
+        "lease_time = soon\n"           /* 10 */
+        "[tftp]\n"                      /* 11 */
+        "port = 70000\n"                /* 12 */
+        "colour = blue\n"               /* 13 */
+        "[bogus]\n"                     /* 14 */
+        "x = 1\n"                       /* 15 */
+        "this line has no equals\n"));  /* 16 */
+    assert_int_equal(l->errors, 5);
+    assert_error_at(l, 16, "expected \"key = value\" or \"[section]\"");
+    assert_error_at(l, 10, "lease_time: expected a duration");
+    assert_error_at(l, 12, "port: expected a whole number from 1 to 65535");
+    assert_error_at(l, 13, "unknown key \"colour\" in [tftp]");
+    assert_error_at(l, 15, "unknown section [bogus]");
+    free(l);
+}
+
+static void syntax_error_line(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[dhcp]\nthis line has no equals\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "expected \"key = value\"");
+    free(l);
+}
+
+static void pools_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, "[rack]\nname = r\ndomain = d.example\nslots = 108\n"
+                 "[ipv4]\npool = 10.42.0.0/24\n"          /* 6: 64 /30s */
+                 "[ipv6]\npool = 2001:db8:42::/60\n");    /* 8: 16 /64s */
+    assert_int_equal(l->errors, 2);
+    assert_error_at(l, 6, "too small for 108 slots");
+    assert_error_at(l, 8, "too small for 108 slots");
+
+    load_text(l, "[rack]\nname = r\ndomain = d.example\nslots = 4\n"
+                 "[ipv4]\npool = 100.64.0.0/24\n"
+                 "[ipv6]\npool = 2001:db8:42::/64\n");
+    assert_int_equal(l->errors, 2);
+    assert_error_at(l, 6, "RFC 1918");
+    assert_error_at(l, 8, "too small for 4 slots");
+
+    load_text(l, "[rack]\nname = r\ndomain = d.example\nslots = 4\n"
+                 "[ipv4]\npool = 10.42.0.1/24\n"
+                 "[ipv6]\npool = 2001:db8:42::/62\n");
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 6, "no host bits set");
+    free(l);
+}
+
+static void missing_keys_named(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(load_text(l, "[rack]\nname = r\n"), 4);
+    assert_non_null(strstr(l->out, "missing [rack] domain"));
+    assert_non_null(strstr(l->out, "missing [rack] slots"));
+    assert_non_null(strstr(l->out, "missing [ipv4] pool"));
+    assert_non_null(strstr(l->out, "missing [ipv6] pool"));
+    free(l);
+}
+
+static void interface_pattern_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[rack]\ninterface = eth0\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "needs one %d");
+    load_text(l, with("[rack]\ninterface = pi%d%d\n"));
+    assert_int_equal(l->errors, 1);
+    load_text(l, with("[rack]\nmode = flat\ninterface = br-pi\n"));
+    assert_int_equal(l->errors, 0);
+    assert_false(l->cfg.isolated);
+    load_text(l, with("[rack]\nmode = flat\ninterface = pi%03d\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 11, "not a pattern");
+    free(l);
+}
+
+static void ports_out_of_range(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[proxy]\nssh_port_base = 65500\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "run past 65535");
+    load_text(l, with("[proxy]\nssh_port_base = 400\nhttps_port = 443\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "overlap the proxy's http or https port");
+    free(l);
+}
+
+static void switches_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with(
+        "[switch a]\n"                              /* 9 */
+        "address = 127.0.0.1:1161\ncommunity = c\nslots = 1-60\n"
+        "[switch b]\n"                              /* 13 */
+        "address = 127.0.0.1:1162\ncommunity = c\nslots = 50-120\n"
+        "[switch c]\n"                              /* 17 */
+        "driver = ssh\naddress = [::1]:2222\nslots = 121-121\nssh_user = u\n"
+        "ssh_password = p\nprofile = procurve\n"
+        "retries = 11\n"                            /* 24 */
+        "[switch a]\n"                              /* 25: a second [switch a] */
+        "retries = 1\n"));
+    assert_error_at(l, 24, "retries: expected a whole number from 0 to 10");
+    assert_error_at(l, 25, "switch \"a\" is already defined on line 9");
+    assert_error_at(l, 13, "slots 50-120 run past the rack's 108 slots");
+    assert_error_at(l, 13, "overlap [switch a] slots 1-60");
+    assert_error_at(l, 17, "never accepts an unknown host key");
+    assert_error_at(l, 17, "run past the rack's 108 slots");
+    assert_int_equal(l->errors, 6);
+    free(l);
+}
+
+static void credentials_file(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char cred[] = "/tmp/pirack-cred-XXXXXX", text[512];
+    int fd = mkstemp(cred);
+
+    (void)state;
+    assert_true(dprintf(fd, "community = s3cret\n") > 0);
+    close(fd);
+    chmod(cred, 0600);
+    snprintf(text, sizeof(text), "[switch a]\naddress = 127.0.0.1\nslots = 1-8\n"
+             "credentials = %s\n", cred);
+    assert_int_equal(load_text(l, with(text)), 0);
+    assert_string_equal(l->cfg.switches[0].community, "s3cret");
+
+    chmod(cred, 0644);   /* refused, so the community is missing too */
+    assert_int_equal(load_text(l, with(text)), 2);
+    assert_error_at(l, 9, "must not be readable by group or others");
+
+    fd = open(cred, O_WRONLY | O_TRUNC);
+    assert_true(dprintf(fd, "address = 10.0.0.1\n") > 0);
+    close(fd);
+    chmod(cred, 0600);
+    assert_int_equal(load_text(l, with(text)), 2);  /* not a secret, so no community either */
+    assert_non_null(strstr(l->out, "may hold only secrets"));
+    unlink(cred);
+    free(l);
+}
+
+static void unreadable_file(void **state)
+{
+    struct pr_config *cfg = malloc(sizeof(*cfg));
+
+    (void)state;
+    assert_int_equal(pr_config_load("/nonexistent/pirackd.conf", cfg, NULL), -ENOENT);
+    free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(example_config_is_valid),
+        cmocka_unit_test(defaults_fill_the_rest),
+        cmocka_unit_test(every_error_named_with_its_line),
+        cmocka_unit_test(syntax_error_line),
+        cmocka_unit_test(pools_checked),
+        cmocka_unit_test(missing_keys_named),
+        cmocka_unit_test(interface_pattern_checked),
+        cmocka_unit_test(ports_out_of_range),
+        cmocka_unit_test(switches_checked),
+        cmocka_unit_test(credentials_file),
+        cmocka_unit_test(unreadable_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
