@@ -15,47 +15,21 @@ HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "pisim_dnsmasq: namespaces"
 N=3
 rack_create "$HOST" "$PIS" $N isolated 'pi%03d' || { not_ok "pisim_dnsmasq: rack"; exit 1; }
 
-# tftp-root: bootcode.bin at the root (the ROM asks it without a prefix),
-# everything else in each board's SERIAL/ directory, with its own cmdline.
 ROOT=$TEST_TMP/tftp
 rack_bootfiles "$TEST_TMP/set"
-mkdir -p "$ROOT"
-cp "$TEST_TMP/set/bootcode.bin" "$ROOT/"
-i=1
-while [ $i -le $N ]; do
-    d="$ROOT/$(printf '%08x' $((0x5ca1ab00 + i)))"
-    mkdir -p "$d"
-    cp -l "$TEST_TMP/set/"* "$d/" 2>/dev/null
-    mkdir -p "$d/overlays"
-    rm -f "$d/cmdline.txt"
-    rack_cmdline $i >"$d/cmdline.txt"
-    i=$((i + 1))
-done
+rack_serial_tree "$ROOT" "$TEST_TMP/set" $N || { not_ok "pisim_dnsmasq: tftp tree"; exit 1; }
 
 start_dnsmasq() {   # $1 = menu text
     conf=$TEST_TMP/dnsmasq.conf
-    {
-        echo "port=0"
-        echo "user=root"
-        echo "dhcp-leasefile=$TEST_TMP/leases"
-        echo "log-dhcp"
-        echo "log-facility=$TEST_TMP/dnsmasq.log"
-        echo "enable-tftp"
-        echo "tftp-root=$ROOT"
-        echo "pxe-service=0,\"$1\""
-        i=1
-        while [ $i -le $N ]; do
-            echo "dhcp-range=$(rack_ip $i 2),$(rack_ip $i 2),255.255.255.252,1h"
-            i=$((i + 1))
-        done
-    } >"$conf"
-    rm -f "$TEST_TMP/leases"
+    rack_dnsmasq_conf "$conf" "$ROOT" $N "$1"
+    rm -f "$TEST_TMP/dnsmasq.leases"
     ip netns exec "$HOST" dnsmasq --keep-in-foreground --conf-file="$conf" \
         --pid-file="$TEST_TMP/dnsmasq.pid" &
     DNSMASQ=$!
     at_exit "kill $DNSMASQ"
-    wait_for 5 ip netns exec "$HOST" ss -Hlun 'sport = :67' | grep -q .
+    wait_for 5 dhcp_listening
 }
+dhcp_listening() { ip netns exec "$HOST" ss -Hlun 'sport = :67' | grep -q .; }
 
 jqt() { jq -e "$@" >/dev/null 2>&1; }   # a jq test, quiet
 stop_dnsmasq() {

@@ -10,12 +10,13 @@
 #   rack_bootfiles DIR      a synthetic Pi 3 and Pi 4 boot set of real sizes
 #   rack_cmdline SLOT       the slot's own cmdline.txt line
 #
-# The address plan is the pool 10.0.0.0/22 (RACK_POOL_BASE): slot N owns the
+# The address plan is the pool 10.99.0.0/22 (tests/lib/pirackd.sh rack_conf;
+# RACK_POOL_A.RACK_POOL_B to change it): slot N owns the
 # Nth /30, as include/pirack/plan.h says.  Nothing here touches the
 # machine's own interfaces: every link and address is inside HOSTNS/PISNS.
 
 RACK_POOL_A=${RACK_POOL_A:-10}
-RACK_POOL_B=${RACK_POOL_B:-0}
+RACK_POOL_B=${RACK_POOL_B:-99}
 
 rack_ip() {
     _o=$(( ($1 - 1) * 4 + $2 ))
@@ -101,4 +102,69 @@ EOF
 
 rack_cmdline() {
     echo "console=serial0,115200 root=/dev/nfs nfsroot=$(rack_ip "$1" 1):/srv/pirack/root/$(printf 'slot%03d' "$1"),vers=3 rw ip=dhcp rootwait pirack.slot=$1"
+}
+
+# A tftp-root laid out for dnsmasq: bootcode.bin at the root (the ROM asks
+# it without a prefix), every other file in each board's SERIAL/ directory
+# (hard links to SET), with the slot's own cmdline.txt.  Serials are
+# pisim's defaults: 5ca1ab00 + slot.
+rack_serial_tree() {
+    _root=$1 _set=$2 _n=$3
+    mkdir -p "$_root" && cp "$_set/bootcode.bin" "$_root/" || return 1
+    _i=1
+    while [ "$_i" -le "$_n" ]; do
+        _d="$_root/$(printf '%08x' $((0x5ca1ab00 + _i)))"
+        mkdir -p "$_d/overlays"
+        for _f in "$_set"/*; do
+            [ -f "$_f" ] && ln "$_f" "$_d/" 2>/dev/null
+        done
+        rm -f "$_d/cmdline.txt"
+        rack_cmdline "$_i" >"$_d/cmdline.txt"
+        _i=$((_i + 1))
+    done
+}
+
+# dnsmasq as the official network-boot tutorial configures it, one
+# dhcp-range per slot.  $4 is the menu text (the 3B needs three spaces).
+rack_dnsmasq_conf() {
+    _conf=$1 _root=$2 _n=$3 _menu=$4 _dir=$(dirname "$1")
+    {
+        echo "port=0"
+        echo "user=root"
+        echo "dhcp-leasefile=$_dir/dnsmasq.leases"
+        echo "log-dhcp"
+        echo "log-facility=$_dir/dnsmasq.log"
+        echo "enable-tftp"
+        echo "tftp-root=$_root"
+        echo "pxe-service=0,\"$_menu\""
+        _i=1
+        while [ "$_i" -le "$_n" ]; do
+            echo "dhcp-range=$(rack_ip "$_i" 2),$(rack_ip "$_i" 2),255.255.255.252,1h"
+            _i=$((_i + 1))
+        done
+    } >"$_conf"
+}
+
+# The MAC pisim gives slot N's board (default serials 5ca1ab00 + N).
+rack_pi_mac() {
+    _s=$((0x5ca1ab00 + $2))
+    case $1 in 4) _oui=dc:a6:32 ;; *) _oui=b8:27:eb ;; esac
+    printf '%s:%02x:%02x:%02x\n' "$_oui" $(((_s >> 16) & 255)) $(((_s >> 8) & 255)) $((_s & 255))
+}
+
+# pirackd's boot tree: BOOT/default holds the set; slot N's own directory
+# BOOT/NNN (what pirackd serves to slot N's address, default otherwise)
+# holds hard links to it and the slot's own cmdline.txt.
+rack_slot_files() {
+    _boot=$1 _n=$2 _i=1
+    while [ "$_i" -le "$_n" ]; do
+        _d="$_boot/$(printf '%03d' "$_i")"
+        mkdir -p "$_d/overlays" || return 1
+        for _f in "$_boot/default"/*; do
+            [ -f "$_f" ] && ln -f "$_f" "$_d/"
+        done
+        rm -f "$_d/cmdline.txt"
+        rack_cmdline "$_i" >"$_d/cmdline.txt"
+        _i=$((_i + 1))
+    done
 }

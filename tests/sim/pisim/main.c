@@ -40,7 +40,7 @@ static void usage(FILE *out)
 "  --pi4-blksize N     1468 (default, late 2022 on) or 1024\n"
 "  --power-up-ms MS    power on to first DISCOVER (default 1000)\n"
 "  --kernel-ms MS      kernel loaded to the OS's DISCOVER (default 4000)\n"
-"  --progress          a summary line on stderr every second\n"
+"  --progress          counts on stderr when they change\n"
 "  --verbose           every event on stderr\n"
 "Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
 }
@@ -278,6 +278,26 @@ static void dispatch(struct pisim *sim, uint64_t data)
         drain68(sim->drain68_fd);
 }
 
+/* A count line when the counts changed, or every 10 s. */
+static void progress(const struct pisim *sim, uint64_t now)
+{
+    static unsigned last_booted = ~0u, last_failed = ~0u;
+    static uint64_t last_ms;
+    unsigned booted = 0, failed = 0;
+    for (unsigned i = 0; i < sim->n_pis; i++) {
+        booted += sim->pis[i].phase == PH_BOOTED;
+        failed += sim->pis[i].phase == PH_FAILED;
+    }
+    if (booted == last_booted && failed == last_failed && now < last_ms + 10000)
+        return;
+    last_booted = booted;
+    last_failed = failed;
+    last_ms = now;
+    fprintf(stderr, "pisim: %5.1f s: %u booted, %u failed, %u others\n",
+            (double)(now - sim->start_ms) / 1000.0, booted, failed,
+            sim->n_pis - booted - failed);
+}
+
 static void run(struct pisim *sim, int sfd)
 {
     uint64_t end = sim->opt.timeout_s ? sim->start_ms + sim->opt.timeout_s * 1000ull : 0;
@@ -309,7 +329,7 @@ static void run(struct pisim *sim, int sfd)
             sim->next_power_poll_ms = now + POWER_POLL_MS;
         }
         if (sim->opt.progress && now >= next_progress) {
-            report_summary_line(sim, stderr);
+            progress(sim, now);
             next_progress = now + PROGRESS_MS;
         }
         if (sim->opt.until_booted && all_done(sim))
