@@ -8,6 +8,7 @@
 #define PIRACK_API_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -25,7 +26,10 @@ struct pr_api *pr_api_new(struct pr_loop *loop);
 void pr_api_free(struct pr_api *api);  /* accepts NULL; closes listeners */
 
 /* Binds a Unix socket at path (replacing a stale one), chmod mode, chgrp
- * group ("" = leave).  Returns 0 or -errno. */
+ * group (a name or a number; "" = leave), all before listen().  Returns 0
+ * or -errno: -EADDRINUSE when a live daemon answers there, -EEXIST when
+ * path is not a socket (never removed), -ENOENT for an unknown group,
+ * -ENAMETOOLONG.  pr_api_free() removes the socket file. */
 int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group);
 
 /* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
@@ -47,7 +51,17 @@ const char *pr_api_req_actor(const struct pr_api_req *req);
  * 400 itself and returns -1. */
 long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
 
-/* Replies.  body is stolen (json_decref'd by the api module). */
+/* Parses query parameter name as a whole number in [min, max] into *out.
+ * Returns 1 when it was given, 0 when absent (*out untouched), -1 when
+ * malformed or out of range (then it has answered 400 itself). */
+int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
+                          int64_t max, int64_t *out);
+/* Answers 400 and returns -1 when the query holds a parameter not in
+ * allowed (NULL-terminated); 0 otherwise. */
+int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
+
+/* Replies.  body is stolen (json_decref'd by the api module); a NULL body
+ * (a failed json_pack()) is answered 500.  Only the first reply counts. */
 void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
 void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
                         const char *detail_fmt, ...)

@@ -1,0 +1,102 @@
+/* pirack: the command line client of pirackd's API.
+ *
+ * main.c holds the command table; each command lives in its own
+ * cmd_NAME.c and exports one struct cli_command.  http.c talks to the API
+ * over its Unix socket; table.c and format.c print for people.
+ *
+ * Exit codes: 0 done, 1 the API (or the way to it) said no, 2 usage. */
+#ifndef PIRACK_CLI_H
+#define PIRACK_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+#define CLI_DEFAULT_SOCKET "/run/pirack/api.sock"
+
+struct cli {
+    const char *socket;     /* --socket, $PIRACK_SOCKET, or the default */
+    bool json;              /* --json: print the API's JSON */
+    void *curl;             /* one CURL handle, reused (keep-alive) */
+};
+
+struct cli_command {
+    const char *name;
+    const char *args;       /* for the usage line: "N", "[--slot N] ..." */
+    const char *summary;
+    /* argv[0] is the command's name; returns an exit code. */
+    int (*run)(struct cli *c, int argc, char **argv);
+};
+
+/* ---- http.c ---- */
+
+struct cli_response {
+    long status;
+    char *body;             /* NUL-terminated */
+    size_t len;
+    json_t *json;           /* the parsed body */
+};
+
+/* Sends method path (with its query) and body (borrowed, NULL for none).
+ * On a 2xx answer with a JSON body returns 0 and fills out.  Otherwise
+ * prints why to stderr ("pirack: ERROR: DETAIL" from the API, or why the
+ * socket could not be reached) and returns CLI_EXIT_FAIL; out is then
+ * empty. */
+int cli_request(struct cli *c, const char *method, const char *path, json_t *body,
+                struct cli_response *out);
+void cli_response_free(struct cli_response *r);
+/* Writes the API's JSON exactly as it came (one line, newline-ended). */
+void cli_print_raw(const struct cli_response *r);
+
+/* ---- main.c ---- */
+
+/* Prints "pirack: MESSAGE" and the command's usage to stderr; returns
+ * CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Parses a whole number in [min, max]; -1 when s is not one. */
+int cli_parse_uint(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* ---- table.c ---- */
+
+struct cli_table;
+
+/* A table of ncols columns; headers (ncols strings) are copied. */
+struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
+void cli_table_free(struct cli_table *t);        /* accepts NULL */
+/* Adds a row of ncols strings (copied; NULL prints as "-").  0 or -ENOMEM. */
+int cli_table_add(struct cli_table *t, const char *const *cells);
+/* Aligned columns, two spaces apart; control characters in cells print as
+ * '?', so that text from the rack cannot drive the terminal. */
+void cli_table_print(const struct cli_table *t, FILE *out);
+/* "Label:  value" lines, values aligned.  labels and values: n each. */
+void cli_print_fields(FILE *out, const char *const *labels, const char *const *values, size_t n);
+
+/* Copies s with control characters as '?'.  Returns out. */
+char *cli_sanitize(const char *s, char *out, size_t outlen);
+
+/* ---- format.c ---- */
+
+/* Local time "2026-11-26 12:54:43" of unix milliseconds; "-" for 0. */
+char *cli_fmt_time(int64_t unix_ms, char *out, size_t outlen);
+/* "3d 4h", "2h 5m", "4m 10s", "9s". */
+char *cli_fmt_duration(int64_t seconds, char *out, size_t outlen);
+/* The string at key of obj, or NULL (also for JSON null). */
+const char *cli_json_str(const json_t *obj, const char *key);
+/* The integer at key of obj, or dflt. */
+int64_t cli_json_int(const json_t *obj, const char *key, int64_t dflt);
+
+/* ---- the commands (cmd_*.c) ---- */
+
+extern const struct cli_command cli_cmd_status;
+extern const struct cli_command cli_cmd_slots;
+extern const struct cli_command cli_cmd_show;
+extern const struct cli_command cli_cmd_events;
+
+#endif

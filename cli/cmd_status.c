@@ -1,0 +1,67 @@
+/* pirack status: the rack at a glance. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* "108: 100 off, 8 booted" */
+static void slots_summary(const json_t *slots, char *out, size_t outlen)
+{
+    const json_t *by_state = json_object_get(slots, "by_state");
+    const char *state;
+    json_t *count;
+    size_t used;
+    bool first = true;
+
+    snprintf(out, outlen, "%lld", (long long)cli_json_int(slots, "total", 0));
+    used = strlen(out);
+    json_object_foreach((json_t *)by_state, state, count) {
+        char shown[64];
+        int n = snprintf(out + used, outlen - used, "%s%lld %s", first ? ": " : ", ",
+                         (long long)json_integer_value(count),
+                         cli_sanitize(state, shown, sizeof(shown)));
+        if (n < 0 || (size_t)n >= outlen - used)
+            break;
+        used += (size_t)n;
+        first = false;
+    }
+}
+
+static int run_status(struct cli *c, int argc, char **argv)
+{
+    struct cli_response r;
+    char rack[256], uptime[32], slots[512];
+    const char *labels[] = { "rack", "mode", "version", "uptime", "slots" };
+    const char *values[5];
+    int rc;
+
+    (void)argv;
+    if (argc > 1)
+        return cli_usage_error(&cli_cmd_status, "status takes no arguments");
+    rc = cli_request(c, "GET", "/v1/status", NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json) {
+        cli_print_raw(&r);
+    } else {
+        snprintf(rack, sizeof(rack), "%s (%s)", cli_json_str(r.json, "rack") ?: "-",
+                 cli_json_str(r.json, "domain") ?: "-");
+        cli_fmt_duration(cli_json_int(r.json, "uptime_s", -1), uptime, sizeof(uptime));
+        slots_summary(json_object_get(r.json, "slots"), slots, sizeof(slots));
+        values[0] = rack;
+        values[1] = cli_json_str(r.json, "mode");
+        values[2] = cli_json_str(r.json, "version");
+        values[3] = uptime;
+        values[4] = slots;
+        cli_print_fields(stdout, labels, values, 5);
+    }
+    cli_response_free(&r);
+    return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_cmd_status = {
+    .name = "status",
+    .args = "",
+    .summary = "the rack: name, mode, version, uptime, slots by state",
+    .run = run_status,
+};

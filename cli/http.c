@@ -1,0 +1,158 @@
+/* http: one request to pirackd's API over its Unix socket (libcurl). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <curl/curl.h>
+
+#include "cli.h"
+
+/* The API's answers are small; anything bigger is not the API. */
+#define MAX_RESPONSE (64u * 1024 * 1024)
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct cli_response *r = ctx;
+    size_t len = size * nmemb;
+    char *grown;
+
+    if (len > MAX_RESPONSE - r->len)
+        return 0;                       /* curl stops with a write error */
+    grown = realloc(r->body, r->len + len + 1);
+    if (!grown)
+        return 0;
+    r->body = grown;
+    memcpy(r->body + r->len, data, len);
+    r->len += len;
+    r->body[r->len] = '\0';
+    return len;
+}
+
+void cli_response_free(struct cli_response *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof(*r));
+}
+
+void cli_print_raw(const struct cli_response *r)
+{
+    fwrite(r->body, 1, r->len, stdout);
+    if (r->len == 0 || r->body[r->len - 1] != '\n')
+        fputc('\n', stdout);
+}
+
+/* "pirack: no such slot: slot 9999 is not in this rack (1-108)" */
+static void print_api_error(const struct cli_response *r)
+{
+    const char *error = cli_json_str(r->json, "error");
+    const char *detail = cli_json_str(r->json, "detail");
+    char e[256], d[1024];
+
+    if (!error) {
+        fprintf(stderr, "pirack: the API answered HTTP %ld without an error message\n",
+                r->status);
+        return;
+    }
+    cli_sanitize(error, e, sizeof(e));
+    if (detail && detail[0])
+        fprintf(stderr, "pirack: %s: %s\n", e, cli_sanitize(detail, d, sizeof(d)));
+    else
+        fprintf(stderr, "pirack: %s\n", e);
+}
+
+/* curl says only "Couldn't connect"; the connect(2) error says why. */
+static const char *why_unreachable(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, err = 0;
+
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return strerror(ENAMETOOLONG);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return strerror(errno);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        err = errno;
+    close(fd);
+    if (err == ENOENT || err == ECONNREFUSED)
+        return err == ENOENT ? "no such socket (is pirackd running?)"
+                             : "connection refused (is pirackd running?)";
+    return err ? strerror(err) : NULL;
+}
+
+static CURL *handle(struct cli *c)
+{
+    if (!c->curl)
+        c->curl = curl_easy_init();
+    return c->curl;
+}
+
+int cli_request(struct cli *c, const char *method, const char *path, json_t *body,
+                struct cli_response *out)
+{
+    char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    char *text = NULL;
+    CURL *curl = handle(c);
+    CURLcode rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!curl) {
+        fprintf(stderr, "pirack: cannot start libcurl\n");
+        return CLI_EXIT_FAIL;
+    }
+    /* The host name is not used on a Unix socket; HTTP/1.1 still wants one. */
+    snprintf(url, sizeof(url), "http://pirackd%s", path);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    if (body) {
+        text = json_dumps(body, JSON_COMPACT);
+        if (!text) {
+            curl_slist_free_all(hdrs);
+            fprintf(stderr, "pirack: out of memory\n");
+            return CLI_EXIT_FAIL;
+        }
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, text);
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+    rc = curl_easy_perform(curl);
+    curl_slist_free_all(hdrs);
+    free(text);
+    if (rc != CURLE_OK) {
+        const char *why = rc == CURLE_COULDNT_CONNECT ? why_unreachable(c->socket) : NULL;
+
+        if (!why)
+            why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+        fprintf(stderr, "pirack: cannot reach pirackd at %s: %s\n", c->socket, why);
+        cli_response_free(out);
+        return CLI_EXIT_FAIL;
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+    out->json = out->body ? json_loadb(out->body, out->len, JSON_DECODE_ANY, NULL) : NULL;
+    if (out->status < 200 || out->status > 299) {
+        print_api_error(out);
+        cli_response_free(out);
+        return CLI_EXIT_FAIL;
+    }
+    if (!out->json) {
+        fprintf(stderr, "pirack: the API answered HTTP %ld with something that is not JSON\n",
+                out->status);
+        cli_response_free(out);
+        return CLI_EXIT_FAIL;
+    }
+    return 0;
+}

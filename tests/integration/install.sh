@@ -1,0 +1,20 @@
+#!/bin/sh
+# make install puts every file where the docs say, under DESTDIR, and
+# never overwrites an operator's configuration.
+. "$(dirname "$0")/../lib/common.sh"
+
+d="$TEST_TMP/root"
+make -C "$TOP" -s install BUILD="$BUILD" DESTDIR="$d" PREFIX=/usr/local >"$TEST_TMP/log" 2>&1 ||
+    { cat "$TEST_TMP/log"; not_ok "make install"; exit 1; }
+ok "make install"
+for f in usr/local/sbin/pirackd usr/local/bin/pirack usr/local/share/man/man1/pirack.1 \
+         usr/local/share/man/man5/pirackd.conf.5 usr/local/share/man/man8/pirackd.8 \
+         etc/pirack/pirackd.conf lib/systemd/system/pirackd.service; do
+    check "installs /$f" test -s "$d/$f"
+done
+check "the unit names the installed binary" grep -q "^ExecStart=/usr/local/sbin/pirackd " "$d/lib/systemd/system/pirackd.service"
+check "the installed example passes --check" "$d/usr/local/sbin/pirackd" -c "$d/etc/pirack/pirackd.conf" --check
+echo "# mine" >>"$d/etc/pirack/pirackd.conf"
+make -C "$TOP" -s install BUILD="$BUILD" DESTDIR="$d" PREFIX=/usr/local >/dev/null 2>&1
+check "a second install keeps the operator's config" grep -q "^# mine$" "$d/etc/pirack/pirackd.conf"
+check "the man pages render" sh -c "man -l '$d/usr/local/share/man/man5/pirackd.conf.5' >/dev/null 2>&1 || ! command -v man >/dev/null"

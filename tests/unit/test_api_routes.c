@@ -1,0 +1,337 @@
+/* api_routes: GET /v1/status, /v1/slots, /v1/slots/{n}, /v1/events
+ * against a real store (a temp sqlite file, 4 slots) over a real socket. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "api_client.h"
+#include "store_fixture.h"
+#include "../../daemon/daemon.h"
+
+struct fixture {
+    struct store_fixture *fx;
+    char sock[160];
+    struct pr_daemon d;
+    struct api_batch b;
+    int64_t rack_event, slot2_events[3], slot3_event;
+};
+
+static void seed(struct fixture *f)
+{
+    struct pr_store *st = f->fx->st;
+
+    assert_int_equal(pr_store_set_slot_state(st, 2, "booted"), 0);
+    assert_int_equal(pr_store_set_slot_state(st, 3, "booted"), 0);
+    assert_int_equal(pr_store_set_slot_state(st, 4, "failed"), 0);
+    assert_int_equal(pr_store_set_slot_power(st, 2, "on"), 0);
+    assert_int_equal(pr_store_set_slot_switch(st, 2, "sw1", 7), 0);
+    assert_int_equal(pr_store_assign_board(st, 2, "b8:27:eb:00:00:02", "00000000abcdef02", "3B",
+                                           false), 0);
+    assert_true(pr_store_add_customer(st, "alice") >= 0);
+    assert_int_equal(pr_store_set_pi(st, 2, "web-1", "alice", NULL, "cycle-reimage"), 0);
+
+    f->rack_event = pr_store_add_event(st, 0, "daemon.started", "pirackd", "{\"version\":\"x\"}");
+    f->slot2_events[0] = pr_store_add_event(st, 2, "power.on", "ops", NULL);
+    f->slot3_event = pr_store_add_event(st, 3, "dhcp.offer", "dhcp", "{\"ip\":\"10.0.0.10\"}");
+    f->slot2_events[1] = pr_store_add_event(st, 2, "tftp.file", "tftp", "{\"file\":\"start.elf\"}");
+    f->slot2_events[2] = pr_store_add_event(st, 2, "health.up", "health", NULL);
+    assert_true(f->rack_event > 0 && f->slot2_events[2] > f->slot3_event);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    if (!f || store_fixture_setup((void **)&f->fx) != 0)
+        return -1;
+    snprintf(f->sock, sizeof(f->sock), "%s/api.sock", f->fx->dir);
+    f->d.plan = f->fx->plan;
+    f->d.store = f->fx->st;
+    f->d.loop = pr_loop_new();
+    f->d.api = pr_api_new(f->d.loop);
+    /* As if the daemon had started 75 s ago. */
+    f->d.started_ms = pr_now_ms() - 75000;
+    if (!f->d.api || pr_api_listen_unix(f->d.api, f->sock, 0600, "") < 0 ||
+        pr_api_routes_start(&f->d) < 0)
+        return -1;
+    seed(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    api_batch_clear(&f->b);
+    pr_api_free(f->d.api);
+    pr_loop_free(f->d.loop);
+    store_fixture_teardown((void **)&f->fx);
+    free(f);
+    return 0;
+}
+
+static void run(struct fixture *f, const struct http_req *reqs, size_t n)
+{
+    api_batch_run(&f->b, f->sock, f->d.loop, reqs, n);
+}
+
+static json_t *at(json_t *obj, const char *a, const char *b)
+{
+    return json_object_get(json_object_get(obj, a), b);
+}
+
+static void test_status(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false, false } };
+    json_t *j, *by_state;
+
+    run(f, reqs, 1);
+    assert_int_equal(f->b.res[0].status, 200);
+    assert_string_equal(f->b.res[0].content_type, "application/json");
+    j = f->b.res[0].json;
+    assert_string_equal(api_json_str(j, "rack"), "rack1");
+    assert_string_equal(api_json_str(j, "domain"), "hostedpi.example");
+    assert_string_equal(api_json_str(j, "mode"), "isolated");
+    assert_string_equal(api_json_str(j, "version"), PIRACK_VERSION);
+    assert_in_range(json_integer_value(json_object_get(j, "uptime_s")), 75, 80);
+    assert_int_equal(json_integer_value(at(j, "slots", "total")), 4);
+    by_state = at(j, "slots", "by_state");
+    assert_int_equal(json_integer_value(json_object_get(by_state, "off")), 1);
+    assert_int_equal(json_integer_value(json_object_get(by_state, "booted")), 2);
+    assert_int_equal(json_integer_value(json_object_get(by_state, "failed")), 1);
+    assert_int_equal(json_object_size(by_state), 3);
+}
+
+static void test_one_slot_in_full(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false, false } };
+    json_t *s;
+
+    run(f, reqs, 1);
+    assert_int_equal(f->b.res[0].status, 200);
+    s = f->b.res[0].json;
+    assert_int_equal(json_integer_value(json_object_get(s, "slot")), 2);
+    assert_string_equal(api_json_str(s, "state"), "booted");
+    assert_true(json_integer_value(json_object_get(s, "state_since")) > 1700000000000);
+    assert_string_equal(api_json_str(s, "power"), "on");
+    /* Slot 2 owns the second /30 and the second /64. */
+    assert_string_equal(api_json_str(at(s, "addresses", "v4"), "prefix"), "10.0.0.4/30");
+    assert_string_equal(api_json_str(at(s, "addresses", "v4"), "host"), "10.0.0.5");
+    assert_string_equal(api_json_str(at(s, "addresses", "v4"), "pi"), "10.0.0.6");
+    assert_string_equal(api_json_str(at(s, "addresses", "v6"), "prefix"), "2001:db8:1:1::/64");
+    assert_string_equal(api_json_str(at(s, "addresses", "v6"), "host"), "2001:db8:1:1::1");
+    assert_string_equal(api_json_str(at(s, "addresses", "v6"), "pi"), "2001:db8:1:1::2");
+    assert_string_equal(json_string_value(at(s, "names", "fqdn")), "web-1.hostedpi.example");
+    assert_string_equal(json_string_value(at(s, "names", "ssh")), "ssh.web-1.hostedpi.example");
+    assert_string_equal(json_string_value(at(s, "names", "www")), "www.web-1.hostedpi.example");
+    assert_int_equal(json_integer_value(json_object_get(s, "ssh_port")), 22002);
+    assert_string_equal(api_json_str(s, "interface"), "pi002");
+    assert_string_equal(json_string_value(at(s, "switch", "name")), "sw1");
+    assert_int_equal(json_integer_value(at(s, "switch", "port")), 7);
+    assert_string_equal(json_string_value(at(s, "board", "mac")), "b8:27:eb:00:00:02");
+    assert_string_equal(json_string_value(at(s, "board", "serial")), "00000000abcdef02");
+    assert_string_equal(json_string_value(at(s, "board", "model")), "3B");
+    assert_string_equal(json_string_value(at(s, "pi", "name")), "web-1");
+    assert_string_equal(json_string_value(at(s, "pi", "owner")), "alice");
+    assert_true(json_is_null(at(s, "pi", "image")));
+    assert_string_equal(json_string_value(at(s, "pi", "policy")), "cycle-reimage");
+}
+
+static void test_all_slots(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false, false } };
+    json_t *a, *s1;
+
+    run(f, reqs, 1);
+    assert_int_equal(f->b.res[0].status, 200);
+    a = f->b.res[0].json;
+    assert_true(json_is_array(a));
+    assert_int_equal(json_array_size(a), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(a, i), "slot")), i + 1);
+    /* A slot with nothing in it: no board, no switch, the plan's name. */
+    s1 = json_array_get(a, 0);
+    assert_true(json_is_null(json_object_get(s1, "board")));
+    assert_true(json_is_null(json_object_get(s1, "switch")));
+    assert_string_equal(json_string_value(at(s1, "pi", "name")), "rack1-001");
+    assert_string_equal(json_string_value(at(s1, "names", "fqdn")), "rack1-001.hostedpi.example");
+    assert_true(json_is_null(at(s1, "pi", "owner")));
+    assert_string_equal(api_json_str(json_array_get(a, 3), "state"), "failed");
+}
+
+static void test_slot_out_of_range_and_bad(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = {
+        { "GET", "/v1/slots/5", NULL, 0, false, false },
+        { "GET", "/v1/slots/0", NULL, 0, false, false },
+        { "GET", "/v1/slots/9999", NULL, 0, false, false },
+        { "GET", "/v1/slots/two", NULL, 0, false, false },
+        { "GET", "/v1/slots/-1", NULL, 0, false, false },
+        { "GET", "/v1/slots/99999999999999999999", NULL, 0, false, false },
+        { "DELETE", "/v1/slots/1", NULL, 0, false, false },
+        { "POST", "/v1/status", "{}", 0, false, false },
+    };
+
+    run(f, reqs, 8);
+    api_assert_error(&f->b.res[0], 404, "no such slot");
+    assert_string_equal(api_json_str(f->b.res[0].json, "detail"),
+                        "slot 5 is not in this rack (1-4)");
+    api_assert_error(&f->b.res[1], 404, "no such slot");
+    api_assert_error(&f->b.res[2], 404, "no such slot");
+    for (size_t i = 3; i < 6; i++)
+        api_assert_error(&f->b.res[i], 400, "bad request");
+    api_assert_error(&f->b.res[6], 405, "method not allowed");
+    assert_string_equal(f->b.res[6].allow, "GET");
+    api_assert_error(&f->b.res[7], 405, "method not allowed");
+}
+
+/* The ids of an events answer, and its "next". */
+static size_t event_ids(const json_t *j, int64_t *ids, size_t max, int64_t *next)
+{
+    const json_t *events = json_object_get(j, "events");
+    size_t n = json_array_size(events);
+
+    assert_true(json_is_array(events));
+    assert_true(n <= max);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = json_integer_value(json_object_get(json_array_get(events, i), "id"));
+    *next = json_integer_value(json_object_get(j, "next"));
+    return n;
+}
+
+static void test_events_filters(void **state)
+{
+    struct fixture *f = *state;
+    char slot2_since[64], all_since[64];
+    int64_t ids[16], next;
+    json_t *ev;
+
+    snprintf(slot2_since, sizeof(slot2_since), "/v1/events?slot=2&since=%lld",
+             (long long)f->slot2_events[0]);
+    snprintf(all_since, sizeof(all_since), "/v1/events?since=%lld",
+             (long long)f->slot2_events[2]);
+    const struct http_req reqs[] = {
+        { "GET", "/v1/events", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=2", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=0", NULL, 0, false, false },
+        { "GET", slot2_since, NULL, 0, false, false },
+        { "GET", all_since, NULL, 0, false, false },
+        { "GET", "/v1/events?slot=1", NULL, 0, false, false },
+    };
+
+    run(f, reqs, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(f->b.res[i].status, 200);
+    /* No slot: all five, oldest first. */
+    assert_int_equal(event_ids(f->b.res[0].json, ids, 16, &next), 5);
+    assert_int_equal(ids[0], f->rack_event);
+    assert_int_equal(ids[4], f->slot2_events[2]);
+    assert_int_equal(next, f->slot2_events[2]);
+    ev = json_array_get(json_object_get(f->b.res[0].json, "events"), 0);
+    assert_int_equal(json_integer_value(json_object_get(ev, "slot")), 0);
+    assert_string_equal(api_json_str(ev, "kind"), "daemon.started");
+    assert_string_equal(api_json_str(ev, "actor"), "pirackd");
+    assert_string_equal(api_json_str(json_object_get(ev, "detail"), "version"), "x");
+    assert_true(json_integer_value(json_object_get(ev, "time_ms")) > 1700000000000);
+    /* One slot. */
+    assert_int_equal(event_ids(f->b.res[1].json, ids, 16, &next), 3);
+    assert_int_equal(ids[0], f->slot2_events[0]);
+    assert_int_equal(ids[2], f->slot2_events[2]);
+    /* slot=0: the rack's own events only. */
+    assert_int_equal(event_ids(f->b.res[2].json, ids, 16, &next), 1);
+    assert_int_equal(ids[0], f->rack_event);
+    /* since: only what came after. */
+    assert_int_equal(event_ids(f->b.res[3].json, ids, 16, &next), 2);
+    assert_int_equal(ids[0], f->slot2_events[1]);
+    /* Nothing new: "next" stays where it was asked to start. */
+    assert_int_equal(event_ids(f->b.res[4].json, ids, 16, &next), 0);
+    assert_int_equal(next, f->slot2_events[2]);
+    assert_int_equal(event_ids(f->b.res[5].json, ids, 16, &next), 0);
+    assert_int_equal(next, 0);
+}
+
+static void test_events_paging(void **state)
+{
+    struct fixture *f = *state;
+    int64_t ids[16], next, all[16];
+    size_t got = 0, n;
+    char path[64];
+    int64_t since = 0;
+
+    /* limit=2 pages through all five events with "next", and a page
+     * that comes back short is the end. */
+    for (int page = 0; page < 4; page++) {
+        struct http_req req = { "GET", path, NULL, 0, false, false };
+        snprintf(path, sizeof(path), "/v1/events?limit=2&since=%lld", (long long)since);
+        run(f, &req, 1);
+        assert_int_equal(f->b.res[0].status, 200);
+        n = event_ids(f->b.res[0].json, ids, 16, &next);
+        memcpy(all + got, ids, n * sizeof(ids[0]));
+        got += n;
+        since = next;
+        if (n < 2)
+            break;
+    }
+    assert_int_equal(got, 5);
+    for (size_t i = 1; i < got; i++)
+        assert_true(all[i] > all[i - 1]);
+    assert_int_equal(all[4], f->slot2_events[2]);
+}
+
+static void test_events_bad_queries(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = {
+        { "GET", "/v1/events?slot=5", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=x", NULL, 0, false, false },
+        { "GET", "/v1/events?since=-3", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=0", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=1001", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=1000", NULL, 0, false, false },
+        { "GET", "/v1/events?slots=1", NULL, 0, false, false },
+        { "GET", "/v1/events?since", NULL, 0, false, false },
+    };
+
+    run(f, reqs, 8);
+    api_assert_error(&f->b.res[0], 404, "no such slot");
+    assert_string_equal(api_json_str(f->b.res[0].json, "detail"),
+                        "slot 5 is not in this rack (0-4)");
+    for (size_t i = 1; i < 5; i++)
+        api_assert_error(&f->b.res[i], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->b.res[1].json, "detail"), "slot"));
+    assert_non_null(strstr(api_json_str(f->b.res[4].json, "detail"), "limit"));
+    assert_int_equal(f->b.res[5].status, 200);
+    api_assert_error(&f->b.res[6], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->b.res[6].json, "detail"), "slots"));
+    api_assert_error(&f->b.res[7], 400, "bad request");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_slot_in_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_slots, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_out_of_range_and_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_bad_queries, setup, teardown),
+    };
+
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = cmocka_run_group_tests_name("api_routes", tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
