@@ -412,7 +412,9 @@ void pi_on_raw(struct pi *pi)
         ssize_t n = recvfrom(pi->raw_fd, frame, sizeof frame, 0, (struct sockaddr *)&from, &fl);
         if (n < 0)
             return;
-        if (from.sll_pkttype == PACKET_OUTGOING)
+        /* A veth hands its peer every frame; a Pi's NIC filters by MAC:
+         * only frames to it, broadcast or multicast get in. */
+        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST)
             continue;
         uint64_t now = pisim_now_ms();
         bool was_stalled = pi->dhcp.stalled;
