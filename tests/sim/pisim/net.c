@@ -176,7 +176,10 @@ int net_raw_open(struct pi *pi, bool everything)
         BPF_STMT(BPF_RET | BPF_K, 0),
     };
     struct sock_fprog prog = { sizeof only_dhcp / sizeof only_dhcp[0], only_dhcp };
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    /* Protocol 0 until bind: a packet socket opened with ETH_P_ALL hears
+     * every interface until it is bound, and in a burst another Pi's OFFER
+     * would land here. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
     if (!everything &&
