@@ -123,4 +123,15 @@ check "rack_boot: the Pi 4 read start4.elf from its serial directory in 1468-byt
     jqt '[.pis[2:4][] | [.events[] | select(.what == "tftp" and (.file | endswith("/start4.elf")) and .result == "ok")][0].blksize == 1468] | all' "$J"
 check "rack_boot: a stalling 3B ROM is woken by the second OFFER and boots" \
     jqt '[.pis[4:6][] | .state == "booted" and ([.events[] | select(.what == "dhcp_rom_woken")] | length >= 1)] | all' "$J"
+
+# Without the second OFFER that ROM never wakes: the workaround is needed.
+RUN=5
+start_rack isolated 1 || { not_ok "rack_boot: one-slot rack"; exit 1; }
+pirackd_stop
+printf '[dhcp]\npi3_second_offer = no\n' >>"$TEST_TMP/pirackd.conf"
+pirackd_start "$HOST" "$TEST_TMP/pirackd.conf" || { not_ok "rack_boot: pirackd without the second OFFER"; exit 1; }
+J=$TEST_TMP/nosecond.json
+boot_pis "$J" --pi3b-stall --fast 5 pi001:3b
+check "rack_boot: without pi3_second_offer a stalling 3B ROM sleeps" \
+    jqt '.pis[0].state == "failed" and (.pis[0].reason | test("stalled"))' "$J"
 pirackd_stop

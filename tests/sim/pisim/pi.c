@@ -29,7 +29,8 @@
 #define PI4_DHCP_TIMEOUT_MS 45000     /* EEPROM DHCP_TIMEOUT default */
 #define OS_INTERVAL_MS 4000           /* dhcpcd's first retransmission */
 #define OS_DHCP_TIMEOUT_MS 30000      /* dhcpcd's default timeout */
-#define STALL_MS 1000                 /* 3B ROM: receive and transaction timeouts */
+#define STALL_MS 1000                 /* 3B ROM: receive and transaction timeouts
+                                         (hardware timing: --fast leaves it) */
 
 const char *pi_model_name(enum pi_model m)
 {
@@ -381,6 +382,7 @@ static void handle_reply(struct pi *pi, const struct dhcp_reply *r, uint64_t now
     if (d->client == DC_ROM_3B && pi->sim->opt.pi3b_stall) {
         d->stalled = true;              /* the buggy ROM sits on it */
         d->stall_last_ms = now;
+        pi->deadline_ms = now + STALL_MS;
         return;
     }
     dhcp_done(pi);
@@ -388,13 +390,15 @@ static void handle_reply(struct pi *pi, const struct dhcp_reply *r, uint64_t now
 
 /* --pi3b-stall: any frame after the 1 s transaction timeout completes the
  * stalled exchange; an earlier one keeps the receive timeout alive. */
-static bool stall_frame(struct pi *pi, uint64_t now)
+static bool stall_frame(struct pi *pi, const uint8_t *frame, size_t len, uint64_t now)
 {
     struct dhcp_state *d = &pi->dhcp;
+    char type[8];
     if (!d->stalled)
         return false;
-    if (now >= d->attempt_ms + pisim_scale(pi->sim, STALL_MS)) {
-        report_event(pi, "dhcp_rom_woken", NULL);
+    if (now >= d->attempt_ms + STALL_MS) {
+        snprintf(type, sizeof type, "0x%02x%02x", len >= 14 ? frame[12] : 0, len >= 14 ? frame[13] : 0);
+        report_event(pi, "dhcp_rom_woken", "{s:s}", "ethertype", type);
         dhcp_done(pi);
         return true;
     }
@@ -418,7 +422,7 @@ void pi_on_raw(struct pi *pi)
             continue;
         uint64_t now = pisim_now_ms();
         bool was_stalled = pi->dhcp.stalled;
-        if (stall_frame(pi, now))
+        if (stall_frame(pi, frame, (size_t)n, now))
             return;
         struct dhcp_reply r;
         if (dhcp_parse_frame(frame, (size_t)n, &r) == 0 && !was_stalled)
@@ -460,7 +464,7 @@ static void dhcp_give_up(struct pi *pi)
 static void dhcp_timer(struct pi *pi, uint64_t now)
 {
     struct dhcp_state *d = &pi->dhcp;
-    if (d->stalled && now >= d->stall_last_ms + pisim_scale(pi->sim, STALL_MS)) {
+    if (d->stalled && now >= d->stall_last_ms + STALL_MS) {
         d->stalled = false;
         report_event(pi, "dhcp_rom_stalled", NULL);
         snprintf(d->last_ignored, sizeof d->last_ignored,
@@ -468,7 +472,7 @@ static void dhcp_timer(struct pi *pi, uint64_t now)
     }
     uint64_t next = d->attempt_ms + pisim_scale(pi->sim, attempt_ms(pi));
     if (d->stalled) {
-        pi->deadline_ms = d->stall_last_ms + pisim_scale(pi->sim, STALL_MS);
+        pi->deadline_ms = d->stall_last_ms + STALL_MS;
         return;
     }
     if (now < next) {
