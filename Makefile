@@ -92,7 +92,11 @@ $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"
 	@clang $(FUZZ_CFLAGS) -c $< -o $@
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+# An archive, as for the daemon: a fuzzer pulls in only the objects it
+# needs, not the services that need pirackd's main (pr_daemon_event).
+$(BUILD)/libpirack-fuzz.a: $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libpirack-fuzz.a
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)

@@ -98,5 +98,10 @@ extern const struct cli_command cli_cmd_status;
 extern const struct cli_command cli_cmd_slots;
 extern const struct cli_command cli_cmd_show;
 extern const struct cli_command cli_cmd_events;
+extern const struct cli_command cli_cmd_routes;
+extern const struct cli_command cli_cmd_trace;
+extern const struct cli_command cli_cmd_assign;
+extern const struct cli_command cli_cmd_unassign;
+extern const struct cli_command cli_cmd_set;
 
 #endif

@@ -17,6 +17,11 @@ static const struct cli_command *const commands[] = {
     &cli_cmd_slots,
     &cli_cmd_show,
     &cli_cmd_events,
+    &cli_cmd_routes,
+    &cli_cmd_trace,
+    &cli_cmd_assign,
+    &cli_cmd_unassign,
+    &cli_cmd_set,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -30,7 +35,11 @@ static void usage(FILE *out)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         char left[64];
         snprintf(left, sizeof(left), "%s %s", commands[i]->name, commands[i]->args);
-        fprintf(out, "  %-36s %s\n", left, commands[i]->summary);
+        /* A long synopsis gets a line of its own, the summary under it. */
+        if (strlen(left) > 36)
+            fprintf(out, "  %s\n  %-36s %s\n", left, "", commands[i]->summary);
+        else
+            fprintf(out, "  %-36s %s\n", left, commands[i]->summary);
     }
     fprintf(out,
             "\n"

@@ -26,6 +26,7 @@
 #include "api_internal.h"
 #include "api_router.h"
 #include "pirack/loop.h"
+#include "pirack/metrics.h"
 
 #define MAX_LISTENERS 4
 #define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
@@ -53,6 +54,7 @@ struct listener {
 struct pr_api {
     struct pr_loop *loop;
     struct pr_router *router;
+    struct pr_metrics *metrics;     /* GET /metrics writes what is registered here */
     struct listener *listeners[MAX_LISTENERS];
     size_t n_listeners;
     struct handler *handlers[MAX_HANDLERS];
@@ -164,6 +166,27 @@ void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *err
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);
     va_end(ap);
     queue_reply(req, status, pr_api_error_body(error, detail));
+}
+
+void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *content_type,
+                       const char *body, size_t len)
+{
+    struct MHD_Response *resp;
+
+    if (req->answered)
+        return;
+    if (!body) {
+        queue_reply(req, 500, NULL);
+        return;
+    }
+    req->answered = true;
+    resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return;     /* MHD closes the connection with no answer */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type ? content_type : "text/plain; charset=utf-8");
+    MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
 }
 
 /* ---- request accessors ---- */
@@ -437,7 +460,10 @@ struct pr_api *pr_api_new(struct pr_loop *loop)
         return NULL;
     api->loop = loop;
     api->router = pr_router_new();
-    if (!api->router) {
+    api->metrics = pr_metrics_new();
+    if (!api->router || !api->metrics) {
+        pr_metrics_free(api->metrics);
+        pr_router_free(api->router);
         free(api);
         return NULL;
     }
@@ -468,7 +494,13 @@ void pr_api_free(struct pr_api *api)
     for (size_t i = 0; i < api->n_handlers; i++)
         free(api->handlers[i]);
     pr_router_free(api->router);
+    pr_metrics_free(api->metrics);
     free(api);
+}
+
+struct pr_metrics *pr_api_metrics(struct pr_api *api)
+{
+    return api ? api->metrics : NULL;
 }
 
 /* Hands the listening socket to a new MHD daemon on the loop, which owns

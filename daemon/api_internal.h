@@ -42,4 +42,13 @@ json_t *pr_api_error_body(const char *error, const char *detail);
  * truncated with "..." to fit.  Returns out. */
 char *pr_api_printable(const char *s, char *out, size_t outlen);
 
+/* Parses a MAC written as six hex pairs joined by ':' or by '-' (one kind
+ * throughout), either case, into the store's form "aa:bb:cc:dd:ee:ff".
+ * 0 or -EINVAL (out then holds no MAC). */
+int pr_api_parse_mac(const char *s, char out[18]);
+
+/* Why name is not a pi name (see pr_plan_name_valid()), in words for an
+ * operator; NULL when it is one. */
+const char *pr_api_name_problem(const char *name);
+
 #endif

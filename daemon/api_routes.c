@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_proxy.h"
 
 #define EVENTS_DEFAULT_LIMIT 100
 #define EVENTS_MAX_LIMIT 1000
@@ -77,7 +78,7 @@ static json_t *slot_json(const struct pr_daemon *d, const struct pr_slot_row *ro
     /* A pi with no name of its own answers to the plan's RACK-NNN. */
     name = row->name[0] ? row->name : sp.name;
     return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:s?, s:o, s:o,"
-                     " s:{s:s, s:s?, s:s?, s:s?}}",
+                     " s:{s:s, s:s?, s:s?, s:s?}, s:o}",
                      "slot", (json_int_t)row->slot,
                      "state", row->state,
                      "state_since", (json_int_t)row->state_since,
@@ -89,7 +90,8 @@ static json_t *slot_json(const struct pr_daemon *d, const struct pr_slot_row *ro
                      "switch", switch_json(row),
                      "board", board_json(row),
                      "pi", "name", name, "owner", OPT(row->owner),
-                     "image", OPT(row->image), "policy", OPT(row->policy));
+                     "image", OPT(row->image), "policy", OPT(row->policy),
+                     "proxy", pr_proxy_slot_json(d, row->slot));
 }
 
 static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
@@ -287,5 +289,11 @@ int pr_api_routes_start(struct pr_daemon *d)
         if (err < 0)
             return err;
     }
-    return 0;
+    err = pr_api_ops_routes_start(d);
+    return err < 0 ? err : pr_api_metrics_start(d);
+}
+
+json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row)
+{
+    return slot_json(d, row);
 }

@@ -65,3 +65,57 @@ char *pr_api_printable(const char *s, char *out, size_t outlen)
     out[o] = '\0';
     return out;
 }
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int pr_api_parse_mac(const char *s, char out[18])
+{
+    static const char digits[] = "0123456789abcdef";
+    char sep;
+
+    if (!s || strlen(s) != 17)
+        return -EINVAL;
+    sep = s[2];
+    if (sep != ':' && sep != '-')
+        return -EINVAL;
+    for (int i = 0; i < 17; i += 3) {
+        int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+
+        if (hi < 0 || lo < 0 || (i + 2 < 17 && s[i + 2] != sep))
+            return -EINVAL;
+        out[i] = digits[hi];
+        out[i + 1] = digits[lo];
+        out[i + 2] = i + 2 < 17 ? ':' : '\0';
+    }
+    return 0;
+}
+
+const char *pr_api_name_problem(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+
+    if (n == 0)
+        return "a pi name cannot be empty";
+    if (n > 63)
+        return "a pi name has at most 63 characters (one DNS label)";
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+
+        if (c >= 'A' && c <= 'Z')
+            return "a pi name is lower case (it is a DNS label)";
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return "a pi name holds only a-z, 0-9 and '-' (it is a DNS label)";
+    }
+    if (name[0] == '-' || name[n - 1] == '-')
+        return "a pi name cannot start or end with '-'";
+    return NULL;
+}

@@ -60,6 +60,9 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->interface, sizeof(cfg->interface), "pi%%03d");
     cfg->ra_interval_s = 200;
     cfg->mtu = 1500;
+    cfg->ra_enabled = true;
+    cfg->vlan_base = 100;
+    cfg->route_protocol = 196;   /* pirack's number: see include/pirack/net.h */
     cfg->ssh_port_base = 22001;
     snprintf(cfg->proxy_admin_socket, sizeof(cfg->proxy_admin_socket), "/run/haproxy/admin.sock");
     snprintf(cfg->proxy_map_dir, sizeof(cfg->proxy_map_dir), "/var/lib/pirack/haproxy");
@@ -67,6 +70,8 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->proxy_zone, sizeof(cfg->proxy_zone), "/var/lib/pirack/rack.zone");
     cfg->proxy_http_port = 80;
     cfg->proxy_https_port = 443;
+    cfg->proxy_check_ms = 5000;
+    cfg->proxy_timeout_ms = 1000;
     snprintf(cfg->state_path, sizeof(cfg->state_path), "/var/lib/pirack/pirack.db");
     snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "/srv/pirack/boot");
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/pirack");

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "pirack/log.h"
+#include "pirack/proxy.h"
 #include "config_keys.h"
 
 #define CFG(f) offsetof(struct pr_config, f), sizeof(((struct pr_config *)0)->f)
@@ -105,6 +106,26 @@ static int check_endpoint(const char *v, char *why, size_t whylen)
     return 0;
 bad:
     snprintf(why, whylen, "\"%s\" is not host, host:port or [ipv6]:port", v);
+    return -1;
+}
+
+/* Paths that go into HAProxy's configuration and runtime commands, where
+ * a space, ';' or '#' would change their meaning. */
+static int check_proxy_path(const char *v, char *why, size_t whylen)
+{
+    if (pr_proxy_path_valid(v))
+        return 0;
+    snprintf(why, whylen, "\"%s\" must be an absolute path of [A-Za-z0-9._/-] "
+             "(it goes into HAProxy's configuration)", v);
+    return -1;
+}
+
+static int check_proxy_admin(const char *v, char *why, size_t whylen)
+{
+    if (pr_haproxy_addr_valid(v))
+        return 0;
+    snprintf(why, whylen, "\"%s\" is not an absolute path of [A-Za-z0-9._/-], host:port "
+             "or [ipv6]:port", v);
     return -1;
 }
 
@@ -232,15 +253,24 @@ const struct pr_key pr_config_keys[] = {
     { "ipv6", "slaac", KEY_BOOL, CFG(slaac), 0, 0, NULL, NULL, false },
     { "ipv6", "ra_interval", KEY_SECONDS, CFG(ra_interval_s), 4, 1800, NULL, NULL, false },
     { "ipv6", "mtu", KEY_UINT, CFG(mtu), 1280, 65535, NULL, NULL, false },
+    { "ipv6", "ra", KEY_BOOL, CFG(ra_enabled), 0, 0, NULL, NULL, false },
+    { "net", "create_vlans", KEY_BOOL, CFG(create_vlans), 0, 0, NULL, NULL, false },
+    { "net", "vlan_parent", KEY_STRING, CFG(vlan_parent), 0, 0, check_ifname, NULL, false },
+    { "net", "vlan_base", KEY_UINT, CFG(vlan_base), 1, 4094, NULL, NULL, false },
+    { "net", "route_protocol", KEY_UINT, CFG(route_protocol), 1, 255, NULL, NULL, false },
+    { "net", "set_forwarding", KEY_BOOL, CFG(set_forwarding), 0, 0, NULL, NULL, false },
+    { "net", "route_via_pi", KEY_BOOL, CFG(route_via_pi), 0, 0, NULL, NULL, false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false },
-    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_endpoint, NULL, false },
-    { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_abs_path, NULL, false },
+    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL, false },
+    { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_proxy_path, NULL, false },
     { "proxy", "config", KEY_STRING, CFG(proxy_config), 0, 0, check_abs_path, NULL, false },
     { "proxy", "zone", KEY_STRING, CFG(proxy_zone), 0, 0, check_abs_path, NULL, false },
     { "proxy", "ipv4", KEY_STRING, CFG(proxy_ipv4), 0, 0, check_ipv4, NULL, false },
     { "proxy", "ipv6", KEY_STRING, CFG(proxy_ipv6), 0, 0, check_ipv6, NULL, false },
     { "proxy", "http_port", KEY_UINT, CFG(proxy_http_port), 1, 65535, NULL, NULL, false },
     { "proxy", "https_port", KEY_UINT, CFG(proxy_https_port), 1, 65535, NULL, NULL, false },
+    { "proxy", "check_interval", KEY_MS, CFG(proxy_check_ms), 200, 3600000, NULL, NULL, false },
+    { "proxy", "timeout", KEY_MS, CFG(proxy_timeout_ms), 50, 60000, NULL, NULL, false },
     { "paths", "state", KEY_STRING, CFG(state_path), 0, 0, check_abs_path, NULL, false },
     { "paths", "boot", KEY_STRING, CFG(boot_dir), 0, 0, check_abs_path, NULL, false },
     { "paths", "run", KEY_STRING, CFG(run_dir), 0, 0, check_abs_path, NULL, false },
@@ -423,6 +453,29 @@ static void check_interface(struct validation *v)
         fail(v, line, "interface: %s", why);
 }
 
+/* VLANs are made only in isolated mode, under a parent, with ids 1..4094;
+ * the kernel's own protocol numbers (0..4: unspec, redirect, kernel, boot,
+ * static) would let pirackd delete routes it did not make. */
+static void check_net(struct validation *v)
+{
+    const struct pr_config *cfg = v->cfg;
+    int line = line_of(v, "net", "create_vlans");
+
+    if (cfg->route_protocol <= 4)
+        fail(v, line_of(v, "net", "route_protocol"), "route_protocol: %u belongs to the "
+             "kernel or to static routes; pick a number above 4 (default 196)",
+             cfg->route_protocol);
+    if (!cfg->create_vlans)
+        return;
+    if (!cfg->isolated)
+        fail(v, line, "create_vlans: VLANs are made only in isolated mode");
+    if (!cfg->vlan_parent[0])
+        fail(v, line, "create_vlans: needs [net] vlan_parent, the link that carries them");
+    if (cfg->slots && cfg->vlan_base + cfg->slots - 1 > 4094)
+        fail(v, line_of(v, "net", "vlan_base"), "vlan_base: VLAN ids %u..%u run past 4094",
+             cfg->vlan_base, cfg->vlan_base + cfg->slots - 1);
+}
+
 static void check_addresses(struct validation *v)
 {
     const struct pr_config *cfg = v->cfg;
@@ -505,5 +558,6 @@ void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors
     check_rack(&v);
     check_interface(&v);
     check_addresses(&v);
+    check_net(&v);
     check_switches(&v);
 }

@@ -33,6 +33,7 @@ struct pr_daemon {
     struct pr_ra_service *ra;
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
+    struct pr_capture_service *capture;
 };
 
 /* Records an event for slot (0 = rack) and logs it at debug level.
@@ -46,8 +47,19 @@ int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
  * that never started. */
 int pr_daemon_services_start(struct pr_daemon *d);
 void pr_daemon_services_stop(struct pr_daemon *d);
+/* After a good reload: every service that has a reload step runs it (all
+ * of them, even after a failure).  Returns the first -errno, or 0. */
+int pr_daemon_services_reload(struct pr_daemon *d);
 
 /* daemon/api_routes.c: the foundation's read-only routes. */
 int pr_api_routes_start(struct pr_daemon *d);
+/* One slot as GET /v1/slots/{n} shows it; NULL when out of memory. */
+json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row);
+
+/* daemon/api_ops.c: assign and unassign boards, set a pi's name, owner,
+ * image, policy.  daemon/api_metrics.c: GET /metrics and the rack's own
+ * families.  Both are started by pr_api_routes_start(). */
+int pr_api_ops_routes_start(struct pr_daemon *d);
+int pr_api_metrics_start(struct pr_daemon *d);
 
 #endif

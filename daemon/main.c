@@ -13,45 +13,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "pirack/fsutil.h"
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
-
-int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
-                        const char *actor, const char *detail_fmt, ...)
-{
-    json_t *detail = NULL;
-    char *text = NULL;
-    int64_t id;
-
-    if (detail_fmt) {
-        json_error_t jerr;
-        va_list ap;
-
-        va_start(ap, detail_fmt);
-        detail = json_vpack_ex(&jerr, 0, detail_fmt, ap);
-        va_end(ap);
-        if (!detail)
-            pr_warn("event %s: bad detail (%s)", kind, jerr.text);
-        else
-            text = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
-    }
-    id = pr_store_add_event(d->store, slot, kind, actor, text);
-    if (id < 0) {
-        char esc[256];
-
-        pr_err("cannot record event %s for slot %u: %s", kind, slot,
-               pr_escape(pr_store_errmsg(d->store), strlen(pr_store_errmsg(d->store)),
-                         esc, sizeof(esc)));
-    } else if (text) {
-        char esc[512];
-
-        pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind,
-                 pr_escape(text, strlen(text), esc, sizeof(esc)));
-    }
-    free(text);
-    json_decref(detail);
-    return id;
-}
 
 static void usage(FILE *f)
 {
@@ -62,44 +26,12 @@ static void usage(FILE *f)
                "  -V, --version      print the version\n");
 }
 
-/* Makes the directories the daemon writes into, owned by whoever runs it. */
-static int make_dir(const char *path)
-{
-    char tmp[PR_PATH_MAX];
-
-    snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
-static int make_parent_dir(const char *file)
-{
-    char dir[PR_PATH_MAX];
-    char *slash;
-
-    snprintf(dir, sizeof(dir), "%s", file);
-    slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    return make_dir(dir);
-}
-
 static int open_store(struct pr_daemon *d)
 {
     char err[256];
     int r;
 
-    r = make_parent_dir(d->cfg->state_path);
+    r = pr_mkdir_parent(d->cfg->state_path);
     if (r < 0) {
         pr_err("cannot make the directory for %s: %s", d->cfg->state_path, strerror(-r));
         return r;
@@ -122,7 +54,7 @@ static int start_api(struct pr_daemon *d)
     d->api = pr_api_new(d->loop);
     if (!d->api)
         return -ENOMEM;
-    r = make_parent_dir(d->cfg->api_socket);
+    r = pr_mkdir_parent(d->cfg->api_socket);
     if (r >= 0)
         r = pr_api_listen_unix(d->api, d->cfg->api_socket, d->cfg->api_mode, d->cfg->api_group);
     if (r < 0) {
@@ -175,6 +107,7 @@ static void on_reload_signal(void *ctx, int signo)
     d->cfg = next;
     d->plan = plan;
     pr_log_set_level((enum pr_log_level)d->cfg->log_level);
+    pr_daemon_services_reload(d);
     pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path,
                     "slots", (int)d->cfg->slots);
     pr_info("reloaded %s", d->config_path);

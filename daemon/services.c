@@ -3,6 +3,12 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "svc_net.h"
+#include "svc_proxy.h"
+#include "svc_ra.h"
+#include "svc_boot.h"
+#include "svc_capture.h"
+#include "svc_dhcp.h"
 
 struct service {
     const char *name;
@@ -11,6 +17,13 @@ struct service {
 };
 
 static const struct service services[] = {
+    /* Addresses first: DHCP and TFTP answer from the slots' .1 addresses. */
+    { "net", pr_net_service_start, pr_net_service_stop },
+    { "ra", pr_ra_service_start, pr_ra_service_stop },
+    { "capture", pr_capture_service_start, pr_capture_service_stop },
+    { "boot", pr_boot_service_start, pr_boot_service_stop },
+    { "dhcp", pr_dhcp_service_start, pr_dhcp_service_stop },
+    { "proxy", pr_proxy_service_start, pr_proxy_service_stop },
     { NULL, NULL, NULL },
 };
 
@@ -35,4 +48,34 @@ void pr_daemon_services_stop(struct pr_daemon *d)
         n++;
     while (n-- > 0)
         services[n].stop(d);
+}
+
+/* What each service does after a good reload (d->cfg and d->plan are the
+ * new ones).  A list of its own, so that services without a reload need
+ * no entry. */
+static const struct reloader {
+    const char *name;
+    int (*reload)(struct pr_daemon *d);
+} reloaders[] = {
+    /* ra first: a link that leaves says goodbye from fe80::1 before net
+     * takes that address away. */
+    { "ra", pr_ra_service_reload },
+    { "net", pr_net_reconcile },
+    { NULL, NULL },
+};
+
+int pr_daemon_services_reload(struct pr_daemon *d)
+{
+    int first = 0;
+
+    for (const struct reloader *r = reloaders; r->name; r++) {
+        int rc = r->reload(d);
+
+        if (rc < 0) {
+            pr_err("reload: %s: %s", r->name, strerror(-rc));
+            if (!first)
+                first = rc;
+        }
+    }
+    return first;
 }

@@ -250,3 +250,32 @@ int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name,
         return pr_store_fail(st, -ENOENT, "no slot %u", slot);
     return err;
 }
+
+static const char SQL_MAC_IN_SLOT[] = "SELECT mac FROM boards WHERE slot = ?1";
+static const char SQL_UNASSIGN[] = "UPDATE boards SET slot = NULL WHERE slot = ?1";
+
+int pr_store_unassign_board(struct pr_store *st, unsigned slot, char *mac, size_t maclen)
+{
+    char found[18] = "";
+    sqlite3_stmt *s;
+    int rc, err = pr_store_prepare(st, SQL_MAC_IN_SLOT, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_int64(s, 1, slot);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        pr_store_column_text(s, 0, found, sizeof(found));
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return pr_store_sqlfail(st, "finding the board in a slot");
+    if (!found[0])
+        return pr_store_fail(st, -ENOENT, "slot %u holds no board", slot);
+    if ((err = pr_store_prepare(st, SQL_UNASSIGN, &s)) < 0)
+        return err;
+    sqlite3_bind_int64(s, 1, slot);
+    if ((err = pr_store_exec(st, s, "taking a board out of a slot")) < 0)
+        return err;
+    if (mac && maclen > 0)
+        snprintf(mac, maclen, "%s", found);
+    return 0;
+}

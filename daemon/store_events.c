@@ -307,3 +307,21 @@ int pr_store_each_unfinished_power_op(struct pr_store *st, pr_power_op_cb cb, vo
     } while (ret == 0 && n == PR_STORE_PAGE);
     return n < 0 ? n : ret;
 }
+
+/* AUTOINCREMENT keeps the highest id ever used in sqlite_sequence, also
+ * after the events of a slot cut from the plan are gone. */
+static const char SQL_LAST_EVENT_ID[] =
+    "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)";
+
+int64_t pr_store_last_event_id(struct pr_store *st)
+{
+    sqlite3_stmt *s;
+    int64_t id;
+    int err = pr_store_prepare(st, SQL_LAST_EVENT_ID, &s);
+    if (err < 0)
+        return err;
+    id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0)
+                                       : pr_store_sqlfail(st, "reading the last event id");
+    sqlite3_reset(s);
+    return id;
+}

@@ -15,6 +15,7 @@
 struct pr_loop;
 struct pr_api;
 struct pr_api_req;
+struct pr_metrics;
 
 #define PR_API_MAX_BODY (64 * 1024)
 
@@ -24,6 +25,11 @@ typedef void (*pr_api_handler)(struct pr_api_req *req, void *ctx);
 
 struct pr_api *pr_api_new(struct pr_loop *loop);
 void pr_api_free(struct pr_api *api);  /* accepts NULL; closes listeners */
+
+/* The registry that GET /metrics writes out (see metrics.h): services
+ * register their counters and gauges here when they start and remove them
+ * when they stop.  It lives as long as the api. */
+struct pr_metrics *pr_api_metrics(struct pr_api *api);
 
 /* Binds a Unix socket at path (replacing a stale one), chmod mode, chgrp
  * group (a name or a number; "" = leave), all before listen().  Returns 0
@@ -66,5 +72,10 @@ void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
 void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
                         const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A reply that is not JSON (GET /metrics): body is copied, len bytes;
+ * content_type NULL means "text/plain; charset=utf-8".  A NULL body is
+ * answered 500, as for pr_api_reply_json(). */
+void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *content_type,
+                       const char *body, size_t len);
 
 #endif

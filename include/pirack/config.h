@@ -68,6 +68,15 @@ struct pr_config {
     bool slaac;                        /* autonomous flag in RAs */
     unsigned ra_interval_s;
     unsigned mtu;
+    bool ra_enabled;                   /* send router advertisements */
+
+    /* [net]: the host side (daemon/svc_net.c) */
+    bool create_vlans;                 /* isolated: make slot N VLAN vlan_base+N-1 */
+    char vlan_parent[IF_NAMESIZE];     /* the VLANs' parent link */
+    unsigned vlan_base;
+    unsigned route_protocol;           /* tags pirackd's routes and addresses */
+    bool set_forwarding;               /* turn IPv6 forwarding on when off */
+    bool route_via_pi;                 /* flat: /64 via PREFIX::2, not on-link */
 
     /* [proxy] */
     unsigned ssh_port_base;
@@ -78,6 +87,8 @@ struct pr_config {
     char proxy_ipv4[INET_ADDRSTRLEN];  /* public addresses, for DNS */
     char proxy_ipv6[INET6_ADDRSTRLEN];
     unsigned proxy_http_port, proxy_https_port;
+    unsigned proxy_check_ms;           /* how often HAProxy is checked and reconciled */
+    unsigned proxy_timeout_ms;         /* per runtime API command */
 
     /* [paths] */
     char state_path[PR_PATH_MAX];

@@ -105,6 +105,10 @@ int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
 int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
+/* Takes the board out of slot (the board stays known, in no slot) and
+ * writes its MAC to mac (maclen >= 18; mac may be NULL).  -ENOENT when the
+ * slot holds no board or does not exist. */
+int pr_store_unassign_board(struct pr_store *st, unsigned slot, char *mac, size_t maclen);
 
 /* Pis: what the board in a slot is for.  Every slot has a pi, named by
  * the plan's default (RACK-NNN) when pr_store_sync_slots() creates the
@@ -143,6 +147,10 @@ typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
  * call the store themselves. */
 int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only,
                         int64_t since_id, unsigned limit, pr_event_cb cb, void *ctx);
+/* The id of the newest event ever recorded, 0 when none: ids are never
+ * reused, so this counts every event the store has taken (also those of a
+ * slot since cut from the plan).  -errno on failure. */
+int64_t pr_store_last_event_id(struct pr_store *st);
 
 /* Power operations are written before they start, so a restart finds the
  * ones that were interrupted.  A slot has at most one unfinished

@@ -1,0 +1,192 @@
+/* pirack assign SLOT MAC [--serial S] [--model M] [--move]: ties a board
+ * to a slot.  pirack unassign SLOT: takes it out. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *board_field(const json_t *slot, const char *key)
+{
+    return cli_json_str(json_object_get(slot, "board"), key);
+}
+
+/* "slot 2: board b8:27:eb:00:00:01, serial 000000a1, model 3B" */
+static void print_board(const json_t *slot)
+{
+    char mac[32], serial[32], model[32];
+    const char *s = board_field(slot, "serial"), *m = board_field(slot, "model");
+
+    printf("slot %lld: board %s", (long long)cli_json_int(slot, "slot", 0),
+           cli_sanitize(board_field(slot, "mac") ?: "-", mac, sizeof(mac)));
+    if (s)
+        printf(", serial %s", cli_sanitize(s, serial, sizeof(serial)));
+    if (m)
+        printf(", model %s", cli_sanitize(m, model, sizeof(model)));
+    putchar('\n');
+}
+
+/* The value of option name ("--serial") at argv[*i], as "--serial V" or
+ * "--serial=V"; advances *i past it.  NULL when argv[*i] is not it. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+struct assign_args {
+    const char *positional[2];
+    int n_positional;
+    const char *serial, *model;
+    bool move;
+};
+
+/* Returns 0, or a usage error's exit code. */
+static int parse_assign(int argc, char **argv, struct assign_args *a)
+{
+    bool missing = false, options = true;
+    const char *v;
+
+    for (int i = 1; i < argc; i++) {
+        if (options && strcmp(argv[i], "--") == 0) {
+            options = false;
+        } else if (options && strcmp(argv[i], "--move") == 0) {
+            a->move = true;
+        } else if (options && (v = option_value(argc, argv, &i, "--serial", &missing))) {
+            a->serial = v;
+        } else if (options && (v = option_value(argc, argv, &i, "--model", &missing))) {
+            a->model = v;
+        } else if (missing) {
+            return cli_usage_error(&cli_cmd_assign, "%s needs a value", argv[i]);
+        } else if (options && argv[i][0] == '-' && argv[i][1] != '\0') {
+            char shown[64];
+            return cli_usage_error(&cli_cmd_assign, "unknown option \"%s\"",
+                                   cli_sanitize(argv[i], shown, sizeof(shown)));
+        } else if (a->n_positional == 2) {
+            return cli_usage_error(&cli_cmd_assign, "too many arguments");
+        } else {
+            a->positional[a->n_positional++] = argv[i];
+        }
+    }
+    if (a->n_positional != 2)
+        return cli_usage_error(&cli_cmd_assign, "assign takes a slot number and a MAC");
+    return 0;
+}
+
+/* Sends method to /v1/slots/N/board (body stolen).  0 with the slot it
+ * answers in *r, or an exit code (the error printed). */
+static int board_request(struct cli *c, const char *method, int64_t slot, json_t *body,
+                         struct cli_response *r)
+{
+    char path[64];
+    int rc;
+
+    snprintf(path, sizeof(path), "/v1/slots/%lld/board", (long long)slot);
+    rc = cli_request(c, method, path, body, r);
+    json_decref(body);
+    return rc;
+}
+
+static int run_assign(struct cli *c, int argc, char **argv)
+{
+    struct assign_args a = { .move = false };
+    struct cli_response r;
+    int64_t slot;
+    json_t *body;
+    int rc = parse_assign(argc, argv, &a);
+
+    if (rc)
+        return rc;
+    if (cli_parse_uint(a.positional[0], 0, 999999, &slot) < 0) {
+        char shown[64];
+        return cli_usage_error(&cli_cmd_assign, "\"%s\" is not a slot number",
+                               cli_sanitize(a.positional[0], shown, sizeof(shown)));
+    }
+    /* The daemon checks the MAC, serial and model and says what is wrong. */
+    body = json_pack("{s:s, s:s*, s:s*, s:b}", "mac", a.positional[1], "serial", a.serial,
+                     "model", a.model, "move", a.move);
+    if (!body) {
+        fprintf(stderr, "pirack: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    rc = board_request(c, "POST", slot, body, &r);
+    if (rc)
+        return rc;
+    if (c->json)
+        cli_print_raw(&r);
+    else
+        print_board(r.json);
+    cli_response_free(&r);
+    return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_cmd_assign = {
+    .name = "assign",
+    .args = "SLOT MAC [--serial S] [--model M] [--move]",
+    .summary = "put a board (by its MAC) in a slot",
+    .run = run_assign,
+};
+
+/* ---- unassign ---- */
+
+/* The MAC of the board the slot holds now, for the message ("" when
+ * none).  A slot that cannot be read is reported here, once. */
+static int current_mac(struct cli *c, int64_t slot, char *mac, size_t len)
+{
+    struct cli_response r;
+    char path[64];
+    int rc;
+
+    snprintf(path, sizeof(path), "/v1/slots/%lld", (long long)slot);
+    rc = cli_request(c, "GET", path, NULL, &r);
+    if (rc)
+        return rc;
+    cli_sanitize(board_field(r.json, "mac") ?: "", mac, len);
+    cli_response_free(&r);
+    return 0;
+}
+
+static int run_unassign(struct cli *c, int argc, char **argv)
+{
+    struct cli_response r;
+    char mac[32] = "";
+    int64_t slot;
+    int rc;
+
+    if (argc != 2)
+        return cli_usage_error(&cli_cmd_unassign, "unassign takes one slot number");
+    if (cli_parse_uint(argv[1], 0, 999999, &slot) < 0) {
+        char shown[64];
+        return cli_usage_error(&cli_cmd_unassign, "\"%s\" is not a slot number",
+                               cli_sanitize(argv[1], shown, sizeof(shown)));
+    }
+    if (!c->json && (rc = current_mac(c, slot, mac, sizeof(mac))) != 0)
+        return rc;
+    rc = board_request(c, "DELETE", slot, NULL, &r);
+    if (rc)
+        return rc;
+    if (c->json)
+        cli_print_raw(&r);
+    else
+        printf("slot %lld: board %s taken out\n", (long long)slot, mac[0] ? mac : "-");
+    cli_response_free(&r);
+    return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_cmd_unassign = {
+    .name = "unassign",
+    .args = "SLOT",
+    .summary = "take the board out of a slot",
+    .run = run_unassign,
+};

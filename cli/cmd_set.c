@@ -1,0 +1,101 @@
+/* pirack set N KEY=VALUE...: what the pi in slot N is for.  KEY is name,
+ * owner, image or policy; an empty value clears owner, image or policy. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const keys[] = { "name", "owner", "image", "policy" };
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Adds "KEY=VALUE" to body; 0, or a usage error's exit code. */
+static int add_pair(json_t *body, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char shown[64], key[16];
+    size_t n;
+
+    if (!eq || eq == arg)
+        return cli_usage_error(&cli_cmd_set, "\"%s\" is not KEY=VALUE",
+                               cli_sanitize(arg, shown, sizeof(shown)));
+    n = (size_t)(eq - arg);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (strlen(keys[i]) != n || strncmp(keys[i], arg, n) != 0)
+            continue;
+        snprintf(key, sizeof(key), "%s", keys[i]);
+        if (json_object_get(body, key))
+            return cli_usage_error(&cli_cmd_set, "%s is given twice", key);
+        /* The daemon checks the values and says what is wrong. */
+        if (json_object_set_new(body, key, json_string(eq + 1)) < 0) {
+            fprintf(stderr, "pirack: \"%s\" is not UTF-8 text or memory ran out\n",
+                    cli_sanitize(arg, shown, sizeof(shown)));
+            return CLI_EXIT_FAIL;
+        }
+        return 0;
+    }
+    {
+        char wanted[48];
+
+        snprintf(wanted, sizeof(wanted), "%.*s", (int)(n < 40 ? n : 40), arg);
+        return cli_usage_error(&cli_cmd_set, "unknown key \"%s\" (name, owner, image, policy)",
+                               cli_sanitize(wanted, shown, sizeof(shown)));
+    }
+}
+
+static void print_pi(const json_t *slot)
+{
+    const json_t *pi = json_object_get(slot, "pi");
+    const char *labels[] = { "slot", "name", "fqdn", "owner", "image", "policy" };
+    char num[16];
+    const char *values[] = {
+        num, cli_json_str(pi, "name"), cli_json_str(json_object_get(slot, "names"), "fqdn"),
+        cli_json_str(pi, "owner"), cli_json_str(pi, "image"), cli_json_str(pi, "policy"),
+    };
+
+    snprintf(num, sizeof(num), "%lld", (long long)cli_json_int(slot, "slot", 0));
+    cli_print_fields(stdout, labels, values, sizeof(labels) / sizeof(labels[0]));
+}
+
+static int run_set(struct cli *c, int argc, char **argv)
+{
+    struct cli_response r;
+    char path[64], shown[64];
+    json_t *body;
+    int64_t slot;
+    int rc = 0;
+
+    if (argc < 3)
+        return cli_usage_error(&cli_cmd_set, "set takes a slot number and KEY=VALUE pairs");
+    if (cli_parse_uint(argv[1], 0, 999999, &slot) < 0)
+        return cli_usage_error(&cli_cmd_set, "\"%s\" is not a slot number",
+                               cli_sanitize(argv[1], shown, sizeof(shown)));
+    body = json_object();
+    if (!body) {
+        fprintf(stderr, "pirack: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    for (int i = 2; i < argc && rc == 0; i++)
+        rc = add_pair(body, argv[i]);
+    if (rc) {
+        json_decref(body);
+        return rc;
+    }
+    snprintf(path, sizeof(path), "/v1/slots/%lld/pi", (long long)slot);
+    rc = cli_request(c, "PUT", path, body, &r);
+    json_decref(body);
+    if (rc)
+        return rc;
+    if (c->json)
+        cli_print_raw(&r);
+    else
+        print_pi(r.json);
+    cli_response_free(&r);
+    return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_cmd_set = {
+    .name = "set",
+    .args = "N KEY=VALUE...",
+    .summary = "set the pi's name, owner, image, policy",
+    .run = run_set,
+};

@@ -1,0 +1,198 @@
+/* proxy_render: the base HAProxy configuration and atomic file writes.
+ * docs/proxy.md explains each line of the configuration. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pirack/config.h"
+#include "pirack/proxy.h"
+
+/* Where a remote HAProxy's admin socket lives on its own host when
+ * pirackd reaches it as host:port through a forward. */
+#define PR_REMOTE_ADMIN_SOCKET "/run/haproxy/pirack-admin.sock"
+
+bool pr_proxy_path_valid(const char *path)
+{
+    size_t n = path ? strnlen(path, PR_PATH_MAX) : 0;
+    if (n < 2 || n > PR_PATH_MAX - 16 || path[0] != '/')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = path[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '/' || c == '-';
+        if (!ok)
+            return false;
+    }
+    /* no "." or ".." component */
+    for (const char *p = path; (p = strstr(p, "/.")) != NULL; p++) {
+        if (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
+            return false;
+    }
+    return true;
+}
+
+static int check_render(const struct pr_proxy_render *r, char *err, size_t errlen)
+{
+    if (!r->map_dir || !pr_proxy_path_valid(r->map_dir)) {
+        snprintf(err, errlen, "proxy map_dir must be an absolute path of [A-Za-z0-9._/-]");
+        return -EINVAL;
+    }
+    if (!r->admin_socket || !pr_haproxy_addr_valid(r->admin_socket)) {
+        snprintf(err, errlen, "proxy admin_socket must be an absolute path of "
+                 "[A-Za-z0-9._/-], host:port or [v6]:port");
+        return -EINVAL;
+    }
+    if (r->http_port > 65535 || r->https_port > 65535) {
+        snprintf(err, errlen, "proxy http_port and https_port must be 0 (off) or 1-65535");
+        return -EINVAL;
+    }
+    if (r->ssh_first > r->ssh_last || r->ssh_last > 65535 ||
+        (r->ssh_first == 0 && r->ssh_last != 0)) {
+        snprintf(err, errlen, "ssh port range %u-%u is not inside 1-65535",
+                 r->ssh_first, r->ssh_last);
+        return -EINVAL;
+    }
+    if (r->pi_pool.len == 0 || r->pi_pool.len > 64) {
+        snprintf(err, errlen, "the Pi pool must be a prefix of length 1-64");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static void render_global(FILE *f, const struct pr_proxy_render *r)
+{
+    bool remote = r->admin_socket[0] != '/';
+    fprintf(f,
+            "global\n"
+            "    # The runtime API rewrites routes.  HAProxy 2.6 socket levels do not\n"
+            "    # protect maps: only this file mode does.  Never a TCP stats socket.\n");
+    if (remote)
+        fprintf(f,
+                "    # pirackd reaches this HAProxy at %s: forward that to this\n"
+                "    # socket over a channel only pirackd can use (e.g. ssh -L).\n",
+                r->admin_socket);
+    fprintf(f,
+            "    stats socket %s mode 600 level admin\n"
+            "    stats timeout 30s\n"
+            "\n"
+            "defaults\n"
+            "    timeout connect 5s\n"
+            "    timeout client 1m\n"
+            "    timeout server 1m\n"
+            "    timeout tunnel 1h\n"
+            "\n",
+            remote ? PR_REMOTE_ADMIN_SOCKET : r->admin_socket);
+}
+
+/* The guard after every set-dst: a map value that is not an address
+ * silently keeps the original destination, and HAProxy would connect to
+ * itself. */
+static void render_guard(FILE *f, const char *rule, const char *pool)
+{
+    fprintf(f, "    # only ever a Pi: a bad map value would keep the original destination\n"
+               "    %s reject unless { dst %s }\n", rule, pool);
+}
+
+static void render_tls(FILE *f, const struct pr_proxy_render *r, const char *pool)
+{
+    fprintf(f,
+            "frontend pirack_tls\n"
+            "    mode tcp\n"
+            "    bind :::%u v4v6\n"
+            "    # wait for the whole ClientHello (post-quantum key shares split it)\n"
+            "    tcp-request inspect-delay 5s\n"
+            "    tcp-request content reject unless { req.ssl_hello_type 1 }\n"
+            "    tcp-request content set-var(sess.pi) req.ssl_sni,lower,map(%s/sni.map)\n"
+            "    tcp-request content reject unless { var(sess.pi) -m found }\n"
+            "    tcp-request content set-dst var(sess.pi)\n",
+            r->https_port, r->map_dir);
+    render_guard(f, "tcp-request content", pool);
+    fprintf(f,
+            "    default_backend pirack_tls\n"
+            "\n"
+            "backend pirack_tls\n"
+            "    mode tcp\n"
+            "    server pi 0.0.0.0:443\n"
+            "\n");
+}
+
+static void render_http(FILE *f, const struct pr_proxy_render *r, const char *pool)
+{
+    fprintf(f,
+            "frontend pirack_http\n"
+            "    mode http\n"
+            "    bind :::%u v4v6\n"
+            "    option forwardfor\n"
+            "    http-request set-var(txn.pi) req.hdr(host),host_only,lower,map(%s/host.map)\n"
+            "    http-request deny deny_status 404 unless { var(txn.pi) -m found }\n"
+            "    http-request set-dst var(txn.pi)\n",
+            r->http_port, r->map_dir);
+    render_guard(f, "http-request", pool);
+    fprintf(f,
+            "    default_backend pirack_http\n"
+            "\n"
+            "backend pirack_http\n"
+            "    mode http\n"
+            "    # a new server connection per request: the next one may be for another Pi\n"
+            "    option http-server-close\n"
+            "    http-reuse never\n"
+            "    server pi 0.0.0.0:80\n"
+            "\n");
+}
+
+static void render_ssh(FILE *f, const struct pr_proxy_render *r, const char *pool)
+{
+    fprintf(f,
+            "frontend pirack_ssh\n"
+            "    mode tcp\n"
+            "    bind :::%u-%u v4v6\n"
+            "    timeout client 1h\n"
+            "    # no inspect-delay: ssh servers speak first\n"
+            "    tcp-request content set-var(sess.pi) dst_port,map_int(%s/ssh.map)\n"
+            "    tcp-request content reject unless { var(sess.pi) -m found }\n"
+            "    tcp-request content set-dst var(sess.pi)\n",
+            r->ssh_first, r->ssh_last, r->map_dir);
+    render_guard(f, "tcp-request content", pool);
+    fprintf(f,
+            "    default_backend pirack_ssh\n"
+            "\n"
+            "backend pirack_ssh\n"
+            "    mode tcp\n"
+            "    timeout server 1h\n"
+            "    server pi 0.0.0.0:22\n");
+}
+
+int pr_proxy_render_config(FILE *f, const struct pr_proxy_render *r, char *err, size_t errlen)
+{
+    char addr[INET6_ADDRSTRLEN], pool[INET6_ADDRSTRLEN + 4];
+    int rc = check_render(r, err, errlen);
+    if (rc < 0)
+        return rc;
+    inet_ntop(AF_INET6, &r->pi_pool.addr, addr, sizeof addr);
+    snprintf(pool, sizeof pool, "%s/%u", addr, r->pi_pool.len);
+    fprintf(f,
+            "# HAProxy configuration for the pirack front proxy, rendered by pirackd.\n"
+            "# Do not edit: pirackd rewrites it.  Routes are the maps in %s,\n"
+            "# changed at runtime through the admin socket: no reload is needed.\n"
+            "# docs/proxy.md explains every line.\n"
+            "\n",
+            r->map_dir);
+    render_global(f, r);
+    if (r->https_port)
+        render_tls(f, r, pool);
+    if (r->http_port)
+        render_http(f, r, pool);
+    if (r->ssh_first)
+        render_ssh(f, r, pool);
+    return ferror(f) ? -EIO : 0;
+}
+
+
+

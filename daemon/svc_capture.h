@@ -1,0 +1,22 @@
+/* svc_capture: libpcap on the rack's interfaces, keeping each slot's
+ * recent boot packets (DHCP, TFTP, ARP) in a bounded ring; serves them as
+ * a pcap file on GET /v1/slots/{n}/trace and saves one beside the event
+ * of a failed boot.  See pirack/capture.h for the ring itself. */
+#ifndef PIRACK_SVC_CAPTURE_H
+#define PIRACK_SVC_CAPTURE_H
+
+#include <stddef.h>
+
+struct pr_daemon;
+struct pr_capture_service;
+
+int pr_capture_service_start(struct pr_daemon *d);
+void pr_capture_service_stop(struct pr_daemon *d);
+
+/* Writes slot's ring as a pcap file under cfg->trace_dir, named
+ * slot-NNN-UNIXMS-REASON.pcap; the path goes to path.  Returns 0, or
+ * -errno (-ENODEV when capture is not running). */
+int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason,
+                    char *path, size_t path_len);
+
+#endif
