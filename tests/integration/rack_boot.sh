@@ -60,11 +60,12 @@ boot_pis() {   # $1 = json, rest: pisim arguments
 }
 
 dhcp_served() { ip netns exec "$HOST" ss -Hlun 'sport = :67' | grep -q .; }
+tftp_served() { ip netns exec "$HOST" ss -Hlun 'sport = :69' | grep -q .; }
 
 RUN=1
 start_rack isolated 2 || { not_ok "rack_boot: rack and pirackd"; exit 1; }
-if ! dhcp_served; then
-    skip rack_boot "this pirackd serves no DHCP yet"
+if ! dhcp_served || ! tftp_served; then
+    skip rack_boot "this pirackd does not serve both DHCP and TFTP yet"
     exit 0
 fi
 
