@@ -332,15 +332,18 @@ static bool offer_acceptable(struct pi *pi, const struct dhcp_reply *r)
     char why[160];
     if (r->msg_type != 2)
         return false;
+    bool ok;
     if (r->yiaddr.s_addr == 0) {
         snprintf(why, sizeof why, "OFFER without yiaddr");
-    } else if (d->client != DC_OS &&
-               !dhcp_menu_ok(d->client, r->has_opt43 ? r->opt43 : NULL, r->opt43_len,
-                             why, sizeof why)) {
-        ;
+        ok = false;
     } else {
-        return true;
+        /* The OS takes any OFFER; the firmware needs the PXE menu. */
+        ok = d->client == DC_OS ||
+             dhcp_menu_ok(d->client, r->has_opt43 ? r->opt43 : NULL, r->opt43_len,
+                          why, sizeof why);
     }
+    if (ok)
+        return true;
     snprintf(d->last_ignored, sizeof d->last_ignored, "%s", why);
     report_event(pi, "dhcp_offer_ignored", "{s:s,s:s}", "client", dhcp_client_name(d->client),
                  "reason", why);
