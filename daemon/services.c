@@ -9,6 +9,7 @@
 #include "svc_boot.h"
 #include "svc_capture.h"
 #include "svc_dhcp.h"
+#include "svc_tftp.h"
 
 struct service {
     const char *name;
@@ -23,6 +24,7 @@ static const struct service services[] = {
     { "capture", pr_capture_service_start, pr_capture_service_stop },
     { "boot", pr_boot_service_start, pr_boot_service_stop },
     { "dhcp", pr_dhcp_service_start, pr_dhcp_service_stop },
+    { "tftp", pr_tftp_service_start, pr_tftp_service_stop },
     { "proxy", pr_proxy_service_start, pr_proxy_service_stop },
     { NULL, NULL, NULL },
 };

@@ -1,0 +1,314 @@
+/* The TFTP server: one UDP socket shared by every transfer, read with
+ * recvmmsg and written with sendmmsg, driven by the embedder's loop.
+ *
+ * Replies leave from the address each request arrived at (IP_PKTINFO /
+ * IPV6_PKTINFO), so a Pi on a /30 sees its gateway answer.  DATA is sent
+ * straight from the shared file bytes (an iovec per block), so serving a
+ * block costs no copy and no allocation. */
+#define _GNU_SOURCE
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "server.h"
+
+#define DEFAULT_MAX_TRANSFERS 1024
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_RETRIES 6
+#define DEFAULT_BLKSIZE_CAP 1468        /* 1500 - IPv4 - UDP - TFTP headers */
+#define DEFAULT_WINDOW_CAP 64
+#define DEFAULT_CACHE (64u << 20)
+#define DEFAULT_MAX_FILE (1ull << 30)
+#define SOCKET_BUFFER (4 << 20)
+
+static int set_int(int fd, int level, int name, int value)
+{
+    return setsockopt(fd, level, name, &value, sizeof value) < 0 ? -errno : 0;
+}
+
+static void grow_buffer(int fd, int name, int force_name)
+{
+    /* Root may exceed rmem_max/wmem_max; others get what the sysctl allows. */
+    if (set_int(fd, SOL_SOCKET, force_name, SOCKET_BUFFER) < 0)
+        set_int(fd, SOL_SOCKET, name, SOCKET_BUFFER);
+}
+
+static int open_socket(const struct sockaddr *addr, socklen_t len)
+{
+    int family = addr->sa_family;
+    if (family != AF_INET && family != AF_INET6)
+        return -EAFNOSUPPORT;
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc;
+    if (family == AF_INET6) {
+        rc = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
+        if (rc == 0)
+            rc = set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+    } else {
+        rc = set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
+    }
+    /* DF on every datagram (blksize already fits the interface's MTU):
+     * the kernel then skips choosing an IP ID per packet, which is a
+     * measurable part of a boot storm's cost. */
+    if (rc == 0)
+        set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE);
+    if (rc == 0 && family == AF_INET6)
+        set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
+    if (rc == 0 && bind(fd, addr, len) < 0)
+        rc = -errno;
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    grow_buffer(fd, SO_RCVBUF, SO_RCVBUFFORCE);
+    grow_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE);
+    return fd;
+}
+
+static void apply_defaults(struct pr_tftp_server *s, const struct pr_tftp_server_config *cfg)
+{
+    s->cfg = *cfg;
+    if (!s->cfg.max_transfers)
+        s->cfg.max_transfers = DEFAULT_MAX_TRANSFERS;
+    if (!s->cfg.timeout_ms)
+        s->cfg.timeout_ms = DEFAULT_TIMEOUT_MS;
+    if (!s->cfg.max_retries)
+        s->cfg.max_retries = DEFAULT_RETRIES;
+    if (!s->cfg.max_blksize)
+        s->cfg.max_blksize = DEFAULT_BLKSIZE_CAP;
+    if (!s->cfg.max_windowsize)
+        s->cfg.max_windowsize = DEFAULT_WINDOW_CAP;
+    if (!s->cfg.cache_bytes)
+        s->cfg.cache_bytes = DEFAULT_CACHE;
+    if (!s->cfg.max_file_bytes)
+        s->cfg.max_file_bytes = DEFAULT_MAX_FILE;
+    snprintf(s->prefix, sizeof s->prefix, "%s", cfg->prefix ? cfg->prefix : "");
+    s->cfg.prefix = s->prefix;
+}
+
+static void setup_rx(struct pr_tftp_server *s)
+{
+    for (unsigned i = 0; i < PR_TFTP_RX_BATCH; i++) {
+        s->rx_iov[i] = (struct iovec){ s->rx_buf[i], sizeof s->rx_buf[i] };
+        s->rx[i].msg_hdr = (struct msghdr){
+            .msg_name = &s->rx_addr[i], .msg_namelen = sizeof s->rx_addr[i],
+            .msg_iov = &s->rx_iov[i], .msg_iovlen = 1,
+            .msg_control = s->rx_ctl[i].buf, .msg_controllen = sizeof s->rx_ctl[i].buf,
+        };
+    }
+}
+
+int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_server **out)
+{
+    if (!cfg || !cfg->bind_addr || !cfg->resolve || !out)
+        return -EINVAL;
+    struct pr_tftp_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->fd = -1;
+    apply_defaults(s, cfg);
+    int rc = pr_tftp_table_init(&s->table, s->cfg.max_transfers);
+    if (rc == 0 && !(s->cache = pr_tftp_cache_new(s->cfg.cache_bytes, s->cfg.max_file_bytes)))
+        rc = -ENOMEM;
+    if (rc == 0 && (rc = open_socket(cfg->bind_addr, cfg->bind_len)) >= 0) {
+        s->fd = rc;
+        s->family = cfg->bind_addr->sa_family;
+        rc = 0;
+    }
+    if (rc < 0) {
+        pr_tftp_server_free(s);
+        return rc;
+    }
+    setup_rx(s);
+    *out = s;
+    return 0;
+}
+
+void pr_tftp_server_free(struct pr_tftp_server *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < s->table.cap; i++)
+        if (s->table.slots[i].used)
+            pr_tftp_cache_put(s->cache, s->table.slots[i].file);
+    pr_tftp_table_fini(&s->table);
+    pr_tftp_cache_free(s->cache);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s);
+}
+
+int pr_tftp_server_fd(const struct pr_tftp_server *s) { return s->fd; }
+
+int pr_tftp_server_local(const struct pr_tftp_server *s, struct sockaddr_storage *ss,
+                         socklen_t *len)
+{
+    *len = sizeof *ss;
+    return getsockname(s->fd, (struct sockaddr *)ss, len) < 0 ? -errno : 0;
+}
+
+void pr_tftp_server_stats(const struct pr_tftp_server *s, struct pr_tftp_stats *out)
+{
+    *out = s->stats;
+    out->active = s->table.active;     /* peak_active is kept in stats */
+    out->cached_files = pr_tftp_cache_count(s->cache);
+    out->cached_bytes = pr_tftp_cache_bytes(s->cache);
+}
+
+uint64_t pr_tftp_server_next_deadline(const struct pr_tftp_server *s)
+{
+    int idx = pr_tftp_table_earliest(&s->table);
+    return idx < 0 ? UINT64_MAX : s->table.slots[idx].x.deadline_ms;
+}
+
+/* ---- sending -------------------------------------------------------- */
+
+void pr_tftp_tx_flush(struct pr_tftp_server *s)
+{
+    unsigned done = 0;
+    while (done < s->tx_len) {
+        int n = sendmmsg(s->fd, s->tx_msgs + done, s->tx_len - done, 0);
+        if (n > 0) {
+            done += (unsigned)n;
+            s->stats.tx_packets += (uint64_t)n;
+            s->stats.tx_calls++;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        /* A full buffer or an unreachable peer: drop this one; the
+         * retransmission deadline recovers it. */
+        s->stats.tx_dropped++;
+        done++;
+    }
+    s->tx_len = 0;
+}
+
+static void set_source(struct pr_tftp_server *s, struct msghdr *h, struct pr_tftp_tx *m,
+                       const union pr_tftp_local *local)
+{
+    struct cmsghdr *c = (struct cmsghdr *)m->ctl.buf;
+    if (s->family == AF_INET) {
+        struct in_pktinfo pi = { .ipi_spec_dst = local->v4.ipi_spec_dst };
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof pi);
+        memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        h->msg_controllen = CMSG_SPACE(sizeof pi);
+    } else {
+        struct in6_pktinfo pi = local->v6;
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof pi);
+        memcpy(CMSG_DATA(c), &pi, sizeof pi);
+        h->msg_controllen = CMSG_SPACE(sizeof pi);
+    }
+    h->msg_control = m->ctl.buf;
+}
+
+struct pr_tftp_tx *pr_tftp_tx_add(struct pr_tftp_server *s, const struct sockaddr *peer,
+                                  socklen_t peerlen, const union pr_tftp_local *local)
+{
+    if (s->tx_len == PR_TFTP_TX_BATCH)
+        pr_tftp_tx_flush(s);
+    unsigned i = s->tx_len++;
+    struct pr_tftp_tx *m = &s->tx[i];
+    struct msghdr *h = &s->tx_msgs[i].msg_hdr;
+    memcpy(&m->peer, peer, peerlen);
+    *h = (struct msghdr){ .msg_name = &m->peer, .msg_namelen = peerlen, .msg_iov = m->iov };
+    if (local)
+        set_source(s, h, m, local);
+    return m;
+}
+
+/* Sets the message's bytes: one or two pieces. */
+void pr_tftp_tx_set(struct pr_tftp_server *s, struct pr_tftp_tx *m, const void *a, size_t alen,
+                    const void *b, size_t blen)
+{
+    struct msghdr *h = &s->tx_msgs[m - s->tx].msg_hdr;
+    m->iov[0] = (struct iovec){ (void *)a, alen };
+    m->iov[1] = (struct iovec){ (void *)b, blen };
+    h->msg_iovlen = blen ? 2 : 1;
+}
+
+/* ---- receiving ------------------------------------------------------ */
+
+static bool read_local(struct pr_tftp_server *s, struct msghdr *h, union pr_tftp_local *local)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        if (s->family == AF_INET && c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            memcpy(&local->v4, CMSG_DATA(c), sizeof local->v4);
+            return true;
+        }
+        if (s->family == AF_INET6 && c->cmsg_level == IPPROTO_IPV6 &&
+            c->cmsg_type == IPV6_PKTINFO) {
+            memcpy(&local->v6, CMSG_DATA(c), sizeof local->v6);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The largest DATA payload that fits the receiving interface's MTU. */
+unsigned pr_tftp_path_blksize(struct pr_tftp_server *s, const union pr_tftp_local *local,
+                              bool has_local, const struct sockaddr *peer)
+{
+    unsigned cap = s->cfg.max_blksize;
+    int ifindex = !has_local ? 0 : s->family == AF_INET ? local->v4.ipi_ifindex
+                                                        : (int)local->v6.ipi6_ifindex;
+    char name[IF_NAMESIZE];
+    struct ifreq ifr;
+    if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
+        return cap;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, name, sizeof ifr.ifr_name < sizeof name ? sizeof ifr.ifr_name : sizeof name);
+    if (ioctl(s->fd, SIOCGIFMTU, &ifr) < 0)
+        return cap;
+    bool v4 = peer->sa_family == AF_INET ||
+              IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)peer)->sin6_addr);
+    int headers = (v4 ? 20 : 40) + 8 + 4;
+    if (ifr.ifr_mtu <= headers + PR_TFTP_BLKSIZE_MIN)
+        return PR_TFTP_BLKSIZE_MIN;
+    unsigned fit = (unsigned)(ifr.ifr_mtu - headers);
+    return fit < cap ? fit : cap;
+}
+
+int pr_tftp_server_on_readable(struct pr_tftp_server *s, uint64_t now_ms)
+{
+    for (unsigned round = 0; round < PR_TFTP_RX_ROUNDS; round++) {
+        for (unsigned i = 0; i < PR_TFTP_RX_BATCH; i++) {
+            s->rx[i].msg_hdr.msg_namelen = sizeof s->rx_addr[i];
+            s->rx[i].msg_hdr.msg_controllen = sizeof s->rx_ctl[i].buf;
+            s->rx[i].msg_hdr.msg_flags = 0;
+        }
+        int n = recvmmsg(s->fd, s->rx, PR_TFTP_RX_BATCH, MSG_DONTWAIT, NULL);
+        if (n < 0) {
+            int e = errno;
+            pr_tftp_tx_flush(s);
+            return (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) ? 0 : -e;
+        }
+        s->stats.rx_calls++;
+        for (int i = 0; i < n; i++) {
+            struct msghdr *h = &s->rx[i].msg_hdr;
+            union pr_tftp_local local;
+            bool has_local = read_local(s, h, &local);
+            s->stats.rx_packets++;
+            if (h->msg_flags & MSG_TRUNC) {
+                s->stats.malformed++;
+                continue;
+            }
+            pr_tftp_handle_packet(s, &s->rx_addr[i].sa, h->msg_namelen,
+                                  has_local ? &local : NULL, s->rx_buf[i],
+                                  s->rx[i].msg_len, now_ms);
+        }
+        pr_tftp_tx_flush(s);
+        if (n < (int)PR_TFTP_RX_BATCH)
+            return 0;
+    }
+    return 0;
+}
