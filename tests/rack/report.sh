@@ -5,6 +5,8 @@
 # Times are milliseconds since that Pi's power-on.
 
 rack_report() {
+    echo "times in ms from each Pi's power-on: disc = first DISCOVER, offer = OFFER taken,"
+    echo "bootc = bootcode.bin read, kernel = kernel read, booted = the OS's DHCP ACK"
     printf '%-4s %-7s %-7s %-13s %6s %6s %6s %6s %6s %5s %6s  %s\n' \
         slot iface state address disc offer bootc kernel booted files MB reason
     jq -r '
