@@ -1,0 +1,238 @@
+/* pisim: the Pi's interface and sockets.
+ *
+ * The interface is the Pi's NIC: its MAC is the board's, it is down while
+ * the Pi has no power (the switch sees no link), and it holds the address
+ * from the OFFER while the firmware uses it, so the kernel answers ARP for
+ * it and the server sees ordinary IPv4/UDP from the Pi's address. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "pisim.h"
+
+static int nl_to_errno(int nlerr)
+{
+    switch (-nlerr) {
+    case NLE_EXIST: return -EEXIST;
+    case NLE_OBJ_NOTFOUND: return -ENOENT;
+    case NLE_NODEV: return -ENODEV;
+    case NLE_PERM: return -EPERM;
+    case NLE_NOMEM: return -ENOMEM;
+    case 0: return 0;
+    default: return -EIO;
+    }
+}
+
+int net_open(struct pisim *sim)
+{
+    sim->nl = nl_socket_alloc();
+    if (!sim->nl)
+        return -ENOMEM;
+    int rc = nl_connect(sim->nl, NETLINK_ROUTE);
+    if (rc < 0) {
+        nl_socket_free(sim->nl);
+        sim->nl = NULL;
+        return nl_to_errno(rc);
+    }
+    return 0;
+}
+
+void net_close(struct pisim *sim)
+{
+    if (sim->nl)
+        nl_socket_free(sim->nl);
+    sim->nl = NULL;
+}
+
+static int link_change(struct pisim *sim, struct pi *pi, const uint8_t *mac, int up)
+{
+    struct rtnl_link *cur = NULL, *chg = rtnl_link_alloc();
+    struct nl_addr *a = NULL;
+    int rc;
+    if (!chg)
+        return -ENOMEM;
+    rc = rtnl_link_get_kernel(sim->nl, pi->ifindex, NULL, &cur);
+    if (rc < 0)
+        goto out;
+    if (mac) {
+        a = nl_addr_build(AF_LLC, mac, 6);
+        if (!a) {
+            rc = -NLE_NOMEM;
+            goto out;
+        }
+        rtnl_link_set_addr(chg, a);
+    }
+    if (up > 0)
+        rtnl_link_set_flags(chg, IFF_UP);
+    else if (up == 0)
+        rtnl_link_unset_flags(chg, IFF_UP);
+    rc = rtnl_link_change(sim->nl, cur, chg, 0);
+out:
+    nl_addr_put(a);
+    rtnl_link_put(cur);
+    rtnl_link_put(chg);
+    return nl_to_errno(rc);
+}
+
+/* At start: no power, so no link; the board's MAC on the NIC. */
+int net_link_setup(struct pisim *sim, struct pi *pi)
+{
+    pi->ifindex = (int)if_nametoindex(pi->ifname);
+    if (pi->ifindex == 0)
+        return -ENODEV;
+    int rc = link_change(sim, pi, NULL, 0);
+    if (rc == 0)
+        rc = link_change(sim, pi, pi->mac, -1);
+    return rc;
+}
+
+int net_link_up(struct pisim *sim, struct pi *pi, bool up)
+{
+    return link_change(sim, pi, NULL, up ? 1 : 0);
+}
+
+static struct rtnl_addr *addr_obj(struct pi *pi, struct in_addr a, unsigned plen,
+                                  struct in_addr peer)
+{
+    struct rtnl_addr *ra = rtnl_addr_alloc();
+    struct nl_addr *local = nl_addr_build(AF_INET, &a, 4);
+    struct nl_addr *p = peer.s_addr ? nl_addr_build(AF_INET, &peer, 4) : NULL;
+    if (!ra || !local || (peer.s_addr && !p)) {
+        rtnl_addr_put(ra);
+        nl_addr_put(local);
+        nl_addr_put(p);
+        return NULL;
+    }
+    nl_addr_set_prefixlen(local, (int)plen);
+    rtnl_addr_set_ifindex(ra, pi->ifindex);
+    rtnl_addr_set_family(ra, AF_INET);
+    rtnl_addr_set_local(ra, local);
+    if (p) {
+        nl_addr_set_prefixlen(p, 32);
+        rtnl_addr_set_peer(ra, p);
+    }
+    rtnl_addr_set_prefixlen(ra, (int)plen);
+    nl_addr_put(local);
+    nl_addr_put(p);
+    return ra;
+}
+
+/* Adds a/plen to the Pi's interface.  With a peer the address is a /32 that
+ * reaches the peer directly, as the firmware ARPs an off-subnet server. */
+int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a,
+                 unsigned plen, struct in_addr peer)
+{
+    net_addr_clear(sim, pi);
+    struct rtnl_addr *ra = addr_obj(pi, a, peer.s_addr ? 32 : plen, peer);
+    if (!ra)
+        return -ENOMEM;
+    int rc = rtnl_addr_add(sim->nl, ra, NLM_F_REPLACE);
+    rtnl_addr_put(ra);
+    if (rc < 0)
+        return nl_to_errno(rc);
+    pi->addr_set = true;
+    pi->addr = a;
+    pi->prefix_len = peer.s_addr ? 32 : plen;
+    pi->peer = peer;
+    return 0;
+}
+
+void net_addr_clear(struct pisim *sim, struct pi *pi)
+{
+    if (!pi->addr_set)
+        return;
+    struct rtnl_addr *ra = addr_obj(pi, pi->addr, pi->prefix_len, pi->peer);
+    if (ra) {
+        (void)rtnl_addr_delete(sim->nl, ra, 0);   /* gone already is fine */
+        rtnl_addr_put(ra);
+    }
+    pi->addr_set = false;
+}
+
+/* A packet socket on the Pi's interface.  Unless everything is asked (the
+ * 3B stall model wants to see any frame), a filter passes only IPv4 UDP to
+ * port 68 so that the TFTP stream does not wake the DHCP side. */
+int net_raw_open(struct pi *pi, bool everything)
+{
+    static struct sock_filter only_dhcp[] = {
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 8),
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 17, 0, 6),
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20),
+        BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 4, 0),
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14),
+        BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 68, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0xffff),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = { sizeof only_dhcp / sizeof only_dhcp[0], only_dhcp };
+    /* Protocol 0 until bind: a packet socket opened with ETH_P_ALL hears
+     * every interface until it is bound, and in a burst another Pi's OFFER
+     * would land here. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (!everything &&
+        setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+        goto fail;
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+                               .sll_protocol = htons(ETH_P_ALL),
+                               .sll_ifindex = pi->ifindex };
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+        goto fail;
+    return fd;
+fail: {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+}
+
+/* A UDP socket on the Pi's address and interface; port 0 = any. */
+int net_udp_open(struct pi *pi, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+                               .sin_addr = pi->addr };
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, pi->ifname,
+                   (socklen_t)strlen(pi->ifname)) < 0 ||
+        bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+/* Replies to port 68 that reach the kernel after the firmware has an
+ * address (a repeated OFFER, say) land here and are dropped, as the Pi
+ * would; without it the kernel would answer ICMP port unreachable. */
+int net_drain68_open(void)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(68) };
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
