@@ -3,13 +3,13 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "svc_net.h"
-#include "svc_proxy.h"
-#include "svc_ra.h"
 #include "svc_boot.h"
 #include "svc_capture.h"
 #include "svc_dhcp.h"
+#include "svc_net.h"
 #include "svc_power.h"
+#include "svc_proxy.h"
+#include "svc_ra.h"
 #include "svc_tftp.h"
 
 struct service {
