@@ -182,6 +182,13 @@ check "power budget: port 3 stays off" port_is 3 0
 cli power cycle 1 --no-wait >/dev/null 2>&1
 wait_for 10 port_is 1 0
 check "long hold: port 1 is off" test "$(port_byte 1)" = 0
+# The switch turns the port off a moment before pirackd records the hold:
+# kill only once the store says "holding", the phase this case is about.
+holding() {
+    sqlite3 "$TEST_TMP/state/pirack.db" \
+        "select phase from power_ops where slot = 1 and finished_ms is null" | grep -qx holding
+}
+check "long hold: the store says holding" wait_for 10 holding
 kill -9 "$PIRACKD_PID"
 wait "$PIRACKD_PID" 2>/dev/null
 PIRACKD_PID=""
