@@ -1,4 +1,5 @@
 #!/bin/sh
+# load-sensitive: retry once
 # A simulated rack netboots from pirackd: 108 Pi 3Bs powered at the same
 # moment, in isolated mode (a veth per slot) and in flat mode (one bridge,
 # boards known by MAC), each played by pisim as PI-BOOT.md describes the
@@ -103,7 +104,8 @@ check_rack() {
               ([.[] | select(.kind == "probe" and .result == "probed")] | length >= 1) and
               ([.[] | select((.file | endswith("kernel7.img")) and .result == "ok")] | length == 1)] | all)
              and ([.pis[].events[] | select(.what == "tftp" and .kind == "probe" and .result == "error")] | length == 0)
-             and ([.pis[].events[] | select(.what == "tftp" and .kind == "probe" and .result == "probed")] | length >= 2 * '"$SLOTS"')' "$J"
+             and ([.pis[].events[] | select(.what == "tftp" and .kind == "probe" and .result == "probed")] | length >= 2 * '"$SLOTS"')' "$J" ||
+        cp "$J" "$BUILD/test-logs/rack_boot-$m.json"
 }
 
 RUN=2
