@@ -73,7 +73,12 @@ static bool send_block(struct pr_tftp_server *s, struct pr_tftp_slot *sl, uint32
         return false;
     struct pr_tftp_tx *m = pr_tftp_tx_add(s, &sl->peer.sa, sl->peerlen, slot_local(sl));
     pr_tftp_encode_data_header(m->head, sizeof m->head, (uint16_t)n);
-    pr_tftp_tx_set(s, m, m->head, sizeof m->head, data, len);
+    if (len <= PR_TFTP_FLAT_DATA) {
+        memcpy(m->flat + sizeof m->head, data, len);
+        pr_tftp_tx_set(s, m, m->flat, sizeof m->head + len, NULL, 0);
+    } else {
+        pr_tftp_tx_set(s, m, m->head, sizeof m->head, data, len);
+    }
     return true;
 }
 
@@ -185,7 +190,8 @@ static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer
     sl->file = file;
     sl->cookie = cookie;
     sl->seen = *seen;
-    sl->has_local = local != NULL;
+    /* Replies name their source only when the kernel would pick another. */
+    sl->has_local = local && !pr_tftp_source_is_default(s, peer, peerlen, local);
     if (local)
         sl->local = *local;
     memcpy(sl->path, p->filename, sizeof sl->path);

@@ -1,10 +1,13 @@
 /* The TFTP server: one UDP socket shared by every transfer, read with
  * recvmmsg and written with sendmmsg, driven by the embedder's loop.
  *
- * Replies leave from the address each request arrived at (IP_PKTINFO /
- * IPV6_PKTINFO), so a Pi on a /30 sees its gateway answer.  DATA is sent
- * straight from the shared file bytes (an iovec per block), so serving a
- * block costs no copy and no allocation. */
+ * Replies leave from the address each request arrived at, so a Pi on a /30
+ * sees its gateway answer: named with IP_PKTINFO / IPV6_PKTINFO when the
+ * kernel would pick another source, left to the kernel when it would pick
+ * that one (checked once per transfer).  A block of up to a frame is
+ * copied behind its header into the message (one iovec), a larger one is
+ * sent straight from the shared file bytes; nothing is allocated per
+ * block. */
 #define _GNU_SOURCE
 #include <net/if.h>
 #include <stdio.h>
@@ -70,6 +73,28 @@ static int open_socket(const struct sockaddr *addr, socklen_t len)
     return fd;
 }
 
+/* A socket that sends nothing: connect() on it asks the kernel which
+ * source address it would pick for a peer.  Bound like the server's own
+ * socket (port aside), so the answer is the one the server would get. */
+static int open_probe(const struct sockaddr *addr, socklen_t len)
+{
+    union pr_tftp_addr a;
+    memcpy(&a, addr, len);
+    if (a.sa.sa_family == AF_INET)
+        a.in.sin_port = 0;
+    else
+        a.in6.sin6_port = 0;
+    int fd = socket(a.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if ((a.sa.sa_family == AF_INET6 && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) < 0) ||
+        bind(fd, &a.sa, len) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 static void apply_defaults(struct pr_tftp_server *s, const struct pr_tftp_server_config *cfg)
 {
     s->cfg = *cfg;
@@ -111,6 +136,7 @@ int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_s
     if (!s)
         return -ENOMEM;
     s->fd = -1;
+    s->probe_fd = -1;
     apply_defaults(s, cfg);
     int rc = pr_tftp_table_init(&s->table, s->cfg.max_transfers);
     if (rc == 0 && !(s->cache = pr_tftp_cache_new(s->cfg.cache_bytes, s->cfg.max_file_bytes)))
@@ -118,6 +144,7 @@ int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_s
     if (rc == 0 && (rc = open_socket(cfg->bind_addr, cfg->bind_len)) >= 0) {
         s->fd = rc;
         s->family = cfg->bind_addr->sa_family;
+        s->probe_fd = open_probe(cfg->bind_addr, cfg->bind_len);
         rc = 0;
     }
     if (rc < 0) {
@@ -140,6 +167,8 @@ void pr_tftp_server_free(struct pr_tftp_server *s)
     pr_tftp_cache_free(s->cache);
     if (s->fd >= 0)
         close(s->fd);
+    if (s->probe_fd >= 0)
+        close(s->probe_fd);
     free(s);
 }
 
@@ -252,6 +281,28 @@ static bool read_local(struct pr_tftp_server *s, struct msghdr *h, union pr_tftp
         }
     }
     return false;
+}
+
+/* Asked once per transfer: the answer lets every DATA of it go without a
+ * control message, which the kernel would otherwise copy, parse and check
+ * (the address must be local) for each datagram.  The route could change
+ * during the transfer; so could the kernel's pick for a new one, and the
+ * peer then sees what any server without IP_PKTINFO would send. */
+bool pr_tftp_source_is_default(struct pr_tftp_server *s, const struct sockaddr *peer,
+                               socklen_t peerlen, const union pr_tftp_local *local)
+{
+    union pr_tftp_addr src;
+    socklen_t srclen = sizeof src;
+    if (s->probe_fd < 0 || connect(s->probe_fd, peer, peerlen) < 0 ||
+        getsockname(s->probe_fd, &src.sa, &srclen) < 0)
+        return false;
+    struct sockaddr none = { .sa_family = AF_UNSPEC };
+    connect(s->probe_fd, &none, sizeof none);   /* takes no datagrams meanwhile */
+    if (s->family == AF_INET)
+        return src.sa.sa_family == AF_INET &&
+               src.in.sin_addr.s_addr == local->v4.ipi_spec_dst.s_addr;
+    return src.sa.sa_family == AF_INET6 &&
+           memcmp(&src.in6.sin6_addr, &local->v6.ipi6_addr, sizeof src.in6.sin6_addr) == 0;
 }
 
 /* The largest DATA payload that fits the receiving interface's MTU. */

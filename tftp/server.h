@@ -12,6 +12,11 @@
 #define PR_TFTP_RX_BUF 2048
 #define PR_TFTP_TX_BATCH 64
 #define PR_TFTP_SMALL 512         /* OACK or ERROR */
+/* DATA up to this size is copied behind its header and sent as one piece:
+ * a single iovec takes the kernel's cheaper path (no iovec array to copy
+ * and walk), which saves more than the copy costs.  1468 is a
+ * full 1500-byte Ethernet frame. */
+#define PR_TFTP_FLAT_DATA 1468
 
 union pr_tftp_ctl {
     char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -20,14 +25,18 @@ union pr_tftp_ctl {
 
 struct pr_tftp_tx {
     union pr_tftp_addr peer;
-    uint8_t head[4];
-    uint8_t small[PR_TFTP_SMALL];
+    union {
+        uint8_t small[PR_TFTP_SMALL];
+        uint8_t flat[4 + PR_TFTP_FLAT_DATA];   /* header and block */
+        uint8_t head[4];
+    };
     struct iovec iov[2];
     union pr_tftp_ctl ctl;
 };
 
 struct pr_tftp_server {
     int fd;
+    int probe_fd;                 /* asks the kernel which source it picks; -1: none */
     int family;
     struct pr_tftp_server_config cfg;
     char prefix[64];
@@ -53,6 +62,10 @@ struct pr_tftp_tx *pr_tftp_tx_add(struct pr_tftp_server *s, const struct sockadd
                                   socklen_t peerlen, const union pr_tftp_local *local);
 void pr_tftp_tx_set(struct pr_tftp_server *s, struct pr_tftp_tx *m, const void *a, size_t alen,
                     const void *b, size_t blen);
+/* Whether the kernel, left alone, sends to peer from the address local
+ * names: then replies need no IP_PKTINFO. */
+bool pr_tftp_source_is_default(struct pr_tftp_server *s, const struct sockaddr *peer,
+                               socklen_t peerlen, const union pr_tftp_local *local);
 unsigned pr_tftp_path_blksize(struct pr_tftp_server *s, const union pr_tftp_local *local,
                               bool has_local, const struct sockaddr *peer);
 

@@ -397,6 +397,83 @@ static void garbage_is_counted(void **state)
     assert_int_equal(st.stray, 1);
 }
 
+/* A server on 0.0.0.0 as pirackd binds; the next datagram on the client
+ * socket must come from `from` and carry DATA block `block` of `len` bytes
+ * at `off` of the pattern. */
+static void expect_data_from(int sock, const char *from, uint16_t block, size_t off, size_t len)
+{
+    uint8_t buf[4096];
+    struct sockaddr_in src;
+    socklen_t srclen = sizeof src;
+    struct pollfd p = { .fd = sock, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 1000), 1);
+    ssize_t n = recvfrom(sock, buf, sizeof buf, 0, (struct sockaddr *)&src, &srclen);
+    assert_int_equal(n, (ssize_t)(4 + len));
+    char text[INET_ADDRSTRLEN];
+    assert_non_null(inet_ntop(AF_INET, &src.sin_addr, text, sizeof text));
+    assert_string_equal(text, from);
+    assert_int_equal(buf[1], 3);
+    assert_int_equal((buf[2] << 8) | buf[3], block);
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal(buf[4 + i], pattern(off + i));
+}
+
+/* Fetches big.bin (3000 bytes, 2000-byte blocks: DATA larger than a
+ * frame) with its requests sent to `to`; every reply must come from `to`. */
+static void fetch_from(struct fixture *f, struct pr_tftp_server *srv, uint16_t port, const char *to)
+{
+    struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
+    assert_int_equal(inet_pton(AF_INET, to, &dst.sin_addr), 1);
+    static const char rrq[] = "\0\1big.bin\0octet\0blksize\0" "2000\0";
+    static const char ack0[] = "\0\4\0\0", ack1[] = "\0\4\0\1", ack2[] = "\0\4\0\2";
+    const char *acks[] = { ack0, ack1, ack2 };
+    uint8_t oack[64];
+    assert_int_equal(sendto(f->client, rrq, sizeof rrq - 1, 0, (struct sockaddr *)&dst, sizeof dst),
+                     (ssize_t)(sizeof rrq - 1));
+    assert_int_equal(pr_tftp_server_on_readable(srv, f->now), 0);
+    static const char want[] = "\0\6blksize\0" "2000\0";
+    assert_int_equal(recv_on(f->client, oack, sizeof oack, 1000), (ssize_t)(sizeof want - 1));
+    assert_memory_equal(oack, want, sizeof want - 1);
+    for (uint16_t b = 0; b < 3; b++) {
+        assert_int_equal(sendto(f->client, acks[b], 4, 0, (struct sockaddr *)&dst, sizeof dst), 4);
+        assert_int_equal(pr_tftp_server_on_readable(srv, f->now), 0);
+        if (b < 2)
+            expect_data_from(f->client, to, (uint16_t)(b + 1), b * 2000u, b == 0 ? 2000 : 1000);
+    }
+    assert_int_equal(f->last_kind, PR_TFTP_EV_DONE);
+}
+
+/* Replies leave from the address the request came to, whether or not the
+ * kernel would have picked that one itself (a Pi only answers its own
+ * gateway), for small and large blocks alike. */
+static void replies_come_from_the_address_asked(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t big[3000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = pattern(i);
+    write_file(f->root, "big.bin", big, sizeof big);
+    struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
+    struct pr_tftp_server_config cfg = {
+        .bind_addr = (struct sockaddr *)&any, .bind_len = sizeof any, .max_blksize = 4000,
+        .resolve = resolve, .event = on_event, .ctx = f,
+    };
+    struct pr_tftp_server *srv;
+    assert_int_equal(pr_tftp_server_new(&cfg, &srv), 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    assert_int_equal(pr_tftp_server_local(srv, &ss, &sl), 0);
+    uint16_t port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    /* The client at 127.0.0.1: the kernel's own pick to reach it is
+     * 127.0.0.1, so a request to 127.0.0.2 needs the source named. */
+    struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    assert_int_equal(bind(f->client, (struct sockaddr *)&me, sizeof me), 0);
+    fetch_from(f, srv, port, "127.0.0.2");
+    fetch_from(f, srv, port, "127.0.0.1");
+    fetch_from(f, srv, port, "127.0.0.2");
+    pr_tftp_server_free(srv);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -406,6 +483,7 @@ int main(void)
         T(unknown_client_refused), T(netascii_converted), T(repeated_rrq_restarts),
         T(early_terminate_probe), T(deadline_retransmits_then_gives_up),
         T(transfer_limit_holds), T(files_are_shared_and_refreshed), T(garbage_is_counted),
+        T(replies_come_from_the_address_asked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
