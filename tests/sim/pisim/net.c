@@ -15,6 +15,7 @@
 #include <netlink/route/link.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "pisim.h"
 
@@ -198,7 +199,8 @@ fail: {
     }
 }
 
-/* A UDP socket on the Pi's address and interface; port 0 = any. */
+/* A UDP socket on the Pi's address and interface, its datagrams stamped
+ * on arrival (net_recv_stamped); port 0 = any. */
 int net_udp_open(struct pi *pi, uint16_t port)
 {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -208,6 +210,7 @@ int net_udp_open(struct pi *pi, uint16_t port)
     struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
                                .sin_addr = pi->addr };
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, pi->ifname,
                    (socklen_t)strlen(pi->ifname)) < 0 ||
         bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
@@ -235,4 +238,41 @@ int net_drain68_open(void)
         return e;
     }
     return fd;
+}
+
+/* The kernel stamps each datagram as it reaches the Pi's interface
+ * (SO_TIMESTAMPNS, wall clock).  One thread plays every Pi and may read a
+ * datagram long after it came; the firmware's timeouts are judged by this
+ * stamp, on pisim's monotonic clock, so the server is neither blamed for
+ * pisim's delays nor excused for its own. */
+ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from,
+                         uint64_t *arrived_ms)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = { buf, cap };
+    struct msghdr h = { .msg_name = from, .msg_namelen = sizeof *from,
+                        .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+    ssize_t n = recvmsg(fd, &h, MSG_DONTWAIT);
+    if (n < 0)
+        return -errno;
+    uint64_t now = pisim_now_ms();
+    *arrived_ms = now;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+            continue;
+        struct timespec stamp, wall;
+        memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+        clock_gettime(CLOCK_REALTIME, &wall);
+        int64_t age_ms = ((int64_t)wall.tv_sec - stamp.tv_sec) * 1000 +
+                         (wall.tv_nsec - stamp.tv_nsec) / 1000000;
+        /* A stamp from the future or before pisim began is a clock step:
+         * the read time is all there is then. */
+        if (age_ms >= 0 && (uint64_t)age_ms <= now)
+            *arrived_ms = now - (uint64_t)age_ms;
+    }
+    return n;
 }

@@ -492,22 +492,30 @@ static void dhcp_timer(struct pi *pi, uint64_t now)
         dhcp_give_up(pi);
 }
 
-void pi_on_udp(struct pi *pi)
+/* Reads what waits on the transfer's socket, each datagram at the time it
+ * reached the Pi; true when the transfer ended (the next may have begun). */
+static bool udp_read(struct pi *pi, unsigned max)
 {
     uint8_t pkt[66000];
     unsigned gen = pi->generation;
-    for (int i = 0; i < 16 && pi->xfer.fd >= 0 && gen == pi->generation; i++) {
+    for (unsigned i = 0; i < max && pi->xfer.fd >= 0 && gen == pi->generation; i++) {
         struct sockaddr_in from;
-        socklen_t fl = sizeof from;
-        ssize_t n = recvfrom(pi->xfer.fd, pkt, sizeof pkt, 0, (struct sockaddr *)&from, &fl);
+        uint64_t arrived_ms;
+        ssize_t n = net_recv_stamped(pi->xfer.fd, pkt, sizeof pkt, &from, &arrived_ms);
         if (n < 0)
-            return;
-        if (xfer_input(pi, pkt, (size_t)n, &from)) {
+            return false;
+        if (xfer_input(pi, pkt, (size_t)n, &from, arrived_ms)) {
             xfer_close(pi);
             script_file_done(pi);
-            return;
+            return true;
         }
     }
+    return false;
+}
+
+void pi_on_udp(struct pi *pi)
+{
+    (void)udp_read(pi, 16);
 }
 
 void pi_kernel_loaded(struct pi *pi)
@@ -541,6 +549,10 @@ void pi_on_timer(struct pi *pi, uint64_t now)
         dhcp_timer(pi, now);
         break;
     case PH_TFTP:
+        /* An answer that came before the deadline counts, however late
+         * this one thread for every Pi reads it. */
+        if (udp_read(pi, 64) || pi->phase != PH_TFTP)
+            break;
         if (xfer_timer(pi, now)) {
             xfer_close(pi);
             script_file_done(pi);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <jansson.h>
@@ -127,6 +128,8 @@ struct xfer {
     size_t last_len;
     unsigned sends;                  /* of last[] */
     uint64_t started_ms, deadline_ms;
+    bool answered;                   /* the server said something */
+    uint64_t answered_ms;            /* when its first datagram came */
     enum xfer_result result;
     uint16_t err_code;
     char err_msg[96];
@@ -260,11 +263,13 @@ uint16_t pisim_ip_checksum(const void *data, size_t len, uint32_t sum);
 /* tftp.c */
 void xfer_reset(struct xfer *x);
 int xfer_start(struct pi *pi);                 /* after the fields are set */
-/* Feeds one datagram from the server; returns true when the transfer ended
- * (x->result set). */
+/* Feeds one datagram from the server that reached the Pi at arrived_ms;
+ * returns true when the transfer ended (x->result set). */
 bool xfer_input(struct pi *pi, const uint8_t *pkt, size_t len,
-                const struct sockaddr_in *from);
-bool xfer_timer(struct pi *pi, uint64_t now);
+                const struct sockaddr_in *from, uint64_t arrived_ms);
+/* The deadlines due by time at (the Pi's clock): a retransmission, or the
+ * end with XR_TIMEOUT (returns true). */
+bool xfer_timer(struct pi *pi, uint64_t at);
 void xfer_close(struct pi *pi);
 const char *xfer_result_name(enum xfer_result r);
 /* Parses "name\0value\0..." option pairs of an OACK.  Pure, for tests. */
@@ -280,6 +285,9 @@ int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a,
 void net_addr_clear(struct pisim *sim, struct pi *pi);
 int net_raw_open(struct pi *pi, bool everything);
 int net_udp_open(struct pi *pi, uint16_t port);
+/* One datagram and when it reached the interface (pisim's clock); -errno. */
+ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from,
+                         uint64_t *arrived_ms);
 int net_drain68_open(void);
 
 /* power.c */

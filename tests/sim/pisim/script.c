@@ -244,6 +244,9 @@ static void record(struct pi *pi)
                            "blksize", (json_int_t)x->blksize,
                            "port", (json_int_t)x->local_port,
                            "dur_ms", (json_int_t)(now - x->started_ms));
+    /* How long the server took to say anything, as the Pi's NIC saw it. */
+    if (ev && x->answered)
+        json_object_set_new(ev, "answer_ms", json_integer((json_int_t)x->answered_ms - (json_int_t)x->started_ms));
     if (ev && x->err_msg[0])
         json_object_set_new(ev, "error", json_string(x->err_msg));
     if (ev && x->result == XR_OK) {

@@ -3,7 +3,11 @@
  * Lock-step like the firmware: one ACK per DATA, no windowsize.  The
  * server's port (its TID) is taken from its first answer; packets from any
  * other address or port are ignored.  A probe reads the OACK and block 1
- * and then sends ERROR 0 "Early terminate", as start.elf does. */
+ * and then sends ERROR 0 "Early terminate", as start.elf does.
+ *
+ * Time is the Pi's: a datagram counts from when it reached the Pi's
+ * interface (net_recv_stamped), so a deadline that passed before it came
+ * goes off first, and one that pisim's single thread reads late does not. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,9 +168,14 @@ static bool on_oack(struct pi *pi, const uint8_t *p, size_t len)
     struct xfer *x = &pi->xfer;
     uint64_t tsize = 0;
     unsigned blksize = 512;
+    if (x->got_oack && x->next_block == 1) {
+        send_last(pi);                 /* the server missed our ACK 0: again */
+        return false;
+    }
     if (x->got_oack || x->next_block != 1 || (!x->opt_tsize && !x->opt_blksize)) {
         send_error(pi, 8, "Unexpected OACK");
-        return finish(x, XR_ERROR, "OACK to a request without options");
+        return finish(x, XR_ERROR, x->next_block != 1 ? "OACK after DATA"
+                                                      : "OACK to a request without options");
     }
     if (tftp_parse_oack(p + 2, len - 2, &tsize, &blksize) < 0 ||
         (x->opt_blksize && blksize > x->opt_blksize) ||
@@ -238,15 +247,24 @@ static bool on_data(struct pi *pi, const uint8_t *p, size_t len)
 }
 
 bool xfer_input(struct pi *pi, const uint8_t *p, size_t len,
-                const struct sockaddr_in *from)
+                const struct sockaddr_in *from, uint64_t arrived_ms)
 {
     struct xfer *x = &pi->xfer;
-    if (x->result != XR_NONE || len < 4 ||
+    if (x->result != XR_NONE)
+        return false;
+    /* A deadline that passed before this datagram came went off first. */
+    if (xfer_timer(pi, arrived_ms))
+        return true;
+    if (len < 4 ||
         from->sin_addr.s_addr != x->server.sin_addr.s_addr)
         return false;
     if (x->tid_known && from->sin_port != x->server.sin_port)
         return false;                  /* another TID: not our transfer */
     uint16_t op = (uint16_t)(p[0] << 8 | p[1]);
+    if (!x->answered) {
+        x->answered = true;
+        x->answered_ms = arrived_ms;
+    }
     if (!x->tid_known && (op == OP_DATA || op == OP_OACK)) {
         x->tid_known = true;
         x->server.sin_port = from->sin_port;
@@ -271,24 +289,24 @@ bool xfer_input(struct pi *pi, const uint8_t *p, size_t len,
     }
 }
 
-bool xfer_timer(struct pi *pi, uint64_t now)
+bool xfer_timer(struct pi *pi, uint64_t at)
 {
     struct xfer *x = &pi->xfer;
     char msg[96];
     if (x->result != XR_NONE)
         return true;
-    if (x->timing.file_ms && now >= x->started_ms + x->timing.file_ms) {
+    if (x->timing.file_ms && at >= x->started_ms + x->timing.file_ms) {
         snprintf(msg, sizeof msg, "file not complete in %u ms", x->timing.file_ms);
         return finish(x, XR_TIMEOUT, msg);
     }
-    if (now < x->deadline_ms)
+    if (at < x->deadline_ms)
         return false;
     bool waiting_first = !x->tid_known;
     unsigned tries = waiting_first ? x->timing.rrq_tries : x->timing.block_tries;
     unsigned wait = waiting_first ? x->timing.first_ms : x->timing.block_ms;
     if (x->sends < tries) {
-        send_last(pi);
-        x->deadline_ms = now + wait;
+        send_last(pi);                 /* it leaves now, however late pisim is */
+        x->deadline_ms = pisim_now_ms() + wait;
         return false;
     }
     if (waiting_first)
