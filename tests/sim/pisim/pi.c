@@ -29,8 +29,15 @@
 #define PI4_DHCP_TIMEOUT_MS 45000     /* EEPROM DHCP_TIMEOUT default */
 #define OS_INTERVAL_MS 4000           /* dhcpcd's first retransmission */
 #define OS_DHCP_TIMEOUT_MS 30000      /* dhcpcd's default timeout */
-#define STALL_MS 1000                 /* 3B ROM: receive and transaction timeouts
-                                         (hardware timing: --fast leaves it) */
+/* The 3B ROM that stalls on its OFFER (PI-BOOT.md: "some ROMs stall unless
+ * a second packet arrives about a second after the OFFER"): a frame that
+ * comes once its 1 s transaction timeout has passed wakes it; it gives up
+ * when no frame came for STALL_GIVE_UP_MS.  "About a second" allows a
+ * server's repeat some slack: with a give-up of exactly 1 s a repeat sent
+ * 1 s after a prompt OFFER raced the ROM's timer to the millisecond.
+ * Hardware timing: --fast leaves both. */
+#define STALL_WAKE_MS 1000
+#define STALL_GIVE_UP_MS 1500
 
 const char *pi_model_name(enum pi_model m)
 {
@@ -385,13 +392,13 @@ static void handle_reply(struct pi *pi, const struct dhcp_reply *r, uint64_t now
     if (d->client == DC_ROM_3B && pi->sim->opt.pi3b_stall) {
         d->stalled = true;              /* the buggy ROM sits on it */
         d->stall_last_ms = now;
-        pi->deadline_ms = now + STALL_MS;
+        pi->deadline_ms = now + STALL_GIVE_UP_MS;
         return;
     }
     dhcp_done(pi);
 }
 
-/* --pi3b-stall: any frame after the 1 s transaction timeout completes the
+/* --pi3b-stall: any frame after the transaction timeout completes the
  * stalled exchange; an earlier one keeps the receive timeout alive. */
 static bool stall_frame(struct pi *pi, const uint8_t *frame, size_t len, uint64_t now)
 {
@@ -399,7 +406,7 @@ static bool stall_frame(struct pi *pi, const uint8_t *frame, size_t len, uint64_
     char type[8];
     if (!d->stalled)
         return false;
-    if (now >= d->attempt_ms + STALL_MS) {
+    if (now >= d->attempt_ms + STALL_WAKE_MS) {
         snprintf(type, sizeof type, "0x%02x%02x", len >= 14 ? frame[12] : 0, len >= 14 ? frame[13] : 0);
         report_event(pi, "dhcp_rom_woken", "{s:s}", "ethertype", type);
         dhcp_done(pi);
@@ -467,7 +474,7 @@ static void dhcp_give_up(struct pi *pi)
 static void dhcp_timer(struct pi *pi, uint64_t now)
 {
     struct dhcp_state *d = &pi->dhcp;
-    if (d->stalled && now >= d->stall_last_ms + STALL_MS) {
+    if (d->stalled && now >= d->stall_last_ms + STALL_GIVE_UP_MS) {
         d->stalled = false;
         report_event(pi, "dhcp_rom_stalled", NULL);
         snprintf(d->last_ignored, sizeof d->last_ignored,
@@ -475,7 +482,7 @@ static void dhcp_timer(struct pi *pi, uint64_t now)
     }
     uint64_t next = d->attempt_ms + pisim_scale(pi->sim, attempt_ms(pi));
     if (d->stalled) {
-        pi->deadline_ms = d->stall_last_ms + STALL_MS;
+        pi->deadline_ms = d->stall_last_ms + STALL_GIVE_UP_MS;
         return;
     }
     if (now < next) {
@@ -546,7 +553,11 @@ void pi_on_timer(struct pi *pi, uint64_t now)
                           : pi->model == PI_3BPLUS ? DC_ROM_3BPLUS : DC_PI4);
         break;
     case PH_DHCP:
-        dhcp_timer(pi, now);
+        /* A frame that came before the deadline counts, however late this
+         * one thread for every Pi reads it. */
+        pi_on_raw(pi);
+        if (pi->phase == PH_DHCP)
+            dhcp_timer(pi, now);
         break;
     case PH_TFTP:
         /* An answer that came before the deadline counts, however late
