@@ -36,6 +36,9 @@ rack_summary() {
          ([$ok[].boot_ms] | sort) as $b |
          "boot time per Pi: min \($b[0]) ms, median \($b[($b | length) / 2 | floor]) ms, max \($b[-1]) ms" else empty end),
       "TFTP: \([.pis[].tftp_files] | add) files, \(([.pis[].tftp_bytes] | add) / 1048576 | floor) MB",
+      ([.pis[].events[] | select(.what == "tftp") | .answer_ms | select(. != null)] | sort) as $a |
+      (if ($a | length) > 0 then
+         "TFTP first answers, as the Pis saw them: median \($a[($a | length) / 2 | floor]) ms, max \($a[-1]) ms" else empty end),
       ($bad | group_by(.reason | sub("[0-9a-f]{8}/"; "SERIAL/")) | .[] |
          "failed x\(length): \(.[0].reason)")' "$1"
 }
