@@ -59,16 +59,6 @@ run_integration() {
     echo "---- $name"
     timeout --kill-after=10 900 sh "$script" >"$out" 2>&1 </dev/null
     rc=$?
-    # A script marked "# load-sensitive: retry once" (108 simulated Pis
-    # with real ROM timeouts on 2 shared cores) runs a second time after a
-    # failure; the first attempt's log is kept and its failures printed.
-    if [ "$rc" -ne 0 ] && grep -q '^# load-sensitive: retry once' "$script"; then
-        mv "$out" "$log_dir/$name.first-attempt.log"
-        echo "     retrying $name once; first attempt: $log_dir/$name.first-attempt.log"
-        grep '^not ok ' "$log_dir/$name.first-attempt.log" | sed 's/^/     first attempt: /'
-        timeout --kill-after=10 900 sh "$script" >"$out" 2>&1 </dev/null
-        rc=$?
-    fi
     p=$(grep -c '^ok ' "$out") f=$(grep -c '^not ok ' "$out") s=$(grep -c '^skip ' "$out")
     grep -E '^(ok|not ok|skip) ' "$out" | sed 's/^/     /'
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
