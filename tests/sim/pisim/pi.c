@@ -427,8 +427,11 @@ void pi_on_raw(struct pi *pi)
         if (n < 0)
             return;
         /* A veth hands its peer every frame; a Pi's NIC filters by MAC:
-         * only frames to it, broadcast or multicast get in. */
-        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST)
+         * only frames to it and broadcasts get in.  The firmware joins no
+         * multicast group, so the host's IPv6 chatter (MLD reports, DAD,
+         * router solicitations and advertisements) never reaches it. */
+        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST ||
+            from.sll_pkttype == PACKET_MULTICAST)
             continue;
         uint64_t now = pisim_now_ms();
         bool was_stalled = pi->dhcp.stalled;
