@@ -15,11 +15,11 @@ int pr_array_grow(void *arrayp, size_t n, size_t *cap, size_t elem, size_t first
     if (*cap > SIZE_MAX / 2)
         return -ENOMEM;
     size_t want = *cap ? *cap * 2 : first;
-    if (want <= n)
+    if (want <= n || elem == 0 || want > SIZE_MAX / elem)
         return -ENOMEM;
     /* The caller's pointer is a T *, not a void *: copy it, don't alias it. */
     memcpy(&v, arrayp, sizeof v);
-    grown = reallocarray(v, want, elem);
+    grown = realloc(v, want * elem);
     if (!grown)
         return -ENOMEM;
     memcpy(arrayp, &grown, sizeof grown);
