@@ -100,7 +100,11 @@ static int steer_to_first_socket(int fd)
  * whoever waits on the sending socket; on the reading socket that is the
  * loop's epoll entry, a lock taken and dropped per block (about 8 % of a
  * boot storm's server time).  Nothing waits on this one.  -1 when the
- * kernel refuses: the reading socket then sends too. */
+ * kernel refuses: the reading socket then sends too.
+ *
+ * Another server without SO_REUSEPORT (dnsmasq, tftpd-hpa) still cannot
+ * take the port, nor we theirs.  A process of the same user that also
+ * asks SO_REUSEPORT could join, and would receive nothing. */
 static int open_sender(int rx_fd, int family)
 {
     union pr_tftp_addr a;

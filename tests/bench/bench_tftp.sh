@@ -20,7 +20,8 @@ N=${BENCH_N:-108}
 for b in dnsmasq in.tftpd; do
     command -v $b >/dev/null || { skip bench_tftp "$b is not installed"; exit 0; }
 done
-[ -x "$BIN/prtftpd" ] && [ -x "$BIN/tftpstorm" ] || { not_ok "bench_tftp: build the tools (make tests)"; exit 1; }
+PRTFTPD=${PRTFTPD:-$BIN/prtftpd}   # another build of the server, to compare
+[ -x "$PRTFTPD" ] && [ -x "$BIN/tftpstorm" ] || { not_ok "bench_tftp: build the tools (make tests)"; exit 1; }
 
 SRV=$(ns_new bsrv) CLI=$(ns_new bcli) || exit 1
 VS="b$$s" VC="b$$c"
@@ -123,7 +124,7 @@ run() {
 }
 
 echo "bench_tftp: $N clients, Pi 3 file set, veth between two namespaces"
-[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$BIN/prtftpd" -a 0.0.0.0 -p 69 -r "$ROOT" -x $((N * 2 + 64))
+[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$PRTFTPD" -a 0.0.0.0 -p 69 -r "$ROOT" -x $((N * 2 + 64))
 # dnsmasq as the Pi netboot documentation runs it: enable-tftp and a
 # tftp-root, a socket per transfer (its default).  DNSMASQ_EXTRA adds
 # options, e.g. --tftp-single-port, which makes dnsmasq markedly slower.
