@@ -214,6 +214,56 @@ static void test_status_tables(void **state)
 /* What the emulator dialects showed wrong in the profiles: a Netgear
  * prompt with '+' in the model name, FASTPATH's save question on logout,
  * RouterOS's "off" and "_" states, AOS-CX's status in another column. */
+/* A pager wipes its question once answered, with "\r<blanks>\r" or with
+ * backspaces; the row after it must start its line, or it is lost to the
+ * status parser. */
+static void test_pager_wipes_its_question(void **state)
+{
+    struct pr_poe_profile *p = load("procurve");
+    struct pr_poe_port_status st[2];
+    const unsigned ports[2] = { 1, 2 };
+    struct pr_cli_judgement j;
+    (void)state;
+    struct pr_cli_screen *s = screen_of("  1    Yes  low  off  usage usage  3.0 W  2.9 W   Delivering   2   2\r\n"
+                                        "-- MORE --, next page: Space, next line: Enter, quit: Control-C");
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_CONFIRM);
+    pr_cli_answered(s);
+    const char *rest = "\r                                                 \r"
+                       "  2    No   low  off  usage usage  0 W    0 W     Disabled     -   -\r\n\r\nsw# ";
+    pr_cli_clean(s, rest, strlen(rest));
+    assert_null(strstr(s->text, "MORE"));
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_PROMPT);
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, s->text, s->len, ports, 2, st), 2);
+    assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
+    free(s);
+    pr_poe_profile_free(p);
+
+    p = load("cisco-ios");                  /* IOS: " --More-- ", then backspaces */
+    s = screen_of("Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\r\n --More-- ");
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_CONFIRM);
+    pr_cli_answered(s);
+    rest = "\b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b"
+           "Gi1/0/2   off    off        0.0     n/a                 n/a   30.0\r\nsim#";
+    pr_cli_clean(s, rest, strlen(rest));
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, s->text, s->len, ports, 2, st), 2);
+    assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_PROMPT);
+    free(s);
+
+    /* \r\n split over two reads is still one line end; \n\r rewinds nothing. */
+    s = screen_of("a\r");
+    pr_cli_clean(s, "\nb\n\rc", 5);
+    assert_string_equal(s->text, "a\nb\nc");
+    free(s);
+    pr_poe_profile_free(p);
+}
+
 static void test_profile_fixes_from_the_emulator(void **state)
 {
     struct pr_poe_port_status st[4];
@@ -270,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_screen_bounded),
         cmocka_unit_test(test_status_tables),
         cmocka_unit_test(test_profile_fixes_from_the_emulator),
+        cmocka_unit_test(test_pager_wipes_its_question),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
