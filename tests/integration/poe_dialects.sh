@@ -69,3 +69,20 @@ for d in cisco-ios procurve aruba-cx netgear edgeswitch juniper mikrotik; do
     esac
     ssh_sim_stop
 done
+
+# --- paging left on: the pager's question is answered and the whole
+# table read (a profile copy without its paging-off line, 48 ports)
+sim_state_new 48
+printf '%048d\n' 0 | tr 0 1 >"$SIM_STATE"
+for d in procurve aruba-cx netgear edgeswitch juniper; do
+    grep -v '^cli.init \(no page\|terminal length\|set cli screen-length\)' \
+        "poe/profiles/$d.profile" >"$TEST_TMP/$d.profile"
+    ssh_sim_start "$d" || { not_ok "$d (paging): sshd starts"; continue; }
+    poectl -o driver=ssh -o address="127.0.0.1:$SSH_PORT" -o ssh_user=root -o ssh_key="$SSH_KEY" \
+        -o hostkey="$SSH_HOSTKEY_FP" -o timeout=2000 -o profile="$TEST_TMP/$d.profile" status 1-45
+    check "$d, paging on: status of 45 ports read past the pager" \
+        test "$(grep -c 'admin on detect delivering' "$OUT")" -eq 45
+    check "$d, paging on: paging was never turned off" \
+        not_in_log 'no page\|terminal length\|screen-length'
+    ssh_sim_stop
+done
