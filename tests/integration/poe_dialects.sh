@@ -56,6 +56,13 @@ for d in cisco-ios procurve aruba-cx netgear edgeswitch juniper mikrotik; do
     poectl $C off 2
     check "$d: controller refuses: reported" result_has "failed .*switch answered"
     check "$d: controller refuses: nothing changed" state_is 11111111
+    # A command the switch does not know: each dialect's error line is
+    # one its profile recognises.
+    sed '/^cli.off.port \(interface\|exit\)/!s/^cli.off.port .*/& bogus/' "poe/profiles/$d.profile" \
+        >"$TEST_TMP/bad.profile"
+    poectl $C -o profile="$TEST_TMP/bad.profile" off 2
+    check "$d: a command the switch does not know: its error reported" result_has "failed .*switch answered"
+    check "$d: a command the switch does not know: nothing changed" state_is 11111111
     printf 'fault %s\n' "$b5" >"$SIM_CTL"
     poectl $C off 5
     poectl $C -o settle_ms=600 on 5

@@ -67,7 +67,8 @@ static void set_or_delete(struct sim *s, const char *line)
 {
     char verb[16], ifname[64], tail[32];
     unsigned p;
-    if (sscanf(line, "%15s poe interface %63s %31s", verb, ifname, tail) != 3 ||
+    int end = 0;
+    if (sscanf(line, "%15s poe interface %63s %31s%n", verb, ifname, tail, &end) != 3 || line[end] ||
         strcmp(tail, "disable") || (strcmp(verb, "set") && strcmp(verb, "delete"))) {
         caret("syntax error.");
     } else if (!(p = parse_interface(s, ifname))) {
