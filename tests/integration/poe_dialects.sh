@@ -34,7 +34,7 @@ for d in cisco-ios procurve aruba-cx netgear edgeswitch juniper mikrotik; do
        -o hostkey=$SSH_HOSTKEY_FP -o timeout=2000 -o profile=poe/profiles/$d.profile"
 
     trace_start "$b3"
-    poectl $C -o hold_ms=300 cycle 3
+    poectl $C -o hold_ms=150 cycle 3
     seen=$(trace_stop)
     check "$d: cycle 3 succeeds" result_has "ok "
     check "$d: cycle 3: its port went 1 -> 0 -> 1 (saw $seen)" test "$seen" = 101
@@ -65,7 +65,7 @@ for d in cisco-ios procurve aruba-cx netgear edgeswitch juniper mikrotik; do
     check "$d: a command the switch does not know: nothing changed" state_is 11111111
     printf 'fault %s\n' "$b5" >"$SIM_CTL"
     poectl $C off 5
-    poectl $C -o settle_ms=600 on 5
+    poectl $C -o settle_ms=300 on 5
     check "$d: a port that faults: reported" result_has "failed.*port 5: port reports a power fault"
     check "$d: a port that faults: only it is in fault" state_is "$(state_with $b5=F)"
     : >"$SIM_CTL"
