@@ -54,6 +54,15 @@ void cli_response_free(struct cli_response *r);
 /* Writes the API's JSON exactly as it came (one line, newline-ended). */
 void cli_print_raw(const struct cli_response *r);
 
+/* Shows an answer to people; returns an exit code. */
+typedef int (*cli_show_fn)(const json_t *answer, void *ctx);
+/* Sends the request (as cli_request) and shows the answer: with --json
+ * the API's JSON as it came (cli_print_raw), otherwise through show(answer,
+ * ctx).  Returns show's exit code, CLI_EXIT_OK after --json, or
+ * cli_request's failure. */
+int cli_request_show(struct cli *c, const char *method, const char *path, json_t *body,
+                     cli_show_fn show, void *ctx);
+
 /* ---- main.c ---- */
 
 /* Prints "pirack: MESSAGE" and the command's usage to stderr; returns

@@ -11,7 +11,7 @@ static const char *board_field(const json_t *slot, const char *key)
 }
 
 /* "slot 2: board b8:27:eb:00:00:01, serial 000000a1, model 3B" */
-static void print_board(const json_t *slot)
+static int show_board(const json_t *slot, void *ctx)
 {
     char mac[32], serial[32], model[32];
     const char *s = board_field(slot, "serial"), *m = board_field(slot, "model");
@@ -23,6 +23,8 @@ static void print_board(const json_t *slot)
     if (m)
         printf(", model %s", cli_sanitize(m, model, sizeof(model)));
     putchar('\n');
+    (void)ctx;
+    return CLI_EXIT_OK;
 }
 
 /* The value of option name ("--serial") at argv[*i], as "--serial V" or
@@ -84,16 +86,16 @@ static int parse_assign(int argc, char **argv, struct assign_args *a)
     return 0;
 }
 
-/* Sends method to /v1/slots/N/board (body stolen).  0 with the slot it
- * answers in *r, or an exit code (the error printed). */
+/* Sends method to /v1/slots/N/board (body stolen) and shows the slot it
+ * answers with (cli_request_show).  Returns an exit code. */
 static int board_request(struct cli *c, const char *method, int64_t slot, json_t *body,
-                         struct cli_response *r)
+                         cli_show_fn show, void *ctx)
 {
     char path[64];
     int rc;
 
     snprintf(path, sizeof(path), "/v1/slots/%lld/board", (long long)slot);
-    rc = cli_request(c, method, path, body, r);
+    rc = cli_request_show(c, method, path, body, show, ctx);
     json_decref(body);
     return rc;
 }
@@ -101,7 +103,6 @@ static int board_request(struct cli *c, const char *method, int64_t slot, json_t
 static int run_assign(struct cli *c, int argc, char **argv)
 {
     struct assign_args a = { .move = false };
-    struct cli_response r;
     int64_t slot;
     json_t *body;
     int rc = parse_assign(argc, argv, &a);
@@ -120,15 +121,7 @@ static int run_assign(struct cli *c, int argc, char **argv)
         fprintf(stderr, "pirack: out of memory\n");
         return CLI_EXIT_FAIL;
     }
-    rc = board_request(c, "POST", slot, body, &r);
-    if (rc)
-        return rc;
-    if (c->json)
-        cli_print_raw(&r);
-    else
-        print_board(r.json);
-    cli_response_free(&r);
-    return CLI_EXIT_OK;
+    return board_request(c, "POST", slot, body, show_board, NULL);
 }
 
 const struct cli_command cli_cmd_assign = {
@@ -157,31 +150,35 @@ static int current_mac(struct cli *c, int64_t slot, char *mac, size_t len)
     return 0;
 }
 
+struct taken_out {
+    int64_t slot;
+    char mac[32];                /* "" when unknown */
+};
+
+static int show_taken_out(const json_t *slot, void *ctx)
+{
+    const struct taken_out *t = ctx;
+
+    (void)slot;
+    printf("slot %lld: board %s taken out\n", (long long)t->slot, t->mac[0] ? t->mac : "-");
+    return CLI_EXIT_OK;
+}
+
 static int run_unassign(struct cli *c, int argc, char **argv)
 {
-    struct cli_response r;
-    char mac[32] = "";
-    int64_t slot;
+    struct taken_out t = { .mac = "" };
     int rc;
 
     if (argc != 2)
         return cli_usage_error(&cli_cmd_unassign, "unassign takes one slot number");
-    if (cli_parse_uint(argv[1], 0, 999999, &slot) < 0) {
+    if (cli_parse_uint(argv[1], 0, 999999, &t.slot) < 0) {
         char shown[64];
         return cli_usage_error(&cli_cmd_unassign, "\"%s\" is not a slot number",
                                cli_sanitize(argv[1], shown, sizeof(shown)));
     }
-    if (!c->json && (rc = current_mac(c, slot, mac, sizeof(mac))) != 0)
+    if (!c->json && (rc = current_mac(c, t.slot, t.mac, sizeof(t.mac))) != 0)
         return rc;
-    rc = board_request(c, "DELETE", slot, NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json)
-        cli_print_raw(&r);
-    else
-        printf("slot %lld: board %s taken out\n", (long long)slot, mac[0] ? mac : "-");
-    cli_response_free(&r);
-    return CLI_EXIT_OK;
+    return board_request(c, "DELETE", t.slot, NULL, show_taken_out, &t);
 }
 
 const struct cli_command cli_cmd_unassign = {

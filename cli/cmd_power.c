@@ -194,29 +194,17 @@ static int run_action(struct cli *c, const char *action, const char *spec, long 
     return refused ? CLI_EXIT_FAIL : rc;
 }
 
-static int run_status(struct cli *c, const char *spec)
+static int show_status(const json_t *answer, void *ctx)
 {
     static const char *const headers[] = {
         "SLOT", "POWER", "SWITCH", "PORT", "ADMIN", "DETECT", "SEEN", "OP", "LAST",
     };
-    struct cli_response r;
-    struct cli_table *t;
-    char path[96];
+    struct cli_table *t = cli_table_new(9, headers);
     json_t *v;
     size_t i;
-    int rc;
 
-    snprintf(path, sizeof(path), "/v1/power?slots=%s", spec);
-    rc = cli_request(c, "GET", path, NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json) {
-        cli_print_raw(&r);
-        cli_response_free(&r);
-        return CLI_EXIT_OK;
-    }
-    t = cli_table_new(9, headers);
-    json_array_foreach(json_object_get(r.json, "slots"), i, v) {
+    (void)ctx;
+    json_array_foreach(json_object_get(answer, "slots"), i, v) {
         const json_t *live = json_object_get(v, "live"), *op = json_object_get(v, "op"),
                      *last = json_object_get(v, "last");
         char slot[16], port[16], seen[32] = "-", ops[48] = "-", lasts[300] = "-";
@@ -243,14 +231,20 @@ static int run_status(struct cli *c, const char *spec)
         };
         if (!t || cli_table_add(t, cells) < 0) {
             cli_table_free(t);
-            cli_response_free(&r);
             return CLI_EXIT_FAIL;
         }
     }
     cli_table_print(t, stdout);
     cli_table_free(t);
-    cli_response_free(&r);
     return CLI_EXIT_OK;
+}
+
+static int run_status(struct cli *c, const char *spec)
+{
+    char path[96];
+
+    snprintf(path, sizeof(path), "/v1/power?slots=%s", spec);
+    return cli_request_show(c, "GET", path, NULL, show_status, NULL);
 }
 
 static int run_power(struct cli *c, int argc, char **argv)

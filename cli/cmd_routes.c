@@ -59,28 +59,23 @@ static int print_routes(const json_t *body)
     return 0;
 }
 
+static int show_routes(const json_t *answer, void *ctx)
+{
+    (void)ctx;
+    print_haproxy(json_object_get(answer, "haproxy"));
+    if (print_routes(answer) < 0) {
+        fprintf(stderr, "pirack: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
 static int run_routes(struct cli *c, int argc, char **argv)
 {
-    struct cli_response r;
-    int rc;
-
     (void)argv;
     if (argc > 1)
         return cli_usage_error(&cli_cmd_routes, "routes takes no arguments");
-    rc = cli_request(c, "GET", "/v1/routes", NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json) {
-        cli_print_raw(&r);
-    } else {
-        print_haproxy(json_object_get(r.json, "haproxy"));
-        if (print_routes(r.json) < 0) {
-            fprintf(stderr, "pirack: out of memory\n");
-            rc = CLI_EXIT_FAIL;
-        }
-    }
-    cli_response_free(&r);
-    return rc;
+    return cli_request_show(c, "GET", "/v1/routes", NULL, show_routes, NULL);
 }
 
 const struct cli_command cli_cmd_routes = {

@@ -42,7 +42,7 @@ static int add_pair(json_t *body, const char *arg)
     }
 }
 
-static void print_pi(const json_t *slot)
+static int show_pi(const json_t *slot, void *ctx)
 {
     const json_t *pi = json_object_get(slot, "pi");
     const char *labels[] = { "slot", "name", "fqdn", "owner", "image", "policy" };
@@ -52,13 +52,14 @@ static void print_pi(const json_t *slot)
         cli_json_str(pi, "owner"), cli_json_str(pi, "image"), cli_json_str(pi, "policy"),
     };
 
+    (void)ctx;
     snprintf(num, sizeof(num), "%lld", (long long)cli_json_int(slot, "slot", 0));
     cli_print_fields(stdout, labels, values, sizeof(labels) / sizeof(labels[0]));
+    return CLI_EXIT_OK;
 }
 
 static int run_set(struct cli *c, int argc, char **argv)
 {
-    struct cli_response r;
     char path[64], shown[64];
     json_t *body;
     int64_t slot;
@@ -81,16 +82,9 @@ static int run_set(struct cli *c, int argc, char **argv)
         return rc;
     }
     snprintf(path, sizeof(path), "/v1/slots/%lld/pi", (long long)slot);
-    rc = cli_request(c, "PUT", path, body, &r);
+    rc = cli_request_show(c, "PUT", path, body, show_pi, NULL);
     json_decref(body);
-    if (rc)
-        return rc;
-    if (c->json)
-        cli_print_raw(&r);
-    else
-        print_pi(r.json);
-    cli_response_free(&r);
-    return CLI_EXIT_OK;
+    return rc;
 }
 
 const struct cli_command cli_cmd_set = {

@@ -14,30 +14,17 @@ static const char *sub2(const json_t *obj, const char *a, const char *b, const c
     return cli_json_str(json_object_get(json_object_get(obj, a), b), field);
 }
 
-static int run_slots(struct cli *c, int argc, char **argv)
+static int show_slots(const json_t *slots, void *ctx)
 {
     static const char *const headers[] = {
         "SLOT", "STATE", "POWER", "NAME", "OWNER", "BOARD", "IPV4", "IPV6", "SSH",
     };
-    struct cli_table *t;
-    struct cli_response r;
+    struct cli_table *t = cli_table_new(9, headers);
     size_t i;
     json_t *slot;
-    int rc;
 
-    (void)argv;
-    if (argc > 1)
-        return cli_usage_error(&cli_cmd_slots, "slots takes no arguments");
-    rc = cli_request(c, "GET", "/v1/slots", NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json) {
-        cli_print_raw(&r);
-        cli_response_free(&r);
-        return CLI_EXIT_OK;
-    }
-    t = cli_table_new(9, headers);
-    json_array_foreach(r.json, i, slot) {
+    (void)ctx;
+    json_array_foreach(slots, i, slot) {
         char num[16], port[16];
         snprintf(num, sizeof(num), "%lld", (long long)cli_json_int(slot, "slot", 0));
         snprintf(port, sizeof(port), "%lld", (long long)cli_json_int(slot, "ssh_port", 0));
@@ -49,14 +36,20 @@ static int run_slots(struct cli *c, int argc, char **argv)
         if (!t || cli_table_add(t, cells) < 0) {
             fprintf(stderr, "pirack: out of memory\n");
             cli_table_free(t);
-            cli_response_free(&r);
             return CLI_EXIT_FAIL;
         }
     }
     cli_table_print(t, stdout);
     cli_table_free(t);
-    cli_response_free(&r);
     return CLI_EXIT_OK;
+}
+
+static int run_slots(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return cli_usage_error(&cli_cmd_slots, "slots takes no arguments");
+    return cli_request_show(c, "GET", "/v1/slots", NULL, show_slots, NULL);
 }
 
 const struct cli_command cli_cmd_slots = {
@@ -68,7 +61,7 @@ const struct cli_command cli_cmd_slots = {
 
 /* ---- show ---- */
 
-static void print_slot(const json_t *s)
+static int show_slot(const json_t *s, void *ctx)
 {
     char num[16], since[64], ssh[320], sw[128], v4[64], v6[128];
     const json_t *swj = json_object_get(s, "switch");
@@ -101,30 +94,22 @@ static void print_slot(const json_t *s)
         sub(s, "board", "serial"), sub(s, "board", "model"), sub(s, "pi", "name"),
         sub(s, "pi", "owner"), sub(s, "pi", "image"), sub(s, "pi", "policy"),
     };
+    (void)ctx;
     cli_print_fields(stdout, labels, values, sizeof(labels) / sizeof(labels[0]));
+    return CLI_EXIT_OK;
 }
 
 static int run_show(struct cli *c, int argc, char **argv)
 {
-    struct cli_response r;
     char path[64];
     int64_t n;
-    int rc;
 
     if (argc != 2)
         return cli_usage_error(&cli_cmd_show, "show takes one slot number");
     if (cli_parse_uint(argv[1], 0, 999999, &n) < 0)
         return cli_usage_error(&cli_cmd_show, "\"%s\" is not a slot number", argv[1]);
     snprintf(path, sizeof(path), "/v1/slots/%lld", (long long)n);
-    rc = cli_request(c, "GET", path, NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json)
-        cli_print_raw(&r);
-    else
-        print_slot(r.json);
-    cli_response_free(&r);
-    return CLI_EXIT_OK;
+    return cli_request_show(c, "GET", path, NULL, show_slot, NULL);
 }
 
 const struct cli_command cli_cmd_show = {

@@ -27,36 +27,32 @@ static void slots_summary(const json_t *slots, char *out, size_t outlen)
     }
 }
 
-static int run_status(struct cli *c, int argc, char **argv)
+static int show_status(const json_t *status, void *ctx)
 {
-    struct cli_response r;
     char rack[256], uptime[32], slots[512];
     const char *labels[] = { "rack", "mode", "version", "uptime", "slots" };
     const char *values[5];
-    int rc;
 
+    (void)ctx;
+    snprintf(rack, sizeof(rack), "%s (%s)", cli_json_str(status, "rack") ?: "-",
+             cli_json_str(status, "domain") ?: "-");
+    cli_fmt_duration(cli_json_int(status, "uptime_s", -1), uptime, sizeof(uptime));
+    slots_summary(json_object_get(status, "slots"), slots, sizeof(slots));
+    values[0] = rack;
+    values[1] = cli_json_str(status, "mode");
+    values[2] = cli_json_str(status, "version");
+    values[3] = uptime;
+    values[4] = slots;
+    cli_print_fields(stdout, labels, values, 5);
+    return CLI_EXIT_OK;
+}
+
+static int run_status(struct cli *c, int argc, char **argv)
+{
     (void)argv;
     if (argc > 1)
         return cli_usage_error(&cli_cmd_status, "status takes no arguments");
-    rc = cli_request(c, "GET", "/v1/status", NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json) {
-        cli_print_raw(&r);
-    } else {
-        snprintf(rack, sizeof(rack), "%s (%s)", cli_json_str(r.json, "rack") ?: "-",
-                 cli_json_str(r.json, "domain") ?: "-");
-        cli_fmt_duration(cli_json_int(r.json, "uptime_s", -1), uptime, sizeof(uptime));
-        slots_summary(json_object_get(r.json, "slots"), slots, sizeof(slots));
-        values[0] = rack;
-        values[1] = cli_json_str(r.json, "mode");
-        values[2] = cli_json_str(r.json, "version");
-        values[3] = uptime;
-        values[4] = slots;
-        cli_print_fields(stdout, labels, values, 5);
-    }
-    cli_response_free(&r);
-    return CLI_EXIT_OK;
+    return cli_request_show(c, "GET", "/v1/status", NULL, show_status, NULL);
 }
 
 const struct cli_command cli_cmd_status = {

@@ -19,32 +19,15 @@ static int write_all(FILE *f, const unsigned char *p, size_t n)
     return 0;
 }
 
-static int run_trace(struct cli *c, int argc, char **argv)
+/* Writes the answer's pcap_base64 to stdout as bytes. */
+static int show_trace(const json_t *answer, void *ctx)
 {
-    struct cli_response r;
-    char path[64];
-    int64_t slot;
-
-    if (argc != 2 || cli_parse_uint(argv[1], 1, 100000, &slot) < 0)
-        return cli_usage_error(&cli_cmd_trace, "trace wants one slot number");
-    if (!c->json && isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "pirack: a pcap file is binary; redirect it: pirack trace %lld > boot.pcap\n",
-                (long long)slot);
-        return CLI_EXIT_USAGE;
-    }
-    snprintf(path, sizeof(path), "/v1/slots/%lld/trace", (long long)slot);
-    int rc = cli_request(c, "GET", path, NULL, &r);
-    if (rc)
-        return rc;
-    if (c->json) {
-        cli_print_raw(&r);
-        cli_response_free(&r);
-        return CLI_EXIT_OK;
-    }
-    const char *b64 = cli_json_str(r.json, "pcap_base64");
+    const char *b64 = cli_json_str(answer, "pcap_base64");
     size_t b64_len = b64 ? strlen(b64) : 0, len = 0;
     unsigned char *bin = malloc(b64_len / 4 * 3 + 3);
-    rc = CLI_EXIT_FAIL;
+    int rc = CLI_EXIT_FAIL;
+
+    (void)ctx;
     if (!b64 || !bin) {
         fprintf(stderr, "pirack: the API's answer has no trace\n");
     } else if (sodium_base642bin(bin, b64_len / 4 * 3 + 3, b64, b64_len, NULL, &len, NULL,
@@ -56,8 +39,23 @@ static int run_trace(struct cli *c, int argc, char **argv)
         rc = CLI_EXIT_OK;
     }
     free(bin);
-    cli_response_free(&r);
     return rc;
+}
+
+static int run_trace(struct cli *c, int argc, char **argv)
+{
+    char path[64];
+    int64_t slot;
+
+    if (argc != 2 || cli_parse_uint(argv[1], 1, 100000, &slot) < 0)
+        return cli_usage_error(&cli_cmd_trace, "trace wants one slot number");
+    if (!c->json && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "pirack: a pcap file is binary; redirect it: pirack trace %lld > boot.pcap\n",
+                (long long)slot);
+        return CLI_EXIT_USAGE;
+    }
+    snprintf(path, sizeof(path), "/v1/slots/%lld/trace", (long long)slot);
+    return cli_request_show(c, "GET", path, NULL, show_trace, NULL);
 }
 
 const struct cli_command cli_cmd_trace = {

@@ -156,3 +156,19 @@ int cli_request(struct cli *c, const char *method, const char *path, json_t *bod
     }
     return 0;
 }
+
+int cli_request_show(struct cli *c, const char *method, const char *path, json_t *body,
+                     cli_show_fn show, void *ctx)
+{
+    struct cli_response r;
+    int rc = cli_request(c, method, path, body, &r);
+
+    if (rc)
+        return rc;
+    if (c->json)
+        cli_print_raw(&r);
+    else
+        rc = show(r.json, ctx);
+    cli_response_free(&r);
+    return rc;
+}

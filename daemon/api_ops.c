@@ -99,6 +99,20 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
         pr_api_reply_json(req, 200, pr_api_slot_json(d, &row));
 }
 
+/* Answers a change to slot that ended with err (-EEXIST is the caller's
+ * to word): 400 with the store's reason for -EINVAL, 500 for another
+ * failure, else 200 with the slot as it is now. */
+static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, unsigned slot,
+                          int err)
+{
+    if (err == -EINVAL)
+        pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
+    else if (err < 0)
+        reply_store_error(req, d, err);
+    else
+        reply_slot(req, d, slot);
+}
+
 /* ---- POST /v1/slots/{n}/board ---- */
 
 struct assign {
@@ -192,12 +206,8 @@ static void post_board(struct pr_api_req *req, void *ctx)
         pr_api_reply_error(req, 409, "conflict", "%s%s", pr_store_errmsg(d->store),
                            strstr(pr_store_errmsg(d->store), "already in slot")
                                ? " (\"move\": true takes it out of there)" : "");
-    else if (err == -EINVAL)
-        pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
-    else if (err < 0)
-        reply_store_error(req, d, err);
     else
-        reply_slot(req, d, slot);
+        reply_written(req, d, slot, err);
 }
 
 /* ---- DELETE /v1/slots/{n}/board ---- */
@@ -310,12 +320,8 @@ static void put_pi(struct pr_api_req *req, void *ctx)
     err = set_pi(d, slot, &p, pr_api_req_actor(req));
     if (err == -EEXIST)
         pr_api_reply_error(req, 409, "name taken", "%s", pr_store_errmsg(d->store));
-    else if (err == -EINVAL)
-        pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
-    else if (err < 0)
-        reply_store_error(req, d, err);
     else
-        reply_slot(req, d, slot);
+        reply_written(req, d, slot, err);
 }
 
 int pr_api_ops_routes_start(struct pr_daemon *d)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pirack/array.h"
+
 struct route {
     char method[PR_ROUTER_METHOD_MAX];
     char *pattern;                               /* owned; split into segs */
@@ -123,21 +125,6 @@ static bool same_paths(const struct route *a, const struct route *b)
     return true;
 }
 
-static int grow(struct pr_router *r)
-{
-    size_t cap = r->cap ? r->cap * 2 : 16;
-    struct route *routes;
-
-    if (r->n_routes < r->cap)
-        return 0;
-    routes = realloc(r->routes, cap * sizeof(*routes));
-    if (!routes)
-        return -ENOMEM;
-    r->routes = routes;
-    r->cap = cap;
-    return 0;
-}
-
 int pr_router_add(struct pr_router *r, const char *method, const char *pattern, void *data)
 {
     struct route rt = { .data = data };
@@ -166,7 +153,7 @@ int pr_router_add(struct pr_router *r, const char *method, const char *pattern, 
             return -EEXIST;
         }
     }
-    if (grow(r) < 0) {
+    if (pr_array_grow(&r->routes, r->n_routes, &r->cap, sizeof(*r->routes), 16) < 0) {
         free(rt.pattern);
         return -ENOMEM;
     }

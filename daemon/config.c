@@ -30,6 +30,7 @@ struct parse_state {
     int bad_section_line;             /* a refused [switch] header */
     bool in_unknown_section;
     bool secrets_only;                /* reading a credentials file */
+    int comment_cut_line;             /* a line whose value inih cut at " ;" */
 };
 
 static void report(struct parse_state *ps, int line, const char *fmt, ...)
@@ -137,6 +138,11 @@ static char *read_line(char *str, int num, void *stream)
         ;
     if (*p == '[')
         ps->section_line = ps->line;
+    /* inih takes " ;" in a value as the start of a comment and drops the
+     * rest: a secret cut so fails later as a wrong password, with no hint. */
+    if (*p && *p != ';' && *p != '#' && *p != '[' && strchr(p, '=') &&
+        (strstr(strchr(p, '='), " ;") || strstr(strchr(p, '='), "\t;")))
+        ps->comment_cut_line = ps->line;
     if (*p && *p != ';' && *p != '#' && *p != '[' && !strchr(p, '='))
         report(ps, ps->line, "expected \"key = value\" or \"[section]\"");
     return str;
@@ -339,6 +345,17 @@ static bool enter_section(struct parse_state *ps, const char *section)
     return true;
 }
 
+/* A secret cut at an inline comment would be used cut: refuse it, without
+ * echoing any of it. */
+static bool secret_cut(struct parse_state *ps, const struct pr_key *k, const char *name)
+{
+    if (!k->secret || ps->comment_cut_line != ps->line)
+        return false;
+    report(ps, ps->line, "%s: a blank followed by ';' starts a comment, so the value would be "
+           "cut there; remove the blank or the ';'", name);
+    return true;
+}
+
 static int handle_key(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *ps = user;
@@ -351,6 +368,8 @@ static int handle_key(void *user, const char *section, const char *name, const c
             report(ps, ps->line, "a credentials file may hold only secrets, not \"%s\"", name);
             return 1;
         }
+        if (secret_cut(ps, k, name))
+            return 1;
         if (set_value(k, ps->sw, value, why, sizeof(why)) < 0)
             report(ps, ps->line, "%s: %s", name, why);
         return 1;
@@ -363,6 +382,8 @@ static int handle_key(void *user, const char *section, const char *name, const c
             report(ps, ps->line, "unknown key \"%s\" in [switch %s]", name, ps->sw->name);
             return 1;
         }
+        if (secret_cut(ps, k, name))
+            return 1;
         if (set_value(k, ps->sw, value, why, sizeof(why)) < 0)
             report(ps, ps->line, "%s: %s", name, why);
         return 1;

@@ -44,8 +44,9 @@ int pr_mkdir_parent(const char *file)
     return pr_mkdir_p(dir);
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int pr_write_all(int fd, const void *data, size_t len)
 {
+    const char *p = data;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
@@ -85,7 +86,7 @@ int pr_write_file_atomic(const char *path, const void *data, size_t len, unsigne
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = write_all(fd, data, len);
+    int rc = pr_write_all(fd, data, len);
     if (rc == 0 && fchmod(fd, (mode_t)mode) < 0)
         rc = -errno;
     if (rc == 0 && fsync(fd) < 0)

@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include "pirack/fsutil.h"
 #include "pirack/net.h"
 #include "pirack/netconf.h"
 
@@ -159,21 +160,6 @@ static bool same_content(int dirfd, const char *name, const char *data, size_t l
     return n == (ssize_t)len && memcmp(buf, data, len) == 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Replaces dir/name with data: a temp file beside it, fsync, rename.
  * Returns 1 when written, 0 when it already held data. */
 static int replace_file(int rootfd, const char *dir, const char *name, const char *data,
@@ -190,7 +176,7 @@ static int replace_file(int rootfd, const char *dir, const char *name, const cha
         char tmp[64];
         snprintf(tmp, sizeof(tmp), ".%s.%08x.tmp", name, r);
         int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        rc = fd < 0 ? -errno : write_all(fd, data, len);
+        rc = fd < 0 ? -errno : pr_write_all(fd, data, len);
         if (rc == 0 && fsync(fd) < 0)
             rc = -errno;
         if (fd >= 0)

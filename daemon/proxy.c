@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pirack/array.h"
 #include "pirack/log.h"
 #include "pirack/proxy.h"
 
@@ -158,14 +159,8 @@ int pr_proxy_slot_routes(const struct pr_plan *plan, unsigned slot, const char *
 
 int pr_routes_push(struct pr_routes *rs, const struct pr_route *r)
 {
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 32;
-        struct pr_route *v = realloc(rs->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        rs->v = v;
-        rs->cap = cap;
-    }
+    if (pr_array_grow(&rs->v, rs->n, &rs->cap, sizeof *rs->v, 32) < 0)
+        return -ENOMEM;
     rs->v[rs->n++] = *r;
     return 0;
 }

@@ -1,4 +1,5 @@
-/* proxy_build: the rack's pi names -> routes and zone entries.  Pure. */
+/* proxy_build: the rack's config and pi names -> engine settings, routes and
+ * zone entries.  Pure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +84,26 @@ void pr_proxy_build_clear(struct pr_proxy_build *b)
     free(b->pis);
     free(b->refused);
     memset(b, 0, sizeof *b);
+}
+
+/* The engine's settings are the config's [proxy] section, the IPv6 pool
+ * and the ssh port range the plan gives the slots. */
+void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_plan *plan,
+                                   struct pr_proxy_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->admin, sizeof s->admin, "%s", cfg->proxy_admin_socket);
+    snprintf(s->map_dir, sizeof s->map_dir, "%s", cfg->proxy_map_dir);
+    snprintf(s->config_path, sizeof s->config_path, "%s", cfg->proxy_config);
+    snprintf(s->zone_path, sizeof s->zone_path, "%s", cfg->proxy_zone);
+    snprintf(s->domain, sizeof s->domain, "%s", cfg->domain);
+    snprintf(s->proxy_ipv4, sizeof s->proxy_ipv4, "%s", cfg->proxy_ipv4);
+    snprintf(s->proxy_ipv6, sizeof s->proxy_ipv6, "%s", cfg->proxy_ipv6);
+    s->pool = cfg->v6_pool;
+    s->http_port = cfg->proxy_http_port;
+    s->https_port = cfg->proxy_https_port;
+    s->ssh_first = plan->ssh_port_base;
+    s->ssh_last = plan->ssh_port_base + (plan->slots ? plan->slots - 1 : 0);
+    s->timeout_ms = cfg->proxy_timeout_ms;
+    s->check_ms = cfg->proxy_check_ms;
 }

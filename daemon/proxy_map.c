@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pirack/array.h"
 #include "pirack/log.h"
 #include "pirack/proxy.h"
 
@@ -27,14 +28,8 @@ void pr_map_ops_clear(struct pr_map_ops *ops)
 static int entries_push(struct pr_map_entries *me, const char *key, size_t klen,
                         const char *value, size_t vlen)
 {
-    if (me->n == me->cap) {
-        size_t cap = me->cap ? me->cap * 2 : 64;
-        struct pr_map_entry *v = realloc(me->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        me->v = v;
-        me->cap = cap;
-    }
+    if (pr_array_grow(&me->v, me->n, &me->cap, sizeof *me->v, 64) < 0)
+        return -ENOMEM;
     struct pr_map_entry *e = &me->v[me->n++];
     memcpy(e->key, key, klen);
     e->key[klen] = '\0';
@@ -227,14 +222,8 @@ bool pr_map_entries_has(const struct pr_map_entries *have, const char *key, cons
 static int ops_push(struct pr_map_ops *ops, enum pr_map_op_kind op, const char *key,
                     const char *value)
 {
-    if (ops->n == ops->cap) {
-        size_t cap = ops->cap ? ops->cap * 2 : 32;
-        struct pr_map_op *v = realloc(ops->v, cap * sizeof *v);
-        if (!v)
-            return -ENOMEM;
-        ops->v = v;
-        ops->cap = cap;
-    }
+    if (pr_array_grow(&ops->v, ops->n, &ops->cap, sizeof *ops->v, 32) < 0)
+        return -ENOMEM;
     struct pr_map_op *o = &ops->v[ops->n++];
     o->op = op;
     snprintf(o->key, sizeof o->key, "%s", key);

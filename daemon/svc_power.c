@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pirack/array.h"
 #include "svc_power_internal.h"
 
 static const char *const builtin_profile_dirs[] = {
@@ -241,15 +242,8 @@ static int collect_interrupted(const struct pr_power_op *op, void *ctx)
 {
     struct interrupted *in = ctx;
 
-    if (in->n == in->cap) {
-        size_t cap = in->cap ? in->cap * 2 : 16;
-        struct pr_power_op *grown = realloc(in->ops, cap * sizeof(*grown));
-
-        if (!grown)
-            return -ENOMEM;
-        in->ops = grown;
-        in->cap = cap;
-    }
+    if (pr_array_grow(&in->ops, in->n, &in->cap, sizeof(*in->ops), 16) < 0)
+        return -ENOMEM;
     in->ops[in->n++] = *op;
     return 0;
 }

@@ -35,26 +35,6 @@ static void report_refused(struct pr_daemon *d, const struct pr_proxy_build *b)
     }
 }
 
-static void settings_from(const struct pr_daemon *d, struct pr_proxy_settings *s)
-{
-    const struct pr_config *cfg = d->cfg;
-    memset(s, 0, sizeof *s);
-    snprintf(s->admin, sizeof s->admin, "%s", cfg->proxy_admin_socket);
-    snprintf(s->map_dir, sizeof s->map_dir, "%s", cfg->proxy_map_dir);
-    snprintf(s->config_path, sizeof s->config_path, "%s", cfg->proxy_config);
-    snprintf(s->zone_path, sizeof s->zone_path, "%s", cfg->proxy_zone);
-    snprintf(s->domain, sizeof s->domain, "%s", cfg->domain);
-    snprintf(s->proxy_ipv4, sizeof s->proxy_ipv4, "%s", cfg->proxy_ipv4);
-    snprintf(s->proxy_ipv6, sizeof s->proxy_ipv6, "%s", cfg->proxy_ipv6);
-    s->pool = cfg->v6_pool;
-    s->http_port = cfg->proxy_http_port;
-    s->https_port = cfg->proxy_https_port;
-    s->ssh_first = d->plan.ssh_port_base;
-    s->ssh_last = d->plan.ssh_port_base + (d->plan.slots ? d->plan.slots - 1 : 0);
-    s->timeout_ms = cfg->proxy_timeout_ms;
-    s->check_ms = cfg->proxy_check_ms;
-}
-
 static void on_notify(void *ctx, const char *what, const char *detail);
 
 /* A reload (SIGHUP) that changed the pools, ports or paths: a new engine
@@ -64,7 +44,7 @@ static int follow_config(struct pr_daemon *d, struct pr_proxy_service *svc)
 {
     struct pr_proxy_settings s;
     char err[300];
-    settings_from(d, &s);
+    pr_proxy_settings_from_config(d->cfg, &d->plan, &s);
     if (memcmp(&s, &svc->settings, sizeof s) == 0)
         return 0;
     struct pr_proxy *next = pr_proxy_new(d->loop, &s, err, sizeof err);
@@ -152,7 +132,7 @@ int pr_proxy_service_start(struct pr_daemon *d)
     struct pr_proxy_service *svc = calloc(1, sizeof *svc);
     if (!svc)
         return -ENOMEM;
-    settings_from(d, &s);
+    pr_proxy_settings_from_config(d->cfg, &d->plan, &s);
     svc->d = d;
     svc->settings = s;
     svc->engine = pr_proxy_new(d->loop, &s, err, sizeof err);

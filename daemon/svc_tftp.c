@@ -32,17 +32,12 @@ struct pr_tftp_service {
     unsigned refusals_suppressed;
 };
 
-/* The IPv4 address of a peer (plain or v4-mapped); false for real IPv6. */
+/* The IPv4 address of a peer; false for anything else. */
 static bool peer_v4(const struct sockaddr *sa, struct in_addr *out)
 {
-    if (sa->sa_family == AF_INET) {
-        *out = ((const struct sockaddr_in *)sa)->sin_addr;
-        return true;
-    }
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-    if (sa->sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+    if (sa->sa_family != AF_INET)
         return false;
-    memcpy(&out->s_addr, &in6->sin6_addr.s6_addr[12], 4);
+    *out = ((const struct sockaddr_in *)sa)->sin_addr;
     return true;
 }
 
@@ -220,16 +215,18 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     rearm(svc);
 }
 
-static int new_server(struct pr_tftp_service *svc, int family)
+/* IPv4 only: a Pi netboots over its /30, and only a slot's .2 is served
+ * (client_slot), so an IPv6 socket would answer nobody but ERROR 2.  A
+ * dual-stack socket would also carry every IPv4 datagram through the
+ * v4-mapped path, which costs a boot storm measurably more CPU.  IPv6
+ * netboot (Pi 4, DHCPv6) is a later goal (PI-BOOT.md). */
+static int new_server(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
-    struct sockaddr_in6 any6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT,
-                                 .sin6_port = htons((uint16_t)cfg->tftp_port) };
     struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
                                 .sin_port = htons((uint16_t)cfg->tftp_port) };
     struct pr_tftp_server_config sc = {
-        .bind_addr = family == AF_INET6 ? (struct sockaddr *)&any6 : (struct sockaddr *)&any4,
-        .bind_len = family == AF_INET6 ? sizeof any6 : sizeof any4,
+        .bind_addr = (struct sockaddr *)&any4, .bind_len = sizeof any4,
         .max_transfers = cfg->tftp_max_transfers,
         .timeout_ms = cfg->tftp_timeout_ms,
         .prefix = cfg->tftp_prefix,
@@ -245,10 +242,7 @@ int pr_tftp_service_start(struct pr_daemon *d)
         return -ENOMEM;
     svc->d = d;
     svc->armed = UINT64_MAX;
-    /* Dual stack when the host has IPv6, plain IPv4 when it does not. */
-    int rc = new_server(svc, AF_INET6);
-    if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL)
-        rc = new_server(svc, AF_INET);
+    int rc = new_server(svc);
     if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
         rc = -ENOMEM;
     if (rc == 0)

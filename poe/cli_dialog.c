@@ -18,6 +18,7 @@ void pr_cli_screen_reset(struct pr_cli_screen *s)
     s->len = 0;
     s->judged = 0;
     s->esc = ESC_NONE;
+    s->cr = false;
     s->text[0] = '\0';
 }
 
@@ -58,6 +59,26 @@ static bool in_escape(struct pr_cli_screen *s, unsigned char c)
     }
 }
 
+/* Text that was answered may be erased too (a pager wiping its own
+ * question): what is gone is not judged again. */
+static void unput(struct pr_cli_screen *s)
+{
+    if (s->len > 0 && s->text[s->len - 1] != '\n')
+        s->len--;
+    if (s->judged > s->len)
+        s->judged = s->len;
+}
+
+/* A bare \r returns to the start of the line, and what follows
+ * overwrites it: pagers wipe "-- MORE --" with "\r<blanks>\r".  Only
+ * the overwriting text is kept (a terminal would show the old tail past
+ * its end; nothing we match wants that). */
+static void rewind_line(struct pr_cli_screen *s)
+{
+    while (s->len > 0 && s->text[s->len - 1] != '\n')
+        unput(s);
+}
+
 void pr_cli_clean(struct pr_cli_screen *s, const void *data, size_t n)
 {
     const unsigned char *b = data;
@@ -65,14 +86,20 @@ void pr_cli_clean(struct pr_cli_screen *s, const void *data, size_t n)
         unsigned char c = b[i];
         if (in_escape(s, c))
             continue;
+        if (c == '\r') {
+            s->cr = true;
+            continue;
+        }
+        if (s->cr && c != '\n')
+            rewind_line(s);
+        s->cr = false;
         if (c == '\b') {
-            if (s->len > s->judged && s->text[s->len - 1] != '\n')
-                s->len--;
+            unput(s);
         } else if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
             put(s, (char)c);
         } else if (c >= 0x80) {
             put(s, '?');                /* no UTF-8 in prompts we match */
-        }                               /* \r, NUL, other controls: dropped */
+        }                               /* NUL, other controls: dropped */
     }
     s->text[s->len] = '\0';
 }

@@ -92,6 +92,7 @@ struct pr_cli_screen {
     size_t len;
     size_t judged;                         /* text before this was answered */
     int esc;                               /* escape-sequence parser state */
+    bool cr;                               /* a \r came last: \r\n ends a line, \r alone rewinds it */
 };
 void pr_cli_screen_reset(struct pr_cli_screen *s);
 void pr_cli_clean(struct pr_cli_screen *s, const void *data, size_t n);

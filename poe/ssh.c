@@ -138,6 +138,25 @@ static int check_host_key(struct ssh_driver *d, struct pr_poe_result *r)
     }
 }
 
+/* Keyboard-interactive, as many switches take a password: every prompt
+ * of every round gets the password.  A round with no prompts (OpenSSH's
+ * PAM sends one after the password) still needs its empty answer sent,
+ * and the outcome is whatever the last exchange said: success, denied,
+ * or more rounds than a login has (bounded: a wrong password is one
+ * attempt, not several against the switch's lockout counter). */
+static int password_kbdint(ssh_session s, const char *password)
+{
+    int rc = ssh_userauth_kbdint(s, NULL, NULL);
+    for (int round = 0; rc == SSH_AUTH_INFO && round < 4; round++) {
+        int prompts = ssh_userauth_kbdint_getnprompts(s);
+        for (int i = 0; i < prompts; i++)
+            if (ssh_userauth_kbdint_setanswer(s, (unsigned)i, password) < 0)
+                return SSH_AUTH_ERROR;
+        rc = ssh_userauth_kbdint(s, NULL, NULL);
+    }
+    return rc;
+}
+
 static int authenticate(struct ssh_driver *d, struct pr_poe_result *r)
 {
     const struct pr_switch_config *cfg = d->base.cfg;
@@ -149,15 +168,20 @@ static int authenticate(struct ssh_driver *d, struct pr_poe_result *r)
         rc = ssh_userauth_publickey(d->s, NULL, key);
         ssh_key_free(key);
     } else {
-        rc = ssh_userauth_password(d->s, NULL, cfg->ssh_password);
-        /* Many switches take passwords only through keyboard-interactive. */
-        for (int round = 0; rc != SSH_AUTH_SUCCESS && round < 3; round++) {
-            int k = ssh_userauth_kbdint(d->s, NULL, NULL);
-            if (k != SSH_AUTH_INFO)
-                break;
-            for (int i = 0; i < ssh_userauth_kbdint_getnprompts(d->s); i++)
-                ssh_userauth_kbdint_setanswer(d->s, (unsigned)i, cfg->ssh_password);
-            rc = ssh_userauth_kbdint(d->s, NULL, NULL);
+        /* "none" asks which methods the switch offers: the password is
+         * then tried once, by the one method that can take it. */
+        rc = ssh_userauth_none(d->s, NULL);
+        if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
+            int methods = ssh_userauth_list(d->s, NULL);
+            if (methods & SSH_AUTH_METHOD_PASSWORD)
+                rc = ssh_userauth_password(d->s, NULL, cfg->ssh_password);
+            else if (methods & SSH_AUTH_METHOD_INTERACTIVE)
+                rc = password_kbdint(d->s, cfg->ssh_password);
+            else
+                return pr_poe_fail(r, -EACCES, "ssh switch takes no password login "
+                                   "(it offers %s): set ssh_key",
+                                   methods & SSH_AUTH_METHOD_PUBLICKEY ? "publickey only"
+                                                                       : "no method we know");
         }
     }
     if (rc != SSH_AUTH_SUCCESS)

@@ -11,7 +11,7 @@ libcmocka-dev libcurl4-openssl-dev libsystemd-dev
 iproute2 iputils-ping ndisc6 busybox isc-dhcp-client
 tftp-hpa atftp curl dnsmasq-base tftpd-hpa
 snmpd snmp openssh-server openssh-client haproxy
-sqlite3 tcpdump procps psmisc netcat-openbsd jq
+sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
 "
 
 missing=""

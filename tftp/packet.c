@@ -201,22 +201,24 @@ int pr_tftp_encode_error(uint8_t *buf, size_t cap, uint16_t code, const char *ms
     return (int)(4 + mlen + 1);
 }
 
-int pr_tftp_encode_ack(uint8_t *buf, size_t cap, uint16_t block)
+/* An ACK, or the four bytes in front of a DATA block: opcode, block. */
+static int encode_block_header(uint8_t *buf, size_t cap, uint16_t opcode, uint16_t block)
 {
     if (cap < 4)
         return -ENOSPC;
-    put16(buf, PR_TFTP_ACK);
+    put16(buf, opcode);
     put16(buf + 2, block);
     return 4;
 }
 
+int pr_tftp_encode_ack(uint8_t *buf, size_t cap, uint16_t block)
+{
+    return encode_block_header(buf, cap, PR_TFTP_ACK, block);
+}
+
 int pr_tftp_encode_data_header(uint8_t *buf, size_t cap, uint16_t block)
 {
-    if (cap < 4)
-        return -ENOSPC;
-    put16(buf, PR_TFTP_DATA);
-    put16(buf + 2, block);
-    return 4;
+    return encode_block_header(buf, cap, PR_TFTP_DATA, block);
 }
 
 /* Appends "name\0value\0"; returns the new length or -ENOSPC. */

@@ -1,5 +1,6 @@
-/* The TFTP server: one UDP socket shared by every transfer, read with
- * recvmmsg and written with sendmmsg, driven by the embedder's loop.
+/* The TFTP server: one UDP port shared by every transfer, read with
+ * recvmmsg on one socket and written with sendmmsg on its twin (see
+ * open_sender), driven by the embedder's loop.
  *
  * Replies leave from the address each request arrived at, so a Pi on a /30
  * sees its gateway answer: named with IP_PKTINFO / IPV6_PKTINFO when the
@@ -9,6 +10,7 @@
  * sent straight from the shared file bytes; nothing is allocated per
  * block. */
 #define _GNU_SOURCE
+#include <linux/filter.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,20 +41,17 @@ static void grow_buffer(int fd, int name, int force_name)
         set_int(fd, SOL_SOCKET, name, SOCKET_BUFFER);
 }
 
-static int open_socket(const struct sockaddr *addr, socklen_t len)
+/* Options shared by the reading and the sending socket.  SO_REUSEPORT
+ * lets the two share the port; the group's steering program (below) keeps
+ * every datagram on the reading one. */
+static int set_options(int fd, int family)
 {
-    int family = addr->sa_family;
-    if (family != AF_INET && family != AF_INET6)
-        return -EAFNOSUPPORT;
-    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int rc;
-    if (family == AF_INET6) {
+    int rc = set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    if (rc == 0 && family == AF_INET6) {
         rc = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0);
         if (rc == 0)
             rc = set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
-    } else {
+    } else if (rc == 0) {
         rc = set_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
     }
     /* DF on every datagram (blksize already fits the interface's MTU):
@@ -62,6 +61,18 @@ static int open_socket(const struct sockaddr *addr, socklen_t len)
         set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE);
     if (rc == 0 && family == AF_INET6)
         set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE);
+    return rc;
+}
+
+static int open_socket(const struct sockaddr *addr, socklen_t len)
+{
+    int family = addr->sa_family;
+    if (family != AF_INET && family != AF_INET6)
+        return -EAFNOSUPPORT;
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = set_options(fd, family);
     if (rc == 0 && bind(fd, addr, len) < 0)
         rc = -errno;
     if (rc < 0) {
@@ -69,6 +80,44 @@ static int open_socket(const struct sockaddr *addr, socklen_t len)
         return rc;
     }
     grow_buffer(fd, SO_RCVBUF, SO_RCVBUFFORCE);
+    grow_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE);
+    return fd;
+}
+
+/* Every datagram to the port goes to the group's first socket, the one
+ * the server reads (a classic BPF program that answers index 0). */
+static int steer_to_first_socket(int fd)
+{
+    struct sock_filter answer_first[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+    struct sock_fprog prog = { .len = 1, .filter = answer_first };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) < 0 ? -errno
+                                                                                       : 0;
+}
+
+/* The socket DATA, OACK and ERROR leave from: the reading socket's twin on
+ * the same address and port, in no epoll set.  Each sent datagram's buffer
+ * is given back when the peer has taken it, and the kernel then wakes
+ * whoever waits on the sending socket; on the reading socket that is the
+ * loop's epoll entry, a lock taken and dropped per block (about 8 % of a
+ * boot storm's server time).  Nothing waits on this one.  -1 when the
+ * kernel refuses: the reading socket then sends too.
+ *
+ * Another server without SO_REUSEPORT (dnsmasq, tftpd-hpa) still cannot
+ * take the port, nor we theirs.  A process of the same user that also
+ * asks SO_REUSEPORT could join, and would receive nothing. */
+static int open_sender(int rx_fd, int family)
+{
+    union pr_tftp_addr a;
+    socklen_t len = sizeof a;
+    if (steer_to_first_socket(rx_fd) < 0 || getsockname(rx_fd, &a.sa, &len) < 0)
+        return -1;
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (set_options(fd, family) < 0 || bind(fd, &a.sa, len) < 0) {
+        close(fd);
+        return -1;
+    }
     grow_buffer(fd, SO_SNDBUF, SO_SNDBUFFORCE);
     return fd;
 }
@@ -136,6 +185,7 @@ int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_s
     if (!s)
         return -ENOMEM;
     s->fd = -1;
+    s->tx_fd = -1;
     s->probe_fd = -1;
     apply_defaults(s, cfg);
     int rc = pr_tftp_table_init(&s->table, s->cfg.max_transfers);
@@ -144,6 +194,7 @@ int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_s
     if (rc == 0 && (rc = open_socket(cfg->bind_addr, cfg->bind_len)) >= 0) {
         s->fd = rc;
         s->family = cfg->bind_addr->sa_family;
+        s->tx_fd = open_sender(s->fd, s->family);
         s->probe_fd = open_probe(cfg->bind_addr, cfg->bind_len);
         rc = 0;
     }
@@ -167,6 +218,8 @@ void pr_tftp_server_free(struct pr_tftp_server *s)
     pr_tftp_cache_free(s->cache);
     if (s->fd >= 0)
         close(s->fd);
+    if (s->tx_fd >= 0)
+        close(s->tx_fd);
     if (s->probe_fd >= 0)
         close(s->probe_fd);
     free(s);
@@ -201,7 +254,7 @@ void pr_tftp_tx_flush(struct pr_tftp_server *s)
 {
     unsigned done = 0;
     while (done < s->tx_len) {
-        int n = sendmmsg(s->fd, s->tx_msgs + done, s->tx_len - done, 0);
+        int n = sendmmsg(s->tx_fd >= 0 ? s->tx_fd : s->fd, s->tx_msgs + done, s->tx_len - done, 0);
         if (n > 0) {
             done += (unsigned)n;
             s->stats.tx_packets += (uint64_t)n;

@@ -36,6 +36,7 @@ struct pr_tftp_tx {
 
 struct pr_tftp_server {
     int fd;
+    int tx_fd;                    /* sends; -1: fd sends too */
     int probe_fd;                 /* asks the kernel which source it picks; -1: none */
     int family;
     struct pr_tftp_server_config cfg;

@@ -254,6 +254,11 @@ struct pr_proxy_settings {
     unsigned check_ms;                 /* between checks; 0 = 5000 */
 };
 
+/* Fills s from cfg's [proxy] section, its domain and IPv6 pool, and the
+ * ssh port range of plan's slots (plan is pr_config_plan of cfg). */
+void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_plan *plan,
+                                   struct pr_proxy_settings *s);
+
 struct pr_proxy_status {
     bool checked;                      /* a check has finished */
     bool reachable;

@@ -1,7 +1,9 @@
 # HPE Aruba CX (6100, 6200, 6300...).
 # SNMP: AOS-CX writes pethPsePortAdminEnable of the standard MIB.
-# CLI: per interface "[no] power-over-ethernet"; the column layout of
-# "show power-over-ethernet" should be checked on hardware.
+# CLI: per interface "[no] power-over-ethernet".  The column of the power
+# status in "show power-over-ethernet" is not pinned down (it should be
+# checked on hardware): the status line takes the last status word after
+# the interface, in any column, either case.
 name aruba-cx
 description HPE Aruba CX (AOS-CX)
 snmp.standard POWER-ETHERNET-MIB
@@ -22,7 +24,7 @@ cli.off.port interface {group}/1/{port}
 cli.off.port no power-over-ethernet
 cli.off.end end
 cli.status show power-over-ethernet
-cli.status.line ^ *([0-9]+/[0-9]+/[0-9]+) +[A-Za-z]+ +.* (searching|delivering|disabled|fault|denied) *
+cli.status.line ^ *([0-9]+/[0-9]+/[0-9]+) .*\<([Ss]earching|[Dd]elivering|[Dd]isabled|[Ff]ault|[Dd]enied)\>
 cli.state.disabled disabled
 cli.state.searching searching
 cli.state.delivering delivering

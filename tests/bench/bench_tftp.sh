@@ -20,7 +20,8 @@ N=${BENCH_N:-108}
 for b in dnsmasq in.tftpd; do
     command -v $b >/dev/null || { skip bench_tftp "$b is not installed"; exit 0; }
 done
-[ -x "$BIN/prtftpd" ] && [ -x "$BIN/tftpstorm" ] || { not_ok "bench_tftp: build the tools (make tests)"; exit 1; }
+PRTFTPD=${PRTFTPD:-$BIN/prtftpd}   # another build of the server, to compare
+[ -x "$PRTFTPD" ] && [ -x "$BIN/tftpstorm" ] || { not_ok "bench_tftp: build the tools (make tests)"; exit 1; }
 
 SRV=$(ns_new bsrv) CLI=$(ns_new bcli) || exit 1
 VS="b$$s" VC="b$$c"
@@ -123,7 +124,7 @@ run() {
 }
 
 echo "bench_tftp: $N clients, Pi 3 file set, veth between two namespaces"
-[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$BIN/prtftpd" -a 0.0.0.0 -p 69 -r "$ROOT" -x $((N * 2 + 64))
+[ -n "$ONLY" ] && [ "$ONLY" != pirack ] || run pirack "$PRTFTPD" -a 0.0.0.0 -p 69 -r "$ROOT" -x $((N * 2 + 64))
 # dnsmasq as the Pi netboot documentation runs it: enable-tftp and a
 # tftp-root, a socket per transfer (its default).  DNSMASQ_EXTRA adds
 # options, e.g. --tftp-single-port, which makes dnsmasq markedly slower.
@@ -134,16 +135,16 @@ echo "bench_tftp: $N clients, Pi 3 file set, veth between two namespaces"
 
 field() { sed -n "s/^$1 .*$2=\([0-9]*\).*/\1/p" "$TEST_TMP/results"; }
 echo
-printf '%-10s %9s %9s %9s %9s %9s\n' server wall_ms cpu_ms median_ms max_ms max/median
+printf '%-10s %9s %9s %9s %9s %9s %9s\n' server wall_ms cpu_ms client_ms median_ms max_ms max/median
 for s in pirack dnsmasq tftpd-hpa; do
-    w=$(field $s wall_ms) c=$(field $s cpu_ms) m=$(field $s median_ms) x=$(field $s max_ms)
+    w=$(field $s wall_ms) c=$(field $s " cpu_ms") k=$(field $s client_cpu_ms) m=$(field $s median_ms) x=$(field $s max_ms)
     [ -n "$w" ] || continue
-    printf '%-10s %9s %9s %9s %9s %9s\n' $s "$w" "$c" "$m" "$x" \
+    printf '%-10s %9s %9s %9s %9s %9s %9s\n' $s "$w" "$c" "$k" "$m" "$x" \
         "$(awk -v x="$x" -v m="$m" 'BEGIN { printf "%.2f", m ? x / m : 0 }')"
 done
-pw=$(field pirack wall_ms) pc=$(field pirack cpu_ms)
+pw=$(field pirack wall_ms) pc=$(field pirack " cpu_ms")
 for s in dnsmasq tftpd-hpa; do
-    w=$(field $s wall_ms) c=$(field $s cpu_ms)
+    w=$(field $s wall_ms) c=$(field $s " cpu_ms")
     [ -n "$w" ] && [ -n "$pw" ] || continue
     awk -v s=$s -v w="$w" -v c="$c" -v pw="$pw" -v pc="$pc" 'BEGIN {
         printf "%s / pirack: wall %.2fx, server cpu %.2fx\n", s, w / pw, (pc ? c / pc : 0) }'

@@ -5,21 +5,9 @@
 # curl on the same socket.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
+. "$TOP/tests/lib/cli_rack.sh"
 
-need_root api_cli
-command -v jq >/dev/null || { skip api_cli "jq is not installed (make deps)"; exit 0; }
-ns=$(ns_new api) || exit 1
-conf="$TEST_TMP/pirackd.conf"
-rack_conf "$conf" 12
-pirackd_start "$ns" "$conf" || { not_ok "pirackd starts"; exit 1; }
-ok "pirackd starts and answers pirack status"
-
-out="$TEST_TMP/out" err="$TEST_TMP/err"
-
-# Runs pirack; keeps stdout in $out, stderr in $err and the exit code in $rc.
-run() { cli "$@" >"$out" 2>"$err"; rc=$?; }
-has() { grep -q -- "$1" "$out"; }
-jqt() { jq -e "$1" "$out" >/dev/null; }
+cli_rack api_cli 12
 
 # ---- status ----
 run status

@@ -7,6 +7,7 @@
 # namespaces (eth0 each), isolated mode; then one shared link, flat mode.
 # pirackd runs inside the host namespace.
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/pirackd.sh"
 need_root ipv6_ra
 
 DAEMON="$BUILD/pirackd"
@@ -16,7 +17,7 @@ command -v rdisc6 >/dev/null || { skip ipv6_ra "rdisc6 (ndisc6) is not installed
 H=$(ns_new host) && P1=$(ns_new pi1) && P2=$(ns_new pi2) || { not_ok "namespaces"; exit 1; }
 LOG="$TEST_TMP/daemon.log"
 CONF="$TEST_TMP/pirackd.conf"
-mkdir -p "$TEST_TMP/run" "$TEST_TMP/state" "$TEST_TMP/roots/001" "$TEST_TMP/boot"
+mkdir -p "$TEST_TMP/roots/001"
 
 for i in 1 2; do
     eval "_pi=\$P$i"
@@ -32,65 +33,26 @@ ip -n "$H" addr add 10.99.0.1/30 dev pi001
 
 # write_conf SLOTS MODE IFACE [extra [net] lines]
 write_conf() {
-    cat >"$CONF" <<CONF
-[rack]
-name = test
-domain = rack.example
-mode = $2
-slots = $1
-interface = $3
-[ipv4]
-pool = 10.99.0.0/22
-[ipv6]
-pool = 2001:db8:99::/56
-dns = ${DNS:-2001:db8:53::64, 2001:db8:53::65}
-ra_interval = 10s
-mtu = 1400
-[paths]
-state = $TEST_TMP/state/pirack.db
-boot = $TEST_TMP/boot
-run = $TEST_TMP/run
-images = $TEST_TMP/images
-roots = $TEST_TMP/roots
-traces = $TEST_TMP/traces
-[proxy]
-map_dir = $TEST_TMP/haproxy
-config = $TEST_TMP/haproxy/haproxy.cfg
-zone = $TEST_TMP/rack.zone
-admin_socket = $TEST_TMP/haproxy/admin.sock
-[api]
-socket = $TEST_TMP/run/api.sock
-mode = 0600
-[log]
-level = debug
-[net]
-$4
-CONF
+    rack_conf "$CONF" "$1" "$2" "$3" dns="${DNS:-2001:db8:53::64, 2001:db8:53::65}" \
+        ipv6="ra_interval = 10s
+mtu = 1400" net="$4"
 }
 
-DPID=""
+# Starts pirackd without waiting for its API (some configurations must be
+# refused); pirackd_stop stops it.
 start_daemon() {
     cat "$LOG" >>"$TEST_TMP/all.log" 2>/dev/null
     : >"$LOG"
     ip netns exec "$H" "$DAEMON" -c "$CONF" >>"$LOG" 2>&1 &
-    DPID=$!
-    at_exit "kill -9 $DPID"
-}
-stop_daemon() {
-    [ -n "$DPID" ] || return 0
-    kill -TERM "$DPID" 2>/dev/null
-    _n=100
-    while kill -0 "$DPID" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-    kill -9 "$DPID" 2>/dev/null
-    wait "$DPID" 2>/dev/null
-    DPID=""
+    PIRACKD_PID=$!
+    at_exit "kill -9 $PIRACKD_PID"
 }
 # Exit status of a daemon that is expected to refuse to start.
 refused() {
     _n=50
-    while kill -0 "$DPID" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
-    if kill -0 "$DPID" 2>/dev/null; then stop_daemon; return 1; fi
-    wait "$DPID"; _rc=$?; DPID=""
+    while kill -0 "$PIRACKD_PID" 2>/dev/null && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+    if kill -0 "$PIRACKD_PID" 2>/dev/null; then pirackd_stop; return 1; fi
+    wait "$PIRACKD_PID"; _rc=$?; PIRACKD_PID=""
     [ "$_rc" -ne 0 ]
 }
 routes() { ip -n "$H" -6 route show proto 196; }
@@ -107,7 +69,7 @@ check "forwarding off: says so and how to fix it" \
 check "forwarding off: the rest still comes up" wait_for 5 has_route 2001:db8:99::/64 pi001
 check "forwarding off: left off" \
     test "$(ip netns exec "$H" sysctl -n net.ipv6.conf.all.forwarding)" = 0
-stop_daemon
+pirackd_stop
 
 write_conf 2 isolated 'pi%03d' "set_forwarding = yes"
 start_daemon
@@ -204,7 +166,7 @@ check "link bounce: ::1 and fe80::1 back" wait_for 5 sh -c \
 check "link bounce: re-added by pirackd (::1, fe80::1, route)" in_log "net: 3 added, 0 removed"
 
 # ---- restart: routes stay, nothing doubles; the goodbye RA ends the default route
-stop_daemon
+pirackd_stop
 check "RSs were answered, none malformed" \
     grep -q "ra: stopped after [0-9]* RAs; [1-9][0-9]* solicitations answered, 0 malformed" "$LOG"
 check "stop: the last RA (lifetime 0) removes the Pi's default router" \
@@ -222,7 +184,7 @@ check "restart: nothing to add" sh -c "! grep -q 'net: [0-9]* added' $LOG"
 check "slot 2's Pi has pirackd as its default router" \
     wait_for 10 sh -c "ip -n $P2 -6 route show default | grep -q 'via fe80::1'"
 DNS=2001:db8:53::99 write_conf 1 isolated 'pi%03d' "set_forwarding = yes"
-kill -HUP "$DPID"
+kill -HUP "$PIRACKD_PID"
 check "reload: the new resolver is advertised" wait_for 5 sh -c \
     "ip netns exec $P1 rdisc6 -1 -r 3 -w 1000 eth0 | grep -q 'Recursive DNS server *: 2001:db8:53::99'"
 check "removed slot: its Pi drops the router (last RA)" \
@@ -233,7 +195,7 @@ check "removed slot: its addresses go" sh -c \
 check "removed slot: slot 1 untouched" has_route 2001:db8:99::/64 pi001
 check "someone else's route stays" sh -c "ip -n $H -6 route show 2001:db8:ffff::/64 | grep -q pi002"
 check "someone else's address stays" test "$(addr_count 2001:db8:fffe::1/64 pi002)" -eq 1
-stop_daemon
+pirackd_stop
 
 # ---- VLANs: this kernel has no 8021q; the error says so
 ip link add vparent netns "$H" type veth peer name vpeer netns "$P2"
@@ -258,6 +220,6 @@ check "flat: both /64s routed on the shared link" wait_for 5 sh -c \
 check "flat: the old slot links' leftovers are gone" test "$(routes | wc -l)" -eq 2
 check "flat: one RA carries both prefixes" wait_for 15 sh -c \
     "ip netns exec $P1 rdisc6 -1 -r 5 -w 1500 eth0 >$TEST_TMP/flat && grep -q '2001:db8:99::/64' $TEST_TMP/flat && grep -q '2001:db8:99:1::/64' $TEST_TMP/flat"
-stop_daemon
+pirackd_stop
 echo "---- pirackd's log, every run"
 cat "$TEST_TMP/all.log" "$LOG"

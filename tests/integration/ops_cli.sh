@@ -4,20 +4,9 @@
 # as exit codes and messages, and the events they leave.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
+. "$TOP/tests/lib/cli_rack.sh"
 
-need_root ops_cli
-command -v jq >/dev/null || { skip ops_cli "jq is not installed (make deps)"; exit 0; }
-ns=$(ns_new ops) || exit 1
-conf="$TEST_TMP/pirackd.conf"
-rack_conf "$conf" 6
-pirackd_start "$ns" "$conf" || { not_ok "pirackd starts"; exit 1; }
-ok "pirackd starts (6 slots)"
-
-out="$TEST_TMP/out" err="$TEST_TMP/err"
-run() { cli "$@" >"$out" 2>"$err"; rc=$?; }
-has() { grep -q -- "$1" "$out"; }
-said() { grep -q -- "$1" "$err"; }
-jqt() { jq -e "$1" "$out" >/dev/null; }
+cli_rack ops_cli 6
 slot_json() { cli --json show "$1" >"$out" 2>"$err"; }
 
 # ---- assign ----

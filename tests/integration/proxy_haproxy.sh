@@ -8,6 +8,7 @@
 # web server on 80 (busybox httpd), TLS on 443 (openssl s_server) and an
 # ssh-like banner on 22 (busybox nc).
 . "$(dirname "$0")/../lib/common.sh"
+. "$TOP/tests/lib/pirackd.sh"
 need_root proxy_haproxy
 for tool in haproxy openssl curl busybox nc; do
     command -v $tool >/dev/null 2>&1 || { skip proxy_haproxy "$tool is not installed"; exit 0; }
@@ -46,28 +47,7 @@ pi_up "$PI1" 1
 pi_up "$PI2" 2
 
 # ---- pirackd's configuration and the engine ----
-cat >"$D/pirackd.conf" <<CONF
-[rack]
-name = test
-domain = rack.example
-mode = flat
-slots = 3
-interface = eth0
-[ipv4]
-pool = 10.99.0.0/24
-[ipv6]
-pool = 2001:db8:99::/56
-[proxy]
-ssh_port_base = 22001
-map_dir = $MAPS
-config = $MAPS/haproxy.cfg
-zone = $D/rack.zone
-admin_socket = $SOCK
-ipv4 = 192.0.2.80
-ipv6 = 2001:db8:ff::80
-check_interval = 300ms
-timeout = 500ms
-CONF
+rack_conf "$D/pirackd.conf" 3 flat eth0 proxy="$PROXY_TEST_LINES"
 printf '1 pi-one\n2 pi-two\n' >"$NAMES"
 : >"$EXTRA"
 ip netns exec "$RACK" "$BIN/proxyd" -c "$D/pirackd.conf" -n "$NAMES" -s "$STATUS" \

@@ -28,41 +28,7 @@ chmod +x "$D/banner"
 ip netns exec "$PI" busybox httpd -f -p "[::]:80" -h "$D/www" >/dev/null 2>&1 &
 ip netns exec "$PI" busybox nc -ll -p 22 -e "$D/banner" >/dev/null 2>&1 &
 
-mkdir -p "$D/run" "$D/state" "$D/boot"
-cat >"$D/pirackd.conf" <<CONF
-[rack]
-name = test
-domain = rack.example
-mode = flat
-slots = 3
-interface = eth0
-[ipv4]
-pool = 10.99.0.0/24
-[ipv6]
-pool = 2001:db8:99::/56
-[paths]
-state = $D/state/pirack.db
-boot = $D/boot
-run = $D/run
-images = $D/images
-roots = $D/roots
-traces = $D/traces
-[proxy]
-ssh_port_base = 22001
-map_dir = $MAPS
-config = $MAPS/haproxy.cfg
-zone = $D/rack.zone
-admin_socket = $SOCK
-ipv4 = 192.0.2.80
-ipv6 = 2001:db8:ff::80
-check_interval = 300ms
-timeout = 500ms
-[api]
-socket = $PIRACK_SOCK
-mode = 0600
-[log]
-level = debug
-CONF
+rack_conf "$D/pirackd.conf" 3 flat eth0 proxy="$PROXY_TEST_LINES"
 
 check "pirackd starts without HAProxy" pirackd_start "$RACK" "$D/pirackd.conf"
 check "pirackd rendered a configuration that haproxy -c accepts" haproxy -c -q -f "$MAPS/haproxy.cfg"

@@ -8,6 +8,10 @@
 #   ssh_sim_start DIALECT        -> $SSH_PORT, $SSH_KEY (client key),
 #                                   $SSH_HOSTKEY_FP (SHA256:...), $SSH_KNOWN_HOSTS,
 #                                   $SIM_CLI_LOG (one "session" line per login)
+#   ssh_sim_start_password DIALECT USER PASSWORD
+#                                -> the same, but sshd lets in only USER
+#                                   with PASSWORD (a private mount namespace
+#                                   holds the account; see below)
 #   ssh_sim_stop
 #   port_byte N                  -> the state byte of port N
 #   trace_start N / trace_stop   -> the bytes port N went through ("101")
@@ -78,8 +82,8 @@ _ssh_sim_prepare() {
     chmod 0755 /run/sshd
 }
 
-ssh_sim_start() {
-    _dialect=$1
+# Host key, client key, log and the common part of sshd_config.
+_ssh_sim_setup() {
     _ssh_sim_prepare
     SSH_PORT=$(free_port)
     _d="$SIM_DIR/ssh"
@@ -93,31 +97,102 @@ ssh_sim_start() {
     SIM_CLI_LOG="$SIM_DIR/switch-cli.log"
     : >"$SIM_CLI_LOG"
     chmod 0666 "$SIM_CLI_LOG" "$SIM_STATE" "$SIM_CTL"
-    cat >"$_d/sshd_config" <<EOF
+    cat >"$_d/sshd_config" <<EOC
 Port $SSH_PORT
 ListenAddress 127.0.0.1
 HostKey $_d/host_ed25519
 PidFile none
 AuthorizedKeysFile $_d/authorized_keys
 StrictModes no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-PermitRootLogin yes
-UsePAM no
 X11Forwarding no
 AllowTcpForwarding no
 PermitTTY yes
 LogLevel ERROR
-ForceCommand $BIN/switch-cli $_dialect $SIM_STATE $SIM_CTL $SIM_CLI_LOG
-EOF
-    $(sim_prefix) /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
+ForceCommand $BIN/switch-cli $1 $SIM_STATE $SIM_CTL $SIM_CLI_LOG
+EOC
+}
+
+_ssh_sim_started() {
     SSHD_PID=$!
     at_exit "kill $SSHD_PID 2>/dev/null"
     SSH_HOSTKEY_FP=$(ssh-keygen -l -E sha256 -f "$_d/host_ed25519.pub" | awk '{print $2}')
     SSH_KNOWN_HOSTS="$_d/known_hosts"
     echo "[127.0.0.1]:$SSH_PORT $(cut -d' ' -f1,2 "$_d/host_ed25519.pub")" >"$SSH_KNOWN_HOSTS"
     wait_for 10 sim_exec sh -c "ss -Htln '( sport = :$SSH_PORT )' | grep -q ."
+}
+
+ssh_sim_start() {
+    _ssh_sim_setup "$1"
+    cat >>"$_d/sshd_config" <<EOC
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+UsePAM no
+PermitRootLogin yes
+EOC
+    $(sim_prefix) /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
+    _ssh_sim_started
+}
+
+# A uid and gid that the host's own files do not use.
+_ssh_sim_free_id() {
+    _id=60500
+    while cut -d: -f3 /etc/passwd /etc/group | grep -qx "$_id"; do _id=$((_id + 1)); done
+    echo "$_id"
+}
+
+# sshd that lets in only USER, only with PASSWORD, no keys: by
+# "password" authentication (UsePAM no: sshd checks the shadow hash
+# itself), or with SSH_SIM_KBDINT=1 by keyboard-interactive alone.
+# USER exists only inside sshd's private mount namespace (unshare -m),
+# where copies of /etc/passwd, /etc/shadow and /etc/group that add it
+# are bind-mounted over the host's: the host's accounts are never
+# written.  The namespace ends with sshd and its sessions.
+ssh_sim_start_password() {
+    _dialect=$1 _user=$2 _pass=$3
+    _kbd=${SSH_SIM_KBDINT:-}
+    _ssh_sim_setup "$_dialect"
+    _id=$(_ssh_sim_free_id)
+    _hash=$(printf '%s\n' "$_pass" | openssl passwd -6 -stdin) || return 1
+    _acc="$_d/accounts"
+    mkdir -p "$_acc" "$_d/home"
+    chmod 0755 "$_acc" "$_d/home"
+    # The user's session must reach the state files under $TEST_TMP.
+    chmod 0711 "$TEST_TMP"
+    { cat /etc/passwd; echo "$_user:x:$_id:$_id:pirack test switch user:$_d/home:/bin/sh"; } \
+        >"$_acc/passwd"
+    { cat /etc/group; echo "$_user:x:$_id:"; } >"$_acc/group"
+    { cat /etc/shadow; echo "$_user:$_hash:$(( $(date +%s) / 86400 )):0:99999:7:::"; } \
+        >"$_acc/shadow"
+    chmod 0644 "$_acc/passwd" "$_acc/group"
+    chmod 0640 "$_acc/shadow"
+    if [ -n "$_kbd" ]; then
+        # Keyboard-interactive only, as many switches ask for a password:
+        # through PAM, whose sshd stack is replaced (in the namespace
+        # too) by pam_unix alone, so it reads the copied shadow file.
+        printf 'auth required pam_unix.so nodelay\naccount required pam_unix.so\n%s\n%s\n' \
+            'session required pam_permit.so' 'password required pam_deny.so' >"$_acc/pam.sshd"
+        _binds="passwd:/etc/passwd group:/etc/group shadow:/etc/shadow pam.sshd:/etc/pam.d/sshd"
+        _auth="PasswordAuthentication no
+KbdInteractiveAuthentication yes
+UsePAM yes"
+    else
+        _binds="passwd:/etc/passwd group:/etc/group shadow:/etc/shadow"
+        _auth="PasswordAuthentication yes
+KbdInteractiveAuthentication no
+UsePAM no"
+    fi
+    cat >>"$_d/sshd_config" <<EOC
+$_auth
+PermitEmptyPasswords no
+PubkeyAuthentication no
+PermitRootLogin no
+AllowUsers $_user
+EOC
+    $(sim_prefix) unshare -m sh -c '
+        for b in $3; do mount --bind "$1/${b%%:*}" "${b#*:}" || exit 1; done
+        exec /usr/sbin/sshd -D -e -f "$2"' sh "$_acc" "$_d/sshd_config" "$_binds" 2>"$SIM_DIR/sshd.log" &
+    _ssh_sim_started
 }
 
 ssh_sim_stop() {

@@ -12,36 +12,18 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api_client.h"
-#include "store_fixture.h"
+#include "api_fixture.h"
 #include "../../daemon/api_internal.h"
-#include "../../daemon/daemon.h"
 #include "pirack/metrics.h"
 
 #define MAC1 "b8:27:eb:00:00:01"
 #define MAC2 "dc:a6:32:00:00:02"
 
-struct fixture {
-    struct store_fixture *fx;
-    char sock[160];
-    struct pr_daemon d;
-    struct api_batch b;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
+    struct api_fixture *f = calloc(1, sizeof(*f));
 
-    if (!f || store_fixture_setup((void **)&f->fx) != 0)
-        return -1;
-    snprintf(f->sock, sizeof(f->sock), "%s/api.sock", f->fx->dir);
-    f->d.plan = f->fx->plan;
-    f->d.store = f->fx->st;
-    f->d.loop = pr_loop_new();
-    f->d.api = pr_api_new(f->d.loop);
-    f->d.started_ms = pr_now_ms() - 12000;
-    if (!f->d.api || pr_api_listen_unix(f->d.api, f->sock, 0600, "") < 0 ||
-        pr_api_routes_start(&f->d) < 0)
+    if (!f || api_fixture_start(f, 12000) != 0)
         return -1;
     assert_true(pr_store_add_customer(f->fx->st, "alice") >= 0);
     *state = f;
@@ -50,22 +32,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-
-    api_batch_clear(&f->b);
-    pr_api_free(f->d.api);
-    pr_loop_free(f->d.loop);
-    store_fixture_teardown((void **)&f->fx);
-    free(f);
+    api_fixture_stop(*state);
+    free(*state);
     return 0;
 }
 
-static void run(struct fixture *f, const struct http_req *reqs, size_t n)
-{
-    api_batch_run(&f->b, f->sock, f->d.loop, reqs, n);
-}
-
-static const char *detail(const struct fixture *f, size_t i)
+static const char *detail(const struct api_fixture *f, size_t i)
 {
     return api_json_str(f->b.res[i].json, "detail");
 }
@@ -82,7 +54,7 @@ static int keep_event(const struct pr_event_row *row, void *ctx)
 }
 
 /* The newest event of slot, or fails. */
-static void last_event(struct fixture *f, unsigned slot, struct pr_event_row *out)
+static void last_event(struct api_fixture *f, unsigned slot, struct pr_event_row *out)
 {
     memset(out, 0, sizeof(*out));
     assert_int_equal(pr_store_each_event(f->d.store, slot, false, 0, 0, keep_event, out), 0);
@@ -90,7 +62,8 @@ static void last_event(struct fixture *f, unsigned slot, struct pr_event_row *ou
 }
 
 /* The first event of slot after event id since, or fails. */
-static void event_after(struct fixture *f, unsigned slot, int64_t since, struct pr_event_row *out)
+static void event_after(struct api_fixture *f, unsigned slot, int64_t since,
+                        struct pr_event_row *out)
 {
     memset(out, 0, sizeof(*out));
     assert_int_equal(pr_store_each_event(f->d.store, slot, false, since, 1, keep_event, out), 0);
@@ -138,7 +111,7 @@ static void test_name_problem_agrees_with_the_plan(void **state)
 
 static void test_assign_then_show(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/2/board",
           "{\"mac\": \"B8-27-EB-00-00-01\", \"serial\": \"000000A1\", \"model\": \"3B\"}",
@@ -148,7 +121,7 @@ static void test_assign_then_show(void **state)
     struct pr_event_row ev = { 0 };
     json_t *board;
 
-    run(f, reqs, 2);
+    api_fixture_run(f, reqs, 2);
     assert_int_equal(f->b.res[0].status, 200);
     assert_string_equal(f->b.res[0].content_type, "application/json");
     assert_int_equal(json_integer_value(json_object_get(f->b.res[0].json, "slot")), 2);
@@ -166,7 +139,7 @@ static void test_assign_then_show(void **state)
 
 static void test_board_in_another_slot_needs_move(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/1/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
         { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
@@ -181,7 +154,7 @@ static void test_board_in_another_slot_needs_move(void **state)
     };
     struct pr_event_row ev = { 0 };
 
-    run(f, reqs, 7);
+    api_fixture_run(f, reqs, 7);
     assert_int_equal(f->b.res[0].status, 200);
     api_assert_error(&f->b.res[1], 409, "conflict");
     assert_string_equal(detail(f, 1), "board " MAC1 " is already in slot 1 "
@@ -204,14 +177,14 @@ static void test_board_in_another_slot_needs_move(void **state)
 
 static void test_new_board_replaces_the_old(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
         { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC2 "\"}", 0, false, false },
     };
     struct pr_event_row ev = { 0 };
 
-    run(f, reqs, 2);
+    api_fixture_run(f, reqs, 2);
     assert_int_equal(f->b.res[1].status, 200);
     assert_string_equal(board_mac(f->b.res[1].json), MAC2);
     assert_int_equal(pr_store_slot_by_mac(f->d.store, MAC1), 0);
@@ -221,7 +194,7 @@ static void test_new_board_replaces_the_old(void **state)
 
 static void test_assign_refusals(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/2/board", "{\"mac\": \"b8:27:eb:00:00\"}", 0, false, false },
         { "POST", "/v1/slots/2/board", "{\"mac\": \"zz:27:eb:00:00:01\"}", 0, false, false },
@@ -240,7 +213,7 @@ static void test_assign_refusals(void **state)
         { "PUT", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
     };
 
-    run(f, reqs, 12);
+    api_fixture_run(f, reqs, 12);
     for (size_t i = 0; i < 9; i++)
         api_assert_error(&f->b.res[i], 400, "bad request");
     assert_string_equal(detail(f, 0), "\"b8:27:eb:00:00\" is not a MAC address "
@@ -263,7 +236,7 @@ static void test_assign_refusals(void **state)
 
 static void test_unassign(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/4/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
         { "DELETE", "/v1/slots/4/board", NULL, 0, false, false },
@@ -273,7 +246,7 @@ static void test_unassign(void **state)
     };
     struct pr_event_row ev = { 0 };
 
-    run(f, reqs, 5);
+    api_fixture_run(f, reqs, 5);
     assert_int_equal(f->b.res[1].status, 200);
     assert_true(json_is_null(json_object_get(f->b.res[1].json, "board")));
     api_assert_error(&f->b.res[2], 404, "no board");
@@ -291,7 +264,7 @@ static void test_unassign(void **state)
 
 static void test_set_pi(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"web-1\", \"owner\": \"alice\","
           " \"policy\": \"cycle\"}", 0, false, false },
@@ -301,7 +274,7 @@ static void test_set_pi(void **state)
     struct pr_event_row ev = { 0 };
     json_t *s;
 
-    run(f, reqs, 3);
+    api_fixture_run(f, reqs, 3);
     assert_int_equal(f->b.res[0].status, 200);
     s = f->b.res[1].json;
     assert_string_equal(api_json_str(json_object_get(s, "pi"), "name"), "web-1");
@@ -324,7 +297,7 @@ static void test_set_pi(void **state)
 
 static void test_set_pi_refusals(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"Web1\"}", 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"web_1\"}", 0, false, false },
@@ -343,7 +316,7 @@ static void test_set_pi_refusals(void **state)
         { "GET", "/v1/slots/3", NULL, 0, false, false },
     };
 
-    run(f, reqs, 14);
+    api_fixture_run(f, reqs, 14);
     for (size_t i = 0; i < 6; i++)
         api_assert_error(&f->b.res[i], 400, "bad name");
     assert_string_equal(detail(f, 0), "\"Web1\": a pi name is lower case (it is a DNS label)");
@@ -395,7 +368,7 @@ static int collect_svc(struct pr_metrics_out *out, void *ctx)
 
 static void test_metrics(void **state)
 {
-    struct fixture *f = *state;
+    struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "GET", "/metrics", NULL, 0, false, false },
         { "GET", "/metrics?x=1", NULL, 0, false, false },
@@ -414,7 +387,7 @@ static void test_metrics(void **state)
         assert_true(pr_store_add_event(f->d.store, 1, "power.on", "ops", NULL) > 0);
     /* A service's family, registered as a service would. */
     assert_int_equal(pr_metrics_register(pr_api_metrics(f->d.api), &svc, collect_svc, &files), 0);
-    run(f, reqs, 3);
+    api_fixture_run(f, reqs, 3);
     assert_int_equal(f->b.res[0].status, 200);
     assert_string_equal(f->b.res[0].content_type, PR_METRICS_CONTENT_TYPE);
     text = f->b.res[0].body;

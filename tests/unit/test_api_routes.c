@@ -11,21 +11,16 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api_client.h"
-#include "store_fixture.h"
-#include "../../daemon/daemon.h"
+#include "api_fixture.h"
 
 struct fixture {
-    struct store_fixture *fx;
-    char sock[160];
-    struct pr_daemon d;
-    struct api_batch b;
+    struct api_fixture api;
     int64_t rack_event, slot2_events[3], slot3_event;
 };
 
 static void seed(struct fixture *f)
 {
-    struct pr_store *st = f->fx->st;
+    struct pr_store *st = f->api.fx->st;
 
     assert_int_equal(pr_store_set_slot_state(st, 2, "booted"), 0);
     assert_int_equal(pr_store_set_slot_state(st, 3, "booted"), 0);
@@ -49,17 +44,8 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
 
-    if (!f || store_fixture_setup((void **)&f->fx) != 0)
-        return -1;
-    snprintf(f->sock, sizeof(f->sock), "%s/api.sock", f->fx->dir);
-    f->d.plan = f->fx->plan;
-    f->d.store = f->fx->st;
-    f->d.loop = pr_loop_new();
-    f->d.api = pr_api_new(f->d.loop);
     /* As if the daemon had started 75 s ago. */
-    f->d.started_ms = pr_now_ms() - 75000;
-    if (!f->d.api || pr_api_listen_unix(f->d.api, f->sock, 0600, "") < 0 ||
-        pr_api_routes_start(&f->d) < 0)
+    if (!f || api_fixture_start(&f->api, 75000) != 0)
         return -1;
     seed(f);
     *state = f;
@@ -70,17 +56,9 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    api_batch_clear(&f->b);
-    pr_api_free(f->d.api);
-    pr_loop_free(f->d.loop);
-    store_fixture_teardown((void **)&f->fx);
+    api_fixture_stop(&f->api);
     free(f);
     return 0;
-}
-
-static void run(struct fixture *f, const struct http_req *reqs, size_t n)
-{
-    api_batch_run(&f->b, f->sock, f->d.loop, reqs, n);
 }
 
 static json_t *at(json_t *obj, const char *a, const char *b)
@@ -94,10 +72,10 @@ static void test_status(void **state)
     static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false, false } };
     json_t *j, *by_state;
 
-    run(f, reqs, 1);
-    assert_int_equal(f->b.res[0].status, 200);
-    assert_string_equal(f->b.res[0].content_type, "application/json");
-    j = f->b.res[0].json;
+    api_fixture_run(&f->api, reqs, 1);
+    assert_int_equal(f->api.b.res[0].status, 200);
+    assert_string_equal(f->api.b.res[0].content_type, "application/json");
+    j = f->api.b.res[0].json;
     assert_string_equal(api_json_str(j, "rack"), "rack1");
     assert_string_equal(api_json_str(j, "domain"), "hostedpi.example");
     assert_string_equal(api_json_str(j, "mode"), "isolated");
@@ -117,9 +95,9 @@ static void test_one_slot_in_full(void **state)
     static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false, false } };
     json_t *s;
 
-    run(f, reqs, 1);
-    assert_int_equal(f->b.res[0].status, 200);
-    s = f->b.res[0].json;
+    api_fixture_run(&f->api, reqs, 1);
+    assert_int_equal(f->api.b.res[0].status, 200);
+    s = f->api.b.res[0].json;
     assert_int_equal(json_integer_value(json_object_get(s, "slot")), 2);
     assert_string_equal(api_json_str(s, "state"), "booted");
     assert_true(json_integer_value(json_object_get(s, "state_since")) > 1700000000000);
@@ -153,9 +131,9 @@ static void test_all_slots(void **state)
     static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false, false } };
     json_t *a, *s1;
 
-    run(f, reqs, 1);
-    assert_int_equal(f->b.res[0].status, 200);
-    a = f->b.res[0].json;
+    api_fixture_run(&f->api, reqs, 1);
+    assert_int_equal(f->api.b.res[0].status, 200);
+    a = f->api.b.res[0].json;
     assert_true(json_is_array(a));
     assert_int_equal(json_array_size(a), 4);
     for (size_t i = 0; i < 4; i++)
@@ -184,17 +162,17 @@ static void test_slot_out_of_range_and_bad(void **state)
         { "POST", "/v1/status", "{}", 0, false, false },
     };
 
-    run(f, reqs, 8);
-    api_assert_error(&f->b.res[0], 404, "no such slot");
-    assert_string_equal(api_json_str(f->b.res[0].json, "detail"),
+    api_fixture_run(&f->api, reqs, 8);
+    api_assert_error(&f->api.b.res[0], 404, "no such slot");
+    assert_string_equal(api_json_str(f->api.b.res[0].json, "detail"),
                         "slot 5 is not in this rack (1-4)");
-    api_assert_error(&f->b.res[1], 404, "no such slot");
-    api_assert_error(&f->b.res[2], 404, "no such slot");
+    api_assert_error(&f->api.b.res[1], 404, "no such slot");
+    api_assert_error(&f->api.b.res[2], 404, "no such slot");
     for (size_t i = 3; i < 6; i++)
-        api_assert_error(&f->b.res[i], 400, "bad request");
-    api_assert_error(&f->b.res[6], 405, "method not allowed");
-    assert_string_equal(f->b.res[6].allow, "GET");
-    api_assert_error(&f->b.res[7], 405, "method not allowed");
+        api_assert_error(&f->api.b.res[i], 400, "bad request");
+    api_assert_error(&f->api.b.res[6], 405, "method not allowed");
+    assert_string_equal(f->api.b.res[6].allow, "GET");
+    api_assert_error(&f->api.b.res[7], 405, "method not allowed");
 }
 
 /* The ids of an events answer, and its "next". */
@@ -231,34 +209,34 @@ static void test_events_filters(void **state)
         { "GET", "/v1/events?slot=1", NULL, 0, false, false },
     };
 
-    run(f, reqs, 6);
+    api_fixture_run(&f->api, reqs, 6);
     for (size_t i = 0; i < 6; i++)
-        assert_int_equal(f->b.res[i].status, 200);
+        assert_int_equal(f->api.b.res[i].status, 200);
     /* No slot: all five, oldest first. */
-    assert_int_equal(event_ids(f->b.res[0].json, ids, 16, &next), 5);
+    assert_int_equal(event_ids(f->api.b.res[0].json, ids, 16, &next), 5);
     assert_int_equal(ids[0], f->rack_event);
     assert_int_equal(ids[4], f->slot2_events[2]);
     assert_int_equal(next, f->slot2_events[2]);
-    ev = json_array_get(json_object_get(f->b.res[0].json, "events"), 0);
+    ev = json_array_get(json_object_get(f->api.b.res[0].json, "events"), 0);
     assert_int_equal(json_integer_value(json_object_get(ev, "slot")), 0);
     assert_string_equal(api_json_str(ev, "kind"), "daemon.started");
     assert_string_equal(api_json_str(ev, "actor"), "pirackd");
     assert_string_equal(api_json_str(json_object_get(ev, "detail"), "version"), "x");
     assert_true(json_integer_value(json_object_get(ev, "time_ms")) > 1700000000000);
     /* One slot. */
-    assert_int_equal(event_ids(f->b.res[1].json, ids, 16, &next), 3);
+    assert_int_equal(event_ids(f->api.b.res[1].json, ids, 16, &next), 3);
     assert_int_equal(ids[0], f->slot2_events[0]);
     assert_int_equal(ids[2], f->slot2_events[2]);
     /* slot=0: the rack's own events only. */
-    assert_int_equal(event_ids(f->b.res[2].json, ids, 16, &next), 1);
+    assert_int_equal(event_ids(f->api.b.res[2].json, ids, 16, &next), 1);
     assert_int_equal(ids[0], f->rack_event);
     /* since: only what came after. */
-    assert_int_equal(event_ids(f->b.res[3].json, ids, 16, &next), 2);
+    assert_int_equal(event_ids(f->api.b.res[3].json, ids, 16, &next), 2);
     assert_int_equal(ids[0], f->slot2_events[1]);
     /* Nothing new: "next" stays where it was asked to start. */
-    assert_int_equal(event_ids(f->b.res[4].json, ids, 16, &next), 0);
+    assert_int_equal(event_ids(f->api.b.res[4].json, ids, 16, &next), 0);
     assert_int_equal(next, f->slot2_events[2]);
-    assert_int_equal(event_ids(f->b.res[5].json, ids, 16, &next), 0);
+    assert_int_equal(event_ids(f->api.b.res[5].json, ids, 16, &next), 0);
     assert_int_equal(next, 0);
 }
 
@@ -275,9 +253,9 @@ static void test_events_paging(void **state)
     for (int page = 0; page < 4; page++) {
         struct http_req req = { "GET", path, NULL, 0, false, false };
         snprintf(path, sizeof(path), "/v1/events?limit=2&since=%lld", (long long)since);
-        run(f, &req, 1);
-        assert_int_equal(f->b.res[0].status, 200);
-        n = event_ids(f->b.res[0].json, ids, 16, &next);
+        api_fixture_run(&f->api, &req, 1);
+        assert_int_equal(f->api.b.res[0].status, 200);
+        n = event_ids(f->api.b.res[0].json, ids, 16, &next);
         memcpy(all + got, ids, n * sizeof(ids[0]));
         got += n;
         since = next;
@@ -304,18 +282,18 @@ static void test_events_bad_queries(void **state)
         { "GET", "/v1/events?since", NULL, 0, false, false },
     };
 
-    run(f, reqs, 8);
-    api_assert_error(&f->b.res[0], 404, "no such slot");
-    assert_string_equal(api_json_str(f->b.res[0].json, "detail"),
+    api_fixture_run(&f->api, reqs, 8);
+    api_assert_error(&f->api.b.res[0], 404, "no such slot");
+    assert_string_equal(api_json_str(f->api.b.res[0].json, "detail"),
                         "slot 5 is not in this rack (0-4)");
     for (size_t i = 1; i < 5; i++)
-        api_assert_error(&f->b.res[i], 400, "bad request");
-    assert_non_null(strstr(api_json_str(f->b.res[1].json, "detail"), "slot"));
-    assert_non_null(strstr(api_json_str(f->b.res[4].json, "detail"), "limit"));
-    assert_int_equal(f->b.res[5].status, 200);
-    api_assert_error(&f->b.res[6], 400, "bad request");
-    assert_non_null(strstr(api_json_str(f->b.res[6].json, "detail"), "slots"));
-    api_assert_error(&f->b.res[7], 400, "bad request");
+        api_assert_error(&f->api.b.res[i], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->api.b.res[1].json, "detail"), "slot"));
+    assert_non_null(strstr(api_json_str(f->api.b.res[4].json, "detail"), "limit"));
+    assert_int_equal(f->api.b.res[5].status, 200);
+    api_assert_error(&f->api.b.res[6], 400, "bad request");
+    assert_non_null(strstr(api_json_str(f->api.b.res[6].json, "detail"), "slots"));
+    api_assert_error(&f->api.b.res[7], 400, "bad request");
 }
 
 int main(void)

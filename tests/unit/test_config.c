@@ -276,6 +276,38 @@ static void credentials_file(void **state)
     free(l);
 }
 
+/* inih cuts a value at " ;" (an inline comment): a secret cut so would
+ * fail later as a wrong password; it is refused, and not echoed. */
+static void secret_cut_by_comment_refused(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char cred[] = "/tmp/pirack-cred-XXXXXX", text[512];
+    int fd = mkstemp(cred);
+
+    (void)state;
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = Tr0ub4dor ;and3\n") > 0);
+    close(fd);
+    chmod(cred, 0600);
+    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "hostkey = SHA256:abc\ncredentials = %s\n[switch b]\naddress = 127.0.0.2\n"
+             "slots = 9-16\ncommunity = pub;lic ;x\n", cred);
+    assert_true(load_text(l, with(text)) >= 2);
+    assert_non_null(strstr(l->out, ":2: ssh_password: a blank followed by ';' starts a comment"));
+    assert_error_at(l, 18, "community: a blank followed by ';' starts a comment");
+    assert_null(strstr(l->out, "Tr0ub4dor"));
+    assert_null(strstr(l->out, "pub;lic"));
+
+    fd = open(cred, O_WRONLY | O_TRUNC);   /* ';' without a blank is part of the value */
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = Tr0ub4dor;and3 #x\n") > 0);
+    close(fd);
+    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "profile = procurve\nhostkey = SHA256:abc\ncredentials = %s\n", cred);
+    assert_int_equal(load_text(l, with(text)), 0);
+    assert_string_equal(l->cfg.switches[0].ssh_password, "Tr0ub4dor;and3 #x");
+    unlink(cred);
+    free(l);
+}
+
 static void unreadable_file(void **state)
 {
     struct pr_config *cfg = malloc(sizeof(*cfg));
@@ -298,6 +330,7 @@ int main(void)
         cmocka_unit_test(ports_out_of_range),
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
+        cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(unreadable_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

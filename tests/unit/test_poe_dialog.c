@@ -211,6 +211,104 @@ static void test_status_tables(void **state)
     pr_poe_profile_free(p);
 }
 
+/* What the emulator dialects showed wrong in the profiles: a Netgear
+ * prompt with '+' in the model name, FASTPATH's save question on logout,
+ * RouterOS's "off" and "_" states, AOS-CX's status in another column. */
+/* A pager wipes its question once answered, with "\r<blanks>\r" or with
+ * backspaces; the row after it must start its line, or it is lost to the
+ * status parser. */
+static void test_pager_wipes_its_question(void **state)
+{
+    struct pr_poe_profile *p = load("procurve");
+    struct pr_poe_port_status st[2];
+    const unsigned ports[2] = { 1, 2 };
+    struct pr_cli_judgement j;
+    (void)state;
+    struct pr_cli_screen *s = screen_of("  1    Yes  low  off  usage usage  3.0 W  2.9 W   Delivering   2   2\r\n"
+                                        "-- MORE --, next page: Space, next line: Enter, quit: Control-C");
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_CONFIRM);
+    pr_cli_answered(s);
+    const char *rest = "\r                                                 \r"
+                       "  2    No   low  off  usage usage  0 W    0 W     Disabled     -   -\r\n\r\nsw# ";
+    pr_cli_clean(s, rest, strlen(rest));
+    assert_null(strstr(s->text, "MORE"));
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_PROMPT);
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, s->text, s->len, ports, 2, st), 2);
+    assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
+    free(s);
+    pr_poe_profile_free(p);
+
+    p = load("cisco-ios");                  /* IOS: " --More-- ", then backspaces */
+    s = screen_of("Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\r\n --More-- ");
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_CONFIRM);
+    pr_cli_answered(s);
+    rest = "\b\b\b\b\b\b\b\b\b\b          \b\b\b\b\b\b\b\b\b\b"
+           "Gi1/0/2   off    off        0.0     n/a                 n/a   30.0\r\nsim#";
+    pr_cli_clean(s, rest, strlen(rest));
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, s->text, s->len, ports, 2, st), 2);
+    assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
+    pr_cli_judge(&p->cli, s, &j);
+    assert_int_equal(j.verdict, PR_CLI_PROMPT);
+    free(s);
+
+    /* \r\n split over two reads is still one line end; \n\r rewinds nothing. */
+    s = screen_of("a\r");
+    pr_cli_clean(s, "\nb\n\rc", 5);
+    assert_string_equal(s->text, "a\nb\nc");
+    free(s);
+    pr_poe_profile_free(p);
+}
+
+static void test_profile_fixes_from_the_emulator(void **state)
+{
+    struct pr_poe_port_status st[4];
+    const unsigned ports[4] = { 1, 2, 3, 12 };
+    struct pr_cli_judgement j;
+    (void)state;
+
+    struct pr_poe_profile *p = load("netgear");
+    assert_int_equal(judge(p, "\r\n(M4300-28G-PoE+) >", &j), PR_CLI_PROMPT);
+    assert_int_equal(judge(p, "(M4300-28G-PoE+) (Interface 0/5)#", &j), PR_CLI_PROMPT);
+    assert_int_equal(judge(p, "logout\r\n\r\nThe system has unsaved changes.\r\n"
+                              "Would you like to save them now? (y/n) ", &j), PR_CLI_CONFIRM);
+    assert_string_equal(j.confirm->answer, "n");
+    pr_poe_profile_free(p);
+    p = load("edgeswitch");
+    assert_int_equal(judge(p, "Would you like to save them now? (y/n) ", &j), PR_CLI_CONFIRM);
+    assert_string_equal(j.confirm->answer, "n");
+    pr_poe_profile_free(p);
+
+    p = load("mikrotik");
+    const char *off = "            poe-out: off\n     poe-out-status: off\n";
+    const char *reset = "     poe-out-status: power_reset\n";
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, off, strlen(off), ports, 1, st), 1);
+    assert_int_equal(st[0].detect, PR_POE_DETECT_DISABLED);
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, reset, strlen(reset), ports, 1, st), 1);
+    assert_int_equal(st[0].detect, PR_POE_DETECT_FAULT);
+    pr_poe_profile_free(p);
+
+    p = load("aruba-cx");
+    const char *cx = "Interface     Status       Priority  Class  By      Drawn\n"
+                     "1/1/1         delivering   low       2      usage   3.1 W\n"
+                     "1/1/2         disabled     low       -      usage   0.0 W\n"
+                     "1/1/3         Searching    low       -      usage   0.0 W\n"
+                     "1/1/12        Yes  low     usage     fault\n";
+    memset(st, 0, sizeof(st));
+    assert_int_equal(pr_cli_parse_status(&p->cli, cx, strlen(cx), ports, 4, st), 4);
+    assert_int_equal(st[0].detect, PR_POE_DETECT_DELIVERING);
+    assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
+    assert_int_equal(st[2].detect, PR_POE_DETECT_SEARCHING);
+    assert_int_equal(st[3].detect, PR_POE_DETECT_FAULT);
+    pr_poe_profile_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +319,8 @@ int main(void)
         cmocka_unit_test(test_output_in_pieces),
         cmocka_unit_test(test_screen_bounded),
         cmocka_unit_test(test_status_tables),
+        cmocka_unit_test(test_profile_fixes_from_the_emulator),
+        cmocka_unit_test(test_pager_wipes_its_question),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

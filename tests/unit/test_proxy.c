@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pirack/proxy.h"
@@ -255,6 +256,52 @@ static void build_from_names(void **state)
     assert_null(b.rs.v);
 }
 
+
+/* The engine runs with what pirackd.conf says: paths, ports, timings,
+ * the IPv6 pool and one ssh port per slot of the plan. */
+static void settings_from_config(void **state)
+{
+    struct pr_config *cfg = calloc(1, sizeof *cfg);
+    struct pr_plan p;
+    struct pr_proxy_settings s;
+    (void)state;
+    assert_non_null(cfg);
+    pr_config_defaults(cfg);
+    cfg->slots = 6;
+    cfg->ssh_port_base = 23001;
+    strcpy(cfg->domain, "rack.example");
+    strcpy(cfg->proxy_admin_socket, "/run/test/admin.sock");
+    strcpy(cfg->proxy_map_dir, "/var/lib/test/maps");
+    strcpy(cfg->proxy_config, "/etc/test/haproxy.cfg");
+    strcpy(cfg->proxy_zone, "/var/lib/test/rack.zone");
+    strcpy(cfg->proxy_ipv4, "192.0.2.7");
+    strcpy(cfg->proxy_ipv6, "2001:db8::7");
+    assert_int_equal(pr_prefix6_parse("2001:db8:42::/56", &cfg->v6_pool), 0);
+    cfg->proxy_http_port = 8080;
+    cfg->proxy_https_port = 8443;
+    cfg->proxy_timeout_ms = 1500;
+    cfg->proxy_check_ms = 250;
+    pr_config_plan(cfg, &p);
+    pr_proxy_settings_from_config(cfg, &p, &s);
+    assert_string_equal(s.admin, "/run/test/admin.sock");
+    assert_string_equal(s.map_dir, "/var/lib/test/maps");
+    assert_string_equal(s.config_path, "/etc/test/haproxy.cfg");
+    assert_string_equal(s.zone_path, "/var/lib/test/rack.zone");
+    assert_string_equal(s.domain, "rack.example");
+    assert_string_equal(s.proxy_ipv4, "192.0.2.7");
+    assert_string_equal(s.proxy_ipv6, "2001:db8::7");
+    assert_memory_equal(&s.pool, &cfg->v6_pool, sizeof s.pool);
+    assert_int_equal(s.http_port, 8080);
+    assert_int_equal(s.https_port, 8443);
+    assert_int_equal(s.ssh_first, 23001);
+    assert_int_equal(s.ssh_last, 23006);
+    assert_int_equal(s.timeout_ms, 1500);
+    assert_int_equal(s.check_ms, 250);
+    p.slots = 0;                                   /* no slots: no range below the base */
+    pr_proxy_settings_from_config(cfg, &p, &s);
+    assert_int_equal(s.ssh_last, 23001);
+    free(cfg);
+}
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +314,7 @@ int main(void)
         cmocka_unit_test(ports_sort_numerically),
         cmocka_unit_test(kind_names),
         cmocka_unit_test(build_from_names),
+        cmocka_unit_test(settings_from_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

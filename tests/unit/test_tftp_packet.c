@@ -113,6 +113,10 @@ static void encodes_exact_bytes(void **state)
     assert_int_equal(pr_tftp_encode_oack(buf, sizeof buf, &none), 0);
     assert_int_equal(pr_tftp_encode_data_header(buf, sizeof buf, 0x1234), 4);
     assert_memory_equal(buf, "\0\3\x12\x34", 4);
+    assert_int_equal(pr_tftp_encode_ack(buf, sizeof buf, 0xbeef), 4);
+    assert_memory_equal(buf, "\0\4\xbe\xef", 4);
+    assert_int_equal(pr_tftp_encode_ack(buf, 3, 1), -ENOSPC);
+    assert_int_equal(pr_tftp_encode_data_header(buf, 3, 1), -ENOSPC);
 }
 
 static void converts_netascii(void **state)

@@ -474,6 +474,38 @@ static void replies_come_from_the_address_asked(void **state)
     pr_tftp_server_free(srv);
 }
 
+/* The server reads one socket and sends from its twin on the same port:
+ * every request must still reach the reader, whatever port it comes
+ * from, and the port must stay closed to anyone else. */
+static void every_request_reaches_the_reader(void **state)
+{
+    struct fixture *f = *state;
+    enum { CLIENTS = 48 };
+    static const char rrq[] = "\0\1nothere.bin\0octet";    /* and its final NUL */
+    int socks[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_true(socks[i] >= 0);
+        assert_int_equal(sendto(socks[i], rrq, sizeof rrq, 0, (struct sockaddr *)&f->addr,
+                                sizeof f->addr),
+                         (ssize_t)sizeof rrq);
+    }
+    assert_int_equal(pr_tftp_server_on_readable(f->srv, f->now), 0);
+    for (int i = 0; i < CLIENTS; i++) {
+        uint8_t buf[128];
+        ssize_t n = recv_on(socks[i], buf, sizeof buf, 1000);
+        assert_true(n >= 4);
+        assert_int_equal(buf[1], 5);            /* ERROR */
+        assert_int_equal(buf[3], PR_TFTP_E_NOTFOUND);
+        close(socks[i]);
+    }
+    int other = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(other >= 0);
+    assert_int_equal(bind(other, (struct sockaddr *)&f->addr, sizeof f->addr), -1);
+    assert_int_equal(errno, EADDRINUSE);
+    close(other);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -483,7 +515,7 @@ int main(void)
         T(unknown_client_refused), T(netascii_converted), T(repeated_rrq_restarts),
         T(early_terminate_probe), T(deadline_retransmits_then_gives_up),
         T(transfer_limit_holds), T(files_are_shared_and_refreshed), T(garbage_is_counted),
-        T(replies_come_from_the_address_asked),
+        T(replies_come_from_the_address_asked), T(every_request_reaches_the_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

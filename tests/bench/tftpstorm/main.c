@@ -15,7 +15,7 @@
  *             [-r RETRANSMIT_MS] [-T LIMIT_S]
  *
  * Prints one line: clients, bytes, wall ms, min/median/max client ms,
- * failures, duplicates, retransmissions. */
+ * failures, duplicates, retransmissions, the clients' CPU ms. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -344,12 +345,18 @@ static int report(struct storm *s, uint64_t t0, uint64_t t1)
         failed += !s->c[i].done || s->c[i].failed;
     }
     qsort(ms, s->n, sizeof *ms, cmp_u64);
+    /* The clients' own CPU time (the kernel's work on their behalf
+     * included): on a shared machine it competes with the server's. */
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    unsigned long long cpu_ms = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+                                (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
     uint64_t median = s->n % 2 ? ms[s->n / 2] : (ms[s->n / 2 - 1] + ms[s->n / 2]) / 2;
     printf("clients=%u bytes=%llu wall_ms=%llu min_ms=%llu median_ms=%llu max_ms=%llu "
-           "failed=%u dups=%llu retransmits=%llu\n", s->n, (unsigned long long)s->bytes,
+           "failed=%u dups=%llu retransmits=%llu client_cpu_ms=%llu\n", s->n, (unsigned long long)s->bytes,
            (unsigned long long)(t1 - t0), (unsigned long long)ms[0],
            (unsigned long long)median, (unsigned long long)ms[s->n - 1], failed,
-           (unsigned long long)s->dups, (unsigned long long)s->retransmits);
+           (unsigned long long)s->dups, (unsigned long long)s->retransmits, cpu_ms);
     free(ms);
     return failed ? 1 : 0;
 }

@@ -1,6 +1,9 @@
-/* switch-cli: the terminal, the session log and the port state; the
- * dialects are in cisco.c and procurve.c.  See sim.h. */
+/* switch-cli: the terminal, the session log and the port state; each
+ * dialect has its own file (cisco.c, procurve.c, aruba_cx.c, fastpath.c,
+ * juniper.c, mikrotik.c).  See sim.h. */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -107,6 +110,37 @@ int sim_set_port(struct sim *s, unsigned port, bool on)
     return 0;
 }
 
+const char *sim_user(void)
+{
+    const struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "admin";
+}
+
+bool sim_port_number(struct sim *s, const char *word, unsigned *port)
+{
+    char *end;
+    if (!isdigit((unsigned char)word[0]))
+        return false;
+    unsigned long p = strtoul(word, &end, 10);
+    if (*end || p < 1 || p > (unsigned long)s->nports)
+        return false;
+    *port = (unsigned)p;
+    return true;
+}
+
+static const struct dialect *const dialects[] = {
+    &sim_cisco_ios, &sim_procurve, &sim_aruba_cx, &sim_netgear, &sim_edgeswitch,
+    &sim_juniper, &sim_mikrotik,
+};
+
+static const struct dialect *find_dialect(const char *name)
+{
+    for (size_t i = 0; i < sizeof(dialects) / sizeof(dialects[0]); i++)
+        if (!strcmp(dialects[i]->name, name))
+            return dialects[i];
+    return NULL;
+}
+
 static void slow_down(struct sim *s)
 {
     long ms = ps_ctl_value(s->ctl, "slow");
@@ -135,10 +169,14 @@ static void run_exec(struct sim *s, const struct dialect *d, const char *command
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: %s cisco-ios|procurve STATE CONTROL LOG\n", argv[0]);
+        fprintf(stderr, "usage: %s DIALECT STATE CONTROL LOG\n", argv[0]);
         return 2;
     }
-    const struct dialect *d = !strcmp(argv[1], "procurve") ? &sim_procurve : &sim_cisco_ios;
+    const struct dialect *d = find_dialect(argv[1]);
+    if (!d) {
+        fprintf(stderr, "switch-cli: no dialect %s\n", argv[1]);
+        return 2;
+    }
     struct sim s = { .state = argv[2], .ctl = argv[3] };
     char st[PS_MAX_PORTS];
     s.nports = ps_read(s.state, st, sizeof(st));

@@ -1,5 +1,6 @@
 /* switch-cli: a switch's CLI for OpenSSH's ForceCommand, in the dialects
- * of the profiles in poe/profiles/ (cisco-ios, procurve).
+ * of the profiles in poe/profiles/: cisco-ios, procurve, aruba-cx,
+ * netgear, edgeswitch (both FASTPATH), juniper, mikrotik.
  *
  *   switch-cli DIALECT STATE CONTROL LOG
  *
@@ -22,6 +23,7 @@ struct sim {
     int nports;
     int mode;                      /* the dialect's CLI mode */
     unsigned port;                 /* the interface being configured */
+    bool changed;                  /* the running configuration changed */
     char hostname[32];
 };
 
@@ -34,7 +36,8 @@ struct dialect {
     bool (*run)(struct sim *s, const char *line);
 };
 
-extern const struct dialect sim_cisco_ios, sim_procurve;
+extern const struct dialect sim_cisco_ios, sim_procurve, sim_aruba_cx, sim_netgear,
+    sim_edgeswitch, sim_juniper, sim_mikrotik;
 
 /* Reads one line (echoing it on a terminal); false at end of input. */
 bool sim_readline(struct sim *s, char *buf, size_t len);
@@ -45,5 +48,9 @@ int sim_readkey(struct sim *s);
 int sim_set_port(struct sim *s, unsigned port, bool on);
 /* The port's state byte ('0', '1', 'F', 'S'), '?' when out of range. */
 char sim_port_state(struct sim *s, unsigned port);
+/* The login name, for prompts that show it (Junos, RouterOS). */
+const char *sim_user(void);
+/* True when "word" is a port number 1..nports; stores it. */
+bool sim_port_number(struct sim *s, const char *word, unsigned *port);
 
 #endif

@@ -143,26 +143,6 @@ static void on_stop(void *ctx, int signo)
     pr_loop_stop(((struct tool *)ctx)->loop);
 }
 
-static void settings_from(const struct tool *t, struct pr_proxy_settings *s)
-{
-    const struct pr_config *cfg = &t->cfg;
-    memset(s, 0, sizeof *s);
-    snprintf(s->admin, sizeof s->admin, "%s", cfg->proxy_admin_socket);
-    snprintf(s->map_dir, sizeof s->map_dir, "%s", cfg->proxy_map_dir);
-    snprintf(s->config_path, sizeof s->config_path, "%s", cfg->proxy_config);
-    snprintf(s->zone_path, sizeof s->zone_path, "%s", cfg->proxy_zone);
-    snprintf(s->domain, sizeof s->domain, "%s", cfg->domain);
-    snprintf(s->proxy_ipv4, sizeof s->proxy_ipv4, "%s", cfg->proxy_ipv4);
-    snprintf(s->proxy_ipv6, sizeof s->proxy_ipv6, "%s", cfg->proxy_ipv6);
-    s->pool = cfg->v6_pool;
-    s->http_port = cfg->proxy_http_port;
-    s->https_port = cfg->proxy_https_port;
-    s->ssh_first = t->plan.ssh_port_base;
-    s->ssh_last = t->plan.ssh_port_base + t->plan.slots - 1;
-    s->timeout_ms = cfg->proxy_timeout_ms;
-    s->check_ms = cfg->proxy_check_ms;
-}
-
 int main(int argc, char **argv)
 {
     static struct tool t;
@@ -193,7 +173,7 @@ int main(int argc, char **argv)
         return 1;
     pr_loop_add_signal(t.loop, SIGTERM, on_stop, &t);
     pr_loop_add_signal(t.loop, SIGINT, on_stop, &t);
-    settings_from(&t, &s);
+    pr_proxy_settings_from_config(&t.cfg, &t.plan, &s);
     t.engine = pr_proxy_new(t.loop, &s, err, sizeof err);
     if (!t.engine) {
         fprintf(stderr, "proxyd: %s\n", err);

@@ -1,0 +1,42 @@
+/* Helpers shared by the API routes' unit tests (see api_fixture.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+
+#include "api_fixture.h"
+
+int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
+{
+    if (store_fixture_setup((void **)&af->fx) != 0)
+        return -1;
+    snprintf(af->sock, sizeof(af->sock), "%s/api.sock", af->fx->dir);
+    af->d.plan = af->fx->plan;
+    af->d.store = af->fx->st;
+    af->d.loop = pr_loop_new();
+    af->d.api = af->d.loop ? pr_api_new(af->d.loop) : NULL;
+    af->d.started_ms = pr_now_ms() - uptime_ms;
+    if (!af->d.api || pr_api_listen_unix(af->d.api, af->sock, 0600, "") < 0 ||
+        pr_api_routes_start(&af->d) < 0)
+        return -1;
+    return 0;
+}
+
+void api_fixture_stop(struct api_fixture *af)
+{
+    api_batch_clear(&af->b);
+    pr_api_free(af->d.api);
+    pr_loop_free(af->d.loop);
+    if (af->fx)
+        store_fixture_teardown((void **)&af->fx);
+    af->d.api = NULL;
+    af->d.loop = NULL;
+    af->fx = NULL;
+}
+
+void api_fixture_run(struct api_fixture *af, const struct http_req *reqs, size_t n)
+{
+    api_batch_run(&af->b, af->sock, af->d.loop, reqs, n);
+}
