@@ -73,7 +73,7 @@ $(BUILD)/pirack: $(CLI_OBJS)
 $(BUILD)/tests/%: tests/unit/%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_HELPERS)) $(BUILD)/libpirack.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(ALL_CFLAGS) -Itests/unit -DSRCDIR=\"$(CURDIR)\" $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ -Itests/unit -DSRCDIR=\"$(CURDIR)\" $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
 define prog_rule
 $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(BUILD)/libpirack.a
@@ -142,4 +142,5 @@ install: all
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# Unit tests keep theirs beside the binary: some include sources directly.
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
