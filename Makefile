@@ -70,10 +70,13 @@ $(BUILD)/pirack: $(CLI_OBJS)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# Link the test's own source and the objects only: the dependency file adds
+# the sources a test #includes to $^, and linking those as well would define
+# their functions twice.
 $(BUILD)/tests/%: tests/unit/%.c $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_HELPERS)) $(BUILD)/libpirack.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ -Itests/unit -DSRCDIR=\"$(CURDIR)\" $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	@$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d -MT $@ -Itests/unit -DSRCDIR=\"$(CURDIR)\" $(ALL_LDFLAGS) -o $@ $< $(filter %.o %.a,$^) $(PKG_LIBS) -lcmocka
 
 define prog_rule
 $(BUILD)/bin/$(notdir $(1)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c)) $(BUILD)/libpirack.a
