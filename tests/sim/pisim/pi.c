@@ -108,7 +108,7 @@ void pi_free(struct pi *pi)
     xfer_reset(&pi->xfer);
     if (pi->raw_fd >= 0) {
         pisim_unwatch(pi->sim, pi->raw_fd);
-        close(pi->raw_fd);
+        net_raw_close(pi->raw_fd);
         pi->raw_fd = -1;
     }
     free(pi->cmdline);
@@ -121,7 +121,7 @@ static void close_raw(struct pi *pi)
 {
     if (pi->raw_fd >= 0) {
         pisim_unwatch(pi->sim, pi->raw_fd);
-        close(pi->raw_fd);
+        net_raw_close(pi->raw_fd);
         pi->raw_fd = -1;
     }
 }

@@ -284,6 +284,7 @@ int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a,
                  unsigned prefix_len, struct in_addr peer);
 void net_addr_clear(struct pisim *sim, struct pi *pi);
 int net_raw_open(struct pi *pi, bool everything);
+void net_raw_close(int fd);     /* at once for the loop; the close itself waits */
 int net_udp_open(struct pi *pi, uint16_t port);
 /* One datagram and when it reached the interface (pisim's clock); -errno. */
 ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from,
