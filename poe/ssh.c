@@ -208,13 +208,14 @@ static int run_command(struct ssh_driver *d, const char *cmd, struct pr_poe_resu
 
 /* A refused enable password is not tried again by this driver: pirackd
  * reads every switch each minute, and each try would count towards the
- * switch's lockout.  A new config (a reload) makes a new driver. */
+ * switch's lockout.  A changed [switch] section (a reload) or a restart
+ * makes a new driver. */
 static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
 {
     if (d->secret_refused)
         return pr_poe_fail(r, -EACCES, "switch %s refused the enable password before: it is "
-                           "not sent again until enable_password changes (correct it, then "
-                           "reload)", d->base.cfg->name);
+                           "not sent again until enable_password changes (then reload) or "
+                           "pirackd restarts", d->base.cfg->name);
     if (d->ch)
         return 0;
     pthread_once(&libssh_once, libssh_init);
