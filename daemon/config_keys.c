@@ -318,6 +318,7 @@ static const struct pr_key switch_keys[] = {
     { NULL, "v3_priv_key", KEY_STRING, SW(v3_priv_key), 0, 0, NULL, NULL, true },
     { NULL, "ssh_user", KEY_STRING, SW(ssh_user), 0, 0, NULL, NULL, true },
     { NULL, "ssh_password", KEY_STRING, SW(ssh_password), 0, 0, NULL, NULL, true },
+    { NULL, "enable_password", KEY_STRING, SW(enable_password), 0, 0, NULL, NULL, true },
     { NULL, "ssh_key", KEY_STRING, SW(ssh_key), 0, 0, check_abs_path, NULL, true },
     { NULL, "hostkey", KEY_STRING, SW(hostkey), 0, 0, NULL, NULL, false },
     { NULL, "known_hosts", KEY_STRING, SW(known_hosts), 0, 0, check_abs_path, NULL, false },
@@ -508,6 +509,10 @@ static void check_switch_credentials(struct validation *v, const struct pr_switc
             fail(v, sw->line, "[switch %s]: SNMP v3 authPriv needs v3_auth_key and "
                  "v3_priv_key of at least 8 characters", sw->name);
     }
+    /* Only a CLI dialog can send it: on an SNMP switch it is a mistake
+     * (a section copied from another switch) that would go unnoticed. */
+    if (sw->driver != PR_SWITCH_SSH && sw->enable_password[0])
+        fail(v, sw->line, "[switch %s]: enable_password is only for driver = ssh", sw->name);
     if (sw->driver == PR_SWITCH_SSH) {
         if (!sw->ssh_user[0])
             fail(v, sw->line, "[switch %s]: ssh needs ssh_user", sw->name);

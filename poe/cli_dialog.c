@@ -5,6 +5,7 @@
  * SSH driver feeds it bytes, the tests and fuzzers feed it scripts. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,54 @@ void pr_cli_judge(const struct pr_poe_cli_profile *p, const struct pr_cli_screen
 void pr_cli_answered(struct pr_cli_screen *s)
 {
     s->judged = s->len;
+}
+
+int pr_cli_answer(const struct pr_poe_confirm *cf, const char *secret, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (cf->secret_required && !secret[0])
+        return -ENOKEY;
+    if (!outlen)
+        return -ENAMETOOLONG;
+    for (const char *p = cf->answer; *p;) {
+        const char *put = NULL;
+        size_t skip = 1;
+        if (!strncmp(p, PR_PH_ENABLE, strlen(PR_PH_ENABLE)))
+            put = secret, skip = strlen(PR_PH_ENABLE);
+        else if (!strncmp(p, PR_PH_ENABLE_OPT, strlen(PR_PH_ENABLE_OPT)))
+            put = secret, skip = strlen(PR_PH_ENABLE_OPT);
+        size_t len = put ? strlen(put) : 1;
+        if (o + len >= outlen)
+            return -ENAMETOOLONG;
+        memcpy(out + o, put ? put : p, len);
+        o += len;
+        p += skip;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* The switch may echo what it was sent (a misbehaving CLI, or a password
+ * prompt the profile mistook): whatever reaches an error message has the
+ * password taken out first. */
+void pr_cli_mask(char *text, size_t size, const char *secret)
+{
+    static const char mask[] = "****";
+    const size_t ml = sizeof(mask) - 1, sl = strlen(secret);
+    if (!sl || !size)
+        return;
+    for (char *hit = strstr(text, secret); hit; hit = strstr(hit + ml, secret)) {
+        size_t pos = (size_t)(hit - text), tail = strlen(hit + sl);
+        if (pos + ml >= size) {
+            *hit = '\0';
+            return;
+        }
+        if (pos + ml + tail >= size)
+            tail = size - 1 - pos - ml;
+        memmove(hit + ml, hit + sl, tail);
+        memcpy(hit, mask, ml);
+        hit[ml + tail] = '\0';
+    }
 }
 
 static bool word_in(const struct pr_poe_words *w, const char *word)

@@ -21,10 +21,20 @@ struct pr_poe_pattern {
     bool compiled;
 };
 
+/* Placeholders of a cli.confirm answer, filled in from the switch's
+ * config when the answer is sent: the first is required (no
+ * enable_password configured fails the operation), the second is empty
+ * when none is configured (FASTPATH asks even when the switch has none). */
+#define PR_PH_ENABLE "{enable_password}"
+#define PR_PH_ENABLE_OPT "{enable_password?}"
+
 struct pr_poe_confirm {
     struct pr_poe_pattern pattern;
-    char answer[32];
+    char answer[32];               /* a template: see PR_PH_* */
     bool newline;                  /* false for a pager's "press space" */
+    bool secret;                   /* holds the enable password: sent once
+                                    * per command, never shown */
+    bool secret_required;          /* holds PR_PH_ENABLE */
 };
 
 struct pr_poe_cmds {
@@ -113,6 +123,13 @@ struct pr_cli_judgement {
 void pr_cli_judge(const struct pr_poe_cli_profile *p, const struct pr_cli_screen *s,
                   struct pr_cli_judgement *j);
 void pr_cli_answered(struct pr_cli_screen *s);
+/* Fills in a confirmation's answer with the enable password (secret, ""
+ * when none is configured).  Returns 0, -ENOKEY when the answer requires
+ * a password and secret is empty, or -ENAMETOOLONG. */
+int pr_cli_answer(const struct pr_poe_confirm *cf, const char *secret, char *out, size_t outlen);
+/* Replaces every occurrence of secret in the string text (a buffer of
+ * size bytes) with "****", cutting the end when it no longer fits. */
+void pr_cli_mask(char *text, size_t size, const char *secret);
 
 /* Reads port states out of a status command's output.  Fills st[i] for
  * each ports[i] that a line names (or every port when the profile's status

@@ -153,8 +153,20 @@ static void release(struct pr_poe_pattern *p)
     p->compiled = false;
 }
 
+/* A command line is echoed by the switch and shown in errors: the
+ * password may only be an answer to the switch's own question. */
+static int no_secret_in_command(const char *v, unsigned line, char *err, size_t errlen)
+{
+    if (strstr(v, "{enable_password"))
+        return perr(err, errlen, line, "{enable_password} belongs only in a cli.confirm "
+                    "answer, not in a command (the switch would echo it)");
+    return 0;
+}
+
 static int add_cmd(struct pr_poe_cmds *c, const char *v, unsigned line, char *err, size_t errlen)
 {
+    if (no_secret_in_command(v, line, err, errlen) < 0)
+        return -EINVAL;
     if (c->n >= PR_PROF_MAX_CMDS)
         return perr(err, errlen, line, "more than %d commands in one list", PR_PROF_MAX_CMDS);
     if (strlen(v) >= PR_PROF_LINE_MAX)
@@ -253,6 +265,31 @@ static int snmp_key(struct pr_poe_snmp_profile *s, const char *k, char *v, unsig
     return perr(err, errlen, line, "unknown key snmp.%.40s", k);
 }
 
+/* Marks which placeholders an answer holds.  Anything else in braces is
+ * refused: a misspelt placeholder would be sent to the switch as the
+ * password itself.  A '{' with no '}' after it is plain text. */
+static int answer_placeholders(struct pr_poe_confirm *cf, const char *answer, unsigned line,
+                               char *err, size_t errlen)
+{
+    for (const char *o = strchr(answer, '{'); o; o = strchr(o + 1, '{')) {
+        const char *c = strchr(o, '}');
+        if (!c)
+            break;
+        size_t n = (size_t)(c - o) + 1;
+        if (n == strlen(PR_PH_ENABLE) && !strncmp(o, PR_PH_ENABLE, n)) {
+            cf->secret = cf->secret_required = true;
+        } else if (n == strlen(PR_PH_ENABLE_OPT) && !strncmp(o, PR_PH_ENABLE_OPT, n)) {
+            cf->secret = true;
+        } else {
+            return perr(err, errlen, line, "unknown placeholder %.*s in a cli.confirm answer "
+                        "(known: " PR_PH_ENABLE ", " PR_PH_ENABLE_OPT ")",
+                        (int)(n > 40 ? 40 : n), o);
+        }
+        o = c;
+    }
+    return 0;
+}
+
 /* "PATTERN => ANSWER"; the answer "<space>" is a pager's space bar. */
 static int add_confirm(struct pr_poe_cli_profile *c, char *v, unsigned line, char *err,
                        size_t errlen)
@@ -273,7 +310,11 @@ static int add_confirm(struct pr_poe_cli_profile *c, char *v, unsigned line, cha
         return perr(err, errlen, line, "answer too long");
     cf->newline = strcmp(answer, "<space>") != 0;
     snprintf(cf->answer, sizeof(cf->answer), "%s", cf->newline ? answer : " ");
-    int rc = compile(&cf->pattern, v, line, err, errlen);
+    cf->secret = cf->secret_required = false;
+    int rc = answer_placeholders(cf, cf->answer, line, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = compile(&cf->pattern, v, line, err, errlen);
     if (rc == 0)
         c->n_confirms++;
     return rc;
@@ -324,6 +365,8 @@ static int cli_key(struct pr_poe_cli_profile *c, const char *k, char *v, unsigne
     if (!strcmp(k, "confirm"))
         return add_confirm(c, v, line, err, errlen);
     if (!strcmp(k, "exit")) {
+        if (no_secret_in_command(v, line, err, errlen) < 0)
+            return -EINVAL;
         if (strlen(v) >= sizeof(c->exit_cmd))
             return perr(err, errlen, line, "command too long");
         snprintf(c->exit_cmd, sizeof(c->exit_cmd), "%s", v);

@@ -20,6 +20,7 @@ struct ssh_driver {
     struct pr_cli_screen *screen;
     char host[256];
     unsigned port;
+    bool secret_refused;            /* the switch refused the enable password */
 };
 
 static pthread_once_t libssh_once = PTHREAD_ONCE_INIT;
@@ -205,8 +206,16 @@ static int open_shell(struct ssh_driver *d, struct pr_poe_result *r)
 
 static int run_command(struct ssh_driver *d, const char *cmd, struct pr_poe_result *r);
 
+/* A refused enable password is not tried again by this driver: pirackd
+ * reads every switch each minute, and each try would count towards the
+ * switch's lockout.  A changed [switch] section (a reload) or a restart
+ * makes a new driver. */
 static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
 {
+    if (d->secret_refused)
+        return pr_poe_fail(r, -EACCES, "switch %s refused the enable password before: it is "
+                           "not sent again until enable_password changes (then reload) or "
+                           "pirackd restarts", d->base.cfg->name);
     if (d->ch)
         return 0;
     pthread_once(&libssh_once, libssh_init);
@@ -251,6 +260,64 @@ static int send_text(struct ssh_driver *d, const char *text, bool newline,
     return 0;
 }
 
+/* What one command's dialog has sent of the enable password. */
+struct secret_sent {
+    bool sent;
+    bool empty;                     /* it was "", as none is configured */
+};
+
+/* Answers the switch's question.  The enable password goes at most once
+ * per command: a switch that asks again has refused it, and every
+ * further try counts towards its lockout.  None of these messages holds
+ * the password. */
+static int answer(struct ssh_driver *d, const struct pr_poe_confirm *cf, const char *what,
+                  struct secret_sent *ss, struct pr_poe_result *r)
+{
+    const struct pr_switch_config *cfg = d->base.cfg;
+    char text[sizeof(cfg->enable_password) + sizeof(cf->answer)];
+    if (cf->secret && ss->sent)
+        d->secret_refused = true;
+    if (cf->secret && ss->sent && ss->empty)
+        return pr_poe_fail(r, -EACCES, "switch %s asked again for an enable password after "
+                           "%.60s, and none is configured: set enable_password in [switch %s]",
+                           cfg->name, what, cfg->name);
+    if (cf->secret && ss->sent)
+        return pr_poe_fail(r, -EACCES, "switch %s asked again for the enable password after "
+                           "%.60s: enable_password refused (not sent twice: switches lock "
+                           "accounts)", cfg->name, what);
+    int rc = pr_cli_answer(cf, cfg->enable_password, text, sizeof(text));
+    if (rc == -ENOKEY)
+        return pr_poe_fail(r, -EACCES, "switch %s asks for an enable password after %.60s, "
+                           "and none is configured: set enable_password in [switch %s]",
+                           cfg->name, what, cfg->name);
+    if (rc < 0)
+        return pr_poe_fail(r, rc, "the answer to a question after %.60s is too long", what);
+    rc = send_text(d, text, cf->newline, r);
+    explicit_bzero(text, sizeof(text));
+    if (cf->secret) {
+        ss->sent = true;
+        ss->empty = !cfg->enable_password[0];
+    }
+    return rc;
+}
+
+/* The prompt is back with an error line: after the enable password it
+ * is the switch refusing it (IOS "% Bad secrets", "% Access denied"),
+ * which no retry may repeat. */
+static int switch_error(struct ssh_driver *d, struct pr_cli_judgement *j, const char *what,
+                        const struct secret_sent *ss, struct pr_poe_result *r)
+{
+    const struct pr_switch_config *cfg = d->base.cfg;
+    pr_cli_mask(j->error_line, sizeof(j->error_line), cfg->enable_password);
+    if (!ss->sent)
+        return pr_poe_fail(r, -EREMOTEIO, "switch answered \"%s\" to %.60s", j->error_line,
+                           what);
+    d->secret_refused = true;
+    return pr_poe_fail(r, -EACCES, "switch %s refused the enable password after %.40s: "
+                       "\"%s\"%s (not retried)", cfg->name, what, j->error_line,
+                       ss->empty ? "; no enable_password is configured" : "");
+}
+
 /* Reads until the prompt comes back, answering the profile's questions.
  * An error line is reported once the prompt is back, so the session
  * stays in step with the switch. */
@@ -259,20 +326,17 @@ static int read_until_prompt(struct ssh_driver *d, const char *what, struct pr_p
     unsigned timeout = d->base.cfg->timeout_ms ? d->base.cfg->timeout_ms : 5000;
     uint64_t deadline = now_ms() + timeout;
     struct pr_cli_judgement j;
+    struct secret_sent ss = { false, false };
     char buf[4096];
     unsigned answers = 0;
     for (;;) {
         pr_cli_judge(&d->base.profile->cli, d->screen, &j);
-        if (j.verdict == PR_CLI_PROMPT) {
-            if (j.error)
-                return pr_poe_fail(r, -EREMOTEIO, "switch answered \"%s\" to %.60s",
-                                   j.error_line, what);
-            return 0;
-        }
+        if (j.verdict == PR_CLI_PROMPT)
+            return j.error ? switch_error(d, &j, what, &ss, r) : 0;
         if (j.verdict == PR_CLI_CONFIRM) {
             if (++answers > 64)
                 return pr_poe_fail(r, -EPROTO, "too many questions after %.60s", what);
-            int rc = send_text(d, j.confirm->answer, j.confirm->newline, r);
+            int rc = answer(d, j.confirm, what, &ss, r);
             if (rc < 0)
                 return rc;
             pr_cli_answered(d->screen);
@@ -314,6 +378,18 @@ static int run_list(struct ssh_driver *d, const struct pr_poe_cmds *c, unsigned 
     return 0;
 }
 
+/* The last guard on the way out: no message or note leaves the driver
+ * with the enable password in it, whatever the switch echoed. */
+static int masked(const struct ssh_driver *d, struct pr_poe_port_status *st, size_t n,
+                  struct pr_poe_result *r, int rc)
+{
+    const char *secret = d->base.cfg->enable_password;
+    pr_cli_mask(r->message, sizeof(r->message), secret);
+    for (size_t i = 0; st && i < n; i++)
+        pr_cli_mask(st[i].note, sizeof(st[i].note), secret);
+    return rc;
+}
+
 static int set_admin(struct pr_poe_driver *base, const unsigned *ports, size_t n, bool on,
                      struct pr_poe_result *r)
 {
@@ -328,7 +404,7 @@ static int set_admin(struct pr_poe_driver *base, const unsigned *ports, size_t n
         rc = run_list(d, on ? &c->on_end : &c->off_end, 0, r);
     if (rc < 0)                     /* mid-configuration: start clean next time */
         ssh_disconnect_quietly(d);
-    return rc;
+    return masked(d, NULL, 0, r, rc);
 }
 
 static int read_status(struct pr_poe_driver *base, const unsigned *ports, size_t n,
@@ -350,7 +426,7 @@ static int read_status(struct pr_poe_driver *base, const unsigned *ports, size_t
     }
     if (rc < 0)
         ssh_disconnect_quietly(d);
-    return rc;
+    return masked(d, st, n, r, rc);
 }
 
 /* Logs out politely when the session is healthy: a switch counts its
@@ -374,6 +450,8 @@ static void ssh_driver_disconnect(struct pr_poe_driver *base)
             pr_cli_clean(d->screen, buf, (size_t)got);
             struct pr_cli_judgement j;
             pr_cli_judge(c, d->screen, &j);
+            if (j.verdict == PR_CLI_CONFIRM && j.confirm->secret)
+                break;              /* a password question now is no logout's */
             if (j.verdict == PR_CLI_CONFIRM) {
                 send_text(d, j.confirm->answer, j.confirm->newline, &scratch);
                 pr_cli_answered(d->screen);

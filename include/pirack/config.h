@@ -39,6 +39,7 @@ struct pr_switch_config {
     char v3_priv_key[256];
     char ssh_user[128];
     char ssh_password[256];
+    char enable_password[256];         /* answers a profile's {enable_password} */
     char ssh_key[PR_PATH_MAX];         /* private key file */
     char hostkey[512];                 /* pinned: "SHA256:..." fingerprint */
     char known_hosts[PR_PATH_MAX];

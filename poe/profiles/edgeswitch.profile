@@ -13,8 +13,12 @@ cli.prompt ^\([A-Za-z0-9 ._+-]+\) ?(\([A-Za-z0-9 /-]+\))?[>#] ?$
 cli.error ^% 
 cli.error ^An invalid
 cli.error ^Error
+# A wrong enable password (FASTPATH gives one try, then ">" again).
+cli.error ^Incorrect [Pp]assword
 cli.confirm --More-- or \(q\)uit.*$ => <space>
-cli.confirm ^Password: ?$ => 
+# "enable" always asks; a switch with no enable password takes an empty
+# answer, which is what is sent when enable_password is not configured.
+cli.confirm ^Password: ?$ => {enable_password?}
 cli.confirm Would you like to save them now\? \(y/n\) ?$ => n
 cli.init enable
 cli.init terminal length 0

@@ -45,10 +45,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pr_cli_screen_reset(&screen);
     pr_cli_clean(&screen, data, cut);
     pr_cli_judge(p, &screen, &j);
-    if (j.verdict == PR_CLI_CONFIRM)
+    if (j.verdict == PR_CLI_CONFIRM) {
+        char answer[64];
+        pr_cli_answer(j.confirm, "s3cret", answer, sizeof(answer));
         pr_cli_answered(&screen);
+    }
     pr_cli_clean(&screen, data + cut, size - cut);
     pr_cli_judge(p, &screen, &j);
+    if (j.error) {
+        /* The error line with a password masked out of it, as the SSH
+         * driver reports it; the password is a piece of the output. */
+        char secret[8] = "";
+        memcpy(secret, data, size < sizeof(secret) - 1 ? size : sizeof(secret) - 1);
+        pr_cli_mask(j.error_line, sizeof(j.error_line), secret);
+    }
     memset(st, 0, sizeof(st));
     pr_cli_parse_status(p, screen.text, screen.len, ports, sizeof(ports) / sizeof(ports[0]), st);
     pr_cli_parse_status(p, (const char *)data, size, ports, 1, st);

@@ -8,6 +8,8 @@
 #   ssh_sim_start DIALECT        -> $SSH_PORT, $SSH_KEY (client key),
 #                                   $SSH_HOSTKEY_FP (SHA256:...), $SSH_KNOWN_HOSTS,
 #                                   $SIM_CLI_LOG (one "session" line per login)
+#                                With SSH_SIM_ENABLE_PASSWORD set, the switch
+#                                   has that enable password (no '"' in it)
 #   ssh_sim_start_password DIALECT USER PASSWORD
 #                                -> the same, but sshd lets in only USER
 #                                   with PASSWORD (a private mount namespace
@@ -110,6 +112,11 @@ PermitTTY yes
 LogLevel ERROR
 ForceCommand $BIN/switch-cli $1 $SIM_STATE $SIM_CTL $SIM_CLI_LOG
 EOC
+    # sshd gives its sessions a clean environment: SetEnv hands it over.
+    if [ -n "${SSH_SIM_ENABLE_PASSWORD:-}" ]; then
+        printf 'SetEnv "SWITCH_CLI_ENABLE_PASSWORD=%s"\n' "$SSH_SIM_ENABLE_PASSWORD" \
+            >>"$_d/sshd_config"
+    fi
 }
 
 _ssh_sim_started() {

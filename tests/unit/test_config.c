@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pirack/config.h"
+#include "../../daemon/config_keys.h"
 
 static const char *minimal =
     "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
@@ -308,6 +309,50 @@ static void secret_cut_by_comment_refused(void **state)
     free(l);
 }
 
+/* enable_password is a secret like ssh_password: it may come from a
+ * credentials file, it is refused where ssh_password is (too long, cut
+ * by " ;") without being echoed, and it belongs to SSH switches only. */
+static void enable_password_is_a_secret(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char cred[] = "/tmp/pirack-cred-XXXXXX", text[1024], longpw[300];
+    const struct pr_key *k = pr_config_find_switch_key("enable_password");
+    int fd = mkstemp(cred);
+
+    (void)state;
+    assert_non_null(k);
+    assert_true(k->secret);
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En;4ble #x\n") > 0);
+    close(fd);
+    chmod(cred, 0600);
+    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "profile = cisco-ios\nhostkey = SHA256:abc\ncredentials = %s\n", cred);
+    assert_int_equal(load_text(l, with(text)), 0);
+    assert_string_equal(l->cfg.switches[0].enable_password, "En;4ble #x");
+
+    fd = open(cred, O_WRONLY | O_TRUNC);   /* cut at an inline comment: refused */
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En4ble ;cut\n") > 0);
+    close(fd);
+    assert_int_equal(load_text(l, with(text)), 1);
+    assert_non_null(strstr(l->out, ":3: enable_password: a blank followed by ';' starts a comment"));
+    assert_null(strstr(l->out, "En4ble"));
+    unlink(cred);
+
+    /* inih reads 200-byte lines: a longer secret is refused whole. */
+    memset(longpw, 'x', 230);
+    longpw[230] = '\0';
+    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "profile = cisco-ios\nhostkey = SHA256:abc\nssh_user = u\nssh_password = p\n"
+             "enable_password = %s\n[switch b]\naddress = 127.0.0.2\nslots = 9-16\n"
+             "community = c\nenable_password = s3cr3t\n", longpw);
+    assert_int_equal(load_text(l, with(text)), 2);
+    assert_error_at(l, 17, "line longer than 198 characters");
+    assert_error_at(l, 18, "[switch b]: enable_password is only for driver = ssh");
+    assert_null(strstr(l->out, "xxxxxxxx"));
+    assert_null(strstr(l->out, "s3cr3t"));
+    free(l);
+}
+
 static void unreadable_file(void **state)
 {
     struct pr_config *cfg = malloc(sizeof(*cfg));
@@ -331,6 +376,7 @@ int main(void)
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
         cmocka_unit_test(secret_cut_by_comment_refused),
+        cmocka_unit_test(enable_password_is_a_secret),
         cmocka_unit_test(unreadable_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* The CLI dialog engine against scripted switch output: prompts found
  * only at the end, questions answered, errors caught, terminal noise
  * dropped, output in pieces, and status tables read per vendor. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -309,6 +310,71 @@ static void test_profile_fixes_from_the_emulator(void **state)
     pr_poe_profile_free(p);
 }
 
+/* The enable password goes into the answer when it is sent; a required
+ * one that is not configured is an error, an optional one is empty. */
+static void test_enable_password_answer(void **state)
+{
+    struct pr_poe_profile *p = load("cisco-ios"), *f = load("netgear");
+    const struct pr_poe_confirm *req = NULL, *opt = NULL;
+    char out[64];
+    (void)state;
+    for (unsigned i = 0; i < p->cli.n_confirms; i++)
+        if (p->cli.confirms[i].secret)
+            req = &p->cli.confirms[i];
+    for (unsigned i = 0; i < f->cli.n_confirms; i++)
+        if (f->cli.confirms[i].secret)
+            opt = &f->cli.confirms[i];
+    assert_non_null(req);
+    assert_non_null(opt);
+    assert_int_equal(pr_cli_answer(req, "s3cret", out, sizeof(out)), 0);
+    assert_string_equal(out, "s3cret");
+    assert_int_equal(pr_cli_answer(req, "", out, sizeof(out)), -ENOKEY);
+    assert_int_equal(pr_cli_answer(opt, "", out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(pr_cli_answer(opt, "x y", out, sizeof(out)), 0);
+    assert_string_equal(out, "x y");
+    assert_int_equal(pr_cli_answer(req, "0123456789", out, 10), -ENAMETOOLONG);
+
+    /* The switch's "Password:" is a question; IOS's refusal is an error. */
+    struct pr_cli_judgement j;
+    assert_int_equal(judge(p, "sim>enable\r\nPassword: ", &j), PR_CLI_CONFIRM);
+    assert_ptr_equal(j.confirm, req);
+    assert_int_equal(judge(p, "Password: \r\n% Bad secrets\r\n\r\nsim>", &j), PR_CLI_PROMPT);
+    assert_true(j.error);
+    assert_string_equal(j.error_line, "% Bad secrets");
+    assert_int_equal(judge(f, "Password:\r\nIncorrect Password!\r\n(M4300) >", &j), PR_CLI_PROMPT);
+    assert_true(j.error);
+    pr_poe_profile_free(p);
+    pr_poe_profile_free(f);
+}
+
+static void test_mask(void **state)
+{
+    char t[32];
+    (void)state;
+    snprintf(t, sizeof(t), "said \"pw\" to pw!");
+    pr_cli_mask(t, sizeof(t), "pw");
+    assert_string_equal(t, "said \"****\" to ****!");
+    snprintf(t, sizeof(t), "a long-secret-here b");
+    pr_cli_mask(t, sizeof(t), "long-secret-here");
+    assert_string_equal(t, "a **** b");
+    snprintf(t, sizeof(t), "nothing to hide");
+    pr_cli_mask(t, sizeof(t), "");
+    assert_string_equal(t, "nothing to hide");
+    /* Growing past the buffer cuts the end, never the mask's bounds. */
+    char small[8];
+    snprintf(small, sizeof(small), "ab x cd");
+    pr_cli_mask(small, sizeof(small), "x");
+    assert_string_equal(small, "ab ****");
+    snprintf(small, sizeof(small), "abcdefx");
+    pr_cli_mask(small, sizeof(small), "x");
+    assert_string_equal(small, "abcdef");
+    /* A secret made of the mask's own stars ends. */
+    snprintf(t, sizeof(t), "a * b");
+    pr_cli_mask(t, sizeof(t), "*");
+    assert_string_equal(t, "a **** b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +387,8 @@ int main(void)
         cmocka_unit_test(test_status_tables),
         cmocka_unit_test(test_profile_fixes_from_the_emulator),
         cmocka_unit_test(test_pager_wipes_its_question),
+        cmocka_unit_test(test_enable_password_answer),
+        cmocka_unit_test(test_mask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "../../poe/poe_internal.h"
 
@@ -106,6 +109,87 @@ static void test_confirm_answers(void **state)
     pr_poe_profile_free(p);
 }
 
+/* A profile's whole text around one cli.confirm line (line 3). */
+static const char *with_confirm(const char *confirm, const char *init)
+{
+    static char text[1024];
+    snprintf(text, sizeof(text),
+             "name t\ncli.prompt #$\n%s\n%s\n"
+             "cli.on.port on {port}\ncli.off.port off {port}\n"
+             "cli.status show\ncli.status.line ^([0-9]+) ([a-z]+)\n"
+             "cli.state.disabled off\ncli.state.delivering on\n", confirm, init);
+    return text;
+}
+
+static void test_enable_password_placeholder(void **state)
+{
+    (void)state;
+    struct pr_poe_profile *p = parse_ok(with_confirm("cli.confirm ^Password: ?$ => {enable_password}",
+                                                     "cli.init enable"));
+    assert_string_equal(p->cli.confirms[0].answer, "{enable_password}");
+    assert_true(p->cli.confirms[0].secret);
+    assert_true(p->cli.confirms[0].secret_required);
+    assert_true(p->cli.confirms[0].newline);
+    pr_poe_profile_free(p);
+
+    p = parse_ok(with_confirm("cli.confirm ^Password: ?$ => {enable_password?}", "cli.init enable"));
+    assert_true(p->cli.confirms[0].secret);
+    assert_false(p->cli.confirms[0].secret_required);
+    pr_poe_profile_free(p);
+
+    /* Plain answers and a lone brace are text, not secrets. */
+    p = parse_ok(with_confirm("cli.confirm save\\? => {n", "cli.init x"));
+    assert_false(p->cli.confirms[0].secret);
+    assert_string_equal(p->cli.confirms[0].answer, "{n");
+    pr_poe_profile_free(p);
+
+    /* The shipped profiles with an enable step answer its question. */
+    static const char *const names[] = { "cisco-ios", "netgear", "edgeswitch", "tp-link" };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char err[256];
+        assert_int_equal(pr_poe_profile_load("poe/profiles", names[i], &p, err, sizeof(err)), 0);
+        unsigned secrets = 0;
+        for (unsigned c = 0; c < p->cli.n_confirms; c++)
+            secrets += p->cli.confirms[c].secret;
+        assert_int_equal(secrets, 1);
+        assert_string_equal(p->cli.init.line[0], "enable");
+        pr_poe_profile_free(p);
+    }
+}
+
+/* A misspelt placeholder would be sent as the password: refused, with
+ * its line; and the password is never part of a command. */
+static void test_unknown_placeholder_refused(void **state)
+{
+    (void)state;
+    parse_err(with_confirm("cli.confirm ^Password: => {enable_pasword}", "cli.init enable"),
+              "line 3: unknown placeholder {enable_pasword} in a cli.confirm answer");
+    parse_err(with_confirm("cli.confirm ^Password: => {port}", "cli.init enable"),
+              "line 3: unknown placeholder {port}");
+    parse_err(with_confirm("cli.confirm ^Password: => x{}", "cli.init enable"),
+              "line 3: unknown placeholder {}");
+    parse_err(with_confirm("# a comment", "cli.init enable {enable_password}"),
+              "line 4: {enable_password} belongs only in a cli.confirm answer");
+    parse_err(with_confirm("cli.exit {enable_password?}", "cli.init enable"),
+              "line 3: {enable_password} belongs only in a cli.confirm answer");
+
+    /* Loading a file: the error names the file and the line. */
+    char path[] = "/tmp/pirack-profile-XXXXXX", err[512] = "";
+    int fd = mkstemp(path);
+    const char *text = with_confirm("cli.confirm ^Password: => {secret}", "cli.init enable");
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct pr_poe_profile *p = NULL;
+    assert_int_equal(pr_poe_profile_load(".", path, &p, err, sizeof(err)), -EINVAL);
+    assert_null(p);
+    char want[128];
+    snprintf(want, sizeof(want), "%s: line 3: unknown placeholder {secret}", path);
+    if (!strstr(err, want))
+        fail_msg("error \"%s\" does not say \"%s\"", err, want);
+    unlink(path);
+}
+
 static void test_errors_name_the_line(void **state)
 {
     (void)state;
@@ -165,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_cisco_values),
         cmocka_unit_test(test_tplink_and_netgear_variants),
         cmocka_unit_test(test_confirm_answers),
+        cmocka_unit_test(test_enable_password_placeholder),
+        cmocka_unit_test(test_unknown_placeholder_refused),
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_oid_and_expand),
         cmocka_unit_test(test_load_refuses_paths_in_names),

@@ -1,6 +1,8 @@
 /* The Cisco IOS dialect: exec (#), config, config-if; "power inline
  * never|auto" under "interface GigabitEthernet1/0/N"; "show power inline".
- * Errors look like IOS's ("% Invalid input ..."). */
+ * Errors look like IOS's ("% Invalid input ...").  With an enable
+ * password (SWITCH_CLI_ENABLE_PASSWORD) the session starts in user exec
+ * (">"), where configuring is refused, until "enable" is given it. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@ static void banner(struct sim *s)
 static void prompt(struct sim *s)
 {
     static const char *const suffix[] = { "#", "(config)#", "(config-if)#" };
-    printf("%s%s", s->hostname, suffix[s->mode]);
+    printf("%s%s", s->hostname, s->privileged ? suffix[s->mode] : ">");
 }
 
 static void invalid(void)
@@ -61,13 +63,45 @@ static unsigned parse_interface(struct sim *s, const char *name)
     return p >= 1 && p <= s->nports ? (unsigned)p : 0;
 }
 
+/* IOS asks up to three times, then gives up with "% Bad secrets" (a
+ * local enable secret; with AAA for enable it says "% Access denied").
+ * At privilege 15 already, "enable" asks nothing. */
+static bool run_enable(struct sim *s)
+{
+    for (int i = 0; i < 3 && !s->privileged; i++) {
+        int right = sim_enable_password(s, "Password: ");
+        if (right < 0)
+            return false;
+        s->privileged = right > 0;
+    }
+    if (!s->privileged)
+        printf("%% Bad secrets\n\n");
+    return true;
+}
+
+/* User exec: a few harmless commands; anything else is "% Invalid input". */
+static bool run_user_exec(struct sim *s, const char *line)
+{
+    if (!strcmp(line, "exit") || !strcmp(line, "logout"))
+        return false;
+    if (!strcmp(line, "show power inline"))
+        show_power_inline(s);
+    else
+        invalid();
+    return true;
+}
+
 static bool run(struct sim *s, const char *line)
 {
     char ifname[64];
     if (!line[0])
         return true;
-    if (!strncmp(line, "terminal ", 9) || !strcmp(line, "enable"))
+    if (!strcmp(line, "enable"))
+        return run_enable(s);
+    if (!strncmp(line, "terminal ", 9))
         return true;
+    if (!s->privileged)
+        return run_user_exec(s, line);
     if (!strcmp(line, "show power inline")) {
         show_power_inline(s);
     } else if (!strcmp(line, "configure terminal") && s->mode == EXEC) {

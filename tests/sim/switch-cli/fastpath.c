@@ -1,5 +1,6 @@
 /* The FASTPATH dialects (Netgear M4100/M4300, Ubiquiti EdgeSwitch):
- * "(Host) >" until "enable" (which asks "Password:"), then "(Host) #",
+ * "(Host) >" until "enable" (which asks "Password:", and with
+ * SWITCH_CLI_ENABLE_PASSWORD checks it), then "(Host) #",
  * "(Host) (Config)#", "(Host) (Interface 0/N)#".  Netgear turns a port's
  * power with "[no] poe" and lists it with "show poe port all"; EdgeSwitch
  * with "poe opmode shutdown|auto" and "show poe status all".  Errors are
@@ -126,18 +127,18 @@ static bool logout(struct sim *s)
     return false;
 }
 
+/* One try, then back to ">" with the error.  The wording is that of the
+ * FASTPATH-derived Dell PowerConnect CLI; Netgear's and Ubiquiti's
+ * builds are believed to say the same, but it was not checked on their
+ * hardware. */
 static bool run_enable(struct sim *s)
 {
-    char pw[128];
-    printf("Password:");
-    bool echo = s->interactive;
-    s->interactive = false;         /* a password is not echoed */
-    bool ok = sim_readline(s, pw, sizeof(pw));
-    s->interactive = echo;
-    printf("\n");
-    if (ok)
+    int right = sim_enable_password(s, "Password:");
+    if (right > 0)
         s->mode = PRIV_EXEC;
-    return ok;
+    else if (right == 0)
+        printf("Incorrect Password!\n");
+    return right >= 0;
 }
 
 static bool run(struct sim *s, const char *line)

@@ -82,6 +82,24 @@ bool sim_readline(struct sim *s, char *buf, size_t len)
     }
 }
 
+int sim_enable_password(struct sim *s, const char *prompt)
+{
+    char pw[128];
+    bool echo = s->interactive;
+    printf("%s", prompt);
+    s->interactive = false;         /* a password is not echoed */
+    bool got = sim_readline(s, pw, sizeof(pw));
+    s->interactive = echo;
+    printf("\n");
+    if (!got)
+        return -1;
+    bool right = !s->enable_password || !strcmp(pw, s->enable_password);
+    if (s->log)
+        fprintf(s->log, "enable attempt %u %s\n", ++s->enable_attempts, right ? "ok" : "wrong"),
+            fflush(s->log);
+    return right;
+}
+
 char sim_port_state(struct sim *s, unsigned port)
 {
     char st[PS_MAX_PORTS];
@@ -185,6 +203,10 @@ int main(int argc, char **argv)
         return 2;
     }
     s.log = fopen(argv[4], "ae");
+    s.enable_password = getenv("SWITCH_CLI_ENABLE_PASSWORD");
+    if (s.enable_password && !s.enable_password[0])
+        s.enable_password = NULL;
+    s.privileged = !s.enable_password;
     const char *exec_cmd = getenv("SSH_ORIGINAL_COMMAND");
     s.interactive = !exec_cmd && isatty(STDIN_FILENO);
     if (s.log)

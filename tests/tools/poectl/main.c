@@ -5,8 +5,8 @@
  *
  * KEY is a [switch NAME] key of pirackd.conf (driver, address, profile,
  * group, timeout, retries, snmp_version, community, v3_user, v3_auth_key,
- * v3_priv_key, ssh_user, ssh_password, ssh_key, hostkey, known_hosts,
- * max_varbinds) or hold_ms / settle_ms.  ACTION is on, off, cycle, status;
+ * v3_priv_key, ssh_user, ssh_password, enable_password, ssh_key, hostkey,
+ * known_hosts, max_varbinds) or hold_ms / settle_ms.  ACTION is on, off, cycle, status;
  * PORTS is N, N-M or a comma list of those.  Prints one line per port and
  * a summary line "result ok|failed ... round_trips=N logins=N ms=N";
  * exits 0 only when the operation succeeded. */
@@ -37,6 +37,7 @@ static int set_key(struct pr_switch_config *c, struct pr_poe_options *o, char *p
     else if (!strcmp(k, "v3_priv_key")) COPY(c->v3_priv_key, v);
     else if (!strcmp(k, "ssh_user")) COPY(c->ssh_user, v);
     else if (!strcmp(k, "ssh_password")) COPY(c->ssh_password, v);
+    else if (!strcmp(k, "enable_password")) COPY(c->enable_password, v);
     else if (!strcmp(k, "ssh_key")) COPY(c->ssh_key, v);
     else if (!strcmp(k, "hostkey")) COPY(c->hostkey, v);
     else if (!strcmp(k, "known_hosts")) COPY(c->known_hosts, v);

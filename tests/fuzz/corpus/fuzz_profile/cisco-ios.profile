@@ -14,6 +14,12 @@ cli.prompt ^[A-Za-z0-9._-]+(\([a-z-]+\))?[>#] ?$
 cli.error ^% 
 cli.error ^Command rejected
 cli.confirm --More-- ?$ => <space>
+# A user that lands in user exec (">") needs "enable"; a privilege-15
+# user is at "#" already, where "enable" asks nothing.  IOS asks for the
+# password up to three times: pirackd answers once and fails on the
+# second ask, and "% Bad secrets" / "% Access denied" match "^% ".
+cli.confirm ^Password: ?$ => {enable_password}
+cli.init enable
 cli.init terminal length 0
 cli.init terminal width 0
 cli.on.begin configure terminal

@@ -6,12 +6,20 @@ description Ubiquiti EdgeSwitch
 snmp.standard POWER-ETHERNET-MIB
 snmp.max_varbinds 24
 
-cli.prompt ^\([A-Za-z0-9 ._-]+\) ?(\([A-Za-z0-9 /-]+\))?[>#] ?$
+# The prompt holds the system name, which defaults to the model
+# ("(M4300-28G-PoE+) #"): hence the + in it.  "logout" after a change
+# asks "Would you like to save them now? (y/n)": never for a power cycle.
+cli.prompt ^\([A-Za-z0-9 ._+-]+\) ?(\([A-Za-z0-9 /-]+\))?[>#] ?$
 cli.error ^% 
 cli.error ^An invalid
 cli.error ^Error
+# A wrong enable password (FASTPATH gives one try, then ">" again).
+cli.error ^Incorrect [Pp]assword
 cli.confirm --More-- or \(q\)uit.*$ => <space>
-cli.confirm ^Password: ?$ => 
+# "enable" always asks; a switch with no enable password takes an empty
+# answer, which is what is sent when enable_password is not configured.
+cli.confirm ^Password: ?$ => {enable_password?}
+cli.confirm Would you like to save them now\? \(y/n\) ?$ => n
 cli.init enable
 cli.init terminal length 0
 cli.on.begin configure

@@ -16,6 +16,8 @@ cli.error ^Error:
 cli.error ^ *\^
 cli.error ^Bad command
 cli.confirm Press any key to continue.*$ => <space>
+# "enable" asks for a password only when the switch has one set.
+cli.confirm ^Password: ?$ => {enable_password}
 cli.init enable
 cli.on.begin configure
 cli.on.port interface gigabitEthernet {group}/0/{port}
