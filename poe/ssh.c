@@ -21,6 +21,7 @@ struct ssh_driver {
     char host[256];
     unsigned port;
     bool secret_refused;            /* the switch refused the enable password */
+    bool password_refused;          /* the switch refused ssh_password */
 };
 
 static pthread_once_t libssh_once = PTHREAD_ONCE_INIT;
@@ -185,6 +186,8 @@ static int authenticate(struct ssh_driver *d, struct pr_poe_result *r)
                                                                        : "no method we know");
         }
     }
+    if (rc == SSH_AUTH_DENIED && !cfg->ssh_key[0])
+        d->password_refused = true;
     if (rc != SSH_AUTH_SUCCESS)
         return pr_poe_fail(r, -EACCES, "ssh authentication failed for user %.60s",
                            cfg->ssh_user);
@@ -206,12 +209,16 @@ static int open_shell(struct ssh_driver *d, struct pr_poe_result *r)
 
 static int run_command(struct ssh_driver *d, const char *cmd, struct pr_poe_result *r);
 
-/* A refused enable password is not tried again by this driver: pirackd
- * reads every switch each minute, and each try would count towards the
- * switch's lockout.  A changed [switch] section (a reload) or a restart
- * makes a new driver. */
+/* A refused password, for the login or for enable, is not tried again by
+ * this driver: pirackd reads every switch each minute, and each try would
+ * count towards the switch's lockout.  A changed [switch] section (a
+ * reload) or a restart makes a new driver. */
 static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
 {
+    if (d->password_refused)
+        return pr_poe_fail(r, -EACCES, "ssh authentication failed for user %.60s before: switch "
+                           "%s is not sent the password again until ssh_password changes (then "
+                           "reload) or pirackd restarts", d->base.cfg->ssh_user, d->base.cfg->name);
     if (d->secret_refused)
         return pr_poe_fail(r, -EACCES, "switch %s refused the enable password before: it is "
                            "not sent again until enable_password changes (then reload) or "

@@ -93,6 +93,8 @@ credentials = $TEST_TMP/bad.cred
 timeout = 3s
 retries = 2
 EOF
+failed_logins() { grep -c "Failed password for $SW_USER" "$SIM_DIR/sshd.log"; }
+failed_before=$(failed_logins)   # poectl's wrong password above
 pirackd_start "$NS" "$CONF" || { not_ok "pirackd starts"; exit 1; }
 events_have() { cli --json events --slot "$1" | grep -q "$2"; }
 power_is() { cli --json power status "$1" | grep -q "\"power\": *\"$2\""; }
@@ -121,6 +123,16 @@ check "pirackd, wrong password: no CLI session" test "$(ssh_sim_sessions)" -eq "
 check "pirackd, wrong password: event power.off failed" events_have 3 '"outcome": *"failed"'
 check "pirackd, wrong password: one attempt despite retries = 2" events_have 3 '"attempts": *1[,}]'
 check "pirackd, wrong password: store does not say off" not_power 3 off
+# pirackd reads every switch when it starts, each minute, and on "power
+# status": a refused password must not be sent again by any of those.
+pirackd_failed() { echo $(( $(failed_logins) - failed_before )); }
+cli power status 3 >/dev/null 2>&1
+cli power off 4 >"$TEST_TMP/cli.out" 2>&1
+check "pirackd, wrong password: a later op fails without logging in again" \
+    grep -q "is not sent the password again until ssh_password changes" "$TEST_TMP/cli.out"
+check "pirackd, wrong password: port 4 unchanged" test "$(port_byte 4)" = 1
+check "pirackd, wrong password: the switch saw one failed login from pirackd (saw $(pirackd_failed))" \
+    test "$(pirackd_failed)" -eq 1
 
 secret_shown() {
     { cat "$PIRACKD_LOG"; cli --json events; cli --json power status all; } 2>&1 | grep -qF "$1"

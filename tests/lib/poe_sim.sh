@@ -189,6 +189,9 @@ UsePAM yes"
 KbdInteractiveAuthentication no
 UsePAM no"
     fi
+    # INFO: sshd logs each failed password ("Failed password for"), so a
+    # test can count what the switch would count towards its lockout.
+    sed -i 's/^LogLevel .*/LogLevel INFO/' "$_d/sshd_config"
     cat >>"$_d/sshd_config" <<EOC
 $_auth
 PermitEmptyPasswords no
