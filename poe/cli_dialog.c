@@ -164,27 +164,11 @@ void pr_cli_answered(struct pr_cli_screen *s)
 
 int pr_cli_answer(const struct pr_poe_confirm *cf, const char *secret, char *out, size_t outlen)
 {
-    size_t o = 0;
     if (cf->secret_required && !secret[0])
         return -ENOKEY;
-    if (!outlen)
-        return -ENAMETOOLONG;
-    for (const char *p = cf->answer; *p;) {
-        const char *put = NULL;
-        size_t skip = 1;
-        if (!strncmp(p, PR_PH_ENABLE, strlen(PR_PH_ENABLE)))
-            put = secret, skip = strlen(PR_PH_ENABLE);
-        else if (!strncmp(p, PR_PH_ENABLE_OPT, strlen(PR_PH_ENABLE_OPT)))
-            put = secret, skip = strlen(PR_PH_ENABLE_OPT);
-        size_t len = put ? strlen(put) : 1;
-        if (o + len >= outlen)
-            return -ENAMETOOLONG;
-        memcpy(out + o, put ? put : p, len);
-        o += len;
-        p += skip;
-    }
-    out[o] = '\0';
-    return 0;
+    const struct pr_template_var vars[] = { { PR_PH_ENABLE, secret },
+                                            { PR_PH_ENABLE_OPT, secret } };
+    return pr_template_fill(cf->answer, vars, 2, out, outlen);
 }
 
 /* The switch may echo what it was sent (a misbehaving CLI, or a password

@@ -84,6 +84,14 @@ struct pr_poe_profile {
     struct pr_poe_cli_profile cli;
 };
 
+/* A template's placeholders, each replaced by its value wherever it
+ * stands; the rest is copied.  -ENAMETOOLONG when out cannot hold it. */
+struct pr_template_var {
+    const char *name;              /* "{port}" */
+    const char *value;
+};
+int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars,
+                     char *out, size_t outlen);
 /* Expands {port} and {group} in tmpl.  Returns 0 or -ENAMETOOLONG. */
 int pr_poe_expand(const char *tmpl, unsigned group, unsigned port, char *out, size_t outlen);
 /* Parses a numeric OID ("1.3.6.1..."), an optional leading dot.  Returns

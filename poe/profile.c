@@ -59,21 +59,19 @@ int pr_poe_parse_oid(const char *s, unsigned long *oid, size_t max)
     return n >= 2 ? (int)n : -EINVAL;
 }
 
-int pr_poe_expand(const char *tmpl, unsigned group, unsigned port, char *out, size_t outlen)
+int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars,
+                     char *out, size_t outlen)
 {
     size_t o = 0;
     if (!outlen)
         return -ENAMETOOLONG;
     for (const char *p = tmpl; *p;) {
-        char num[16] = "";
         const char *put = NULL;
         size_t skip = 1;
-        if (strncmp(p, "{port}", 6) == 0) {
-            snprintf(num, sizeof(num), "%u", port);
-            put = num, skip = 6;
-        } else if (strncmp(p, "{group}", 7) == 0) {
-            snprintf(num, sizeof(num), "%u", group);
-            put = num, skip = 7;
+        for (size_t i = 0; i < nvars && !put; i++) {
+            size_t nl = strlen(vars[i].name);
+            if (strncmp(p, vars[i].name, nl) == 0)
+                put = vars[i].value, skip = nl;
         }
         size_t len = put ? strlen(put) : 1;
         if (o + len >= outlen)
@@ -84,6 +82,15 @@ int pr_poe_expand(const char *tmpl, unsigned group, unsigned port, char *out, si
     }
     out[o] = '\0';
     return 0;
+}
+
+int pr_poe_expand(const char *tmpl, unsigned group, unsigned port, char *out, size_t outlen)
+{
+    char g[16], n[16];
+    snprintf(g, sizeof(g), "%u", group);
+    snprintf(n, sizeof(n), "%u", port);
+    const struct pr_template_var vars[] = { { "{port}", n }, { "{group}", g } };
+    return pr_template_fill(tmpl, vars, 2, out, outlen);
 }
 
 /* An OID template: digits and dots, with {group} and {port} standing for
