@@ -267,31 +267,25 @@ static int send_text(struct ssh_driver *d, const char *text, bool newline,
     return 0;
 }
 
-/* What one command's dialog has sent of the enable password. */
-struct secret_sent {
-    bool sent;
-    bool empty;                     /* it was "", as none is configured */
-};
-
 /* Answers the switch's question.  The enable password goes at most once
- * per command: a switch that asks again has refused it, and every
- * further try counts towards its lockout.  None of these messages holds
- * the password. */
+ * per command (*secret_sent says whether it went): a switch that asks
+ * again has refused it, and every further try counts towards its
+ * lockout.  None of these messages holds the password. */
 static int answer(struct ssh_driver *d, const struct pr_poe_confirm *cf, const char *what,
-                  struct secret_sent *ss, struct pr_poe_result *r)
+                  bool *secret_sent, struct pr_poe_result *r)
 {
     const struct pr_switch_config *cfg = d->base.cfg;
     char text[sizeof(cfg->enable_password) + sizeof(cf->answer)];
-    if (cf->secret && ss->sent)
+    if (cf->secret && *secret_sent) {
         d->secret_refused = true;
-    if (cf->secret && ss->sent && ss->empty)
-        return pr_poe_fail(r, -EACCES, "switch %s asked again for an enable password after "
-                           "%.60s, and none is configured: set enable_password in [switch %s]",
-                           cfg->name, what, cfg->name);
-    if (cf->secret && ss->sent)
+        if (!cfg->enable_password[0])
+            return pr_poe_fail(r, -EACCES, "switch %s asked again for an enable password after "
+                               "%.60s, and none is configured: set enable_password in "
+                               "[switch %s]", cfg->name, what, cfg->name);
         return pr_poe_fail(r, -EACCES, "switch %s asked again for the enable password after "
                            "%.60s: enable_password refused (not sent twice: switches lock "
                            "accounts)", cfg->name, what);
+    }
     int rc = pr_cli_answer(cf, cfg->enable_password, text, sizeof(text));
     if (rc == -ENOKEY)
         return pr_poe_fail(r, -EACCES, "switch %s asks for an enable password after %.60s, "
@@ -301,10 +295,8 @@ static int answer(struct ssh_driver *d, const struct pr_poe_confirm *cf, const c
         return pr_poe_fail(r, rc, "the answer to a question after %.60s is too long", what);
     rc = send_text(d, text, cf->newline, r);
     explicit_bzero(text, sizeof(text));
-    if (cf->secret) {
-        ss->sent = true;
-        ss->empty = !cfg->enable_password[0];
-    }
+    if (cf->secret)
+        *secret_sent = true;
     return rc;
 }
 
@@ -312,17 +304,17 @@ static int answer(struct ssh_driver *d, const struct pr_poe_confirm *cf, const c
  * is the switch refusing it (IOS "% Bad secrets", "% Access denied"),
  * which no retry may repeat. */
 static int switch_error(struct ssh_driver *d, struct pr_cli_judgement *j, const char *what,
-                        const struct secret_sent *ss, struct pr_poe_result *r)
+                        bool secret_sent, struct pr_poe_result *r)
 {
     const struct pr_switch_config *cfg = d->base.cfg;
     pr_cli_mask(j->error_line, sizeof(j->error_line), cfg->enable_password);
-    if (!ss->sent)
+    if (!secret_sent)
         return pr_poe_fail(r, -EREMOTEIO, "switch answered \"%s\" to %.60s", j->error_line,
                            what);
     d->secret_refused = true;
     return pr_poe_fail(r, -EACCES, "switch %s refused the enable password after %.40s: "
                        "\"%s\"%s (not retried)", cfg->name, what, j->error_line,
-                       ss->empty ? "; no enable_password is configured" : "");
+                       cfg->enable_password[0] ? "" : "; no enable_password is configured");
 }
 
 /* Reads until the prompt comes back, answering the profile's questions.
@@ -333,17 +325,17 @@ static int read_until_prompt(struct ssh_driver *d, const char *what, struct pr_p
     unsigned timeout = d->base.cfg->timeout_ms ? d->base.cfg->timeout_ms : 5000;
     uint64_t deadline = now_ms() + timeout;
     struct pr_cli_judgement j;
-    struct secret_sent ss = { false, false };
+    bool secret_sent = false;
     char buf[4096];
     unsigned answers = 0;
     for (;;) {
         pr_cli_judge(&d->base.profile->cli, d->screen, &j);
         if (j.verdict == PR_CLI_PROMPT)
-            return j.error ? switch_error(d, &j, what, &ss, r) : 0;
+            return j.error ? switch_error(d, &j, what, secret_sent, r) : 0;
         if (j.verdict == PR_CLI_CONFIRM) {
             if (++answers > 64)
                 return pr_poe_fail(r, -EPROTO, "too many questions after %.60s", what);
-            int rc = answer(d, j.confirm, what, &ss, r);
+            int rc = answer(d, j.confirm, what, &secret_sent, r);
             if (rc < 0)
                 return rc;
             pr_cli_answered(d->screen);
