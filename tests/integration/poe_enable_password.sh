@@ -106,16 +106,7 @@ cred() {   # FILE PASSWORD
 cred "$TEST_TMP/good.cred" "$EN_PASS"
 cred "$TEST_TMP/bad.cred" "$BAD_PASS"
 CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 6 flat lo
-cat >>"$CONF" <<EOF
-[health]
-boot_timeout = 5s
-[power]
-hold = 300ms
-stagger = 0ms
-max_booting = 8
-profiles = $TOP/poe/profiles
-EOF
+power_rack_conf "$CONF" 6
 sw() {   # NAME SLOTS PORT_BASE [KEY = VALUE]
     printf '[switch %s]\ndriver = ssh\naddress = 127.0.0.1:%s\nprofile = cisco-ios\n' "$1" "$SSH_PORT"
     printf 'slots = %s\nport_base = %s\nhostkey = %s\nssh_key = %s\ntimeout = 3s\nretries = 2\n' \

@@ -64,15 +64,8 @@ cred() {   # FILE PASSWORD
 cred "$TEST_TMP/good.cred" "$SW_PASS"
 cred "$TEST_TMP/bad.cred" "not-$SW_PASS"
 CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 4 flat lo
+power_rack_conf "$CONF" 4
 cat >>"$CONF" <<EOF
-[health]
-boot_timeout = 5s
-[power]
-hold = 300ms
-stagger = 0ms
-max_booting = 8
-profiles = $TOP/poe/profiles
 [switch good]
 driver = ssh
 address = 127.0.0.1:$SSH_PORT

@@ -225,3 +225,19 @@ trace_stop() { sleep 0.15; kill "$TRACE_PID" 2>/dev/null; wait "$TRACE_PID" 2>/d
 OUT="$TEST_TMP/out"
 poectl() { "$BIN/poectl" "$@" >"$OUT" 2>&1; }
 result_has() { grep -q "^result .*$1" "$OUT"; }
+
+# A flat-mode pirackd.conf on lo for SLOTS slots whose power goes through
+# switches the caller appends: quick holds, no stagger, the repository's
+# profiles.  Needs tests/lib/pirackd.sh (rack_conf).
+power_rack_conf() {   # FILE SLOTS
+    rack_conf "$1" "$2" flat lo
+    cat >>"$1" <<EOC
+[health]
+boot_timeout = 5s
+[power]
+hold = 300ms
+stagger = 0ms
+max_booting = 8
+profiles = $TOP/poe/profiles
+EOC
+}
