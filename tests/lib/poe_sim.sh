@@ -97,6 +97,11 @@ _ssh_sim_setup() {
     chmod 0644 "$_d/authorized_keys"
     SSH_KEY="$_d/client"
     SIM_CLI_LOG="$SIM_DIR/switch-cli.log"
+    # A copy beside the keys: a password test's user is not root and may
+    # not reach the build tree (a clone in a 0700 directory, as mktemp -d
+    # makes); TEST_TMP is 0711 for it.
+    cp "$BIN/switch-cli" "$_d/switch-cli"
+    chmod 0755 "$_d/switch-cli"
     : >"$SIM_CLI_LOG"
     chmod 0666 "$SIM_CLI_LOG" "$SIM_STATE" "$SIM_CTL"
     cat >"$_d/sshd_config" <<EOC
@@ -110,7 +115,7 @@ X11Forwarding no
 AllowTcpForwarding no
 PermitTTY yes
 LogLevel ERROR
-ForceCommand $BIN/switch-cli $1 $SIM_STATE $SIM_CTL $SIM_CLI_LOG
+ForceCommand $_d/switch-cli $1 $SIM_STATE $SIM_CTL $SIM_CLI_LOG
 EOC
     # sshd gives its sessions a clean environment: SetEnv hands it over.
     if [ -n "${SSH_SIM_ENABLE_PASSWORD:-}" ]; then
