@@ -4,7 +4,8 @@
 #
 # Sources are found by wildcard so that a module adds files without
 # touching this file:
-#   daemon/*.c tftp/*.c poe/*.c   -> build/libpirack.a (daemon/main.c -> pirackd)
+#   daemon/*.c daemon/*/*.c tftp/*.c poe/*.c -> build/libpirack.a
+#                                 (daemon/main.c -> pirackd)
 #   cli/*.c                       -> pirack
 #   tests/unit/test_*.c           -> one cmocka binary each
 #   tests/{sim,bench,tools}/NAME/ -> one program per folder
@@ -25,7 +26,7 @@ WARN    := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wno-format-nonliteral -Wvla -Wpointer-arith -Werror
 HARDEN  := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -Iinclude \
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) $(HARDEN) -Iinclude -I. \
              -DPIRACK_VERSION=\"$(VERSION)\" $(PKG_CFLAGS) $(SAN_CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS) $(SAN_CFLAGS)
 
@@ -36,7 +37,7 @@ CFLAGS     := -O1 -g
 HARDEN     := -fstack-protector-strong -fPIE
 endif
 
-LIB_SRCS  := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
+LIB_SRCS  := $(filter-out daemon/main.c,$(wildcard daemon/*.c daemon/*/*.c)) \
              $(wildcard tftp/*.c) $(wildcard poe/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 CLI_SRCS  := $(wildcard cli/*.c)
@@ -58,9 +59,11 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# q, not r: daemon/*/ share file names (service.o, metrics.o), and r would
+# replace one folder's member with another's.
 $(BUILD)/libpirack.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar qcs $@ $^
 
 $(BUILD)/pirackd: $(BUILD)/obj/daemon/main.o $(BUILD)/libpirack.a
 	@echo "  LD      $@"
@@ -89,7 +92,7 @@ tests: all $(UNIT_BINS) $(PROG_BINS)
 progs: $(PROG_BINS)
 
 # libFuzzer targets: the library is built again with clang and coverage.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
                -fsanitize=fuzzer-no-link,address,undefined -DPIRACK_VERSION=\"$(VERSION)\"
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,7 +101,7 @@ $(BUILD)/fuzzobj/%.o: %.c
 # An archive, as for the daemon: a fuzzer pulls in only the objects it
 # needs, not the services that need pirackd's main (pr_daemon_event).
 $(BUILD)/libpirack-fuzz.a: $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
-	rm -f $@ && ar rcs $@ $^
+	rm -f $@ && ar qcs $@ $^
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libpirack-fuzz.a
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)

@@ -51,13 +51,13 @@ void pr_daemon_services_stop(struct pr_daemon *d);
  * of them, even after a failure).  Returns the first -errno, or 0. */
 int pr_daemon_services_reload(struct pr_daemon *d);
 
-/* daemon/api_routes.c: the foundation's read-only routes. */
+/* daemon/http/rack.c: the foundation's read-only routes. */
 int pr_api_routes_start(struct pr_daemon *d);
 /* One slot as GET /v1/slots/{n} shows it; NULL when out of memory. */
 json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row);
 
-/* daemon/api_ops.c: assign and unassign boards, set a pi's name, owner,
- * image, policy.  daemon/api_metrics.c: GET /metrics and the rack's own
+/* daemon/http/ops.c: assign and unassign boards, set a pi's name, owner,
+ * image, policy.  daemon/http/metrics.c: GET /metrics and the rack's own
  * families.  Both are started by pr_api_routes_start(). */
 int pr_api_ops_routes_start(struct pr_daemon *d);
 int pr_api_metrics_start(struct pr_daemon *d);

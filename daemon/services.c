@@ -3,14 +3,14 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "svc_boot.h"
-#include "svc_capture.h"
-#include "svc_dhcp.h"
-#include "svc_net.h"
-#include "svc_power.h"
-#include "svc_proxy.h"
-#include "svc_ra.h"
-#include "svc_tftp.h"
+#include "daemon/boot/service.h"
+#include "daemon/boot/capture_service.h"
+#include "daemon/dhcp/service.h"
+#include "daemon/net/service.h"
+#include "daemon/power/service.h"
+#include "daemon/proxy/service.h"
+#include "daemon/net/ra_service.h"
+#include "daemon/tftp/service.h"
 
 struct service {
     const char *name;

@@ -1,6 +1,6 @@
 /* capture: each slot's recent boot packets in a bounded ring, and what a
  * captured packet is (which slot, which protocol).  Pure: the libpcap
- * handle lives in daemon/svc_capture.c; writing uses libpcap's dump
+ * handle lives in daemon/boot/capture_service.c; writing uses libpcap's dump
  * format so any pcap reader (tcpdump, Wireshark) opens the result. */
 #ifndef PIRACK_CAPTURE_H
 #define PIRACK_CAPTURE_H

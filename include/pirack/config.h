@@ -2,7 +2,7 @@
  * reports every error as FILE:LINE: message.
  *
  * The struct is plain data: the daemon copies what each module needs into
- * that module's own settings.  A table in daemon/config.c lists every key
+ * that module's own settings.  A table in daemon/config/config.c lists every key
  * with its type, default and check; pirackd.conf(5) documents them. */
 #ifndef PIRACK_CONFIG_H
 #define PIRACK_CONFIG_H
@@ -71,7 +71,7 @@ struct pr_config {
     unsigned mtu;
     bool ra_enabled;                   /* send router advertisements */
 
-    /* [net]: the host side (daemon/svc_net.c) */
+    /* [net]: the host side (daemon/net/service.c) */
     bool create_vlans;                 /* isolated: make slot N VLAN vlan_base+N-1 */
     char vlan_parent[IF_NAMESIZE];     /* the VLANs' parent link */
     unsigned vlan_base;

@@ -9,7 +9,7 @@
  * the interface it came in on and lookups (callbacks into the plan and
  * the store) to a decision: a reply to send, a packet dropped for a named
  * reason, or a board seen that no slot owns.  Sockets live in
- * daemon/svc_dhcp.c; tests and the fuzzer drive this directly. */
+ * daemon/dhcp/service.c; tests and the fuzzer drive this directly. */
 #ifndef PIRACK_DHCP_H
 #define PIRACK_DHCP_H
 

@@ -20,7 +20,7 @@
  *
  * The pure half (this header's list, desired-state, diff and message
  * builders) needs no kernel and is what the unit tests drive; the edge
- * (pr_net_open and friends, daemon/net_nl.c) talks netlink. */
+ * (pr_net_open and friends, daemon/net/netlink.c) talks netlink. */
 #ifndef PIRACK_NET_H
 #define PIRACK_NET_H
 
@@ -121,7 +121,7 @@ int pr_net_vlan_for_slot(const struct pr_slot_plan *sp, int parent_ifindex,
  * PR_NET_VLAN_ALIAS so that a later run knows it made it. */
 int pr_net_vlan_build_msg(const struct pr_net_vlan *v, struct nl_msg **out);
 
-/* ---- the netlink edge (daemon/net_nl.c) ---- */
+/* ---- the netlink edge (daemon/net/netlink.c) ---- */
 
 struct pr_net;
 int pr_net_open(struct pr_net **out);

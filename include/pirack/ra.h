@@ -2,7 +2,7 @@
  * functions: an encoder for RAs, a parser for router solicitations, and
  * the RFC 4861 send schedule (initial burst, jittered period, answers to
  * solicitations rate-limited to one multicast RA per MIN_DELAY_BETWEEN_RAS).
- * The socket lives in daemon/svc_ra.c.
+ * The socket lives in daemon/net/ra_service.c.
  *
  * What pirackd advertises on a slot's link: itself as the default router,
  * the slot's /64 as on-link (L=1) with autonomous (A) off unless slaac is

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/api_internal.h"
-#include "../../daemon/api_router.h"
+#include "daemon/api/api_internal.h"
+#include "daemon/api/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

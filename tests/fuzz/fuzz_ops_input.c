@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/api_internal.h"
+#include "daemon/api/api_internal.h"
 #include "pirack/metrics.h"
 #include "pirack/plan.h"
 

@@ -1,8 +1,8 @@
 /* libFuzzer target: what pisim parses from the network.  The first byte
  * picks the parser: a DHCP reply frame (and its option 43 as each Pi
  * client judges it), an option 43 alone, or a TFTP OACK's options. */
-#include "../sim/pisim/dhcp.c"
-#include "../sim/pisim/oack.c"
+#include "tests/sim/pisim/dhcp.c"
+#include "tests/sim/pisim/oack.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

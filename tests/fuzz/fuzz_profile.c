@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "../../poe/poe_internal.h"
+#include "poe/poe_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

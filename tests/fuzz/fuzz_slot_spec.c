@@ -1,10 +1,10 @@
 /* libFuzzer: the power API's slot selection ("N", "N-M", comma lists,
- * "all"; daemon/svc_power_api.c) on any text, for racks of 1 to 4096
+ * "all"; daemon/http/power.c) on any text, for racks of 1 to 4096
  * slots.  What it selects must stay within the rack. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../daemon/svc_power.h"
+#include "daemon/power/service.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

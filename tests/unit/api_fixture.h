@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "api_client.h"
 #include "store_fixture.h"
-#include "../../daemon/daemon.h"
+#include "daemon/daemon.h"
 
 struct api_fixture {
     struct store_fixture *fx;

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
-#include "../../daemon/api_internal.h"
+#include "daemon/api/api_internal.h"
 #include "pirack/metrics.h"
 
 #define MAC1 "b8:27:eb:00:00:01"

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/api_internal.h"
-#include "../../daemon/api_router.h"
+#include "daemon/api/api_internal.h"
+#include "daemon/api/router.h"
 
 static int tag[8];
 

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../cli/format.c"
-#include "../../cli/table.c"
+#include "cli/format.c"
+#include "cli/table.c"
 
 /* What print wrote, as one string (the caller frees it). */
 struct capture {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "pirack/config.h"
-#include "../../daemon/config_keys.h"
+#include "daemon/config/config_internal.h"
 
 static const char *minimal =
     "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../sim/pisim/dhcp.c"
-#include "../sim/pisim/oack.c"
+#include "tests/sim/pisim/dhcp.c"
+#include "tests/sim/pisim/oack.c"
 
 #define BOOTP_AT (14 + 20 + 8)
 #define OPTS_AT (BOOTP_AT + 240)

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "../sim/pisim/oack.c"
-#include "../sim/pisim/tftp.c"
+#include "tests/sim/pisim/oack.c"
+#include "tests/sim/pisim/tftp.c"
 
 /* The rest of pisim that tftp.c calls, played here: a clock the test sets. */
 static uint64_t clock_ms;

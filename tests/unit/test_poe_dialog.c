@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../poe/poe_internal.h"
+#include "poe/poe_internal.h"
 
 static struct pr_poe_profile *load(const char *name)
 {

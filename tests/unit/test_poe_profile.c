@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "../../poe/poe_internal.h"
+#include "poe/poe_internal.h"
 
 static struct pr_poe_profile *parse_ok(const char *text)
 {

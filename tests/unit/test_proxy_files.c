@@ -15,7 +15,7 @@
 #include "pirack/config.h"
 #include "pirack/proxy.h"
 #include "pirack/zone.h"
-#include "../../daemon/proxy_files.h"
+#include "daemon/proxy/proxy_internal.h"
 
 static char *render(const struct pr_proxy_render *r, int want)
 {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "store_fixture.h"
-#include "../../daemon/store_internal.h"
+#include "daemon/store/store_internal.h"
 
 static const char *pragma_text(struct pr_store *st, const char *sql, char *buf, size_t len)
 {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../portstate.h"
+#include "tests/sim/portstate.h"
 
 #define OID_MAX 32
 

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../portstate.h"
+#include "tests/sim/portstate.h"
 #include "sim.h"
 
 enum { OPER, CONFIG };

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "sim.h"
-#include "../portstate.h"
+#include "tests/sim/portstate.h"
 
 static struct termios saved_tty;
 

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 
 #include "pirack/dhcp.h"
-#include "../../unit/dhcp_packets.h"
+#include "tests/unit/dhcp_packets.h"
 
 static int save(const char *dir, const char *name, const uint8_t *b, size_t n)
 {

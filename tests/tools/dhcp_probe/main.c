@@ -27,7 +27,7 @@
 
 #include "pirack/dhcp.h"
 #include "pirack/frame.h"
-#include "../../unit/dhcp_packets.h"
+#include "tests/unit/dhcp_packets.h"
 
 static uint64_t now_ms(void)
 {

@@ -1,0 +1,54 @@
+/* api_internal: the api module's own helpers, shared between its files and
+ * its tests.  Private to daemon/. */
+#ifndef PIRACK_API_INTERNAL_H
+#define PIRACK_API_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+/* ---- unix.c: the control socket's file ---- */
+
+struct pr_api_unix_socket {
+    int fd;                 /* listening, non-blocking, close-on-exec; -1 when closed */
+    char path[108];         /* sizeof(sun_path) */
+    dev_t dev;              /* the file we bound, so that we unlink only it */
+    ino_t ino;
+};
+
+/* Binds and listens on a Unix stream socket at path.  A socket file that
+ * no one answers on is removed first; a live one is -EADDRINUSE, anything
+ * that is not a socket -EEXIST (never removed).  Then chmod mode and, when
+ * group is neither NULL nor "", chgrp group (a name or a number): both
+ * before listen(), so no one connects through looser permissions.
+ * Returns 0 or -errno (-ENAMETOOLONG, -ENOENT for an unknown group). */
+int pr_api_unix_bind(const char *path, mode_t mode, const char *group,
+                     struct pr_api_unix_socket *out);
+void pr_api_unix_close(struct pr_api_unix_socket *s);
+/* Removes the socket file if it is still the one we bound. */
+void pr_api_unix_unlink(struct pr_api_unix_socket *s);
+
+/* ---- util.c ---- */
+
+/* Parses a whole decimal number in [min, max] (min >= 0): digits only, no
+ * sign, no spaces, no leading zeros except "0" itself.  0 or -EINVAL. */
+int pr_api_parse_uint(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* {"error": error, "detail": detail}; NULL when out of memory. */
+json_t *pr_api_error_body(const char *error, const char *detail);
+
+/* Copies s for a message: printable ASCII kept, the rest as \xNN,
+ * truncated with "..." to fit.  Returns out. */
+char *pr_api_printable(const char *s, char *out, size_t outlen);
+
+/* Parses a MAC written as six hex pairs joined by ':' or by '-' (one kind
+ * throughout), either case, into the store's form "aa:bb:cc:dd:ee:ff".
+ * 0 or -EINVAL (out then holds no MAC). */
+int pr_api_parse_mac(const char *s, char out[18]);
+
+/* Why name is not a pi name (see pr_plan_name_valid()), in words for an
+ * operator; NULL when it is one. */
+const char *pr_api_name_problem(const char *name);
+
+#endif

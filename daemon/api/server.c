@@ -1,0 +1,593 @@
+/* api: libmicrohttpd on pirack's own loop.
+ *
+ * Each listener is an MHD daemon in external-epoll mode (no thread of its
+ * own): its epoll fd sits in the loop, MHD_run() runs when that fd is
+ * readable, and a loop timer re-armed from MHD_get_timeout() after every
+ * run covers MHD's own deadlines (idle connections, buffered data).  So
+ * every handler runs on the loop's thread and may use the store.
+ *
+ * A request is answered after its whole body has arrived: the route is
+ * found from the request line, the body is gathered up to PR_API_MAX_BODY
+ * (past it the rest is read and dropped, then 413; past 16 times the limit
+ * the connection is closed), parsed as JSON (400 if
+ * it is not an object), and only then does the handler run.  A body that
+ * announces a Content-Length over the limit is answered 413 at once. */
+#include "pirack/api.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <microhttpd.h>
+
+#include "api_internal.h"
+#include "router.h"
+#include "pirack/loop.h"
+#include "pirack/metrics.h"
+
+#define MAX_LISTENERS 4
+#define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
+#define CONNECTION_TIMEOUT_S 30
+#define CONNECTION_LIMIT 64
+/* A body past the limit with no Content-Length is read and dropped, so
+ * that the client can read its 413; past this much the connection is
+ * closed instead. */
+#define DRAIN_MAX (16u * PR_API_MAX_BODY)
+
+struct handler {
+    pr_api_handler fn;
+    void *ctx;
+};
+
+struct listener {
+    struct pr_api *api;
+    struct MHD_Daemon *mhd;
+    int epoll_fd;
+    struct pr_timer *timer;
+    char actor[64];
+    struct pr_api_unix_socket sock;     /* what to unlink when closed */
+};
+
+struct pr_api {
+    struct pr_loop *loop;
+    struct pr_router *router;
+    struct pr_metrics *metrics;     /* GET /metrics writes what is registered here */
+    struct listener *listeners[MAX_LISTENERS];
+    size_t n_listeners;
+    struct handler *handlers[MAX_HANDLERS];
+    size_t n_handlers;
+};
+
+struct pr_api_req {
+    struct listener *listener;
+    struct MHD_Connection *conn;
+    char method[16];
+    char *path;
+    enum pr_route_result route;
+    const struct handler *handler;
+    struct pr_route_match match;
+    char *body;
+    size_t body_len;
+    bool body_too_big;
+    uint64_t body_dropped;          /* bytes read and dropped past the limit */
+    json_t *json;
+    bool answered;
+};
+
+/* ---- driving MHD from the loop ---- */
+
+static void listener_run(struct listener *l)
+{
+    MHD_UNSIGNED_LONG_LONG timeout_ms;
+
+    MHD_run(l->mhd);
+    /* MHD_NO: nothing waits on a deadline; the epoll fd wakes us. */
+    if (MHD_get_timeout(l->mhd, &timeout_ms) == MHD_YES)
+        pr_timer_arm(l->timer, (uint64_t)timeout_ms, 0);
+    else
+        pr_timer_disarm(l->timer);
+}
+
+static void on_epoll_ready(void *ctx, int fd, uint32_t events)
+{
+    (void)fd;
+    (void)events;
+    listener_run(ctx);
+}
+
+static void on_timer(void *ctx)
+{
+    listener_run(ctx);
+}
+
+/* ---- replies ---- */
+
+static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
+{
+    static const char oom[] = "{\"error\":\"internal error\",\"detail\":\"out of memory\"}\n";
+    struct MHD_Response *resp;
+    char *text;
+    size_t len;
+
+    if (req->answered) {
+        json_decref(body);
+        return;
+    }
+    req->answered = true;
+    /* No body means building it failed: json_pack() gives NULL for that. */
+    text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(body);
+    len = text ? strlen(text) : 0;
+    /* A trailing newline, so that a reply read by people ends its line. */
+    if (text) {
+        char *grown = realloc(text, len + 2);
+        if (!grown) {
+            free(text);
+            text = NULL;
+        } else {
+            text = grown;
+            text[len++] = '\n';
+            text[len] = '\0';
+        }
+    }
+    if (text) {
+        resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (!resp)
+            free(text);
+    } else {
+        status = 500;
+        resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+                                               MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp)
+        return;     /* MHD closes the connection with no answer */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (status == 405 && req->match.allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
+    MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+}
+
+void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body)
+{
+    queue_reply(req, status, body);
+}
+
+void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
+                        const char *detail_fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+
+    va_start(ap, detail_fmt);
+    vsnprintf(detail, sizeof(detail), detail_fmt, ap);
+    va_end(ap);
+    queue_reply(req, status, pr_api_error_body(error, detail));
+}
+
+void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *content_type,
+                       const char *body, size_t len)
+{
+    struct MHD_Response *resp;
+
+    if (req->answered)
+        return;
+    if (!body) {
+        queue_reply(req, 500, NULL);
+        return;
+    }
+    req->answered = true;
+    resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return;     /* MHD closes the connection with no answer */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            content_type ? content_type : "text/plain; charset=utf-8");
+    MHD_queue_response(req->conn, status, resp);
+    MHD_destroy_response(resp);
+}
+
+/* ---- request accessors ---- */
+
+const char *pr_api_req_method(const struct pr_api_req *req) { return req->method; }
+const char *pr_api_req_path(const struct pr_api_req *req) { return req->path; }
+json_t *pr_api_req_body(const struct pr_api_req *req) { return req->json; }
+const char *pr_api_req_actor(const struct pr_api_req *req) { return req->listener->actor; }
+
+const char *pr_api_req_param(const struct pr_api_req *req, const char *name)
+{
+    return pr_route_param(&req->match, name);
+}
+
+const char *pr_api_req_query(const struct pr_api_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max)
+{
+    const char *s = pr_api_req_param(req, name);
+    int64_t v;
+
+    if (!s || pr_api_parse_uint(s, min, max, &v) < 0) {
+        pr_api_reply_error(req, 400, "bad request", "{%s} must be a whole number from %ld to %ld",
+                           name, min, max);
+        return -1;
+    }
+    return (long)v;
+}
+
+int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min, int64_t max,
+                          int64_t *out)
+{
+    const char *s = pr_api_req_query(req, name);
+
+    if (!s) {
+        /* "?name" with no '=' is there but has no value: as bad as "?name=". */
+        if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name,
+                                          strlen(name), NULL, NULL) == MHD_NO)
+            return 0;
+        s = "";
+    }
+    if (pr_api_parse_uint(s, min, max, out) < 0) {
+        pr_api_reply_error(req, 400, "bad request",
+                           "query parameter %s must be a whole number from %lld to %lld",
+                           name, (long long)min, (long long)max);
+        return -1;
+    }
+    return 1;
+}
+
+struct query_check {
+    const char *const *allowed;
+    const char *unknown;
+};
+
+static enum MHD_Result check_query_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    struct query_check *qc = cls;
+
+    (void)kind;
+    (void)value;
+    for (const char *const *a = qc->allowed; *a; a++)
+        if (strcmp(*a, key) == 0)
+            return MHD_YES;
+    qc->unknown = key;
+    return MHD_NO;
+}
+
+int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed)
+{
+    struct query_check qc = { .allowed = allowed };
+    char shown[64];
+
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &qc);
+    if (!qc.unknown)
+        return 0;
+    pr_api_reply_error(req, 400, "bad request", "unknown query parameter \"%s\"",
+                       pr_api_printable(qc.unknown, shown, sizeof(shown)));
+    return -1;
+}
+
+/* ---- one request ---- */
+
+static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *conn,
+                                  const char *url, const char *method)
+{
+    struct pr_api_req *req = calloc(1, sizeof(*req));
+
+    if (!req)
+        return NULL;
+    req->listener = l;
+    req->conn = conn;
+    snprintf(req->method, sizeof(req->method), "%s", method);
+    req->path = strdup(url);
+    if (!req->path) {
+        free(req);
+        return NULL;
+    }
+    req->route = pr_router_match(l->api->router, method, url, &req->match);
+    if (req->route == PR_ROUTE_FOUND)
+        req->handler = req->match.data;
+    return req;
+}
+
+static void req_free(struct pr_api_req *req)
+{
+    if (!req)
+        return;
+    json_decref(req->json);
+    free(req->body);
+    free(req->path);
+    free(req);
+}
+
+/* Content-Length, when the client sent one; UINT64_MAX when it is garbage
+ * (MHD itself refuses most of those before we see them). */
+static uint64_t announced_length(struct MHD_Connection *conn, bool *present)
+{
+    const char *s = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+    int64_t v;
+
+    *present = s != NULL;
+    if (!s)
+        return 0;
+    if (pr_api_parse_uint(s, 0, INT64_MAX, &v) < 0)
+        return UINT64_MAX;
+    return (uint64_t)v;
+}
+
+/* Returns false when the body runs past DRAIN_MAX: not worth reading. */
+static bool take_body(struct pr_api_req *req, const char *data, size_t size)
+{
+    char *grown;
+
+    if (req->body_too_big) {
+        req->body_dropped += size;
+        return req->body_dropped <= DRAIN_MAX;
+    }
+    if (size > PR_API_MAX_BODY - req->body_len) {
+        req->body_too_big = true;
+        req->body_dropped = req->body_len + size;
+        free(req->body);
+        req->body = NULL;
+        return true;
+    }
+    grown = realloc(req->body, req->body_len + size + 1);
+    if (!grown) {
+        req->body_too_big = true;    /* answered 413: the server could not take it */
+        return true;
+    }
+    req->body = grown;
+    memcpy(req->body + req->body_len, data, size);
+    req->body_len += size;
+    req->body[req->body_len] = '\0';
+    return true;
+}
+
+static void answer_route_error(struct pr_api_req *req)
+{
+    char shown[128];
+
+    pr_api_printable(req->path, shown, sizeof(shown));
+    switch (req->route) {
+    case PR_ROUTE_NOT_FOUND:
+        pr_api_reply_error(req, 404, "not found", "no route for %s", shown);
+        break;
+    case PR_ROUTE_BAD_METHOD:
+        pr_api_reply_error(req, 405, "method not allowed", "%s takes %s", shown,
+                           req->match.allow);
+        break;
+    case PR_ROUTE_TOO_LONG:
+        pr_api_reply_error(req, 414, "uri too long", "paths are at most %d bytes",
+                           PR_ROUTER_MAX_PATH);
+        break;
+    case PR_ROUTE_FOUND:
+        break;
+    }
+}
+
+/* All of the request is in: answer it. */
+static void dispatch(struct pr_api_req *req)
+{
+    json_error_t jerr;
+
+    if (req->route != PR_ROUTE_FOUND) {
+        answer_route_error(req);
+        return;
+    }
+    if (req->body_too_big) {
+        pr_api_reply_error(req, 413, "body too large", "request bodies are at most %d bytes",
+                           PR_API_MAX_BODY);
+        return;
+    }
+    if (req->body_len > 0) {
+        req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!req->json || !json_is_object(req->json)) {
+            if (req->json)
+                pr_api_reply_error(req, 400, "bad request", "the body must be a JSON object");
+            else
+                pr_api_reply_error(req, 400, "bad request", "the body is not JSON: %s at %d:%d",
+                                   jerr.text, jerr.line, jerr.column);
+            return;
+        }
+    }
+    req->handler->fn(req, req->handler->ctx);
+    if (!req->answered)
+        pr_api_reply_error(req, 500, "internal error", "the handler gave no answer");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct listener *l = cls;
+    struct pr_api_req *req = *con_cls;
+    bool has_length;
+
+    (void)version;
+    if (!req) {
+        /* The request line and headers: find the route, check the size. */
+        req = req_new(l, conn, url, method);
+        if (!req)
+            return MHD_NO;          /* out of memory: MHD drops the connection */
+        *con_cls = req;
+        if (announced_length(conn, &has_length) > PR_API_MAX_BODY) {
+            req->body_too_big = true;
+            if (req->route != PR_ROUTE_FOUND)
+                answer_route_error(req);
+            else
+                dispatch(req);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (!take_body(req, upload_data, *upload_data_size))
+            return MHD_NO;          /* MHD closes the connection */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!req->answered)
+        dispatch(req);
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)conn;
+    (void)why;
+    req_free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* ---- the api object ---- */
+
+struct pr_api *pr_api_new(struct pr_loop *loop)
+{
+    struct pr_api *api;
+
+    if (!loop)
+        return NULL;
+    api = calloc(1, sizeof(*api));
+    if (!api)
+        return NULL;
+    api->loop = loop;
+    api->router = pr_router_new();
+    api->metrics = pr_metrics_new();
+    if (!api->router || !api->metrics) {
+        pr_metrics_free(api->metrics);
+        pr_router_free(api->router);
+        free(api);
+        return NULL;
+    }
+    return api;
+}
+
+static void listener_free(struct listener *l)
+{
+    if (!l)
+        return;
+    if (l->mhd) {
+        pr_loop_del_fd(l->api->loop, l->epoll_fd);
+        MHD_stop_daemon(l->mhd);         /* closes the listening socket too */
+    } else if (l->sock.fd >= 0) {
+        pr_api_unix_close(&l->sock);
+    }
+    pr_api_unix_unlink(&l->sock);
+    pr_timer_free(l->timer);
+    free(l);
+}
+
+void pr_api_free(struct pr_api *api)
+{
+    if (!api)
+        return;
+    for (size_t i = 0; i < api->n_listeners; i++)
+        listener_free(api->listeners[i]);
+    for (size_t i = 0; i < api->n_handlers; i++)
+        free(api->handlers[i]);
+    pr_router_free(api->router);
+    pr_metrics_free(api->metrics);
+    free(api);
+}
+
+struct pr_metrics *pr_api_metrics(struct pr_api *api)
+{
+    return api ? api->metrics : NULL;
+}
+
+/* Hands the listening socket to a new MHD daemon on the loop, which owns
+ * it from then on (also when this fails after MHD started). */
+static int listener_start(struct listener *l)
+{
+    const union MHD_DaemonInfo *info;
+    int err;
+
+    l->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l,
+                              MHD_OPTION_LISTEN_SOCKET, l->sock.fd,
+                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+                              MHD_OPTION_END);
+    if (!l->mhd)
+        return -EIO;
+    info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+    l->timer = pr_timer_new(l->api->loop, on_timer, l);
+    if (!info || !l->timer) {
+        err = info ? -ENOMEM : -EIO;
+        goto fail;
+    }
+    l->epoll_fd = info->epoll_fd;
+    err = pr_loop_add_fd(l->api->loop, l->epoll_fd, EPOLLIN, on_epoll_ready, l);
+    if (err < 0)
+        goto fail;
+    return 0;
+
+fail:
+    MHD_stop_daemon(l->mhd);            /* closes the socket */
+    l->sock.fd = -1;
+    l->mhd = NULL;
+    pr_timer_free(l->timer);
+    l->timer = NULL;
+    return err;
+}
+
+int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group)
+{
+    struct listener *l;
+    int err;
+
+    if (!api || !path)
+        return -EINVAL;
+    if (api->n_listeners == MAX_LISTENERS)
+        return -ENOSPC;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->api = api;
+    l->epoll_fd = -1;
+    snprintf(l->actor, sizeof(l->actor), "ops");
+    err = pr_api_unix_bind(path, mode, group, &l->sock);
+    if (err < 0) {
+        free(l);
+        return err;
+    }
+    err = listener_start(l);
+    if (err < 0) {
+        listener_free(l);
+        return err;
+    }
+    api->listeners[api->n_listeners++] = l;
+    return 0;
+}
+
+int pr_api_route(struct pr_api *api, const char *method, const char *pattern,
+                 pr_api_handler fn, void *ctx)
+{
+    struct handler *h;
+    int err;
+
+    if (!api || !fn)
+        return -EINVAL;
+    if (api->n_handlers == MAX_HANDLERS)
+        return -ENOSPC;
+    h = malloc(sizeof(*h));
+    if (!h)
+        return -ENOMEM;
+    h->fn = fn;
+    h->ctx = ctx;
+    err = pr_router_add(api->router, method, pattern, h);
+    if (err < 0) {
+        free(h);
+        return err;
+    }
+    api->handlers[api->n_handlers++] = h;
+    return 0;
+}

@@ -1,0 +1,174 @@
+/* The boot service: each slot's state machine on the loop.  See
+ * service.h; the transitions themselves are pure (timeline.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "service.h"
+#include "capture_service.h"
+
+struct slot_run {
+    struct pr_boot_run run;
+    bool told_unexpected;          /* one "boot.unexpected" per state */
+};
+
+struct pr_boot_service {
+    struct pr_daemon *d;
+    struct pr_timer *timer;
+    struct slot_run *slots;        /* index = slot number; [0] unused */
+    unsigned n;                    /* slots 1..n-1 */
+};
+
+static struct slot_run *slot_run(struct pr_boot_service *s, unsigned slot)
+{
+    if (slot == 0 || slot > s->d->plan.slots) return NULL;
+    if (slot >= s->n) {
+        /* the plan grew on a reload */
+        struct slot_run *more = realloc(s->slots, (slot + 1) * sizeof *more);
+        if (!more) return NULL;
+        memset(more + s->n, 0, (slot + 1 - s->n) * sizeof *more);
+        s->slots = more;
+        s->n = slot + 1;
+    }
+    return &s->slots[slot];
+}
+
+static void arm(struct pr_boot_service *s)
+{
+    uint64_t first = 0, now = pr_now_ms();
+    for (unsigned i = 1; i < s->n; i++) {
+        uint64_t dl = s->slots[i].run.deadline_ms;
+        if (dl && (!first || dl < first)) first = dl;
+    }
+    if (!first) pr_timer_disarm(s->timer);
+    else pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
+}
+
+static uint64_t timeout_ms(const struct pr_boot_service *s)
+{
+    return (uint64_t)s->d->cfg->boot_timeout_s * 1000;
+}
+
+static void store_state(struct pr_boot_service *s, unsigned slot, enum pr_boot_state st)
+{
+    if (pr_store_set_slot_state(s->d->store, slot, pr_boot_state_name(st)) < 0)
+        pr_err("slot %u: cannot store state %s: %s", slot, pr_boot_state_name(st),
+               pr_store_errmsg(s->d->store));
+}
+
+void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
+                     const char *detail)
+{
+    struct pr_boot_service *s = d->boot;
+    if (!s) return;
+    struct slot_run *r = slot_run(s, slot);
+    if (!r) return;
+    uint64_t now = pr_now_ms();
+    char esc[256];
+    pr_escape(detail ? detail : "", detail ? strlen(detail) : 0, esc, sizeof esc);
+
+    enum pr_boot_state prev = r->run.state;
+    uint64_t prev_since = r->run.since_ms;
+    switch (pr_boot_run_observe(&r->run, obs, now, timeout_ms(s))) {
+    case PR_BOOT_SAME:
+        return;
+    case PR_BOOT_IGNORED:
+        if (!r->told_unexpected)
+            pr_daemon_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}",
+                            "state", pr_boot_state_name(prev),
+                            "observed", pr_boot_obs_name(obs), "detail", esc);
+        r->told_unexpected = true;
+        return;
+    case PR_BOOT_MOVED:
+        break;
+    }
+    r->told_unexpected = false;
+    store_state(s, slot, r->run.state);
+    char kind[32];
+    snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(r->run.state));
+    pr_daemon_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}",
+                    "from", pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs),
+                    "detail", esc, "after_ms", (json_int_t)(prev_since ? now - prev_since : 0));
+    arm(s);
+}
+
+/* A step did not come in time: the slot failed, naming that step. */
+static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run *r,
+                      enum pr_boot_state was, enum pr_boot_state awaited)
+{
+    char trace[512] = "";
+    r->told_unexpected = false;
+    store_state(s, slot, PR_BOOT_FAILED);
+    if (pr_capture_save(s->d, slot, pr_boot_state_name(awaited), trace, sizeof trace) < 0)
+        trace[0] = '\0';
+    pr_warn("slot %u: boot failed: no %s within %u s of %s", slot,
+            pr_boot_state_name(awaited), s->d->cfg->boot_timeout_s, pr_boot_state_name(was));
+    pr_daemon_event(s->d, slot, "boot.failed", "boot", "{s:s, s:s, s:i, s:s}",
+                    "step", pr_boot_state_name(awaited), "state", pr_boot_state_name(was),
+                    "timeout_s", (int)s->d->cfg->boot_timeout_s, "trace", trace);
+}
+
+static void on_timer(void *ctx)
+{
+    struct pr_boot_service *s = ctx;
+    uint64_t now = pr_now_ms();
+    for (unsigned i = 1; i < s->n; i++) {
+        struct slot_run *r = &s->slots[i];
+        enum pr_boot_state was = r->run.state, awaited;
+        if (pr_boot_run_expire(&r->run, now, &awaited)) fail_slot(s, i, r, was, awaited);
+    }
+    arm(s);
+}
+
+/* After a restart, a slot that was mid-boot gets a fresh deadline. */
+static int load_slot(const struct pr_slot_row *row, void *ctx)
+{
+    struct pr_boot_service *s = ctx;
+    struct slot_run *r = slot_run(s, row->slot);
+    int st = pr_boot_state_parse(row->state);
+    if (!r || st < 0) return 0;
+    /* re-enter the stored state now, with a fresh deadline */
+    uint64_t now = pr_now_ms(), t = timeout_ms(s);
+    r->run.state = (enum pr_boot_state)st;
+    r->run.since_ms = now;
+    r->run.deadline_ms = pr_boot_awaited(r->run.state) != r->run.state && t ? now + t : 0;
+    return 0;
+}
+
+int pr_boot_service_start(struct pr_daemon *d)
+{
+    struct pr_boot_service *s = calloc(1, sizeof *s);
+    if (!s) return -ENOMEM;
+    s->d = d;
+    s->timer = pr_timer_new(d->loop, on_timer, s);
+    if (!s->timer) { free(s); return -ENOMEM; }
+    int r = pr_store_each_slot(d->store, load_slot, s);
+    if (r < 0) {
+        pr_timer_free(s->timer);
+        free(s->slots);
+        free(s);
+        return r;
+    }
+    d->boot = s;
+    arm(s);
+    return 0;
+}
+
+void pr_boot_service_stop(struct pr_daemon *d)
+{
+    struct pr_boot_service *s = d->boot;
+    if (!s) return;
+    pr_timer_free(s->timer);
+    free(s->slots);
+    free(s);
+    d->boot = NULL;
+}
+
+enum pr_boot_state pr_boot_slot_state(const struct pr_daemon *d, unsigned slot)
+{
+    const struct pr_boot_service *s = d->boot;
+    if (!s || slot == 0 || slot >= s->n) return PR_BOOT_OFF;
+    return s->slots[slot].run.state;
+}

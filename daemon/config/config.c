@@ -1,0 +1,489 @@
+/* config: pirackd.conf, read by inih, checked key by key against a table,
+ * then as a whole.  Every problem is reported as FILE:LINE: message and
+ * parsing goes on, so an operator sees all of them at once. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "pirack/config.h"
+#include "pirack/log.h"
+#include "config_internal.h"
+
+struct parse_state {
+    struct pr_config *cfg;
+    const char *file;
+    FILE *errs;
+    int errors;
+    int line;                         /* line the reader last returned */
+    int key_lines[PR_CONFIG_MAX_KEYS]; /* where each global key was set */
+    struct pr_switch_config *sw;      /* the [switch NAME] being read */
+    int section_line;                 /* line of the last [section] header */
+    int sw_section_line;              /* header line of sw */
+    int bad_section_line;             /* a refused [switch] header */
+    bool in_unknown_section;
+    bool secrets_only;                /* reading a credentials file */
+    int comment_cut_line;             /* a line whose value inih cut at " ;" */
+};
+
+static void report(struct parse_state *ps, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void report(struct parse_state *ps, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    ps->errors++;
+    if (!ps->errs)
+        return;
+    if (line > 0)
+        fprintf(ps->errs, "%s:%d: ", ps->file, line);
+    else
+        fprintf(ps->errs, "%s: ", ps->file);
+    va_start(ap, fmt);
+    vfprintf(ps->errs, fmt, ap);
+    va_end(ap);
+    fputc('\n', ps->errs);
+}
+
+void pr_config_defaults(struct pr_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->isolated = true;
+    cfg->slots = 0;
+    snprintf(cfg->interface, sizeof(cfg->interface), "pi%%03d");
+    cfg->ra_interval_s = 200;
+    cfg->mtu = 1500;
+    cfg->ra_enabled = true;
+    cfg->vlan_base = 100;
+    cfg->route_protocol = 196;   /* pirack's number: see include/pirack/net.h */
+    cfg->ssh_port_base = 22001;
+    snprintf(cfg->proxy_admin_socket, sizeof(cfg->proxy_admin_socket), "/run/haproxy/admin.sock");
+    snprintf(cfg->proxy_map_dir, sizeof(cfg->proxy_map_dir), "/var/lib/pirack/haproxy");
+    snprintf(cfg->proxy_config, sizeof(cfg->proxy_config), "/var/lib/pirack/haproxy/haproxy.cfg");
+    snprintf(cfg->proxy_zone, sizeof(cfg->proxy_zone), "/var/lib/pirack/rack.zone");
+    cfg->proxy_http_port = 80;
+    cfg->proxy_https_port = 443;
+    cfg->proxy_check_ms = 5000;
+    cfg->proxy_timeout_ms = 1000;
+    snprintf(cfg->state_path, sizeof(cfg->state_path), "/var/lib/pirack/pirack.db");
+    snprintf(cfg->boot_dir, sizeof(cfg->boot_dir), "/srv/pirack/boot");
+    snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/pirack");
+    snprintf(cfg->image_dir, sizeof(cfg->image_dir), "/srv/pirack/images");
+    snprintf(cfg->root_dir, sizeof(cfg->root_dir), "/srv/pirack/root");
+    snprintf(cfg->trace_dir, sizeof(cfg->trace_dir), "/var/lib/pirack/traces");
+    snprintf(cfg->api_socket, sizeof(cfg->api_socket), "/run/pirack/api.sock");
+    cfg->api_mode = 0660;
+    cfg->lease_time_s = 86400;
+    cfg->pi3_second_offer = true;
+    cfg->reply_delay_ms = 0;
+    cfg->tftp_port = 69;
+    cfg->tftp_max_transfers = 4096;
+    cfg->tftp_timeout_ms = 1000;
+    cfg->power_hold_ms = 3000;
+    cfg->power_stagger_ms = 500;
+    cfg->power_max_booting = 24;
+    cfg->health_port = 22;
+    cfg->health_interval_s = 30;
+    cfg->boot_timeout_s = 60;
+    cfg->max_cycles = 2;
+    cfg->log_level = PR_LOG_INFO;
+}
+
+static void switch_defaults(struct pr_switch_config *sw)
+{
+    sw->driver = PR_SWITCH_SNMP;
+    sw->group = 1;
+    sw->port_base = 1;
+    sw->timeout_ms = 2000;
+    sw->retries = 2;
+    sw->snmp_version = 2;
+    snprintf(sw->v3_auth_proto, sizeof(sw->v3_auth_proto), "SHA");
+    snprintf(sw->v3_priv_proto, sizeof(sw->v3_priv_proto), "AES");
+    sw->port_power_w = 30;
+    sw->max_varbinds = 32;
+}
+
+/* Reader for ini_parse_stream: counts lines, so handler errors know
+ * theirs, and catches what inih would only report once (bad syntax,
+ * overlong lines). */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct parse_state *ps = ((void **)stream)[1];
+    FILE *f = ((void **)stream)[0];
+    const char *p;
+    size_t len;
+
+    if (!fgets(str, num, f))
+        return NULL;
+    ps->line++;
+    len = strlen(str);
+    if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(f)) {
+        int c;
+
+        report(ps, ps->line, "line longer than %d characters", num - 2);
+        while ((c = fgetc(f)) != EOF && c != '\n')
+            ;
+        str[0] = '\0';   /* drop the whole line */
+        return str;
+    }
+    for (p = str; isspace((unsigned char)*p); p++)
+        ;
+    if (*p == '[')
+        ps->section_line = ps->line;
+    /* inih takes " ;" in a value as the start of a comment and drops the
+     * rest: a secret cut so fails later as a wrong password, with no hint. */
+    if (*p && *p != ';' && *p != '#' && *p != '[' && strchr(p, '=') &&
+        (strstr(strchr(p, '='), " ;") || strstr(strchr(p, '='), "\t;")))
+        ps->comment_cut_line = ps->line;
+    if (*p && *p != ';' && *p != '#' && *p != '[' && !strchr(p, '='))
+        report(ps, ps->line, "expected \"key = value\" or \"[section]\"");
+    return str;
+}
+
+static int parse_uint(const char *v, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+
+    if (!isdigit((unsigned char)*v))
+        return -EINVAL;
+    errno = 0;
+    *out = strtoull(v, &end, 10);
+    return errno || *end || *out > max ? -EINVAL : 0;
+}
+
+/* "3", "3s", "500ms", "2m": returns milliseconds. */
+static int parse_duration_ms(const char *v, unsigned long long *ms)
+{
+    char *end;
+    unsigned long long n;
+
+    if (!isdigit((unsigned char)*v))
+        return -EINVAL;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (errno || n > 100000000ull)
+        return -EINVAL;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        *ms = n * 1000;
+    else if (strcmp(end, "ms") == 0)
+        *ms = n;
+    else if (strcmp(end, "m") == 0)
+        *ms = n * 60000;
+    else if (strcmp(end, "h") == 0)
+        *ms = n * 3600000;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"))
+        *out = true;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+        *out = false;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+static int parse_dns_list(const char *v, struct pr_config *cfg, char *why, size_t whylen)
+{
+    char copy[512], *save = NULL, *tok;
+
+    if (strlen(v) >= sizeof(copy)) {
+        snprintf(why, whylen, "too long");
+        return -EINVAL;
+    }
+    strcpy(copy, v);
+    cfg->n_dns = 0;
+    for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        if (cfg->n_dns == PR_MAX_DNS) {
+            snprintf(why, whylen, "at most %d resolvers", PR_MAX_DNS);
+            return -EINVAL;
+        }
+        if (inet_pton(AF_INET6, tok, &cfg->dns[cfg->n_dns]) != 1) {
+            snprintf(why, whylen, "\"%s\" is not an IPv6 address", tok);
+            return -EINVAL;
+        }
+        cfg->n_dns++;
+    }
+    return 0;
+}
+
+/* Stores value v into the field that key k describes.  Returns 0, or -1
+ * with the reason in why. */
+static int set_value(const struct pr_key *k, void *base, const char *v, char *why, size_t whylen)
+{
+    void *field = (char *)base + k->offset;
+    unsigned long long n;
+    bool b;
+
+    switch (k->type) {
+    case KEY_STRING:
+        if (strlen(v) >= k->size) {
+            snprintf(why, whylen, "longer than %zu characters", k->size - 1);
+            return -1;
+        }
+        if (k->check && k->check(v, why, whylen) < 0)
+            return -1;
+        strcpy(field, v);
+        return 0;
+    case KEY_UINT:
+        if (parse_uint(v, k->max, &n) < 0 || n < k->min) {
+            snprintf(why, whylen, "expected a whole number from %llu to %llu", k->min, k->max);
+            return -1;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+    case KEY_MS:
+    case KEY_SECONDS:
+        if (parse_duration_ms(v, &n) < 0) {
+            snprintf(why, whylen, "expected a duration such as 3s, 500ms or 2m");
+            return -1;
+        }
+        if (k->type == KEY_SECONDS)
+            n /= 1000;
+        if (n < k->min || n > k->max) {
+            snprintf(why, whylen, "out of range %llu..%llu %s", k->min, k->max,
+                     k->type == KEY_SECONDS ? "s" : "ms");
+            return -1;
+        }
+        *(unsigned *)field = (unsigned)n;
+        return 0;
+    case KEY_BOOL:
+        if (parse_bool(v, &b) < 0) {
+            snprintf(why, whylen, "expected yes or no");
+            return -1;
+        }
+        *(bool *)field = b;
+        return 0;
+    case KEY_PREFIX4:
+        if (pr_prefix4_parse(v, field) < 0) {
+            snprintf(why, whylen, "\"%s\" is not an IPv4 prefix such as 10.42.0.0/22 "
+                     "(with no host bits set)", v);
+            return -1;
+        }
+        return 0;
+    case KEY_PREFIX6:
+        if (pr_prefix6_parse(v, field) < 0) {
+            snprintf(why, whylen, "\"%s\" is not an IPv6 prefix such as 2001:db8:42::/56 "
+                     "(with no host bits set)", v);
+            return -1;
+        }
+        return 0;
+    case KEY_CUSTOM:
+        return k->custom(v, base, why, whylen);
+    }
+    return -1;
+}
+
+int pr_config_parse_dns(const char *v, void *base, char *why, size_t whylen)
+{
+    return parse_dns_list(v, base, why, whylen) < 0 ? -1 : 0;
+}
+
+static struct pr_switch_config *new_switch(struct parse_state *ps, const char *name)
+{
+    struct pr_config *cfg = ps->cfg;
+    struct pr_switch_config *sw;
+
+    if (!pr_plan_name_valid(name)) {
+        report(ps, ps->section_line, "switch name \"%s\" must be a lower-case label "
+               "([a-z0-9-], at most 63)", name);
+        return NULL;
+    }
+    for (unsigned i = 0; i < cfg->n_switches; i++)
+        if (strcmp(cfg->switches[i].name, name) == 0) {
+            report(ps, ps->section_line, "switch \"%s\" is already defined on line %d",
+                   name, cfg->switches[i].line);
+            return NULL;
+        }
+    if (cfg->n_switches == PR_MAX_SWITCHES) {
+        report(ps, ps->section_line, "at most %d switches", PR_MAX_SWITCHES);
+        return NULL;
+    }
+    sw = &cfg->switches[cfg->n_switches++];
+    memset(sw, 0, sizeof(*sw));
+    switch_defaults(sw);
+    snprintf(sw->name, sizeof(sw->name), "%s", name);
+    sw->line = ps->section_line;
+    return sw;
+}
+
+/* Tracks section changes: inih gives only the section's name with each
+ * key, so the reader's note of the last header line tells a key that
+ * continues a [switch] from one under a second header of the same name. */
+static bool enter_section(struct parse_state *ps, const char *section)
+{
+    if (strncmp(section, "switch ", 7) == 0) {
+        const char *name = section + 7;
+
+        while (*name == ' ')
+            name++;
+        if (ps->sw && ps->sw_section_line == ps->section_line)
+            return true;
+        if (ps->bad_section_line == ps->section_line)
+            return false;   /* already reported once */
+        ps->sw = new_switch(ps, name);
+        if (!ps->sw) {
+            ps->bad_section_line = ps->section_line;
+            return false;
+        }
+        ps->sw_section_line = ps->section_line;
+        return true;
+    }
+    ps->sw = NULL;
+    return true;
+}
+
+/* A secret cut at an inline comment would be used cut: refuse it, without
+ * echoing any of it. */
+static bool secret_cut(struct parse_state *ps, const struct pr_key *k, const char *name)
+{
+    if (!k->secret || ps->comment_cut_line != ps->line)
+        return false;
+    report(ps, ps->line, "%s: a blank followed by ';' starts a comment, so the value would be "
+           "cut there; remove the blank or the ';'", name);
+    return true;
+}
+
+static int handle_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct parse_state *ps = user;
+    const struct pr_key *k;
+    char why[256] = "";
+
+    if (ps->secrets_only) {
+        k = pr_config_find_switch_key(name);
+        if (!k || !k->secret) {
+            report(ps, ps->line, "a credentials file may hold only secrets, not \"%s\"", name);
+            return 1;
+        }
+        if (secret_cut(ps, k, name))
+            return 1;
+        if (set_value(k, ps->sw, value, why, sizeof(why)) < 0)
+            report(ps, ps->line, "%s: %s", name, why);
+        return 1;
+    }
+    if (!enter_section(ps, section))
+        return 1;
+    if (ps->sw) {
+        k = pr_config_find_switch_key(name);
+        if (!k) {
+            report(ps, ps->line, "unknown key \"%s\" in [switch %s]", name, ps->sw->name);
+            return 1;
+        }
+        if (secret_cut(ps, k, name))
+            return 1;
+        if (set_value(k, ps->sw, value, why, sizeof(why)) < 0)
+            report(ps, ps->line, "%s: %s", name, why);
+        return 1;
+    }
+    k = pr_config_find_key(section, name);
+    if (!k) {
+        if (!pr_config_section_known(section))
+            report(ps, ps->line, "unknown section [%s]", section);
+        else
+            report(ps, ps->line, "unknown key \"%s\" in [%s]", name, section);
+        return 1;
+    }
+    /* A key set badly is remembered as negative: not "missing", not used. */
+    if (set_value(k, ps->cfg, value, why, sizeof(why)) < 0) {
+        report(ps, ps->line, "%s: %s", name, why);
+        ps->key_lines[k - pr_config_keys] = -ps->line;
+    } else {
+        ps->key_lines[k - pr_config_keys] = ps->line;
+    }
+    return 1;
+}
+
+static int parse_file(struct parse_state *ps, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    void *stream[2] = { f, ps };
+    int r;
+
+    if (!f)
+        return -errno;
+    r = ini_parse_stream(read_line, stream, handle_key, ps);
+    fclose(f);
+    /* inih's own syntax errors ([section without ]) are counted here; the
+     * reader already named lines without '='. */
+    if (r > 0 && ps->errors == 0)
+        report(ps, r, "cannot parse this line");
+    return 0;
+}
+
+static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
+{
+    struct parse_state sub = { .cfg = ps->cfg, .file = sw->credentials, .errs = ps->errs,
+                               .sw = sw, .secrets_only = true };
+    struct stat st;
+    int r;
+
+    if (stat(sw->credentials, &st) < 0) {
+        report(ps, sw->line, "[switch %s] credentials %s: %s", sw->name, sw->credentials,
+               strerror(errno));
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        report(ps, sw->line, "[switch %s] credentials %s must not be readable by group "
+               "or others (chmod 600)", sw->name, sw->credentials);
+        return -1;
+    }
+    r = parse_file(&sub, sw->credentials);
+    if (r < 0)
+        report(ps, sw->line, "[switch %s] credentials %s: %s", sw->name, sw->credentials,
+               strerror(-r));
+    ps->errors += sub.errors;
+    return 0;
+}
+
+int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
+{
+    struct parse_state ps = { .cfg = cfg, .file = path, .errs = errs };
+    int r;
+
+    pr_config_defaults(cfg);
+    snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+    r = parse_file(&ps, path);
+    if (r < 0)
+        return r;
+    for (unsigned i = 0; i < cfg->n_switches; i++)
+        if (cfg->switches[i].credentials[0])
+            load_credentials(&ps, &cfg->switches[i]);
+    pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
+    return ps.errors;
+}
+
+void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->v4_pool = cfg->v4_pool;
+    plan->v6_pool = cfg->v6_pool;
+    plan->slots = cfg->slots;
+    plan->ssh_port_base = cfg->ssh_port_base;
+    plan->isolated = cfg->isolated;
+    snprintf(plan->rack, sizeof(plan->rack), "%s", cfg->rack_name);
+    snprintf(plan->domain, sizeof(plan->domain), "%s", cfg->domain);
+    if (cfg->isolated)
+        snprintf(plan->if_pattern, sizeof(plan->if_pattern), "%s", cfg->interface);
+}
+
+const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
+                                                          unsigned slot)
+{
+    for (unsigned i = 0; i < cfg->n_switches; i++)
+        if (slot >= cfg->switches[i].first_slot && slot <= cfg->switches[i].last_slot)
+            return &cfg->switches[i];
+    return NULL;
+}

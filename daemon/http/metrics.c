@@ -1,0 +1,131 @@
+/* api_metrics: GET /metrics, the Prometheus text of everything in the
+ * api's registry (see metrics.h), and the rack's own families:
+ *
+ *   pirack_up                 1 while pirackd answers
+ *   pirack_info{version,rack,mode}  1, the labels say which
+ *   pirack_uptime_seconds     since pirackd started
+ *   pirack_slots{state}       slots in each state (every known state, 0s too,
+ *                             so that a series does not vanish when it empties)
+ *   pirack_events_total       events the store has recorded
+ *
+ * Services add theirs with pr_metrics_register(pr_api_metrics(d->api), ...). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "pirack/metrics.h"
+
+/* The states of the store's slot_states table, in its order: each gets a
+ * series even when no slot is in it. */
+static const char *const known_states[] = {
+    "off", "powered", "dhcp", "firmware", "kernel", "booted", "failed", "quarantined",
+};
+#define N_KNOWN (sizeof(known_states) / sizeof(known_states[0]))
+
+static int collect_up(struct pr_metrics_out *out, void *ctx)
+{
+    (void)ctx;
+    return pr_metrics_sample(out, NULL, 1);
+}
+
+static int collect_info(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    const char *values[] = { PIRACK_VERSION, d->plan.rack, d->plan.isolated ? "isolated" : "flat" };
+
+    return pr_metrics_sample(out, values, 1);
+}
+
+static int collect_uptime(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+
+    return pr_metrics_sample(out, NULL, (double)(pr_now_ms() - d->started_ms) / 1000.0);
+}
+
+struct state_counts {
+    unsigned known[N_KNOWN];
+    struct pr_metrics_out *out;     /* states the list does not know go straight out */
+};
+
+static int count_state(const char *state, unsigned count, void *ctx)
+{
+    struct state_counts *sc = ctx;
+
+    for (size_t i = 0; i < N_KNOWN; i++) {
+        if (strcmp(known_states[i], state) == 0) {
+            sc->known[i] = count;
+            return 0;
+        }
+    }
+    return pr_metrics_sample(sc->out, (const char *const[]){ state }, count);
+}
+
+static int collect_slots(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    struct state_counts sc = { .out = out };
+    int err = pr_store_count_by_state(d->store, count_state, &sc);
+
+    for (size_t i = 0; i < N_KNOWN && err == 0; i++)
+        err = pr_metrics_sample(out, (const char *const[]){ known_states[i] }, sc.known[i]);
+    return err;
+}
+
+static int collect_events(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    int64_t last = pr_store_last_event_id(d->store);
+
+    return last < 0 ? (int)last : pr_metrics_sample(out, NULL, (double)last);
+}
+
+static void get_metrics(struct pr_api_req *req, void *ctx)
+{
+    struct pr_daemon *d = ctx;
+    char err[256] = "";
+    char *text;
+    size_t len;
+    int r;
+
+    if (pr_api_req_check_query(req, (const char *const[]){ NULL }) < 0)
+        return;
+    r = pr_metrics_render(pr_api_metrics(d->api), &text, &len, err, sizeof(err));
+    if (r < 0) {
+        pr_api_reply_error(req, 500, "metrics failed", "%s", err);
+        return;
+    }
+    pr_api_reply_text(req, 200, PR_METRICS_CONTENT_TYPE, text, len);
+    free(text);
+}
+
+int pr_api_metrics_start(struct pr_daemon *d)
+{
+    static const char *const info_labels[] = { "version", "rack", "mode", NULL };
+    static const char *const state_label[] = { "state", NULL };
+    static const struct {
+        struct pr_metric_desc desc;
+        pr_metric_collect fn;
+    } rack[] = {
+        { { "pirack_up", "1 while pirackd answers.", PR_METRIC_GAUGE, NULL }, collect_up },
+        { { "pirack_info", "pirackd's version, the rack's name and its mode.",
+            PR_METRIC_GAUGE, info_labels }, collect_info },
+        { { "pirack_uptime_seconds", "Seconds since pirackd started.", PR_METRIC_GAUGE, NULL },
+          collect_uptime },
+        { { "pirack_slots", "Slots in each boot state.", PR_METRIC_GAUGE, state_label },
+          collect_slots },
+        { { "pirack_events_total", "Events the store has recorded (slot timelines and "
+            "the audit log).", PR_METRIC_COUNTER, NULL }, collect_events },
+    };
+    struct pr_metrics *m = pr_api_metrics(d->api);
+    int err;
+
+    for (size_t i = 0; i < sizeof(rack) / sizeof(rack[0]); i++) {
+        err = pr_metrics_register(m, &rack[i].desc, rack[i].fn, d);
+        if (err < 0)
+            return err;
+    }
+    return pr_api_route(d->api, "GET", "/metrics", get_metrics, d);
+}

@@ -1,0 +1,61 @@
+/* store internals: shared by daemon/store*.c and the store's unit tests.
+ * Nothing outside the store module includes this. */
+#ifndef PIRACK_STORE_INTERNAL_H
+#define PIRACK_STORE_INTERNAL_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+#include "pirack/store.h"
+
+/* Every statement the store runs is prepared once and kept here, keyed by
+ * the address of its static SQL text, until pr_store_close(). */
+#define PR_STORE_STMT_MAX 64
+/* Rows handed to a callback are read in pages; the statement is reset
+ * before the callbacks run, so a callback may use the store itself. */
+#define PR_STORE_PAGE 32
+
+struct pr_store_cached_stmt {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct pr_store {
+    sqlite3 *db;
+    unsigned depth;                    /* nesting of pr_store_begin() */
+    unsigned nstmts;
+    struct pr_store_cached_stmt stmts[PR_STORE_STMT_MAX];
+    char errmsg[512];
+};
+
+/* The cached statement for sql (a static string), reset and with its
+ * bindings cleared.  Returns 0, or -EIO with the reason in errmsg. */
+int pr_store_prepare(struct pr_store *st, const char *sql, sqlite3_stmt **out);
+
+/* Sets errmsg from fmt and returns err (a negative errno). */
+int pr_store_fail(struct pr_store *st, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The negative errno for a sqlite (extended) result code. */
+int pr_store_errno(int extended_rc);
+/* Maps the connection's last error to an errno and sets errmsg to
+ * "what: sqlite's message".  Returns the errno. */
+int pr_store_sqlfail(struct pr_store *st, const char *what);
+/* Steps a statement that returns no rows and resets it.  Returns 0 or the
+ * mapped error (with errmsg set from what). */
+int pr_store_exec(struct pr_store *st, sqlite3_stmt *s, const char *what);
+
+/* Binds text, or SQL NULL when text is NULL or "". */
+int pr_store_bind_text_or_null(sqlite3_stmt *s, int idx, const char *text);
+/* Copies column col as text into buf ("" for NULL), always terminated. */
+void pr_store_column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
+/* Copies src into dst lower-cased; -EINVAL when it does not fit. */
+int pr_store_lower(const char *src, char *dst, size_t size);
+
+/* Schema (schema.c). */
+/* Reads PRAGMA user_version into *version.  Returns 0 or a sqlite code. */
+int pr_store_schema_version(sqlite3 *db, int *version);
+/* Applies the migrations that take the file from version from to version
+ * to (from < to <= PR_STORE_SCHEMA_VERSION), inside the caller's
+ * transaction, and sets user_version.  Returns 0, or -EIO with a reason. */
+int pr_store_schema_migrate(sqlite3 *db, int from, int to, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,271 @@
+/* svc_tftp: wires the tftp library to the daemon: the loop drives it, the
+ * plan says which slot a client is, the store hears which board serial
+ * asked, each file served becomes tftp.request + tftp.done events, and
+ * the boot service hears of every file served (firmware, then kernel).
+ *
+ * Only the Pi side (.2) of a slot's /30 is that slot's client: the host
+ * side is pirackd itself, and an address outside every /30 is no Pi of
+ * this rack.  Both are refused with ERROR 2. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <jansson.h>
+
+#include "daemon/daemon.h"
+#include "pirack/tftp.h"
+#include "daemon/boot/service.h"
+#include "service.h"
+
+#define REFUSAL_EVENT_GAP_MS 1000
+
+struct pr_tftp_service {
+    struct pr_daemon *d;
+    struct pr_tftp_server *srv;
+    struct pr_timer *timer;
+    uint64_t armed;                 /* deadline the timer is set for */
+    uint64_t last_refusal_ms;       /* rack-level refusal events are rate-limited */
+    unsigned refusals_suppressed;
+};
+
+/* The IPv4 address of a peer; false for anything else. */
+static bool peer_v4(const struct sockaddr *sa, struct in_addr *out)
+{
+    if (sa->sa_family != AF_INET)
+        return false;
+    *out = ((const struct sockaddr_in *)sa)->sin_addr;
+    return true;
+}
+
+/* The slot whose Pi has this address, or 0. */
+static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *peer)
+{
+    struct in_addr a;
+    struct pr_slot_plan sp;
+    if (!peer_v4(peer, &a))
+        return 0;
+    unsigned slot = pr_plan_slot_by_v4(&d->plan, a);
+    if (slot == 0 || pr_plan_slot(&d->plan, slot, &sp) < 0 || sp.v4_pi.s_addr != a.s_addr)
+        return 0;
+    return slot;
+}
+
+static int open_dir(const char *base, const char *name)
+{
+    char path[PR_PATH_MAX + 16];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", base, name) >= sizeof path)
+        return -ENAMETOOLONG;
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
+                    struct pr_tftp_client *out)
+{
+    struct pr_tftp_service *svc = ctx;
+    const char *boot = svc->d->cfg->boot_dir;
+    (void)len;
+    unsigned slot = client_slot(svc->d, peer);
+    out->cookie = slot;
+    if (slot == 0) {
+        out->dirfd = -EACCES;
+        return;
+    }
+    char own[16];
+    snprintf(own, sizeof own, "%03u", slot);
+    out->dirfd = open_dir(boot, own);
+    if (out->dirfd == -ENOENT)
+        out->dirfd = open_dir(boot, "default");
+}
+
+static const char *kind_event(enum pr_tftp_event_kind k)
+{
+    switch (k) {
+    case PR_TFTP_EV_REQUEST: return "tftp.request";
+    case PR_TFTP_EV_DONE: return "tftp.done";
+    case PR_TFTP_EV_ERROR: return "tftp.error";
+    case PR_TFTP_EV_PROBE: return "tftp.probe";
+    case PR_TFTP_EV_TRAVERSAL: return "tftp.traversal";
+    }
+    return "tftp.error";
+}
+
+/* Whether the serial on record already says what the path said: the same,
+ * or a longer serial ending in these 8 digits (the firmware names only the
+ * low 32 bits). */
+static bool serial_known(const char *stored, const char *seen)
+{
+    size_t sl = strlen(stored), n = strlen(seen);
+    return sl >= n && strcmp(stored + sl - n, seen) == 0;
+}
+
+/* A board that names its serial in the path: keep it with the board. */
+static void note_serial(struct pr_tftp_service *svc, unsigned slot, const char *serial)
+{
+    struct pr_slot_row row;
+    if (!serial[0] || slot == 0 || pr_store_get_slot(svc->d->store, slot, &row) < 0)
+        return;
+    if (!row.mac[0] || serial_known(row.serial, serial))
+        return;
+    if (pr_store_set_board_serial(svc->d->store, row.mac, serial) < 0)
+        pr_warn("tftp: cannot record serial %s for %s: %s", serial, row.mac,
+                pr_store_errmsg(svc->d->store));
+}
+
+/* Refusals of clients that are no slot's go to the rack's timeline, at
+ * most one a second, so a scan cannot fill the store. */
+static bool rack_refusal_allowed(struct pr_tftp_service *svc)
+{
+    uint64_t now = pr_now_ms();
+    if (svc->last_refusal_ms && now - svc->last_refusal_ms < REFUSAL_EVENT_GAP_MS) {
+        svc->refusals_suppressed++;
+        return false;
+    }
+    svc->last_refusal_ms = now;
+    return true;
+}
+
+static void on_event(void *ctx, const struct pr_tftp_event *ev)
+{
+    struct pr_tftp_service *svc = ctx;
+    unsigned slot = (unsigned)ev->cookie;
+    char path[PR_TFTP_PATH_MAX * 4 + 8], peer[INET6_ADDRSTRLEN] = "?";
+    struct in_addr a;
+    const char *serial = ev->seen ? ev->seen->serial : "";
+    pr_escape(ev->path, strlen(ev->path), path, sizeof path);
+    if (peer_v4(ev->peer, &a))
+        inet_ntop(AF_INET, &a, peer, sizeof peer);
+    else if (ev->peer->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ev->peer)->sin6_addr, peer, sizeof peer);
+    const char *kind = kind_event(ev->kind);
+    switch (ev->kind) {
+    case PR_TFTP_EV_REQUEST:
+        note_serial(svc, slot, serial);
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path,
+                        "size", (json_int_t)ev->bytes, "blksize", (int)ev->blksize,
+                        "serial", serial);
+        break;
+    case PR_TFTP_EV_DONE:
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path,
+                        "bytes", (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        /* A file served moves the boot on: firmware, then the kernel. */
+        if (slot)
+            pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
+        break;
+    case PR_TFTP_EV_PROBE:
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path,
+                        "ms", (json_int_t)ev->duration_ms, "message",
+                        ev->message ? ev->message : "");
+        break;
+    case PR_TFTP_EV_ERROR:
+    case PR_TFTP_EV_TRAVERSAL:
+        if (slot == 0 && !rack_refusal_allowed(svc))
+            break;
+        if (ev->kind == PR_TFTP_EV_TRAVERSAL)
+            pr_warn("tftp: %s asked for %s outside its directory", peer, path);
+        if (slot) {
+            pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
+                            "peer", peer, "code", (int)ev->errcode, "message",
+                            ev->message ? ev->message : "");
+            break;
+        }
+        /* "suppressed": refusals left out since the last one recorded */
+        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
+                        "peer", peer, "code", (int)ev->errcode, "message",
+                        ev->message ? ev->message : "", "suppressed",
+                        (int)svc->refusals_suppressed);
+        svc->refusals_suppressed = 0;
+        break;
+    }
+}
+
+/* One timer for every transfer: set for the earliest deadline.  A later
+ * deadline than the armed one leaves it alone (an early wake-up is
+ * harmless and cheaper than re-arming on every ACK). */
+static void rearm(struct pr_tftp_service *svc)
+{
+    uint64_t next = pr_tftp_server_next_deadline(svc->srv);
+    if (next >= svc->armed)
+        return;
+    uint64_t now = pr_now_ms();
+    svc->armed = next;
+    pr_timer_arm(svc->timer, next > now ? next - now : 0, 0);
+}
+
+static void on_timer(void *ctx)
+{
+    struct pr_tftp_service *svc = ctx;
+    svc->armed = UINT64_MAX;
+    pr_tftp_server_on_timer(svc->srv, pr_now_ms());
+    rearm(svc);
+}
+
+static void on_readable(void *ctx, int fd, uint32_t events)
+{
+    struct pr_tftp_service *svc = ctx;
+    (void)fd;
+    (void)events;
+    int rc = pr_tftp_server_on_readable(svc->srv, pr_now_ms());
+    if (rc < 0)
+        pr_warn("tftp: receive: %s", strerror(-rc));
+    rearm(svc);
+}
+
+/* IPv4 only: a Pi netboots over its /30, and only a slot's .2 is served
+ * (client_slot), so an IPv6 socket would answer nobody but ERROR 2.  A
+ * dual-stack socket would also carry every IPv4 datagram through the
+ * v4-mapped path, which costs a boot storm measurably more CPU.  IPv6
+ * netboot (Pi 4, DHCPv6) is a later goal (PI-BOOT.md). */
+static int new_server(struct pr_tftp_service *svc)
+{
+    const struct pr_config *cfg = svc->d->cfg;
+    struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
+                                .sin_port = htons((uint16_t)cfg->tftp_port) };
+    struct pr_tftp_server_config sc = {
+        .bind_addr = (struct sockaddr *)&any4, .bind_len = sizeof any4,
+        .max_transfers = cfg->tftp_max_transfers,
+        .timeout_ms = cfg->tftp_timeout_ms,
+        .prefix = cfg->tftp_prefix,
+        .resolve = resolve, .event = on_event, .ctx = svc,
+    };
+    return pr_tftp_server_new(&sc, &svc->srv);
+}
+
+int pr_tftp_service_start(struct pr_daemon *d)
+{
+    struct pr_tftp_service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return -ENOMEM;
+    svc->d = d;
+    svc->armed = UINT64_MAX;
+    int rc = new_server(svc);
+    if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = pr_loop_add_fd(d->loop, pr_tftp_server_fd(svc->srv), EPOLLIN, on_readable, svc);
+    if (rc < 0) {
+        pr_timer_free(svc->timer);
+        pr_tftp_server_free(svc->srv);
+        free(svc);
+        return rc;
+    }
+    d->tftp = svc;
+    pr_info("tftp: serving %s on port %u", d->cfg->boot_dir, d->cfg->tftp_port);
+    return 0;
+}
+
+void pr_tftp_service_stop(struct pr_daemon *d)
+{
+    struct pr_tftp_service *svc = d->tftp;
+    if (!svc)
+        return;
+    pr_loop_del_fd(d->loop, pr_tftp_server_fd(svc->srv));
+    pr_timer_free(svc->timer);
+    pr_tftp_server_free(svc->srv);
+    free(svc);
+    d->tftp = NULL;
+}
