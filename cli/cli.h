@@ -21,14 +21,14 @@
 #define CLI_DEFAULT_SOCKET "/run/pirack/api.sock"
 
 struct cli {
-    const char *socket;     /* --socket, $PIRACK_SOCKET, or the default */
-    bool json;              /* --json: print the API's JSON */
-    void *curl;             /* one CURL handle, reused (keep-alive) */
+    const char *socket; /* --socket, $PIRACK_SOCKET, or the default */
+    bool json;          /* --json: print the API's JSON */
+    void *curl;         /* one CURL handle, reused (keep-alive) */
 };
 
 struct cli_command {
     const char *name;
-    const char *args;       /* for the usage line: "N", "[--slot N] ..." */
+    const char *args; /* for the usage line: "N", "[--slot N] ..." */
     const char *summary;
     /* argv[0] is the command's name; returns an exit code. */
     int (*run)(struct cli *c, int argc, char **argv);
@@ -38,9 +38,9 @@ struct cli_command {
 
 struct cli_response {
     long status;
-    char *body;             /* NUL-terminated */
+    char *body; /* NUL-terminated */
     size_t len;
-    json_t *json;           /* the parsed body */
+    json_t *json; /* the parsed body */
 };
 
 /* Sends method path (with its query) and body (borrowed, NULL for none).
@@ -78,7 +78,7 @@ struct cli_table;
 
 /* A table of ncols columns; headers (ncols strings) are copied. */
 struct cli_table *cli_table_new(size_t ncols, const char *const *headers);
-void cli_table_free(struct cli_table *t);        /* accepts NULL */
+void cli_table_free(struct cli_table *t); /* accepts NULL */
 /* Adds a row of ncols strings (copied; NULL prints as "-").  0 or -ENOMEM. */
 int cli_table_add(struct cli_table *t, const char *const *cells);
 /* Aligned columns, two spaces apart; control characters in cells print as

@@ -115,8 +115,8 @@ static int run_assign(struct cli *c, int argc, char **argv)
                                cli_sanitize(a.positional[0], shown, sizeof(shown)));
     }
     /* The daemon checks the MAC, serial and model and says what is wrong. */
-    body = json_pack("{s:s, s:s*, s:s*, s:b}", "mac", a.positional[1], "serial", a.serial,
-                     "model", a.model, "move", a.move);
+    body = json_pack("{s:s, s:s*, s:s*, s:b}", "mac", a.positional[1], "serial", a.serial, "model",
+                     a.model, "move", a.move);
     if (!body) {
         fprintf(stderr, "pirack: out of memory\n");
         return CLI_EXIT_FAIL;
@@ -152,7 +152,7 @@ static int current_mac(struct cli *c, int64_t slot, char *mac, size_t len)
 
 struct taken_out {
     int64_t slot;
-    char mac[32];                /* "" when unknown */
+    char mac[32]; /* "" when unknown */
 };
 
 static int show_taken_out(const json_t *slot, void *ctx)

@@ -47,8 +47,8 @@ static void print_event_line(const json_t *ev)
     cli_sanitize(cli_json_str(ev, "actor") ?: "-", actor, sizeof(actor));
     cli_sanitize(dtext ? dtext : "", detail, sizeof(detail));
     /* Fixed widths, so that lines printed as they come still line up. */
-    printf("%-8lld %-19s %4s  %-16s %-12s %s\n", (long long)cli_json_int(ev, "id", 0), when,
-           slot, kind, actor, detail);
+    printf("%-8lld %-19s %4s  %-16s %-12s %s\n", (long long)cli_json_int(ev, "id", 0), when, slot,
+           kind, actor, detail);
     free(dtext);
 }
 
@@ -71,8 +71,8 @@ static int fetch_page(struct cli *c, const struct events_opts *o, int64_t *since
     int n;
 
     if (o->has_slot)
-        snprintf(path, sizeof(path), "/v1/events?slot=%lld&since=%lld&limit=%d",
-                 (long long)o->slot, (long long)*since, PAGE);
+        snprintf(path, sizeof(path), "/v1/events?slot=%lld&since=%lld&limit=%d", (long long)o->slot,
+                 (long long)*since, PAGE);
     else
         snprintf(path, sizeof(path), "/v1/events?since=%lld&limit=%d", (long long)*since, PAGE);
     if (cli_request(c, "GET", path, NULL, &r))
@@ -87,7 +87,8 @@ static int fetch_page(struct cli *c, const struct events_opts *o, int64_t *since
         print_header();
         header_printed = true;
     }
-    json_array_foreach(events, i, ev) {
+    json_array_foreach(events, i, ev)
+    {
         if (all) {
             json_array_append(all, ev);
         } else if (c->json) {

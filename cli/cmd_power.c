@@ -19,7 +19,7 @@
 
 struct tracked {
     int64_t slot, op;
-    int done;                      /* 0 running, 1 ok, -1 failed */
+    int done; /* 0 running, 1 ok, -1 failed */
     char result[256];
 };
 
@@ -75,7 +75,8 @@ static int poll_ops(struct cli *c, const char *spec, struct tracked *t, size_t n
     if (cli_request(c, "GET", path, NULL, &r))
         return -1;
     slots = json_object_get(r.json, "slots");
-    json_array_foreach(slots, i, v) {
+    json_array_foreach(slots, i, v)
+    {
         int64_t slot = cli_json_int(v, "slot", 0);
         const json_t *op = json_object_get(v, "op"), *last = json_object_get(v, "last");
 
@@ -83,7 +84,7 @@ static int poll_ops(struct cli *c, const char *spec, struct tracked *t, size_t n
             if (t[k].slot != slot || t[k].done)
                 continue;
             if (json_is_object(op) && cli_json_int(op, "id", 0) == t[k].op)
-                continue;           /* still running */
+                continue; /* still running */
             if (json_is_object(last) && cli_json_int(last, "op", 0) == t[k].op) {
                 t[k].done = json_is_true(json_object_get(last, "ok")) ? 1 : -1;
                 snprintf(t[k].result, sizeof(t[k].result), "%s",
@@ -178,7 +179,8 @@ static int run_action(struct cli *c, const char *action, const char *spec, long 
         cli_response_free(&r);
         return CLI_EXIT_FAIL;
     }
-    json_array_foreach(ops, i, v) {
+    json_array_foreach(ops, i, v)
+    {
         t[i].slot = cli_json_int(v, "slot", 0);
         t[i].op = cli_json_int(v, "op", 0);
     }
@@ -204,7 +206,8 @@ static int show_status(const json_t *answer, void *ctx)
     size_t i;
 
     (void)ctx;
-    json_array_foreach(json_object_get(answer, "slots"), i, v) {
+    json_array_foreach(json_object_get(answer, "slots"), i, v)
+    {
         const json_t *live = json_object_get(v, "live"), *op = json_object_get(v, "op"),
                      *last = json_object_get(v, "last");
         char slot[16], port[16], seen[32] = "-", ops[48] = "-", lasts[300] = "-";
@@ -225,9 +228,15 @@ static int show_status(const json_t *answer, void *ctx)
                      json_is_true(json_object_get(last, "ok")) ? "ok" : "FAILED",
                      cli_json_str(last, "result") ?: "");
         const char *cells[] = {
-            slot, cli_json_str(v, "power"), cli_json_str(v, "switch"), port,
+            slot,
+            cli_json_str(v, "power"),
+            cli_json_str(v, "switch"),
+            port,
             json_is_object(live) ? cli_json_str(live, "admin") : NULL,
-            json_is_object(live) ? cli_json_str(live, "detect") : NULL, seen, ops, lasts,
+            json_is_object(live) ? cli_json_str(live, "detect") : NULL,
+            seen,
+            ops,
+            lasts,
         };
         if (!t || cli_table_add(t, cells) < 0) {
             cli_table_free(t);

@@ -35,7 +35,8 @@ static int print_routes(const json_t *body)
 
     if (!t)
         return -1;
-    json_array_foreach(json_object_get(body, "routes"), i, r) {
+    json_array_foreach(json_object_get(body, "routes"), i, r)
+    {
         char slot[16];
         bool in = json_is_true(json_object_get(r, "in_haproxy"));
         snprintf(slot, sizeof(slot), "%lld", (long long)cli_json_int(r, "slot", 0));
@@ -51,7 +52,8 @@ static int print_routes(const json_t *body)
     cli_table_free(t);
     if (missing)
         printf("%zu route(s) not in HAProxy yet\n", missing);
-    json_array_foreach(json_object_get(body, "refused"), i, r) {
+    json_array_foreach(json_object_get(body, "refused"), i, r)
+    {
         char why[512];
         const char *e = cli_json_str(r, "error");
         printf("refused: %s\n", cli_sanitize(e ? e : "-", why, sizeof(why)));

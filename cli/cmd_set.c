@@ -48,8 +48,12 @@ static int show_pi(const json_t *slot, void *ctx)
     const char *labels[] = { "slot", "name", "fqdn", "owner", "image", "policy" };
     char num[16];
     const char *values[] = {
-        num, cli_json_str(pi, "name"), cli_json_str(json_object_get(slot, "names"), "fqdn"),
-        cli_json_str(pi, "owner"), cli_json_str(pi, "image"), cli_json_str(pi, "policy"),
+        num,
+        cli_json_str(pi, "name"),
+        cli_json_str(json_object_get(slot, "names"), "fqdn"),
+        cli_json_str(pi, "owner"),
+        cli_json_str(pi, "image"),
+        cli_json_str(pi, "policy"),
     };
 
     (void)ctx;

@@ -24,14 +24,21 @@ static int show_slots(const json_t *slots, void *ctx)
     json_t *slot;
 
     (void)ctx;
-    json_array_foreach(slots, i, slot) {
+    json_array_foreach(slots, i, slot)
+    {
         char num[16], port[16];
         snprintf(num, sizeof(num), "%lld", (long long)cli_json_int(slot, "slot", 0));
         snprintf(port, sizeof(port), "%lld", (long long)cli_json_int(slot, "ssh_port", 0));
         const char *cells[] = {
-            num, cli_json_str(slot, "state"), cli_json_str(slot, "power"),
-            sub(slot, "pi", "name"), sub(slot, "pi", "owner"), sub(slot, "board", "mac"),
-            sub2(slot, "addresses", "v4", "pi"), sub2(slot, "addresses", "v6", "pi"), port,
+            num,
+            cli_json_str(slot, "state"),
+            cli_json_str(slot, "power"),
+            sub(slot, "pi", "name"),
+            sub(slot, "pi", "owner"),
+            sub(slot, "board", "mac"),
+            sub2(slot, "addresses", "v4", "pi"),
+            sub2(slot, "addresses", "v6", "pi"),
+            port,
         };
         if (!t || cli_table_add(t, cells) < 0) {
             fprintf(stderr, "pirack: out of memory\n");
@@ -79,20 +86,35 @@ static int show_slot(const json_t *s, void *ctx)
     else
         snprintf(sw, sizeof(sw), "-");
     snprintf(v4, sizeof(v4), "%s (host %s, %s)", sub2(s, "addresses", "v4", "pi") ?: "-",
-             sub2(s, "addresses", "v4", "host") ?: "-", sub2(s, "addresses", "v4", "prefix") ?: "-");
+             sub2(s, "addresses", "v4", "host") ?: "-",
+             sub2(s, "addresses", "v4", "prefix") ?: "-");
     snprintf(v6, sizeof(v6), "%s (host %s, %s)", sub2(s, "addresses", "v6", "pi") ?: "-",
-             sub2(s, "addresses", "v6", "host") ?: "-", sub2(s, "addresses", "v6", "prefix") ?: "-");
+             sub2(s, "addresses", "v6", "host") ?: "-",
+             sub2(s, "addresses", "v6", "prefix") ?: "-");
 
     const char *labels[] = {
-        "slot", "state", "power", "fqdn", "www", "ssh", "ipv4", "ipv6", "interface",
-        "switch", "board mac", "board serial", "board model", "pi name", "owner", "image",
-        "policy",
+        "slot",        "state",   "power",     "fqdn",   "www",       "ssh",
+        "ipv4",        "ipv6",    "interface", "switch", "board mac", "board serial",
+        "board model", "pi name", "owner",     "image",  "policy",
     };
     const char *values[] = {
-        num, since, cli_json_str(s, "power"), sub(s, "names", "fqdn"), sub(s, "names", "www"),
-        ssh, v4, v6, cli_json_str(s, "interface"), sw, sub(s, "board", "mac"),
-        sub(s, "board", "serial"), sub(s, "board", "model"), sub(s, "pi", "name"),
-        sub(s, "pi", "owner"), sub(s, "pi", "image"), sub(s, "pi", "policy"),
+        num,
+        since,
+        cli_json_str(s, "power"),
+        sub(s, "names", "fqdn"),
+        sub(s, "names", "www"),
+        ssh,
+        v4,
+        v6,
+        cli_json_str(s, "interface"),
+        sw,
+        sub(s, "board", "mac"),
+        sub(s, "board", "serial"),
+        sub(s, "board", "model"),
+        sub(s, "pi", "name"),
+        sub(s, "pi", "owner"),
+        sub(s, "pi", "image"),
+        sub(s, "pi", "policy"),
     };
     (void)ctx;
     cli_print_fields(stdout, labels, values, sizeof(labels) / sizeof(labels[0]));

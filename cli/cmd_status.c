@@ -15,7 +15,8 @@ static void slots_summary(const json_t *slots, char *out, size_t outlen)
 
     snprintf(out, outlen, "%lld", (long long)cli_json_int(slots, "total", 0));
     used = strlen(out);
-    json_object_foreach((json_t *)by_state, state, count) {
+    json_object_foreach((json_t *)by_state, state, count)
+    {
         char shown[64];
         int n = snprintf(out + used, outlen - used, "%s%lld %s", first ? ": " : ", ",
                          (long long)json_integer_value(count),

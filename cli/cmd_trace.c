@@ -15,7 +15,8 @@
 
 static int write_all(FILE *f, const unsigned char *p, size_t n)
 {
-    if (fwrite(p, 1, n, f) != n || fflush(f) != 0) return -errno;
+    if (fwrite(p, 1, n, f) != n || fflush(f) != 0)
+        return -errno;
     return 0;
 }
 
@@ -50,7 +51,8 @@ static int run_trace(struct cli *c, int argc, char **argv)
     if (argc != 2 || cli_parse_uint(argv[1], 1, 100000, &slot) < 0)
         return cli_usage_error(&cli_cmd_trace, "trace wants one slot number");
     if (!c->json && isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "pirack: a pcap file is binary; redirect it: pirack trace %lld > boot.pcap\n",
+        fprintf(stderr,
+                "pirack: a pcap file is binary; redirect it: pirack trace %lld > boot.pcap\n",
                 (long long)slot);
         return CLI_EXIT_USAGE;
     }

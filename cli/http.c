@@ -19,7 +19,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
     char *grown;
 
     if (len > MAX_RESPONSE - r->len)
-        return 0;                       /* curl stops with a write error */
+        return 0; /* curl stops with a write error */
     grown = realloc(r->body, r->len + len + 1);
     if (!grown)
         return 0;
@@ -52,8 +52,7 @@ static void print_api_error(const struct cli_response *r)
     char e[256], d[1024];
 
     if (!error) {
-        fprintf(stderr, "pirack: the API answered HTTP %ld without an error message\n",
-                r->status);
+        fprintf(stderr, "pirack: the API answered HTTP %ld without an error message\n", r->status);
         return;
     }
     cli_sanitize(error, e, sizeof(e));

@@ -13,26 +13,17 @@
 #include "cli.h"
 
 static const struct cli_command *const commands[] = {
-    &cli_cmd_status,
-    &cli_cmd_slots,
-    &cli_cmd_show,
-    &cli_cmd_events,
-    &cli_cmd_routes,
-    &cli_cmd_trace,
-    &cli_cmd_assign,
-    &cli_cmd_unassign,
-    &cli_cmd_set,
-    &cli_cmd_power,
+    &cli_cmd_status, &cli_cmd_slots,  &cli_cmd_show,     &cli_cmd_events, &cli_cmd_routes,
+    &cli_cmd_trace,  &cli_cmd_assign, &cli_cmd_unassign, &cli_cmd_set,    &cli_cmd_power,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pirack [--socket PATH] [--json] COMMAND [ARGS]\n"
-            "\n"
-            "Commands:\n");
+    fprintf(out, "usage: pirack [--socket PATH] [--json] COMMAND [ARGS]\n"
+                 "\n"
+                 "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         char left[64];
         snprintf(left, sizeof(left), "%s %s", commands[i]->name, commands[i]->args);
@@ -100,7 +91,7 @@ static int take_global_options(struct cli *c, int argc, char **argv, bool *help,
 
         if (in_options && strcmp(a, "--") == 0) {
             in_options = false;
-            if (kept > 0)           /* before the command it only ends options */
+            if (kept > 0) /* before the command it only ends options */
                 argv[kept++] = argv[i];
         } else if (in_options && strcmp(a, "--json") == 0) {
             c->json = true;
@@ -161,6 +152,6 @@ int main(int argc, char **argv)
     if (argv[0][0] == '-')
         return cli_usage_error(NULL, "unknown option \"%s\"",
                                cli_sanitize(argv[0], shown, sizeof(shown)));
-    return cli_usage_error(NULL, "unknown command \"%s\"", cli_sanitize(argv[0], shown,
-                                                                        sizeof(shown)));
+    return cli_usage_error(NULL, "unknown command \"%s\"",
+                           cli_sanitize(argv[0], shown, sizeof(shown)));
 }

@@ -9,7 +9,7 @@
 
 struct cli_table {
     size_t ncols, nrows, cap;
-    char **cells;           /* (nrows + 1) * ncols; row 0 is the header */
+    char **cells; /* (nrows + 1) * ncols; row 0 is the header */
 };
 
 char *cli_sanitize(const char *s, char *out, size_t outlen)
@@ -55,7 +55,7 @@ struct cli_table *cli_table_new(size_t ncols, const char *const *headers)
     t->ncols = ncols;
     if (cli_table_add(t, headers) < 0)
         goto fail;
-    t->nrows = 0;           /* the header is not a row */
+    t->nrows = 0; /* the header is not a row */
     return t;
 fail:
     cli_table_free(t);

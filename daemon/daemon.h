@@ -18,11 +18,11 @@
 
 struct pr_daemon {
     struct pr_loop *loop;
-    struct pr_config *cfg;         /* current; replaced on a good SIGHUP */
+    struct pr_config *cfg; /* current; replaced on a good SIGHUP */
     struct pr_plan plan;
     struct pr_store *store;
     struct pr_api *api;
-    uint64_t started_ms;           /* pr_now_ms() at start */
+    uint64_t started_ms; /* pr_now_ms() at start */
     const char *config_path;
 
     /* services, NULL when not running */
@@ -39,8 +39,8 @@ struct pr_daemon {
 /* Records an event for slot (0 = rack) and logs it at debug level.
  * detail_fmt builds a JSON object with jansson's json_pack format; NULL
  * for none.  Never fails the caller: a store error is logged. */
-int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
-                        const char *actor, const char *detail_fmt, ...);
+int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind, const char *actor,
+                        const char *detail_fmt, ...);
 
 /* daemon/services.c: every service's start and stop, in order.  Start
  * stops at the first failure; stop runs in reverse and tolerates services

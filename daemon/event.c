@@ -8,8 +8,8 @@
 
 #include "daemon.h"
 
-int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
-                        const char *actor, const char *detail_fmt, ...)
+int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind, const char *actor,
+                        const char *detail_fmt, ...)
 {
     json_t *detail = NULL;
     char *text = NULL;
@@ -32,8 +32,8 @@ int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind,
         char esc[256];
 
         pr_err("cannot record event %s for slot %u: %s", kind, slot,
-               pr_escape(pr_store_errmsg(d->store), strlen(pr_store_errmsg(d->store)),
-                         esc, sizeof(esc)));
+               pr_escape(pr_store_errmsg(d->store), strlen(pr_store_errmsg(d->store)), esc,
+                         sizeof(esc)));
     } else if (text) {
         char esc[512];
 

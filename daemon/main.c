@@ -108,8 +108,8 @@ static void on_reload_signal(void *ctx, int signo)
     d->plan = plan;
     pr_log_set_level((enum pr_log_level)d->cfg->log_level);
     pr_daemon_services_reload(d);
-    pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path,
-                    "slots", (int)d->cfg->slots);
+    pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path, "slots",
+                    (int)d->cfg->slots);
     pr_info("reloaded %s", d->config_path);
     sd_notify(0, "READY=1");
 }
@@ -156,8 +156,8 @@ static int run(struct pr_daemon *d)
     if (r >= 0)
         r = start_watchdog(d, &watchdog);
     if (r >= 0) {
-        pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version",
-                        PIRACK_VERSION, "slots", (int)d->cfg->slots);
+        pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version", PIRACK_VERSION,
+                        "slots", (int)d->cfg->slots);
         pr_info("pirackd %s: rack %s, %u slots, %s mode, api on %s", PIRACK_VERSION,
                 d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat",
                 d->cfg->api_socket);
@@ -176,12 +176,9 @@ static int run(struct pr_daemon *d)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "check", no_argument, NULL, 'C' },
-        { "debug", no_argument, NULL, 'd' },
-        { "version", no_argument, NULL, 'V' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'C' },
+        { "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     struct pr_daemon d = { .config_path = DEFAULT_CONFIG };
     bool check_only = false, debug = false;
@@ -189,12 +186,24 @@ int main(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "c:dVh", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': d.config_path = optarg; break;
-        case 'C': check_only = true; break;
-        case 'd': debug = true; break;
-        case 'V': printf("pirackd %s\n", PIRACK_VERSION); return 0;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            d.config_path = optarg;
+            break;
+        case 'C':
+            check_only = true;
+            break;
+        case 'd':
+            debug = true;
+            break;
+        case 'V':
+            printf("pirackd %s\n", PIRACK_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc) {

@@ -12,7 +12,12 @@
 #include <strings.h>
 #include "poe_internal.h"
 
-enum { ESC_NONE, ESC_SEEN, ESC_CSI, ESC_OSC };
+enum {
+    ESC_NONE,
+    ESC_SEEN,
+    ESC_CSI,
+    ESC_OSC
+};
 
 void pr_cli_screen_reset(struct pr_cli_screen *s)
 {
@@ -99,8 +104,8 @@ void pr_cli_clean(struct pr_cli_screen *s, const void *data, size_t n)
         } else if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f)) {
             put(s, (char)c);
         } else if (c >= 0x80) {
-            put(s, '?');                /* no UTF-8 in prompts we match */
-        }                               /* NUL, other controls: dropped */
+            put(s, '?'); /* no UTF-8 in prompts we match */
+        }                /* NUL, other controls: dropped */
     }
     s->text[s->len] = '\0';
 }
@@ -140,7 +145,7 @@ void pr_cli_judge(const struct pr_poe_cli_profile *p, const struct pr_cli_screen
     /* The last, unfinished line: a question, a prompt, or more to come. */
     size_t n = strlen(last);
     if (n >= sizeof(line))
-        return;                         /* no prompt is that long */
+        return; /* no prompt is that long */
     memcpy(line, last, n + 1);
     for (unsigned i = 0; i < p->n_confirms; i++)
         if (matches(&p->confirms[i].pattern, line)) {
@@ -253,7 +258,7 @@ static size_t take_line(const struct pr_poe_cli_profile *p, const char *line, co
     word[wl] = '\0';
     enum pr_poe_detect d = classify(p, word);
 
-    if (groups == 1) {                  /* a per-port command: the port is known */
+    if (groups == 1) { /* a per-port command: the port is known */
         if (n != 1 || seen[0])
             return 0;
         seen[0] = true;
@@ -303,7 +308,7 @@ size_t pr_cli_parse_status(const struct pr_poe_cli_profile *p, const char *text,
         size_t c = l < sizeof(line) ? l : sizeof(line) - 1;
         memcpy(line, text + pos, c);
         line[c] = '\0';
-        if (!memchr(line, '\0', c))     /* a NUL would hide the rest from regexec */
+        if (!memchr(line, '\0', c)) /* a NUL would hide the rest from regexec */
             found += take_line(p, line, ports, n, st, seen);
         pos += l + 1;
     }

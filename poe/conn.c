@@ -16,7 +16,9 @@ struct pr_poe_conn {
 };
 
 static const char *const action_names[] = {
-    [PR_POE_STATUS] = "status", [PR_POE_ON] = "on", [PR_POE_OFF] = "off",
+    [PR_POE_STATUS] = "status",
+    [PR_POE_ON] = "on",
+    [PR_POE_OFF] = "off",
     [PR_POE_CYCLE] = "cycle",
 };
 
@@ -35,8 +37,8 @@ int pr_poe_action_parse(const char *s)
 
 const char *pr_poe_detect_name(enum pr_poe_detect d)
 {
-    static const char *const names[] = { "unknown", "disabled", "searching", "delivering",
-                                         "fault", "test", "other-fault" };
+    static const char *const names[] = { "unknown", "disabled", "searching",  "delivering",
+                                         "fault",   "test",     "other-fault" };
     return (unsigned)d < sizeof(names) / sizeof(names[0]) ? names[d] : "unknown";
 }
 
@@ -53,8 +55,15 @@ int pr_poe_fail(struct pr_poe_result *r, int err, const char *fmt, ...)
 bool pr_poe_error_transient(int err)
 {
     switch (-err) {
-    case ETIMEDOUT: case ECONNREFUSED: case ECONNRESET: case EPIPE: case EHOSTUNREACH:
-    case ENETUNREACH: case EAGAIN: case EIO: case ENOTCONN:
+    case ETIMEDOUT:
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case EPIPE:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EAGAIN:
+    case EIO:
+    case ENOTCONN:
         return true;
     default:
         return false;
@@ -144,9 +153,11 @@ static int judge_ports(struct pr_poe_result *r, bool on)
         if (s->admin != (on ? 1 : 0)) {
             s->err = -EREMOTEIO;
             snprintf(s->note, sizeof(s->note), "read back admin %s after set",
-                     s->admin == 1 ? "on" : s->admin == 0 ? "off" : "unknown");
-        } else if (on && (s->detect == PR_POE_DETECT_FAULT ||
-                          s->detect == PR_POE_DETECT_OTHER_FAULT)) {
+                     s->admin == 1   ? "on"
+                     : s->admin == 0 ? "off"
+                                     : "unknown");
+        } else if (on &&
+                   (s->detect == PR_POE_DETECT_FAULT || s->detect == PR_POE_DETECT_OTHER_FAULT)) {
             s->err = -EIO;
             snprintf(s->note, sizeof(s->note), "port reports a power fault");
         } else if (on && s->detect == PR_POE_DETECT_SEARCHING) {
@@ -155,8 +166,7 @@ static int judge_ports(struct pr_poe_result *r, bool on)
         } else if (!on && s->detect != PR_POE_DETECT_DISABLED &&
                    s->detect != PR_POE_DETECT_UNKNOWN) {
             s->err = -EREMOTEIO;
-            snprintf(s->note, sizeof(s->note), "still %s after off",
-                     pr_poe_detect_name(s->detect));
+            snprintf(s->note, sizeof(s->note), "still %s after off", pr_poe_detect_name(s->detect));
         } else if (s->detect == PR_POE_DETECT_UNKNOWN) {
             snprintf(s->note, sizeof(s->note), "no detection status; admin read back");
         }
@@ -169,8 +179,7 @@ static int judge_ports(struct pr_poe_result *r, bool on)
                        r->n_ports, r->ports[first].port, r->ports[first].note);
 }
 
-static int read_all(struct pr_poe_conn *c, const unsigned *ports, size_t n,
-                    struct pr_poe_result *r)
+static int read_all(struct pr_poe_conn *c, const unsigned *ports, size_t n, struct pr_poe_result *r)
 {
     for (size_t i = 0; i < n; i++) {
         memset(&r->ports[i], 0, sizeof(r->ports[i]));
@@ -202,8 +211,8 @@ static int switch_ports(struct pr_poe_conn *c, const unsigned *ports, size_t n, 
     return judge_ports(r, on);
 }
 
-int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned *ports,
-                    size_t n, const struct pr_poe_options *o, struct pr_poe_result *r)
+int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned *ports, size_t n,
+                    const struct pr_poe_options *o, struct pr_poe_result *r)
 {
     struct pr_poe_options defaults;
     if (!o) {

@@ -8,12 +8,12 @@
 #include <stddef.h>
 #include "pirack/poe.h"
 
-#define PR_PROF_LINE_MAX 256       /* one command, pattern or OID template */
-#define PR_PROF_MAX_CMDS 12        /* commands in one list */
-#define PR_PROF_MAX_PATTERNS 8     /* error patterns, confirmations */
-#define PR_PROF_MAX_WORDS 8        /* words naming one port state */
+#define PR_PROF_LINE_MAX 256   /* one command, pattern or OID template */
+#define PR_PROF_MAX_CMDS 12    /* commands in one list */
+#define PR_PROF_MAX_PATTERNS 8 /* error patterns, confirmations */
+#define PR_PROF_MAX_WORDS 8    /* words naming one port state */
 #define PR_PROF_WORD_MAX 24
-#define PR_OID_MAX 64              /* sub-identifiers in one OID */
+#define PR_OID_MAX 64 /* sub-identifiers in one OID */
 
 struct pr_poe_pattern {
     char text[PR_PROF_LINE_MAX];
@@ -30,11 +30,11 @@ struct pr_poe_pattern {
 
 struct pr_poe_confirm {
     struct pr_poe_pattern pattern;
-    char answer[32];               /* a template: see PR_PH_* */
-    bool newline;                  /* false for a pager's "press space" */
-    bool secret;                   /* holds the enable password: sent once
+    char answer[32];      /* a template: see PR_PH_* */
+    bool newline;         /* false for a pager's "press space" */
+    bool secret;          /* holds the enable password: sent once
                                     * per command, never shown */
-    bool secret_required;          /* holds PR_PH_ENABLE */
+    bool secret_required; /* holds PR_PH_ENABLE */
 };
 
 struct pr_poe_cmds {
@@ -52,27 +52,27 @@ struct pr_poe_snmp_profile {
     bool present;
     char admin_oid[PR_PROF_LINE_MAX];
     long admin_on, admin_off;
-    char detect_oid[PR_PROF_LINE_MAX];     /* "" when the switch has none */
+    char detect_oid[PR_PROF_LINE_MAX]; /* "" when the switch has none */
     char class_oid[PR_PROF_LINE_MAX];
     char main_power_oid[PR_PROF_LINE_MAX];
     char main_consumption_oid[PR_PROF_LINE_MAX];
-    unsigned power_divisor;                /* 1 for W, 1000 for mW */
-    unsigned max_varbinds;                 /* the profile's default */
+    unsigned power_divisor; /* 1 for W, 1000 for mW */
+    unsigned max_varbinds;  /* the profile's default */
 };
 
 /* The CLI half.  Commands are templates with {port} and {group}. */
 struct pr_poe_cli_profile {
     bool present;
-    struct pr_poe_pattern prompt;          /* matched against the last line */
+    struct pr_poe_pattern prompt; /* matched against the last line */
     struct pr_poe_pattern errors[PR_PROF_MAX_PATTERNS];
     unsigned n_errors;
     struct pr_poe_confirm confirms[PR_PROF_MAX_PATTERNS];
     unsigned n_confirms;
-    struct pr_poe_cmds init;               /* after login: paging off, enable */
+    struct pr_poe_cmds init; /* after login: paging off, enable */
     struct pr_poe_cmds on_begin, on_port, on_end;
     struct pr_poe_cmds off_begin, off_port, off_end;
-    struct pr_poe_cmds status;             /* {port} in it: run once per port */
-    struct pr_poe_pattern status_line;     /* groups: (port,) state */
+    struct pr_poe_cmds status;         /* {port} in it: run once per port */
+    struct pr_poe_pattern status_line; /* groups: (port,) state */
     struct pr_poe_words st_disabled, st_searching, st_delivering, st_fault;
     char exit_cmd[PR_PROF_LINE_MAX];
 };
@@ -87,11 +87,11 @@ struct pr_poe_profile {
 /* A template's placeholders, each replaced by its value wherever it
  * stands; the rest is copied.  -ENAMETOOLONG when out cannot hold it. */
 struct pr_template_var {
-    const char *name;              /* "{port}" */
+    const char *name; /* "{port}" */
     const char *value;
 };
-int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars,
-                     char *out, size_t outlen);
+int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars, char *out,
+                     size_t outlen);
 /* Expands {port} and {group} in tmpl.  Returns 0 or -ENAMETOOLONG. */
 int pr_poe_expand(const char *tmpl, unsigned group, unsigned port, char *out, size_t outlen);
 /* Parses a numeric OID ("1.3.6.1..."), an optional leading dot.  Returns
@@ -106,25 +106,25 @@ int pr_poe_parse_oid(const char *s, unsigned long *oid, size_t max);
  * bytes; older text is dropped from the front. */
 #define PR_CLI_SCREEN_MAX 65536
 struct pr_cli_screen {
-    char text[PR_CLI_SCREEN_MAX + 1];      /* always NUL-terminated */
+    char text[PR_CLI_SCREEN_MAX + 1]; /* always NUL-terminated */
     size_t len;
-    size_t judged;                         /* text before this was answered */
-    int esc;                               /* escape-sequence parser state */
-    bool cr;                               /* a \r came last: \r\n ends a line, \r alone rewinds it */
+    size_t judged; /* text before this was answered */
+    int esc;       /* escape-sequence parser state */
+    bool cr;       /* a \r came last: \r\n ends a line, \r alone rewinds it */
 };
 void pr_cli_screen_reset(struct pr_cli_screen *s);
 void pr_cli_clean(struct pr_cli_screen *s, const void *data, size_t n);
 
 enum pr_cli_verdict {
-    PR_CLI_MORE,                           /* keep reading */
-    PR_CLI_CONFIRM,                        /* send *answer, keep reading */
-    PR_CLI_PROMPT,                         /* the command is done */
+    PR_CLI_MORE,    /* keep reading */
+    PR_CLI_CONFIRM, /* send *answer, keep reading */
+    PR_CLI_PROMPT,  /* the command is done */
 };
 struct pr_cli_judgement {
     enum pr_cli_verdict verdict;
-    const struct pr_poe_confirm *confirm;  /* with PR_CLI_CONFIRM */
-    bool error;                            /* an error pattern matched */
-    char error_line[160];                  /* the line that matched, escaped */
+    const struct pr_poe_confirm *confirm; /* with PR_CLI_CONFIRM */
+    bool error;                           /* an error pattern matched */
+    char error_line[160];                 /* the line that matched, escaped */
 };
 /* Judges the screen's text after s->judged.  With PR_CLI_CONFIRM the
  * caller answers and calls pr_cli_answered(). */

@@ -59,8 +59,8 @@ int pr_poe_parse_oid(const char *s, unsigned long *oid, size_t max)
     return n >= 2 ? (int)n : -EINVAL;
 }
 
-int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars,
-                     char *out, size_t outlen)
+int pr_template_fill(const char *tmpl, const struct pr_template_var *vars, size_t nvars, char *out,
+                     size_t outlen)
 {
     size_t o = 0;
     if (!outlen)
@@ -140,7 +140,8 @@ static int compile(struct pr_poe_pattern *p, const char *text, unsigned line, ch
     if (strlen(text) >= sizeof(p->text))
         return perr(err, errlen, line, "pattern too long");
     if (!pattern_sane(text))
-        return perr(err, errlen, line, "pattern too complex (stacked or more than 24 "
+        return perr(err, errlen, line,
+                    "pattern too complex (stacked or more than 24 "
                     "quantifiers, or a count over 32)");
     snprintf(p->text, sizeof(p->text), "%s", text);
     int rc = regcomp(&p->re, p->text, REG_EXTENDED | REG_NEWLINE);
@@ -165,7 +166,8 @@ static void release(struct pr_poe_pattern *p)
 static int no_secret_in_command(const char *v, unsigned line, char *err, size_t errlen)
 {
     if (strstr(v, "{enable_password"))
-        return perr(err, errlen, line, "{enable_password} belongs only in a cli.confirm "
+        return perr(err, errlen, line,
+                    "{enable_password} belongs only in a cli.confirm "
                     "answer, not in a command (the switch would echo it)");
     return 0;
 }
@@ -227,8 +229,8 @@ static void snmp_standard(struct pr_poe_snmp_profile *s)
              "1.3.6.1.2.1.105.1.3.1.1.4.{group}");
 }
 
-static int snmp_key(struct pr_poe_snmp_profile *s, const char *k, char *v, unsigned line,
-                    char *err, size_t errlen)
+static int snmp_key(struct pr_poe_snmp_profile *s, const char *k, char *v, unsigned line, char *err,
+                    size_t errlen)
 {
     long x;
     s->present = true;
@@ -288,7 +290,8 @@ static int answer_placeholders(struct pr_poe_confirm *cf, const char *answer, un
         } else if (n == strlen(PR_PH_ENABLE_OPT) && !strncmp(o, PR_PH_ENABLE_OPT, n)) {
             cf->secret = true;
         } else {
-            return perr(err, errlen, line, "unknown placeholder %.*s in a cli.confirm answer "
+            return perr(err, errlen, line,
+                        "unknown placeholder %.*s in a cli.confirm answer "
                         "(known: " PR_PH_ENABLE ", " PR_PH_ENABLE_OPT ")",
                         (int)(n > 40 ? 40 : n), o);
         }
@@ -327,10 +330,13 @@ static int add_confirm(struct pr_poe_cli_profile *c, char *v, unsigned line, cha
     return rc;
 }
 
-static int cli_key(struct pr_poe_cli_profile *c, const char *k, char *v, unsigned line,
-                   char *err, size_t errlen)
+static int cli_key(struct pr_poe_cli_profile *c, const char *k, char *v, unsigned line, char *err,
+                   size_t errlen)
 {
-    static const struct { const char *key; size_t off; } lists[] = {
+    static const struct {
+        const char *key;
+        size_t off;
+    } lists[] = {
         { "init", offsetof(struct pr_poe_cli_profile, init) },
         { "on.begin", offsetof(struct pr_poe_cli_profile, on_begin) },
         { "on.port", offsetof(struct pr_poe_cli_profile, on_port) },
@@ -340,7 +346,10 @@ static int cli_key(struct pr_poe_cli_profile *c, const char *k, char *v, unsigne
         { "off.end", offsetof(struct pr_poe_cli_profile, off_end) },
         { "status", offsetof(struct pr_poe_cli_profile, status) },
     };
-    static const struct { const char *key; size_t off; } words[] = {
+    static const struct {
+        const char *key;
+        size_t off;
+    } words[] = {
         { "state.disabled", offsetof(struct pr_poe_cli_profile, st_disabled) },
         { "state.searching", offsetof(struct pr_poe_cli_profile, st_searching) },
         { "state.delivering", offsetof(struct pr_poe_cli_profile, st_delivering) },
@@ -349,8 +358,7 @@ static int cli_key(struct pr_poe_cli_profile *c, const char *k, char *v, unsigne
     c->present = true;
     for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
         if (!strcmp(k, lists[i].key))
-            return add_cmd((struct pr_poe_cmds *)((char *)c + lists[i].off), v, line, err,
-                           errlen);
+            return add_cmd((struct pr_poe_cmds *)((char *)c + lists[i].off), v, line, err, errlen);
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (!strcmp(k, words[i].key))
             return add_words((struct pr_poe_words *)((char *)c + words[i].off), v, line, err,
@@ -432,8 +440,9 @@ static int check_profile(struct pr_poe_profile *p, char *err, size_t errlen)
             return perr(err, errlen, 0, "cli.status.line needs 1 to 9 groups: (port) ... (state)");
         bool per_port = strstr(c->status.line[0], "{port}") != NULL;
         if (groups == 1 && !per_port)
-            return perr(err, errlen, 0, "cli.status.line without a port group needs {port} "
-                                        "in cli.status");
+            return perr(err, errlen, 0,
+                        "cli.status.line without a port group needs {port} "
+                        "in cli.status");
         if (!c->st_disabled.n || !c->st_delivering.n)
             return perr(err, errlen, 0, "cli: no cli.state.disabled or cli.state.delivering");
     }
@@ -441,8 +450,7 @@ static int check_profile(struct pr_poe_profile *p, char *err, size_t errlen)
 }
 
 /* One line: trims it, skips comments and blanks, splits key and value. */
-static int parse_line(struct pr_poe_profile *p, char *s, unsigned line, char *err,
-                      size_t errlen)
+static int parse_line(struct pr_poe_profile *p, char *s, unsigned line, char *err, size_t errlen)
 {
     while (*s == ' ' || *s == '\t')
         s++;
@@ -465,8 +473,8 @@ static int parse_line(struct pr_poe_profile *p, char *s, unsigned line, char *er
     return top_key(p, s, v, line, err, errlen);
 }
 
-int pr_poe_profile_parse(const char *text, size_t len, struct pr_poe_profile **out,
-                         char *err, size_t errlen)
+int pr_poe_profile_parse(const char *text, size_t len, struct pr_poe_profile **out, char *err,
+                         size_t errlen)
 {
     *out = NULL;
     if (len > PROFILE_FILE_MAX)
@@ -514,8 +522,8 @@ static bool name_safe(const char *name)
     return true;
 }
 
-int pr_poe_profile_load(const char *dir, const char *name, struct pr_poe_profile **out,
-                        char *err, size_t errlen)
+int pr_poe_profile_load(const char *dir, const char *name, struct pr_poe_profile **out, char *err,
+                        size_t errlen)
 {
     char path[PATH_MAX];
     *out = NULL;

@@ -14,7 +14,7 @@
 
 struct snmp_driver {
     struct pr_poe_driver base;
-    void *sess;                    /* snmp_sess_open() handle, NULL when closed */
+    void *sess; /* snmp_sess_open() handle, NULL when closed */
     unsigned max_varbinds;
 };
 
@@ -22,7 +22,7 @@ struct snmp_driver {
 struct read_slot {
     oid name[PR_OID_MAX];
     size_t len;
-    long *dst;                     /* LONG_MIN stays when the switch has none */
+    long *dst; /* LONG_MIN stays when the switch has none */
 };
 
 static pthread_once_t netsnmp_once = PTHREAD_ONCE_INIT;
@@ -122,8 +122,10 @@ static int map_snmp_error(int liberr, int syserr, struct pr_poe_result *r, const
 {
     switch (liberr) {
     case SNMPERR_TIMEOUT:
-        return pr_poe_fail(r, -ETIMEDOUT, "%s: no answer (switch down, wrong address, or wrong "
-                           "community)", what);
+        return pr_poe_fail(r, -ETIMEDOUT,
+                           "%s: no answer (switch down, wrong address, or wrong "
+                           "community)",
+                           what);
     case SNMPERR_AUTHENTICATION_FAILURE:
         return pr_poe_fail(r, -EACCES, "%s: authentication failed (wrong v3 auth key)", what);
     case SNMPERR_UNKNOWN_USER_NAME:
@@ -153,7 +155,7 @@ static int connect_session(struct snmp_driver *d, struct pr_poe_result *r)
     snmp_sess_init(&s);
     s.peername = peer;
     s.timeout = (long)(cfg->timeout_ms ? cfg->timeout_ms : 2000) * 1000L;
-    s.retries = 0;                  /* retries and back-off are the worker's */
+    s.retries = 0; /* retries and back-off are the worker's */
     if (cfg->snmp_version == 3) {
         int rc = set_v3(&s, cfg, r);
         if (rc < 0)
@@ -193,7 +195,7 @@ static int exchange(struct snmp_driver *d, netsnmp_pdu *pdu, netsnmp_pdu **resp,
     int status = snmp_sess_synch_response(d->sess, pdu, resp);
     if (status == STAT_SUCCESS && *resp)
         return 0;
-    if (status == STAT_SUCCESS)     /* a report (e.g. wrong digest), no response */
+    if (status == STAT_SUCCESS) /* a report (e.g. wrong digest), no response */
         status = STAT_ERROR;
     if (*resp)
         snmp_free_pdu(*resp);
@@ -237,8 +239,8 @@ static int set_admin(struct pr_poe_driver *base, const unsigned *ports, size_t n
         long errstat = resp->errstat, errindex = resp->errindex;
         snmp_free_pdu(resp);
         if (errstat != SNMP_ERR_NOERROR) {
-            unsigned port = errindex >= 1 && (size_t)errindex <= chunk ?
-                            ports[at + (size_t)errindex - 1] : 0;
+            unsigned port =
+                errindex >= 1 && (size_t)errindex <= chunk ? ports[at + (size_t)errindex - 1] : 0;
             return pr_poe_fail(r, -EREMOTEIO, "switch refused the set: %s (port %u)",
                                snmp_errstring((int)errstat), port);
         }
@@ -347,8 +349,8 @@ int pr_poe_snmp_new(const struct pr_switch_config *cfg, const struct pr_poe_prof
         snprintf(err, errlen, "profile %s has no snmp.* keys", p->name);
         return -EINVAL;
     }
-    if (cfg->snmp_version == 3 && (!cfg->v3_user[0] || strlen(cfg->v3_auth_key) < 8 ||
-                                   strlen(cfg->v3_priv_key) < 8)) {
+    if (cfg->snmp_version == 3 &&
+        (!cfg->v3_user[0] || strlen(cfg->v3_auth_key) < 8 || strlen(cfg->v3_priv_key) < 8)) {
         snprintf(err, errlen, "snmp v3 needs a user and auth and priv keys of 8+ characters");
         return -EINVAL;
     }

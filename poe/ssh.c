@@ -20,8 +20,8 @@ struct ssh_driver {
     struct pr_cli_screen *screen;
     char host[256];
     unsigned port;
-    bool secret_refused;            /* the switch refused the enable password */
-    bool password_refused;          /* the switch refused ssh_password */
+    bool secret_refused;   /* the switch refused the enable password */
+    bool password_refused; /* the switch refused ssh_password */
 };
 
 static pthread_once_t libssh_once = PTHREAD_ONCE_INIT;
@@ -54,7 +54,7 @@ static int split_address(const char *a, char *host, size_t hl, unsigned *port)
     } else {
         colon = strchr(a, ':');
         if (colon && strchr(colon + 1, ':'))
-            colon = NULL;           /* bare IPv6 */
+            colon = NULL; /* bare IPv6 */
         size_t n = colon ? (size_t)(colon - a) : strlen(a);
         if (n == 0 || n >= hl)
             return -EINVAL;
@@ -119,7 +119,8 @@ static int check_host_key(struct ssh_driver *d, struct pr_poe_result *r)
         if (strncmp(got, "SHA256:", 7) == 0)
             got += 7;
         if (strcmp(want, got) != 0)
-            return pr_poe_fail(r, -EPERM, "host key %s does not match the pinned hostkey: "
+            return pr_poe_fail(r, -EPERM,
+                               "host key %s does not match the pinned hostkey: "
                                "refused (switch replaced or attack; check, then update hostkey)",
                                fp);
         return 0;
@@ -133,8 +134,10 @@ static int check_host_key(struct ssh_driver *d, struct pr_poe_result *r)
                            cfg->known_hosts);
     case SSH_KNOWN_HOSTS_NOT_FOUND:
     case SSH_KNOWN_HOSTS_UNKNOWN:
-        return pr_poe_fail(r, -EPERM, "unknown host key %s (not in %s): refused; pin it with "
-                           "hostkey or add it to known_hosts", fp, cfg->known_hosts);
+        return pr_poe_fail(r, -EPERM,
+                           "unknown host key %s (not in %s): refused; pin it with "
+                           "hostkey or add it to known_hosts",
+                           fp, cfg->known_hosts);
     default:
         return pr_poe_fail(r, -EIO, "known_hosts check failed: %s", ssh_get_error(d->s));
     }
@@ -180,7 +183,8 @@ static int authenticate(struct ssh_driver *d, struct pr_poe_result *r)
             else if (methods & SSH_AUTH_METHOD_INTERACTIVE)
                 rc = password_kbdint(d->s, cfg->ssh_password);
             else
-                return pr_poe_fail(r, -EACCES, "ssh switch takes no password login "
+                return pr_poe_fail(r, -EACCES,
+                                   "ssh switch takes no password login "
                                    "(it offers %s): set ssh_key",
                                    methods & SSH_AUTH_METHOD_PUBLICKEY ? "publickey only"
                                                                        : "no method we know");
@@ -189,8 +193,7 @@ static int authenticate(struct ssh_driver *d, struct pr_poe_result *r)
     if (rc == SSH_AUTH_DENIED && !cfg->ssh_key[0])
         d->password_refused = true;
     if (rc != SSH_AUTH_SUCCESS)
-        return pr_poe_fail(r, -EACCES, "ssh authentication failed for user %.60s",
-                           cfg->ssh_user);
+        return pr_poe_fail(r, -EACCES, "ssh authentication failed for user %.60s", cfg->ssh_user);
     return 0;
 }
 
@@ -216,13 +219,17 @@ static int run_command(struct ssh_driver *d, const char *cmd, struct pr_poe_resu
 static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
 {
     if (d->password_refused)
-        return pr_poe_fail(r, -EACCES, "ssh authentication failed for user %.60s before: switch "
+        return pr_poe_fail(r, -EACCES,
+                           "ssh authentication failed for user %.60s before: switch "
                            "%s is not sent the password again until ssh_password changes (then "
-                           "reload) or pirackd restarts", d->base.cfg->ssh_user, d->base.cfg->name);
+                           "reload) or pirackd restarts",
+                           d->base.cfg->ssh_user, d->base.cfg->name);
     if (d->secret_refused)
-        return pr_poe_fail(r, -EACCES, "switch %s refused the enable password before: it is "
+        return pr_poe_fail(r, -EACCES,
+                           "switch %s refused the enable password before: it is "
                            "not sent again until enable_password changes (then reload) or "
-                           "pirackd restarts", d->base.cfg->name);
+                           "pirackd restarts",
+                           d->base.cfg->name);
     if (d->ch)
         return 0;
     pthread_once(&libssh_once, libssh_init);
@@ -232,7 +239,7 @@ static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
     d->s = ssh_new();
     if (!d->s)
         return pr_poe_fail(r, -ENOMEM, "out of memory");
-    ssh_options_set(d->s, SSH_OPTIONS_PROCESS_CONFIG, &no);  /* no ~/.ssh/config */
+    ssh_options_set(d->s, SSH_OPTIONS_PROCESS_CONFIG, &no); /* no ~/.ssh/config */
     ssh_options_set(d->s, SSH_OPTIONS_HOST, d->host);
     ssh_options_set(d->s, SSH_OPTIONS_PORT, &d->port);
     ssh_options_set(d->s, SSH_OPTIONS_USER, cfg->ssh_user);
@@ -257,8 +264,7 @@ static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
     return rc;
 }
 
-static int send_text(struct ssh_driver *d, const char *text, bool newline,
-                     struct pr_poe_result *r)
+static int send_text(struct ssh_driver *d, const char *text, bool newline, struct pr_poe_result *r)
 {
     size_t n = strlen(text);
     if ((n && ssh_channel_write(d->ch, text, (uint32_t)n) != (int)n) ||
@@ -279,16 +285,21 @@ static int answer(struct ssh_driver *d, const struct pr_poe_confirm *cf, const c
     if (cf->secret && *secret_sent) {
         d->secret_refused = true;
         if (!cfg->enable_password[0])
-            return pr_poe_fail(r, -EACCES, "switch %s asked again for an enable password after "
+            return pr_poe_fail(r, -EACCES,
+                               "switch %s asked again for an enable password after "
                                "%.60s, and none is configured: set enable_password in "
-                               "[switch %s]", cfg->name, what, cfg->name);
-        return pr_poe_fail(r, -EACCES, "switch %s asked again for the enable password after "
+                               "[switch %s]",
+                               cfg->name, what, cfg->name);
+        return pr_poe_fail(r, -EACCES,
+                           "switch %s asked again for the enable password after "
                            "%.60s: enable_password refused (not sent twice: switches lock "
-                           "accounts)", cfg->name, what);
+                           "accounts)",
+                           cfg->name, what);
     }
     int rc = pr_cli_answer(cf, cfg->enable_password, text, sizeof(text));
     if (rc == -ENOKEY)
-        return pr_poe_fail(r, -EACCES, "switch %s asks for an enable password after %.60s, "
+        return pr_poe_fail(r, -EACCES,
+                           "switch %s asks for an enable password after %.60s, "
                            "and none is configured: set enable_password in [switch %s]",
                            cfg->name, what, cfg->name);
     if (rc < 0)
@@ -309,11 +320,12 @@ static int switch_error(struct ssh_driver *d, struct pr_cli_judgement *j, const 
     const struct pr_switch_config *cfg = d->base.cfg;
     pr_cli_mask(j->error_line, sizeof(j->error_line), cfg->enable_password);
     if (!secret_sent)
-        return pr_poe_fail(r, -EREMOTEIO, "switch answered \"%s\" to %.60s", j->error_line,
-                           what);
+        return pr_poe_fail(r, -EREMOTEIO, "switch answered \"%s\" to %.60s", j->error_line, what);
     d->secret_refused = true;
-    return pr_poe_fail(r, -EACCES, "switch %s refused the enable password after %.40s: "
-                       "\"%s\"%s (not retried)", cfg->name, what, j->error_line,
+    return pr_poe_fail(r, -EACCES,
+                       "switch %s refused the enable password after %.40s: "
+                       "\"%s\"%s (not retried)",
+                       cfg->name, what, j->error_line,
                        cfg->enable_password[0] ? "" : "; no enable_password is configured");
 }
 
@@ -343,12 +355,10 @@ static int read_until_prompt(struct ssh_driver *d, const char *what, struct pr_p
         }
         uint64_t now = now_ms();
         if (now >= deadline)
-            return pr_poe_fail(r, -ETIMEDOUT, "no prompt after %.60s within %u ms", what,
-                               timeout);
+            return pr_poe_fail(r, -ETIMEDOUT, "no prompt after %.60s within %u ms", what, timeout);
         int got = ssh_channel_read_timeout(d->ch, buf, sizeof(buf), 0, (int)(deadline - now));
         if (got < 0 || (got == 0 && ssh_channel_is_eof(d->ch)))
-            return pr_poe_fail(r, -ECONNRESET, "switch closed the connection during %.60s",
-                               what);
+            return pr_poe_fail(r, -ECONNRESET, "switch closed the connection during %.60s", what);
         pr_cli_clean(d->screen, buf, (size_t)got);
     }
 }
@@ -401,7 +411,7 @@ static int set_admin(struct pr_poe_driver *base, const unsigned *ports, size_t n
         rc = run_list(d, on ? &c->on_port : &c->off_port, ports[i], r);
     if (rc == 0)
         rc = run_list(d, on ? &c->on_end : &c->off_end, 0, r);
-    if (rc < 0)                     /* mid-configuration: start clean next time */
+    if (rc < 0) /* mid-configuration: start clean next time */
         ssh_disconnect_quietly(d);
     return masked(d, NULL, 0, r, rc);
 }
@@ -450,7 +460,7 @@ static void ssh_driver_disconnect(struct pr_poe_driver *base)
             struct pr_cli_judgement j;
             pr_cli_judge(c, d->screen, &j);
             if (j.verdict == PR_CLI_CONFIRM && j.confirm->secret)
-                break;              /* a password question now is no logout's */
+                break; /* a password question now is no logout's */
             if (j.verdict == PR_CLI_CONFIRM) {
                 send_text(d, j.confirm->answer, j.confirm->newline, &scratch);
                 pr_cli_answered(d->screen);
@@ -485,8 +495,10 @@ int pr_poe_ssh_new(const struct pr_switch_config *cfg, const struct pr_poe_profi
         return -EINVAL;
     }
     if (!cfg->hostkey[0] && !cfg->known_hosts[0]) {
-        snprintf(err, errlen, "ssh switch %s: set hostkey (SHA256:...) or known_hosts; an "
-                 "unverified host key is never accepted", cfg->name);
+        snprintf(err, errlen,
+                 "ssh switch %s: set hostkey (SHA256:...) or known_hosts; an "
+                 "unverified host key is never accepted",
+                 cfg->name);
         return -EINVAL;
     }
     if (!cfg->ssh_user[0] || (!cfg->ssh_key[0] && !cfg->ssh_password[0])) {

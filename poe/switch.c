@@ -33,7 +33,7 @@ struct delivery {
 };
 
 struct pr_poe_switch {
-    struct pr_switch_config cfg;       /* a copy: the daemon may reload its own */
+    struct pr_switch_config cfg; /* a copy: the daemon may reload its own */
     const struct pr_poe_profile *profile;
     struct pr_loop *loop;
     struct pr_poe_conn *conn;
@@ -65,7 +65,7 @@ static void run_op(struct pr_poe_switch *sw, struct op *o)
 {
     struct delivery *dl = calloc(1, sizeof(*dl));
     if (!dl)
-        return;                         /* nothing to report with: the op is lost */
+        return; /* nothing to report with: the op is lost */
     dl->done = o->done;
     dl->ctx = o->ctx;
     dl->id = o->id;
@@ -110,8 +110,7 @@ static void *worker(void *arg)
 }
 
 int pr_poe_switch_new(const struct pr_switch_config *cfg, const struct pr_poe_profile *profile,
-                      struct pr_loop *loop, struct pr_poe_switch **out, char *err,
-                      size_t errlen)
+                      struct pr_loop *loop, struct pr_poe_switch **out, char *err, size_t errlen)
 {
     *out = NULL;
     struct pr_poe_switch *sw = calloc(1, sizeof(*sw));
@@ -161,9 +160,9 @@ void pr_poe_switch_free(struct pr_poe_switch *sw)
     free(sw);
 }
 
-int64_t pr_poe_switch_submit(struct pr_poe_switch *sw, enum pr_poe_action a,
-                             const unsigned *ports, size_t n, const struct pr_poe_options *o,
-                             pr_poe_done_fn done, void *ctx)
+int64_t pr_poe_switch_submit(struct pr_poe_switch *sw, enum pr_poe_action a, const unsigned *ports,
+                             size_t n, const struct pr_poe_options *o, pr_poe_done_fn done,
+                             void *ctx)
 {
     if (n == 0 || n > PR_POE_MAX_PORTS)
         return -E2BIG;

@@ -10,20 +10,20 @@
 #define NETASCII_MAX (64u * 1024 * 1024)
 
 struct pr_tftp_file {
-    struct pr_tftp_file *next;      /* in the cache's list */
+    struct pr_tftp_file *next; /* in the cache's list */
     dev_t dev;
     ino_t ino;
     off_t disk_size;
     struct timespec mtime, ctime;
     enum pr_tftp_mode mode;
     uint8_t *data;
-    uint64_t size;                  /* bytes served */
-    uint64_t loaded;                /* data[0..loaded) is valid */
-    size_t chunk;                   /* next read size, doubles */
-    int fd;                         /* open until fully loaded */
+    uint64_t size;   /* bytes served */
+    uint64_t loaded; /* data[0..loaded) is valid */
+    size_t chunk;    /* next read size, doubles */
+    int fd;          /* open until fully loaded */
     unsigned refs;
-    uint64_t idle_since;            /* cache clock when refs dropped to 0 */
-    bool broken;                    /* a read failed or came up short */
+    uint64_t idle_since; /* cache clock when refs dropped to 0 */
+    bool broken;         /* a read failed or came up short */
 };
 
 struct pr_tftp_cache {
@@ -79,9 +79,9 @@ void pr_tftp_cache_free(struct pr_tftp_cache *c)
 
 static bool same_version(const struct pr_tftp_file *f, const struct stat *st)
 {
-    return f->disk_size == st->st_size &&
-           f->mtime.tv_sec == st->st_mtim.tv_sec && f->mtime.tv_nsec == st->st_mtim.tv_nsec &&
-           f->ctime.tv_sec == st->st_ctim.tv_sec && f->ctime.tv_nsec == st->st_ctim.tv_nsec;
+    return f->disk_size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+           f->mtime.tv_nsec == st->st_mtim.tv_nsec && f->ctime.tv_sec == st->st_ctim.tv_sec &&
+           f->ctime.tv_nsec == st->st_ctim.tv_nsec;
 }
 
 /* Reads until data[0..want) is valid or the file ends early. */
@@ -136,11 +136,12 @@ static int load_netascii(struct pr_tftp_file *f)
     return 0;
 }
 
-static int file_new(struct pr_tftp_cache *c, int fd, const struct stat *st,
-                    enum pr_tftp_mode mode, struct pr_tftp_file **out)
+static int file_new(struct pr_tftp_cache *c, int fd, const struct stat *st, enum pr_tftp_mode mode,
+                    struct pr_tftp_file **out)
 {
     uint64_t limit = mode == PR_TFTP_NETASCII && c->max_file_bytes > NETASCII_MAX
-                         ? NETASCII_MAX : c->max_file_bytes;
+                         ? NETASCII_MAX
+                         : c->max_file_bytes;
     if ((uint64_t)st->st_size > limit)
         return -EFBIG;
     struct pr_tftp_file *f = calloc(1, sizeof *f);
@@ -163,7 +164,7 @@ static int file_new(struct pr_tftp_cache *c, int fd, const struct stat *st,
         if (!f->data)
             rc = -ENOMEM;
         else
-            load_to(f, 0);      /* closes the fd of an empty file */
+            load_to(f, 0); /* closes the fd of an empty file */
     }
     if (rc < 0) {
         file_free(f);
@@ -205,7 +206,7 @@ int pr_tftp_cache_get(struct pr_tftp_cache *c, int fd, enum pr_tftp_mode mode,
     }
     int rc = file_new(c, fd, &st, mode, out);
     if (rc == -EFBIG)
-        close(fd);      /* file_new closed it on every other failure */
+        close(fd); /* file_new closed it on every other failure */
     return rc;
 }
 
@@ -256,7 +257,10 @@ void pr_tftp_cache_put(struct pr_tftp_cache *c, struct pr_tftp_file *f)
     trim(c);
 }
 
-uint64_t pr_tftp_file_size(const struct pr_tftp_file *f) { return f->size; }
+uint64_t pr_tftp_file_size(const struct pr_tftp_file *f)
+{
+    return f->size;
+}
 
 const uint8_t *pr_tftp_file_bytes(struct pr_tftp_file *f, uint64_t off, size_t len)
 {
@@ -267,5 +271,11 @@ const uint8_t *pr_tftp_file_bytes(struct pr_tftp_file *f, uint64_t off, size_t l
     return f->data + off;
 }
 
-unsigned pr_tftp_cache_count(const struct pr_tftp_cache *c) { return c->count; }
-uint64_t pr_tftp_cache_bytes(const struct pr_tftp_cache *c) { return c->bytes; }
+unsigned pr_tftp_cache_count(const struct pr_tftp_cache *c)
+{
+    return c->count;
+}
+uint64_t pr_tftp_cache_bytes(const struct pr_tftp_cache *c)
+{
+    return c->bytes;
+}

@@ -15,7 +15,7 @@ struct pr_tftp_cache;
 struct pr_tftp_file;
 
 struct pr_tftp_cache *pr_tftp_cache_new(size_t idle_budget, uint64_t max_file_bytes);
-void pr_tftp_cache_free(struct pr_tftp_cache *c);   /* accepts NULL */
+void pr_tftp_cache_free(struct pr_tftp_cache *c); /* accepts NULL */
 
 /* Takes ownership of fd (closed here or kept for lazy reads).  Returns 0
  * and a referenced file, or -EFBIG / -ENOMEM / -EIO. */

@@ -9,8 +9,15 @@ struct cursor {
     size_t left;
 };
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
 
 /* The next NUL-terminated string: its start and length; false when the
  * datagram ends before a NUL. */
@@ -64,8 +71,8 @@ static bool parse_decimal(const char *s, size_t len, uint64_t max, uint64_t *out
 /* One option pair.  The first valid occurrence of an option wins; values
  * out of range are ignored, except blksize above the maximum, which the
  * server may lower (RFC 2348). */
-static void apply_option(struct pr_tftp_options *o, const char *name, size_t nlen,
-                         const char *val, size_t vlen)
+static void apply_option(struct pr_tftp_options *o, const char *name, size_t nlen, const char *val,
+                         size_t vlen)
 {
     uint64_t v;
     if (ascii_ieq(name, nlen, "blksize")) {
@@ -257,9 +264,8 @@ int pr_tftp_encode_oack(uint8_t *buf, size_t cap, const struct pr_tftp_options *
     return put_options(buf, cap, 2, opt);
 }
 
-int pr_tftp_encode_request(uint8_t *buf, size_t cap, enum pr_tftp_opcode op,
-                           const char *filename, const char *mode,
-                           const struct pr_tftp_options *opt)
+int pr_tftp_encode_request(uint8_t *buf, size_t cap, enum pr_tftp_opcode op, const char *filename,
+                           const char *mode, const struct pr_tftp_options *opt)
 {
     size_t flen = strlen(filename), mlen = strlen(mode);
     if (cap < 2 + flen + 1 + mlen + 1)
@@ -277,10 +283,16 @@ size_t pr_tftp_netascii_encode(const uint8_t *in, size_t len, uint8_t *out)
     for (size_t i = 0; i < len; i++) {
         uint8_t ch = in[i];
         if (ch == '\n') {
-            if (out) { out[n] = '\r'; out[n + 1] = '\n'; }
+            if (out) {
+                out[n] = '\r';
+                out[n + 1] = '\n';
+            }
             n += 2;
         } else if (ch == '\r') {
-            if (out) { out[n] = '\r'; out[n + 1] = '\0'; }
+            if (out) {
+                out[n] = '\r';
+                out[n + 1] = '\0';
+            }
             n += 2;
         } else {
             if (out)

@@ -17,12 +17,18 @@ static void report(struct pr_tftp_server *s, const struct pr_tftp_event *ev)
 /* An event about a request that got no transfer. */
 static void report_refusal(struct pr_tftp_server *s, enum pr_tftp_event_kind kind,
                            const struct sockaddr *peer, socklen_t peerlen, uintptr_t cookie,
-                           const char *path, const struct pr_tftp_prefix_seen *seen,
-                           uint16_t code, const char *msg)
+                           const char *path, const struct pr_tftp_prefix_seen *seen, uint16_t code,
+                           const char *msg)
 {
     struct pr_tftp_event ev = {
-        .kind = kind, .peer = peer, .peerlen = peerlen, .cookie = cookie,
-        .path = path, .seen = seen, .errcode = code, .message = msg,
+        .kind = kind,
+        .peer = peer,
+        .peerlen = peerlen,
+        .cookie = cookie,
+        .path = path,
+        .seen = seen,
+        .errcode = code,
+        .message = msg,
     };
     report(s, &ev);
 }
@@ -32,11 +38,18 @@ static void report_slot(struct pr_tftp_server *s, const struct pr_tftp_slot *sl,
                         const char *msg)
 {
     struct pr_tftp_event ev = {
-        .kind = kind, .peer = &sl->peer.sa, .peerlen = sl->peerlen, .cookie = sl->cookie,
-        .path = sl->path, .seen = &sl->seen, .bytes = sl->x.size,
+        .kind = kind,
+        .peer = &sl->peer.sa,
+        .peerlen = sl->peerlen,
+        .cookie = sl->cookie,
+        .path = sl->path,
+        .seen = &sl->seen,
+        .bytes = sl->x.size,
         .duration_ms = now_ms - sl->x.started_ms,
-        .blksize = sl->x.blksize, .windowsize = sl->x.windowsize,
-        .errcode = code, .message = msg,
+        .blksize = sl->x.blksize,
+        .windowsize = sl->x.windowsize,
+        .errcode = code,
+        .message = msg,
     };
     report(s, &ev);
 }
@@ -173,14 +186,13 @@ static int open_request(struct pr_tftp_server *s, const struct pr_tftp_packet *p
     return pr_tftp_cache_get(s->cache, fd, p->mode, file);
 }
 
-static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer,
-                           socklen_t peerlen, const union pr_tftp_local *local,
-                           const struct pr_tftp_packet *p, uintptr_t cookie,
-                           const struct pr_tftp_prefix_seen *seen, struct pr_tftp_file *file,
-                           uint64_t now_ms)
+static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer, socklen_t peerlen,
+                           const union pr_tftp_local *local, const struct pr_tftp_packet *p,
+                           uintptr_t cookie, const struct pr_tftp_prefix_seen *seen,
+                           struct pr_tftp_file *file, uint64_t now_ms)
 {
     int idx = pr_tftp_table_alloc(&s->table, peer, peerlen);
-    if (idx < 0) {      /* checked before; an unusual address family */
+    if (idx < 0) { /* checked before; an unusual address family */
         pr_tftp_cache_put(s->cache, file);
         return;
     }
@@ -199,8 +211,8 @@ static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer
         .max_blksize = pr_tftp_path_blksize(s, local, local != NULL, peer),
         .max_windowsize = s->cfg.max_windowsize,
         .timeout_ms = s->cfg.timeout_ms,
-        .max_timeout_ms = s->cfg.timeout_ms * 8 > MAX_TIMEOUT_MS ? s->cfg.timeout_ms * 8
-                                                                 : MAX_TIMEOUT_MS,
+        .max_timeout_ms =
+            s->cfg.timeout_ms * 8 > MAX_TIMEOUT_MS ? s->cfg.timeout_ms * 8 : MAX_TIMEOUT_MS,
         .max_retries = s->cfg.max_retries,
     };
     struct pr_tftp_action act =
@@ -209,9 +221,9 @@ static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer
     run_action(s, idx, act, NULL, now_ms);
 }
 
-static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer,
-                           socklen_t peerlen, const union pr_tftp_local *local,
-                           const struct pr_tftp_packet *p, uint64_t now_ms)
+static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer, socklen_t peerlen,
+                           const union pr_tftp_local *local, const struct pr_tftp_packet *p,
+                           uint64_t now_ms)
 {
     s->stats.requests++;
     /* The same address and port asking again: its first answer was lost
@@ -269,7 +281,8 @@ void pr_tftp_handle_packet(struct pr_tftp_server *s, const struct sockaddr *peer
         return;
     }
     int idx = p.op == PR_TFTP_ACK || p.op == PR_TFTP_ERROR
-                  ? pr_tftp_table_find(&s->table, peer, peerlen) : -1;
+                  ? pr_tftp_table_find(&s->table, peer, peerlen)
+                  : -1;
     if (idx < 0) {
         s->stats.stray++;
         return;

@@ -23,7 +23,7 @@
 #define DEFAULT_MAX_TRANSFERS 1024
 #define DEFAULT_TIMEOUT_MS 1000
 #define DEFAULT_RETRIES 6
-#define DEFAULT_BLKSIZE_CAP 1468        /* 1500 - IPv4 - UDP - TFTP headers */
+#define DEFAULT_BLKSIZE_CAP 1468 /* 1500 - IPv4 - UDP - TFTP headers */
 #define DEFAULT_WINDOW_CAP 64
 #define DEFAULT_CACHE (64u << 20)
 #define DEFAULT_MAX_FILE (1ull << 30)
@@ -91,7 +91,7 @@ static int steer_to_first_socket(int fd)
     struct sock_filter answer_first[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
     struct sock_fprog prog = { .len = 1, .filter = answer_first };
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) < 0 ? -errno
-                                                                                       : 0;
+                                                                                        : 0;
 }
 
 /* The socket DATA, OACK and ERROR leave from: the reading socket's twin on
@@ -170,9 +170,12 @@ static void setup_rx(struct pr_tftp_server *s)
     for (unsigned i = 0; i < PR_TFTP_RX_BATCH; i++) {
         s->rx_iov[i] = (struct iovec){ s->rx_buf[i], sizeof s->rx_buf[i] };
         s->rx[i].msg_hdr = (struct msghdr){
-            .msg_name = &s->rx_addr[i], .msg_namelen = sizeof s->rx_addr[i],
-            .msg_iov = &s->rx_iov[i], .msg_iovlen = 1,
-            .msg_control = s->rx_ctl[i].buf, .msg_controllen = sizeof s->rx_ctl[i].buf,
+            .msg_name = &s->rx_addr[i],
+            .msg_namelen = sizeof s->rx_addr[i],
+            .msg_iov = &s->rx_iov[i],
+            .msg_iovlen = 1,
+            .msg_control = s->rx_ctl[i].buf,
+            .msg_controllen = sizeof s->rx_ctl[i].buf,
         };
     }
 }
@@ -225,7 +228,10 @@ void pr_tftp_server_free(struct pr_tftp_server *s)
     free(s);
 }
 
-int pr_tftp_server_fd(const struct pr_tftp_server *s) { return s->fd; }
+int pr_tftp_server_fd(const struct pr_tftp_server *s)
+{
+    return s->fd;
+}
 
 int pr_tftp_server_local(const struct pr_tftp_server *s, struct sockaddr_storage *ss,
                          socklen_t *len)
@@ -237,7 +243,7 @@ int pr_tftp_server_local(const struct pr_tftp_server *s, struct sockaddr_storage
 void pr_tftp_server_stats(const struct pr_tftp_server *s, struct pr_tftp_stats *out)
 {
     *out = s->stats;
-    out->active = s->table.active;     /* peak_active is kept in stats */
+    out->active = s->table.active; /* peak_active is kept in stats */
     out->cached_files = pr_tftp_cache_count(s->cache);
     out->cached_bytes = pr_tftp_cache_bytes(s->cache);
 }
@@ -350,7 +356,7 @@ bool pr_tftp_source_is_default(struct pr_tftp_server *s, const struct sockaddr *
         getsockname(s->probe_fd, &src.sa, &srclen) < 0)
         return false;
     struct sockaddr none = { .sa_family = AF_UNSPEC };
-    connect(s->probe_fd, &none, sizeof none);   /* takes no datagrams meanwhile */
+    connect(s->probe_fd, &none, sizeof none); /* takes no datagrams meanwhile */
     if (s->family == AF_INET)
         return src.sa.sa_family == AF_INET &&
                src.in.sin_addr.s_addr == local->v4.ipi_spec_dst.s_addr;
@@ -363,14 +369,16 @@ unsigned pr_tftp_path_blksize(struct pr_tftp_server *s, const union pr_tftp_loca
                               bool has_local, const struct sockaddr *peer)
 {
     unsigned cap = s->cfg.max_blksize;
-    int ifindex = !has_local ? 0 : s->family == AF_INET ? local->v4.ipi_ifindex
-                                                        : (int)local->v6.ipi6_ifindex;
+    int ifindex = !has_local             ? 0
+                  : s->family == AF_INET ? local->v4.ipi_ifindex
+                                         : (int)local->v6.ipi6_ifindex;
     char name[IF_NAMESIZE];
     struct ifreq ifr;
     if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, name))
         return cap;
     memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, name, sizeof ifr.ifr_name < sizeof name ? sizeof ifr.ifr_name : sizeof name);
+    memcpy(ifr.ifr_name, name,
+           sizeof ifr.ifr_name < sizeof name ? sizeof ifr.ifr_name : sizeof name);
     if (ioctl(s->fd, SIOCGIFMTU, &ifr) < 0)
         return cap;
     bool v4 = peer->sa_family == AF_INET ||
@@ -406,9 +414,8 @@ int pr_tftp_server_on_readable(struct pr_tftp_server *s, uint64_t now_ms)
                 s->stats.malformed++;
                 continue;
             }
-            pr_tftp_handle_packet(s, &s->rx_addr[i].sa, h->msg_namelen,
-                                  has_local ? &local : NULL, s->rx_buf[i],
-                                  s->rx[i].msg_len, now_ms);
+            pr_tftp_handle_packet(s, &s->rx_addr[i].sa, h->msg_namelen, has_local ? &local : NULL,
+                                  s->rx_buf[i], s->rx[i].msg_len, now_ms);
         }
         pr_tftp_tx_flush(s);
         if (n < (int)PR_TFTP_RX_BATCH)

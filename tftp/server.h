@@ -8,10 +8,10 @@
 #include "table.h"
 
 #define PR_TFTP_RX_BATCH 64
-#define PR_TFTP_RX_ROUNDS 8       /* batches per readable call, then yield */
+#define PR_TFTP_RX_ROUNDS 8 /* batches per readable call, then yield */
 #define PR_TFTP_RX_BUF 2048
 #define PR_TFTP_TX_BATCH 64
-#define PR_TFTP_SMALL 512         /* OACK or ERROR */
+#define PR_TFTP_SMALL 512 /* OACK or ERROR */
 /* DATA up to this size is copied behind its header and sent as one piece:
  * a single iovec takes the kernel's cheaper path (no iovec array to copy
  * and walk), which saves more than the copy costs.  1468 is a
@@ -27,7 +27,7 @@ struct pr_tftp_tx {
     union pr_tftp_addr peer;
     union {
         uint8_t small[PR_TFTP_SMALL];
-        uint8_t flat[4 + PR_TFTP_FLAT_DATA];   /* header and block */
+        uint8_t flat[4 + PR_TFTP_FLAT_DATA]; /* header and block */
         uint8_t head[4];
     };
     struct iovec iov[2];
@@ -36,8 +36,8 @@ struct pr_tftp_tx {
 
 struct pr_tftp_server {
     int fd;
-    int tx_fd;                    /* sends; -1: fd sends too */
-    int probe_fd;                 /* asks the kernel which source it picks; -1: none */
+    int tx_fd;    /* sends; -1: fd sends too */
+    int probe_fd; /* asks the kernel which source it picks; -1: none */
     int family;
     struct pr_tftp_server_config cfg;
     char prefix[64];

@@ -28,8 +28,8 @@ struct pr_tftp_slot {
     union pr_tftp_local local;
     bool has_local;
     bool used;
-    uint32_t heap_pos;              /* UINT32_MAX when not in the heap */
-    int32_t hash_next;              /* chain in the bucket, or free list */
+    uint32_t heap_pos; /* UINT32_MAX when not in the heap */
+    int32_t hash_next; /* chain in the bucket, or free list */
     struct pr_tftp_file *file;
     uintptr_t cookie;
     struct pr_tftp_prefix_seen seen;
@@ -40,7 +40,7 @@ struct pr_tftp_table {
     struct pr_tftp_slot *slots;
     unsigned cap, active;
     int32_t *buckets;
-    unsigned nbuckets;              /* a power of two */
+    unsigned nbuckets; /* a power of two */
     int32_t free_head;
     uint32_t *heap;
     unsigned heap_len;

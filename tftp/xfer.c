@@ -12,7 +12,10 @@
 
 #define DEFAULT_BLKSIZE 512
 
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+    return a < b ? a : b;
+}
 
 static void arm(struct pr_tftp_xfer *x, uint64_t now_ms)
 {
@@ -75,12 +78,11 @@ struct pr_tftp_action pr_tftp_xfer_start(struct pr_tftp_xfer *x, const struct pr
     x->base_timeout_ms = lim->timeout_ms ? lim->timeout_ms : 1000;
     x->max_retries = (uint16_t)(lim->max_retries ? lim->max_retries : 6);
     negotiate(x, &req->opt, size, lim);
-    x->max_timeout_ms = lim->max_timeout_ms > x->base_timeout_ms ? lim->max_timeout_ms
-                                                                 : x->base_timeout_ms;
+    x->max_timeout_ms =
+        lim->max_timeout_ms > x->base_timeout_ms ? lim->max_timeout_ms : x->base_timeout_ms;
     x->timeout_ms = x->base_timeout_ms;
     x->last_block = (uint32_t)(size / x->blksize + 1);
-    if (x->oack.has_blksize || x->oack.has_tsize || x->oack.has_timeout ||
-        x->oack.has_windowsize) {
+    if (x->oack.has_blksize || x->oack.has_tsize || x->oack.has_timeout || x->oack.has_windowsize) {
         x->state = PR_XFER_OACK_SENT;
         arm(x, now_ms);
         return (struct pr_tftp_action){ PR_ACT_OACK, 0, 0 };
@@ -102,7 +104,7 @@ static struct pr_tftp_action on_ack(struct pr_tftp_xfer *x, uint16_t wire, uint6
     }
     uint32_t n = x->acked + (uint16_t)(wire - (uint16_t)x->acked);
     if (n == x->acked || n > x->sent)
-        return none;            /* duplicate, or not sent yet */
+        return none; /* duplicate, or not sent yet */
     x->acked = n;
     x->retries = 0;
     x->timeout_ms = x->base_timeout_ms;

@@ -11,9 +11,9 @@
 /* ---- unix.c: the control socket's file ---- */
 
 struct pr_api_unix_socket {
-    int fd;                 /* listening, non-blocking, close-on-exec; -1 when closed */
-    char path[108];         /* sizeof(sun_path) */
-    dev_t dev;              /* the file we bound, so that we unlink only it */
+    int fd;         /* listening, non-blocking, close-on-exec; -1 when closed */
+    char path[108]; /* sizeof(sun_path) */
+    dev_t dev;      /* the file we bound, so that we unlink only it */
     ino_t ino;
 };
 

@@ -11,11 +11,11 @@
 
 struct route {
     char method[PR_ROUTER_METHOD_MAX];
-    char *pattern;                               /* owned; split into segs */
-    char *segs[PR_ROUTER_MAX_SEGMENTS];          /* point into pattern */
+    char *pattern;                      /* owned; split into segs */
+    char *segs[PR_ROUTER_MAX_SEGMENTS]; /* point into pattern */
     bool is_param[PR_ROUTER_MAX_SEGMENTS];
     size_t n_segs;
-    uint32_t shape;                              /* see shape_of() */
+    uint32_t shape; /* see shape_of() */
     void *data;
 };
 
@@ -91,8 +91,8 @@ static int classify_segment(char *seg, bool *is_param)
         return -1;
     for (size_t i = 1; i + 1 < len; i++) {
         char c = seg[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
             return -1;
     }
     seg[len - 1] = '\0';
@@ -130,8 +130,7 @@ int pr_router_add(struct pr_router *r, const char *method, const char *pattern, 
     struct route rt = { .data = data };
     int n;
 
-    if (!r || !method || !pattern || !method_valid(method) ||
-        strlen(pattern) > PR_ROUTER_MAX_PATH)
+    if (!r || !method || !pattern || !method_valid(method) || strlen(pattern) > PR_ROUTER_MAX_PATH)
         return -EINVAL;
     if (r->n_routes >= PR_ROUTER_MAX_ROUTES)
         return -ENOSPC;

@@ -19,27 +19,27 @@
 struct pr_router;
 
 enum pr_route_result {
-    PR_ROUTE_FOUND,          /* m->data and m->params are set */
-    PR_ROUTE_NOT_FOUND,      /* no pattern matches the path: 404 */
-    PR_ROUTE_BAD_METHOD,     /* a pattern matches, not with this method: 405, m->allow */
-    PR_ROUTE_TOO_LONG,       /* the path is longer than PR_ROUTER_MAX_PATH: 414 */
+    PR_ROUTE_FOUND,      /* m->data and m->params are set */
+    PR_ROUTE_NOT_FOUND,  /* no pattern matches the path: 404 */
+    PR_ROUTE_BAD_METHOD, /* a pattern matches, not with this method: 405, m->allow */
+    PR_ROUTE_TOO_LONG,   /* the path is longer than PR_ROUTER_MAX_PATH: 414 */
 };
 
 struct pr_route_param {
-    const char *name;        /* the pattern's name, without braces */
-    const char *value;       /* points into the match's own copy of the path */
+    const char *name;  /* the pattern's name, without braces */
+    const char *value; /* points into the match's own copy of the path */
 };
 
 struct pr_route_match {
-    void *data;                                      /* what pr_router_add() was given */
+    void *data; /* what pr_router_add() was given */
     struct pr_route_param params[PR_ROUTER_MAX_SEGMENTS];
     size_t n_params;
-    char allow[64];                                  /* "GET, POST" for a 405 */
-    char path_copy[PR_ROUTER_MAX_PATH + 1];          /* segments, NUL-separated */
+    char allow[64];                         /* "GET, POST" for a 405 */
+    char path_copy[PR_ROUTER_MAX_PATH + 1]; /* segments, NUL-separated */
 };
 
 struct pr_router *pr_router_new(void);
-void pr_router_free(struct pr_router *r);   /* accepts NULL */
+void pr_router_free(struct pr_router *r); /* accepts NULL */
 
 /* method: an upper-case HTTP method.  Returns 0; -EINVAL for a pattern
  * that is not absolute, has an empty segment, a malformed {name} or too

@@ -48,13 +48,13 @@ struct listener {
     int epoll_fd;
     struct pr_timer *timer;
     char actor[64];
-    struct pr_api_unix_socket sock;     /* what to unlink when closed */
+    struct pr_api_unix_socket sock; /* what to unlink when closed */
 };
 
 struct pr_api {
     struct pr_loop *loop;
     struct pr_router *router;
-    struct pr_metrics *metrics;     /* GET /metrics writes what is registered here */
+    struct pr_metrics *metrics; /* GET /metrics writes what is registered here */
     struct listener *listeners[MAX_LISTENERS];
     size_t n_listeners;
     struct handler *handlers[MAX_HANDLERS];
@@ -72,7 +72,7 @@ struct pr_api_req {
     char *body;
     size_t body_len;
     bool body_too_big;
-    uint64_t body_dropped;          /* bytes read and dropped past the limit */
+    uint64_t body_dropped; /* bytes read and dropped past the limit */
     json_t *json;
     bool answered;
 };
@@ -139,11 +139,11 @@ static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
             free(text);
     } else {
         status = 500;
-        resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
-                                               MHD_RESPMEM_PERSISTENT);
+        resp =
+            MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
     }
     if (!resp)
-        return;     /* MHD closes the connection with no answer */
+        return; /* MHD closes the connection with no answer */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (status == 405 && req->match.allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
@@ -182,7 +182,7 @@ void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *cont
     req->answered = true;
     resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
-        return;     /* MHD closes the connection with no answer */
+        return; /* MHD closes the connection with no answer */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             content_type ? content_type : "text/plain; charset=utf-8");
     MHD_queue_response(req->conn, status, resp);
@@ -191,10 +191,22 @@ void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *cont
 
 /* ---- request accessors ---- */
 
-const char *pr_api_req_method(const struct pr_api_req *req) { return req->method; }
-const char *pr_api_req_path(const struct pr_api_req *req) { return req->path; }
-json_t *pr_api_req_body(const struct pr_api_req *req) { return req->json; }
-const char *pr_api_req_actor(const struct pr_api_req *req) { return req->listener->actor; }
+const char *pr_api_req_method(const struct pr_api_req *req)
+{
+    return req->method;
+}
+const char *pr_api_req_path(const struct pr_api_req *req)
+{
+    return req->path;
+}
+json_t *pr_api_req_body(const struct pr_api_req *req)
+{
+    return req->json;
+}
+const char *pr_api_req_actor(const struct pr_api_req *req)
+{
+    return req->listener->actor;
+}
 
 const char *pr_api_req_param(const struct pr_api_req *req, const char *name)
 {
@@ -226,15 +238,15 @@ int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
 
     if (!s) {
         /* "?name" with no '=' is there but has no value: as bad as "?name=". */
-        if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name,
-                                          strlen(name), NULL, NULL) == MHD_NO)
+        if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name),
+                                          NULL, NULL) == MHD_NO)
             return 0;
         s = "";
     }
     if (pr_api_parse_uint(s, min, max, out) < 0) {
         pr_api_reply_error(req, 400, "bad request",
-                           "query parameter %s must be a whole number from %lld to %lld",
-                           name, (long long)min, (long long)max);
+                           "query parameter %s must be a whole number from %lld to %lld", name,
+                           (long long)min, (long long)max);
         return -1;
     }
     return 1;
@@ -274,8 +286,8 @@ int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed)
 
 /* ---- one request ---- */
 
-static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *conn,
-                                  const char *url, const char *method)
+static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *conn, const char *url,
+                                  const char *method)
 {
     struct pr_api_req *req = calloc(1, sizeof(*req));
 
@@ -309,8 +321,8 @@ static void req_free(struct pr_api_req *req)
  * (MHD itself refuses most of those before we see them). */
 static uint64_t announced_length(struct MHD_Connection *conn, bool *present)
 {
-    const char *s = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *s =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     int64_t v;
 
     *present = s != NULL;
@@ -339,7 +351,7 @@ static bool take_body(struct pr_api_req *req, const char *data, size_t size)
     }
     grown = realloc(req->body, req->body_len + size + 1);
     if (!grown) {
-        req->body_too_big = true;    /* answered 413: the server could not take it */
+        req->body_too_big = true; /* answered 413: the server could not take it */
         return true;
     }
     req->body = grown;
@@ -359,8 +371,7 @@ static void answer_route_error(struct pr_api_req *req)
         pr_api_reply_error(req, 404, "not found", "no route for %s", shown);
         break;
     case PR_ROUTE_BAD_METHOD:
-        pr_api_reply_error(req, 405, "method not allowed", "%s takes %s", shown,
-                           req->match.allow);
+        pr_api_reply_error(req, 405, "method not allowed", "%s takes %s", shown, req->match.allow);
         break;
     case PR_ROUTE_TOO_LONG:
         pr_api_reply_error(req, 414, "uri too long", "paths are at most %d bytes",
@@ -402,9 +413,8 @@ static void dispatch(struct pr_api_req *req)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct listener *l = cls;
     struct pr_api_req *req = *con_cls;
@@ -415,7 +425,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* The request line and headers: find the route, check the size. */
         req = req_new(l, conn, url, method);
         if (!req)
-            return MHD_NO;          /* out of memory: MHD drops the connection */
+            return MHD_NO; /* out of memory: MHD drops the connection */
         *con_cls = req;
         if (announced_length(conn, &has_length) > PR_API_MAX_BODY) {
             req->body_too_big = true;
@@ -428,7 +438,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         if (!take_body(req, upload_data, *upload_data_size))
-            return MHD_NO;          /* MHD closes the connection */
+            return MHD_NO; /* MHD closes the connection */
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -476,7 +486,7 @@ static void listener_free(struct listener *l)
         return;
     if (l->mhd) {
         pr_loop_del_fd(l->api->loop, l->epoll_fd);
-        MHD_stop_daemon(l->mhd);         /* closes the listening socket too */
+        MHD_stop_daemon(l->mhd); /* closes the listening socket too */
     } else if (l->sock.fd >= 0) {
         pr_api_unix_close(&l->sock);
     }
@@ -510,12 +520,11 @@ static int listener_start(struct listener *l)
     const union MHD_DaemonInfo *info;
     int err;
 
-    l->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l,
-                              MHD_OPTION_LISTEN_SOCKET, l->sock.fd,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-                              MHD_OPTION_END);
+    l->mhd =
+        MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET,
+                         l->sock.fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_END);
     if (!l->mhd)
         return -EIO;
     info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -531,7 +540,7 @@ static int listener_start(struct listener *l)
     return 0;
 
 fail:
-    MHD_stop_daemon(l->mhd);            /* closes the socket */
+    MHD_stop_daemon(l->mhd); /* closes the socket */
     l->sock.fd = -1;
     l->mhd = NULL;
     pr_timer_free(l->timer);
@@ -568,8 +577,8 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
     return 0;
 }
 
-int pr_api_route(struct pr_api *api, const char *method, const char *pattern,
-                 pr_api_handler fn, void *ctx)
+int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr_api_handler fn,
+                 void *ctx)
 {
     struct handler *h;
     int err;

@@ -27,8 +27,8 @@ int pr_api_parse_uint(const char *s, int64_t min, int64_t max, int64_t *out)
 json_t *pr_api_error_body(const char *error, const char *detail)
 {
     /* "s?" would drop a NULL detail; an absent detail is still a string. */
-    return json_pack("{s:s, s:s}", "error", error ? error : "error",
-                     "detail", detail ? detail : "");
+    return json_pack("{s:s, s:s}", "error", error ? error : "error", "detail",
+                     detail ? detail : "");
 }
 
 char *pr_api_printable(const char *s, char *out, size_t outlen)

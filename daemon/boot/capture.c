@@ -23,17 +23,22 @@ struct rec {
 
 struct pr_capture_ring {
     struct rec *recs;
-    unsigned max, head, count;     /* recs[head] is the oldest */
+    unsigned max, head, count; /* recs[head] is the oldest */
     size_t max_bytes, bytes;
 };
 
 struct pr_capture_ring *pr_capture_ring_new(unsigned max_packets, size_t max_bytes)
 {
-    if (max_packets == 0 || max_bytes == 0) return NULL;
+    if (max_packets == 0 || max_bytes == 0)
+        return NULL;
     struct pr_capture_ring *r = calloc(1, sizeof *r);
-    if (!r) return NULL;
+    if (!r)
+        return NULL;
     r->recs = calloc(max_packets, sizeof *r->recs);
-    if (!r->recs) { free(r); return NULL; }
+    if (!r->recs) {
+        free(r);
+        return NULL;
+    }
     r->max = max_packets;
     r->max_bytes = max_bytes;
     return r;
@@ -51,25 +56,30 @@ static void evict_oldest(struct pr_capture_ring *r)
 
 void pr_capture_ring_clear(struct pr_capture_ring *r)
 {
-    while (r && r->count) evict_oldest(r);
+    while (r && r->count)
+        evict_oldest(r);
 }
 
 void pr_capture_ring_free(struct pr_capture_ring *r)
 {
-    if (!r) return;
+    if (!r)
+        return;
     pr_capture_ring_clear(r);
     free(r->recs);
     free(r);
 }
 
-int pr_capture_ring_add(struct pr_capture_ring *r, const struct timeval *ts,
-                        const uint8_t *data, size_t caplen, size_t orig_len)
+int pr_capture_ring_add(struct pr_capture_ring *r, const struct timeval *ts, const uint8_t *data,
+                        size_t caplen, size_t orig_len)
 {
-    if (caplen > r->max_bytes || caplen > UINT32_MAX) return -E2BIG;
+    if (caplen > r->max_bytes || caplen > UINT32_MAX)
+        return -E2BIG;
     uint8_t *copy = malloc(caplen ? caplen : 1);
-    if (!copy) return -ENOMEM;
+    if (!copy)
+        return -ENOMEM;
     memcpy(copy, data, caplen);
-    while (r->count == r->max || r->bytes + caplen > r->max_bytes) evict_oldest(r);
+    while (r->count == r->max || r->bytes + caplen > r->max_bytes)
+        evict_oldest(r);
     struct rec *n = &r->recs[(r->head + r->count) % r->max];
     n->ts = *ts;
     n->caplen = (uint32_t)caplen;
@@ -80,16 +90,29 @@ int pr_capture_ring_add(struct pr_capture_ring *r, const struct timeval *ts,
     return 0;
 }
 
-unsigned pr_capture_ring_count(const struct pr_capture_ring *r) { return r->count; }
-size_t pr_capture_ring_bytes(const struct pr_capture_ring *r) { return r->bytes; }
+unsigned pr_capture_ring_count(const struct pr_capture_ring *r)
+{
+    return r->count;
+}
+size_t pr_capture_ring_bytes(const struct pr_capture_ring *r)
+{
+    return r->bytes;
+}
 
 /* pcap_dump_close() closes f: the callers hand over a FILE of their own. */
 static int dump_to(const struct pr_capture_ring *r, int linktype, FILE *f)
 {
     pcap_t *dead = pcap_open_dead(linktype, SNAPLEN);
-    if (!dead) { fclose(f); return -ENOMEM; }
+    if (!dead) {
+        fclose(f);
+        return -ENOMEM;
+    }
     pcap_dumper_t *dump = pcap_dump_fopen(dead, f);
-    if (!dump) { fclose(f); pcap_close(dead); return -EIO; }
+    if (!dump) {
+        fclose(f);
+        pcap_close(dead);
+        return -EIO;
+    }
     for (unsigned i = 0; i < r->count; i++) {
         const struct rec *e = &r->recs[(r->head + i) % r->max];
         struct pcap_pkthdr h = { .ts = e->ts, .caplen = e->caplen, .len = e->orig_len };
@@ -104,21 +127,29 @@ static int dump_to(const struct pr_capture_ring *r, int linktype, FILE *f)
 int pr_capture_ring_save(const struct pr_capture_ring *r, int linktype, const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (fd < 0) return -errno;
+    if (fd < 0)
+        return -errno;
     FILE *f = fdopen(fd, "wb");
-    if (!f) { int e = -errno; close(fd); return e; }
+    if (!f) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
     return dump_to(r, linktype, f);
 }
 
-int pr_capture_ring_pcap(const struct pr_capture_ring *r, int linktype, uint8_t **out,
-                         size_t *len)
+int pr_capture_ring_pcap(const struct pr_capture_ring *r, int linktype, uint8_t **out, size_t *len)
 {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
-    if (!f) return -errno;
-    int rc = dump_to(r, linktype, f);     /* closes f: buf and size are final */
-    if (rc < 0) { free(buf); return rc; }
+    if (!f)
+        return -errno;
+    int rc = dump_to(r, linktype, f); /* closes f: buf and size are final */
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
     *out = (uint8_t *)buf;
     *len = size;
     return 0;
@@ -128,7 +159,10 @@ int pr_capture_ring_pcap(const struct pr_capture_ring *r, int linktype, uint8_t 
 
 #define SLL2_HLEN 20
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static int classify_arp(const uint8_t *p, size_t n, struct pr_capture_facts *out)
 {
@@ -144,7 +178,8 @@ static int classify_arp(const uint8_t *p, size_t n, struct pr_capture_facts *out
 static void classify_udp(const uint8_t *ip, size_t ihl, size_t n, struct pr_capture_facts *out)
 {
     const uint8_t *udp = ip + ihl;
-    if (n < ihl + 8) return;
+    if (n < ihl + 8)
+        return;
     uint16_t sport = get16(udp), dport = get16(udp + 2);
     const uint8_t *pl = udp + 8;
     size_t pn = n - ihl - 8;
@@ -157,7 +192,8 @@ static void classify_udp(const uint8_t *ip, size_t ihl, size_t n, struct pr_capt
         return;
     }
     out->kind = PR_CAP_TFTP;
-    if (pn >= 2) out->tftp_opcode = get16(pl);
+    if (pn >= 2)
+        out->tftp_opcode = get16(pl);
     if (out->tftp_opcode == 3 && pn > 4 + PR_CAPTURE_TFTP_KEEP)
         out->keep = SLL2_HLEN + ihl + 8 + 4 + PR_CAPTURE_TFTP_KEEP;
 }
@@ -165,20 +201,26 @@ static void classify_udp(const uint8_t *ip, size_t ihl, size_t n, struct pr_capt
 int pr_capture_classify(const uint8_t *frame, size_t len, struct pr_capture_facts *out)
 {
     memset(out, 0, sizeof *out);
-    if (len < SLL2_HLEN) return -EBADMSG;
+    if (len < SLL2_HLEN)
+        return -EBADMSG;
     out->keep = len;
     out->ifindex = (int)((uint32_t)frame[4] << 24 | (uint32_t)frame[5] << 16 |
                          (uint32_t)frame[6] << 8 | frame[7]);
     uint16_t proto = get16(frame);
     const uint8_t *p = frame + SLL2_HLEN;
     size_t n = len - SLL2_HLEN;
-    if (proto == 0x0806) return classify_arp(p, n, out);
-    if (proto != 0x0800 || n < 20 || (p[0] >> 4) != 4) return 0;
+    if (proto == 0x0806)
+        return classify_arp(p, n, out);
+    if (proto != 0x0800 || n < 20 || (p[0] >> 4) != 4)
+        return 0;
     size_t ihl = (size_t)(p[0] & 15) * 4, tot = get16(p + 2);
-    if (ihl < 20 || n < ihl) return 0;
-    if (tot < n) n = tot;          /* Ethernet padding is not IP */
+    if (ihl < 20 || n < ihl)
+        return 0;
+    if (tot < n)
+        n = tot; /* Ethernet padding is not IP */
     memcpy(&out->src, p + 12, 4);
     memcpy(&out->dst, p + 16, 4);
-    if (p[9] == 17 && (get16(p + 6) & 0x1fff) == 0) classify_udp(p, ihl, n, out);
+    if (p[9] == 17 && (get16(p + 6) & 0x1fff) == 0)
+        classify_udp(p, ihl, n, out);
     return 0;
 }

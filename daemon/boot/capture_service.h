@@ -16,7 +16,7 @@ void pr_capture_service_stop(struct pr_daemon *d);
 /* Writes slot's ring as a pcap file under cfg->trace_dir, named
  * slot-NNN-UNIXMS-REASON.pcap; the path goes to path.  Returns 0, or
  * -errno (-ENODEV when capture is not running). */
-int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason,
-                    char *path, size_t path_len);
+int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason, char *path,
+                    size_t path_len);
 
 #endif

@@ -11,23 +11,25 @@
 
 struct slot_run {
     struct pr_boot_run run;
-    bool told_unexpected;          /* one "boot.unexpected" per state */
+    bool told_unexpected; /* one "boot.unexpected" per state */
 };
 
 struct pr_boot_service {
     struct pr_daemon *d;
     struct pr_timer *timer;
-    struct slot_run *slots;        /* index = slot number; [0] unused */
-    unsigned n;                    /* slots 1..n-1 */
+    struct slot_run *slots; /* index = slot number; [0] unused */
+    unsigned n;             /* slots 1..n-1 */
 };
 
 static struct slot_run *slot_run(struct pr_boot_service *s, unsigned slot)
 {
-    if (slot == 0 || slot > s->d->plan.slots) return NULL;
+    if (slot == 0 || slot > s->d->plan.slots)
+        return NULL;
     if (slot >= s->n) {
         /* the plan grew on a reload */
         struct slot_run *more = realloc(s->slots, (slot + 1) * sizeof *more);
-        if (!more) return NULL;
+        if (!more)
+            return NULL;
         memset(more + s->n, 0, (slot + 1 - s->n) * sizeof *more);
         s->slots = more;
         s->n = slot + 1;
@@ -40,10 +42,13 @@ static void arm(struct pr_boot_service *s)
     uint64_t first = 0, now = pr_now_ms();
     for (unsigned i = 1; i < s->n; i++) {
         uint64_t dl = s->slots[i].run.deadline_ms;
-        if (dl && (!first || dl < first)) first = dl;
+        if (dl && (!first || dl < first))
+            first = dl;
     }
-    if (!first) pr_timer_disarm(s->timer);
-    else pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
+    if (!first)
+        pr_timer_disarm(s->timer);
+    else
+        pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
 }
 
 static uint64_t timeout_ms(const struct pr_boot_service *s)
@@ -58,13 +63,14 @@ static void store_state(struct pr_boot_service *s, unsigned slot, enum pr_boot_s
                pr_store_errmsg(s->d->store));
 }
 
-void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
-                     const char *detail)
+void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, const char *detail)
 {
     struct pr_boot_service *s = d->boot;
-    if (!s) return;
+    if (!s)
+        return;
     struct slot_run *r = slot_run(s, slot);
-    if (!r) return;
+    if (!r)
+        return;
     uint64_t now = pr_now_ms();
     char esc[256];
     pr_escape(detail ? detail : "", detail ? strlen(detail) : 0, esc, sizeof esc);
@@ -76,9 +82,9 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
         return;
     case PR_BOOT_IGNORED:
         if (!r->told_unexpected)
-            pr_daemon_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}",
-                            "state", pr_boot_state_name(prev),
-                            "observed", pr_boot_obs_name(obs), "detail", esc);
+            pr_daemon_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}", "state",
+                            pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs), "detail",
+                            esc);
         r->told_unexpected = true;
         return;
     case PR_BOOT_MOVED:
@@ -88,9 +94,9 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
     store_state(s, slot, r->run.state);
     char kind[32];
     snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(r->run.state));
-    pr_daemon_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}",
-                    "from", pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs),
-                    "detail", esc, "after_ms", (json_int_t)(prev_since ? now - prev_since : 0));
+    pr_daemon_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}", "from", pr_boot_state_name(prev),
+                    "observed", pr_boot_obs_name(obs), "detail", esc, "after_ms",
+                    (json_int_t)(prev_since ? now - prev_since : 0));
     arm(s);
 }
 
@@ -103,11 +109,11 @@ static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run 
     store_state(s, slot, PR_BOOT_FAILED);
     if (pr_capture_save(s->d, slot, pr_boot_state_name(awaited), trace, sizeof trace) < 0)
         trace[0] = '\0';
-    pr_warn("slot %u: boot failed: no %s within %u s of %s", slot,
-            pr_boot_state_name(awaited), s->d->cfg->boot_timeout_s, pr_boot_state_name(was));
-    pr_daemon_event(s->d, slot, "boot.failed", "boot", "{s:s, s:s, s:i, s:s}",
-                    "step", pr_boot_state_name(awaited), "state", pr_boot_state_name(was),
-                    "timeout_s", (int)s->d->cfg->boot_timeout_s, "trace", trace);
+    pr_warn("slot %u: boot failed: no %s within %u s of %s", slot, pr_boot_state_name(awaited),
+            s->d->cfg->boot_timeout_s, pr_boot_state_name(was));
+    pr_daemon_event(s->d, slot, "boot.failed", "boot", "{s:s, s:s, s:i, s:s}", "step",
+                    pr_boot_state_name(awaited), "state", pr_boot_state_name(was), "timeout_s",
+                    (int)s->d->cfg->boot_timeout_s, "trace", trace);
 }
 
 static void on_timer(void *ctx)
@@ -117,7 +123,8 @@ static void on_timer(void *ctx)
     for (unsigned i = 1; i < s->n; i++) {
         struct slot_run *r = &s->slots[i];
         enum pr_boot_state was = r->run.state, awaited;
-        if (pr_boot_run_expire(&r->run, now, &awaited)) fail_slot(s, i, r, was, awaited);
+        if (pr_boot_run_expire(&r->run, now, &awaited))
+            fail_slot(s, i, r, was, awaited);
     }
     arm(s);
 }
@@ -128,7 +135,8 @@ static int load_slot(const struct pr_slot_row *row, void *ctx)
     struct pr_boot_service *s = ctx;
     struct slot_run *r = slot_run(s, row->slot);
     int st = pr_boot_state_parse(row->state);
-    if (!r || st < 0) return 0;
+    if (!r || st < 0)
+        return 0;
     /* re-enter the stored state now, with a fresh deadline */
     uint64_t now = pr_now_ms(), t = timeout_ms(s);
     r->run.state = (enum pr_boot_state)st;
@@ -140,10 +148,14 @@ static int load_slot(const struct pr_slot_row *row, void *ctx)
 int pr_boot_service_start(struct pr_daemon *d)
 {
     struct pr_boot_service *s = calloc(1, sizeof *s);
-    if (!s) return -ENOMEM;
+    if (!s)
+        return -ENOMEM;
     s->d = d;
     s->timer = pr_timer_new(d->loop, on_timer, s);
-    if (!s->timer) { free(s); return -ENOMEM; }
+    if (!s->timer) {
+        free(s);
+        return -ENOMEM;
+    }
     int r = pr_store_each_slot(d->store, load_slot, s);
     if (r < 0) {
         pr_timer_free(s->timer);
@@ -159,7 +171,8 @@ int pr_boot_service_start(struct pr_daemon *d)
 void pr_boot_service_stop(struct pr_daemon *d)
 {
     struct pr_boot_service *s = d->boot;
-    if (!s) return;
+    if (!s)
+        return;
     pr_timer_free(s->timer);
     free(s->slots);
     free(s);
@@ -169,6 +182,7 @@ void pr_boot_service_stop(struct pr_daemon *d)
 enum pr_boot_state pr_boot_slot_state(const struct pr_daemon *d, unsigned slot)
 {
     const struct pr_boot_service *s = d->boot;
-    if (!s || slot == 0 || slot >= s->n) return PR_BOOT_OFF;
+    if (!s || slot == 0 || slot >= s->n)
+        return PR_BOOT_OFF;
     return s->slots[slot].run.state;
 }

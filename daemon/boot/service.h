@@ -19,8 +19,7 @@ void pr_boot_service_stop(struct pr_daemon *d);
 /* What a service saw for slot.  detail: a short word or file name for the
  * event ("offer", "SERIAL/start.elf"), may be NULL.  Safe to call when the
  * boot service is not running (then it does nothing). */
-void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs,
-                     const char *detail);
+void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, const char *detail);
 
 /* The slot's current state (PR_BOOT_OFF when unknown). */
 enum pr_boot_state pr_boot_slot_state(const struct pr_daemon *d, unsigned slot);

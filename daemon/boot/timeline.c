@@ -5,16 +5,16 @@
 #include "pirack/boot.h"
 
 static const char *const state_names[] = {
-    [PR_BOOT_OFF] = "off", [PR_BOOT_POWERED] = "powered", [PR_BOOT_DHCP] = "dhcp",
-    [PR_BOOT_FIRMWARE] = "firmware", [PR_BOOT_KERNEL] = "kernel",
-    [PR_BOOT_BOOTED] = "booted", [PR_BOOT_FAILED] = "failed",
+    [PR_BOOT_OFF] = "off",           [PR_BOOT_POWERED] = "powered", [PR_BOOT_DHCP] = "dhcp",
+    [PR_BOOT_FIRMWARE] = "firmware", [PR_BOOT_KERNEL] = "kernel",   [PR_BOOT_BOOTED] = "booted",
+    [PR_BOOT_FAILED] = "failed",
 };
 
 static const char *const obs_names[] = {
-    [PR_OBS_POWER_ON] = "power_on", [PR_OBS_POWER_OFF] = "power_off",
-    [PR_OBS_DHCP_ROM] = "dhcp_rom", [PR_OBS_DHCP_OS] = "dhcp_os",
+    [PR_OBS_POWER_ON] = "power_on",           [PR_OBS_POWER_OFF] = "power_off",
+    [PR_OBS_DHCP_ROM] = "dhcp_rom",           [PR_OBS_DHCP_OS] = "dhcp_os",
     [PR_OBS_TFTP_FIRMWARE] = "tftp_firmware", [PR_OBS_TFTP_KERNEL] = "tftp_kernel",
-    [PR_OBS_HEALTH_UP] = "health_up", [PR_OBS_HEALTH_DOWN] = "health_down",
+    [PR_OBS_HEALTH_UP] = "health_up",         [PR_OBS_HEALTH_DOWN] = "health_down",
 };
 
 #define N_STATES (sizeof state_names / sizeof state_names[0])
@@ -28,7 +28,8 @@ const char *pr_boot_state_name(enum pr_boot_state s)
 int pr_boot_state_parse(const char *name)
 {
     for (unsigned i = 0; name && i < N_STATES; i++)
-        if (strcmp(name, state_names[i]) == 0) return (int)i;
+        if (strcmp(name, state_names[i]) == 0)
+            return (int)i;
     return -1;
 }
 
@@ -65,7 +66,8 @@ bool pr_boot_unexpected(enum pr_boot_state s, enum pr_boot_obs obs)
 
 enum pr_boot_state pr_boot_next(enum pr_boot_state s, enum pr_boot_obs obs)
 {
-    if (pr_boot_unexpected(s, obs)) return s;
+    if (pr_boot_unexpected(s, obs))
+        return s;
     switch (obs) {
     case PR_OBS_POWER_ON:
         return PR_BOOT_POWERED;
@@ -93,11 +95,16 @@ enum pr_boot_state pr_boot_next(enum pr_boot_state s, enum pr_boot_obs obs)
 enum pr_boot_state pr_boot_awaited(enum pr_boot_state s)
 {
     switch (s) {
-    case PR_BOOT_POWERED: return PR_BOOT_DHCP;
-    case PR_BOOT_DHCP: return PR_BOOT_FIRMWARE;
-    case PR_BOOT_FIRMWARE: return PR_BOOT_KERNEL;
-    case PR_BOOT_KERNEL: return PR_BOOT_BOOTED;
-    default: return s;
+    case PR_BOOT_POWERED:
+        return PR_BOOT_DHCP;
+    case PR_BOOT_DHCP:
+        return PR_BOOT_FIRMWARE;
+    case PR_BOOT_FIRMWARE:
+        return PR_BOOT_KERNEL;
+    case PR_BOOT_KERNEL:
+        return PR_BOOT_BOOTED;
+    default:
+        return s;
     }
 }
 
@@ -110,19 +117,22 @@ static void run_enter(struct pr_boot_run *r, enum pr_boot_state s, uint64_t now_
     r->deadline_ms = waits && timeout_ms ? now_ms + timeout_ms : 0;
 }
 
-enum pr_boot_step pr_boot_run_observe(struct pr_boot_run *r, enum pr_boot_obs obs,
-                                      uint64_t now_ms, uint64_t timeout_ms)
+enum pr_boot_step pr_boot_run_observe(struct pr_boot_run *r, enum pr_boot_obs obs, uint64_t now_ms,
+                                      uint64_t timeout_ms)
 {
-    if (pr_boot_unexpected(r->state, obs)) return PR_BOOT_IGNORED;
+    if (pr_boot_unexpected(r->state, obs))
+        return PR_BOOT_IGNORED;
     enum pr_boot_state next = pr_boot_next(r->state, obs);
-    if (next == r->state) return PR_BOOT_SAME;
+    if (next == r->state)
+        return PR_BOOT_SAME;
     run_enter(r, next, now_ms, timeout_ms);
     return PR_BOOT_MOVED;
 }
 
 bool pr_boot_run_expire(struct pr_boot_run *r, uint64_t now_ms, enum pr_boot_state *awaited)
 {
-    if (!r->deadline_ms || now_ms < r->deadline_ms) return false;
+    if (!r->deadline_ms || now_ms < r->deadline_ms)
+        return false;
     *awaited = pr_boot_awaited(r->state);
     run_enter(r, PR_BOOT_FAILED, now_ms, 0);
     return true;

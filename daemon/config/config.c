@@ -22,15 +22,15 @@ struct parse_state {
     const char *file;
     FILE *errs;
     int errors;
-    int line;                         /* line the reader last returned */
+    int line;                          /* line the reader last returned */
     int key_lines[PR_CONFIG_MAX_KEYS]; /* where each global key was set */
-    struct pr_switch_config *sw;      /* the [switch NAME] being read */
-    int section_line;                 /* line of the last [section] header */
-    int sw_section_line;              /* header line of sw */
-    int bad_section_line;             /* a refused [switch] header */
+    struct pr_switch_config *sw;       /* the [switch NAME] being read */
+    int section_line;                  /* line of the last [section] header */
+    int sw_section_line;               /* header line of sw */
+    int bad_section_line;              /* a refused [switch] header */
     bool in_unknown_section;
-    bool secrets_only;                /* reading a credentials file */
-    int comment_cut_line;             /* a line whose value inih cut at " ;" */
+    bool secrets_only;    /* reading a credentials file */
+    int comment_cut_line; /* a line whose value inih cut at " ;" */
 };
 
 static void report(struct parse_state *ps, int line, const char *fmt, ...)
@@ -63,7 +63,7 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->mtu = 1500;
     cfg->ra_enabled = true;
     cfg->vlan_base = 100;
-    cfg->route_protocol = 196;   /* pirack's number: see include/pirack/net.h */
+    cfg->route_protocol = 196; /* pirack's number: see include/pirack/net.h */
     cfg->ssh_port_base = 22001;
     snprintf(cfg->proxy_admin_socket, sizeof(cfg->proxy_admin_socket), "/run/haproxy/admin.sock");
     snprintf(cfg->proxy_map_dir, sizeof(cfg->proxy_map_dir), "/var/lib/pirack/haproxy");
@@ -131,7 +131,7 @@ static char *read_line(char *str, int num, void *stream)
         report(ps, ps->line, "line longer than %d characters", num - 2);
         while ((c = fgetc(f)) != EOF && c != '\n')
             ;
-        str[0] = '\0';   /* drop the whole line */
+        str[0] = '\0'; /* drop the whole line */
         return str;
     }
     for (p = str; isspace((unsigned char)*p); p++)
@@ -188,7 +188,8 @@ static int parse_bool(const char *v, bool *out)
 {
     if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "on"))
         *out = true;
-    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+             !strcasecmp(v, "off"))
         *out = false;
     else
         return -EINVAL;
@@ -268,15 +269,19 @@ static int set_value(const struct pr_key *k, void *base, const char *v, char *wh
         return 0;
     case KEY_PREFIX4:
         if (pr_prefix4_parse(v, field) < 0) {
-            snprintf(why, whylen, "\"%s\" is not an IPv4 prefix such as 10.42.0.0/22 "
-                     "(with no host bits set)", v);
+            snprintf(why, whylen,
+                     "\"%s\" is not an IPv4 prefix such as 10.42.0.0/22 "
+                     "(with no host bits set)",
+                     v);
             return -1;
         }
         return 0;
     case KEY_PREFIX6:
         if (pr_prefix6_parse(v, field) < 0) {
-            snprintf(why, whylen, "\"%s\" is not an IPv6 prefix such as 2001:db8:42::/56 "
-                     "(with no host bits set)", v);
+            snprintf(why, whylen,
+                     "\"%s\" is not an IPv6 prefix such as 2001:db8:42::/56 "
+                     "(with no host bits set)",
+                     v);
             return -1;
         }
         return 0;
@@ -297,14 +302,16 @@ static struct pr_switch_config *new_switch(struct parse_state *ps, const char *n
     struct pr_switch_config *sw;
 
     if (!pr_plan_name_valid(name)) {
-        report(ps, ps->section_line, "switch name \"%s\" must be a lower-case label "
-               "([a-z0-9-], at most 63)", name);
+        report(ps, ps->section_line,
+               "switch name \"%s\" must be a lower-case label "
+               "([a-z0-9-], at most 63)",
+               name);
         return NULL;
     }
     for (unsigned i = 0; i < cfg->n_switches; i++)
         if (strcmp(cfg->switches[i].name, name) == 0) {
-            report(ps, ps->section_line, "switch \"%s\" is already defined on line %d",
-                   name, cfg->switches[i].line);
+            report(ps, ps->section_line, "switch \"%s\" is already defined on line %d", name,
+                   cfg->switches[i].line);
             return NULL;
         }
     if (cfg->n_switches == PR_MAX_SWITCHES) {
@@ -332,7 +339,7 @@ static bool enter_section(struct parse_state *ps, const char *section)
         if (ps->sw && ps->sw_section_line == ps->section_line)
             return true;
         if (ps->bad_section_line == ps->section_line)
-            return false;   /* already reported once */
+            return false; /* already reported once */
         ps->sw = new_switch(ps, name);
         if (!ps->sw) {
             ps->bad_section_line = ps->section_line;
@@ -351,8 +358,10 @@ static bool secret_cut(struct parse_state *ps, const struct pr_key *k, const cha
 {
     if (!k->secret || ps->comment_cut_line != ps->line)
         return false;
-    report(ps, ps->line, "%s: a blank followed by ';' starts a comment, so the value would be "
-           "cut there; remove the blank or the ';'", name);
+    report(ps, ps->line,
+           "%s: a blank followed by ';' starts a comment, so the value would be "
+           "cut there; remove the blank or the ';'",
+           name);
     return true;
 }
 
@@ -425,8 +434,9 @@ static int parse_file(struct parse_state *ps, const char *path)
 
 static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
 {
-    struct parse_state sub = { .cfg = ps->cfg, .file = sw->credentials, .errs = ps->errs,
-                               .sw = sw, .secrets_only = true };
+    struct parse_state sub = {
+        .cfg = ps->cfg, .file = sw->credentials, .errs = ps->errs, .sw = sw, .secrets_only = true
+    };
     struct stat st;
     int r;
 
@@ -436,8 +446,10 @@ static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
         return -1;
     }
     if (st.st_mode & 077) {
-        report(ps, sw->line, "[switch %s] credentials %s must not be readable by group "
-               "or others (chmod 600)", sw->name, sw->credentials);
+        report(ps, sw->line,
+               "[switch %s] credentials %s must not be readable by group "
+               "or others (chmod 600)",
+               sw->name, sw->credentials);
         return -1;
     }
     r = parse_file(&sub, sw->credentials);
@@ -479,8 +491,7 @@ void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan)
         snprintf(plan->if_pattern, sizeof(plan->if_pattern), "%s", cfg->interface);
 }
 
-const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
-                                                          unsigned slot)
+const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg, unsigned slot)
 {
     for (unsigned i = 0; i < cfg->n_switches; i++)
         if (slot >= cfg->switches[i].first_slot && slot <= cfg->switches[i].last_slot)

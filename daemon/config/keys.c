@@ -19,8 +19,10 @@ static int check_label(const char *v, char *why, size_t whylen)
 {
     if (pr_plan_name_valid(v) && strlen(v) <= 59)
         return 0;
-    snprintf(why, whylen, "\"%s\" must be a lower-case DNS label ([a-z0-9-], at most 59 "
-             "characters, no leading or trailing -)", v);
+    snprintf(why, whylen,
+             "\"%s\" must be a lower-case DNS label ([a-z0-9-], at most 59 "
+             "characters, no leading or trailing -)",
+             v);
     return -1;
 }
 
@@ -92,7 +94,7 @@ static int check_endpoint(const char *v, char *why, size_t whylen)
     } else {
         port = strrchr(v, ':');
         if (port && strchr(v, ':') != port)
-            goto bad;   /* a bare IPv6 address needs brackets */
+            goto bad; /* a bare IPv6 address needs brackets */
         if (port)
             port++;
     }
@@ -115,8 +117,10 @@ static int check_proxy_path(const char *v, char *why, size_t whylen)
 {
     if (pr_proxy_path_valid(v))
         return 0;
-    snprintf(why, whylen, "\"%s\" must be an absolute path of [A-Za-z0-9._/-] "
-             "(it goes into HAProxy's configuration)", v);
+    snprintf(why, whylen,
+             "\"%s\" must be an absolute path of [A-Za-z0-9._/-] "
+             "(it goes into HAProxy's configuration)",
+             v);
     return -1;
 }
 
@@ -124,8 +128,10 @@ static int check_proxy_admin(const char *v, char *why, size_t whylen)
 {
     if (pr_haproxy_addr_valid(v))
         return 0;
-    snprintf(why, whylen, "\"%s\" is not an absolute path of [A-Za-z0-9._/-], host:port "
-             "or [ipv6]:port", v);
+    snprintf(why, whylen,
+             "\"%s\" is not an absolute path of [A-Za-z0-9._/-], host:port "
+             "or [ipv6]:port",
+             v);
     return -1;
 }
 
@@ -261,7 +267,8 @@ const struct pr_key pr_config_keys[] = {
     { "net", "set_forwarding", KEY_BOOL, CFG(set_forwarding), 0, 0, NULL, NULL, false },
     { "net", "route_via_pi", KEY_BOOL, CFG(route_via_pi), 0, 0, NULL, NULL, false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false },
-    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL, false },
+    { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL,
+      false },
     { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_proxy_path, NULL, false },
     { "proxy", "config", KEY_STRING, CFG(proxy_config), 0, 0, check_abs_path, NULL, false },
     { "proxy", "zone", KEY_STRING, CFG(proxy_zone), 0, 0, check_abs_path, NULL, false },
@@ -410,7 +417,8 @@ static void check_rack(struct validation *v)
     require(v, "rack", "name");
     require(v, "rack", "domain");
     if (has_v4 && !pr_prefix4_is_rfc1918(&cfg->v4_pool))
-        fail(v, line_of(v, "ipv4", "pool"), "pool: the IPv4 pool must be inside RFC 1918 "
+        fail(v, line_of(v, "ipv4", "pool"),
+             "pool: the IPv4 pool must be inside RFC 1918 "
              "space (10/8, 172.16/12, 192.168/16): it carries only the boot");
     if (has_v4 && has_slots && pr_plan_v4_capacity(&cfg->v4_pool) < cfg->slots)
         fail(v, line_of(v, "ipv4", "pool"), "pool: /%u holds %llu /30s, too small for %u slots",
@@ -426,8 +434,10 @@ static void check_rack(struct validation *v)
 
         if ((cfg->proxy_http_port >= lo && cfg->proxy_http_port <= hi) ||
             (cfg->proxy_https_port >= lo && cfg->proxy_https_port <= hi))
-            fail(v, line_of(v, "proxy", "ssh_port_base"), "ssh_port_base: ssh ports %u..%u "
-                 "overlap the proxy's http or https port", lo, hi);
+            fail(v, line_of(v, "proxy", "ssh_port_base"),
+                 "ssh_port_base: ssh ports %u..%u "
+                 "overlap the proxy's http or https port",
+                 lo, hi);
     }
 }
 
@@ -440,7 +450,8 @@ static void check_interface(struct validation *v)
 
     if (!cfg->isolated) {
         if (!line)
-            fail(v, line_of(v, "rack", "mode"), "mode: flat mode needs [rack] interface, "
+            fail(v, line_of(v, "rack", "mode"),
+                 "mode: flat mode needs [rack] interface, "
                  "the one shared interface");
         else if (strchr(cfg->interface, '%'))
             fail(v, line, "interface: in flat mode this is one interface name, not a pattern");
@@ -448,7 +459,7 @@ static void check_interface(struct validation *v)
     }
     pr_config_plan(cfg, &plan);
     plan.slots = plan.slots ? plan.slots : 1;
-    plan.v4_pool.len = 0;    /* only the pattern is checked here */
+    plan.v4_pool.len = 0; /* only the pattern is checked here */
     plan.v6_pool.len = 0;
     plan.ssh_port_base = 1;
     if (pr_plan_check(&plan, why, sizeof(why)) < 0)
@@ -464,7 +475,8 @@ static void check_net(struct validation *v)
     int line = line_of(v, "net", "create_vlans");
 
     if (cfg->route_protocol <= 4)
-        fail(v, line_of(v, "net", "route_protocol"), "route_protocol: %u belongs to the "
+        fail(v, line_of(v, "net", "route_protocol"),
+             "route_protocol: %u belongs to the "
              "kernel or to static routes; pick a number above 4 (default 196)",
              cfg->route_protocol);
     if (!cfg->create_vlans)
@@ -487,14 +499,15 @@ static void check_addresses(struct validation *v)
     for (unsigned i = 0; i < cfg->n_dns; i++)
         if (pr_prefix6_contains(&cfg->v6_pool, &cfg->dns[i]) && cfg->v6_pool.len)
             fail(v, line_of(v, "ipv6", "dns"), "dns: a resolver inside the Pi pool would be a Pi");
-    if (cfg->proxy_ipv6[0] && inet_pton(AF_INET6, cfg->proxy_ipv6, &a6) == 1 &&
-        cfg->v6_pool.len && pr_prefix6_contains(&cfg->v6_pool, &a6))
+    if (cfg->proxy_ipv6[0] && inet_pton(AF_INET6, cfg->proxy_ipv6, &a6) == 1 && cfg->v6_pool.len &&
+        pr_prefix6_contains(&cfg->v6_pool, &a6))
         fail(v, line_of(v, "proxy", "ipv6"), "ipv6: the proxy's address overlaps the Pi pool");
     if (cfg->proxy_ipv4[0] && inet_pton(AF_INET, cfg->proxy_ipv4, &a4) == 1 && cfg->v4_pool.len) {
         struct pr_prefix4 p = { a4, 32 };
 
         if (pr_prefix4_overlap(&p, &cfg->v4_pool))
-            fail(v, line_of(v, "proxy", "ipv4"), "ipv4: the proxy's address overlaps the boot pool");
+            fail(v, line_of(v, "proxy", "ipv4"),
+                 "ipv4: the proxy's address overlaps the boot pool");
     }
 }
 
@@ -506,8 +519,10 @@ static void check_switch_credentials(struct validation *v, const struct pr_switc
         if (!sw->v3_user[0])
             fail(v, sw->line, "[switch %s]: SNMP v3 needs v3_user", sw->name);
         if (strlen(sw->v3_auth_key) < 8 || strlen(sw->v3_priv_key) < 8)
-            fail(v, sw->line, "[switch %s]: SNMP v3 authPriv needs v3_auth_key and "
-                 "v3_priv_key of at least 8 characters", sw->name);
+            fail(v, sw->line,
+                 "[switch %s]: SNMP v3 authPriv needs v3_auth_key and "
+                 "v3_priv_key of at least 8 characters",
+                 sw->name);
     }
     /* Only a CLI dialog can send it: on an SNMP switch it is a mistake
      * (a section copied from another switch) that would go unnoticed. */
@@ -519,8 +534,10 @@ static void check_switch_credentials(struct validation *v, const struct pr_switc
         if (!sw->ssh_password[0] && !sw->ssh_key[0])
             fail(v, sw->line, "[switch %s]: ssh needs ssh_password or ssh_key", sw->name);
         if (!sw->hostkey[0] && !sw->known_hosts[0])
-            fail(v, sw->line, "[switch %s]: ssh needs hostkey or known_hosts: pirackd never "
-                 "accepts an unknown host key", sw->name);
+            fail(v, sw->line,
+                 "[switch %s]: ssh needs hostkey or known_hosts: pirackd never "
+                 "accepts an unknown host key",
+                 sw->name);
         if (!sw->profile[0])
             fail(v, sw->line, "[switch %s]: ssh needs profile (the switch's CLI dialect)",
                  sw->name);
@@ -539,8 +556,8 @@ static void check_switches(struct validation *v)
         if (!sw->first_slot)
             fail(v, sw->line, "[switch %s]: missing slots (e.g. slots = 1-48)", sw->name);
         else if (cfg->slots && sw->last_slot > cfg->slots)
-            fail(v, sw->line, "[switch %s]: slots %u-%u run past the rack's %u slots",
-                 sw->name, sw->first_slot, sw->last_slot, cfg->slots);
+            fail(v, sw->line, "[switch %s]: slots %u-%u run past the rack's %u slots", sw->name,
+                 sw->first_slot, sw->last_slot, cfg->slots);
         if (sw->port_base + (sw->last_slot - sw->first_slot) > 65535)
             fail(v, sw->line, "[switch %s]: switch ports run past 65535", sw->name);
         check_switch_credentials(v, sw);
@@ -550,14 +567,13 @@ static void check_switches(struct validation *v)
             if (sw->first_slot && o->first_slot && sw->first_slot <= o->last_slot &&
                 o->first_slot <= sw->last_slot)
                 fail(v, sw->line, "[switch %s]: slots %u-%u overlap [switch %s] slots %u-%u",
-                     sw->name, sw->first_slot, sw->last_slot, o->name, o->first_slot,
-                     o->last_slot);
+                     sw->name, sw->first_slot, sw->last_slot, o->name, o->first_slot, o->last_slot);
         }
     }
 }
 
-void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors,
-                        const char *file, FILE *errs)
+void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors, const char *file,
+                        FILE *errs)
 {
     struct validation v = { cfg, key_lines, errors, file, errs };
 

@@ -56,7 +56,7 @@ int pr_prefix4_parse(const char *s, struct pr_prefix4 *out)
         return -EINVAL;
     out->len = n;
     if (ntohl(out->addr.s_addr) & ~v4_mask(n))
-        return -EINVAL;   /* host bits set: almost always a typo */
+        return -EINVAL; /* host bits set: almost always a typo */
     return 0;
 }
 
@@ -161,13 +161,15 @@ int pr_plan_check(const struct pr_plan *plan, char *err, size_t errlen)
         return -EINVAL;
     }
     if (plan->ssh_port_base == 0 || plan->ssh_port_base + plan->slots - 1 > SSH_PORT_MAX) {
-        snprintf(err, errlen, "ssh ports %u..%u are outside 1..65535",
-                 plan->ssh_port_base, plan->ssh_port_base + plan->slots - 1);
+        snprintf(err, errlen, "ssh ports %u..%u are outside 1..65535", plan->ssh_port_base,
+                 plan->ssh_port_base + plan->slots - 1);
         return -EINVAL;
     }
     if (plan->isolated && !if_pattern_valid(plan->if_pattern)) {
-        snprintf(err, errlen, "interface pattern \"%s\" needs one %%d (e.g. pi%%03d) "
-                 "and must give names under %d characters", plan->if_pattern, IF_NAMESIZE);
+        snprintf(err, errlen,
+                 "interface pattern \"%s\" needs one %%d (e.g. pi%%03d) "
+                 "and must give names under %d characters",
+                 plan->if_pattern, IF_NAMESIZE);
         return -EINVAL;
     }
     return 0;
@@ -229,7 +231,7 @@ unsigned pr_plan_slot_by_v4(const struct pr_plan *plan, struct in_addr addr)
         return 0;
     index = (a - base) / 4u;
     if (index >= plan->slots || (a & 3u) == 0 || (a & 3u) == 3)
-        return 0;   /* past the rack, or a /30's network or broadcast */
+        return 0; /* past the rack, or a /30's network or broadcast */
     return (unsigned)index + 1;
 }
 

@@ -9,14 +9,18 @@
 static enum pr_log_level current_level = PR_LOG_INFO;
 
 static const char *const level_names[] = {
-    [PR_LOG_ERR] = "error", [PR_LOG_WARN] = "warn",
-    [PR_LOG_INFO] = "info", [PR_LOG_DEBUG] = "debug",
+    [PR_LOG_ERR] = "error",
+    [PR_LOG_WARN] = "warn",
+    [PR_LOG_INFO] = "info",
+    [PR_LOG_DEBUG] = "debug",
 };
 
 /* sd-daemon(3) priority prefixes, so journald files each line right. */
 static const char *const level_prefix[] = {
-    [PR_LOG_ERR] = "<3>", [PR_LOG_WARN] = "<4>",
-    [PR_LOG_INFO] = "<6>", [PR_LOG_DEBUG] = "<7>",
+    [PR_LOG_ERR] = "<3>",
+    [PR_LOG_WARN] = "<4>",
+    [PR_LOG_INFO] = "<6>",
+    [PR_LOG_DEBUG] = "<7>",
 };
 
 void pr_log_set_level(enum pr_log_level level)
@@ -59,13 +63,25 @@ char *pr_escape(const void *src, size_t len, char *out, size_t outlen)
         size_t n = 0;
         unsigned char c = s[i];
 
-        if (c == '\n') { esc[n++] = '\\'; esc[n++] = 'n'; }
-        else if (c == '\t') { esc[n++] = '\\'; esc[n++] = 't'; }
-        else if (c == '\\' || c == '"') { esc[n++] = '\\'; esc[n++] = (char)c; }
-        else if (c >= 0x20 && c <= 0x7e) { esc[n++] = (char)c; }
-        else { esc[n++] = '\\'; esc[n++] = 'x'; esc[n++] = hex[c >> 4]; esc[n++] = hex[c & 15]; }
+        if (c == '\n') {
+            esc[n++] = '\\';
+            esc[n++] = 'n';
+        } else if (c == '\t') {
+            esc[n++] = '\\';
+            esc[n++] = 't';
+        } else if (c == '\\' || c == '"') {
+            esc[n++] = '\\';
+            esc[n++] = (char)c;
+        } else if (c >= 0x20 && c <= 0x7e) {
+            esc[n++] = (char)c;
+        } else {
+            esc[n++] = '\\';
+            esc[n++] = 'x';
+            esc[n++] = hex[c >> 4];
+            esc[n++] = hex[c & 15];
+        }
 
-        if (o + n + 4 > outlen) {       /* keep room for "..." and NUL */
+        if (o + n + 4 > outlen) { /* keep room for "..." and NUL */
             if (outlen >= 4) {
                 memcpy(out + (o < outlen - 4 ? o : outlen - 4), "...", 4);
                 return out;

@@ -38,7 +38,7 @@ struct posted {
 
 struct pr_loop {
     int epfd;
-    struct fd_handler *handlers;   /* indexed by fd */
+    struct fd_handler *handlers; /* indexed by fd */
     size_t n_handlers;
     bool running;
 
@@ -46,7 +46,7 @@ struct pr_loop {
     sigset_t sigmask;
     struct signal_handler signals[_NSIG];
 
-    int postfd;                    /* eventfd: wakes the loop for posted work */
+    int postfd; /* eventfd: wakes the loop for posted work */
     pthread_mutex_t post_lock;
     struct posted *post_head, *post_tail;
 };
@@ -249,7 +249,7 @@ static void timer_ready(void *ctx, int fd, uint32_t events)
 
     (void)events;
     if (read(fd, &expirations, sizeof(expirations)) < 0)
-        return;   /* EAGAIN: disarmed or re-armed since it fired */
+        return; /* EAGAIN: disarmed or re-armed since it fired */
     t->fn(t->ctx);
 }
 
@@ -323,7 +323,7 @@ int pr_loop_run(struct pr_loop *loop)
             struct fd_handler h;
 
             if ((size_t)fd >= loop->n_handlers || !loop->handlers[fd].fn)
-                continue;   /* removed by an earlier handler in this batch */
+                continue; /* removed by an earlier handler in this batch */
             h = loop->handlers[fd];
             h.fn(h.ctx, fd, events[i].events);
         }

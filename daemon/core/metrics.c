@@ -34,7 +34,7 @@ struct pr_metrics {
 struct pr_metrics_out {
     char *buf;
     size_t len, cap;
-    int err;                        /* the first error; sticky */
+    int err; /* the first error; sticky */
     const struct family *fam;
 };
 
@@ -324,8 +324,7 @@ static void put_header(struct pr_metrics_out *o, const struct family *f)
     puts_(o, f->type == PR_METRIC_COUNTER ? " counter\n" : " gauge\n");
 }
 
-int pr_metrics_render(struct pr_metrics *m, char **text, size_t *len, char *err,
-                      size_t errlen)
+int pr_metrics_render(struct pr_metrics *m, char **text, size_t *len, char *err, size_t errlen)
 {
     struct pr_metrics_out o = { 0 };
 

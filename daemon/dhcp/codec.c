@@ -14,27 +14,41 @@
 
 /* Where an option area is, in the order RFC 2131 4.1 says to read them:
  * the options field, then file, then sname when option 52 says so. */
-struct area { const uint8_t *p; size_t n; bool need_end; };
+struct area {
+    const uint8_t *p;
+    size_t n;
+    bool need_end;
+};
 
 struct collect {
     struct pr_dhcp_msg *m;
     uint16_t total[256];
     uint16_t filled[256];
-    int16_t index[256];           /* into m->opts, -1 when not seen */
-    bool copy;                    /* second pass */
-    int overload;                 /* option 52's value; -1 when malformed */
+    int16_t index[256]; /* into m->opts, -1 when not seen */
+    bool copy;          /* second pass */
+    int overload;       /* option 52's value; -1 when malformed */
     enum pr_dhcp_drop why;
 };
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 static uint32_t rd32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
 static void wr32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
 }
 
 static int collect_one(struct collect *c, uint8_t code, const uint8_t *val, uint8_t len)
@@ -67,8 +81,13 @@ static int walk_area(struct collect *c, const struct area *a, bool main_field)
     size_t n = a->n;
     while (n > 0) {
         uint8_t code = p[0];
-        if (code == PR_OPT_PAD) { p++; n--; continue; }
-        if (code == PR_OPT_END) return 0;
+        if (code == PR_OPT_PAD) {
+            p++;
+            n--;
+            continue;
+        }
+        if (code == PR_OPT_END)
+            return 0;
         if (n < 2 || p[1] > n - 2) {
             c->why = PR_DROP_BAD_OPTION;
             return -EBADMSG;
@@ -78,7 +97,8 @@ static int walk_area(struct collect *c, const struct area *a, bool main_field)
             c->overload = c->index[code] >= 0 || len != 1 ? -1 : p[2];
         if (main_field || code != PR_OPT_OVERLOAD) {
             int r = collect_one(c, code, p + 2, len);
-            if (r < 0) return r;
+            if (r < 0)
+                return r;
         }
         p += 2 + (size_t)len;
         n -= 2 + (size_t)len;
@@ -94,7 +114,8 @@ static int walk_all(struct collect *c, const struct area areas[3], unsigned n_ar
 {
     for (unsigned i = 0; i < n_areas; i++) {
         int r = walk_area(c, &areas[i], i == 0);
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -102,17 +123,20 @@ static int walk_all(struct collect *c, const struct area areas[3], unsigned n_ar
 /* Exact lengths of the options that this server reads or that a client
  * may not get wrong.  min == max means exactly that; step > 1 means a
  * list of items of that size. */
-struct opt_rule { uint8_t code; uint16_t min, max, step; };
+struct opt_rule {
+    uint8_t code;
+    uint16_t min, max, step;
+};
 static const struct opt_rule rules[] = {
-    { PR_OPT_SUBNET_MASK, 4, 4, 1 },       { PR_OPT_ROUTER, 4, 255, 4 },
-    { PR_OPT_HOSTNAME, 1, 255, 1 },        { PR_OPT_BROADCAST, 4, 4, 1 },
-    { PR_OPT_REQUESTED_IP, 4, 4, 1 },      { PR_OPT_LEASE_TIME, 4, 4, 1 },
-    { PR_OPT_OVERLOAD, 1, 1, 1 },          { PR_OPT_MSG_TYPE, 1, 1, 1 },
-    { PR_OPT_SERVER_ID, 4, 4, 1 },         { PR_OPT_PARAM_LIST, 1, 255, 1 },
-    { PR_OPT_MAX_MSG_SIZE, 2, 2, 1 },      { PR_OPT_RENEWAL_TIME, 4, 4, 1 },
-    { PR_OPT_REBINDING_TIME, 4, 4, 1 },    { PR_OPT_VENDOR_CLASS, 1, 255, 1 },
-    { PR_OPT_CLIENT_ID, 2, 255, 1 },       { PR_OPT_CLIENT_ARCH, 2, 255, 2 },
-    { PR_OPT_CLIENT_NDI, 3, 3, 1 },        { PR_OPT_CLIENT_UUID, 1, 255, 1 },
+    { PR_OPT_SUBNET_MASK, 4, 4, 1 },    { PR_OPT_ROUTER, 4, 255, 4 },
+    { PR_OPT_HOSTNAME, 1, 255, 1 },     { PR_OPT_BROADCAST, 4, 4, 1 },
+    { PR_OPT_REQUESTED_IP, 4, 4, 1 },   { PR_OPT_LEASE_TIME, 4, 4, 1 },
+    { PR_OPT_OVERLOAD, 1, 1, 1 },       { PR_OPT_MSG_TYPE, 1, 1, 1 },
+    { PR_OPT_SERVER_ID, 4, 4, 1 },      { PR_OPT_PARAM_LIST, 1, 255, 1 },
+    { PR_OPT_MAX_MSG_SIZE, 2, 2, 1 },   { PR_OPT_RENEWAL_TIME, 4, 4, 1 },
+    { PR_OPT_REBINDING_TIME, 4, 4, 1 }, { PR_OPT_VENDOR_CLASS, 1, 255, 1 },
+    { PR_OPT_CLIENT_ID, 2, 255, 1 },    { PR_OPT_CLIENT_ARCH, 2, 255, 2 },
+    { PR_OPT_CLIENT_NDI, 3, 3, 1 },     { PR_OPT_CLIENT_UUID, 1, 255, 1 },
 };
 
 static int check_lengths(const struct pr_dhcp_msg *m)
@@ -121,8 +145,10 @@ static int check_lengths(const struct pr_dhcp_msg *m)
         const struct pr_dhcp_opt *o = &m->opts[i];
         for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
             const struct opt_rule *r = &rules[k];
-            if (r->code != o->code) continue;
-            if (o->len < r->min || o->len > r->max || o->len % r->step != 0) return -EBADMSG;
+            if (r->code != o->code)
+                continue;
+            if (o->len < r->min || o->len > r->max || o->len % r->step != 0)
+                return -EBADMSG;
         }
     }
     return 0;
@@ -131,11 +157,26 @@ static int check_lengths(const struct pr_dhcp_msg *m)
 static int decode_header(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
                          enum pr_dhcp_drop *why)
 {
-    if (len > PR_DHCP_MAX_LEN) { *why = PR_DROP_OVERLONG; return -EMSGSIZE; }
-    if (len < PR_DHCP_MIN_LEN) { *why = PR_DROP_TRUNCATED; return -EBADMSG; }
-    m->op = buf[0]; m->htype = buf[1]; m->hlen = buf[2]; m->hops = buf[3];
-    if (m->op != PR_BOOTREQUEST && m->op != PR_BOOTREPLY) { *why = PR_DROP_BAD_OP; return -EBADMSG; }
-    if (m->htype != 1 || m->hlen != 6) { *why = PR_DROP_BAD_HTYPE; return -EBADMSG; }
+    if (len > PR_DHCP_MAX_LEN) {
+        *why = PR_DROP_OVERLONG;
+        return -EMSGSIZE;
+    }
+    if (len < PR_DHCP_MIN_LEN) {
+        *why = PR_DROP_TRUNCATED;
+        return -EBADMSG;
+    }
+    m->op = buf[0];
+    m->htype = buf[1];
+    m->hlen = buf[2];
+    m->hops = buf[3];
+    if (m->op != PR_BOOTREQUEST && m->op != PR_BOOTREPLY) {
+        *why = PR_DROP_BAD_OP;
+        return -EBADMSG;
+    }
+    if (m->htype != 1 || m->hlen != 6) {
+        *why = PR_DROP_BAD_HTYPE;
+        return -EBADMSG;
+    }
     m->xid = rd32(buf + 4);
     m->secs = rd16(buf + 8);
     m->flags = rd16(buf + 10);
@@ -146,7 +187,10 @@ static int decode_header(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
     memcpy(m->chaddr, buf + 28, 16);
     memcpy(m->sname, buf + 44, 64);
     memcpy(m->file, buf + 108, 128);
-    if (rd32(buf + 236) != PR_DHCP_MAGIC) { *why = PR_DROP_BAD_COOKIE; return -EBADMSG; }
+    if (rd32(buf + 236) != PR_DHCP_MAGIC) {
+        *why = PR_DROP_BAD_COOKIE;
+        return -EBADMSG;
+    }
     return 0;
 }
 
@@ -154,13 +198,16 @@ static int decode_header(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
 static int overload_areas(struct collect *c, const uint8_t *buf, struct area areas[3],
                           unsigned *n_areas)
 {
-    if (c->index[PR_OPT_OVERLOAD] < 0) return 0;
+    if (c->index[PR_OPT_OVERLOAD] < 0)
+        return 0;
     if (c->overload < 1 || c->overload > 3) {
         c->why = PR_DROP_BAD_OPTION;
         return -EBADMSG;
     }
-    if (c->overload & 1) areas[(*n_areas)++] = (struct area){ buf + 108, 128, false };
-    if (c->overload & 2) areas[(*n_areas)++] = (struct area){ buf + 44, 64, false };
+    if (c->overload & 1)
+        areas[(*n_areas)++] = (struct area){ buf + 108, 128, false };
+    if (c->overload & 2)
+        areas[(*n_areas)++] = (struct area){ buf + 44, 64, false };
     return 0;
 }
 
@@ -177,15 +224,16 @@ static void assign_offsets(struct collect *c)
     m->data_len = off;
 }
 
-int pr_dhcp_decode(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
-                   enum pr_dhcp_drop *why)
+int pr_dhcp_decode(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m, enum pr_dhcp_drop *why)
 {
     enum pr_dhcp_drop dummy;
-    if (!why) why = &dummy;
+    if (!why)
+        why = &dummy;
     *why = PR_DROP_NONE;
     memset(m, 0, sizeof *m);
     int r = decode_header(buf, len, m, why);
-    if (r < 0) return r;
+    if (r < 0)
+        return r;
 
     struct collect c;
     memset(&c, 0, sizeof c);
@@ -193,19 +241,29 @@ int pr_dhcp_decode(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
     memset(c.index, 0xff, sizeof c.index);
     struct area areas[3] = { { buf + PR_DHCP_MIN_LEN, len - PR_DHCP_MIN_LEN, true } };
     unsigned n_areas = 1;
-    if (walk_area(&c, &areas[0], true) < 0) goto bad;
-    if (overload_areas(&c, buf, areas, &n_areas) < 0) goto bad;
+    if (walk_area(&c, &areas[0], true) < 0)
+        goto bad;
+    if (overload_areas(&c, buf, areas, &n_areas) < 0)
+        goto bad;
     for (unsigned i = 1; i < n_areas; i++)
-        if (walk_area(&c, &areas[i], false) < 0) goto bad;
+        if (walk_area(&c, &areas[i], false) < 0)
+            goto bad;
     assign_offsets(&c);
     c.copy = true;
-    if (walk_all(&c, areas, n_areas) < 0) goto bad;   /* cannot fail: same bytes */
+    if (walk_all(&c, areas, n_areas) < 0)
+        goto bad; /* cannot fail: same bytes */
     /* overloaded fields held options, not names */
-    if (c.overload > 0 && (c.overload & 1)) memset(m->file, 0, sizeof m->file);
-    if (c.overload > 0 && (c.overload & 2)) memset(m->sname, 0, sizeof m->sname);
-    if (check_lengths(m) < 0) { *why = PR_DROP_BAD_OPTION; return -EBADMSG; }
+    if (c.overload > 0 && (c.overload & 1))
+        memset(m->file, 0, sizeof m->file);
+    if (c.overload > 0 && (c.overload & 2))
+        memset(m->sname, 0, sizeof m->sname);
+    if (check_lengths(m) < 0) {
+        *why = PR_DROP_BAD_OPTION;
+        return -EBADMSG;
+    }
     uint8_t t;
-    if (pr_dhcp_opt_u8(m, PR_OPT_MSG_TYPE, &t) == 0) m->type = t;
+    if (pr_dhcp_opt_u8(m, PR_OPT_MSG_TYPE, &t) == 0)
+        m->type = t;
     return 0;
 bad:
     *why = c.why;
@@ -217,8 +275,10 @@ bad:
 const uint8_t *pr_dhcp_opt_get(const struct pr_dhcp_msg *m, uint8_t code, size_t *len)
 {
     for (unsigned i = 0; i < m->n_opts; i++) {
-        if (m->opts[i].code != code) continue;
-        if (len) *len = m->opts[i].len;
+        if (m->opts[i].code != code)
+            continue;
+        if (len)
+            *len = m->opts[i].len;
         return m->data + m->opts[i].off;
     }
     return NULL;
@@ -228,7 +288,8 @@ static int opt_exact(const struct pr_dhcp_msg *m, uint8_t code, size_t want, con
 {
     size_t len;
     *p = pr_dhcp_opt_get(m, code, &len);
-    if (!*p) return -ENOENT;
+    if (!*p)
+        return -ENOENT;
     return len == want ? 0 : -EBADMSG;
 }
 
@@ -236,7 +297,8 @@ int pr_dhcp_opt_u8(const struct pr_dhcp_msg *m, uint8_t code, uint8_t *v)
 {
     const uint8_t *p;
     int r = opt_exact(m, code, 1, &p);
-    if (r == 0) *v = p[0];
+    if (r == 0)
+        *v = p[0];
     return r;
 }
 
@@ -244,7 +306,8 @@ int pr_dhcp_opt_u16(const struct pr_dhcp_msg *m, uint8_t code, uint16_t *v)
 {
     const uint8_t *p;
     int r = opt_exact(m, code, 2, &p);
-    if (r == 0) *v = rd16(p);
+    if (r == 0)
+        *v = rd16(p);
     return r;
 }
 
@@ -252,7 +315,8 @@ int pr_dhcp_opt_u32(const struct pr_dhcp_msg *m, uint8_t code, uint32_t *v)
 {
     const uint8_t *p;
     int r = opt_exact(m, code, 4, &p);
-    if (r == 0) *v = rd32(p);
+    if (r == 0)
+        *v = rd32(p);
     return r;
 }
 
@@ -260,7 +324,8 @@ int pr_dhcp_opt_addr(const struct pr_dhcp_msg *m, uint8_t code, struct in_addr *
 {
     const uint8_t *p;
     int r = opt_exact(m, code, 4, &p);
-    if (r == 0) memcpy(a, p, 4);
+    if (r == 0)
+        memcpy(a, p, 4);
     return r;
 }
 
@@ -273,25 +338,32 @@ bool pr_dhcp_opt_has_byte(const struct pr_dhcp_msg *m, uint8_t code, uint8_t v)
 
 int pr_dhcp_opt_add(struct pr_dhcp_msg *m, uint8_t code, const void *data, size_t len)
 {
-    if (code == PR_OPT_PAD || code == PR_OPT_END) return -EINVAL;
-    if (len > sizeof m->data - m->data_len) return -ENOSPC;
+    if (code == PR_OPT_PAD || code == PR_OPT_END)
+        return -EINVAL;
+    if (len > sizeof m->data - m->data_len)
+        return -ENOSPC;
     for (unsigned i = 0; i < m->n_opts; i++) {
         struct pr_dhcp_opt *o = &m->opts[i];
-        if (o->code != code) continue;
+        if (o->code != code)
+            continue;
         /* grow in place: move whatever follows it */
         uint8_t *end = m->data + o->off + o->len;
         memmove(end + len, end, (size_t)(m->data + m->data_len - end));
         memcpy(end, data, len);
         o->len = (uint16_t)(o->len + len);
-        for (unsigned k = i + 1; k < m->n_opts; k++) m->opts[k].off = (uint16_t)(m->opts[k].off + len);
+        for (unsigned k = i + 1; k < m->n_opts; k++)
+            m->opts[k].off = (uint16_t)(m->opts[k].off + len);
         m->data_len = (uint16_t)(m->data_len + len);
         return 0;
     }
-    if (m->n_opts >= PR_DHCP_MAX_OPTS) return -ENOSPC;
+    if (m->n_opts >= PR_DHCP_MAX_OPTS)
+        return -ENOSPC;
     m->opts[m->n_opts++] = (struct pr_dhcp_opt){ code, (uint16_t)len, m->data_len };
-    if (len) memcpy(m->data + m->data_len, data, len);
+    if (len)
+        memcpy(m->data + m->data_len, data, len);
     m->data_len = (uint16_t)(m->data_len + len);
-    if (code == PR_OPT_MSG_TYPE && len == 1) m->type = *(const uint8_t *)data;
+    if (code == PR_OPT_MSG_TYPE && len == 1)
+        m->type = *(const uint8_t *)data;
     return 0;
 }
 
@@ -333,11 +405,16 @@ int pr_dhcp_encode(const struct pr_dhcp_msg *m, uint8_t *buf, size_t cap)
     size_t need = PR_DHCP_MIN_LEN + 1;
     for (unsigned i = 0; i < m->n_opts; i++)
         need += m->opts[i].len + 2 * (m->opts[i].len / 255 + 1);
-    if (need < PR_DHCP_MIN_REPLY) need = PR_DHCP_MIN_REPLY;
-    if (need > cap) return -EMSGSIZE;
+    if (need < PR_DHCP_MIN_REPLY)
+        need = PR_DHCP_MIN_REPLY;
+    if (need > cap)
+        return -EMSGSIZE;
 
     memset(buf, 0, need);
-    buf[0] = m->op; buf[1] = m->htype; buf[2] = m->hlen; buf[3] = m->hops;
+    buf[0] = m->op;
+    buf[1] = m->htype;
+    buf[2] = m->hlen;
+    buf[3] = m->hops;
     wr32(buf + 4, m->xid);
     wr16(buf + 8, m->secs);
     wr16(buf + 10, m->flags);
@@ -354,12 +431,14 @@ int pr_dhcp_encode(const struct pr_dhcp_msg *m, uint8_t *buf, size_t cap)
     for (unsigned i = 0; i < m->n_opts; i++) {
         const struct pr_dhcp_opt *o = &m->opts[i];
         size_t left = o->len, off = o->off;
-        do {   /* RFC 3396: split long values; an empty value is still sent */
+        do { /* RFC 3396: split long values; an empty value is still sent */
             size_t chunk = left > 255 ? 255 : left;
             buf[pos++] = o->code;
             buf[pos++] = (uint8_t)chunk;
             memcpy(buf + pos, m->data + off, chunk);
-            pos += chunk; off += chunk; left -= chunk;
+            pos += chunk;
+            off += chunk;
+            left -= chunk;
         } while (left > 0);
     }
     buf[pos++] = PR_OPT_END;

@@ -12,7 +12,10 @@
 
 #define PI3_SECOND_OFFER_MS 1000
 
-static bool addr_eq(struct in_addr a, struct in_addr b) { return a.s_addr == b.s_addr; }
+static bool addr_eq(struct in_addr a, struct in_addr b)
+{
+    return a.s_addr == b.s_addr;
+}
 
 static void drop(struct pr_dhcp_decision *out, enum pr_dhcp_drop why)
 {
@@ -40,13 +43,18 @@ static unsigned find_slot(const struct pr_dhcp_server_cfg *cfg, const struct pr_
 {
     int r = cfg->isolated ? lk->slot_by_ifname(lk->ctx, ifname ? ifname : "")
                           : lk->slot_by_mac(lk->ctx, req->chaddr);
-    if (r < 0) { drop(out, PR_DROP_LOOKUP_FAILED); return 0; }
-    if (r > 0) return (unsigned)r;
+    if (r < 0) {
+        drop(out, PR_DROP_LOOKUP_FAILED);
+        return 0;
+    }
+    if (r > 0)
+        return (unsigned)r;
     if (cfg->isolated) {
         /* the host's other interfaces hear other machines' DHCP: only a
          * Pi (by MAC or PXE vendor class) is news for bring-up */
         drop(out, PR_DROP_NO_SLOT);
-        if (pr_pi_mac_is_pi(req->chaddr) || out->rom) out->action = PR_DHCP_ACT_SEEN;
+        if (pr_pi_mac_is_pi(req->chaddr) || out->rom)
+            out->action = PR_DHCP_ACT_SEEN;
     } else {
         drop(out, PR_DROP_UNKNOWN_MAC);
         out->action = PR_DHCP_ACT_SEEN;
@@ -60,10 +68,14 @@ static int add_common_options(struct pr_dhcp_msg *rep, const struct pr_dhcp_slot
 {
     struct in_addr bcast = { info->pi.s_addr | ~info->mask.s_addr };
     int r = pr_dhcp_opt_add_addr(rep, PR_OPT_SERVER_ID, info->host);
-    if (r == 0 && with_lease) r = pr_dhcp_opt_add_u32(rep, PR_OPT_LEASE_TIME, lease_s);
-    if (r == 0) r = pr_dhcp_opt_add_addr(rep, PR_OPT_SUBNET_MASK, info->mask);
-    if (r == 0) r = pr_dhcp_opt_add_addr(rep, PR_OPT_ROUTER, info->host);
-    if (r == 0) r = pr_dhcp_opt_add_addr(rep, PR_OPT_BROADCAST, bcast);
+    if (r == 0 && with_lease)
+        r = pr_dhcp_opt_add_u32(rep, PR_OPT_LEASE_TIME, lease_s);
+    if (r == 0)
+        r = pr_dhcp_opt_add_addr(rep, PR_OPT_SUBNET_MASK, info->mask);
+    if (r == 0)
+        r = pr_dhcp_opt_add_addr(rep, PR_OPT_ROUTER, info->host);
+    if (r == 0)
+        r = pr_dhcp_opt_add_addr(rep, PR_OPT_BROADCAST, bcast);
     return r;
 }
 
@@ -73,12 +85,15 @@ static int add_pxe_options(struct pr_dhcp_msg *rep, const struct pr_dhcp_msg *re
 {
     uint8_t menu[256];
     int n = pr_pi_pxe_menu(model, info->menu, menu, sizeof menu);
-    if (n < 0) n = pr_pi_pxe_menu(model, NULL, menu, sizeof menu);
+    if (n < 0)
+        n = pr_pi_pxe_menu(model, NULL, menu, sizeof menu);
     int r = pr_dhcp_opt_add(rep, PR_OPT_VENDOR_CLASS, "PXEClient", 9);
     size_t len = 0;
     const uint8_t *uuid = pr_dhcp_opt_get(req, PR_OPT_CLIENT_UUID, &len);
-    if (r == 0 && uuid) r = pr_dhcp_opt_add(rep, PR_OPT_CLIENT_UUID, uuid, len);
-    if (r == 0 && n > 0) r = pr_dhcp_opt_add(rep, PR_OPT_VENDOR_SPECIFIC, menu, (size_t)n);
+    if (r == 0 && uuid)
+        r = pr_dhcp_opt_add(rep, PR_OPT_CLIENT_UUID, uuid, len);
+    if (r == 0 && n > 0)
+        r = pr_dhcp_opt_add(rep, PR_OPT_VENDOR_SPECIFIC, menu, (size_t)n);
     return r;
 }
 
@@ -102,7 +117,10 @@ static void finish_reply(struct pr_dhcp_decision *out, const struct pr_dhcp_msg 
                          const struct pr_dhcp_msg *rep)
 {
     int n = pr_dhcp_encode(rep, out->reply, sizeof out->reply);
-    if (n < 0) { drop(out, PR_DROP_BAD_REQUEST); return; }
+    if (n < 0) {
+        drop(out, PR_DROP_BAD_REQUEST);
+        return;
+    }
     out->reply_len = (size_t)n;
     out->reply_type = rep->type;
     out->action = PR_DHCP_ACT_REPLY;
@@ -117,12 +135,18 @@ static void answer(const struct pr_dhcp_server_cfg *cfg, const struct pr_dhcp_ms
 {
     struct pr_dhcp_msg rep;
     pr_dhcp_reply_init(&rep, req, type);
-    if (inform) rep.ciaddr = req->ciaddr;
-    else rep.yiaddr = info->pi;
-    rep.siaddr = info->host;      /* the Pi 4 bootloader's TFTP server */
+    if (inform)
+        rep.ciaddr = req->ciaddr;
+    else
+        rep.yiaddr = info->pi;
+    rep.siaddr = info->host; /* the Pi 4 bootloader's TFTP server */
     int r = add_common_options(&rep, info, !inform, cfg->lease_time_s);
-    if (r == 0 && out->rom) r = add_pxe_options(&rep, req, info, out->model);
-    if (r < 0) { drop(out, PR_DROP_BAD_REQUEST); return; }
+    if (r == 0 && out->rom)
+        r = add_pxe_options(&rep, req, info, out->model);
+    if (r < 0) {
+        drop(out, PR_DROP_BAD_REQUEST);
+        return;
+    }
     out->addr = inform ? req->ciaddr : info->pi;
     finish_reply(out, req, &rep);
 }
@@ -147,19 +171,29 @@ static void on_request(const struct pr_dhcp_server_cfg *cfg, const struct pr_dhc
     bool has_want = pr_dhcp_opt_addr(req, PR_OPT_REQUESTED_IP, &want) == 0;
     bool has_ci = req->ciaddr.s_addr != 0;
 
-    if (has_sid && !addr_eq(sid, info->host)) { drop(out, PR_DROP_OTHER_SERVER); return; }
-    /* SELECTING must name the address and must not have one yet */
-    if (has_sid && (!has_want || has_ci)) { drop(out, PR_DROP_BAD_REQUEST); return; }
-    if (has_want && !has_ci) {                 /* SELECTING or INIT-REBOOT */
-        out->addr = want;
-        if (addr_eq(want, info->pi)) answer(cfg, req, info, PR_DHCPACK, false, out);
-        else nak(req, info, out);
+    if (has_sid && !addr_eq(sid, info->host)) {
+        drop(out, PR_DROP_OTHER_SERVER);
         return;
     }
-    if (has_ci) {                              /* RENEWING or REBINDING */
+    /* SELECTING must name the address and must not have one yet */
+    if (has_sid && (!has_want || has_ci)) {
+        drop(out, PR_DROP_BAD_REQUEST);
+        return;
+    }
+    if (has_want && !has_ci) { /* SELECTING or INIT-REBOOT */
+        out->addr = want;
+        if (addr_eq(want, info->pi))
+            answer(cfg, req, info, PR_DHCPACK, false, out);
+        else
+            nak(req, info, out);
+        return;
+    }
+    if (has_ci) { /* RENEWING or REBINDING */
         out->addr = req->ciaddr;
-        if (addr_eq(req->ciaddr, info->pi)) answer(cfg, req, info, PR_DHCPACK, false, out);
-        else nak(req, info, out);
+        if (addr_eq(req->ciaddr, info->pi))
+            answer(cfg, req, info, PR_DHCPACK, false, out);
+        else
+            nak(req, info, out);
         return;
     }
     drop(out, PR_DROP_BAD_REQUEST);
@@ -191,20 +225,37 @@ void pr_dhcp_handle_msg(const struct pr_dhcp_server_cfg *cfg, const struct pr_dh
     memset(out, 0, offsetof(struct pr_dhcp_decision, reply));
     out->req_type = req->type;
     memcpy(out->mac, req->chaddr, 6);
-    if (req->op != PR_BOOTREQUEST) { drop(out, PR_DROP_BAD_OP); return; }
-    if (req->type == PR_DHCP_NONE) { drop(out, PR_DROP_NO_TYPE); return; }
-    if (!is_client_type(req->type)) { drop(out, PR_DROP_BAD_TYPE); return; }
-    if (req->giaddr.s_addr != 0 || req->hops != 0) { drop(out, PR_DROP_RELAYED); return; }
+    if (req->op != PR_BOOTREQUEST) {
+        drop(out, PR_DROP_BAD_OP);
+        return;
+    }
+    if (req->type == PR_DHCP_NONE) {
+        drop(out, PR_DROP_NO_TYPE);
+        return;
+    }
+    if (!is_client_type(req->type)) {
+        drop(out, PR_DROP_BAD_TYPE);
+        return;
+    }
+    if (req->giaddr.s_addr != 0 || req->hops != 0) {
+        drop(out, PR_DROP_RELAYED);
+        return;
+    }
     out->rom = vendor_is_pxe(req);
     out->model = pr_pi_model_detect(req);
 
     unsigned slot = find_slot(cfg, lk, ifname, req, out);
-    if (slot == 0) return;
+    if (slot == 0)
+        return;
     out->slot = slot;
     struct pr_dhcp_slot_info info;
     memset(&info, 0, sizeof info);
-    if (lk->slot_info(lk->ctx, slot, &info) < 0) { drop(out, PR_DROP_LOOKUP_FAILED); return; }
-    if (info.model != PR_PI_UNKNOWN) out->model = info.model;   /* ops know better */
+    if (lk->slot_info(lk->ctx, slot, &info) < 0) {
+        drop(out, PR_DROP_LOOKUP_FAILED);
+        return;
+    }
+    if (info.model != PR_PI_UNKNOWN)
+        out->model = info.model; /* ops know better */
     out->server = info.host;
 
     switch (req->type) {
@@ -220,8 +271,10 @@ void pr_dhcp_handle_msg(const struct pr_dhcp_server_cfg *cfg, const struct pr_dh
         on_request(cfg, req, &info, out);
         break;
     case PR_DHCPINFORM:
-        if (req->ciaddr.s_addr == 0) drop(out, PR_DROP_BAD_REQUEST);
-        else answer(cfg, req, &info, PR_DHCPACK, true, out);
+        if (req->ciaddr.s_addr == 0)
+            drop(out, PR_DROP_BAD_REQUEST);
+        else
+            answer(cfg, req, &info, PR_DHCPACK, true, out);
         break;
     default:
         on_release_decline(req, &info, out);

@@ -19,11 +19,12 @@
 #include "daemon/boot/service.h"
 #include "service.h"
 
-#define RECV_BURST 64              /* datagrams per wake-up, then others get a turn */
-#define PENDING_MAX 1024           /* delayed and repeated replies in flight: a
+#define RECV_BURST 64 /* datagrams per wake-up, then others get a turn */
+#define PENDING_MAX \
+    1024                       /* delayed and repeated replies in flight: a
                                     * storm of 108 3Bs with a delay is 216 */
-#define SEEN_MAX 64                /* boards remembered for rate-limiting */
-#define SEEN_INTERVAL_MS 60000     /* one "board.seen" per board per minute */
+#define SEEN_MAX 64            /* boards remembered for rate-limiting */
+#define SEEN_INTERVAL_MS 60000 /* one "board.seen" per board per minute */
 #define FRAME_MAX (PR_UDP4_FRAME_OVERHEAD + PR_DHCP_MAX_LEN)
 
 struct pending {
@@ -74,7 +75,8 @@ static int lookup_info(void *ctx, unsigned slot, struct pr_dhcp_slot_info *info)
     struct pr_slot_plan sp;
     struct pr_slot_row row;
     int r = pr_plan_slot(&s->d->plan, slot, &sp);
-    if (r < 0) return r;
+    if (r < 0)
+        return r;
     info->pi = sp.v4_pi;
     info->host = sp.v4_host;
     info->mask = sp.v4_mask;
@@ -98,8 +100,10 @@ static int iface_mac(int fd, int ifindex, uint8_t mac[6])
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    if (!if_indextoname((unsigned)ifindex, ifr.ifr_name)) return -errno;
-    if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) return -errno;
+    if (!if_indextoname((unsigned)ifindex, ifr.ifr_name))
+        return -errno;
+    if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+        return -errno;
     memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
     return 0;
 }
@@ -108,29 +112,40 @@ static int send_frame(struct pr_dhcp_service *s, int ifindex, const uint8_t dst_
                       const uint8_t *frame, size_t len)
 {
     struct sockaddr_ll ll = {
-        .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
-        .sll_ifindex = ifindex, .sll_halen = 6,
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_IP),
+        .sll_ifindex = ifindex,
+        .sll_halen = 6,
     };
     memcpy(ll.sll_addr, dst_mac, 6);
     ssize_t n = sendto(s->raw_fd, frame, len, 0, (struct sockaddr *)&ll, sizeof ll);
-    if (n < 0) return -errno;
+    if (n < 0)
+        return -errno;
     return (size_t)n == len ? 0 : -EIO;
 }
 
 static void count_sent(struct pr_dhcp_service *s, uint8_t type, bool repeat)
 {
-    if (type == PR_DHCPOFFER) s->stats.offers++;
-    else if (type == PR_DHCPACK) s->stats.acks++;
-    else if (type == PR_DHCPNAK) s->stats.naks++;
-    if (repeat) s->stats.repeats++;
+    if (type == PR_DHCPOFFER)
+        s->stats.offers++;
+    else if (type == PR_DHCPACK)
+        s->stats.acks++;
+    else if (type == PR_DHCPNAK)
+        s->stats.naks++;
+    if (repeat)
+        s->stats.repeats++;
 }
 
 static void arm_pending(struct pr_dhcp_service *s)
 {
-    if (s->n_pending == 0) { pr_timer_disarm(s->timer); return; }
+    if (s->n_pending == 0) {
+        pr_timer_disarm(s->timer);
+        return;
+    }
     uint64_t first = s->pending[0].due_ms, now = pr_now_ms();
     for (unsigned i = 1; i < s->n_pending; i++)
-        if (s->pending[i].due_ms < first) first = s->pending[i].due_ms;
+        if (s->pending[i].due_ms < first)
+            first = s->pending[i].due_ms;
     pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
 }
 
@@ -160,7 +175,10 @@ static void on_pending_timer(void *ctx)
     unsigned i = 0;
     while (i < s->n_pending) {
         struct pending *p = &s->pending[i];
-        if (p->due_ms > now) { i++; continue; }
+        if (p->due_ms > now) {
+            i++;
+            continue;
+        }
         if (send_frame(s, p->ifindex, p->dst_mac, p->frame, p->len) < 0)
             s->stats.drops[PR_DROP_SEND_FAILED]++;
         else
@@ -171,30 +189,36 @@ static void on_pending_timer(void *ctx)
 }
 
 /* Builds the reply's frame and sends it now, later, or now and again. */
-static int send_reply(struct pr_dhcp_service *s, int ifindex,
-                      const struct pr_dhcp_decision *dec)
+static int send_reply(struct pr_dhcp_service *s, int ifindex, const struct pr_dhcp_decision *dec)
 {
     struct pr_udp4_addrs a = {
-        .src = dec->server, .dst = dec->dst_ip,
-        .sport = PR_DHCP_SERVER_PORT, .dport = PR_DHCP_CLIENT_PORT, .ttl = 64,
+        .src = dec->server,
+        .dst = dec->dst_ip,
+        .sport = PR_DHCP_SERVER_PORT,
+        .dport = PR_DHCP_CLIENT_PORT,
+        .ttl = 64,
     };
     uint8_t frame[FRAME_MAX];
     int r = iface_mac(s->udp_fd, ifindex, a.src_mac);
-    if (r < 0) return r;
+    if (r < 0)
+        return r;
     memcpy(a.dst_mac, dec->dst_mac, 6);
     int n = pr_udp4_frame(frame, sizeof frame, &a, dec->reply, dec->reply_len);
-    if (n < 0) return n;
+    if (n < 0)
+        return n;
     uint64_t now = pr_now_ms();
     if (dec->delay_ms) {
         queue_frame(s, now + dec->delay_ms, ifindex, dec, frame, (size_t)n, false);
     } else {
         r = send_frame(s, ifindex, dec->dst_mac, frame, (size_t)n);
-        if (r < 0) return r;
+        if (r < 0)
+            return r;
         count_sent(s, dec->reply_type, false);
     }
     if (dec->repeat_ms)
         queue_frame(s, now + dec->delay_ms + dec->repeat_ms, ifindex, dec, frame, (size_t)n, true);
-    if (dec->delay_ms || dec->repeat_ms) arm_pending(s);
+    if (dec->delay_ms || dec->repeat_ms)
+        arm_pending(s);
     return 0;
 }
 
@@ -217,7 +241,8 @@ static bool seen_recently(struct pr_dhcp_service *s, const uint8_t mac[6])
     for (unsigned i = 0; i < SEEN_MAX; i++) {
         struct seen *e = &s->seen[i];
         if (e->at_ms && memcmp(e->mac, mac, 6) == 0) {
-            if (now - e->at_ms < SEEN_INTERVAL_MS) return true;
+            if (now - e->at_ms < SEEN_INTERVAL_MS)
+                return true;
             e->at_ms = now;
             return false;
         }
@@ -233,18 +258,20 @@ static bool seen_recently(struct pr_dhcp_service *s, const uint8_t mac[6])
 static void board_seen(struct pr_dhcp_service *s, unsigned slot, const char *ifname,
                        const struct pr_dhcp_msg *req, const struct pr_dhcp_decision *dec)
 {
-    if (seen_recently(s, req->chaddr)) return;
+    if (seen_recently(s, req->chaddr))
+        return;
     char mac[18], vendor[128] = "", uuid[80] = "", esc_if[64];
     size_t len = 0;
     const uint8_t *v = pr_dhcp_opt_get(req, PR_OPT_VENDOR_CLASS, &len);
-    if (v) pr_escape(v, len, vendor, sizeof vendor);
+    if (v)
+        pr_escape(v, len, vendor, sizeof vendor);
     v = pr_dhcp_opt_get(req, PR_OPT_CLIENT_UUID, &len);
-    if (v) hex(v, len, uuid, sizeof uuid);
+    if (v)
+        hex(v, len, uuid, sizeof uuid);
     pr_escape(ifname, strlen(ifname), esc_if, sizeof esc_if);
-    pr_daemon_event(s->d, slot, "board.seen", "dhcp", "{s:s, s:s, s:s, s:s, s:s}",
-                    "mac", pr_mac_format(req->chaddr, mac), "vendor_class", vendor,
-                    "option97", uuid, "model", pr_pi_model_name(dec->model),
-                    "interface", esc_if);
+    pr_daemon_event(s->d, slot, "board.seen", "dhcp", "{s:s, s:s, s:s, s:s, s:s}", "mac",
+                    pr_mac_format(req->chaddr, mac), "vendor_class", vendor, "option97", uuid,
+                    "model", pr_pi_model_name(dec->model), "interface", esc_if);
 }
 
 static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
@@ -252,7 +279,8 @@ static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
 {
     struct pr_slot_row row;
     char mac[18];
-    if (!dec->rom || pr_store_get_slot(s->d->store, dec->slot, &row) < 0) return;
+    if (!dec->rom || pr_store_get_slot(s->d->store, dec->slot, &row) < 0)
+        return;
     if (strcmp(row.mac, pr_mac_format(req->chaddr, mac)) != 0)
         board_seen(s, dec->slot, ifname, req, dec);
 }
@@ -265,12 +293,13 @@ static void record(struct pr_dhcp_service *s, const char *ifname, const struct p
     inet_ntop(AF_INET, &dec->addr, addr, sizeof addr);
     switch (dec->action) {
     case PR_DHCP_ACT_REPLY:
-        snprintf(kind, sizeof kind, "dhcp.%s", req->type == PR_DHCPINFORM ? "inform"
-                 : pr_dhcp_type_name(dec->reply_type));
-        pr_daemon_event(s->d, dec->slot, kind, "dhcp", "{s:s, s:s, s:s, s:b, s:b}",
-                        "mac", mac, "address", addr, "model", pr_pi_model_name(dec->model),
-                        "rom", dec->rom, "broadcast", dec->broadcast);
-        if (s->d->cfg->isolated) slot_board_check(s, ifname, req, dec);
+        snprintf(kind, sizeof kind, "dhcp.%s",
+                 req->type == PR_DHCPINFORM ? "inform" : pr_dhcp_type_name(dec->reply_type));
+        pr_daemon_event(s->d, dec->slot, kind, "dhcp", "{s:s, s:s, s:s, s:b, s:b}", "mac", mac,
+                        "address", addr, "model", pr_pi_model_name(dec->model), "rom", dec->rom,
+                        "broadcast", dec->broadcast);
+        if (s->d->cfg->isolated)
+            slot_board_check(s, ifname, req, dec);
         /* the ROM may never send REQUEST, so its OFFER counts; the OS is
          * up once it has its address */
         if (dec->rom && dec->reply_type != PR_DHCPNAK)
@@ -280,15 +309,14 @@ static void record(struct pr_dhcp_service *s, const char *ifname, const struct p
         break;
     case PR_DHCP_ACT_RELEASE:
         s->stats.releases++;
-        pr_daemon_event(s->d, dec->slot, "dhcp.release", "dhcp", "{s:s, s:s}",
-                        "mac", mac, "address", addr);
+        pr_daemon_event(s->d, dec->slot, "dhcp.release", "dhcp", "{s:s, s:s}", "mac", mac,
+                        "address", addr);
         break;
     case PR_DHCP_ACT_DECLINE:
         s->stats.declines++;
-        pr_warn("slot %u: %s declined %s: the address is in use on its link",
-                dec->slot, mac, addr);
-        pr_daemon_event(s->d, dec->slot, "dhcp.decline", "dhcp", "{s:s, s:s}",
-                        "mac", mac, "address", addr);
+        pr_warn("slot %u: %s declined %s: the address is in use on its link", dec->slot, mac, addr);
+        pr_daemon_event(s->d, dec->slot, "dhcp.decline", "dhcp", "{s:s, s:s}", "mac", mac,
+                        "address", addr);
         break;
     case PR_DHCP_ACT_SEEN:
         s->stats.seen++;
@@ -307,12 +335,12 @@ static void drop_counted(struct pr_dhcp_service *s, enum pr_dhcp_drop why, const
 {
     char esc[64];
     s->stats.drops[why]++;
-    pr_debug("dhcp: dropped a packet on %s: %s",
-             pr_escape(ifname, strlen(ifname), esc, sizeof esc), pr_dhcp_drop_name(why));
+    pr_debug("dhcp: dropped a packet on %s: %s", pr_escape(ifname, strlen(ifname), esc, sizeof esc),
+             pr_dhcp_drop_name(why));
 }
 
-static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t len,
-                          bool truncated, int ifindex)
+static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t len, bool truncated,
+                          int ifindex)
 {
     char ifname[IF_NAMESIZE] = "";
     struct pr_dhcp_msg req;
@@ -321,13 +349,22 @@ static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t 
     const struct pr_config *cfg = s->d->cfg;
 
     s->stats.received++;
-    if (!if_indextoname((unsigned)ifindex, ifname)) { drop_counted(s, PR_DROP_NO_SLOT, "?"); return; }
-    if (!cfg->isolated && strcmp(ifname, cfg->interface) != 0) {
-        drop_counted(s, PR_DROP_NO_SLOT, ifname);   /* flat: the rack has one interface */
+    if (!if_indextoname((unsigned)ifindex, ifname)) {
+        drop_counted(s, PR_DROP_NO_SLOT, "?");
         return;
     }
-    if (truncated) { drop_counted(s, PR_DROP_OVERLONG, ifname); return; }
-    if (pr_dhcp_decode(buf, len, &req, &why) < 0) { drop_counted(s, why, ifname); return; }
+    if (!cfg->isolated && strcmp(ifname, cfg->interface) != 0) {
+        drop_counted(s, PR_DROP_NO_SLOT, ifname); /* flat: the rack has one interface */
+        return;
+    }
+    if (truncated) {
+        drop_counted(s, PR_DROP_OVERLONG, ifname);
+        return;
+    }
+    if (pr_dhcp_decode(buf, len, &req, &why) < 0) {
+        drop_counted(s, why, ifname);
+        return;
+    }
 
     struct pr_dhcp_server_cfg scfg;
     struct pr_dhcp_lookup lk = { lookup_ifname, lookup_mac, lookup_info, s };
@@ -352,10 +389,14 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     (void)events;
     for (int i = 0; i < RECV_BURST; i++) {
         uint8_t buf[PR_DHCP_MAX_LEN + 1];
-        union { struct cmsghdr h; uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))]; } cbuf;
+        union {
+            struct cmsghdr h;
+            uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        } cbuf;
         struct iovec iov = { buf, sizeof buf };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                             .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b
+        };
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
         if (n < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -383,18 +424,24 @@ static void get_stats(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     const struct pr_dhcp_stats *st = pr_dhcp_service_stats(d->dhcp);
-    if (!st) { pr_api_reply_error(req, 503, "unavailable", "the DHCP service is not running"); return; }
+    if (!st) {
+        pr_api_reply_error(req, 503, "unavailable", "the DHCP service is not running");
+        return;
+    }
     json_t *drops = json_object();
     for (unsigned i = 1; drops && i < PR_DROP__COUNT; i++)
         json_object_set_new(drops, pr_dhcp_drop_name((enum pr_dhcp_drop)i),
                             json_integer((json_int_t)st->drops[i]));
-    json_t *body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
-                             "received", (json_int_t)st->received, "offers", (json_int_t)st->offers,
-                             "acks", (json_int_t)st->acks, "naks", (json_int_t)st->naks,
-                             "repeats", (json_int_t)st->repeats, "releases", (json_int_t)st->releases,
-                             "declines", (json_int_t)st->declines, "seen", (json_int_t)st->seen,
-                             "drops", drops);
-    if (!body) { pr_api_reply_error(req, 500, "internal", "out of memory"); return; }
+    json_t *body =
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "received",
+                  (json_int_t)st->received, "offers", (json_int_t)st->offers, "acks",
+                  (json_int_t)st->acks, "naks", (json_int_t)st->naks, "repeats",
+                  (json_int_t)st->repeats, "releases", (json_int_t)st->releases, "declines",
+                  (json_int_t)st->declines, "seen", (json_int_t)st->seen, "drops", drops);
+    if (!body) {
+        pr_api_reply_error(req, 500, "internal", "out of memory");
+        return;
+    }
     pr_api_reply_json(req, 200, body);
 }
 
@@ -408,7 +455,8 @@ static int open_udp(void)
 {
     int one = 1, rcvbuf = RCVBUF_BYTES;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -errno;
+    if (fd < 0)
+        return -errno;
     struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(PR_DHCP_SERVER_PORT) };
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) < 0 ||
@@ -430,27 +478,39 @@ static int open_udp(void)
 int pr_dhcp_service_start(struct pr_daemon *d)
 {
     struct pr_dhcp_service *s = calloc(1, sizeof *s);
-    if (!s) return -ENOMEM;
+    if (!s)
+        return -ENOMEM;
     s->d = d;
     s->udp_fd = s->raw_fd = -1;
     int r = -ENOMEM;
     s->pending = calloc(PENDING_MAX, sizeof *s->pending);
     s->timer = pr_timer_new(d->loop, on_pending_timer, s);
-    if (!s->pending || !s->timer) goto fail;
+    if (!s->pending || !s->timer)
+        goto fail;
     r = s->udp_fd = open_udp();
-    if (r < 0) goto fail;
+    if (r < 0)
+        goto fail;
     /* protocol 0: this socket sends and never receives */
     s->raw_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (s->raw_fd < 0) { r = -errno; goto fail; }
+    if (s->raw_fd < 0) {
+        r = -errno;
+        goto fail;
+    }
     r = pr_loop_add_fd(d->loop, s->udp_fd, EPOLLIN, on_readable, s);
-    if (r < 0) goto fail;
+    if (r < 0)
+        goto fail;
     r = pr_api_route(d->api, "GET", "/v1/dhcp/stats", get_stats, d);
-    if (r < 0) { pr_loop_del_fd(d->loop, s->udp_fd); goto fail; }
+    if (r < 0) {
+        pr_loop_del_fd(d->loop, s->udp_fd);
+        goto fail;
+    }
     d->dhcp = s;
     return 0;
 fail:
-    if (s->raw_fd >= 0) close(s->raw_fd);
-    if (s->udp_fd >= 0) close(s->udp_fd);
+    if (s->raw_fd >= 0)
+        close(s->raw_fd);
+    if (s->udp_fd >= 0)
+        close(s->udp_fd);
     pr_timer_free(s->timer);
     free(s->pending);
     free(s);
@@ -460,7 +520,8 @@ fail:
 void pr_dhcp_service_stop(struct pr_daemon *d)
 {
     struct pr_dhcp_service *s = d->dhcp;
-    if (!s) return;
+    if (!s)
+        return;
     pr_loop_del_fd(d->loop, s->udp_fd);
     close(s->udp_fd);
     close(s->raw_fd);

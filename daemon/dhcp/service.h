@@ -13,11 +13,11 @@ struct pr_daemon;
 struct pr_dhcp_service;
 
 struct pr_dhcp_stats {
-    uint64_t received;             /* datagrams read on port 67 */
-    uint64_t offers, acks, naks;   /* replies sent (repeats included) */
-    uint64_t repeats;              /* second OFFERs for the Pi 3B */
+    uint64_t received;           /* datagrams read on port 67 */
+    uint64_t offers, acks, naks; /* replies sent (repeats included) */
+    uint64_t repeats;            /* second OFFERs for the Pi 3B */
     uint64_t releases, declines;
-    uint64_t seen;                 /* boards that no slot owns */
+    uint64_t seen; /* boards that no slot owns */
     uint64_t drops[PR_DROP__COUNT];
 };
 
@@ -25,7 +25,7 @@ struct pr_dhcp_stats {
  * GET /v1/dhcp/stats (these counters as JSON); sets d->dhcp.
  * Returns 0 or -errno (e.g. -EACCES without CAP_NET_RAW). */
 int pr_dhcp_service_start(struct pr_daemon *d);
-void pr_dhcp_service_stop(struct pr_daemon *d);   /* tolerates "never started" */
+void pr_dhcp_service_stop(struct pr_daemon *d); /* tolerates "never started" */
 
 /* The counters, for /metrics.  NULL when the service is not running. */
 const struct pr_dhcp_stats *pr_dhcp_service_stats(const struct pr_dhcp_service *s);

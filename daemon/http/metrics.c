@@ -47,7 +47,7 @@ static int collect_uptime(struct pr_metrics_out *out, void *ctx)
 
 struct state_counts {
     unsigned known[N_KNOWN];
-    struct pr_metrics_out *out;     /* states the list does not know go straight out */
+    struct pr_metrics_out *out; /* states the list does not know go straight out */
 };
 
 static int count_state(const char *state, unsigned count, void *ctx)
@@ -110,14 +110,18 @@ int pr_api_metrics_start(struct pr_daemon *d)
         pr_metric_collect fn;
     } rack[] = {
         { { "pirack_up", "1 while pirackd answers.", PR_METRIC_GAUGE, NULL }, collect_up },
-        { { "pirack_info", "pirackd's version, the rack's name and its mode.",
-            PR_METRIC_GAUGE, info_labels }, collect_info },
+        { { "pirack_info", "pirackd's version, the rack's name and its mode.", PR_METRIC_GAUGE,
+            info_labels },
+          collect_info },
         { { "pirack_uptime_seconds", "Seconds since pirackd started.", PR_METRIC_GAUGE, NULL },
           collect_uptime },
         { { "pirack_slots", "Slots in each boot state.", PR_METRIC_GAUGE, state_label },
           collect_slots },
-        { { "pirack_events_total", "Events the store has recorded (slot timelines and "
-            "the audit log).", PR_METRIC_COUNTER, NULL }, collect_events },
+        { { "pirack_events_total",
+            "Events the store has recorded (slot timelines and "
+            "the audit log).",
+            PR_METRIC_COUNTER, NULL },
+          collect_events },
     };
     struct pr_metrics *m = pr_api_metrics(d->api);
     int err;

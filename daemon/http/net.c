@@ -10,14 +10,12 @@
 
 static json_t *reconcile_json(const struct pr_net_result *res, uint64_t at_ms, unsigned runs)
 {
-    return json_pack("{s:i, s:I, s:i, s:i, s:i, s:i, s:i, s:s?, s:s?}",
-                     "runs", (int)runs,
-                     "age_s", (json_int_t)((pr_now_ms() - at_ms) / 1000),
-                     "added", (int)res->added, "removed", (int)res->removed,
-                     "failed", (int)res->failed, "missing_if", (int)res->missing_if,
-                     "foreign", (int)res->foreign,
-                     "first_failed", res->failed ? res->first_failed : NULL,
-                     "first_error", res->failed ? strerror(-res->first_error) : NULL);
+    return json_pack("{s:i, s:I, s:i, s:i, s:i, s:i, s:i, s:s?, s:s?}", "runs", (int)runs, "age_s",
+                     (json_int_t)((pr_now_ms() - at_ms) / 1000), "added", (int)res->added,
+                     "removed", (int)res->removed, "failed", (int)res->failed, "missing_if",
+                     (int)res->missing_if, "foreign", (int)res->foreign, "first_failed",
+                     res->failed ? res->first_failed : NULL, "first_error",
+                     res->failed ? strerror(-res->first_error) : NULL);
 }
 
 static void get_net(struct pr_api_req *req, void *ctx)
@@ -33,17 +31,14 @@ static void get_net(struct pr_api_req *req, void *ctx)
     struct pr_ra_stats ra;
     pr_ra_service_stats(d, &ra);
     int fwd = pr_net_ipv6_forwarding();
-    json_t *body = json_pack("{s:s, s:i, s:o, s:o, s:{s:b, s:I, s:I, s:I, s:I, s:I}}",
-                             "mode", d->plan.isolated ? "isolated" : "flat",
-                             "protocol", (int)d->cfg->route_protocol,
-                             "ipv6_forwarding", fwd < 0 ? json_null() : json_boolean(fwd),
-                             "reconcile", reconcile_json(&res, at_ms, runs),
-                             "ra", "enabled", d->ra != NULL,
-                             "links", (json_int_t)ra.links,
-                             "sent", (json_int_t)ra.sent,
-                             "solicitations", (json_int_t)ra.solicitations,
-                             "malformed", (json_int_t)ra.malformed,
-                             "send_errors", (json_int_t)ra.send_errors);
+    json_t *body =
+        json_pack("{s:s, s:i, s:o, s:o, s:{s:b, s:I, s:I, s:I, s:I, s:I}}", "mode",
+                  d->plan.isolated ? "isolated" : "flat", "protocol", (int)d->cfg->route_protocol,
+                  "ipv6_forwarding", fwd < 0 ? json_null() : json_boolean(fwd), "reconcile",
+                  reconcile_json(&res, at_ms, runs), "ra", "enabled", d->ra != NULL, "links",
+                  (json_int_t)ra.links, "sent", (json_int_t)ra.sent, "solicitations",
+                  (json_int_t)ra.solicitations, "malformed", (json_int_t)ra.malformed,
+                  "send_errors", (json_int_t)ra.send_errors);
     if (!body) {
         pr_api_reply_error(req, 500, "internal error", "out of memory");
         return;

@@ -34,7 +34,8 @@ static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
     long n;
 
     if (strcmp(pr_api_req_actor(req), "ops") != 0) {
-        pr_api_reply_error(req, 403, "forbidden", "only operators may change a slot's board "
+        pr_api_reply_error(req, 403, "forbidden",
+                           "only operators may change a slot's board "
                            "or pi here");
         return 0;
     }
@@ -42,8 +43,8 @@ static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
     if (n < 0)
         return 0;
     if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)",
-                           n, d->plan.slots);
+        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
+                           d->plan.slots);
         return 0;
     }
     return (unsigned)n;
@@ -56,7 +57,8 @@ static int check_keys(struct pr_api_req *req, json_t *body, const char *const *a
     json_t *value;
     char shown[64];
 
-    json_object_foreach(body, key, value) {
+    json_object_foreach(body, key, value)
+    {
         const char *const *a = allowed;
 
         while (*a && strcmp(*a, key) != 0)
@@ -72,8 +74,7 @@ static int check_keys(struct pr_api_req *req, json_t *body, const char *const *a
 
 /* The string at key, NULL when absent; answers 400 and sets *bad when it
  * is there but not a string. */
-static const char *string_field(struct pr_api_req *req, json_t *body, const char *key,
-                                bool *bad)
+static const char *string_field(struct pr_api_req *req, json_t *body, const char *key, bool *bad)
 {
     json_t *v = json_object_get(body, key);
 
@@ -102,8 +103,7 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
 /* Answers a change to slot that ended with err (-EEXIST is the caller's
  * to word): 400 with the store's reason for -EINVAL, 500 for another
  * failure, else 200 with the slot as it is now. */
-static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, unsigned slot,
-                          int err)
+static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, unsigned slot, int err)
 {
     if (err == -EINVAL)
         pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
@@ -131,8 +131,7 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
     char shown[64];
 
     if (!body) {
-        pr_api_reply_error(req, 400, "bad request",
-                           "the body must be a JSON object with \"mac\"");
+        pr_api_reply_error(req, 400, "bad request", "the body must be a JSON object with \"mac\"");
         return -1;
     }
     if (check_keys(req, body, allowed) < 0)
@@ -180,15 +179,13 @@ static int assign_board(struct pr_daemon *d, unsigned slot, const struct assign 
         return err;
     }
     if (from > 0 && (unsigned)from != slot)
-        pr_daemon_event(d, (unsigned)from, "board.unassigned", actor, "{s:s, s:i}",
-                        "mac", a->mac, "moved_to", (int)slot);
-    pr_daemon_event(d, slot, "board.assigned", actor, "{s:s, s:s*, s:s*, s:o*, s:s*}",
-                    "mac", a->mac,
-                    "serial", a->serial && a->serial[0] ? a->serial : NULL,
-                    "model", a->model && a->model[0] ? a->model : NULL,
-                    "moved_from", from > 0 && (unsigned)from != slot ? json_integer(from) : NULL,
-                    "replaced", before.mac[0] && strcmp(before.mac, a->mac) != 0
-                                    ? before.mac : NULL);
+        pr_daemon_event(d, (unsigned)from, "board.unassigned", actor, "{s:s, s:i}", "mac", a->mac,
+                        "moved_to", (int)slot);
+    pr_daemon_event(d, slot, "board.assigned", actor, "{s:s, s:s*, s:s*, s:o*, s:s*}", "mac",
+                    a->mac, "serial", a->serial && a->serial[0] ? a->serial : NULL, "model",
+                    a->model && a->model[0] ? a->model : NULL, "moved_from",
+                    from > 0 && (unsigned)from != slot ? json_integer(from) : NULL, "replaced",
+                    before.mac[0] && strcmp(before.mac, a->mac) != 0 ? before.mac : NULL);
     return pr_store_commit(d->store);
 }
 
@@ -205,7 +202,8 @@ static void post_board(struct pr_api_req *req, void *ctx)
     if (err == -EEXIST)
         pr_api_reply_error(req, 409, "conflict", "%s%s", pr_store_errmsg(d->store),
                            strstr(pr_store_errmsg(d->store), "already in slot")
-                               ? " (\"move\": true takes it out of there)" : "");
+                               ? " (\"move\": true takes it out of there)"
+                               : "");
     else
         reply_written(req, d, slot, err);
 }
@@ -259,7 +257,8 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
     char shown[80];
 
     if (!body || json_object_size(body) == 0) {
-        pr_api_reply_error(req, 400, "bad request", "nothing to set: give one or more of "
+        pr_api_reply_error(req, 400, "bad request",
+                           "nothing to set: give one or more of "
                            "\"name\", \"owner\", \"image\", \"policy\"");
         return -1;
     }
@@ -285,8 +284,7 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
     return 0;
 }
 
-static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p,
-                  const char *actor)
+static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p, const char *actor)
 {
     struct pr_slot_row before;
     int err;
@@ -300,11 +298,9 @@ static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p,
         pr_store_rollback(d->store);
         return err;
     }
-    pr_daemon_event(d, slot, "pi.updated", actor, "{s:s*, s:s*, s:s*, s:s*, s:s*}",
-                    "name", p->name, "owner", p->owner, "image", p->image,
-                    "policy", p->policy,
-                    "old_name", p->name && strcmp(p->name, before.name) != 0
-                                    ? before.name : NULL);
+    pr_daemon_event(d, slot, "pi.updated", actor, "{s:s*, s:s*, s:s*, s:s*, s:s*}", "name", p->name,
+                    "owner", p->owner, "image", p->image, "policy", p->policy, "old_name",
+                    p->name && strcmp(p->name, before.name) != 0 ? before.name : NULL);
     return pr_store_commit(d->store);
 }
 

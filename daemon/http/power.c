@@ -78,22 +78,34 @@ static bool may_touch(struct pr_daemon *d, const char *actor, unsigned slot)
 static unsigned status_for(int64_t err)
 {
     switch (-err) {
-    case ENOENT: return 404;
-    case EINVAL: return 400;
-    case ENODEV: case EBUSY: case ENOSPC: return 409;
-    default: return 500;
+    case ENOENT:
+        return 404;
+    case EINVAL:
+        return 400;
+    case ENODEV:
+    case EBUSY:
+    case ENOSPC:
+        return 409;
+    default:
+        return 500;
     }
 }
 
 static const char *error_word(int64_t err)
 {
     switch (-err) {
-    case ENOENT: return "no-such-slot";
-    case EINVAL: return "bad-request";
-    case ENODEV: return "no-switch";
-    case EBUSY: return "busy";
-    case ENOSPC: return "power-budget";
-    default: return "internal";
+    case ENOENT:
+        return "no-such-slot";
+    case EINVAL:
+        return "bad-request";
+    case ENODEV:
+        return "no-switch";
+    case EBUSY:
+        return "busy";
+    case ENOSPC:
+        return "power-budget";
+    default:
+        return "internal";
     }
 }
 
@@ -120,7 +132,8 @@ static void post_slot_power(struct pr_api_req *req, void *ctx)
     if (slot < 0)
         return;
     if (parse_action(pr_api_req_body(req), &action) < 0) {
-        pr_api_reply_error(req, 400, "bad-request", "body must be {\"action\": \"on\" | "
+        pr_api_reply_error(req, 400, "bad-request",
+                           "body must be {\"action\": \"on\" | "
                            "\"off\" | \"cycle\"}");
         return;
     }
@@ -133,8 +146,9 @@ static void post_slot_power(struct pr_api_req *req, void *ctx)
         pr_api_reply_error(req, status_for(id), error_word(id), "%s", why);
         return;
     }
-    pr_api_reply_json(req, 202, json_pack("{s:I, s:i, s:s}", "op", (json_int_t)id, "slot",
-                                          (int)slot, "action", pr_poe_action_name(action)));
+    pr_api_reply_json(req, 202,
+                      json_pack("{s:I, s:i, s:s}", "op", (json_int_t)id, "slot", (int)slot,
+                                "action", pr_poe_action_name(action)));
 }
 
 static json_t *view_json(struct pr_daemon *d, unsigned slot)
@@ -151,19 +165,23 @@ static json_t *view_json(struct pr_daemon *d, unsigned slot)
         return NULL;
     json_object_set_new(o, "switch", v.has_switch ? json_string(v.switch_name) : json_null());
     json_object_set_new(o, "port", v.has_switch ? json_integer(v.port) : json_null());
-    json_object_set_new(o, "op", v.op_id ? json_pack("{s:I, s:s, s:s}", "id",
-                                                     (json_int_t)v.op_id, "action", v.op_action,
-                                                     "phase", v.op_phase)
-                                         : json_null());
-    json_object_set_new(o, "last", v.last_op_id ? json_pack("{s:I, s:b, s:s}", "op",
-                                                            (json_int_t)v.last_op_id, "ok",
-                                                            v.last_ok, "result", v.last_result)
-                                                : json_null());
-    json_object_set_new(o, "live", v.live_valid ? json_pack(
-        "{s:s, s:s, s:i, s:I, s:s}", "admin",
-        v.live.admin == 1 ? "on" : v.live.admin == 0 ? "off" : "unknown", "detect",
-        pr_poe_detect_name(v.live.detect), "class", v.live.power_class, "age_ms",
-        (json_int_t)v.live_age_ms, "note", v.live.note) : json_null());
+    json_object_set_new(o, "op",
+                        v.op_id ? json_pack("{s:I, s:s, s:s}", "id", (json_int_t)v.op_id, "action",
+                                            v.op_action, "phase", v.op_phase)
+                                : json_null());
+    json_object_set_new(o, "last",
+                        v.last_op_id ? json_pack("{s:I, s:b, s:s}", "op", (json_int_t)v.last_op_id,
+                                                 "ok", v.last_ok, "result", v.last_result)
+                                     : json_null());
+    json_object_set_new(o, "live",
+                        v.live_valid ? json_pack("{s:s, s:s, s:i, s:I, s:s}", "admin",
+                                                 v.live.admin == 1   ? "on"
+                                                 : v.live.admin == 0 ? "off"
+                                                                     : "unknown",
+                                                 "detect", pr_poe_detect_name(v.live.detect),
+                                                 "class", v.live.power_class, "age_ms",
+                                                 (json_int_t)v.live_age_ms, "note", v.live.note)
+                                     : json_null());
     return o;
 }
 
@@ -209,7 +227,8 @@ static int select_slots(struct pr_daemon *d, json_t *spec, unsigned char *sel)
 
         if (json_array_size(spec) > BATCH_MAX)
             return -E2BIG;
-        json_array_foreach(spec, i, v) {
+        json_array_foreach(spec, i, v)
+        {
             json_int_t s = json_integer_value(v);
 
             if (!json_is_integer(v) || s < 1 || s > (json_int_t)n)
@@ -248,7 +267,8 @@ static void post_power(struct pr_api_req *req, void *ctx)
 
     if (parse_action(body, &action) < 0 || pace_member(body, "stagger_ms", &pace.stagger_ms) < 0 ||
         pace_member(body, "max_booting", &pace.max_booting) < 0) {
-        pr_api_reply_error(req, 400, "bad-request", "body must be {\"action\": \"on\" | \"off\" "
+        pr_api_reply_error(req, 400, "bad-request",
+                           "body must be {\"action\": \"on\" | \"off\" "
                            "| \"cycle\", \"slots\": \"N-M\" | \"all\" | [N, ...], "
                            "\"stagger_ms\": MS, \"max_booting\": K}");
         return;
@@ -261,9 +281,11 @@ static void post_power(struct pr_api_req *req, void *ctx)
     n = select_slots(d, json_object_get(body, "slots"), sel);
     if (n < 0) {
         free(sel);
-        pr_api_reply_error(req, n == -ERANGE ? 404 : 400, n == -ERANGE ? "no-such-slot" :
-                           "bad-request", "slots: N, N-M, a comma list of those, \"all\", or "
-                           "an array of slot numbers within 1-%u", d->cfg->slots);
+        pr_api_reply_error(req, n == -ERANGE ? 404 : 400,
+                           n == -ERANGE ? "no-such-slot" : "bad-request",
+                           "slots: N, N-M, a comma list of those, \"all\", or "
+                           "an array of slot numbers within 1-%u",
+                           d->cfg->slots);
         return;
     }
     bool all = !strcmp(json_string_value(json_object_get(body, "slots")) ?: "", "all");
@@ -280,19 +302,18 @@ static void post_power(struct pr_api_req *req, void *ctx)
             continue;
         if (!may_touch(d, actor, s)) {
             if (all)
-                continue;           /* "all" means all of the customer's */
-            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s,
-                                                     "error", "no-such-slot", "detail",
-                                                     "not your slot"));
+                continue; /* "all" means all of the customer's */
+            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
+                                                     "no-such-slot", "detail", "not your slot"));
             continue;
         }
         id = pr_power_request(d, s, action, actor, &pace, why, sizeof(why));
         if (id > 0) {
-            json_array_append_new(ops, json_pack("{s:i, s:I}", "slot", (int)s, "op",
-                                                 (json_int_t)id));
-        } else if (!(all && id == -ENODEV)) {   /* "all": the slots that have a switch */
-            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s,
-                                                     "error", error_word(id), "detail", why));
+            json_array_append_new(ops,
+                                  json_pack("{s:i, s:I}", "slot", (int)s, "op", (json_int_t)id));
+        } else if (!(all && id == -ENODEV)) { /* "all": the slots that have a switch */
+            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
+                                                     error_word(id), "detail", why));
             if (!first_err) {
                 first_err = id;
                 snprintf(first_why, sizeof(first_why), "%s", why);
@@ -308,13 +329,13 @@ static void post_power(struct pr_api_req *req, void *ctx)
         if (!first_err)
             pr_api_reply_error(req, 409, "no-switch", "no switch serves any of these slots");
         else
-            pr_api_reply_error(req, status_for(first_err), error_word(first_err), "%s%s",
-                               first_why, n_refused > 1 ? " (and more slots refused)" : "");
+            pr_api_reply_error(req, status_for(first_err), error_word(first_err), "%s%s", first_why,
+                               n_refused > 1 ? " (and more slots refused)" : "");
         return;
     }
-    pr_api_reply_json(req, 202, json_pack("{s:s, s:o, s:o}", "action",
-                                          pr_poe_action_name(action), "ops", ops, "refused",
-                                          refused));
+    pr_api_reply_json(req, 202,
+                      json_pack("{s:s, s:o, s:o}", "action", pr_poe_action_name(action), "ops", ops,
+                                "refused", refused));
 }
 
 static void get_power(struct pr_api_req *req, void *ctx)

@@ -35,9 +35,9 @@ static json_t *addresses_json(const struct pr_slot_row *row, const struct pr_slo
     inet_ntop(AF_INET, &sp->v4_net, net, sizeof(net));
     snprintf(v4_net, sizeof(v4_net), "%s/30", net);
     inet_ntop(AF_INET6, &sp->v6_host, v6_host, sizeof(v6_host));
-    return json_pack("{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}",
-                     "v4", "prefix", v4_net, "host", row->v4_host, "pi", row->v4_pi,
-                     "v6", "prefix", row->v6_prefix, "host", v6_host, "pi", row->v6_pi);
+    return json_pack("{s:{s:s, s:s, s:s}, s:{s:s, s:s, s:s}}", "v4", "prefix", v4_net, "host",
+                     row->v4_host, "pi", row->v4_pi, "v6", "prefix", row->v6_prefix, "host",
+                     v6_host, "pi", row->v6_pi);
 }
 
 static json_t *names_json(const struct pr_plan *plan, const char *name)
@@ -55,16 +55,15 @@ static json_t *board_json(const struct pr_slot_row *row)
 {
     if (!row->mac[0])
         return json_null();
-    return json_pack("{s:s, s:s?, s:s?}", "mac", row->mac, "serial", OPT(row->serial),
-                     "model", OPT(row->model));
+    return json_pack("{s:s, s:s?, s:s?}", "mac", row->mac, "serial", OPT(row->serial), "model",
+                     OPT(row->model));
 }
 
 static json_t *switch_json(const struct pr_slot_row *row)
 {
     if (!row->switch_name[0])
         return json_null();
-    return json_pack("{s:s, s:I}", "name", row->switch_name, "port",
-                     (json_int_t)row->switch_port);
+    return json_pack("{s:s, s:I}", "name", row->switch_name, "port", (json_int_t)row->switch_port);
 }
 
 /* One slot as the API shows it.  NULL when out of memory. */
@@ -79,19 +78,13 @@ static json_t *slot_json(const struct pr_daemon *d, const struct pr_slot_row *ro
     name = row->name[0] ? row->name : sp.name;
     return json_pack("{s:I, s:s, s:I, s:s, s:o, s:o, s:I, s:s?, s:o, s:o,"
                      " s:{s:s, s:s?, s:s?, s:s?}, s:o}",
-                     "slot", (json_int_t)row->slot,
-                     "state", row->state,
-                     "state_since", (json_int_t)row->state_since,
-                     "power", row->power[0] ? row->power : "unknown",
-                     "addresses", addresses_json(row, &sp),
-                     "names", names_json(&d->plan, name),
-                     "ssh_port", (json_int_t)row->ssh_port,
-                     "interface", OPT(row->ifname),
-                     "switch", switch_json(row),
-                     "board", board_json(row),
-                     "pi", "name", name, "owner", OPT(row->owner),
-                     "image", OPT(row->image), "policy", OPT(row->policy),
-                     "proxy", pr_proxy_slot_json(d, row->slot));
+                     "slot", (json_int_t)row->slot, "state", row->state, "state_since",
+                     (json_int_t)row->state_since, "power", row->power[0] ? row->power : "unknown",
+                     "addresses", addresses_json(row, &sp), "names", names_json(&d->plan, name),
+                     "ssh_port", (json_int_t)row->ssh_port, "interface", OPT(row->ifname), "switch",
+                     switch_json(row), "board", board_json(row), "pi", "name", name, "owner",
+                     OPT(row->owner), "image", OPT(row->image), "policy", OPT(row->policy), "proxy",
+                     pr_proxy_slot_json(d, row->slot));
 }
 
 static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
@@ -124,14 +117,12 @@ static void get_status(struct pr_api_req *req, void *ctx)
         reply_store_error(req, d, err);
         return;
     }
-    pr_api_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}}",
-                                          "rack", d->plan.rack,
-                                          "domain", d->plan.domain,
-                                          "mode", d->plan.isolated ? "isolated" : "flat",
-                                          "version", PIRACK_VERSION,
-                                          "uptime_s",
-                                          (json_int_t)((pr_now_ms() - d->started_ms) / 1000),
-                                          "slots", "total", total, "by_state", by_state));
+    pr_api_reply_json(req, 200,
+                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}}", "rack", d->plan.rack,
+                                "domain", d->plan.domain, "mode",
+                                d->plan.isolated ? "isolated" : "flat", "version", PIRACK_VERSION,
+                                "uptime_s", (json_int_t)((pr_now_ms() - d->started_ms) / 1000),
+                                "slots", "total", total, "by_state", by_state));
 }
 
 /* ---- GET /v1/slots ---- */
@@ -183,8 +174,8 @@ static void get_slot(struct pr_api_req *req, void *ctx)
     if (n < 0)
         return;
     if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)",
-                           n, d->plan.slots);
+        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
+                           d->plan.slots);
         return;
     }
     err = pr_store_get_slot(d->store, (unsigned)n, &row);
@@ -211,13 +202,9 @@ static json_t *event_json(const struct pr_event_row *ev)
         if (!detail)
             detail = json_string(ev->detail);
     }
-    return json_pack("{s:I, s:I, s:I, s:s, s:s, s:o?}",
-                     "id", (json_int_t)ev->id,
-                     "time_ms", (json_int_t)ev->time_ms,
-                     "slot", (json_int_t)ev->slot,
-                     "kind", ev->kind,
-                     "actor", ev->actor,
-                     "detail", detail);
+    return json_pack("{s:I, s:I, s:I, s:s, s:s, s:o?}", "id", (json_int_t)ev->id, "time_ms",
+                     (json_int_t)ev->time_ms, "slot", (json_int_t)ev->slot, "kind", ev->kind,
+                     "actor", ev->actor, "detail", detail);
 }
 
 struct events_walk {
@@ -267,8 +254,8 @@ static void get_events(struct pr_api_req *req, void *ctx)
         return;
     }
     /* "next" is the since= that continues after these events. */
-    pr_api_reply_json(req, 200, json_pack("{s:o, s:I}", "events", w.array,
-                                          "next", (json_int_t)w.last_id));
+    pr_api_reply_json(req, 200,
+                      json_pack("{s:o, s:I}", "events", w.array, "next", (json_int_t)w.last_id));
 }
 
 int pr_api_routes_start(struct pr_daemon *d)

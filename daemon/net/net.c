@@ -113,8 +113,9 @@ char *pr_net_item_format(const struct pr_net_item *it, char *out, size_t outlen)
 
 static int add_gateway_ll(struct pr_net_list *addrs, const char *ifname, unsigned slot)
 {
-    struct pr_net_item ll = { .kind = PR_NET_ADDR, .family = AF_INET6, .prefixlen = 64,
-                              .slot = slot };
+    struct pr_net_item ll = {
+        .kind = PR_NET_ADDR, .family = AF_INET6, .prefixlen = 64, .slot = slot
+    };
     snprintf(ll.ifname, sizeof(ll.ifname), "%s", ifname);
     inet_pton(AF_INET6, PR_NET_GATEWAY_LL, &ll.addr.v6);
     return pr_net_list_add(addrs, &ll);
@@ -127,8 +128,9 @@ static int add_slot_items(const struct pr_slot_plan *sp, const struct pr_net_set
     if (!ifname[0])
         return -EINVAL;
 
-    struct pr_net_item v4 = { .kind = PR_NET_ADDR, .family = AF_INET, .prefixlen = 30,
-                              .slot = sp->slot };
+    struct pr_net_item v4 = {
+        .kind = PR_NET_ADDR, .family = AF_INET, .prefixlen = 30, .slot = sp->slot
+    };
     snprintf(v4.ifname, sizeof(v4.ifname), "%s", ifname);
     v4.addr.v4 = sp->v4_host;
 
@@ -166,8 +168,8 @@ static int append_all(struct pr_net_list *out, const struct pr_net_list *from)
     return 0;
 }
 
-int pr_net_desired(const struct pr_slot_plan *slots, size_t n,
-                   const struct pr_net_settings *s, struct pr_net_list *out)
+int pr_net_desired(const struct pr_slot_plan *slots, size_t n, const struct pr_net_settings *s,
+                   struct pr_net_list *out)
 {
     if (!s->isolated && !s->shared_if[0])
         return -EINVAL;
@@ -254,8 +256,8 @@ static int build_addr_msg(const struct pr_net_item *it, bool add, unsigned proto
                           struct nl_msg **out)
 {
     int flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
-    struct nl_msg *m = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR,
-                                          flags | NLM_F_REQUEST | NLM_F_ACK);
+    struct nl_msg *m =
+        nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR, flags | NLM_F_REQUEST | NLM_F_ACK);
     if (!m)
         return -ENOMEM;
     struct ifaddrmsg ifa = {
@@ -278,8 +280,8 @@ static int build_route_msg(const struct pr_net_item *it, bool add, unsigned prot
                            struct nl_msg **out)
 {
     int flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
-    struct nl_msg *m = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE,
-                                          flags | NLM_F_REQUEST | NLM_F_ACK);
+    struct nl_msg *m =
+        nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE, flags | NLM_F_REQUEST | NLM_F_ACK);
     if (!m)
         return -ENOMEM;
     struct rtmsg rtm = {
@@ -292,7 +294,7 @@ static int build_route_msg(const struct pr_net_item *it, bool add, unsigned prot
         .rtm_flags = it->via ? RTNH_F_ONLINK : 0,
     };
     if (it->family == AF_INET6)
-        rtm.rtm_scope = RT_SCOPE_UNIVERSE;   /* IPv6 routes carry no scope */
+        rtm.rtm_scope = RT_SCOPE_UNIVERSE; /* IPv6 routes carry no scope */
     size_t len = family_len(it->family);
     int bad = nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
               nla_put(m, RTA_DST, (int)len, &it->addr) < 0 ||
@@ -307,11 +309,10 @@ static int build_route_msg(const struct pr_net_item *it, bool add, unsigned prot
     return 0;
 }
 
-int pr_net_build_msg(const struct pr_net_item *it, bool add, unsigned protocol,
-                     struct nl_msg **out)
+int pr_net_build_msg(const struct pr_net_item *it, bool add, unsigned protocol, struct nl_msg **out)
 {
-    if ((it->family != AF_INET && it->family != AF_INET6) || it->ifindex <= 0 ||
-        protocol < 1 || protocol > 255 || it->prefixlen > family_len(it->family) * 8)
+    if ((it->family != AF_INET && it->family != AF_INET6) || it->ifindex <= 0 || protocol < 1 ||
+        protocol > 255 || it->prefixlen > family_len(it->family) * 8)
         return -EINVAL;
     if (it->kind == PR_NET_ADDR)
         return build_addr_msg(it, add, protocol, out);
@@ -322,8 +323,8 @@ int pr_net_build_msg(const struct pr_net_item *it, bool add, unsigned protocol,
 
 /* ---- VLANs ---- */
 
-int pr_net_vlan_for_slot(const struct pr_slot_plan *sp, int parent_ifindex,
-                         unsigned vlan_base, struct pr_net_vlan *out)
+int pr_net_vlan_for_slot(const struct pr_slot_plan *sp, int parent_ifindex, unsigned vlan_base,
+                         struct pr_net_vlan *out)
 {
     unsigned long id = (unsigned long)vlan_base + sp->slot - 1;
     if (sp->slot == 0 || vlan_base == 0 || id > 4094 || !sp->ifname[0])

@@ -1,5 +1,5 @@
 /* netconf: a Pi's static network configuration files.  See netconf.h. */
-#define _GNU_SOURCE     /* O_PATH */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -71,12 +71,14 @@ int pr_netconf_render_networkd(const struct pr_netconf *nc, char *buf, size_t le
     if (len == 0)
         return -ENOSPC;
     buf[0] = '\0';
-    emit(&o, "# Written by pirackd for slot %u: this Pi's static IPv6 address.\n"
-             "# pirackd rewrites it when the rack's plan changes.\n"
-             "[Match]\nName=%s\n\n[Network]\n"
-             "# The IPv4 address came from DHCP at boot and carries the NFS root.\n"
-             "KeepConfiguration=yes\nDHCP=no\nLinkLocalAddressing=ipv6\n"
-             "IPv6AcceptRA=yes\n", nc->slot, nc->ifname);
+    emit(&o,
+         "# Written by pirackd for slot %u: this Pi's static IPv6 address.\n"
+         "# pirackd rewrites it when the rack's plan changes.\n"
+         "[Match]\nName=%s\n\n[Network]\n"
+         "# The IPv4 address came from DHCP at boot and carries the NFS root.\n"
+         "KeepConfiguration=yes\nDHCP=no\nLinkLocalAddressing=ipv6\n"
+         "IPv6AcceptRA=yes\n",
+         nc->slot, nc->ifname);
     emit(&o, "Address=%s/%u\n", ntop(&nc->address, a), nc->prefixlen);
     emit(&o, "Gateway=%s\n", ntop(&nc->gateway, a));
     for (unsigned i = 0; i < nc->n_dns; i++)
@@ -92,10 +94,12 @@ int pr_netconf_render_ifupdown(const struct pr_netconf *nc, char *buf, size_t le
     if (len == 0)
         return -ENOSPC;
     buf[0] = '\0';
-    emit(&o, "# Written by pirackd for slot %u: this Pi's static IPv6 address.\n"
-             "# pirackd rewrites it when the rack's plan changes.  IPv4 came from\n"
-             "# DHCP at boot and carries the NFS root: this stanza leaves it alone.\n"
-             "auto %s\niface %s inet6 static\n", nc->slot, nc->ifname, nc->ifname);
+    emit(&o,
+         "# Written by pirackd for slot %u: this Pi's static IPv6 address.\n"
+         "# pirackd rewrites it when the rack's plan changes.  IPv4 came from\n"
+         "# DHCP at boot and carries the NFS root: this stanza leaves it alone.\n"
+         "auto %s\niface %s inet6 static\n",
+         nc->slot, nc->ifname, nc->ifname);
     emit(&o, "    address %s/%u\n", ntop(&nc->address, a), nc->prefixlen);
     emit(&o, "    gateway %s\n", ntop(&nc->gateway, a));
     if (nc->n_dns) {
@@ -162,8 +166,7 @@ static bool same_content(int dirfd, const char *name, const char *data, size_t l
 
 /* Replaces dir/name with data: a temp file beside it, fsync, rename.
  * Returns 1 when written, 0 when it already held data. */
-static int replace_file(int rootfd, const char *dir, const char *name, const char *data,
-                        size_t len)
+static int replace_file(int rootfd, const char *dir, const char *name, const char *data, size_t len)
 {
     int dirfd = open_dir_p(rootfd, dir);
     if (dirfd < 0)
@@ -206,8 +209,9 @@ int pr_netconf_write(const char *pi_root, const struct pr_netconf *nc)
         return -errno;
     int a = replace_file(rootfd, PR_NETCONF_NETWORKD_DIR, PR_NETCONF_NETWORKD_FILE, networkd,
                          (size_t)nlen);
-    int b = a < 0 ? 0 : replace_file(rootfd, PR_NETCONF_IFUPDOWN_DIR, nc->ifname, ifupdown,
-                                     (size_t)ilen);
+    int b = a < 0
+                ? 0
+                : replace_file(rootfd, PR_NETCONF_IFUPDOWN_DIR, nc->ifname, ifupdown, (size_t)ilen);
     close(rootfd);
     if (a < 0)
         return a;

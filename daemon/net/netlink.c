@@ -59,7 +59,7 @@ int pr_net_ifindex(struct pr_net *n, const char *name)
 /* ---- requests and their acknowledgement ---- */
 
 struct ack_state {
-    int error;      /* the kernel's -errno, 0 for success */
+    int error; /* the kernel's -errno, 0 for success */
     bool done;
 };
 
@@ -141,11 +141,12 @@ static int on_addr(struct nl_msg *m, void *arg)
     struct ifaddrmsg *ifa = nlmsg_data(h);
     if (!tb[IFA_PROTO] || nla_get_u8(tb[IFA_PROTO]) != ctx->protocol)
         return NL_OK;
-    struct pr_net_item it = { .kind = PR_NET_ADDR, .family = ifa->ifa_family,
+    struct pr_net_item it = { .kind = PR_NET_ADDR,
+                              .family = ifa->ifa_family,
                               .prefixlen = ifa->ifa_prefixlen };
     /* IPv4's own address is IFA_LOCAL (IFA_ADDRESS is a peer's). */
-    struct nlattr *a = ifa->ifa_family == AF_INET && tb[IFA_LOCAL] ? tb[IFA_LOCAL]
-                                                                    : tb[IFA_ADDRESS];
+    struct nlattr *a =
+        ifa->ifa_family == AF_INET && tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
     size_t want = ifa->ifa_family == AF_INET ? 4 : ifa->ifa_family == AF_INET6 ? 16 : 0;
     if (!a || !want || (size_t)nla_len(a) != want)
         return NL_OK;
@@ -171,7 +172,8 @@ static int on_route(struct nl_msg *m, void *arg)
         (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
         return NL_OK;
     size_t alen = rtm->rtm_family == AF_INET ? 4 : 16;
-    struct pr_net_item it = { .kind = PR_NET_ROUTE, .family = rtm->rtm_family,
+    struct pr_net_item it = { .kind = PR_NET_ROUTE,
+                              .family = rtm->rtm_family,
                               .prefixlen = rtm->rtm_dst_len };
     if (tb[RTA_DST] && (size_t)nla_len(tb[RTA_DST]) == alen)
         memcpy(&it.addr, nla_data(tb[RTA_DST]), alen);
@@ -188,8 +190,8 @@ static int on_route(struct nl_msg *m, void *arg)
     return NL_OK;
 }
 
-static int dump(struct pr_net *n, int type, void *hdr, size_t hdrlen,
-                nl_recvmsg_msg_cb_t fn, struct dump_ctx *ctx)
+static int dump(struct pr_net *n, int type, void *hdr, size_t hdrlen, nl_recvmsg_msg_cb_t fn,
+                struct dump_ctx *ctx)
 {
     if (nl_send_simple(n->sk, type, NLM_F_DUMP, hdr, hdrlen) < 0)
         return -EIO;
@@ -337,8 +339,8 @@ static int resolve_desired(struct pr_net *n, const struct pr_net_list *desired,
     return 0;
 }
 
-static void apply_all(struct pr_net *n, const struct pr_net_list *l, bool add,
-                      unsigned protocol, struct pr_net_result *res)
+static void apply_all(struct pr_net *n, const struct pr_net_list *l, bool add, unsigned protocol,
+                      struct pr_net_result *res)
 {
     for (size_t i = 0; i < pr_net_list_count(l); i++) {
         const struct pr_net_item *it = pr_net_list_get(l, i);
@@ -360,8 +362,8 @@ static void apply_all(struct pr_net *n, const struct pr_net_list *l, bool add,
     }
 }
 
-int pr_net_reconcile_list(struct pr_net *n, const struct pr_net_list *desired,
-                          unsigned protocol, struct pr_net_result *res)
+int pr_net_reconcile_list(struct pr_net *n, const struct pr_net_list *desired, unsigned protocol,
+                          struct pr_net_result *res)
 {
     memset(res, 0, sizeof(*res));
     struct pr_net_list *want = pr_net_list_new(), *have = pr_net_list_new();

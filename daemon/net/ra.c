@@ -25,8 +25,8 @@ void pr_ra_params_init(struct pr_ra_params *p, unsigned max_interval_s)
     p->rdnss_lifetime_s = life;
 }
 
-int pr_ra_params_add_prefix(struct pr_ra_params *p, const struct in6_addr *prefix,
-                            unsigned len, bool slaac)
+int pr_ra_params_add_prefix(struct pr_ra_params *p, const struct in6_addr *prefix, unsigned len,
+                            bool slaac)
 {
     if (p->n_prefixes >= PR_RA_MAX_PREFIXES)
         return -E2BIG;
@@ -155,8 +155,8 @@ static int reject(struct pr_ra_rs *out, const char *why)
     return -EBADMSG;
 }
 
-int pr_ra_parse_rs(const uint8_t *buf, size_t len, const struct in6_addr *src,
-                   int hop_limit, struct pr_ra_rs *out)
+int pr_ra_parse_rs(const uint8_t *buf, size_t len, const struct in6_addr *src, int hop_limit,
+                   struct pr_ra_rs *out)
 {
     memset(out, 0, sizeof(*out));
     if (hop_limit != 255)
@@ -193,14 +193,13 @@ int pr_ra_parse_rs(const uint8_t *buf, size_t len, const struct in6_addr *src,
 
 /* ---- schedule ---- */
 
-void pr_ra_sched_init(struct pr_ra_sched *s, unsigned max_interval_s, uint64_t now_ms,
-                      uint32_t rnd)
+void pr_ra_sched_init(struct pr_ra_sched *s, unsigned max_interval_s, uint64_t now_ms, uint32_t rnd)
 {
     memset(s, 0, sizeof(*s));
     s->max_interval_ms = max_interval_s * 1000u;
     s->min_interval_ms = s->max_interval_ms / 3;
     if (s->min_interval_ms < 3000)
-        s->min_interval_ms = 3000;   /* RFC 4861 6.2.1: MinRtrAdvInterval >= 3 s */
+        s->min_interval_ms = 3000; /* RFC 4861 6.2.1: MinRtrAdvInterval >= 3 s */
     if (s->min_interval_ms > s->max_interval_ms)
         s->min_interval_ms = s->max_interval_ms;
     s->next_ms = now_ms + rnd % (PR_RA_MAX_DELAY_MS + 1);

@@ -1,5 +1,5 @@
 /* svc_ra: the router advertisement service.  See ra_service.h. */
-#define _GNU_SOURCE     /* struct in6_pktinfo */
+#define _GNU_SOURCE /* struct in6_pktinfo */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <stdlib.h>
@@ -16,18 +16,18 @@
 #include "pirack/ra.h"
 #include "ra_service.h"
 
-#define RETRY_MS 1000            /* a link without a usable link-local address */
-#define ABSENT_RETRY_MS 5000     /* a link that does not exist (yet) */
+#define RETRY_MS 1000        /* a link without a usable link-local address */
+#define ABSENT_RETRY_MS 5000 /* a link that does not exist (yet) */
 #define MAX_RS_PER_WAKEUP 64
 
 struct ra_link {
     char ifname[IF_NAMESIZE];
-    unsigned ifindex;            /* last seen; 0 when absent */
-    unsigned joined_ifindex;     /* where ff02::2 was joined */
+    unsigned ifindex;        /* last seen; 0 when absent */
+    unsigned joined_ifindex; /* where ff02::2 was joined */
     struct pr_ra_sched sched;
     struct in6_addr *prefixes;
     unsigned n_prefixes;
-    int last_error;              /* logged once per change */
+    int last_error; /* logged once per change */
 };
 
 struct pr_ra_service {
@@ -134,8 +134,8 @@ static int link_addresses(const char *ifname, struct in6_addr *ll, uint8_t mac[6
     return found ? 0 : -EADDRNOTAVAIL;
 }
 
-static int send_one(int fd, unsigned ifindex, const struct in6_addr *src,
-                    const uint8_t *buf, size_t len)
+static int send_one(int fd, unsigned ifindex, const struct in6_addr *src, const uint8_t *buf,
+                    size_t len)
 {
     struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_scope_id = ifindex };
     inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
@@ -146,8 +146,12 @@ static int send_one(int fd, unsigned ifindex, const struct in6_addr *src,
     memset(&control, 0, sizeof(control));
     struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
     struct msghdr msg = {
-        .msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+        .msg_name = &dst,
+        .msg_namelen = sizeof(dst),
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = control.buf,
+        .msg_controllen = sizeof(control.buf),
     };
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = IPPROTO_IPV6;
@@ -271,7 +275,7 @@ static void handle_rs(struct pr_ra_service *svc, const uint8_t *buf, size_t len,
 {
     struct ra_link *l = link_by_ifindex(svc, ifindex);
     if (!l)
-        return;   /* not a link pirackd advertises on */
+        return; /* not a link pirackd advertises on */
     struct pr_ra_rs rs;
     if (pr_ra_parse_rs(buf, len, &from->sin6_addr, hop_limit, &rs) < 0) {
         char a[INET6_ADDRSTRLEN];
@@ -312,8 +316,12 @@ static void on_readable(void *ctx, int fd, uint32_t events)
         } control;
         struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
         struct msghdr msg = {
-            .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
-            .msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+            .msg_name = &from,
+            .msg_namelen = sizeof(from),
+            .msg_iov = &iov,
+            .msg_iovlen = 1,
+            .msg_control = control.buf,
+            .msg_controllen = sizeof(control.buf),
         };
         ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
         if (n < 0)
@@ -451,10 +459,9 @@ void pr_ra_service_stop(struct pr_daemon *d)
     for (size_t i = 0; i < svc->n_links; i++)
         send_ra(svc, &svc->links[i], true);
     pr_info("ra: stopped after %llu RAs; %llu solicitations answered, %llu malformed dropped, "
-            "%llu send errors", (unsigned long long)svc->stats.sent,
-            (unsigned long long)svc->stats.solicitations,
-            (unsigned long long)svc->stats.malformed,
-            (unsigned long long)svc->stats.send_errors);
+            "%llu send errors",
+            (unsigned long long)svc->stats.sent, (unsigned long long)svc->stats.solicitations,
+            (unsigned long long)svc->stats.malformed, (unsigned long long)svc->stats.send_errors);
     d->ra = NULL;
     service_free(svc);
 }

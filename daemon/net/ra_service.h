@@ -13,11 +13,11 @@
 struct pr_daemon;
 
 struct pr_ra_stats {
-    uint64_t links;                    /* links advertised on */
-    uint64_t sent;                     /* RAs sent */
-    uint64_t solicitations;            /* valid RSs */
-    uint64_t malformed;                /* RSs dropped by the parser */
-    uint64_t send_errors;              /* RAs that could not be sent (retried) */
+    uint64_t links;         /* links advertised on */
+    uint64_t sent;          /* RAs sent */
+    uint64_t solicitations; /* valid RSs */
+    uint64_t malformed;     /* RSs dropped by the parser */
+    uint64_t send_errors;   /* RAs that could not be sent (retried) */
 };
 
 /* Does nothing (returns 0) when [ipv6] ra = no.  Returns 0 or -errno. */

@@ -20,11 +20,11 @@
 struct pr_net_service {
     struct pr_daemon *d;
     struct pr_net *nl;
-    struct nl_sock *mon;             /* RTNLGRP_LINK notifications */
+    struct nl_sock *mon; /* RTNLGRP_LINK notifications */
     struct pr_timer *debounce;
-    unsigned last_missing;           /* logged when it changes */
+    unsigned last_missing; /* logged when it changes */
     unsigned last_foreign;
-    struct pr_net_result last;       /* for GET /v1/net */
+    struct pr_net_result last; /* for GET /v1/net */
     uint64_t last_ms;
     unsigned runs;
 };
@@ -75,15 +75,16 @@ static int create_missing_vlans(struct pr_net_service *svc, int parent)
             rc = pr_net_vlan_create(svc->nl, &v);
         if (rc == -EOPNOTSUPP) {
             pr_err("net: cannot make VLAN %s (id %u on %s): this kernel has no 802.1Q "
-                   "VLAN support (load the 8021q module)", sp.ifname, v.id, d->cfg->vlan_parent);
+                   "VLAN support (load the 8021q module)",
+                   sp.ifname, v.id, d->cfg->vlan_parent);
             return rc;
         }
         if (rc < 0) {
             pr_err("net: cannot make the VLAN for slot %u (%s): %s", s, sp.ifname, strerror(-rc));
             return rc;
         }
-        pr_daemon_event(d, s, "net.vlan_created", "pirackd", "{s:s, s:i, s:s}", "ifname",
-                        v.name, "vlan", (int)v.id, "parent", d->cfg->vlan_parent);
+        pr_daemon_event(d, s, "net.vlan_created", "pirackd", "{s:s, s:i, s:s}", "ifname", v.name,
+                        "vlan", (int)v.id, "parent", d->cfg->vlan_parent);
     }
     return 0;
 }
@@ -167,10 +168,9 @@ static void report(struct pr_net_service *svc, const struct pr_net_result *res)
                 res->foreign, d->cfg->route_protocol);
     svc->last_foreign = res->foreign;
     if (res->added || res->removed || res->failed)
-        pr_daemon_event(d, 0, "net.reconciled", "pirackd", "{s:i, s:i, s:i, s:i, s:i}",
-                        "added", (int)res->added, "removed", (int)res->removed,
-                        "failed", (int)res->failed, "missing_if", (int)res->missing_if,
-                        "foreign", (int)res->foreign);
+        pr_daemon_event(d, 0, "net.reconciled", "pirackd", "{s:i, s:i, s:i, s:i, s:i}", "added",
+                        (int)res->added, "removed", (int)res->removed, "failed", (int)res->failed,
+                        "missing_if", (int)res->missing_if, "foreign", (int)res->foreign);
 }
 
 /* ---- the Pis' own configuration ---- */
@@ -188,8 +188,8 @@ int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot)
     pr_netconf_from_plan(&sp, NULL, d->cfg->dns, d->cfg->n_dns, &nc);
     rc = pr_netconf_write(root, &nc);
     if (rc > 0)
-        pr_daemon_event(d, slot, "net.pi_config_written", "pirackd", "{s:s, s:i}", "root",
-                        root, "files", rc);
+        pr_daemon_event(d, slot, "net.pi_config_written", "pirackd", "{s:s, s:i}", "root", root,
+                        "files", rc);
     return rc;
 }
 
@@ -291,8 +291,7 @@ static int open_monitor(struct pr_net_service *svc)
         nl_socket_add_membership(svc->mon, RTNLGRP_LINK) < 0 ||
         nl_socket_set_nonblocking(svc->mon) < 0)
         return -EIO;
-    return pr_loop_add_fd(svc->d->loop, nl_socket_get_fd(svc->mon), EPOLLIN,
-                          on_mon_readable, svc);
+    return pr_loop_add_fd(svc->d->loop, nl_socket_get_fd(svc->mon), EPOLLIN, on_mon_readable, svc);
 }
 
 static void service_free(struct pr_net_service *svc)
@@ -345,8 +344,8 @@ int pr_net_service_start(struct pr_daemon *d)
     return 0;
 }
 
-int pr_net_service_last(const struct pr_daemon *d, struct pr_net_result *res,
-                        uint64_t *at_ms, unsigned *runs)
+int pr_net_service_last(const struct pr_daemon *d, struct pr_net_result *res, uint64_t *at_ms,
+                        unsigned *runs)
 {
     if (!d->net)
         return -ENOTCONN;

@@ -16,9 +16,9 @@ static int collect_ops(struct pr_metrics_out *out, void *ctx)
 
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
         for (int ok = 0; ok < 2; ok++)
-            pr_metrics_sample(out, (const char *[]){ pr_poe_action_name(actions[i]),
-                                                     ok ? "ok" : "failed" },
-                              (double)svc->finished[actions[i]][ok]);
+            pr_metrics_sample(
+                out, (const char *[]){ pr_poe_action_name(actions[i]), ok ? "ok" : "failed" },
+                (double)svc->finished[actions[i]][ok]);
     return 0;
 }
 
@@ -82,17 +82,27 @@ int pr_power_metrics_start(struct pr_power_service *svc)
         pr_metric_collect fn;
     } families[] = {
         { { "pirack_power_ops_total", "Power operations finished, by action and outcome.",
-            PR_METRIC_COUNTER, action_outcome }, collect_ops },
-        { { "pirack_power_ops_in_flight", "Power operations queued or running.",
-            PR_METRIC_GAUGE, NULL }, collect_in_flight },
+            PR_METRIC_COUNTER, action_outcome },
+          collect_ops },
+        { { "pirack_power_ops_in_flight", "Power operations queued or running.", PR_METRIC_GAUGE,
+            NULL },
+          collect_in_flight },
         { { "pirack_power_booting", "Slots powered on that count as booting (max_booting).",
-            PR_METRIC_GAUGE, NULL }, collect_booting },
-        { { "pirack_power_switch_round_trips_total", "SNMP PDUs or CLI commands sent to "
-            "each switch.", PR_METRIC_COUNTER, sw }, collect_round_trips },
+            PR_METRIC_GAUGE, NULL },
+          collect_booting },
+        { { "pirack_power_switch_round_trips_total",
+            "SNMP PDUs or CLI commands sent to "
+            "each switch.",
+            PR_METRIC_COUNTER, sw },
+          collect_round_trips },
         { { "pirack_power_switch_logins_total", "Sessions opened to each switch.",
-            PR_METRIC_COUNTER, sw }, collect_logins },
-        { { "pirack_power_switch_answers_total", "Operations each switch's worker finished, "
-            "by outcome.", PR_METRIC_COUNTER, sw_outcome }, collect_answers },
+            PR_METRIC_COUNTER, sw },
+          collect_logins },
+        { { "pirack_power_switch_answers_total",
+            "Operations each switch's worker finished, "
+            "by outcome.",
+            PR_METRIC_COUNTER, sw_outcome },
+          collect_answers },
     };
     struct pr_metrics *m = svc->d->api ? pr_api_metrics(svc->d->api) : NULL;
 

@@ -8,11 +8,11 @@
 
 /* Where an operation is, in memory.  The store's phase follows. */
 enum power_step {
-    STEP_WANT_OFF,                 /* queued: an off goes out on the next turn */
+    STEP_WANT_OFF, /* queued: an off goes out on the next turn */
     STEP_OFF_SENT,
     STEP_HOLDING,
-    STEP_WANT_ON,                  /* waiting for its turn to boot */
-    STEP_ON_CHOSEN,                /* its turn came: goes out on this tick */
+    STEP_WANT_ON,   /* waiting for its turn to boot */
+    STEP_ON_CHOSEN, /* its turn came: goes out on this tick */
     STEP_ON_SENT,
 };
 
@@ -20,7 +20,7 @@ struct power_switch {
     struct pr_switch_config cfg;
     struct pr_poe_profile *profile;
     struct pr_poe_switch *sw;
-    unsigned max_on;               /* from the budget; 0 = no limit */
+    unsigned max_on; /* from the budget; 0 = no limit */
     /* for /metrics */
     uint64_t round_trips, logins, answers, failed_answers;
 };
@@ -32,13 +32,13 @@ struct power_op {
     enum pr_poe_action action;
     enum power_step step;
     char actor[64];
-    char reason[128];              /* why pirackd itself asked, or "" */
+    char reason[128]; /* why pirackd itself asked, or "" */
     struct power_switch *ps;
     unsigned port;
     uint64_t hold_until;
     struct pr_power_pace pace;
-    bool off_done;                 /* a cycle's off went through */
-    char before[16];               /* the port's detection state when asked, or "unknown" */
+    bool off_done;   /* a cycle's off went through */
+    char before[16]; /* the port's detection state when asked, or "unknown" */
 };
 
 /* Per slot: what the switch said last and the last finished op. */
@@ -46,7 +46,7 @@ struct power_slot {
     bool live_valid;
     uint64_t live_at;
     struct pr_poe_port_status live;
-    uint64_t booting_since;        /* 0 when not booting */
+    uint64_t booting_since; /* 0 when not booting */
     int64_t last_op_id;
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
@@ -55,12 +55,12 @@ struct power_slot {
 
 /* One library operation for several ops (or a status read). */
 struct power_batch {
-    struct pr_power_service *svc;  /* NULL once the service stopped */
+    struct pr_power_service *svc; /* NULL once the service stopped */
     struct power_batch *next;
     enum pr_poe_action action;
     struct power_switch *ps;
     size_t n;
-    struct power_op **ops;         /* NULL for a status refresh */
+    struct power_op **ops; /* NULL for a status refresh */
     unsigned *slots;
 };
 
@@ -68,28 +68,28 @@ struct pr_power_service {
     struct pr_daemon *d;
     struct power_switch switches[PR_MAX_SWITCHES];
     unsigned n_switches;
-    struct power_op *ops;          /* in flight, in request order */
-    struct power_batch *batches;   /* at the switches */
-    struct power_slot *slots;      /* [slot], 1-based */
+    struct power_op *ops;        /* in flight, in request order */
+    struct power_batch *batches; /* at the switches */
+    struct power_slot *slots;    /* [slot], 1-based */
     unsigned n_slots;
     struct pr_timer *tick;
     struct pr_timer *poll;
     uint64_t last_on_ms;
-    uint64_t finished[4][2];       /* [action][ok] operations, for /metrics */
-    char profiles_dir[PR_PATH_MAX];    /* [power] profiles when the switches started */
-    bool reload_pending;           /* new [switch] sections wait for idle switches */
+    uint64_t finished[4][2];        /* [action][ok] operations, for /metrics */
+    char profiles_dir[PR_PATH_MAX]; /* [power] profiles when the switches started */
+    bool reload_pending;            /* new [switch] sections wait for idle switches */
 };
 
-#define POWER_BOOT_WINDOW_MS 120000u   /* booting at most this long (boot_timeout unset) */
-#define POWER_POLL_MS 60000u           /* every switch's ports are read this often */
+#define POWER_BOOT_WINDOW_MS 120000u /* booting at most this long (boot_timeout unset) */
+#define POWER_POLL_MS 60000u         /* every switch's ports are read this often */
 #define POWER_LIVE_FRESH_MS 5000u
 
 /* sched.c */
 void pr_power_kick(struct pr_power_service *svc);
 void pr_power_on_tick(void *ctx);
 void pr_power_poll_all(void *ctx);
-int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps,
-                     const unsigned *slots, size_t n);
+int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps, const unsigned *slots,
+                     size_t n);
 void pr_power_batches_orphan(struct pr_power_service *svc);
 /* metrics.c */
 int pr_power_metrics_start(struct pr_power_service *svc);

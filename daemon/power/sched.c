@@ -87,8 +87,8 @@ static struct power_batch *batch_new(size_t n, bool with_ops)
     return b;
 }
 
-int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps,
-                     const unsigned *slots, size_t n)
+int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps, const unsigned *slots,
+                     size_t n)
 {
     struct power_batch *b = batch_new(n, false);
     int r;
@@ -159,8 +159,7 @@ static void remember_live(struct pr_power_service *svc, unsigned slot,
     st->live_at = pr_now_ms();
 }
 
-static void finish(struct pr_power_service *svc, struct power_op *op, bool ok,
-                   const char *result)
+static void finish(struct pr_power_service *svc, struct power_op *op, bool ok, const char *result)
 {
     struct pr_daemon *d = svc->d;
     struct power_slot *st = &svc->slots[op->slot];
@@ -202,10 +201,10 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
     pr_daemon_event(d, op->slot, on ? "power.on" : "power.off", op->actor,
                     "{s:I, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "op",
                     (json_int_t)op->id, "action", pr_poe_action_name(op->action), "reason",
-                    op->reason, "switch", op->ps->cfg.name, "port", (int)op->port, "answer",
-                    answer, "outcome", ok ? "ok" : "failed", "admin", admin_word(p->admin),
-                    "detect", pr_poe_detect_name(p->detect), "before", op->before,
-                    "attempts", (int)r->attempts, "ms", (json_int_t)r->elapsed_ms);
+                    op->reason, "switch", op->ps->cfg.name, "port", (int)op->port, "answer", answer,
+                    "outcome", ok ? "ok" : "failed", "admin", admin_word(p->admin), "detect",
+                    pr_poe_detect_name(p->detect), "before", op->before, "attempts",
+                    (int)r->attempts, "ms", (json_int_t)r->elapsed_ms);
     if (!ok) {
         pr_warn("slot %u: power %s failed: %s", op->slot, on ? "on" : "off", answer);
         finish(svc, op, false, answer);
@@ -232,7 +231,7 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     bool port_mode = false;
 
     (void)op_id;
-    if (!svc) {                     /* the service stopped meanwhile */
+    if (!svc) { /* the service stopped meanwhile */
         batch_free(b);
         return;
     }
@@ -269,8 +268,8 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
 static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t now)
 {
     struct power_slot *st = &svc->slots[slot];
-    uint64_t window = svc->d->cfg->boot_timeout_s ? svc->d->cfg->boot_timeout_s * 1000ull
-                                                  : POWER_BOOT_WINDOW_MS;
+    uint64_t window =
+        svc->d->cfg->boot_timeout_s ? svc->d->cfg->boot_timeout_s * 1000ull : POWER_BOOT_WINDOW_MS;
 
     if (!st->booting_since)
         return false;
@@ -280,7 +279,7 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
         if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF)
             st->booting_since = 0;
         else
-            window = POWER_BOOT_WINDOW_MS;   /* the boot service's deadlines rule */
+            window = POWER_BOOT_WINDOW_MS; /* the boot service's deadlines rule */
     }
     if (st->booting_since && now - st->booting_since >= window)
         st->booting_since = 0;
@@ -312,9 +311,8 @@ static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t
 }
 
 /* Sends every queued op in step from, for one switch, as one batch. */
-static void send_batch(struct pr_power_service *svc, struct power_switch *ps,
-                       enum power_step from, enum pr_poe_action a, enum power_step to,
-                       const char *phase)
+static void send_batch(struct pr_power_service *svc, struct power_switch *ps, enum power_step from,
+                       enum pr_poe_action a, enum power_step to, const char *phase)
 {
     size_t n = 0;
     struct power_batch *b;
@@ -363,20 +361,20 @@ static uint64_t release_ons(struct pr_power_service *svc, uint64_t now)
     for (struct power_op *op = svc->ops; op; op = op->next) {
         if (op->step != STEP_WANT_ON)
             continue;
-        unsigned max_booting = op->pace.max_booting >= 0 ? (unsigned)op->pace.max_booting
-                                                          : cfg->power_max_booting;
-        unsigned stagger = op->pace.stagger_ms >= 0 ? (unsigned)op->pace.stagger_ms
-                                                    : cfg->power_stagger_ms;
+        unsigned max_booting =
+            op->pace.max_booting >= 0 ? (unsigned)op->pace.max_booting : cfg->power_max_booting;
+        unsigned stagger =
+            op->pace.stagger_ms >= 0 ? (unsigned)op->pace.stagger_ms : cfg->power_stagger_ms;
 
         if (max_booting && booting >= max_booting) {
             wake = next_free < wake ? next_free : wake;
-            break;                  /* first come, first served */
+            break; /* first come, first served */
         }
         if (stagger && svc->last_on_ms && now < svc->last_on_ms + stagger) {
             wake = svc->last_on_ms + stagger < wake ? svc->last_on_ms + stagger : wake;
             break;
         }
-        op->step = STEP_ON_CHOSEN;  /* sent below, one batch per switch */
+        op->step = STEP_ON_CHOSEN; /* sent below, one batch per switch */
         booting++;
         svc->last_on_ms = now;
         if (stagger) {
@@ -394,8 +392,7 @@ void pr_power_on_tick(void *ctx)
     uint64_t now = pr_now_ms(), wake = UINT64_MAX;
 
     for (unsigned i = 0; i < svc->n_switches; i++)
-        send_batch(svc, &svc->switches[i], STEP_WANT_OFF, PR_POE_OFF, STEP_OFF_SENT,
-                   "off-sent");
+        send_batch(svc, &svc->switches[i], STEP_WANT_OFF, PR_POE_OFF, STEP_OFF_SENT, "off-sent");
     for (struct power_op *op = svc->ops; op; op = op->next) {
         if (op->step != STEP_HOLDING)
             continue;
@@ -407,8 +404,7 @@ void pr_power_on_tick(void *ctx)
     uint64_t w = release_ons(svc, now);
     wake = w < wake ? w : wake;
     for (unsigned i = 0; i < svc->n_switches; i++)
-        send_batch(svc, &svc->switches[i], STEP_ON_CHOSEN, PR_POE_ON, STEP_ON_SENT,
-                   "on-sent");
+        send_batch(svc, &svc->switches[i], STEP_ON_CHOSEN, PR_POE_ON, STEP_ON_SENT, "on-sent");
     if (wake != UINT64_MAX)
         pr_timer_arm(svc->tick, wake > now ? wake - now : 0, 0);
 }

@@ -43,7 +43,8 @@ static int load_profile(const struct pr_config *cfg, const struct pr_switch_conf
     if (cfg->power_profiles[0]) {
         r = pr_poe_profile_load(cfg->power_profiles, profile_name(sw), out, err, sizeof(err));
     } else {
-        for (size_t i = 0; i < sizeof(builtin_profile_dirs) / sizeof(builtin_profile_dirs[0]); i++) {
+        for (size_t i = 0; i < sizeof(builtin_profile_dirs) / sizeof(builtin_profile_dirs[0]);
+             i++) {
             r = pr_poe_profile_load(builtin_profile_dirs[i], profile_name(sw), out, err,
                                     sizeof(err));
             if (r != -ENOENT)
@@ -84,8 +85,7 @@ static int start_switch(struct pr_power_service *svc, const struct pr_switch_con
         ps->profile = NULL;
         return r;
     }
-    ps->max_on = sw->power_budget_w && sw->port_power_w ? sw->power_budget_w / sw->port_power_w
-                                                        : 0;
+    ps->max_on = sw->power_budget_w && sw->port_power_w ? sw->power_budget_w / sw->port_power_w : 0;
     svc->n_switches++;
     for (unsigned s = sw->first_slot; s <= sw->last_slot; s++) {
         unsigned port = sw->port_base + (s - sw->first_slot);
@@ -100,8 +100,7 @@ static int start_switch(struct pr_power_service *svc, const struct pr_switch_con
     return 0;
 }
 
-struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot,
-                                        unsigned *port)
+struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot, unsigned *port)
 {
     for (unsigned i = 0; i < svc->n_switches; i++) {
         struct power_switch *ps = &svc->switches[i];
@@ -135,10 +134,14 @@ void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op)
 static const char *step_phase(enum power_step s)
 {
     switch (s) {
-    case STEP_OFF_SENT: return "off-sent";
-    case STEP_HOLDING: return "holding";
-    case STEP_ON_SENT: return "on-sent";
-    default: return "pending";
+    case STEP_OFF_SENT:
+        return "off-sent";
+    case STEP_HOLDING:
+        return "holding";
+    case STEP_ON_SENT:
+        return "on-sent";
+    default:
+        return "pending";
     }
 }
 
@@ -155,8 +158,7 @@ static unsigned ports_on(struct pr_power_service *svc, struct power_switch *ps, 
             continue;
         if (op && op->action != PR_POE_OFF)
             n++;
-        else if (!op && pr_store_get_slot(svc->d->store, s, &row) == 0 &&
-                 !strcmp(row.power, "on"))
+        else if (!op && pr_store_get_slot(svc->d->store, s, &row) == 0 && !strcmp(row.power, "on"))
             n++;
     }
     return n;
@@ -175,13 +177,13 @@ static int64_t queue_op(struct pr_power_service *svc, unsigned slot, enum pr_poe
     if (!ps)
         return fail_why(why, whylen, -ENODEV, "no switch serves slot %u", slot);
     if ((op = pr_power_op_of(svc, slot)))
-        return fail_why(why, whylen, -EBUSY, "slot %u: power operation #%lld (%s) is %s",
-                        slot, (long long)op->id, pr_poe_action_name(op->action),
-                        step_phase(op->step));
+        return fail_why(why, whylen, -EBUSY, "slot %u: power operation #%lld (%s) is %s", slot,
+                        (long long)op->id, pr_poe_action_name(op->action), step_phase(op->step));
     if (action != PR_POE_OFF && ps->max_on && ports_on(svc, ps, slot) >= ps->max_on)
-        return fail_why(why, whylen, -ENOSPC, "switch %s: its %u W budget at %u W a port "
-                        "powers %u ports, all taken", ps->cfg.name, ps->cfg.power_budget_w,
-                        ps->cfg.port_power_w, ps->max_on);
+        return fail_why(why, whylen, -ENOSPC,
+                        "switch %s: its %u W budget at %u W a port "
+                        "powers %u ports, all taken",
+                        ps->cfg.name, ps->cfg.power_budget_w, ps->cfg.port_power_w, ps->max_on);
     op = calloc(1, sizeof(*op));
     if (!op)
         return fail_why(why, whylen, -ENOMEM, "out of memory");
@@ -202,15 +204,16 @@ static int64_t queue_op(struct pr_power_service *svc, unsigned slot, enum pr_poe
     op->pace = pace ? *pace : (struct pr_power_pace){ -1, -1 };
     /* What the switch last said, so the events show a cycle of a port
      * that was not delivering power (no Pi, or a Pi drawing nothing). */
-    snprintf(op->before, sizeof(op->before), "%s", svc->slots[slot].live_valid ?
-             pr_poe_detect_name(svc->slots[slot].live.detect) : "unknown");
+    snprintf(op->before, sizeof(op->before), "%s",
+             svc->slots[slot].live_valid ? pr_poe_detect_name(svc->slots[slot].live.detect)
+                                         : "unknown");
     struct power_op **tail = &svc->ops;
     while (*tail)
         tail = &(*tail)->next;
     *tail = op;
     pr_daemon_event(d, slot, "power.requested", actor, "{s:I, s:s, s:s, s:i, s:s}", "op",
-                    (json_int_t)id, "action", pr_poe_action_name(action), "switch",
-                    ps->cfg.name, "port", (int)port, "reason", op->reason);
+                    (json_int_t)id, "action", pr_poe_action_name(action), "switch", ps->cfg.name,
+                    "port", (int)port, "reason", op->reason);
     pr_power_kick(svc);
     return id;
 }
@@ -224,8 +227,7 @@ int64_t pr_power_request(struct pr_daemon *d, unsigned slot, enum pr_poe_action 
     if (!svc)
         return fail_why(why, whylen, -ENODEV, "the power service is not running");
     if (slot < 1 || slot > svc->n_slots)
-        return fail_why(why, whylen, -ENOENT, "no slot %u (the rack has %u)", slot,
-                        svc->n_slots);
+        return fail_why(why, whylen, -ENOENT, "no slot %u (the rack has %u)", slot, svc->n_slots);
     if (action != PR_POE_ON && action != PR_POE_OFF && action != PR_POE_CYCLE)
         return fail_why(why, whylen, -EINVAL, "action is on, off or cycle");
     return queue_op(svc, slot, action, actor, NULL, pace, why, whylen);
@@ -267,21 +269,19 @@ static void recover_one(struct pr_power_service *svc, const struct pr_power_op *
     char reason[128], why[256];
     int64_t id;
 
-    snprintf(reason, sizeof(reason), "pirackd stopped during op #%lld (%s, %s)",
-             (long long)old->id, old->action, old->phase);
+    snprintf(reason, sizeof(reason), "pirackd stopped during op #%lld (%s, %s)", (long long)old->id,
+             old->action, old->phase);
     if (pr_store_power_op_finish(d->store, old->id, false, "interrupted: pirackd stopped") < 0)
         pr_err("cannot finish interrupted power op #%lld: %s", (long long)old->id,
                pr_store_errmsg(d->store));
     id = queue_op(svc, old->slot, next, "pirackd", reason, NULL, why, sizeof(why));
     pr_daemon_event(d, old->slot, "power.recovered", "pirackd", "{s:I, s:s, s:s, s:s, s:I, s:s}",
                     "op", (json_int_t)old->id, "action", old->action, "phase", old->phase,
-                    "resumed_with", pr_poe_action_name(next), "new_op", (json_int_t)id,
-                    "reason", id > 0 ? "pirackd stopped while the op was in flight; finishing it"
-                                     : why);
+                    "resumed_with", pr_poe_action_name(next), "new_op", (json_int_t)id, "reason",
+                    id > 0 ? "pirackd stopped while the op was in flight; finishing it" : why);
     if (id > 0)
         pr_warn("slot %u: power op #%lld (%s) was interrupted in phase %s; turning it %s",
-                old->slot, (long long)old->id, old->action, old->phase,
-                pr_poe_action_name(next));
+                old->slot, (long long)old->id, old->action, old->phase, pr_poe_action_name(next));
     else
         pr_err("slot %u: interrupted power op #%lld cannot be finished: %s", old->slot,
                (long long)old->id, why);
@@ -292,8 +292,7 @@ static void recover_interrupted(struct pr_power_service *svc)
     struct interrupted in = { 0 };
 
     if (pr_store_each_unfinished_power_op(svc->d->store, collect_interrupted, &in) < 0)
-        pr_err("cannot list interrupted power operations: %s",
-               pr_store_errmsg(svc->d->store));
+        pr_err("cannot list interrupted power operations: %s", pr_store_errmsg(svc->d->store));
     for (size_t i = 0; i < in.n; i++)
         recover_one(svc, &in.ops[i]);
     free(in.ops);
@@ -368,7 +367,7 @@ static bool same_switches(const struct pr_power_service *svc, const struct pr_co
     for (unsigned i = 0; i < cfg->n_switches; i++) {
         struct pr_switch_config a = cfg->switches[i], b = svc->switches[i].cfg;
 
-        a.line = b.line = 0;        /* moving a section is no change */
+        a.line = b.line = 0; /* moving a section is no change */
         if (memcmp(&a, &b, sizeof(a)) != 0)
             return false;
     }

@@ -52,13 +52,13 @@ struct pr_power_view {
     bool has_switch;
     char switch_name[64];
     unsigned port;
-    int64_t op_id;                 /* in flight, 0 when none */
+    int64_t op_id; /* in flight, 0 when none */
     char op_action[8];
     char op_phase[16];
-    bool live_valid;               /* the switch's last answer for this port */
+    bool live_valid; /* the switch's last answer for this port */
     uint64_t live_age_ms;
     struct pr_poe_port_status live;
-    int64_t last_op_id;            /* the last finished op, 0 when none */
+    int64_t last_op_id; /* the last finished op, 0 when none */
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
 };

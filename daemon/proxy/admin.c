@@ -26,8 +26,8 @@ static bool host_chars_valid(const char *h, size_t n, bool v6)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  (c >= '0' && c <= '9') || c == '.' || c == '-' || (v6 && c == ':');
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-' || (v6 && c == ':');
         if (!ok)
             return false;
     }
@@ -63,8 +63,7 @@ static int addr_parse(const char *addr, struct admin_addr *out)
         return -EINVAL;
     const char *p = colon + 1;
     size_t plen = strlen(p);
-    if (plen == 0 || plen > 5 || p[0] == '0' || strspn(p, "0123456789") != plen ||
-        atoi(p) > 65535)
+    if (plen == 0 || plen > 5 || p[0] == '0' || strspn(p, "0123456789") != plen || atoi(p) > 65535)
         return -EINVAL;
     memcpy(out->host, h, hlen);
     memcpy(out->port, p, plen + 1);
@@ -217,8 +216,8 @@ static int read_all(int fd, char **out, size_t *outlen, uint64_t deadline)
     return 0;
 }
 
-int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms,
-                   char **answer, size_t *answer_len)
+int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms, char **answer,
+                   size_t *answer_len)
 {
     struct admin_addr a;
     uint64_t deadline = pr_now_ms() + timeout_ms;
@@ -228,7 +227,7 @@ int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms,
         return -EINVAL;
     size_t clen = strlen(cmd);
     if (clen == 0 || cmd[clen - 1] != '\n' || memchr(cmd, '\n', clen - 1))
-        return -EINVAL;      /* exactly one line: one command */
+        return -EINVAL; /* exactly one line: one command */
     int fd = a.unix_path ? open_unix(addr, deadline) : open_tcp(&a, deadline);
     if (fd < 0)
         return fd;

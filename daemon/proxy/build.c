@@ -59,15 +59,15 @@ int pr_proxy_build_add(struct pr_proxy_build *b, const struct pr_plan *plan, uns
     struct pr_slot_plan sp;
     char err[400];
     if (pr_plan_slot(plan, slot, &sp) < 0)
-        return 0;                      /* the store is ahead of a reload */
+        return 0; /* the store is ahead of a reload */
     if (!name || !*name)
         name = sp.name;
     int n = pr_proxy_slot_routes(plan, slot, name, r, err, sizeof err);
     if (n < 0)
         return refuse(b, plan, slot, err);
     if (name_taken(b, &r[1])) {
-        snprintf(err, sizeof err, "slot %u: the name %s is already routed to another slot",
-                 slot, r[1].key);
+        snprintf(err, sizeof err, "slot %u: the name %s is already routed to another slot", slot,
+                 r[1].key);
         return refuse(b, plan, slot, err);
     }
     for (int i = 0; i < n; i++) {

@@ -39,19 +39,19 @@ struct pr_proxy {
     void *notify_ctx;
 
     struct pr_routes desired;
-    bool *in_haproxy;                  /* parallel to desired */
-    uint64_t gen;                      /* bumped when desired changes */
+    bool *in_haproxy; /* parallel to desired */
+    uint64_t gen;     /* bumped when desired changes */
     struct pr_proxy_status status;
     struct pr_proxy_zone zone;
 
-    int wake_fd;                       /* eventfd: a report is in `done` */
+    int wake_fd; /* eventfd: a report is in `done` */
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    bool quit;                         /* under mu */
-    struct job *pending;               /* under mu: the next job, newest wins */
-    struct result *done;               /* under mu: the newest report */
+    bool quit;           /* under mu */
+    struct job *pending; /* under mu: the next job, newest wins */
+    struct result *done; /* under mu: the newest report */
 };
 
 static void notify(struct pr_proxy *p, const char *what, const char *detail)
@@ -140,7 +140,7 @@ static void on_wake(void *ctx, int fd, uint32_t events)
     uint64_t n;
     (void)events;
     if (read(fd, &n, sizeof n) < 0)
-        return;                        /* EAGAIN: already taken */
+        return; /* EAGAIN: already taken */
     pthread_mutex_lock(&p->mu);
     struct result *r = p->done;
     p->done = NULL;
@@ -176,7 +176,7 @@ static void *worker(void *arg)
             pr_proxy_reconcile(&j->target, &j->routes, &r->rep);
             r->gen = j->gen;
             pthread_mutex_lock(&p->mu);
-            if (p->done) {             /* not taken yet: keep its counts */
+            if (p->done) { /* not taken yet: keep its counts */
                 r->rep.added += p->done->rep.added;
                 r->rep.changed += p->done->rep.changed;
                 r->rep.removed += p->done->rep.removed;
@@ -209,7 +209,7 @@ void pr_proxy_check_now(struct pr_proxy *p)
             return;
         }
     pthread_mutex_lock(&p->mu);
-    job_free(p->pending);             /* the newer job covers it */
+    job_free(p->pending); /* the newer job covers it */
     p->pending = j;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
@@ -326,8 +326,8 @@ void pr_proxy_set_notify(struct pr_proxy *p, pr_proxy_notify_fn fn, void *ctx)
 
 static int start(struct pr_proxy *p, char *err, size_t errlen)
 {
-    int rc = pr_proxy_target_init(&p->target, p->s.admin, p->s.map_dir, &p->s.pool,
-                                  p->s.timeout_ms);
+    int rc =
+        pr_proxy_target_init(&p->target, p->s.admin, p->s.map_dir, &p->s.pool, p->s.timeout_ms);
     if (rc < 0) {
         snprintf(err, errlen, "proxy: admin_socket or map_dir is unusable");
         return rc;
@@ -335,8 +335,7 @@ static int start(struct pr_proxy *p, char *err, size_t errlen)
     if ((rc = pr_proxy_prepare_files(&p->s, err, errlen)) < 0)
         return rc;
     if ((rc = pr_proxy_zone_load(&p->zone, p->s.zone_path)) < 0) {
-        snprintf(err, errlen, "proxy: cannot read the zone %s: %s", p->s.zone_path,
-                 strerror(-rc));
+        snprintf(err, errlen, "proxy: cannot read the zone %s: %s", p->s.zone_path, strerror(-rc));
         return rc;
     }
     p->in_haproxy = calloc(1, sizeof *p->in_haproxy);
@@ -362,8 +361,8 @@ static int start(struct pr_proxy *p, char *err, size_t errlen)
     return rc;
 }
 
-struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settings *s,
-                              char *err, size_t errlen)
+struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settings *s, char *err,
+                              size_t errlen)
 {
     struct pr_proxy *p = calloc(1, sizeof *p);
     if (!p) {

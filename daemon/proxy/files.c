@@ -39,9 +39,13 @@ static int render_config(FILE *f, const void *arg, char *err, size_t errlen)
 {
     const struct pr_proxy_settings *s = arg;
     struct pr_proxy_render r = {
-        .admin_socket = s->admin, .map_dir = s->map_dir, .pi_pool = s->pool,
-        .http_port = s->http_port, .https_port = s->https_port,
-        .ssh_first = s->ssh_first, .ssh_last = s->ssh_last,
+        .admin_socket = s->admin,
+        .map_dir = s->map_dir,
+        .pi_pool = s->pool,
+        .http_port = s->http_port,
+        .https_port = s->https_port,
+        .ssh_first = s->ssh_first,
+        .ssh_last = s->ssh_last,
     };
     return pr_proxy_render_config(f, &r, err, errlen);
 }
@@ -92,8 +96,8 @@ int pr_proxy_prepare_files(const struct pr_proxy_settings *s, char *err, size_t 
                  s->zone_path, strerror(-rc));
         return rc;
     }
-    if (s->config_path[0] && (rc = write_rendered(s->config_path, render_config, s, err,
-                                                  errlen)) < 0)
+    if (s->config_path[0] &&
+        (rc = write_rendered(s->config_path, render_config, s, err, errlen)) < 0)
         return rc;
     for (unsigned k = 0; k < PR_ROUTE_KINDS; k++) {
         map_path(path, sizeof path, s->map_dir, k);

@@ -25,8 +25,8 @@ void pr_map_ops_clear(struct pr_map_ops *ops)
     memset(ops, 0, sizeof *ops);
 }
 
-static int entries_push(struct pr_map_entries *me, const char *key, size_t klen,
-                        const char *value, size_t vlen)
+static int entries_push(struct pr_map_entries *me, const char *key, size_t klen, const char *value,
+                        size_t vlen)
 {
     if (pr_array_grow(&me->v, me->n, &me->cap, sizeof *me->v, 64) < 0)
         return -ENOMEM;
@@ -38,7 +38,10 @@ static int entries_push(struct pr_map_entries *me, const char *key, size_t klen,
     return 0;
 }
 
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* Splits line[0..len) into at most max whitespace-separated tokens;
  * returns how many there were (may exceed max). */
@@ -144,8 +147,7 @@ static int info_field(const char *buf, size_t len, const char *name, char *out, 
     while (pos < len) {
         const char *nl = memchr(buf + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - buf) : len;
-        if (end - pos > nlen + 1 && memcmp(buf + pos, name, nlen) == 0 &&
-            buf[pos + nlen] == ':') {
+        if (end - pos > nlen + 1 && memcmp(buf + pos, name, nlen) == 0 && buf[pos + nlen] == ':') {
             size_t v = pos + nlen + 1;
             while (v < end && buf[v] == ' ')
                 v++;
@@ -256,7 +258,7 @@ static int merge(const struct pr_route **want, size_t nw, const struct pr_map_en
     while (rc == 0 && (i < nw || j < ng)) {
         int c = i == nw ? 1 : j == ng ? -1 : strcmp(want[i]->key, got[j]->key);
         if (j < ng && pr_proxy_check_key(kind, got[j]->key, err, sizeof err) < 0) {
-            out->swap = true;            /* a key we must never send */
+            out->swap = true; /* a key we must never send */
             j++;
         } else if (c < 0) {
             rc = ops_push(out, PR_MAP_ADD, want[i]->key, want[i]->value);
@@ -269,7 +271,7 @@ static int merge(const struct pr_route **want, size_t nw, const struct pr_map_en
             while (dup < ng && strcmp(got[dup]->key, got[j]->key) == 0)
                 dup++;
             if (dup - j > 1)
-                out->swap = true;        /* `set map` would change only one */
+                out->swap = true; /* `set map` would change only one */
             else if (strcmp(want[i]->value, got[j]->value) != 0)
                 rc = ops_push(out, PR_MAP_SET, want[i]->key, want[i]->value);
             i++;
@@ -418,8 +420,8 @@ int pr_haproxy_cmd_prepare(char *buf, size_t len, const char *map, char *err, si
     return rc < 0 ? rc : cmd_print(buf, len, err, errlen, "prepare map %s\n", map);
 }
 
-int pr_haproxy_cmd_commit(char *buf, size_t len, const char *map, long version,
-                          char *err, size_t errlen)
+int pr_haproxy_cmd_commit(char *buf, size_t len, const char *map, long version, char *err,
+                          size_t errlen)
 {
     int rc = check_map_path(map, err, errlen);
     if (rc == 0 && version < 0) {

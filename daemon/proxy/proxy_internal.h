@@ -15,8 +15,8 @@ int pr_proxy_write_maps(const char *map_dir, const struct pr_routes *rs,
                         const struct pr_prefix6 *pool, char *err, size_t errlen);
 
 struct pr_proxy_zone {
-    uint32_t serial;                   /* of the zone on disk, 0 = none */
-    char *records;                     /* its records, NULL = none */
+    uint32_t serial; /* of the zone on disk, 0 = none */
+    char *records;   /* its records, NULL = none */
 };
 
 /* Reads the serial and records of a zone written earlier (a missing or

@@ -25,8 +25,8 @@ bool pr_proxy_path_valid(const char *path)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = path[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '/' || c == '-';
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '.' || c == '_' || c == '/' || c == '-';
         if (!ok)
             return false;
     }
@@ -45,7 +45,8 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
         return -EINVAL;
     }
     if (!r->admin_socket || !pr_haproxy_addr_valid(r->admin_socket)) {
-        snprintf(err, errlen, "proxy admin_socket must be an absolute path of "
+        snprintf(err, errlen,
+                 "proxy admin_socket must be an absolute path of "
                  "[A-Za-z0-9._/-], host:port or [v6]:port");
         return -EINVAL;
     }
@@ -55,8 +56,8 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
     }
     if (r->ssh_first > r->ssh_last || r->ssh_last > 65535 ||
         (r->ssh_first == 0 && r->ssh_last != 0)) {
-        snprintf(err, errlen, "ssh port range %u-%u is not inside 1-65535",
-                 r->ssh_first, r->ssh_last);
+        snprintf(err, errlen, "ssh port range %u-%u is not inside 1-65535", r->ssh_first,
+                 r->ssh_last);
         return -EINVAL;
     }
     if (r->pi_pool.len == 0 || r->pi_pool.len > 64) {
@@ -69,10 +70,9 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
 static void render_global(FILE *f, const struct pr_proxy_render *r)
 {
     bool remote = r->admin_socket[0] != '/';
-    fprintf(f,
-            "global\n"
-            "    # The runtime API rewrites routes.  HAProxy 2.6 socket levels do not\n"
-            "    # protect maps: only this file mode does.  Never a TCP stats socket.\n");
+    fprintf(f, "global\n"
+               "    # The runtime API rewrites routes.  HAProxy 2.6 socket levels do not\n"
+               "    # protect maps: only this file mode does.  Never a TCP stats socket.\n");
     if (remote)
         fprintf(f,
                 "    # pirackd reaches this HAProxy at %s: forward that to this\n"
@@ -96,8 +96,10 @@ static void render_global(FILE *f, const struct pr_proxy_render *r)
  * itself. */
 static void render_guard(FILE *f, const char *rule, const char *pool)
 {
-    fprintf(f, "    # only ever a Pi: a bad map value would keep the original destination\n"
-               "    %s reject unless { dst %s }\n", rule, pool);
+    fprintf(f,
+            "    # only ever a Pi: a bad map value would keep the original destination\n"
+            "    %s reject unless { dst %s }\n",
+            rule, pool);
 }
 
 static void render_tls(FILE *f, const struct pr_proxy_render *r, const char *pool)
@@ -114,13 +116,12 @@ static void render_tls(FILE *f, const struct pr_proxy_render *r, const char *poo
             "    tcp-request content set-dst var(sess.pi)\n",
             r->https_port, r->map_dir);
     render_guard(f, "tcp-request content", pool);
-    fprintf(f,
-            "    default_backend pirack_tls\n"
-            "\n"
-            "backend pirack_tls\n"
-            "    mode tcp\n"
-            "    server pi 0.0.0.0:443\n"
-            "\n");
+    fprintf(f, "    default_backend pirack_tls\n"
+               "\n"
+               "backend pirack_tls\n"
+               "    mode tcp\n"
+               "    server pi 0.0.0.0:443\n"
+               "\n");
 }
 
 static void render_http(FILE *f, const struct pr_proxy_render *r, const char *pool)
@@ -135,16 +136,15 @@ static void render_http(FILE *f, const struct pr_proxy_render *r, const char *po
             "    http-request set-dst var(txn.pi)\n",
             r->http_port, r->map_dir);
     render_guard(f, "http-request", pool);
-    fprintf(f,
-            "    default_backend pirack_http\n"
-            "\n"
-            "backend pirack_http\n"
-            "    mode http\n"
-            "    # a new server connection per request: the next one may be for another Pi\n"
-            "    option http-server-close\n"
-            "    http-reuse never\n"
-            "    server pi 0.0.0.0:80\n"
-            "\n");
+    fprintf(f, "    default_backend pirack_http\n"
+               "\n"
+               "backend pirack_http\n"
+               "    mode http\n"
+               "    # a new server connection per request: the next one may be for another Pi\n"
+               "    option http-server-close\n"
+               "    http-reuse never\n"
+               "    server pi 0.0.0.0:80\n"
+               "\n");
 }
 
 static void render_ssh(FILE *f, const struct pr_proxy_render *r, const char *pool)
@@ -160,13 +160,12 @@ static void render_ssh(FILE *f, const struct pr_proxy_render *r, const char *poo
             "    tcp-request content set-dst var(sess.pi)\n",
             r->ssh_first, r->ssh_last, r->map_dir);
     render_guard(f, "tcp-request content", pool);
-    fprintf(f,
-            "    default_backend pirack_ssh\n"
-            "\n"
-            "backend pirack_ssh\n"
-            "    mode tcp\n"
-            "    timeout server 1h\n"
-            "    server pi 0.0.0.0:22\n");
+    fprintf(f, "    default_backend pirack_ssh\n"
+               "\n"
+               "backend pirack_ssh\n"
+               "    mode tcp\n"
+               "    timeout server 1h\n"
+               "    server pi 0.0.0.0:22\n");
 }
 
 int pr_proxy_render_config(FILE *f, const struct pr_proxy_render *r, char *err, size_t errlen)
@@ -193,6 +192,3 @@ int pr_proxy_render_config(FILE *f, const struct pr_proxy_render *r, char *err, 
         render_ssh(f, r, pool);
     return ferror(f) ? -EIO : 0;
 }
-
-
-

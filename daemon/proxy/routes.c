@@ -76,8 +76,8 @@ int pr_proxy_check_key(enum pr_route_kind kind, const char *key, char *err, size
         return 0;
     }
     if (!pr_plan_domain_valid(key) || numeric_tld(key)) {
-        snprintf(err, errlen, "%s route key \"%s\" is not a lower-case host name",
-                 kind_names[kind], quoted(key, q, sizeof q));
+        snprintf(err, errlen, "%s route key \"%s\" is not a lower-case host name", kind_names[kind],
+                 quoted(key, q, sizeof q));
         return -EINVAL;
     }
     return 0;
@@ -108,9 +108,8 @@ int pr_proxy_check_value(const struct pr_prefix6 *pool, const char *value,
     return 0;
 }
 
-int pr_route_make(struct pr_route *r, enum pr_route_kind kind, unsigned slot,
-                  const char *key, const char *value, const struct pr_prefix6 *pool,
-                  char *err, size_t errlen)
+int pr_route_make(struct pr_route *r, enum pr_route_kind kind, unsigned slot, const char *key,
+                  const char *value, const struct pr_prefix6 *pool, char *err, size_t errlen)
 {
     char canon[PR_MAP_VALUE_MAX];
     int rc = pr_proxy_check_key(kind, key, err, errlen);
@@ -138,13 +137,12 @@ int pr_proxy_slot_routes(const struct pr_plan *plan, unsigned slot, const char *
     if (!name || !*name)
         name = sp.name;
     if (!pr_plan_name_valid(name)) {
-        snprintf(err, errlen, "slot %u: pi name \"%s\" is not a lower-case DNS label",
-                 slot, quoted(name, q, sizeof q));
+        snprintf(err, errlen, "slot %u: pi name \"%s\" is not a lower-case DNS label", slot,
+                 quoted(name, q, sizeof q));
         return -EINVAL;
     }
     if (pr_plan_www_fqdn(plan, name, www, sizeof www) < 0) {
-        snprintf(err, errlen, "slot %u: www.%s.%s is too long for DNS", slot, name,
-                 plan->domain);
+        snprintf(err, errlen, "slot %u: www.%s.%s is too long for DNS", slot, name, plan->domain);
         return -EINVAL;
     }
     inet_ntop(AF_INET6, &sp.v6_pi, pi, sizeof pi);
@@ -214,8 +212,8 @@ int pr_routes_find_duplicate(const struct pr_routes *rs, char *err, size_t errle
     for (size_t i = 1; i < copy.n && !found; i++) {
         const struct pr_route *a = &copy.v[i - 1], *b = &copy.v[i];
         if (a->kind == b->kind && strcmp(a->key, b->key) == 0) {
-            snprintf(err, errlen, "%s route %s is claimed by slots %u and %u",
-                     kind_names[a->kind], a->key, a->slot, b->slot);
+            snprintf(err, errlen, "%s route %s is claimed by slots %u and %u", kind_names[a->kind],
+                     a->key, a->slot, b->slot);
             found = 1;
         }
     }

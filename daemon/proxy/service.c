@@ -71,8 +71,8 @@ int pr_proxy_sync(struct pr_daemon *d)
     follow_config(d, svc);
     int rc = pr_store_each_slot(d->store, add_slot, &pass);
     if (rc < 0) {
-        pr_err("proxy: cannot read the slots: %s", rc == -ENOMEM ? "out of memory"
-               : pr_store_errmsg(d->store));
+        pr_err("proxy: cannot read the slots: %s",
+               rc == -ENOMEM ? "out of memory" : pr_store_errmsg(d->store));
         pr_proxy_build_clear(b);
         return rc;
     }

@@ -17,14 +17,14 @@
 struct pr_proxy_service {
     struct pr_daemon *d;
     struct pr_proxy *engine;
-    struct pr_proxy_settings settings;   /* what the engine was made with */
+    struct pr_proxy_settings settings; /* what the engine was made with */
     struct pr_timer *resync;
     struct pr_proxy_refusal *refused;
     size_t nrefused;
 };
 
 int pr_proxy_service_start(struct pr_daemon *d);
-void pr_proxy_service_stop(struct pr_daemon *d);    /* tolerates a service never started */
+void pr_proxy_service_stop(struct pr_daemon *d); /* tolerates a service never started */
 
 /* Rebuilds the desired routes from the store and the plan.  Returns 1
  * when they changed, 0 when not, -errno on failure (logged).  A pi whose

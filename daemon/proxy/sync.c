@@ -70,8 +70,8 @@ static int run_quiet(const struct pr_proxy_target *t, const char *cmd, char *err
     return rc;
 }
 
-static int show_map(const struct pr_proxy_target *t, const char *map,
-                    struct pr_map_entries *have, char *err, size_t errlen)
+static int show_map(const struct pr_proxy_target *t, const char *map, struct pr_map_entries *have,
+                    char *err, size_t errlen)
 {
     char cmd[PR_CMD_MAX], *ans = NULL;
     size_t len = 0;
@@ -107,8 +107,7 @@ static int swap_map(const struct pr_proxy_target *t, enum pr_route_kind kind,
             continue;
         memcpy(op.key, r->key, sizeof op.key);
         memcpy(op.value, r->value, sizeof op.value);
-        rc = pr_haproxy_cmd_map_op(cmd, sizeof cmd, map, version, kind, &t->pool, &op,
-                                   err, errlen);
+        rc = pr_haproxy_cmd_map_op(cmd, sizeof cmd, map, version, kind, &t->pool, &op, err, errlen);
         if (rc == 0)
             rc = run_quiet(t, cmd, err, errlen);
     }
@@ -133,13 +132,19 @@ static int apply_ops(const struct pr_proxy_target *t, enum pr_route_kind kind,
             if (!first)
                 first = rc;
             if (rc != -EPROTO)
-                return rc;      /* the socket is gone: stop this map */
+                return rc; /* the socket is gone: stop this map */
             continue;
         }
         switch (ops->v[i].op) {
-        case PR_MAP_ADD: rep->added++; break;
-        case PR_MAP_SET: rep->changed++; break;
-        case PR_MAP_DEL: rep->removed++; break;
+        case PR_MAP_ADD:
+            rep->added++;
+            break;
+        case PR_MAP_SET:
+            rep->changed++;
+            break;
+        case PR_MAP_DEL:
+            rep->removed++;
+            break;
         }
     }
     return first;

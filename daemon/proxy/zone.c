@@ -66,8 +66,8 @@ int pr_zone_render_records(FILE *f, const struct pr_zone_params *zp, const struc
     return ferror(f) ? -EIO : 0;
 }
 
-int pr_zone_render(FILE *f, const struct pr_zone_params *zp, uint32_t serial,
-                   const char *records, char *err, size_t errlen)
+int pr_zone_render(FILE *f, const struct pr_zone_params *zp, uint32_t serial, const char *records,
+                   char *err, size_t errlen)
 {
     int rc = check_params(zp, err, errlen);
     if (rc < 0)
@@ -88,8 +88,7 @@ int pr_zone_render(FILE *f, const struct pr_zone_params *zp, uint32_t serial,
             "$ORIGIN %s.\n"
             "$TTL %u\n"
             "@ IN SOA %s %s ( %u 3600 600 1209600 %u )\n"
-            "@ IN NS %s\n"
-            RECORDS_MARK "%s",
+            "@ IN NS %s\n" RECORDS_MARK "%s",
             zp->domain, ttl, ns, hm, serial, ttl, ns, records ? records : "");
     return ferror(f) ? -EIO : 0;
 }

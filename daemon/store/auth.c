@@ -15,8 +15,7 @@
 #define TOKEN_MAX 256
 #define TOKEN_HASH_LEN 32
 
-static const char SQL_ADD_CUSTOMER[] =
-    "INSERT INTO customers (name, created_ms) VALUES (?1, ?2)";
+static const char SQL_ADD_CUSTOMER[] = "INSERT INTO customers (name, created_ms) VALUES (?1, ?2)";
 
 int pr_store_add_customer(struct pr_store *st, const char *name)
 {
@@ -30,8 +29,10 @@ int pr_store_add_customer(struct pr_store *st, const char *name)
     if (err == -EEXIST)
         return pr_store_fail(st, err, "customer %s already exists", name);
     if (err == -EINVAL)
-        return pr_store_fail(st, err, "'%.70s' is not a customer name (a lower-case DNS "
-                             "label: a-z, 0-9, '-', at most 63)", name ? name : "(null)");
+        return pr_store_fail(st, err,
+                             "'%.70s' is not a customer name (a lower-case DNS "
+                             "label: a-z, 0-9, '-', at most 63)",
+                             name ? name : "(null)");
     return err;
 }
 
@@ -39,15 +40,13 @@ static int hash_token(struct pr_store *st, const char *token, unsigned char *has
 {
     size_t len = token ? strlen(token) : 0;
     if (len < TOKEN_MIN || len > TOKEN_MAX)
-        return pr_store_fail(st, -EINVAL, "a token has %d to %d characters",
-                             TOKEN_MIN, TOKEN_MAX);
+        return pr_store_fail(st, -EINVAL, "a token has %d to %d characters", TOKEN_MIN, TOKEN_MAX);
     crypto_generichash(hash, TOKEN_HASH_LEN, (const unsigned char *)token, len, NULL, 0);
     return 0;
 }
 
-static const char SQL_ADD_TOKEN[] =
-    "INSERT INTO tokens (customer_id, hash, created_ms)"
-    " SELECT id, ?2, ?3 FROM customers WHERE name = ?1";
+static const char SQL_ADD_TOKEN[] = "INSERT INTO tokens (customer_id, hash, created_ms)"
+                                    " SELECT id, ?2, ?3 FROM customers WHERE name = ?1";
 
 int pr_store_add_token(struct pr_store *st, const char *customer, const char *token)
 {
@@ -132,10 +131,13 @@ int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_p
     if (err == -EEXIST)
         return pr_store_fail(st, err, "image %s already exists", name);
     if (err == -EINVAL && (!name || !pr_plan_name_valid(name)))
-        return pr_store_fail(st, err, "'%.70s' is not an image name (a lower-case DNS "
-                             "label: a-z, 0-9, '-', at most 63)", name ? name : "(null)");
+        return pr_store_fail(st, err,
+                             "'%.70s' is not an image name (a lower-case DNS "
+                             "label: a-z, 0-9, '-', at most 63)",
+                             name ? name : "(null)");
     if (err == -EINVAL)
-        return pr_store_fail(st, err, "an image's boot and root paths must be absolute "
+        return pr_store_fail(st, err,
+                             "an image's boot and root paths must be absolute "
                              "(and shorter than 4096 bytes)");
     return err;
 }

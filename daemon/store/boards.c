@@ -43,8 +43,7 @@ static int normal_mac(struct pr_store *st, const char *mac, char buf[18])
 }
 
 /* Lower-cases a serial into buf (NULL stays NULL, "" stays ""). */
-static int normal_serial(struct pr_store *st, const char *serial, char buf[17],
-                         const char **out)
+static int normal_serial(struct pr_store *st, const char *serial, char buf[17], const char **out)
 {
     *out = NULL;
     if (!serial)
@@ -99,8 +98,8 @@ static const char SQL_PLACE_BOARD[] =
     " ON CONFLICT (mac) DO UPDATE SET slot = excluded.slot,"
     " serial = coalesce(excluded.serial, serial), model = coalesce(?3, model)";
 
-static int place_board(struct pr_store *st, unsigned slot, const char *mac,
-                       const char *serial, const char *model, bool move)
+static int place_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
+                       const char *model, bool move)
 {
     int cur = lookup_int(st, SQL_SLOT_OF_MAC, mac);
     if (cur > 0 && (unsigned)cur != slot && !move)
@@ -129,8 +128,8 @@ static int place_board(struct pr_store *st, unsigned slot, const char *mac,
     return err;
 }
 
-int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac,
-                          const char *serial, const char *model, bool move)
+int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
+                          const char *model, bool move)
 {
     char macbuf[18], serialbuf[17];
     int err = normal_mac(st, mac, macbuf);
@@ -199,33 +198,34 @@ int pr_store_slot_by_mac(struct pr_store *st, const char *mac)
 }
 
 /* NULL leaves a field as it is; "" clears owner, image and policy. */
-static const char SQL_SET_PI[] =
-    "UPDATE pis SET name = coalesce(?2, name),"
-    " owner = CASE WHEN ?3 IS NULL THEN owner ELSE nullif(?3, '') END,"
-    " image = CASE WHEN ?4 IS NULL THEN image ELSE nullif(?4, '') END,"
-    " policy = coalesce(?5, policy) WHERE slot = ?1";
+static const char SQL_SET_PI[] = "UPDATE pis SET name = coalesce(?2, name),"
+                                 " owner = CASE WHEN ?3 IS NULL THEN owner ELSE nullif(?3, '') END,"
+                                 " image = CASE WHEN ?4 IS NULL THEN image ELSE nullif(?4, '') END,"
+                                 " policy = coalesce(?5, policy) WHERE slot = ?1";
 static const char SQL_SLOT_OF_PI[] = "SELECT slot FROM pis WHERE name = ?1";
 static const char SQL_CUSTOMER_EXISTS[] = "SELECT 1 FROM customers WHERE name = ?1";
 static const char SQL_IMAGE_EXISTS[] = "SELECT 1 FROM images WHERE name = ?1";
 
 /* Says which of set_pi's fields a check or foreign key refused. */
-static int pi_refused(struct pr_store *st, const char *name, const char *owner,
-                      const char *image, const char *policy)
+static int pi_refused(struct pr_store *st, const char *name, const char *owner, const char *image,
+                      const char *policy)
 {
     if (name && !pr_plan_name_valid(name))
-        return pr_store_fail(st, -EINVAL, "'%.70s' is not a pi name (a lower-case DNS "
-                             "label: a-z, 0-9, '-', at most 63)", name);
+        return pr_store_fail(st, -EINVAL,
+                             "'%.70s' is not a pi name (a lower-case DNS "
+                             "label: a-z, 0-9, '-', at most 63)",
+                             name);
     if (owner && *owner && !lookup_int(st, SQL_CUSTOMER_EXISTS, owner))
         return pr_store_fail(st, -EINVAL, "no customer '%.70s'", owner);
     if (image && *image && !lookup_int(st, SQL_IMAGE_EXISTS, image))
         return pr_store_fail(st, -EINVAL, "no image '%.70s'", image);
     if (policy && strlen(policy) > 31)
         return pr_store_fail(st, -EINVAL, "policy '%.70s' is longer than 31 bytes", policy);
-    return -EINVAL;     /* errmsg keeps sqlite's words */
+    return -EINVAL; /* errmsg keeps sqlite's words */
 }
 
-int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name,
-                    const char *owner, const char *image, const char *policy)
+int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name, const char *owner,
+                    const char *image, const char *policy)
 {
     sqlite3_stmt *s;
     int err = pr_store_prepare(st, SQL_SET_PI, &s);

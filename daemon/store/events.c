@@ -42,25 +42,27 @@ static bool actor_valid(const char *actor)
 }
 
 /* Says which of an event's fields the schema refused. */
-static int event_refused(struct pr_store *st, unsigned slot, const char *kind,
-                         const char *actor)
+static int event_refused(struct pr_store *st, unsigned slot, const char *kind, const char *actor)
 {
     if (slot > 0 && !slot_exists(st, slot))
         return pr_store_fail(st, -EINVAL, "no slot %u", slot);
     if (!kind_valid(kind))
-        return pr_store_fail(st, -EINVAL, "'%.40s' is not an event kind (a-z, 0-9, '.', "
-                             "'_', '-', at most 31)", kind ? kind : "(null)");
+        return pr_store_fail(st, -EINVAL,
+                             "'%.40s' is not an event kind (a-z, 0-9, '.', "
+                             "'_', '-', at most 31)",
+                             kind ? kind : "(null)");
     if (!actor_valid(actor))
         return pr_store_fail(st, -EINVAL, "an event's actor has 1 to 63 bytes");
-    return pr_store_fail(st, -EINVAL, "an event's detail is a JSON object of at most "
+    return pr_store_fail(st, -EINVAL,
+                         "an event's detail is a JSON object of at most "
                          "1023 bytes");
 }
 
 static const char SQL_ADD_EVENT[] =
     "INSERT INTO events (time_ms, slot, kind, actor, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
 
-int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind,
-                           const char *actor, const char *detail_json)
+int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                           const char *detail_json)
 {
     sqlite3_stmt *s;
     int err = pr_store_prepare(st, SQL_ADD_EVENT, &s);
@@ -90,7 +92,7 @@ static void read_event(sqlite3_stmt *s, struct pr_event_row *r)
     memset(r, 0, sizeof(*r));
     r->id = sqlite3_column_int64(s, 0);
     r->time_ms = sqlite3_column_int64(s, 1);
-    r->slot = (unsigned)sqlite3_column_int(s, 2);        /* NULL reads as 0: the rack */
+    r->slot = (unsigned)sqlite3_column_int(s, 2); /* NULL reads as 0: the rack */
     pr_store_column_text(s, 3, r->kind, sizeof(r->kind));
     pr_store_column_text(s, 4, r->actor, sizeof(r->actor));
     pr_store_column_text(s, 5, r->detail, sizeof(r->detail));
@@ -121,11 +123,13 @@ static int event_page(struct pr_store *st, const struct event_query *q, int64_t 
     return n;
 }
 
-int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only,
-                        int64_t since_id, unsigned limit, pr_event_cb cb, void *ctx)
+int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only, int64_t since_id,
+                        unsigned limit, pr_event_cb cb, void *ctx)
 {
     struct event_query q = {
-        .sql = slot > 0 ? SQL_EVENTS_SLOT : rack_only ? SQL_EVENTS_RACK : SQL_EVENTS_ALL,
+        .sql = slot > 0    ? SQL_EVENTS_SLOT
+               : rack_only ? SQL_EVENTS_RACK
+                           : SQL_EVENTS_ALL,
         .slot = slot,
     };
     struct pr_event_row *page = calloc(PR_STORE_PAGE, sizeof(*page));
@@ -175,8 +179,10 @@ static int op_in_flight(struct pr_store *st, unsigned slot)
         }
         sqlite3_reset(s);
     }
-    return pr_store_fail(st, -EEXIST, "slot %u already has a power operation in flight "
-                         "(#%lld, %s, %s)", slot, (long long)id, action, phase);
+    return pr_store_fail(st, -EEXIST,
+                         "slot %u already has a power operation in flight "
+                         "(#%lld, %s, %s)",
+                         slot, (long long)id, action, phase);
 }
 
 int64_t pr_store_power_op_begin(struct pr_store *st, unsigned slot, const char *action,
@@ -225,8 +231,7 @@ static int op_refused(struct pr_store *st, int64_t id, int err, const char *why)
     return pr_store_fail(st, err, "%s", why);
 }
 
-static const char SQL_OP_PHASE[] =
-    "UPDATE power_ops SET phase = ?2, updated_ms = ?3 WHERE id = ?1";
+static const char SQL_OP_PHASE[] = "UPDATE power_ops SET phase = ?2, updated_ms = ?3 WHERE id = ?1";
 
 int pr_store_power_op_phase(struct pr_store *st, int64_t id, const char *phase)
 {
@@ -239,7 +244,8 @@ int pr_store_power_op_phase(struct pr_store *st, int64_t id, const char *phase)
     sqlite3_bind_int64(s, 3, pr_store_now_ms());
     err = pr_store_exec(st, s, "setting a power operation's phase");
     if (err == -EINVAL || (err == 0 && sqlite3_changes(st->db) == 0))
-        return op_refused(st, id, -EINVAL, "not a phase of a running power operation "
+        return op_refused(st, id, -EINVAL,
+                          "not a phase of a running power operation "
                           "(pending, off-sent, holding, on-sent; finish ends one)");
     return err;
 }

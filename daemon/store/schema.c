@@ -28,6 +28,8 @@
 #include "store_internal.h"
 
 /* A lower-case DNS label, as pr_plan_name_valid() says. */
+/* SQL reads best laid out as SQL: */
+/* clang-format off */
 #define LABEL_CHECK(col) \
     "length(" col ") BETWEEN 1 AND 63 AND " col " NOT GLOB '*[^a-z0-9-]*' " \
     "AND " col " NOT GLOB '-*' AND " col " NOT GLOB '*-'"
@@ -154,6 +156,7 @@ static const char schema_v2[] =
     "  WHEN OLD.finished_ms IS NOT NULL BEGIN"
     "  SELECT RAISE(ABORT, 'power operation is already finished');"
     "END;";
+/* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
 static const char *const migrations[] = { schema_v1, schema_v2 };

@@ -93,8 +93,10 @@ static int name_conflict(struct pr_store *st, unsigned slot, const char *name)
             other = sqlite3_column_int(s, 0);
         sqlite3_reset(s);
     }
-    return pr_store_fail(st, -EEXIST, "slot %u's default name %s is already the name "
-                         "of the pi in slot %d", slot, name, other);
+    return pr_store_fail(st, -EEXIST,
+                         "slot %u's default name %s is already the name "
+                         "of the pi in slot %d",
+                         slot, name, other);
 }
 
 /* Pass 2: writes each slot's planned addresses, creating the slot and its
@@ -163,11 +165,11 @@ int pr_store_slot_count(struct pr_store *st)
     return n;
 }
 
-#define SLOT_ROW_SELECT \
+#define SLOT_ROW_SELECT                                                                \
     "SELECT s.slot, s.state, s.state_since, s.v4_pi, s.v4_host, s.v6_pi, s.v6_prefix," \
     " s.ssh_port, s.ifname, w.name, s.switch_port, s.power, b.mac, b.serial, b.model," \
-    " p.name, p.owner, p.image, p.policy" \
-    " FROM slots s LEFT JOIN switches w ON w.id = s.switch_id" \
+    " p.name, p.owner, p.image, p.policy"                                              \
+    " FROM slots s LEFT JOIN switches w ON w.id = s.switch_id"                         \
     " LEFT JOIN boards b ON b.slot = s.slot LEFT JOIN pis p ON p.slot = s.slot"
 static const char SQL_GET_SLOT[] = SLOT_ROW_SELECT " WHERE s.slot = ?1";
 static const char SQL_SLOT_PAGE[] = SLOT_ROW_SELECT " WHERE s.slot > ?1 ORDER BY s.slot LIMIT ?2";
@@ -309,8 +311,7 @@ static int port_taken(struct pr_store *st, const char *sw, unsigned port)
             other = sqlite3_column_int(s, 0);
         sqlite3_reset(s);
     }
-    return pr_store_fail(st, -EEXIST, "switch %s port %u already serves slot %d",
-                         sw, port, other);
+    return pr_store_fail(st, -EEXIST, "switch %s port %u already serves slot %d", sw, port, other);
 }
 
 static int add_switch(struct pr_store *st, const char *sw)
@@ -368,7 +369,10 @@ static const char SQL_COUNT_BY_STATE[] =
 
 int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx)
 {
-    struct { char state[PR_STATE_MAX]; unsigned count; } rows[PR_STORE_PAGE];
+    struct {
+        char state[PR_STATE_MAX];
+        unsigned count;
+    } rows[PR_STORE_PAGE];
     sqlite3_stmt *s;
     int err = pr_store_prepare(st, SQL_COUNT_BY_STATE, &s);
     if (err < 0)

@@ -42,8 +42,8 @@ int pr_store_errno(int extended_rc)
 
 int pr_store_sqlfail(struct pr_store *st, const char *what)
 {
-    return pr_store_fail(st, pr_store_errno(sqlite3_extended_errcode(st->db)),
-                         "%s: %s", what, sqlite3_errmsg(st->db));
+    return pr_store_fail(st, pr_store_errno(sqlite3_extended_errcode(st->db)), "%s: %s", what,
+                         sqlite3_errmsg(st->db));
 }
 
 int pr_store_prepare(struct pr_store *st, const char *sql, sqlite3_stmt **out)
@@ -174,7 +174,7 @@ int pr_store_rollback(struct pr_store *st)
     memcpy(why, st->errmsg, sizeof(why));
     int err = 0;
     if (sqlite3_get_autocommit(st->db)) {
-        st->depth = 0;          /* sqlite already rolled it all back */
+        st->depth = 0; /* sqlite already rolled it all back */
     } else if (st->depth > 1) {
         err = run(st, SQL_ROLLBACK_TO, "rolling back a nested transaction");
         if (err == 0)
@@ -251,7 +251,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
         snprintf(why, sizeof(why), "%s", sqlite3_errmsg(db));
         res = -EIO;
     } else if (!empty) {
-        snprintf(why, sizeof(why), "it has tables but no pirack schema version; "
+        snprintf(why, sizeof(why),
+                 "it has tables but no pirack schema version; "
                  "not a pirack store");
         res = -EINVAL;
     } else if (version > PR_STORE_SCHEMA_VERSION) {
@@ -260,8 +261,8 @@ static int migrate(sqlite3 *db, char *err, size_t errlen)
     } else if (version < PR_STORE_SCHEMA_VERSION) {
         res = pr_store_schema_migrate(db, version, PR_STORE_SCHEMA_VERSION, why, sizeof(why));
         char bad[64];
-        if (res == 0 && pragma(db, "PRAGMA foreign_key_check", bad, sizeof(bad)) == SQLITE_OK
-            && bad[0]) {
+        if (res == 0 && pragma(db, "PRAGMA foreign_key_check", bad, sizeof(bad)) == SQLITE_OK &&
+            bad[0]) {
             snprintf(why, sizeof(why), "after migration, table %s breaks a foreign key", bad);
             res = -EIO;
         }
@@ -287,7 +288,8 @@ static int check_version(sqlite3 *db, char *err, size_t errlen)
         return -EIO;
     }
     if (version > PR_STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "schema version %d is newer than this pirackd "
+        snprintf(err, errlen,
+                 "schema version %d is newer than this pirackd "
                  "understands (%d); run a newer pirackd or restore an older copy",
                  version, PR_STORE_SCHEMA_VERSION);
         return -EPROTO;
@@ -330,8 +332,8 @@ int pr_store_open(const char *path, struct pr_store **out, char *err, size_t err
         return -EIO;
     }
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOFOLLOW, NULL);
+    int rc = sqlite3_open_v2(
+        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL);
     if (rc != SQLITE_OK)
         return open_fail(db, -EIO, err, errlen, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(db, 1);
@@ -358,7 +360,7 @@ void pr_store_close(struct pr_store *st)
     if (!st)
         return;
     if (st->depth > 0) {
-        st->depth = 1;          /* one ROLLBACK ends every level */
+        st->depth = 1; /* one ROLLBACK ends every level */
         pr_store_rollback(st);
     }
     for (unsigned i = 0; i < st->nstmts; i++)

@@ -21,7 +21,7 @@ struct pr_store_cached_stmt {
 
 struct pr_store {
     sqlite3 *db;
-    unsigned depth;                    /* nesting of pr_store_begin() */
+    unsigned depth; /* nesting of pr_store_begin() */
     unsigned nstmts;
     struct pr_store_cached_stmt stmts[PR_STORE_STMT_MAX];
     char errmsg[512];

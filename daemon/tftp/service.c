@@ -27,8 +27,8 @@ struct pr_tftp_service {
     struct pr_daemon *d;
     struct pr_tftp_server *srv;
     struct pr_timer *timer;
-    uint64_t armed;                 /* deadline the timer is set for */
-    uint64_t last_refusal_ms;       /* rack-level refusal events are rate-limited */
+    uint64_t armed;           /* deadline the timer is set for */
+    uint64_t last_refusal_ms; /* rack-level refusal events are rate-limited */
     unsigned refusals_suppressed;
 };
 
@@ -85,11 +85,16 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
 static const char *kind_event(enum pr_tftp_event_kind k)
 {
     switch (k) {
-    case PR_TFTP_EV_REQUEST: return "tftp.request";
-    case PR_TFTP_EV_DONE: return "tftp.done";
-    case PR_TFTP_EV_ERROR: return "tftp.error";
-    case PR_TFTP_EV_PROBE: return "tftp.probe";
-    case PR_TFTP_EV_TRAVERSAL: return "tftp.traversal";
+    case PR_TFTP_EV_REQUEST:
+        return "tftp.request";
+    case PR_TFTP_EV_DONE:
+        return "tftp.done";
+    case PR_TFTP_EV_ERROR:
+        return "tftp.error";
+    case PR_TFTP_EV_PROBE:
+        return "tftp.probe";
+    case PR_TFTP_EV_TRAVERSAL:
+        return "tftp.traversal";
     }
     return "tftp.error";
 }
@@ -145,21 +150,19 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
     switch (ev->kind) {
     case PR_TFTP_EV_REQUEST:
         note_serial(svc, slot, serial);
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path,
-                        "size", (json_int_t)ev->bytes, "blksize", (int)ev->blksize,
-                        "serial", serial);
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path, "size",
+                        (json_int_t)ev->bytes, "blksize", (int)ev->blksize, "serial", serial);
         break;
     case PR_TFTP_EV_DONE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path,
-                        "bytes", (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
+                        (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
         /* A file served moves the boot on: firmware, then the kernel. */
         if (slot)
             pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
         break;
     case PR_TFTP_EV_PROBE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path,
-                        "ms", (json_int_t)ev->duration_ms, "message",
-                        ev->message ? ev->message : "");
+        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path, "ms",
+                        (json_int_t)ev->duration_ms, "message", ev->message ? ev->message : "");
         break;
     case PR_TFTP_EV_ERROR:
     case PR_TFTP_EV_TRAVERSAL:
@@ -174,10 +177,9 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
             break;
         }
         /* "suppressed": refusals left out since the last one recorded */
-        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
-                        "peer", peer, "code", (int)ev->errcode, "message",
-                        ev->message ? ev->message : "", "suppressed",
-                        (int)svc->refusals_suppressed);
+        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path, "peer",
+                        peer, "code", (int)ev->errcode, "message", ev->message ? ev->message : "",
+                        "suppressed", (int)svc->refusals_suppressed);
         svc->refusals_suppressed = 0;
         break;
     }
@@ -223,14 +225,18 @@ static void on_readable(void *ctx, int fd, uint32_t events)
 static int new_server(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
-    struct sockaddr_in any4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY),
+    struct sockaddr_in any4 = { .sin_family = AF_INET,
+                                .sin_addr.s_addr = htonl(INADDR_ANY),
                                 .sin_port = htons((uint16_t)cfg->tftp_port) };
     struct pr_tftp_server_config sc = {
-        .bind_addr = (struct sockaddr *)&any4, .bind_len = sizeof any4,
+        .bind_addr = (struct sockaddr *)&any4,
+        .bind_len = sizeof any4,
         .max_transfers = cfg->tftp_max_transfers,
         .timeout_ms = cfg->tftp_timeout_ms,
         .prefix = cfg->tftp_prefix,
-        .resolve = resolve, .event = on_event, .ctx = svc,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = svc,
     };
     return pr_tftp_server_new(&sc, &svc->srv);
 }

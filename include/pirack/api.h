@@ -24,7 +24,7 @@ struct pr_metrics;
 typedef void (*pr_api_handler)(struct pr_api_req *req, void *ctx);
 
 struct pr_api *pr_api_new(struct pr_loop *loop);
-void pr_api_free(struct pr_api *api);  /* accepts NULL; closes listeners */
+void pr_api_free(struct pr_api *api); /* accepts NULL; closes listeners */
 
 /* The registry that GET /metrics writes out (see metrics.h): services
  * register their counters and gauges here when they start and remove them
@@ -39,14 +39,14 @@ struct pr_metrics *pr_api_metrics(struct pr_api *api);
 int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group);
 
 /* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
-int pr_api_route(struct pr_api *api, const char *method, const char *pattern,
-                 pr_api_handler fn, void *ctx);
+int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr_api_handler fn,
+                 void *ctx);
 
 /* Request accessors; strings live until the reply. */
 const char *pr_api_req_method(const struct pr_api_req *req);
 const char *pr_api_req_path(const struct pr_api_req *req);
-const char *pr_api_req_param(const struct pr_api_req *req, const char *name);  /* {name} */
-const char *pr_api_req_query(const struct pr_api_req *req, const char *name);  /* ?name= */
+const char *pr_api_req_param(const struct pr_api_req *req, const char *name); /* {name} */
+const char *pr_api_req_query(const struct pr_api_req *req, const char *name); /* ?name= */
 /* The parsed JSON body (borrowed), or NULL when there was none.  A body
  * that is not JSON never reaches a handler: it is answered 400. */
 json_t *pr_api_req_body(const struct pr_api_req *req);
@@ -60,8 +60,8 @@ long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, l
 /* Parses query parameter name as a whole number in [min, max] into *out.
  * Returns 1 when it was given, 0 when absent (*out untouched), -1 when
  * malformed or out of range (then it has answered 400 itself). */
-int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
-                          int64_t max, int64_t *out);
+int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min, int64_t max,
+                          int64_t *out);
 /* Answers 400 and returns -1 when the query holds a parameter not in
  * allowed (NULL-terminated); 0 otherwise. */
 int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
@@ -70,8 +70,7 @@ int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
  * (a failed json_pack()) is answered 500.  Only the first reply counts. */
 void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
 void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
-                        const char *detail_fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+                        const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A reply that is not JSON (GET /metrics): body is copied, len bytes;
  * content_type NULL means "text/plain; charset=utf-8".  A NULL body is
  * answered 500, as for pr_api_reply_json(). */

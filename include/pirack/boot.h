@@ -17,18 +17,23 @@
 struct pr_boot_service;
 
 enum pr_boot_state {
-    PR_BOOT_OFF, PR_BOOT_POWERED, PR_BOOT_DHCP, PR_BOOT_FIRMWARE,
-    PR_BOOT_KERNEL, PR_BOOT_BOOTED, PR_BOOT_FAILED,
+    PR_BOOT_OFF,
+    PR_BOOT_POWERED,
+    PR_BOOT_DHCP,
+    PR_BOOT_FIRMWARE,
+    PR_BOOT_KERNEL,
+    PR_BOOT_BOOTED,
+    PR_BOOT_FAILED,
 };
 
 enum pr_boot_obs {
-    PR_OBS_POWER_ON,        /* the port was turned on */
-    PR_OBS_POWER_OFF,       /* the port was turned off */
-    PR_OBS_DHCP_ROM,        /* a PXE DISCOVER/REQUEST from the boot ROM or bootloader */
-    PR_OBS_DHCP_OS,         /* a DHCP request from the booted OS (no PXEClient) */
-    PR_OBS_TFTP_FIRMWARE,   /* bootcode.bin, start*.elf, fixup*.dat, config.txt ... */
-    PR_OBS_TFTP_KERNEL,     /* kernel*.img served */
-    PR_OBS_HEALTH_UP,       /* the health probe answered */
+    PR_OBS_POWER_ON,      /* the port was turned on */
+    PR_OBS_POWER_OFF,     /* the port was turned off */
+    PR_OBS_DHCP_ROM,      /* a PXE DISCOVER/REQUEST from the boot ROM or bootloader */
+    PR_OBS_DHCP_OS,       /* a DHCP request from the booted OS (no PXEClient) */
+    PR_OBS_TFTP_FIRMWARE, /* bootcode.bin, start*.elf, fixup*.dat, config.txt ... */
+    PR_OBS_TFTP_KERNEL,   /* kernel*.img served */
+    PR_OBS_HEALTH_UP,     /* the health probe answered */
     PR_OBS_HEALTH_DOWN,
 };
 
@@ -57,17 +62,21 @@ bool pr_boot_unexpected(enum pr_boot_state s, enum pr_boot_obs obs);
  * keeps one per slot and the timeouts are pure arithmetic on it. */
 struct pr_boot_run {
     enum pr_boot_state state;
-    uint64_t since_ms;             /* when the state began (monotonic ms) */
-    uint64_t deadline_ms;          /* when the awaited step is late; 0 = none */
+    uint64_t since_ms;    /* when the state began (monotonic ms) */
+    uint64_t deadline_ms; /* when the awaited step is late; 0 = none */
 };
 
-enum pr_boot_step { PR_BOOT_SAME, PR_BOOT_MOVED, PR_BOOT_IGNORED };
+enum pr_boot_step {
+    PR_BOOT_SAME,
+    PR_BOOT_MOVED,
+    PR_BOOT_IGNORED
+};
 
 /* Applies obs at now_ms: moves the state and arms the deadline for the
  * step the new state awaits (timeout_ms 0: no deadlines).  Returns MOVED,
  * SAME (nothing changed) or IGNORED (obs made no sense; state kept). */
-enum pr_boot_step pr_boot_run_observe(struct pr_boot_run *r, enum pr_boot_obs obs,
-                                      uint64_t now_ms, uint64_t timeout_ms);
+enum pr_boot_step pr_boot_run_observe(struct pr_boot_run *r, enum pr_boot_obs obs, uint64_t now_ms,
+                                      uint64_t timeout_ms);
 /* When r's deadline has passed at now_ms, r fails: *awaited names the step
  * that did not come and it returns true.  Otherwise false, r untouched. */
 bool pr_boot_run_expire(struct pr_boot_run *r, uint64_t now_ms, enum pr_boot_state *awaited);

@@ -17,36 +17,39 @@
 #define PR_MAX_SWITCHES 64
 #define PR_MAX_DNS 4
 
-enum pr_switch_driver { PR_SWITCH_SNMP, PR_SWITCH_SSH };
+enum pr_switch_driver {
+    PR_SWITCH_SNMP,
+    PR_SWITCH_SSH
+};
 
 struct pr_switch_config {
     char name[PR_NAME_MAX];
-    int line;                          /* where the section starts */
+    int line; /* where the section starts */
     enum pr_switch_driver driver;
-    char address[256];                 /* host:port, [v6]:port, or host */
-    char profile[PR_NAME_MAX];         /* vendor profile name */
-    unsigned first_slot, last_slot;    /* slots = A-B */
-    unsigned port_base;                /* switch port of first_slot */
-    unsigned group;                    /* PoE group (1 on a fixed switch) */
+    char address[256];              /* host:port, [v6]:port, or host */
+    char profile[PR_NAME_MAX];      /* vendor profile name */
+    unsigned first_slot, last_slot; /* slots = A-B */
+    unsigned port_base;             /* switch port of first_slot */
+    unsigned group;                 /* PoE group (1 on a fixed switch) */
     unsigned timeout_ms;
     unsigned retries;
-    unsigned snmp_version;             /* 2 (v2c) or 3 */
+    unsigned snmp_version; /* 2 (v2c) or 3 */
     char community[128];
     char v3_user[128];
-    char v3_auth_proto[8];             /* SHA (default), SHA256, MD5 */
+    char v3_auth_proto[8]; /* SHA (default), SHA256, MD5 */
     char v3_auth_key[256];
-    char v3_priv_proto[8];             /* AES (default), DES */
+    char v3_priv_proto[8]; /* AES (default), DES */
     char v3_priv_key[256];
     char ssh_user[128];
     char ssh_password[256];
-    char enable_password[256];         /* answers a profile's {enable_password} */
-    char ssh_key[PR_PATH_MAX];         /* private key file */
-    char hostkey[512];                 /* pinned: "SHA256:..." fingerprint */
+    char enable_password[256]; /* answers a profile's {enable_password} */
+    char ssh_key[PR_PATH_MAX]; /* private key file */
+    char hostkey[512];         /* pinned: "SHA256:..." fingerprint */
     char known_hosts[PR_PATH_MAX];
-    char credentials[PR_PATH_MAX];     /* root-only file with the secrets */
-    unsigned power_budget_w;           /* 0: no budget */
-    unsigned port_power_w;             /* what the switch reserves per port */
-    unsigned max_varbinds;             /* ports per SNMP PDU */
+    char credentials[PR_PATH_MAX]; /* root-only file with the secrets */
+    unsigned power_budget_w;       /* 0: no budget */
+    unsigned port_power_w;         /* what the switch reserves per port */
+    unsigned max_varbinds;         /* ports per SNMP PDU */
 };
 
 struct pr_config {
@@ -55,9 +58,9 @@ struct pr_config {
     /* [rack] */
     char rack_name[PR_NAME_MAX];
     char domain[PR_FQDN_MAX];
-    bool isolated;                     /* mode = isolated | flat */
+    bool isolated; /* mode = isolated | flat */
     unsigned slots;
-    char interface[IF_NAMESIZE];       /* isolated: pattern; flat: name */
+    char interface[IF_NAMESIZE]; /* isolated: pattern; flat: name */
 
     /* [ipv4] */
     struct pr_prefix4 v4_pool;
@@ -66,67 +69,67 @@ struct pr_config {
     struct pr_prefix6 v6_pool;
     struct in6_addr dns[PR_MAX_DNS];
     unsigned n_dns;
-    bool slaac;                        /* autonomous flag in RAs */
+    bool slaac; /* autonomous flag in RAs */
     unsigned ra_interval_s;
     unsigned mtu;
-    bool ra_enabled;                   /* send router advertisements */
+    bool ra_enabled; /* send router advertisements */
 
     /* [net]: the host side (daemon/net/service.c) */
-    bool create_vlans;                 /* isolated: make slot N VLAN vlan_base+N-1 */
-    char vlan_parent[IF_NAMESIZE];     /* the VLANs' parent link */
+    bool create_vlans;             /* isolated: make slot N VLAN vlan_base+N-1 */
+    char vlan_parent[IF_NAMESIZE]; /* the VLANs' parent link */
     unsigned vlan_base;
-    unsigned route_protocol;           /* tags pirackd's routes and addresses */
-    bool set_forwarding;               /* turn IPv6 forwarding on when off */
-    bool route_via_pi;                 /* flat: /64 via PREFIX::2, not on-link */
+    unsigned route_protocol; /* tags pirackd's routes and addresses */
+    bool set_forwarding;     /* turn IPv6 forwarding on when off */
+    bool route_via_pi;       /* flat: /64 via PREFIX::2, not on-link */
 
     /* [proxy] */
     unsigned ssh_port_base;
     char proxy_admin_socket[PR_PATH_MAX]; /* HAProxy runtime API: path or host:port */
     char proxy_map_dir[PR_PATH_MAX];
-    char proxy_config[PR_PATH_MAX];    /* rendered base haproxy.cfg */
-    char proxy_zone[PR_PATH_MAX];      /* DNS zone fragment written here */
-    char proxy_ipv4[INET_ADDRSTRLEN];  /* public addresses, for DNS */
+    char proxy_config[PR_PATH_MAX];   /* rendered base haproxy.cfg */
+    char proxy_zone[PR_PATH_MAX];     /* DNS zone fragment written here */
+    char proxy_ipv4[INET_ADDRSTRLEN]; /* public addresses, for DNS */
     char proxy_ipv6[INET6_ADDRSTRLEN];
     unsigned proxy_http_port, proxy_https_port;
-    unsigned proxy_check_ms;           /* how often HAProxy is checked and reconciled */
-    unsigned proxy_timeout_ms;         /* per runtime API command */
+    unsigned proxy_check_ms;   /* how often HAProxy is checked and reconciled */
+    unsigned proxy_timeout_ms; /* per runtime API command */
 
     /* [paths] */
     char state_path[PR_PATH_MAX];
     char boot_dir[PR_PATH_MAX];
     char run_dir[PR_PATH_MAX];
     char image_dir[PR_PATH_MAX];
-    char root_dir[PR_PATH_MAX];        /* per-pi root trees (NFS) */
-    char trace_dir[PR_PATH_MAX];       /* pcap files of failed boots */
+    char root_dir[PR_PATH_MAX];  /* per-pi root trees (NFS) */
+    char trace_dir[PR_PATH_MAX]; /* pcap files of failed boots */
 
     /* [api] */
     char api_socket[PR_PATH_MAX];
     char api_group[64];
     mode_t api_mode;
-    char api_listen[128];              /* customers' TCP listener, "" = off */
+    char api_listen[128]; /* customers' TCP listener, "" = off */
 
     /* [dhcp] */
     unsigned lease_time_s;
-    bool pi3_second_offer;             /* repeat the OFFER ~1 s later for 3B */
+    bool pi3_second_offer; /* repeat the OFFER ~1 s later for 3B */
     unsigned reply_delay_ms;
 
     /* [tftp] */
     unsigned tftp_port;
     unsigned tftp_max_transfers;
     unsigned tftp_timeout_ms;
-    char tftp_prefix[PR_NAME_MAX];     /* an extra accepted path prefix */
+    char tftp_prefix[PR_NAME_MAX]; /* an extra accepted path prefix */
 
     /* [power] */
-    unsigned power_hold_ms;            /* off time in a cycle */
-    unsigned power_stagger_ms;         /* between power-ons */
-    unsigned power_max_booting;        /* boot-storm limit */
-    char power_profiles[PR_PATH_MAX];  /* switch profile directory, "" = built-in */
+    unsigned power_hold_ms;           /* off time in a cycle */
+    unsigned power_stagger_ms;        /* between power-ons */
+    unsigned power_max_booting;       /* boot-storm limit */
+    char power_profiles[PR_PATH_MAX]; /* switch profile directory, "" = built-in */
 
     /* [health] */
     unsigned health_port;
     unsigned health_interval_s;
-    unsigned boot_timeout_s;           /* per boot step */
-    unsigned max_cycles;               /* then reimage, then quarantine */
+    unsigned boot_timeout_s; /* per boot step */
+    unsigned max_cycles;     /* then reimage, then quarantine */
 
     /* [log] */
     int log_level;
@@ -149,6 +152,6 @@ void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan);
 
 /* The switch that serves slot, or NULL. */
 const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
-                                                          unsigned slot);
+                                                         unsigned slot);
 
 #endif

@@ -21,50 +21,76 @@
 #define PR_DHCP_SERVER_PORT 67
 #define PR_DHCP_CLIENT_PORT 68
 
-#define PR_DHCP_FIXED_LEN 236      /* BOOTP header up to the options */
-#define PR_DHCP_MIN_LEN 240        /* ... plus the magic cookie */
-#define PR_DHCP_MAX_LEN 1472       /* what fits one 1500-byte frame */
-#define PR_DHCP_MIN_REPLY 300      /* RFC 1542: pad replies to this */
-#define PR_DHCP_MAX_OPTS 64        /* distinct option codes kept */
+#define PR_DHCP_FIXED_LEN 236 /* BOOTP header up to the options */
+#define PR_DHCP_MIN_LEN 240   /* ... plus the magic cookie */
+#define PR_DHCP_MAX_LEN 1472  /* what fits one 1500-byte frame */
+#define PR_DHCP_MIN_REPLY 300 /* RFC 1542: pad replies to this */
+#define PR_DHCP_MAX_OPTS 64   /* distinct option codes kept */
 #define PR_DHCP_MAGIC 0x63825363u
 
-enum pr_dhcp_op { PR_BOOTREQUEST = 1, PR_BOOTREPLY = 2 };
+enum pr_dhcp_op {
+    PR_BOOTREQUEST = 1,
+    PR_BOOTREPLY = 2
+};
 
 enum pr_dhcp_type {
-    PR_DHCP_NONE = 0, PR_DHCPDISCOVER = 1, PR_DHCPOFFER, PR_DHCPREQUEST,
-    PR_DHCPDECLINE, PR_DHCPACK, PR_DHCPNAK, PR_DHCPRELEASE, PR_DHCPINFORM,
+    PR_DHCP_NONE = 0,
+    PR_DHCPDISCOVER = 1,
+    PR_DHCPOFFER,
+    PR_DHCPREQUEST,
+    PR_DHCPDECLINE,
+    PR_DHCPACK,
+    PR_DHCPNAK,
+    PR_DHCPRELEASE,
+    PR_DHCPINFORM,
 };
 
 enum pr_dhcp_option {
-    PR_OPT_PAD = 0, PR_OPT_SUBNET_MASK = 1, PR_OPT_ROUTER = 3,
-    PR_OPT_HOSTNAME = 12, PR_OPT_BROADCAST = 28, PR_OPT_VENDOR_SPECIFIC = 43,
-    PR_OPT_REQUESTED_IP = 50, PR_OPT_LEASE_TIME = 51, PR_OPT_OVERLOAD = 52,
-    PR_OPT_MSG_TYPE = 53, PR_OPT_SERVER_ID = 54, PR_OPT_PARAM_LIST = 55,
-    PR_OPT_MESSAGE = 56, PR_OPT_MAX_MSG_SIZE = 57, PR_OPT_RENEWAL_TIME = 58,
-    PR_OPT_REBINDING_TIME = 59, PR_OPT_VENDOR_CLASS = 60, PR_OPT_CLIENT_ID = 61,
-    PR_OPT_TFTP_SERVER = 66, PR_OPT_BOOTFILE = 67, PR_OPT_CLIENT_ARCH = 93,
-    PR_OPT_CLIENT_NDI = 94, PR_OPT_CLIENT_UUID = 97, PR_OPT_END = 255,
+    PR_OPT_PAD = 0,
+    PR_OPT_SUBNET_MASK = 1,
+    PR_OPT_ROUTER = 3,
+    PR_OPT_HOSTNAME = 12,
+    PR_OPT_BROADCAST = 28,
+    PR_OPT_VENDOR_SPECIFIC = 43,
+    PR_OPT_REQUESTED_IP = 50,
+    PR_OPT_LEASE_TIME = 51,
+    PR_OPT_OVERLOAD = 52,
+    PR_OPT_MSG_TYPE = 53,
+    PR_OPT_SERVER_ID = 54,
+    PR_OPT_PARAM_LIST = 55,
+    PR_OPT_MESSAGE = 56,
+    PR_OPT_MAX_MSG_SIZE = 57,
+    PR_OPT_RENEWAL_TIME = 58,
+    PR_OPT_REBINDING_TIME = 59,
+    PR_OPT_VENDOR_CLASS = 60,
+    PR_OPT_CLIENT_ID = 61,
+    PR_OPT_TFTP_SERVER = 66,
+    PR_OPT_BOOTFILE = 67,
+    PR_OPT_CLIENT_ARCH = 93,
+    PR_OPT_CLIENT_NDI = 94,
+    PR_OPT_CLIENT_UUID = 97,
+    PR_OPT_END = 255,
 };
 
 /* Why a packet got no answer.  Counted per reason by the service. */
 enum pr_dhcp_drop {
     PR_DROP_NONE = 0,
-    PR_DROP_TRUNCATED,      /* shorter than the fixed header + cookie */
-    PR_DROP_OVERLONG,       /* longer than PR_DHCP_MAX_LEN */
-    PR_DROP_BAD_OP,         /* op is not BOOTREQUEST (server) or 1/2 (codec) */
-    PR_DROP_BAD_HTYPE,      /* htype/hlen not Ethernet/6 */
-    PR_DROP_BAD_COOKIE,     /* no DHCP magic cookie */
-    PR_DROP_BAD_OPTION,     /* an option runs past the end or has a wrong length */
+    PR_DROP_TRUNCATED,  /* shorter than the fixed header + cookie */
+    PR_DROP_OVERLONG,   /* longer than PR_DHCP_MAX_LEN */
+    PR_DROP_BAD_OP,     /* op is not BOOTREQUEST (server) or 1/2 (codec) */
+    PR_DROP_BAD_HTYPE,  /* htype/hlen not Ethernet/6 */
+    PR_DROP_BAD_COOKIE, /* no DHCP magic cookie */
+    PR_DROP_BAD_OPTION, /* an option runs past the end or has a wrong length */
     PR_DROP_TOO_MANY_OPTIONS,
-    PR_DROP_NO_TYPE,        /* no option 53: plain BOOTP is not served */
-    PR_DROP_BAD_TYPE,       /* a server's message type, or unknown */
-    PR_DROP_RELAYED,        /* giaddr or hops set: the rack has no relays */
-    PR_DROP_NO_SLOT,        /* isolated: the interface is not a slot's */
-    PR_DROP_UNKNOWN_MAC,    /* flat: no slot holds this board */
-    PR_DROP_OTHER_SERVER,   /* REQUEST/RELEASE naming another server */
-    PR_DROP_BAD_REQUEST,    /* a REQUEST in no RFC 2131 state */
-    PR_DROP_LOOKUP_FAILED,  /* the store could not answer */
-    PR_DROP_SEND_FAILED,    /* the reply could not be sent (service) */
+    PR_DROP_NO_TYPE,       /* no option 53: plain BOOTP is not served */
+    PR_DROP_BAD_TYPE,      /* a server's message type, or unknown */
+    PR_DROP_RELAYED,       /* giaddr or hops set: the rack has no relays */
+    PR_DROP_NO_SLOT,       /* isolated: the interface is not a slot's */
+    PR_DROP_UNKNOWN_MAC,   /* flat: no slot holds this board */
+    PR_DROP_OTHER_SERVER,  /* REQUEST/RELEASE naming another server */
+    PR_DROP_BAD_REQUEST,   /* a REQUEST in no RFC 2131 state */
+    PR_DROP_LOOKUP_FAILED, /* the store could not answer */
+    PR_DROP_SEND_FAILED,   /* the reply could not be sent (service) */
     PR_DROP__COUNT
 };
 
@@ -73,20 +99,20 @@ const char *pr_dhcp_type_name(unsigned type);
 
 struct pr_dhcp_opt {
     uint8_t code;
-    uint16_t len;                  /* RFC 3396: repeated options concatenate */
-    uint16_t off;                  /* into pr_dhcp_msg.data */
+    uint16_t len; /* RFC 3396: repeated options concatenate */
+    uint16_t off; /* into pr_dhcp_msg.data */
 };
 
 /* A decoded (or to be encoded) message.  Plain data, fits on the stack. */
 struct pr_dhcp_msg {
     uint8_t op, htype, hlen, hops;
-    uint32_t xid;                  /* host order */
-    uint16_t secs, flags;          /* host order */
+    uint32_t xid;         /* host order */
+    uint16_t secs, flags; /* host order */
     struct in_addr ciaddr, yiaddr, siaddr, giaddr;
     uint8_t chaddr[16];
-    uint8_t sname[64];             /* raw bytes; empty when overloaded */
+    uint8_t sname[64]; /* raw bytes; empty when overloaded */
     uint8_t file[128];
-    uint8_t type;                  /* option 53, PR_DHCP_NONE when absent */
+    uint8_t type; /* option 53, PR_DHCP_NONE when absent */
     /* options in the order first seen / added */
     struct pr_dhcp_opt opts[PR_DHCP_MAX_OPTS];
     unsigned n_opts;
@@ -99,8 +125,7 @@ struct pr_dhcp_msg {
 /* Decodes one UDP payload.  Returns 0, or -EBADMSG (-EMSGSIZE when too
  * long) with the reason in *why (may be NULL).  Accepts op 1 and 2; the
  * server checks which it wants. */
-int pr_dhcp_decode(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m,
-                   enum pr_dhcp_drop *why);
+int pr_dhcp_decode(const uint8_t *buf, size_t len, struct pr_dhcp_msg *m, enum pr_dhcp_drop *why);
 
 /* Writes m (header, cookie, options in order, END, zero padding to
  * PR_DHCP_MIN_REPLY).  Returns the length, or -EMSGSIZE when cap is too
@@ -109,14 +134,13 @@ int pr_dhcp_encode(const struct pr_dhcp_msg *m, uint8_t *buf, size_t cap);
 
 /* Starts a reply to req: op 2, same htype/hlen/xid/flags/giaddr/chaddr,
  * option 53 = type. */
-void pr_dhcp_reply_init(struct pr_dhcp_msg *reply, const struct pr_dhcp_msg *req,
-                        uint8_t type);
+void pr_dhcp_reply_init(struct pr_dhcp_msg *reply, const struct pr_dhcp_msg *req, uint8_t type);
 
 /* Appends an option (or appends to it when code is already there).
  * Returns 0, -EINVAL for PAD/END, -ENOSPC when the message is full. */
 int pr_dhcp_opt_add(struct pr_dhcp_msg *m, uint8_t code, const void *data, size_t len);
 int pr_dhcp_opt_add_u8(struct pr_dhcp_msg *m, uint8_t code, uint8_t v);
-int pr_dhcp_opt_add_u32(struct pr_dhcp_msg *m, uint8_t code, uint32_t v);  /* host order in */
+int pr_dhcp_opt_add_u32(struct pr_dhcp_msg *m, uint8_t code, uint32_t v); /* host order in */
 int pr_dhcp_opt_add_addr(struct pr_dhcp_msg *m, uint8_t code, struct in_addr a);
 
 /* The option's bytes and length, or NULL when absent. */
@@ -133,14 +157,14 @@ bool pr_dhcp_opt_has_byte(const struct pr_dhcp_msg *m, uint8_t code, uint8_t v);
 /* ---- Raspberry Pi models, as the netboot packets tell them ---- */
 
 enum pr_pi_model {
-    PR_PI_UNKNOWN = 0,   /* not a Pi, or a Pi we cannot place */
-    PR_PI_3B,            /* Pi 3 Model B boot ROM (menu needs three spaces) */
-    PR_PI_3BPLUS,        /* Pi 3B+ ROM, or bootcode.bin */
+    PR_PI_UNKNOWN = 0, /* not a Pi, or a Pi we cannot place */
+    PR_PI_3B,          /* Pi 3 Model B boot ROM (menu needs three spaces) */
+    PR_PI_3BPLUS,      /* Pi 3B+ ROM, or bootcode.bin */
     PR_PI_4,
     PR_PI_5,
 };
 
-const char *pr_pi_model_name(enum pr_pi_model m);   /* "pi3b", "pi3b+", ... */
+const char *pr_pi_model_name(enum pr_pi_model m); /* "pi3b", "pi3b+", ... */
 /* Parses a model name ("pi3b", "3B", "3b+", "pi4", "4B", "5", ...);
  * returns PR_PI_UNKNOWN when the name means nothing. */
 enum pr_pi_model pr_pi_model_parse(const char *name);
@@ -161,10 +185,10 @@ int pr_pi_pxe_menu(enum pr_pi_model model, const char *text, uint8_t *out, size_
 /* ---- The server's decisions ---- */
 
 struct pr_dhcp_server_cfg {
-    bool isolated;                 /* slot by interface (else by MAC) */
+    bool isolated; /* slot by interface (else by MAC) */
     uint32_t lease_time_s;
-    bool pi3_second_offer;         /* repeat a 3B's OFFER after ~1 s */
-    unsigned reply_delay_ms;       /* delay every OFFER by this much */
+    bool pi3_second_offer;   /* repeat a 3B's OFFER after ~1 s */
+    unsigned reply_delay_ms; /* delay every OFFER by this much */
 };
 
 /* What the server needs to know of one slot. */
@@ -184,30 +208,30 @@ struct pr_dhcp_lookup {
 };
 
 enum pr_dhcp_action {
-    PR_DHCP_ACT_DROP,      /* nothing to send; why says why */
-    PR_DHCP_ACT_REPLY,     /* send reply to dst */
-    PR_DHCP_ACT_SEEN,      /* a board no slot owns: record it, no reply */
-    PR_DHCP_ACT_RELEASE,   /* the client gave its address back */
-    PR_DHCP_ACT_DECLINE,   /* the client says its address is in use */
+    PR_DHCP_ACT_DROP,    /* nothing to send; why says why */
+    PR_DHCP_ACT_REPLY,   /* send reply to dst */
+    PR_DHCP_ACT_SEEN,    /* a board no slot owns: record it, no reply */
+    PR_DHCP_ACT_RELEASE, /* the client gave its address back */
+    PR_DHCP_ACT_DECLINE, /* the client says its address is in use */
 };
 
 struct pr_dhcp_decision {
     enum pr_dhcp_action action;
     enum pr_dhcp_drop why;
-    unsigned slot;                 /* 0 when none */
-    uint8_t req_type;              /* what came in */
-    uint8_t reply_type;            /* OFFER, ACK or NAK when replying */
+    unsigned slot;      /* 0 when none */
+    uint8_t req_type;   /* what came in */
+    uint8_t reply_type; /* OFFER, ACK or NAK when replying */
     enum pr_pi_model model;
-    bool rom;                      /* vendor class starts with PXEClient */
+    bool rom; /* vendor class starts with PXEClient */
     uint8_t mac[6];
-    struct in_addr addr;           /* the address offered / acked / released */
+    struct in_addr addr; /* the address offered / acked / released */
     /* where the reply goes, and from where (the slot's .1) */
     struct in_addr server;
     struct in_addr dst_ip;
     uint8_t dst_mac[6];
     bool broadcast;
-    unsigned delay_ms;             /* send after this long */
-    unsigned repeat_ms;            /* send again this long after (0 = once) */
+    unsigned delay_ms;  /* send after this long */
+    unsigned repeat_ms; /* send again this long after (0 = once) */
     size_t reply_len;
     uint8_t reply[PR_DHCP_MAX_LEN];
 };

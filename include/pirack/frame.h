@@ -17,7 +17,7 @@
 struct pr_udp4_addrs {
     uint8_t src_mac[6], dst_mac[6];
     struct in_addr src, dst;
-    uint16_t sport, dport;         /* host order */
+    uint16_t sport, dport; /* host order */
     uint8_t ttl;
 };
 
@@ -28,8 +28,8 @@ uint16_t pr_csum_fold(uint32_t sum);
 
 /* Writes an Ethernet II frame holding IPv4 (DF clear, id 0) and UDP with
  * both checksums.  Returns the frame length, or -EMSGSIZE. */
-int pr_udp4_frame(uint8_t *out, size_t cap, const struct pr_udp4_addrs *a,
-                  const void *payload, size_t len);
+int pr_udp4_frame(uint8_t *out, size_t cap, const struct pr_udp4_addrs *a, const void *payload,
+                  size_t len);
 
 /* Parses an Ethernet II / IPv4 / UDP frame (no IP options needed, none
  * refused); checks lengths and, when present, both checksums.  On

@@ -9,22 +9,26 @@
 
 #include <stddef.h>
 
-enum pr_log_level { PR_LOG_ERR, PR_LOG_WARN, PR_LOG_INFO, PR_LOG_DEBUG };
+enum pr_log_level {
+    PR_LOG_ERR,
+    PR_LOG_WARN,
+    PR_LOG_INFO,
+    PR_LOG_DEBUG
+};
 
 void pr_log_set_level(enum pr_log_level level);
 /* Parses "error", "warn", "info", "debug"; returns -1 on anything else. */
 int pr_log_level_parse(const char *name);
-void pr_log(enum pr_log_level level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void pr_log(enum pr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Copies src (len bytes, may hold NULs) into out as printable ASCII:
  * \n, \t, \\, \" and \xNN for everything else outside 0x20..0x7e.  Always
  * NUL-terminates; truncates with "..." when out is too small.  Returns out. */
 char *pr_escape(const void *src, size_t len, char *out, size_t outlen);
 
-#define pr_err(...)   pr_log(PR_LOG_ERR, __VA_ARGS__)
-#define pr_warn(...)  pr_log(PR_LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  pr_log(PR_LOG_INFO, __VA_ARGS__)
+#define pr_err(...) pr_log(PR_LOG_ERR, __VA_ARGS__)
+#define pr_warn(...) pr_log(PR_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) pr_log(PR_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) pr_log(PR_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -19,7 +19,7 @@ typedef void (*pr_post_fn)(void *ctx);
 uint64_t pr_now_ms(void);
 
 struct pr_loop *pr_loop_new(void);
-void pr_loop_free(struct pr_loop *loop);  /* accepts NULL */
+void pr_loop_free(struct pr_loop *loop); /* accepts NULL */
 
 /* events are EPOLLIN / EPOLLOUT bits.  Returns 0 or -errno. */
 int pr_loop_add_fd(struct pr_loop *loop, int fd, uint32_t events, pr_io_fn fn, void *ctx);
@@ -32,7 +32,7 @@ int pr_loop_del_fd(struct pr_loop *loop, int fd);
 struct pr_timer *pr_timer_new(struct pr_loop *loop, pr_timer_fn fn, void *ctx);
 int pr_timer_arm(struct pr_timer *t, uint64_t delay_ms, uint64_t interval_ms);
 int pr_timer_disarm(struct pr_timer *t);
-void pr_timer_free(struct pr_timer *t);  /* accepts NULL */
+void pr_timer_free(struct pr_timer *t); /* accepts NULL */
 
 /* Blocks signo for the process and delivers it through the loop. */
 int pr_loop_add_signal(struct pr_loop *loop, int signo, pr_signal_fn fn, void *ctx);

@@ -31,8 +31,8 @@ struct pr_metrics;
 struct pr_metrics_out;
 
 enum pr_metric_type {
-    PR_METRIC_COUNTER,      /* only goes up (may reset when pirackd restarts) */
-    PR_METRIC_GAUGE,        /* goes up and down */
+    PR_METRIC_COUNTER, /* only goes up (may reset when pirackd restarts) */
+    PR_METRIC_GAUGE,   /* goes up and down */
 };
 
 #define PR_METRICS_MAX_LABELS 4
@@ -41,8 +41,8 @@ enum pr_metric_type {
 #define PR_METRICS_MAX_TEXT (4u * 1024 * 1024)
 
 struct pr_metric_desc {
-    const char *name;               /* [a-zA-Z_:][a-zA-Z0-9_:]*, at most 127 bytes */
-    const char *help;               /* one line of text for # HELP */
+    const char *name; /* [a-zA-Z_:][a-zA-Z0-9_:]*, at most 127 bytes */
+    const char *help; /* one line of text for # HELP */
     enum pr_metric_type type;
     /* The label names, NULL-terminated, at most PR_METRICS_MAX_LABELS;
      * NULL for none.  [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__". */
@@ -55,7 +55,7 @@ struct pr_metric_desc {
 typedef int (*pr_metric_collect)(struct pr_metrics_out *out, void *ctx);
 
 struct pr_metrics *pr_metrics_new(void);
-void pr_metrics_free(struct pr_metrics *m);     /* accepts NULL */
+void pr_metrics_free(struct pr_metrics *m); /* accepts NULL */
 
 /* Copies desc (its strings too).  Returns 0, -EINVAL for a bad name, label
  * name or type, -EEXIST when a family of that name is registered, -ENOSPC
@@ -79,8 +79,7 @@ int pr_metrics_sample(struct pr_metrics_out *out, const char *const *values, dou
 /* Runs every family's collector and writes the text (NUL-terminated,
  * malloc'd, the caller frees it) to *text and its length to *len.
  * Returns 0, or -errno with the failing family named in err. */
-int pr_metrics_render(struct pr_metrics *m, char **text, size_t *len, char *err,
-                      size_t errlen);
+int pr_metrics_render(struct pr_metrics *m, char **text, size_t *len, char *err, size_t errlen);
 
 /* "text/plain; version=0.0.4; charset=utf-8" */
 #define PR_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -32,45 +32,48 @@
 #include "pirack/plan.h"
 
 #define PR_NET_RTPROT_DEFAULT 196
-#define PR_NET_METRIC_DEFAULT 1024     /* the kernel's default for IPv6 */
-#define PR_NET_MAX_ITEMS 65536         /* a bound on what one dump may hold */
-#define PR_NET_VLAN_ALIAS "pirack"     /* IFLA_IFALIAS of the VLANs it made */
-#define PR_NET_GATEWAY_LL "fe80::1"   /* on every rack link */
+#define PR_NET_METRIC_DEFAULT 1024  /* the kernel's default for IPv6 */
+#define PR_NET_MAX_ITEMS 65536      /* a bound on what one dump may hold */
+#define PR_NET_VLAN_ALIAS "pirack"  /* IFLA_IFALIAS of the VLANs it made */
+#define PR_NET_GATEWAY_LL "fe80::1" /* on every rack link */
 
-enum pr_net_kind { PR_NET_ADDR, PR_NET_ROUTE };
+enum pr_net_kind {
+    PR_NET_ADDR,
+    PR_NET_ROUTE
+};
 
 /* One address or one route. */
 struct pr_net_item {
     enum pr_net_kind kind;
-    int family;                        /* AF_INET or AF_INET6 */
+    int family; /* AF_INET or AF_INET6 */
     char ifname[IF_NAMESIZE];
-    int ifindex;                       /* 0 until resolved by the edge */
+    int ifindex; /* 0 until resolved by the edge */
     union {
         struct in_addr v4;
         struct in6_addr v6;
-    } addr;                            /* the address, or the route's destination */
+    } addr; /* the address, or the route's destination */
     unsigned prefixlen;
-    bool via;                          /* routes: through gateway (onlink) */
+    bool via; /* routes: through gateway (onlink) */
     struct in6_addr gateway;
-    unsigned metric;                   /* routes */
-    unsigned slot;                     /* 0 when not known (read from the kernel) */
+    unsigned metric; /* routes */
+    unsigned slot;   /* 0 when not known (read from the kernel) */
 };
 
 /* How the host side is laid out. */
 struct pr_net_settings {
     bool isolated;
-    char shared_if[IF_NAMESIZE];       /* flat mode */
-    bool route_via_pi;                 /* flat mode: /64 via PREFIX::2 */
-    unsigned protocol;                 /* route and address protocol, 1..255 */
+    char shared_if[IF_NAMESIZE]; /* flat mode */
+    bool route_via_pi;           /* flat mode: /64 via PREFIX::2 */
+    unsigned protocol;           /* route and address protocol, 1..255 */
     unsigned metric;
 };
 
 /* A growable list of items (at most PR_NET_MAX_ITEMS). */
 struct pr_net_list;
 struct pr_net_list *pr_net_list_new(void);
-void pr_net_list_free(struct pr_net_list *l);         /* accepts NULL */
+void pr_net_list_free(struct pr_net_list *l); /* accepts NULL */
 void pr_net_list_clear(struct pr_net_list *l);
-void pr_net_list_pop(struct pr_net_list *l);          /* drops the last item */
+void pr_net_list_pop(struct pr_net_list *l); /* drops the last item */
 size_t pr_net_list_count(const struct pr_net_list *l);
 const struct pr_net_item *pr_net_list_get(const struct pr_net_list *l, size_t i);
 struct pr_net_item *pr_net_list_at(struct pr_net_list *l, size_t i);
@@ -89,8 +92,8 @@ char *pr_net_item_format(const struct pr_net_item *it, char *out, size_t outlen)
  * to out, addresses first: per slot .1/30 and ::1/64, per link fe80::1/64
  * (once in flat mode), then the /64 routes.  Returns 0, -EINVAL (flat mode without a shared
  * interface, isolated slot without a name), or an error of the list. */
-int pr_net_desired(const struct pr_slot_plan *slots, size_t n,
-                   const struct pr_net_settings *s, struct pr_net_list *out);
+int pr_net_desired(const struct pr_slot_plan *slots, size_t n, const struct pr_net_settings *s,
+                   struct pr_net_list *out);
 
 /* What turns actual into desired: del gets every actual item that no
  * desired item matches (routes first, then addresses), add every desired
@@ -110,13 +113,13 @@ int pr_net_build_msg(const struct pr_net_item *it, bool add, unsigned protocol,
 struct pr_net_vlan {
     char name[IF_NAMESIZE];
     int parent_ifindex;
-    uint16_t id;                       /* 1..4094 */
+    uint16_t id; /* 1..4094 */
     unsigned slot;
 };
 /* Slot N's VLAN: id base + N - 1, named as the plan names the slot's
  * interface.  Returns 0, or -ERANGE when the id leaves 1..4094. */
-int pr_net_vlan_for_slot(const struct pr_slot_plan *sp, int parent_ifindex,
-                         unsigned vlan_base, struct pr_net_vlan *out);
+int pr_net_vlan_for_slot(const struct pr_slot_plan *sp, int parent_ifindex, unsigned vlan_base,
+                         struct pr_net_vlan *out);
 /* RTM_NEWLINK for a vlan link (rtnl_link_vlan_*), up, with IFLA_IFALIAS
  * PR_NET_VLAN_ALIAS so that a later run knows it made it. */
 int pr_net_vlan_build_msg(const struct pr_net_vlan *v, struct nl_msg **out);
@@ -125,7 +128,7 @@ int pr_net_vlan_build_msg(const struct pr_net_vlan *v, struct nl_msg **out);
 
 struct pr_net;
 int pr_net_open(struct pr_net **out);
-void pr_net_close(struct pr_net *n);                  /* accepts NULL */
+void pr_net_close(struct pr_net *n); /* accepts NULL */
 
 /* Interface index of name: > 0, or -ENODEV. */
 int pr_net_ifindex(struct pr_net *n, const char *name);
@@ -154,9 +157,9 @@ int pr_net_set_ipv6_forwarding(bool on);
 /* The outcome of one reconciliation. */
 struct pr_net_result {
     unsigned added, removed, failed, missing_if;
-    unsigned foreign;                  /* wanted, but there untagged: left alone */
-    int first_error;                   /* -errno of the first failure, 0 if none */
-    char first_failed[128];            /* the item it was about */
+    unsigned foreign;       /* wanted, but there untagged: left alone */
+    int first_error;        /* -errno of the first failure, 0 if none */
+    char first_failed[128]; /* the item it was about */
 };
 
 /* Makes the kernel match desired: dumps what carries protocol, diffs, and
@@ -164,7 +167,7 @@ struct pr_net_result {
  * counted in missing_if and left for the next run; an address or route
  * that exists without pirackd's tag is counted in foreign and left alone.  Returns 0 when every
  * action succeeded, else the first -errno (the result says which). */
-int pr_net_reconcile_list(struct pr_net *n, const struct pr_net_list *desired,
-                          unsigned protocol, struct pr_net_result *res);
+int pr_net_reconcile_list(struct pr_net *n, const struct pr_net_list *desired, unsigned protocol,
+                          struct pr_net_result *res);
 
 #endif

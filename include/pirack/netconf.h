@@ -33,10 +33,10 @@
 
 struct pr_netconf {
     unsigned slot;
-    char ifname[IF_NAMESIZE];          /* the Pi's interface */
-    struct in6_addr address;           /* PREFIX::2 */
-    unsigned prefixlen;                /* 64 */
-    struct in6_addr gateway;           /* fe80::1 */
+    char ifname[IF_NAMESIZE]; /* the Pi's interface */
+    struct in6_addr address;  /* PREFIX::2 */
+    unsigned prefixlen;       /* 64 */
+    struct in6_addr gateway;  /* fe80::1 */
     struct in6_addr dns[PR_NETCONF_MAX_DNS];
     unsigned n_dns;
 };

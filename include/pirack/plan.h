@@ -16,11 +16,17 @@
 #include <netinet/in.h>
 #include <net/if.h>
 
-#define PR_NAME_MAX 64     /* one DNS label plus room */
+#define PR_NAME_MAX 64 /* one DNS label plus room */
 #define PR_FQDN_MAX 254
 
-struct pr_prefix4 { struct in_addr addr; unsigned len; };
-struct pr_prefix6 { struct in6_addr addr; unsigned len; };
+struct pr_prefix4 {
+    struct in_addr addr;
+    unsigned len;
+};
+struct pr_prefix6 {
+    struct in6_addr addr;
+    unsigned len;
+};
 
 /* Parse "10.0.0.0/22" / "2001:db8::/48".  The address must have no bits
  * set past the length.  Return 0, or -EINVAL. */
@@ -37,17 +43,17 @@ struct pr_plan {
     unsigned ssh_port_base;
     char rack[PR_NAME_MAX];
     char domain[PR_FQDN_MAX];
-    char if_pattern[IF_NAMESIZE];  /* isolated: holds one %d-style conversion */
+    char if_pattern[IF_NAMESIZE]; /* isolated: holds one %d-style conversion */
     bool isolated;
 };
 
 struct pr_slot_plan {
     unsigned slot;
-    struct in_addr v4_net, v4_host, v4_pi, v4_mask;   /* /30 */
-    struct in6_addr v6_net, v6_host, v6_pi;           /* /64 */
+    struct in_addr v4_net, v4_host, v4_pi, v4_mask; /* /30 */
+    struct in6_addr v6_net, v6_host, v6_pi;         /* /64 */
     uint16_t ssh_port;
-    char ifname[IF_NAMESIZE];       /* empty in flat mode */
-    char name[PR_NAME_MAX];         /* default pi name: RACK-NNN */
+    char ifname[IF_NAMESIZE]; /* empty in flat mode */
+    char name[PR_NAME_MAX];   /* default pi name: RACK-NNN */
 };
 
 /* How many /30s and /64s the pools hold (capped at UINT32_MAX). */

@@ -27,7 +27,11 @@
 #include "pirack/plan.h"
 #include "pirack/zone.h"
 
-enum pr_route_kind { PR_ROUTE_SSH, PR_ROUTE_SNI, PR_ROUTE_HOST };
+enum pr_route_kind {
+    PR_ROUTE_SSH,
+    PR_ROUTE_SNI,
+    PR_ROUTE_HOST
+};
 #define PR_ROUTE_KINDS 3
 #define PR_ROUTES_PER_SLOT 3
 #define PR_MAP_VALUE_MAX INET6_ADDRSTRLEN
@@ -39,9 +43,9 @@ int pr_route_kind_parse(const char *name, enum pr_route_kind *out);
 
 struct pr_route {
     enum pr_route_kind kind;
-    unsigned slot;                     /* 0 when not tied to a slot */
-    char key[PR_FQDN_MAX];             /* port number, or lower-case host name */
-    char value[PR_MAP_VALUE_MAX];      /* canonical IPv6 address */
+    unsigned slot;                /* 0 when not tied to a slot */
+    char key[PR_FQDN_MAX];        /* port number, or lower-case host name */
+    char value[PR_MAP_VALUE_MAX]; /* canonical IPv6 address */
 };
 
 /* Checks a map key: for ssh a decimal port 1..65535 without leading
@@ -58,9 +62,8 @@ int pr_proxy_check_value(const struct pr_prefix6 *pool, const char *value,
 
 /* Fills r after checking key and value; r->value is canonical.  Returns
  * 0, or -EINVAL with the reason in err (r is then untouched). */
-int pr_route_make(struct pr_route *r, enum pr_route_kind kind, unsigned slot,
-                  const char *key, const char *value, const struct pr_prefix6 *pool,
-                  char *err, size_t errlen);
+int pr_route_make(struct pr_route *r, enum pr_route_kind kind, unsigned slot, const char *key,
+                  const char *value, const struct pr_prefix6 *pool, char *err, size_t errlen);
 
 /* The routes of one slot whose pi is called name ("" or NULL: the plan's
  * default name RACK-NNN): ssh port -> Pi, SNI www.NAME.DOMAIN -> Pi,
@@ -74,7 +77,7 @@ struct pr_routes {
     struct pr_route *v;
     size_t n, cap;
 };
-int pr_routes_push(struct pr_routes *rs, const struct pr_route *r);  /* 0 or -ENOMEM */
+int pr_routes_push(struct pr_routes *rs, const struct pr_route *r); /* 0 or -ENOMEM */
 void pr_routes_clear(struct pr_routes *rs);
 /* Sorts by kind, then key (ports numerically). */
 void pr_routes_sort(struct pr_routes *rs);
@@ -90,15 +93,14 @@ int pr_routes_find_duplicate(const struct pr_routes *rs, char *err, size_t errle
 int pr_proxy_write_map(FILE *f, enum pr_route_kind kind, const struct pr_routes *rs,
                        const struct pr_prefix6 *pool, char *err, size_t errlen);
 
-
 /* ---- the base HAProxy configuration ---- */
 
 struct pr_proxy_render {
-    const char *admin_socket;          /* path, or host:port of a remote HAProxy */
-    const char *map_dir;               /* absolute; holds ssh.map sni.map host.map */
-    struct pr_prefix6 pi_pool;         /* every set-dst is guarded by it */
+    const char *admin_socket;  /* path, or host:port of a remote HAProxy */
+    const char *map_dir;       /* absolute; holds ssh.map sni.map host.map */
+    struct pr_prefix6 pi_pool; /* every set-dst is guarded by it */
     unsigned http_port, https_port;
-    unsigned ssh_first, ssh_last;      /* the ssh port range */
+    unsigned ssh_first, ssh_last; /* the ssh port range */
 };
 
 /* A path that may appear in the configuration or a runtime command:
@@ -119,7 +121,7 @@ struct pr_map_entry {
 struct pr_map_entries {
     struct pr_map_entry *v;
     size_t n, cap;
-    size_t malformed;                  /* lines that were not "0xPTR key value" */
+    size_t malformed; /* lines that were not "0xPTR key value" */
 };
 void pr_map_entries_clear(struct pr_map_entries *me);
 
@@ -145,16 +147,20 @@ int pr_haproxy_parse_show_info(const char *buf, size_t len, struct pr_haproxy_in
 long pr_haproxy_parse_prepare(const char *buf, size_t len);
 
 /* What a runtime map command does. */
-enum pr_map_op_kind { PR_MAP_ADD, PR_MAP_SET, PR_MAP_DEL };
+enum pr_map_op_kind {
+    PR_MAP_ADD,
+    PR_MAP_SET,
+    PR_MAP_DEL
+};
 struct pr_map_op {
     enum pr_map_op_kind op;
     char key[PR_FQDN_MAX];
-    char value[PR_MAP_VALUE_MAX];      /* "" for DEL */
+    char value[PR_MAP_VALUE_MAX]; /* "" for DEL */
 };
 struct pr_map_ops {
     struct pr_map_op *v;
     size_t n, cap;
-    bool swap;    /* the map holds entries that cannot be named safely
+    bool swap; /* the map holds entries that cannot be named safely
                      (malformed, duplicate or hostile keys): replace it
                      whole with prepare/commit instead */
 };
@@ -179,8 +185,8 @@ int pr_haproxy_cmd_map_op(char *buf, size_t len, const char *map, long version,
                           enum pr_route_kind kind, const struct pr_prefix6 *pool,
                           const struct pr_map_op *op, char *err, size_t errlen);
 int pr_haproxy_cmd_prepare(char *buf, size_t len, const char *map, char *err, size_t errlen);
-int pr_haproxy_cmd_commit(char *buf, size_t len, const char *map, long version,
-                          char *err, size_t errlen);
+int pr_haproxy_cmd_commit(char *buf, size_t len, const char *map, long version, char *err,
+                          size_t errlen);
 
 /* Whether addr is a usable admin socket address: an absolute path
  * (pr_proxy_path_valid), "host:port" or "[v6]:port". */
@@ -194,16 +200,16 @@ bool pr_haproxy_addr_valid(const char *addr);
  * caller frees it.  Returns 0, -ETIMEDOUT, -E2BIG (answer past
  * PR_HAPROXY_MAX_ANSWER), or the connect/IO -errno (e.g. -ECONNREFUSED,
  * -ENOENT). */
-int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms,
-                   char **answer, size_t *answer_len);
+int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms, char **answer,
+                   size_t *answer_len);
 
 /* ---- reconciling HAProxy with the desired routes (blocking) ---- */
 
 struct pr_proxy_target {
-    char admin[PR_PATH_MAX];                    /* pr_haproxy_addr_valid */
-    char maps[PR_ROUTE_KINDS][PR_PATH_MAX];     /* map file paths as HAProxy names them */
+    char admin[PR_PATH_MAX];                /* pr_haproxy_addr_valid */
+    char maps[PR_ROUTE_KINDS][PR_PATH_MAX]; /* map file paths as HAProxy names them */
     struct pr_prefix6 pool;
-    unsigned timeout_ms;                        /* per command */
+    unsigned timeout_ms; /* per command */
 };
 
 /* Fills t->maps from map_dir ("DIR/ssh.map", ...).  Returns 0 or -EINVAL
@@ -212,10 +218,10 @@ int pr_proxy_target_init(struct pr_proxy_target *t, const char *admin, const cha
                          const struct pr_prefix6 *pool, unsigned timeout_ms);
 
 struct pr_proxy_report {
-    int rc;                            /* 0, or the first -errno (unreachable, refused) */
-    char error[256];                   /* why, when rc < 0 or a map failed */
-    struct pr_haproxy_info info;       /* pid 0 when HAProxy did not answer */
-    bool *in_haproxy;                  /* one per desired route, malloc'd */
+    int rc;                      /* 0, or the first -errno (unreachable, refused) */
+    char error[256];             /* why, when rc < 0 or a map failed */
+    struct pr_haproxy_info info; /* pid 0 when HAProxy did not answer */
+    bool *in_haproxy;            /* one per desired route, malloc'd */
     size_t n;
     unsigned added, changed, removed, swaps, failed;
 };
@@ -242,16 +248,16 @@ struct pr_loop;
 struct pr_proxy;
 
 struct pr_proxy_settings {
-    char admin[PR_PATH_MAX];           /* socket path or host:port */
+    char admin[PR_PATH_MAX]; /* socket path or host:port */
     char map_dir[PR_PATH_MAX];
-    char config_path[PR_PATH_MAX];     /* rendered haproxy.cfg; "" = none */
-    char zone_path[PR_PATH_MAX];       /* DNS zone; "" = none */
+    char config_path[PR_PATH_MAX]; /* rendered haproxy.cfg; "" = none */
+    char zone_path[PR_PATH_MAX];   /* DNS zone; "" = none */
     struct pr_prefix6 pool;
     unsigned http_port, https_port, ssh_first, ssh_last;
     char domain[PR_FQDN_MAX];
     char proxy_ipv4[INET_ADDRSTRLEN], proxy_ipv6[INET6_ADDRSTRLEN];
-    unsigned timeout_ms;               /* per runtime command; 0 = 1000 */
-    unsigned check_ms;                 /* between checks; 0 = 5000 */
+    unsigned timeout_ms; /* per runtime command; 0 = 1000 */
+    unsigned check_ms;   /* between checks; 0 = 5000 */
 };
 
 /* Fills s from cfg's [proxy] section, its domain and IPv6 pool, and the
@@ -260,13 +266,13 @@ void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_
                                    struct pr_proxy_settings *s);
 
 struct pr_proxy_status {
-    bool checked;                      /* a check has finished */
+    bool checked; /* a check has finished */
     bool reachable;
-    struct pr_haproxy_info info;       /* of the last answer */
-    char error[256];                   /* last check's problem, "" = none */
+    struct pr_haproxy_info info; /* of the last answer */
+    char error[256];             /* last check's problem, "" = none */
     int64_t checked_unix_ms;
-    unsigned restarts;                 /* HAProxy Pid changes seen */
-    unsigned added, changed, removed, swaps, failed;   /* totals */
+    unsigned restarts;                               /* HAProxy Pid changes seen */
+    unsigned added, changed, removed, swaps, failed; /* totals */
 };
 
 /* Called on the loop's thread when something worth an event happens:
@@ -278,9 +284,9 @@ typedef void (*pr_proxy_notify_fn)(void *ctx, const char *what, const char *deta
  * map_dir and any missing (empty) map file, reads the zone's serial back
  * and starts the worker and the check timer.  NULL with the reason in
  * err. */
-struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settings *s,
-                              char *err, size_t errlen);
-void pr_proxy_free(struct pr_proxy *p);   /* accepts NULL; joins the worker */
+struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settings *s, char *err,
+                              size_t errlen);
+void pr_proxy_free(struct pr_proxy *p); /* accepts NULL; joins the worker */
 void pr_proxy_set_notify(struct pr_proxy *p, pr_proxy_notify_fn fn, void *ctx);
 
 /* Replaces the desired routes (and the zone's pis).  Every route is

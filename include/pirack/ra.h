@@ -16,13 +16,13 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#define PR_RA_MAX_PREFIXES 16          /* per RA; more are split over several */
+#define PR_RA_MAX_PREFIXES 16 /* per RA; more are split over several */
 #define PR_RA_MAX_RDNSS 4
-#define PR_RA_MAX_LEN 1232             /* fits the IPv6 minimum MTU */
-#define PR_RA_MIN_DELAY_MS 3000        /* MIN_DELAY_BETWEEN_RAS */
-#define PR_RA_MAX_DELAY_MS 500         /* MAX_RA_DELAY_TIME */
-#define PR_RA_INITIAL_COUNT 3          /* MAX_INITIAL_RTR_ADVERTISEMENTS */
-#define PR_RA_INITIAL_MAX_MS 16000     /* MAX_INITIAL_RTR_ADVERT_INTERVAL */
+#define PR_RA_MAX_LEN 1232         /* fits the IPv6 minimum MTU */
+#define PR_RA_MIN_DELAY_MS 3000    /* MIN_DELAY_BETWEEN_RAS */
+#define PR_RA_MAX_DELAY_MS 500     /* MAX_RA_DELAY_TIME */
+#define PR_RA_INITIAL_COUNT 3      /* MAX_INITIAL_RTR_ADVERTISEMENTS */
+#define PR_RA_INITIAL_MAX_MS 16000 /* MAX_INITIAL_RTR_ADVERT_INTERVAL */
 
 /* RFC 4861's AdvValidLifetime and AdvPreferredLifetime defaults. */
 #define PR_RA_VALID_LIFETIME_S 2592000
@@ -41,8 +41,8 @@ struct pr_ra_params {
     uint16_t router_lifetime_s;        /* 0: not a default router (the last RA) */
     uint32_t reachable_ms, retrans_ms; /* 0: unspecified */
     bool has_lladdr;
-    uint8_t lladdr[6];                 /* source link-layer address option */
-    uint32_t mtu;                      /* 0: no MTU option */
+    uint8_t lladdr[6]; /* source link-layer address option */
+    uint32_t mtu;      /* 0: no MTU option */
     struct pr_ra_prefix prefixes[PR_RA_MAX_PREFIXES];
     unsigned n_prefixes;
     struct in6_addr rdnss[PR_RA_MAX_RDNSS];
@@ -56,8 +56,8 @@ struct pr_ra_params {
 void pr_ra_params_init(struct pr_ra_params *p, unsigned max_interval_s);
 
 /* Adds prefix/len as on-link, autonomous when slaac.  -E2BIG when full. */
-int pr_ra_params_add_prefix(struct pr_ra_params *p, const struct in6_addr *prefix,
-                            unsigned len, bool slaac);
+int pr_ra_params_add_prefix(struct pr_ra_params *p, const struct in6_addr *prefix, unsigned len,
+                            bool slaac);
 
 /* Writes the ICMPv6 message (checksum 0: the kernel fills it for ICMPv6
  * raw sockets).  Returns its length, -EINVAL for bad params (a prefix
@@ -68,20 +68,20 @@ int pr_ra_encode(const struct pr_ra_params *p, uint8_t *buf, size_t len);
 struct pr_ra_rs {
     bool has_slla;
     uint8_t slla[6];
-    const char *why;                   /* set when rejected */
+    const char *why; /* set when rejected */
 };
 
 /* buf is the ICMPv6 message (from the type on), src the IPv6 source and
  * hop_limit the IPv6 hop limit it arrived with.  Returns 0, or -EBADMSG
  * with out->why saying what was wrong. */
-int pr_ra_parse_rs(const uint8_t *buf, size_t len, const struct in6_addr *src,
-                   int hop_limit, struct pr_ra_rs *out);
+int pr_ra_parse_rs(const uint8_t *buf, size_t len, const struct in6_addr *src, int hop_limit,
+                   struct pr_ra_rs *out);
 
 /* When to send the next multicast RA on one interface.  Times are
  * monotonic milliseconds; rnd is a fresh random number per call. */
 struct pr_ra_sched {
     uint64_t next_ms;
-    uint64_t last_ms;                  /* last multicast RA, valid when sent > 0 */
+    uint64_t last_ms; /* last multicast RA, valid when sent > 0 */
     unsigned sent;
     unsigned max_interval_ms, min_interval_ms;
 };

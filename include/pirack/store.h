@@ -28,17 +28,17 @@ struct pr_store;
 
 struct pr_slot_row {
     unsigned slot;
-    char state[PR_STATE_MAX];          /* off, powered, dhcp, firmware, kernel, booted, failed, ... */
-    int64_t state_since;               /* unix ms */
+    char state[PR_STATE_MAX]; /* off, powered, dhcp, firmware, kernel, booted, failed, ... */
+    int64_t state_since;      /* unix ms */
     char v4_pi[INET_ADDRSTRLEN];
     char v4_host[INET_ADDRSTRLEN];
     char v6_pi[INET6_ADDRSTRLEN];
     char v6_prefix[INET6_ADDRSTRLEN + 4];
     unsigned ssh_port;
     char ifname[IF_NAMESIZE];
-    char switch_name[PR_NAME_MAX];     /* "" when no switch serves it */
+    char switch_name[PR_NAME_MAX]; /* "" when no switch serves it */
     unsigned switch_port;
-    char power[8];                     /* on, off, unknown */
+    char power[8]; /* on, off, unknown */
     /* the board now in the slot, "" when none */
     char mac[18];
     char serial[17];
@@ -52,24 +52,24 @@ struct pr_slot_row {
 
 struct pr_event_row {
     int64_t id;
-    int64_t time_ms;                   /* unix ms */
-    unsigned slot;                     /* 0 = the rack itself */
+    int64_t time_ms; /* unix ms */
+    unsigned slot;   /* 0 = the rack itself */
     char kind[32];
     char actor[64];
-    char detail[1024];                 /* JSON object text */
+    char detail[1024]; /* JSON object text */
 };
 
 struct pr_power_op {
     int64_t id;
     unsigned slot;
-    char action[8];                    /* on, off, cycle */
-    char phase[16];                    /* pending, off-sent, holding, on-sent, done, failed */
+    char action[8]; /* on, off, cycle */
+    char phase[16]; /* pending, off-sent, holding, on-sent, done, failed */
     char actor[64];
     int64_t created_ms;
 };
 
 int pr_store_open(const char *path, struct pr_store **out, char *err, size_t errlen);
-void pr_store_close(struct pr_store *st);     /* accepts NULL */
+void pr_store_close(struct pr_store *st); /* accepts NULL */
 const char *pr_store_errmsg(const struct pr_store *st);
 int pr_store_user_version(struct pr_store *st);
 
@@ -99,8 +99,8 @@ int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
  * another slot is -EEXIST.  The board that was in the slot before (if
  * another) is no longer in any slot: the new one is physically there.  A
  * NULL or "" serial and a NULL model leave what is known unchanged. */
-int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac,
-                          const char *serial, const char *model, bool move);
+int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
+                          const char *model, bool move);
 int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
@@ -115,8 +115,8 @@ int pr_store_unassign_board(struct pr_store *st, unsigned slot, char *mac, size_
  * slot; renaming the rack later does not rename existing pis (their names
  * are in DNS).  A NULL argument leaves that field unchanged; "" clears
  * owner, image or policy.  owner must be a customer and image an image. */
-int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name,
-                    const char *owner, const char *image, const char *policy);
+int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name, const char *owner,
+                    const char *image, const char *policy);
 
 /* Customers and tokens.  A token is shown once; the store keeps only its
  * libsodium generic hash. */
@@ -137,16 +137,16 @@ int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_p
 /* Events: the append-only timeline of each slot and the audit log.  slot 0
  * is the rack.  detail_json is a JSON object's text or NULL.  Returns the
  * new event's id (> 0) or -errno. */
-int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind,
-                           const char *actor, const char *detail_json);
+int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                           const char *detail_json);
 typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
 /* Events with id > since_id, oldest first, for one slot (slot > 0), the
  * rack only (slot == 0 and rack_only), or all.  At most limit rows (0: no
  * limit).  -ENOENT when slot > 0 does not exist.  The callbacks of this
  * and the other pr_store_each_* run between pages of rows, so they may
  * call the store themselves. */
-int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only,
-                        int64_t since_id, unsigned limit, pr_event_cb cb, void *ctx);
+int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only, int64_t since_id,
+                        unsigned limit, pr_event_cb cb, void *ctx);
 /* The id of the newest event ever recorded, 0 when none: ids are never
  * reused, so this counts every event the store has taken (also those of a
  * slot since cut from the plan).  -errno on failure. */

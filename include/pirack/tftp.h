@@ -30,33 +30,46 @@
 /* ---- codec ---------------------------------------------------------- */
 
 enum pr_tftp_opcode {
-    PR_TFTP_RRQ = 1, PR_TFTP_WRQ = 2, PR_TFTP_DATA = 3,
-    PR_TFTP_ACK = 4, PR_TFTP_ERROR = 5, PR_TFTP_OACK = 6,
+    PR_TFTP_RRQ = 1,
+    PR_TFTP_WRQ = 2,
+    PR_TFTP_DATA = 3,
+    PR_TFTP_ACK = 4,
+    PR_TFTP_ERROR = 5,
+    PR_TFTP_OACK = 6,
 };
 
 enum pr_tftp_errcode {
-    PR_TFTP_E_UNDEF = 0, PR_TFTP_E_NOTFOUND = 1, PR_TFTP_E_ACCESS = 2,
-    PR_TFTP_E_DISKFULL = 3, PR_TFTP_E_ILLEGAL = 4, PR_TFTP_E_BADTID = 5,
-    PR_TFTP_E_EXISTS = 6, PR_TFTP_E_NOUSER = 7, PR_TFTP_E_OPTIONS = 8,
+    PR_TFTP_E_UNDEF = 0,
+    PR_TFTP_E_NOTFOUND = 1,
+    PR_TFTP_E_ACCESS = 2,
+    PR_TFTP_E_DISKFULL = 3,
+    PR_TFTP_E_ILLEGAL = 4,
+    PR_TFTP_E_BADTID = 5,
+    PR_TFTP_E_EXISTS = 6,
+    PR_TFTP_E_NOUSER = 7,
+    PR_TFTP_E_OPTIONS = 8,
 };
 
-#define PR_TFTP_PATH_MAX      256      /* longest file name accepted */
-#define PR_TFTP_MSG_MAX       128      /* longest ERROR text kept */
-#define PR_TFTP_BLKSIZE_MIN   8
-#define PR_TFTP_BLKSIZE_MAX   65464
-#define PR_TFTP_WINDOW_MAX    65535
-#define PR_TFTP_OPTIONS_MAX   16       /* option pairs examined per request */
+#define PR_TFTP_PATH_MAX 256 /* longest file name accepted */
+#define PR_TFTP_MSG_MAX 128  /* longest ERROR text kept */
+#define PR_TFTP_BLKSIZE_MIN 8
+#define PR_TFTP_BLKSIZE_MAX 65464
+#define PR_TFTP_WINDOW_MAX 65535
+#define PR_TFTP_OPTIONS_MAX 16 /* option pairs examined per request */
 
-enum pr_tftp_mode { PR_TFTP_OCTET, PR_TFTP_NETASCII };
+enum pr_tftp_mode {
+    PR_TFTP_OCTET,
+    PR_TFTP_NETASCII
+};
 
 /* Options of a request.  A field is set only when its option was present
  * with a valid value; invalid and unknown options are ignored (RFC 2347). */
 struct pr_tftp_options {
     bool has_blksize, has_tsize, has_timeout, has_windowsize;
-    uint32_t blksize;       /* 8..65464 (larger requests are clamped) */
-    uint64_t tsize;         /* the client's value; 0 in a read request */
-    uint32_t timeout_s;     /* 1..255 */
-    uint32_t windowsize;    /* 1..65535 */
+    uint32_t blksize;    /* 8..65464 (larger requests are clamped) */
+    uint64_t tsize;      /* the client's value; 0 in a read request */
+    uint32_t timeout_s;  /* 1..255 */
+    uint32_t windowsize; /* 1..65535 */
 };
 
 struct pr_tftp_packet {
@@ -67,17 +80,17 @@ struct pr_tftp_packet {
     struct pr_tftp_options opt;
     /* DATA / ACK */
     uint16_t block;
-    const uint8_t *data;    /* DATA payload, points into the datagram */
+    const uint8_t *data; /* DATA payload, points into the datagram */
     size_t data_len;
     /* ERROR */
     uint16_t errcode;
-    char errmsg[PR_TFTP_MSG_MAX];   /* printable ASCII only, truncated */
+    char errmsg[PR_TFTP_MSG_MAX]; /* printable ASCII only, truncated */
 };
 
 /* Parse errors, so the server can count them apart. */
-#define PR_TFTP_EMALFORMED  (-EBADMSG)   /* truncated, no NUL, bad opcode */
-#define PR_TFTP_EBADMODE    (-EPROTONOSUPPORT)
-#define PR_TFTP_ETOOLONG    (-ENAMETOOLONG)
+#define PR_TFTP_EMALFORMED (-EBADMSG) /* truncated, no NUL, bad opcode */
+#define PR_TFTP_EBADMODE (-EPROTONOSUPPORT)
+#define PR_TFTP_ETOOLONG (-ENAMETOOLONG)
 
 /* Decodes one datagram.  Returns 0, or one of the errors above. */
 int pr_tftp_parse(const uint8_t *buf, size_t len, struct pr_tftp_packet *out);
@@ -91,9 +104,8 @@ int pr_tftp_encode_data_header(uint8_t *buf, size_t cap, uint16_t block);
  * tsize, timeout, windowsize.  With none set it writes nothing: 0. */
 int pr_tftp_encode_oack(uint8_t *buf, size_t cap, const struct pr_tftp_options *opt);
 /* Encodes a request (for test clients). */
-int pr_tftp_encode_request(uint8_t *buf, size_t cap, enum pr_tftp_opcode op,
-                           const char *filename, const char *mode,
-                           const struct pr_tftp_options *opt);
+int pr_tftp_encode_request(uint8_t *buf, size_t cap, enum pr_tftp_opcode op, const char *filename,
+                           const char *mode, const struct pr_tftp_options *opt);
 
 /* The file's bytes as netascii (LF -> CR LF, CR -> CR NUL).  With out NULL
  * returns the converted length only. */
@@ -102,39 +114,43 @@ size_t pr_tftp_netascii_encode(const uint8_t *in, size_t len, uint8_t *out);
 /* ---- transfer state machine --------------------------------------- */
 
 struct pr_tftp_limits {
-    uint32_t max_blksize;        /* the path MTU's and the config's bound */
-    uint32_t max_windowsize;     /* e.g. 64 */
-    uint32_t timeout_ms;         /* first retransmission; doubles each time */
-    uint32_t max_timeout_ms;     /* back-off cap */
-    uint32_t max_retries;        /* then the transfer is abandoned */
+    uint32_t max_blksize;    /* the path MTU's and the config's bound */
+    uint32_t max_windowsize; /* e.g. 64 */
+    uint32_t timeout_ms;     /* first retransmission; doubles each time */
+    uint32_t max_timeout_ms; /* back-off cap */
+    uint32_t max_retries;    /* then the transfer is abandoned */
 };
 
-enum pr_tftp_state { PR_XFER_OACK_SENT, PR_XFER_DATA, PR_XFER_FINISHED };
+enum pr_tftp_state {
+    PR_XFER_OACK_SENT,
+    PR_XFER_DATA,
+    PR_XFER_FINISHED
+};
 
 /* One read transfer.  Plain data, about 64 bytes; blocks are counted from
  * 1 with 32 bits, the wire carries their low 16 bits (rollover to 0). */
 struct pr_tftp_xfer {
     enum pr_tftp_state state;
-    uint64_t size;               /* bytes to send (netascii: converted) */
+    uint64_t size; /* bytes to send (netascii: converted) */
     uint64_t started_ms;
-    uint64_t deadline_ms;        /* next retransmission */
+    uint64_t deadline_ms; /* next retransmission */
     uint32_t blksize, windowsize;
-    uint32_t last_block;         /* the final (short or empty) block */
-    uint32_t acked;              /* highest block acknowledged (0 = OACK) */
-    uint32_t sent;               /* highest block sent */
-    uint32_t timeout_ms;         /* current, backed off */
+    uint32_t last_block; /* the final (short or empty) block */
+    uint32_t acked;      /* highest block acknowledged (0 = OACK) */
+    uint32_t sent;       /* highest block sent */
+    uint32_t timeout_ms; /* current, backed off */
     uint32_t base_timeout_ms, max_timeout_ms;
     uint16_t retries, max_retries;
     struct pr_tftp_options oack; /* what we accepted; empty = no OACK */
 };
 
 enum pr_tftp_act_kind {
-    PR_ACT_NONE,        /* nothing to send (duplicate, stray, early) */
-    PR_ACT_OACK,        /* send the OACK in xfer->oack */
-    PR_ACT_DATA,        /* send blocks first..first+count-1 */
-    PR_ACT_DONE,        /* the last block was acknowledged */
-    PR_ACT_PEER_ERROR,  /* the client sent ERROR: end quietly */
-    PR_ACT_TIMED_OUT,   /* retries exhausted: abandon */
+    PR_ACT_NONE,       /* nothing to send (duplicate, stray, early) */
+    PR_ACT_OACK,       /* send the OACK in xfer->oack */
+    PR_ACT_DATA,       /* send blocks first..first+count-1 */
+    PR_ACT_DONE,       /* the last block was acknowledged */
+    PR_ACT_PEER_ERROR, /* the client sent ERROR: end quietly */
+    PR_ACT_TIMED_OUT,  /* retries exhausted: abandon */
 };
 
 struct pr_tftp_action {
@@ -161,9 +177,9 @@ size_t pr_tftp_xfer_block_len(const struct pr_tftp_xfer *x, uint32_t n);
 
 /* What a leading path component told us about the client. */
 struct pr_tftp_prefix_seen {
-    char serial[9];              /* 8 lower-case hex digits or "" */
-    char mac[18];                /* aa-bb-cc-dd-ee-ff (lower case) or "" */
-    bool prefix;                 /* the configured prefix was stripped */
+    char serial[9]; /* 8 lower-case hex digits or "" */
+    char mac[18];   /* aa-bb-cc-dd-ee-ff (lower case) or "" */
+    bool prefix;    /* the configured prefix was stripped */
 };
 
 /* Strips one leading component that is 8 hex digits (a Pi's serial), a
@@ -194,11 +210,11 @@ typedef void (*pr_tftp_resolve_fn)(void *ctx, const struct sockaddr *peer, sockl
                                    struct pr_tftp_client *out);
 
 enum pr_tftp_event_kind {
-    PR_TFTP_EV_REQUEST,     /* a file was found and its transfer starts */
-    PR_TFTP_EV_DONE,        /* the last block was acknowledged */
-    PR_TFTP_EV_ERROR,       /* missing file, refused, timed out, too busy */
-    PR_TFTP_EV_PROBE,       /* the client ended the transfer with ERROR */
-    PR_TFTP_EV_TRAVERSAL,   /* the path tried to leave the directory */
+    PR_TFTP_EV_REQUEST,   /* a file was found and its transfer starts */
+    PR_TFTP_EV_DONE,      /* the last block was acknowledged */
+    PR_TFTP_EV_ERROR,     /* missing file, refused, timed out, too busy */
+    PR_TFTP_EV_PROBE,     /* the client ended the transfer with ERROR */
+    PR_TFTP_EV_TRAVERSAL, /* the path tried to leave the directory */
 };
 
 struct pr_tftp_event {
@@ -206,29 +222,29 @@ struct pr_tftp_event {
     const struct sockaddr *peer;
     socklen_t peerlen;
     uintptr_t cookie;
-    const char *path;                 /* as requested; untrusted bytes */
+    const char *path; /* as requested; untrusted bytes */
     const struct pr_tftp_prefix_seen *seen;
-    uint64_t bytes;                   /* file size (REQUEST), sent (DONE) */
-    uint64_t duration_ms;             /* DONE, PROBE, timed-out ERROR */
+    uint64_t bytes;       /* file size (REQUEST), sent (DONE) */
+    uint64_t duration_ms; /* DONE, PROBE, timed-out ERROR */
     uint32_t blksize, windowsize;
-    uint16_t errcode;                 /* ERROR: what we sent; PROBE: theirs */
-    const char *message;              /* ERROR / PROBE text */
+    uint16_t errcode;    /* ERROR: what we sent; PROBE: theirs */
+    const char *message; /* ERROR / PROBE text */
 };
 typedef void (*pr_tftp_event_fn)(void *ctx, const struct pr_tftp_event *ev);
 
 struct pr_tftp_server_config {
     const struct sockaddr *bind_addr; /* AF_INET, or AF_INET6 (dual stack) */
     socklen_t bind_len;
-    unsigned max_transfers;           /* 0: 1024 */
-    unsigned timeout_ms;              /* first retransmission, 0: 1000 */
-    unsigned max_retries;             /* 0: 6 */
-    unsigned max_blksize;             /* 0: 1468; also bounded by the MTU */
-    unsigned max_windowsize;          /* 0: 64 */
-    size_t cache_bytes;               /* idle files kept, 0: 64 MiB */
-    uint64_t max_file_bytes;          /* 0: 1 GiB */
-    const char *prefix;               /* extra accepted leading component */
+    unsigned max_transfers;  /* 0: 1024 */
+    unsigned timeout_ms;     /* first retransmission, 0: 1000 */
+    unsigned max_retries;    /* 0: 6 */
+    unsigned max_blksize;    /* 0: 1468; also bounded by the MTU */
+    unsigned max_windowsize; /* 0: 64 */
+    size_t cache_bytes;      /* idle files kept, 0: 64 MiB */
+    uint64_t max_file_bytes; /* 0: 1 GiB */
+    const char *prefix;      /* extra accepted leading component */
     pr_tftp_resolve_fn resolve;
-    pr_tftp_event_fn event;           /* may be NULL */
+    pr_tftp_event_fn event; /* may be NULL */
     void *ctx;
 };
 
@@ -236,14 +252,14 @@ struct pr_tftp_stats {
     uint64_t rx_packets, tx_packets, malformed, stray, busy;
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
-    uint64_t rx_calls, tx_calls;      /* recvmmsg / sendmmsg that moved data */
+    uint64_t rx_calls, tx_calls; /* recvmmsg / sendmmsg that moved data */
     unsigned active, peak_active, cached_files;
     uint64_t cached_bytes;
 };
 
 /* Binds the socket.  Returns 0 and *out, or -errno. */
 int pr_tftp_server_new(const struct pr_tftp_server_config *cfg, struct pr_tftp_server **out);
-void pr_tftp_server_free(struct pr_tftp_server *s);   /* accepts NULL */
+void pr_tftp_server_free(struct pr_tftp_server *s); /* accepts NULL */
 int pr_tftp_server_fd(const struct pr_tftp_server *s);
 /* The bound address (to learn a port chosen by the kernel). */
 int pr_tftp_server_local(const struct pr_tftp_server *s, struct sockaddr_storage *ss,

@@ -18,12 +18,12 @@
 #include "pirack/plan.h"
 
 struct pr_zone_params {
-    const char *domain;                /* the origin, pr_plan_domain_valid */
-    const char *ns;                    /* SOA MNAME and NS; "" = ns.DOMAIN */
-    const char *hostmaster;            /* SOA RNAME; "" = hostmaster.DOMAIN */
-    const char *proxy_ipv4;            /* "" = no A records */
-    const char *proxy_ipv6;            /* "" = no AAAA records for ssh/www */
-    unsigned ttl;                      /* 0 = 300 */
+    const char *domain;     /* the origin, pr_plan_domain_valid */
+    const char *ns;         /* SOA MNAME and NS; "" = ns.DOMAIN */
+    const char *hostmaster; /* SOA RNAME; "" = hostmaster.DOMAIN */
+    const char *proxy_ipv4; /* "" = no A records */
+    const char *proxy_ipv6; /* "" = no AAAA records for ssh/www */
+    unsigned ttl;           /* 0 = 300 */
 };
 
 struct pr_zone_pi {
@@ -40,8 +40,8 @@ int pr_zone_render_records(FILE *f, const struct pr_zone_params *zp, const struc
 /* Writes the whole zone: header, $ORIGIN, $TTL, SOA with serial, NS, a
  * "; records" line and then records (the output of
  * pr_zone_render_records).  Returns 0 or -EINVAL with the reason in err. */
-int pr_zone_render(FILE *f, const struct pr_zone_params *zp, uint32_t serial,
-                   const char *records, char *err, size_t errlen);
+int pr_zone_render(FILE *f, const struct pr_zone_params *zp, uint32_t serial, const char *records,
+                   char *err, size_t errlen);
 
 /* The serial after prev on day (YYYYMMDD): max(prev + 1, day * 100). */
 uint32_t pr_zone_next_serial(uint32_t prev, uint32_t day);

@@ -11,8 +11,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-static const char *const names[] = { "cisco-ios", "procurve", "aruba-cx", "netgear",
-                                     "edgeswitch", "juniper", "mikrotik", "tp-link" };
+static const char *const names[] = { "cisco-ios",  "procurve", "aruba-cx", "netgear",
+                                     "edgeswitch", "juniper",  "mikrotik", "tp-link" };
 #define N_PROFILES (sizeof(names) / sizeof(names[0]))
 static struct pr_poe_profile *profiles[N_PROFILES];
 static struct pr_cli_screen screen;

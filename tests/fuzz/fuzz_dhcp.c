@@ -19,12 +19,13 @@ static int by_ifname(void *ctx, const char *ifname)
 static int by_mac(void *ctx, const uint8_t mac[6])
 {
     (void)ctx;
-    return mac[5] & 1;             /* half the boards are known */
+    return mac[5] & 1; /* half the boards are known */
 }
 
 static int info(void *ctx, unsigned slot, struct pr_dhcp_slot_info *out)
 {
-    (void)ctx; (void)slot;
+    (void)ctx;
+    (void)slot;
     out->pi.s_addr = inet_addr("10.0.0.2");
     out->host.s_addr = inet_addr("10.0.0.1");
     out->mask.s_addr = inet_addr("255.255.255.252");
@@ -37,7 +38,8 @@ static void check_round_trip(const struct pr_dhcp_msg *m)
     static struct pr_dhcp_msg back;
     int n = pr_dhcp_encode(m, buf, sizeof buf);
     assert(n >= PR_DHCP_MIN_REPLY);
-    if ((size_t)n > PR_DHCP_MAX_LEN) return;   /* options split in 255s can grow */
+    if ((size_t)n > PR_DHCP_MAX_LEN)
+        return; /* options split in 255s can grow */
     assert(pr_dhcp_decode(buf, (size_t)n, &back, NULL) == 0);
     assert(back.n_opts == m->n_opts);
     for (unsigned i = 0; i < m->n_opts; i++) {
@@ -60,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         assert(why != PR_DROP_NONE);
     }
     struct pr_dhcp_lookup lk = { by_ifname, by_mac, info, NULL };
-    struct pr_dhcp_server_cfg cfg = { .isolated = true, .lease_time_s = 600,
+    struct pr_dhcp_server_cfg cfg = { .isolated = true,
+                                      .lease_time_s = 600,
                                       .pi3_second_offer = true };
     pr_dhcp_handle(&cfg, &lk, "pi001", data, size, &d);
     if (d.action == PR_DHCP_ACT_REPLY) {

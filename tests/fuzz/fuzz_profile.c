@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char out[PR_PROF_LINE_MAX + 64];
         unsigned long oid[PR_OID_MAX];
 
-        if (p->snmp.present && pr_poe_expand(p->snmp.admin_oid, 4294967295u, 4294967295u, out,
-                                             sizeof(out)) == 0)
+        if (p->snmp.present &&
+            pr_poe_expand(p->snmp.admin_oid, 4294967295u, 4294967295u, out, sizeof(out)) == 0)
             pr_poe_parse_oid(out, oid, PR_OID_MAX);
         for (unsigned i = 0; i < p->cli.on_port.n; i++)
             pr_poe_expand(p->cli.on_port.line[i], 1, 99999, out, sizeof(out));

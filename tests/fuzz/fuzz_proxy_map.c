@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     pr_route_make(&r, PR_ROUTE_SNI, 1, "www.a.example", "2001:db8:42::2", &pool, err, sizeof err);
     pr_routes_push(&rs, &r);
-    pr_route_make(&r, PR_ROUTE_SNI, 2, "www.b.example", "2001:db8:42:1::2", &pool, err,
-                  sizeof err);
+    pr_route_make(&r, PR_ROUTE_SNI, 2, "www.b.example", "2001:db8:42:1::2", &pool, err, sizeof err);
     pr_routes_push(&rs, &r);
     if (pr_haproxy_parse_show_map(text, size, 10000, &have, err, sizeof err) == 0) {
         for (size_t i = 0; i < have.n; i++)
@@ -56,9 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 continue;
             for (size_t i = 0; i < ops.n; i++) {
                 const struct pr_map_op *op = &ops.v[i];
-                if (pr_haproxy_cmd_map_op(cmd, sizeof cmd, "/m/x.map", -1,
-                                          (enum pr_route_kind)k, &pool, op, err,
-                                          sizeof err) == 0)
+                if (pr_haproxy_cmd_map_op(cmd, sizeof cmd, "/m/x.map", -1, (enum pr_route_kind)k,
+                                          &pool, op, err, sizeof err) == 0)
                     check_command(cmd, op->op == PR_MAP_DEL ? 4 : 5);
             }
             pr_map_ops_clear(&ops);

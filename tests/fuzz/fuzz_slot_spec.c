@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memcpy(spec, data + 2, size - 2);
     spec[size - 2] = '\0';
-    sel[slots + 1] = 0xaa;                  /* a canary past the rack */
+    sel[slots + 1] = 0xaa; /* a canary past the rack */
     int n = pr_power_parse_slots(spec, slots, sel);
     int count = 0;
     for (unsigned s = 1; s <= slots; s++)

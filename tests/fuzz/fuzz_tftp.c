@@ -39,8 +39,11 @@ static void drive_transfer(const uint8_t *data, size_t size)
     req.opt.has_windowsize = data[4] & 2;
     req.opt.windowsize = 1 + data[6] % 8;
     req.opt.has_tsize = data[4] & 4;
-    struct pr_tftp_limits lim = { .max_blksize = 1468, .max_windowsize = 8, .timeout_ms = 100,
-                                  .max_timeout_ms = 400, .max_retries = 3 };
+    struct pr_tftp_limits lim = { .max_blksize = 1468,
+                                  .max_windowsize = 8,
+                                  .timeout_ms = 100,
+                                  .max_timeout_ms = 400,
+                                  .max_retries = 3 };
     struct pr_tftp_xfer x;
     uint64_t now = 0;
     pr_tftp_xfer_start(&x, &req, fsize, &lim, now);
@@ -56,7 +59,8 @@ static void drive_transfer(const uint8_t *data, size_t size)
             if (a.count == 0 || a.first == 0 || a.first + a.count - 1 > x.last_block ||
                 a.count > x.windowsize)
                 __builtin_trap();
-            if (pr_tftp_xfer_block_offset(&x, a.first) + pr_tftp_xfer_block_len(&x, a.first) > fsize)
+            if (pr_tftp_xfer_block_offset(&x, a.first) + pr_tftp_xfer_block_len(&x, a.first) >
+                fsize)
                 __builtin_trap();
         }
         if (x.acked > x.sent || x.sent > x.last_block)

@@ -110,7 +110,8 @@ static inline bool ps_ctl_take(const char *ctl, const char *word)
     size_t o = 0;
     if (n > 0) {
         buf[n] = '\0';
-        for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+             l = strtok_r(NULL, "\n", &save)) {
             if (!taken && !strcmp(l, word)) {
                 taken = true;
                 continue;

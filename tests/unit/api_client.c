@@ -149,8 +149,8 @@ void api_batch_run(struct api_batch *b, const char *sock, struct pr_loop *loop,
     pthread_join(th, NULL);
     for (size_t i = 0; i < n; i++) {
         if (reqs[i].no_answer && b->res[i].curl == CURLE_OK)
-            fail_msg("request %zu (%s %s) was answered %ld, expected none", i,
-                     reqs[i].method, reqs[i].path, b->res[i].status);
+            fail_msg("request %zu (%s %s) was answered %ld, expected none", i, reqs[i].method,
+                     reqs[i].path, b->res[i].status);
         if (!reqs[i].no_answer && b->res[i].curl != CURLE_OK)
             fail_msg("request %zu (%s %s): %s", i, reqs[i].method, reqs[i].path,
                      curl_easy_strerror(b->res[i].curl));

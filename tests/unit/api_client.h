@@ -18,11 +18,11 @@ struct pr_loop;
 
 struct http_req {
     const char *method;
-    const char *path;            /* with the query */
-    const char *body;            /* NULL: none */
-    size_t body_len;             /* 0: strlen(body) */
-    bool chunked;                /* send the body without a Content-Length */
-    bool no_answer;              /* the server is expected to hang up */
+    const char *path; /* with the query */
+    const char *body; /* NULL: none */
+    size_t body_len;  /* 0: strlen(body) */
+    bool chunked;     /* send the body without a Content-Length */
+    bool no_answer;   /* the server is expected to hang up */
 };
 
 struct http_res {
@@ -31,7 +31,7 @@ struct http_res {
     char allow[64];
     char *body;
     size_t body_len;
-    json_t *json;                /* the parsed body, or NULL */
+    json_t *json; /* the parsed body, or NULL */
     CURLcode curl;
 };
 

@@ -13,8 +13,8 @@
 struct api_fixture {
     struct store_fixture *fx;
     char sock[160];
-    struct pr_daemon d;          /* plan, store, loop, api and started_ms set */
-    struct api_batch b;          /* the answers of the last api_fixture_run */
+    struct pr_daemon d; /* plan, store, loop, api and started_ms set */
+    struct api_batch b; /* the answers of the last api_fixture_run */
 };
 
 /* Opens a fresh store, listens on af->sock and starts the routes, as if

@@ -39,12 +39,10 @@ struct fixture {
 static void h_echo(struct pr_api_req *req, void *ctx)
 {
     (void)ctx;
-    pr_api_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}",
-                                          "a", pr_api_req_param(req, "a"),
-                                          "b", pr_api_req_param(req, "b"),
-                                          "method", pr_api_req_method(req),
-                                          "path", pr_api_req_path(req),
-                                          "actor", pr_api_req_actor(req)));
+    pr_api_reply_json(req, 200,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "a", pr_api_req_param(req, "a"), "b",
+                                pr_api_req_param(req, "b"), "method", pr_api_req_method(req),
+                                "path", pr_api_req_path(req), "actor", pr_api_req_actor(req)));
 }
 
 static void h_body(struct pr_api_req *req, void *ctx)
@@ -62,8 +60,7 @@ static void h_query(struct pr_api_req *req, void *ctx)
     const char *s;
 
     (void)ctx;
-    if (pr_api_req_check_query(req, allowed) < 0 ||
-        pr_api_req_uint_query(req, "n", 1, 100, &n) < 0)
+    if (pr_api_req_check_query(req, allowed) < 0 || pr_api_req_uint_query(req, "n", 1, 100, &n) < 0)
         return;
     s = pr_api_req_query(req, "s");
     pr_api_reply_json(req, 200, json_pack("{s:I, s:s?}", "n", (json_int_t)n, "s", s));
@@ -259,13 +256,16 @@ static void test_body_limit_is_413(void **state)
     const struct http_req reqs[] = {
         { "POST", "/t/body", at_limit, 0, false, false },
         { "POST", "/t/body", over, 0, false, false },
-        { "POST", "/t/body", over, 0, true, false },        /* no Content-Length */
+        { "POST", "/t/body", over, 0, true, false }, /* no Content-Length */
         { "POST", "/t/body", well_over, 0, true, false },
         /* A Content-Length over the limit is answered before the body. */
         { "POST", "/t/body", far_over, 0, false, false },
         { "POST", "/t/body", "{\"after\": 1}", 0, false, false },
         /* Without one, past 16 times the limit the server hangs up. */
-        { .method = "POST", .path = "/t/body", .body = far_over, .chunked = true,
+        { .method = "POST",
+          .path = "/t/body",
+          .body = far_over,
+          .chunked = true,
           .no_answer = true },
         { "POST", "/t/body", "{\"after\": 2}", 0, false, false },
     };
@@ -355,7 +355,8 @@ static void test_many_requests_on_one_connection(void **state)
     struct http_req reqs[API_BATCH_MAX];
 
     for (size_t i = 0; i < API_BATCH_MAX; i++)
-        reqs[i] = (struct http_req){ "GET", i % 2 ? "/t/items/3" : "/nowhere", NULL, 0, false, false };
+        reqs[i] =
+            (struct http_req){ "GET", i % 2 ? "/t/items/3" : "/nowhere", NULL, 0, false, false };
     api_batch_run(&f->b, f->sock, f->loop, reqs, API_BATCH_MAX);
     for (size_t i = 0; i < API_BATCH_MAX; i++)
         assert_int_equal(f->b.res[i].status, i % 2 ? 200 : 404);
@@ -429,7 +430,7 @@ static void test_group_and_bad_arguments(void **state)
 
     snprintf(path, sizeof(path), "%s/grp.sock", f->dir);
     assert_int_equal(pr_api_listen_unix(api, path, 0660, "no-such-group-pirack"), -ENOENT);
-    assert_int_equal(stat(path, &st), -1);       /* nothing left behind */
+    assert_int_equal(stat(path, &st), -1); /* nothing left behind */
     snprintf(gid, sizeof(gid), "%u", (unsigned)getegid());
     assert_int_equal(pr_api_listen_unix(api, path, 0660, gid), 0);
     assert_int_equal(stat(path, &st), 0);

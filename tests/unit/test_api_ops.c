@@ -75,9 +75,18 @@ static void event_after(struct api_fixture *f, unsigned slot, int64_t since,
 static void test_parse_mac(void **state)
 {
     static const char *const bad[] = {
-        "", "b8:27:eb:00:00", "b8:27:eb:00:00:011", "b8:27:eb:00:00:0g", "b8-27:eb:00:00:01",
-        "b8:27:eb:00:00:01 ", " b8:27:eb:00:00:01", "b827.eb00.0001", "b8:27:eb::00:01",
-        "b8.27.eb.00.00.01", "b827eb000001", "+8:27:eb:00:00:01",
+        "",
+        "b8:27:eb:00:00",
+        "b8:27:eb:00:00:011",
+        "b8:27:eb:00:00:0g",
+        "b8-27:eb:00:00:01",
+        "b8:27:eb:00:00:01 ",
+        " b8:27:eb:00:00:01",
+        "b827.eb00.0001",
+        "b8:27:eb::00:01",
+        "b8.27.eb.00.00.01",
+        "b827eb000001",
+        "+8:27:eb:00:00:01",
     };
     char out[18];
 
@@ -95,8 +104,19 @@ static void test_parse_mac(void **state)
 static void test_name_problem_agrees_with_the_plan(void **state)
 {
     static const char *const names[] = {
-        "web-1", "a", "0", "x-y-z", "Web1", "web_1", "web.1", "-web", "web-", "", "we b",
-        "\xc3\xa9t\xc3\xa9", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "web-1",
+        "a",
+        "0",
+        "x-y-z",
+        "Web1",
+        "web_1",
+        "web.1",
+        "-web",
+        "web-",
+        "",
+        "we b",
+        "\xc3\xa9t\xc3\xa9",
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     };
 
@@ -114,8 +134,8 @@ static void test_assign_then_show(void **state)
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/2/board",
-          "{\"mac\": \"B8-27-EB-00-00-01\", \"serial\": \"000000A1\", \"model\": \"3B\"}",
-          0, false, false },
+          "{\"mac\": \"B8-27-EB-00-00-01\", \"serial\": \"000000A1\", \"model\": \"3B\"}", 0, false,
+          false },
         { "GET", "/v1/slots/2", NULL, 0, false, false },
     };
     struct pr_event_row ev = { 0 };
@@ -134,7 +154,8 @@ static void test_assign_then_show(void **state)
     last_event(f, 2, &ev);
     assert_string_equal(ev.kind, "board.assigned");
     assert_string_equal(ev.actor, "ops");
-    assert_string_equal(ev.detail, "{\"mac\":\"" MAC1 "\",\"serial\":\"000000A1\",\"model\":\"3B\"}");
+    assert_string_equal(ev.detail,
+                        "{\"mac\":\"" MAC1 "\",\"serial\":\"000000A1\",\"model\":\"3B\"}");
 }
 
 static void test_board_in_another_slot_needs_move(void **state)
@@ -146,8 +167,7 @@ static void test_board_in_another_slot_needs_move(void **state)
         { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": false}", 0, false,
           false },
         { "GET", "/v1/slots/1", NULL, 0, false, false },
-        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": true}", 0, false,
-          false },
+        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": true}", 0, false, false },
         { "GET", "/v1/slots/1", NULL, 0, false, false },
         /* the same board again where it is: fine, nothing moves */
         { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
@@ -266,8 +286,10 @@ static void test_set_pi(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"web-1\", \"owner\": \"alice\","
-          " \"policy\": \"cycle\"}", 0, false, false },
+        { "PUT", "/v1/slots/3/pi",
+          "{\"name\": \"web-1\", \"owner\": \"alice\","
+          " \"policy\": \"cycle\"}",
+          0, false, false },
         { "GET", "/v1/slots/3", NULL, 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"owner\": \"\"}", 0, false, false },
     };
@@ -304,8 +326,10 @@ static void test_set_pi_refusals(void **state)
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"web;del map\"}", 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"-web\"}", 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-          "aaaaaaaaaaaaaaaaaaa\"}", 0, false, false },
+        { "PUT", "/v1/slots/3/pi",
+          "{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+          "aaaaaaaaaaaaaaaaaaa\"}",
+          0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"name\": \"rack1-001\"}", 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"owner\": \"bob\"}", 0, false, false },
         { "PUT", "/v1/slots/3/pi", "{\"image\": \"nope\"}", 0, false, false },
@@ -375,7 +399,10 @@ static void test_metrics(void **state)
         { "POST", "/metrics", "{}", 0, false, false },
     };
     static const struct pr_metric_desc svc = {
-        "pirack_tftp_files_total", "Files served.", PR_METRIC_COUNTER, NULL,
+        "pirack_tftp_files_total",
+        "Files served.",
+        PR_METRIC_COUNTER,
+        NULL,
     };
     double files = 17;
     char line[256];
@@ -426,7 +453,8 @@ static void test_metrics(void **state)
     /* The built-in names are taken. */
     assert_int_equal(pr_metrics_register(pr_api_metrics(f->d.api),
                                          &(struct pr_metric_desc){ "pirack_up", "", 0, NULL },
-                                         collect_svc, &files), -EEXIST);
+                                         collect_svc, &files),
+                     -EEXIST);
 }
 
 int main(void)

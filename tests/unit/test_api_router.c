@@ -82,8 +82,8 @@ static void test_not_found_and_bad_method(void **state)
 
     (void)state;
     static const char *const missing[] = {
-        "/v1", "/v1/slots", "/v1/slots/", "/v1/slots//power", "//v1/status", "/v1/status/",
-        "v1/status", "", "/v1/slots/1/power/extra", "/V1/STATUS",
+        "/v1",         "/v1/slots", "/v1/slots/", "/v1/slots//power",        "//v1/status",
+        "/v1/status/", "v1/status", "",           "/v1/slots/1/power/extra", "/V1/STATUS",
     };
     for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++)
         assert_int_equal(pr_router_match(r, "GET", missing[i], &m), PR_ROUTE_NOT_FOUND);
@@ -125,8 +125,8 @@ static void test_bad_patterns(void **state)
 
     (void)state;
     static const char *const bad[] = {
-        "", "v1", "/v1/", "//v1", "/v1//x", "/v1/{", "/v1/{}", "/v1/{a b}", "/v1/x{n}",
-        "/v1/{n}x", "/v1/}", "/v1/{n-1}",
+        "",       "v1",        "/v1/",     "//v1",     "/v1//x", "/v1/{",
+        "/v1/{}", "/v1/{a b}", "/v1/x{n}", "/v1/{n}x", "/v1/}",  "/v1/{n-1}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(pr_router_add(r, "GET", bad[i], NULL), -EINVAL);
@@ -159,7 +159,16 @@ static void test_parse_uint(void **state)
     assert_int_equal(pr_api_parse_uint("9223372036854775807", 0, INT64_MAX, &v), 0);
     assert_int_equal(v, INT64_MAX);
     static const char *const bad[] = {
-        "", "-1", "+1", " 1", "1 ", "01", "1x", "0x10", "109", "9223372036854775808",
+        "",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "01",
+        "1x",
+        "0x10",
+        "109",
+        "9223372036854775808",
         "99999999999999999999999",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

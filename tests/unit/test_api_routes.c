@@ -27,8 +27,8 @@ static void seed(struct fixture *f)
     assert_int_equal(pr_store_set_slot_state(st, 4, "failed"), 0);
     assert_int_equal(pr_store_set_slot_power(st, 2, "on"), 0);
     assert_int_equal(pr_store_set_slot_switch(st, 2, "sw1", 7), 0);
-    assert_int_equal(pr_store_assign_board(st, 2, "b8:27:eb:00:00:02", "00000000abcdef02", "3B",
-                                           false), 0);
+    assert_int_equal(
+        pr_store_assign_board(st, 2, "b8:27:eb:00:00:02", "00000000abcdef02", "3B", false), 0);
     assert_true(pr_store_add_customer(st, "alice") >= 0);
     assert_int_equal(pr_store_set_pi(st, 2, "web-1", "alice", NULL, "cycle-reimage"), 0);
 
@@ -198,8 +198,7 @@ static void test_events_filters(void **state)
 
     snprintf(slot2_since, sizeof(slot2_since), "/v1/events?slot=2&since=%lld",
              (long long)f->slot2_events[0]);
-    snprintf(all_since, sizeof(all_since), "/v1/events?since=%lld",
-             (long long)f->slot2_events[2]);
+    snprintf(all_since, sizeof(all_since), "/v1/events?since=%lld", (long long)f->slot2_events[2]);
     const struct http_req reqs[] = {
         { "GET", "/v1/events", NULL, 0, false, false },
         { "GET", "/v1/events?slot=2", NULL, 0, false, false },

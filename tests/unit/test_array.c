@@ -24,7 +24,7 @@ static void grows_by_doubling(void **state)
         size_t was = cap;
         assert_int_equal(pr_array_grow(&v, n, &cap, sizeof *v, 4), 0);
         if (n < was)
-            assert_int_equal(cap, was);               /* room left: untouched */
+            assert_int_equal(cap, was); /* room left: untouched */
         else
             assert_int_equal(cap, was ? was * 2 : 4);
         v[n++].id = i;
@@ -48,10 +48,10 @@ static void refuses_without_touching(void **state)
     assert_int_equal(pr_array_grow(&v, 0, &cap, sizeof *v, 2), 0);
     before = v;
     v[0].id = 7;
-    cap = SIZE_MAX / 2 + 1;                           /* as if full and huge */
+    cap = SIZE_MAX / 2 + 1; /* as if full and huge */
     assert_int_equal(pr_array_grow(&v, cap, &cap, sizeof *v, 2), -ENOMEM);
     assert_ptr_equal(v, before);
-    cap = SIZE_MAX / sizeof *v;                       /* doubling overflows the bytes */
+    cap = SIZE_MAX / sizeof *v; /* doubling overflows the bytes */
     assert_int_equal(pr_array_grow(&v, cap, &cap, sizeof *v, 2), -ENOMEM);
     assert_ptr_equal(v, before);
     assert_int_equal(cap, SIZE_MAX / sizeof *v);

@@ -22,19 +22,30 @@ static void a_whole_boot(void **state)
 {
     (void)state;
     enum pr_boot_state s = PR_BOOT_OFF;
-    s = pr_boot_next(s, PR_OBS_POWER_ON);      assert_int_equal(s, PR_BOOT_POWERED);
-    s = pr_boot_next(s, PR_OBS_DHCP_ROM);      assert_int_equal(s, PR_BOOT_DHCP);
-    s = pr_boot_next(s, PR_OBS_DHCP_ROM);      assert_int_equal(s, PR_BOOT_DHCP);
-    s = pr_boot_next(s, PR_OBS_TFTP_FIRMWARE); assert_int_equal(s, PR_BOOT_FIRMWARE);
+    s = pr_boot_next(s, PR_OBS_POWER_ON);
+    assert_int_equal(s, PR_BOOT_POWERED);
+    s = pr_boot_next(s, PR_OBS_DHCP_ROM);
+    assert_int_equal(s, PR_BOOT_DHCP);
+    s = pr_boot_next(s, PR_OBS_DHCP_ROM);
+    assert_int_equal(s, PR_BOOT_DHCP);
+    s = pr_boot_next(s, PR_OBS_TFTP_FIRMWARE);
+    assert_int_equal(s, PR_BOOT_FIRMWARE);
     /* bootcode.bin asks DHCP again: still the firmware step */
-    s = pr_boot_next(s, PR_OBS_DHCP_ROM);      assert_int_equal(s, PR_BOOT_FIRMWARE);
-    s = pr_boot_next(s, PR_OBS_TFTP_KERNEL);   assert_int_equal(s, PR_BOOT_KERNEL);
+    s = pr_boot_next(s, PR_OBS_DHCP_ROM);
+    assert_int_equal(s, PR_BOOT_FIRMWARE);
+    s = pr_boot_next(s, PR_OBS_TFTP_KERNEL);
+    assert_int_equal(s, PR_BOOT_KERNEL);
     /* cmdline.txt and overlays after the kernel do not go back */
-    s = pr_boot_next(s, PR_OBS_TFTP_FIRMWARE); assert_int_equal(s, PR_BOOT_KERNEL);
-    s = pr_boot_next(s, PR_OBS_DHCP_OS);       assert_int_equal(s, PR_BOOT_BOOTED);
-    s = pr_boot_next(s, PR_OBS_HEALTH_UP);     assert_int_equal(s, PR_BOOT_BOOTED);
-    s = pr_boot_next(s, PR_OBS_HEALTH_DOWN);   assert_int_equal(s, PR_BOOT_FAILED);
-    s = pr_boot_next(s, PR_OBS_POWER_OFF);     assert_int_equal(s, PR_BOOT_OFF);
+    s = pr_boot_next(s, PR_OBS_TFTP_FIRMWARE);
+    assert_int_equal(s, PR_BOOT_KERNEL);
+    s = pr_boot_next(s, PR_OBS_DHCP_OS);
+    assert_int_equal(s, PR_BOOT_BOOTED);
+    s = pr_boot_next(s, PR_OBS_HEALTH_UP);
+    assert_int_equal(s, PR_BOOT_BOOTED);
+    s = pr_boot_next(s, PR_OBS_HEALTH_DOWN);
+    assert_int_equal(s, PR_BOOT_FAILED);
+    s = pr_boot_next(s, PR_OBS_POWER_OFF);
+    assert_int_equal(s, PR_BOOT_OFF);
 }
 
 static void nonsense_keeps_the_state(void **state)
@@ -102,16 +113,16 @@ static void timeouts_name_the_missing_step(void **state)
     assert_false(pr_boot_run_expire(&r, 60999, &awaited));
     assert_int_equal(pr_boot_run_observe(&r, PR_OBS_DHCP_ROM, 5000, t), PR_BOOT_MOVED);
     assert_int_equal(r.since_ms, 5000);
-    assert_int_equal(r.deadline_ms, 65000);    /* a new step, a new deadline */
+    assert_int_equal(r.deadline_ms, 65000); /* a new step, a new deadline */
     /* the same step again does not push the deadline back */
     assert_int_equal(pr_boot_run_observe(&r, PR_OBS_DHCP_ROM, 9000, t), PR_BOOT_SAME);
     assert_int_equal(r.deadline_ms, 65000);
     assert_int_equal(pr_boot_run_observe(&r, PR_OBS_TFTP_FIRMWARE, 7000, t), PR_BOOT_MOVED);
-    assert_false(pr_boot_run_expire(&r, 66000, &awaited));   /* firmware came in time */
+    assert_false(pr_boot_run_expire(&r, 66000, &awaited)); /* firmware came in time */
     assert_true(pr_boot_run_expire(&r, 67000, &awaited));
     assert_int_equal(awaited, PR_BOOT_KERNEL);
     assert_int_equal(r.state, PR_BOOT_FAILED);
-    assert_int_equal(r.deadline_ms, 0);       /* failed waits for nothing */
+    assert_int_equal(r.deadline_ms, 0); /* failed waits for nothing */
     assert_false(pr_boot_run_expire(&r, 999999, &awaited));
     /* a late file is recorded, not a way out of failed */
     assert_int_equal(pr_boot_run_observe(&r, PR_OBS_TFTP_KERNEL, 68000, t), PR_BOOT_IGNORED);
@@ -125,14 +136,20 @@ static void timeouts_name_the_missing_step(void **state)
 static void each_state_awaits_its_step(void **state)
 {
     (void)state;
-    static const struct { enum pr_boot_obs obs; enum pr_boot_state awaited; } steps[] = {
-        { PR_OBS_POWER_ON, PR_BOOT_DHCP }, { PR_OBS_DHCP_ROM, PR_BOOT_FIRMWARE },
-        { PR_OBS_TFTP_FIRMWARE, PR_BOOT_KERNEL }, { PR_OBS_TFTP_KERNEL, PR_BOOT_BOOTED },
+    static const struct {
+        enum pr_boot_obs obs;
+        enum pr_boot_state awaited;
+    } steps[] = {
+        { PR_OBS_POWER_ON, PR_BOOT_DHCP },
+        { PR_OBS_DHCP_ROM, PR_BOOT_FIRMWARE },
+        { PR_OBS_TFTP_FIRMWARE, PR_BOOT_KERNEL },
+        { PR_OBS_TFTP_KERNEL, PR_BOOT_BOOTED },
     };
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         struct pr_boot_run r = { PR_BOOT_OFF, 0, 0 };
         enum pr_boot_state awaited;
-        for (size_t k = 0; k <= i; k++) pr_boot_run_observe(&r, steps[k].obs, 100, 5000);
+        for (size_t k = 0; k <= i; k++)
+            pr_boot_run_observe(&r, steps[k].obs, 100, 5000);
         assert_true(pr_boot_run_expire(&r, 5100, &awaited));
         assert_int_equal(awaited, steps[i].awaited);
     }

@@ -50,10 +50,9 @@ static void test_table_aligns_columns(void **state)
     out = capture_end(&c);
     /* Each column as wide as its widest cell, two spaces apart; the last
      * column unpadded; NULL shown as "-". */
-    assert_string_equal(out,
-                        "SLOT  STATE   NAME\n"
-                        "1     off     rack1-001\n"
-                        "108   booted  -\n");
+    assert_string_equal(out, "SLOT  STATE   NAME\n"
+                             "1     off     rack1-001\n"
+                             "108   booted  -\n");
     free(out);
     cli_table_free(t);
     cli_table_free(NULL);
@@ -72,9 +71,8 @@ static void test_table_keeps_control_characters_off_the_terminal(void **state)
     capture_start(&c);
     cli_table_print(t, c.f);
     out = capture_end(&c);
-    assert_string_equal(out,
-                        "KIND      DETAIL\n"
-                        "evil?[2J  a?b?c?\n");
+    assert_string_equal(out, "KIND      DETAIL\n"
+                             "evil?[2J  a?b?c?\n");
     free(out);
     cli_table_free(t);
 }
@@ -82,7 +80,7 @@ static void test_table_keeps_control_characters_off_the_terminal(void **state)
 static void test_table_counts_characters_not_bytes(void **state)
 {
     static const char *const headers[] = { "OWNER", "X" };
-    static const char *const r1[] = { "jos\xc3\xa9", "1" };     /* "josé": 4 wide, 5 bytes */
+    static const char *const r1[] = { "jos\xc3\xa9", "1" }; /* "josé": 4 wide, 5 bytes */
     static const char *const r2[] = { "abcde", "2" };
     struct cli_table *t = cli_table_new(2, headers);
     struct capture c;
@@ -94,10 +92,9 @@ static void test_table_counts_characters_not_bytes(void **state)
     capture_start(&c);
     cli_table_print(t, c.f);
     out = capture_end(&c);
-    assert_string_equal(out,
-                        "OWNER  X\n"
-                        "jos\xc3\xa9   1\n"
-                        "abcde  2\n");
+    assert_string_equal(out, "OWNER  X\n"
+                             "jos\xc3\xa9   1\n"
+                             "abcde  2\n");
     free(out);
     cli_table_free(t);
 }
@@ -138,10 +135,9 @@ static void test_fields(void **state)
     capture_start(&c);
     cli_print_fields(c.f, labels, values, 3);
     out = capture_end(&c);
-    assert_string_equal(out,
-                        "slot:          2\n"
-                        "board serial:  00000000abcdef02\n"
-                        "owner:         -\n");
+    assert_string_equal(out, "slot:          2\n"
+                             "board serial:  00000000abcdef02\n"
+                             "owner:         -\n");
     free(out);
 }
 

@@ -15,10 +15,9 @@
 #include "pirack/config.h"
 #include "daemon/config/config_internal.h"
 
-static const char *minimal =
-    "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
-    "[ipv4]\npool = 10.42.0.0/23\n"
-    "[ipv6]\npool = 2001:db8:42::/56\n";
+static const char *minimal = "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
+                             "[ipv4]\npool = 10.42.0.0/23\n"
+                             "[ipv6]\npool = 2001:db8:42::/56\n";
 
 struct loaded {
     struct pr_config cfg;
@@ -120,15 +119,14 @@ static void every_error_named_with_its_line(void **state)
     struct loaded *l = malloc(sizeof(*l));
 
     (void)state;
-    load_text(l, with(
-        "[dhcp]\n"                      /* 9 */
-        "lease_time = soon\n"           /* 10 */
-        "[tftp]\n"                      /* 11 */
-        "port = 70000\n"                /* 12 */
-        "colour = blue\n"               /* 13 */
-        "[bogus]\n"                     /* 14 */
-        "x = 1\n"                       /* 15 */
-        "this line has no equals\n"));  /* 16 */
+    load_text(l, with("[dhcp]\n"                     /* 9 */
+                      "lease_time = soon\n"          /* 10 */
+                      "[tftp]\n"                     /* 11 */
+                      "port = 70000\n"               /* 12 */
+                      "colour = blue\n"              /* 13 */
+                      "[bogus]\n"                    /* 14 */
+                      "x = 1\n"                      /* 15 */
+                      "this line has no equals\n")); /* 16 */
     assert_int_equal(l->errors, 5);
     assert_error_at(l, 16, "expected \"key = value\" or \"[section]\"");
     assert_error_at(l, 10, "lease_time: expected a duration");
@@ -155,8 +153,8 @@ static void pools_checked(void **state)
 
     (void)state;
     load_text(l, "[rack]\nname = r\ndomain = d.example\nslots = 108\n"
-                 "[ipv4]\npool = 10.42.0.0/24\n"          /* 6: 64 /30s */
-                 "[ipv6]\npool = 2001:db8:42::/60\n");    /* 8: 16 /64s */
+                 "[ipv4]\npool = 10.42.0.0/24\n"       /* 6: 64 /30s */
+                 "[ipv6]\npool = 2001:db8:42::/60\n"); /* 8: 16 /64s */
     assert_int_equal(l->errors, 2);
     assert_error_at(l, 6, "too small for 108 slots");
     assert_error_at(l, 8, "too small for 108 slots");
@@ -227,17 +225,16 @@ static void switches_checked(void **state)
     struct loaded *l = malloc(sizeof(*l));
 
     (void)state;
-    load_text(l, with(
-        "[switch a]\n"                              /* 9 */
-        "address = 127.0.0.1:1161\ncommunity = c\nslots = 1-60\n"
-        "[switch b]\n"                              /* 13 */
-        "address = 127.0.0.1:1162\ncommunity = c\nslots = 50-120\n"
-        "[switch c]\n"                              /* 17 */
-        "driver = ssh\naddress = [::1]:2222\nslots = 121-121\nssh_user = u\n"
-        "ssh_password = p\nprofile = procurve\n"
-        "retries = 11\n"                            /* 24 */
-        "[switch a]\n"                              /* 25: a second [switch a] */
-        "retries = 1\n"));
+    load_text(l, with("[switch a]\n" /* 9 */
+                      "address = 127.0.0.1:1161\ncommunity = c\nslots = 1-60\n"
+                      "[switch b]\n" /* 13 */
+                      "address = 127.0.0.1:1162\ncommunity = c\nslots = 50-120\n"
+                      "[switch c]\n" /* 17 */
+                      "driver = ssh\naddress = [::1]:2222\nslots = 121-121\nssh_user = u\n"
+                      "ssh_password = p\nprofile = procurve\n"
+                      "retries = 11\n" /* 24 */
+                      "[switch a]\n"   /* 25: a second [switch a] */
+                      "retries = 1\n"));
     assert_error_at(l, 24, "retries: expected a whole number from 0 to 10");
     assert_error_at(l, 25, "switch \"a\" is already defined on line 9");
     assert_error_at(l, 13, "slots 50-120 run past the rack's 108 slots");
@@ -258,12 +255,14 @@ static void credentials_file(void **state)
     assert_true(dprintf(fd, "community = s3cret\n") > 0);
     close(fd);
     chmod(cred, 0600);
-    snprintf(text, sizeof(text), "[switch a]\naddress = 127.0.0.1\nslots = 1-8\n"
-             "credentials = %s\n", cred);
+    snprintf(text, sizeof(text),
+             "[switch a]\naddress = 127.0.0.1\nslots = 1-8\n"
+             "credentials = %s\n",
+             cred);
     assert_int_equal(load_text(l, with(text)), 0);
     assert_string_equal(l->cfg.switches[0].community, "s3cret");
 
-    chmod(cred, 0644);   /* refused, so the community is missing too */
+    chmod(cred, 0644); /* refused, so the community is missing too */
     assert_int_equal(load_text(l, with(text)), 2);
     assert_error_at(l, 9, "must not be readable by group or others");
 
@@ -271,7 +270,7 @@ static void credentials_file(void **state)
     assert_true(dprintf(fd, "address = 10.0.0.1\n") > 0);
     close(fd);
     chmod(cred, 0600);
-    assert_int_equal(load_text(l, with(text)), 2);  /* not a secret, so no community either */
+    assert_int_equal(load_text(l, with(text)), 2); /* not a secret, so no community either */
     assert_non_null(strstr(l->out, "may hold only secrets"));
     unlink(cred);
     free(l);
@@ -289,20 +288,24 @@ static void secret_cut_by_comment_refused(void **state)
     assert_true(dprintf(fd, "ssh_user = sw\nssh_password = Tr0ub4dor ;and3\n") > 0);
     close(fd);
     chmod(cred, 0600);
-    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+    snprintf(text, sizeof(text),
+             "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
              "hostkey = SHA256:abc\ncredentials = %s\n[switch b]\naddress = 127.0.0.2\n"
-             "slots = 9-16\ncommunity = pub;lic ;x\n", cred);
+             "slots = 9-16\ncommunity = pub;lic ;x\n",
+             cred);
     assert_true(load_text(l, with(text)) >= 2);
     assert_non_null(strstr(l->out, ":2: ssh_password: a blank followed by ';' starts a comment"));
     assert_error_at(l, 18, "community: a blank followed by ';' starts a comment");
     assert_null(strstr(l->out, "Tr0ub4dor"));
     assert_null(strstr(l->out, "pub;lic"));
 
-    fd = open(cred, O_WRONLY | O_TRUNC);   /* ';' without a blank is part of the value */
+    fd = open(cred, O_WRONLY | O_TRUNC); /* ';' without a blank is part of the value */
     assert_true(dprintf(fd, "ssh_user = sw\nssh_password = Tr0ub4dor;and3 #x\n") > 0);
     close(fd);
-    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
-             "profile = procurve\nhostkey = SHA256:abc\ncredentials = %s\n", cred);
+    snprintf(text, sizeof(text),
+             "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "profile = procurve\nhostkey = SHA256:abc\ncredentials = %s\n",
+             cred);
     assert_int_equal(load_text(l, with(text)), 0);
     assert_string_equal(l->cfg.switches[0].ssh_password, "Tr0ub4dor;and3 #x");
     unlink(cred);
@@ -322,29 +325,36 @@ static void enable_password_is_a_secret(void **state)
     (void)state;
     assert_non_null(k);
     assert_true(k->secret);
-    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En;4ble #x\n") > 0);
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En;4ble #x\n") >
+                0);
     close(fd);
     chmod(cred, 0600);
-    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
-             "profile = cisco-ios\nhostkey = SHA256:abc\ncredentials = %s\n", cred);
+    snprintf(text, sizeof(text),
+             "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+             "profile = cisco-ios\nhostkey = SHA256:abc\ncredentials = %s\n",
+             cred);
     assert_int_equal(load_text(l, with(text)), 0);
     assert_string_equal(l->cfg.switches[0].enable_password, "En;4ble #x");
 
-    fd = open(cred, O_WRONLY | O_TRUNC);   /* cut at an inline comment: refused */
-    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En4ble ;cut\n") > 0);
+    fd = open(cred, O_WRONLY | O_TRUNC); /* cut at an inline comment: refused */
+    assert_true(dprintf(fd, "ssh_user = sw\nssh_password = pw\nenable_password = En4ble ;cut\n") >
+                0);
     close(fd);
     assert_int_equal(load_text(l, with(text)), 1);
-    assert_non_null(strstr(l->out, ":3: enable_password: a blank followed by ';' starts a comment"));
+    assert_non_null(
+        strstr(l->out, ":3: enable_password: a blank followed by ';' starts a comment"));
     assert_null(strstr(l->out, "En4ble"));
     unlink(cred);
 
     /* inih reads 200-byte lines: a longer secret is refused whole. */
     memset(longpw, 'x', 230);
     longpw[230] = '\0';
-    snprintf(text, sizeof(text), "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
+    snprintf(text, sizeof(text),
+             "[switch a]\ndriver = ssh\naddress = 127.0.0.1\nslots = 1-8\n"
              "profile = cisco-ios\nhostkey = SHA256:abc\nssh_user = u\nssh_password = p\n"
              "enable_password = %s\n[switch b]\naddress = 127.0.0.2\nslots = 9-16\n"
-             "community = c\nenable_password = s3cr3t\n", longpw);
+             "community = c\nenable_password = s3cr3t\n",
+             longpw);
     assert_int_equal(load_text(l, with(text)), 2);
     assert_error_at(l, 17, "line longer than 198 characters");
     assert_error_at(l, 18, "[switch b]: enable_password is only for driver = ssh");

@@ -11,10 +11,9 @@
 
 #include "pirack/config.h"
 
-static const char *minimal =
-    "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
-    "[ipv4]\npool = 10.42.0.0/23\n"
-    "[ipv6]\npool = 2001:db8:42::/56\n";
+static const char *minimal = "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
+                             "[ipv4]\npool = 10.42.0.0/23\n"
+                             "[ipv6]\npool = 2001:db8:42::/56\n";
 
 /* Loads minimal + extra; returns the error count, the text in out. */
 static int load(const char *extra, struct pr_config *cfg, char *out, size_t outlen)
@@ -55,7 +54,8 @@ static void net_keys_parse(void **state)
     char out[2048];
     assert_int_equal(load("ra = no\n[net]\nroute_protocol = 201\nset_forwarding = yes\n"
                           "create_vlans = yes\nvlan_parent = eth1\nvlan_base = 2000\n",
-                          cfg, out, sizeof(out)), 0);
+                          cfg, out, sizeof(out)),
+                     0);
     assert_false(cfg->ra_enabled);
     assert_int_equal(cfg->route_protocol, 201);
     assert_true(cfg->set_forwarding);
@@ -77,8 +77,9 @@ static void net_keys_checked(void **state)
     assert_int_equal(load("[net]\ncreate_vlans = yes\n", cfg, out, sizeof(out)), 1);
     assert_non_null(strstr(out, "create_vlans: needs [net] vlan_parent"));
     /* 108 slots from 4000 run past VLAN 4094. */
-    assert_int_equal(load("[net]\ncreate_vlans = yes\nvlan_parent = eth1\nvlan_base = 4000\n",
-                          cfg, out, sizeof(out)), 1);
+    assert_int_equal(load("[net]\ncreate_vlans = yes\nvlan_parent = eth1\nvlan_base = 4000\n", cfg,
+                          out, sizeof(out)),
+                     1);
     assert_non_null(strstr(out, ":12: vlan_base: VLAN ids 4000..4107 run past 4094"));
     free(cfg);
 }

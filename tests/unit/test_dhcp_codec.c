@@ -28,7 +28,7 @@ static void pi3b_rom_discover_decodes(void **state)
     struct tpkt p;
     struct pr_dhcp_msg m;
     tp_pi3b_discover(&p, mac3b);
-    assert_int_equal(p.n, 320);      /* PI-BOOT.md: 320 bytes of BOOTP */
+    assert_int_equal(p.n, 320); /* PI-BOOT.md: 320 bytes of BOOTP */
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     assert_int_equal(m.op, 1);
     assert_int_equal(m.xid, 0x26f30339);
@@ -44,13 +44,13 @@ static void pi3b_rom_discover_decodes(void **state)
     assert_int_equal(len, 12);
     assert_non_null(pr_dhcp_opt_get(&m, PR_OPT_CLIENT_UUID, &len));
     assert_int_equal(len, 17);
-    assert_null(pr_dhcp_opt_get(&m, PR_OPT_CLIENT_ID, NULL));   /* no option 61 */
+    assert_null(pr_dhcp_opt_get(&m, PR_OPT_CLIENT_ID, NULL)); /* no option 61 */
     uint16_t arch;
     assert_int_equal(pr_dhcp_opt_u16(&m, PR_OPT_CLIENT_ARCH, &arch), 0);
     assert_int_equal(arch, 0);
     assert_int_equal(pr_pi_model_detect(&m), PR_PI_3B);
     uint32_t serial;
-    assert_int_equal(pr_pi_serial(&m, &serial), -ENOENT);   /* the 3B's GUID is constant */
+    assert_int_equal(pr_pi_serial(&m, &serial), -ENOENT); /* the 3B's GUID is constant */
     /* option order is kept */
     assert_int_equal(m.n_opts, 6);
     assert_int_equal(m.opts[0].code, 53);
@@ -92,13 +92,13 @@ static void models_and_serials(void **state)
     assert_int_equal(pr_pi_model_detect(&m), PR_PI_4);
     assert_int_equal(pr_pi_serial(&m, &serial), 0);
     assert_int_equal(serial, 0xdeadbeef);
-    p.b[p.n - 48] = '5';       /* "RPi4" -> "RPi5" */
+    p.b[p.n - 48] = '5'; /* "RPi4" -> "RPi5" */
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     assert_int_equal(pr_pi_model_detect(&m), PR_PI_5);
     tp_os(&p, PR_DHCPDISCOVER, 1, 0, macx, 0, 0, 0);
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     assert_int_equal(pr_pi_model_detect(&m), PR_PI_UNKNOWN);
-    tp_os(&p, PR_DHCPDISCOVER, 1, 0, mac4, 0, 0, 0);   /* a Pi 4 OUI, OS client */
+    tp_os(&p, PR_DHCPDISCOVER, 1, 0, mac4, 0, 0, 0); /* a Pi 4 OUI, OS client */
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     assert_int_equal(pr_pi_model_detect(&m), PR_PI_4);
 
@@ -113,10 +113,9 @@ static void models_and_serials(void **state)
 static void pxe_menu_bytes(void **state)
 {
     (void)state;
-    static const uint8_t want3b[] = {
-        6, 1, 3, 10, 4, 0, 'P', 'X', 'E', 9, 23, 0, 0, 20,
-        'R', 'a', 's', 'p', 'b', 'e', 'r', 'r', 'y', ' ', 'P', 'i', ' ', 'B', 'o', 'o', 't',
-        ' ', ' ', ' ', 255 };
+    static const uint8_t want3b[] = { 6,   1,   3,   10,  4,   0,   'P', 'X', 'E', 9,   23,  0,
+                                      0,   20,  'R', 'a', 's', 'p', 'b', 'e', 'r', 'r', 'y', ' ',
+                                      'P', 'i', ' ', 'B', 'o', 'o', 't', ' ', ' ', ' ', 255 };
     uint8_t out[256];
     assert_int_equal(pr_pi_pxe_menu(PR_PI_3B, NULL, out, sizeof out), (int)sizeof want3b);
     assert_memory_equal(out, want3b, sizeof want3b);
@@ -125,7 +124,7 @@ static void pxe_menu_bytes(void **state)
     assert_int_equal(out[10], 20);
     assert_int_equal(out[13], 17);
     assert_int_equal(out[n - 1], 255);
-    n = pr_pi_pxe_menu(PR_PI_3B, "Custom", out, sizeof out);   /* override: verbatim */
+    n = pr_pi_pxe_menu(PR_PI_3B, "Custom", out, sizeof out); /* override: verbatim */
     assert_int_equal(out[13], 6);
     assert_memory_equal(out + 14, "Custom", 6);
     assert_int_equal(pr_pi_pxe_menu(PR_PI_4, NULL, out, 10), -EMSGSIZE);
@@ -136,7 +135,8 @@ static void short_packets_are_truncated(void **state)
     (void)state;
     struct tpkt p;
     tp_pi3b_discover(&p, mac3b);
-    for (size_t n = 0; n < PR_DHCP_MIN_LEN; n += 7) assert_drop(p.b, n, PR_DROP_TRUNCATED);
+    for (size_t n = 0; n < PR_DHCP_MIN_LEN; n += 7)
+        assert_drop(p.b, n, PR_DROP_TRUNCATED);
     /* cut inside an option: its length runs past the end */
     assert_drop(p.b, 250, PR_DROP_BAD_OPTION);
     /* cut right after an option: no END */
@@ -151,10 +151,18 @@ static void header_checks(void **state)
     uint8_t big[PR_DHCP_MAX_LEN + 1] = { 0 };
     memcpy(big, p.b, p.n);
     assert_drop(big, sizeof big, PR_DROP_OVERLONG);
-    p.b[0] = 3; assert_drop(p.b, p.n, PR_DROP_BAD_OP); p.b[0] = 1;
-    p.b[1] = 6; assert_drop(p.b, p.n, PR_DROP_BAD_HTYPE); p.b[1] = 1;
-    p.b[2] = 16; assert_drop(p.b, p.n, PR_DROP_BAD_HTYPE); p.b[2] = 6;
-    p.b[239] = 0; assert_drop(p.b, p.n, PR_DROP_BAD_COOKIE); p.b[239] = 0x63;
+    p.b[0] = 3;
+    assert_drop(p.b, p.n, PR_DROP_BAD_OP);
+    p.b[0] = 1;
+    p.b[1] = 6;
+    assert_drop(p.b, p.n, PR_DROP_BAD_HTYPE);
+    p.b[1] = 1;
+    p.b[2] = 16;
+    assert_drop(p.b, p.n, PR_DROP_BAD_HTYPE);
+    p.b[2] = 6;
+    p.b[239] = 0;
+    assert_drop(p.b, p.n, PR_DROP_BAD_COOKIE);
+    p.b[239] = 0x63;
     struct pr_dhcp_msg m;
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     /* a BOOTREPLY decodes (the simulator reads OFFERs with it) */
@@ -166,16 +174,19 @@ static void header_checks(void **state)
 static void option_lengths_are_exact(void **state)
 {
     (void)state;
-    static const struct { uint8_t code, len; } bad[] = {
+    static const struct {
+        uint8_t code, len;
+    } bad[] = {
         { 53, 2 }, { 53, 0 }, { 50, 3 }, { 54, 5 }, { 51, 2 }, { 57, 1 }, { 52, 2 },
-        { 1, 3 }, { 3, 6 }, { 61, 1 }, { 93, 3 }, { 94, 2 }, { 55, 0 },
+        { 1, 3 },  { 3, 6 },  { 61, 1 }, { 93, 3 }, { 94, 2 }, { 55, 0 },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct tpkt p;
         uint8_t zero[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
         tp_header(&p, 1, 1, 0, macx, 0);
         tp_u8(&p, 53, 1);
-        if (bad[i].code == 53) p.n = 240;
+        if (bad[i].code == 53)
+            p.n = 240;
         tp_opt(&p, bad[i].code, bad[i].len, zero);
         tp_end(&p, 300);
         assert_drop(p.b, p.n, PR_DROP_BAD_OPTION);
@@ -184,7 +195,9 @@ static void option_lengths_are_exact(void **state)
     struct tpkt p;
     tp_header(&p, 1, 1, 0, macx, 0);
     tp_u8(&p, 53, 1);
-    p.b[p.n++] = 12; p.b[p.n++] = 200; p.b[p.n++] = 'x';
+    p.b[p.n++] = 12;
+    p.b[p.n++] = 200;
+    p.b[p.n++] = 'x';
     assert_drop(p.b, p.n, PR_DROP_BAD_OPTION);
     /* option 52 with a value that names no field */
     tp_header(&p, 1, 1, 0, macx, 0);
@@ -199,7 +212,8 @@ static void too_many_options(void **state)
     (void)state;
     struct tpkt p;
     tp_header(&p, 1, 1, 0, macx, 0);
-    for (unsigned c = 128; c < 128 + PR_DHCP_MAX_OPTS + 1; c++) tp_u8(&p, (uint8_t)c, 0);
+    for (unsigned c = 128; c < 128 + PR_DHCP_MAX_OPTS + 1; c++)
+        tp_u8(&p, (uint8_t)c, 0);
     tp_end(&p, 0);
     assert_drop(p.b, p.n, PR_DROP_TOO_MANY_OPTIONS);
 }
@@ -211,16 +225,27 @@ static void overload_and_concatenation(void **state)
     struct pr_dhcp_msg m;
     tp_header(&p, 1, 5, 0, macx, 0);
     tp_u8(&p, 53, 3);
-    tp_u8(&p, 52, 3);                  /* options continue in file, then sname */
+    tp_u8(&p, 52, 3); /* options continue in file, then sname */
     static const uint8_t a[2] = { 1, 3 }, b[2] = { 6, 15 };
     tp_opt(&p, 55, 2, a);
     tp_end(&p, 0);
     /* file: the rest of the parameter list and the requested address */
     uint8_t *f = p.b + 108;
-    f[0] = 55; f[1] = 2; memcpy(f + 2, b, 2);
-    f[4] = 50; f[5] = 4; f[6] = 10; f[7] = 0; f[8] = 0; f[9] = 2; f[10] = 255;
+    f[0] = 55;
+    f[1] = 2;
+    memcpy(f + 2, b, 2);
+    f[4] = 50;
+    f[5] = 4;
+    f[6] = 10;
+    f[7] = 0;
+    f[8] = 0;
+    f[9] = 2;
+    f[10] = 255;
     uint8_t *s = p.b + 44;
-    s[0] = 12; s[1] = 3; memcpy(s + 2, "abc", 3); s[5] = 255;
+    s[0] = 12;
+    s[1] = 3;
+    memcpy(s + 2, "abc", 3);
+    s[5] = 255;
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     size_t len;
     const uint8_t *v = pr_dhcp_opt_get(&m, PR_OPT_PARAM_LIST, &len);
@@ -232,9 +257,12 @@ static void overload_and_concatenation(void **state)
     v = pr_dhcp_opt_get(&m, PR_OPT_HOSTNAME, &len);
     assert_int_equal(len, 3);
     assert_memory_equal(v, "abc", 3);
-    assert_int_equal(m.file[0], 0);    /* not a file name */
+    assert_int_equal(m.file[0], 0); /* not a file name */
     /* a concatenated option that is then too long for its type */
-    f[4] = 53; f[5] = 1; f[6] = 3; f[7] = 255;
+    f[4] = 53;
+    f[5] = 1;
+    f[6] = 3;
+    f[7] = 255;
     assert_drop(p.b, p.n, PR_DROP_BAD_OPTION);
 }
 
@@ -253,7 +281,7 @@ static void builder_and_long_options(void **state)
     memset(big, 'z', sizeof big);
     assert_int_equal(pr_dhcp_opt_add(&rep, 224, big, 200), 0);
     assert_int_equal(pr_dhcp_opt_add_u32(&rep, PR_OPT_LEASE_TIME, 3600), 0);
-    assert_int_equal(pr_dhcp_opt_add(&rep, 224, big, 100), 0);   /* grows in place */
+    assert_int_equal(pr_dhcp_opt_add(&rep, 224, big, 100), 0); /* grows in place */
     assert_int_equal(pr_dhcp_opt_add(&rep, PR_OPT_END, big, 1), -EINVAL);
     uint8_t out[PR_DHCP_MAX_LEN];
     int n = pr_dhcp_encode(&rep, out, sizeof out);
@@ -281,16 +309,11 @@ static void builder_and_long_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(pi3b_rom_discover_decodes),
-        cmocka_unit_test(round_trips_byte_for_byte),
-        cmocka_unit_test(models_and_serials),
-        cmocka_unit_test(pxe_menu_bytes),
-        cmocka_unit_test(short_packets_are_truncated),
-        cmocka_unit_test(header_checks),
-        cmocka_unit_test(option_lengths_are_exact),
-        cmocka_unit_test(too_many_options),
-        cmocka_unit_test(overload_and_concatenation),
-        cmocka_unit_test(builder_and_long_options),
+        cmocka_unit_test(pi3b_rom_discover_decodes),   cmocka_unit_test(round_trips_byte_for_byte),
+        cmocka_unit_test(models_and_serials),          cmocka_unit_test(pxe_menu_bytes),
+        cmocka_unit_test(short_packets_are_truncated), cmocka_unit_test(header_checks),
+        cmocka_unit_test(option_lengths_are_exact),    cmocka_unit_test(too_many_options),
+        cmocka_unit_test(overload_and_concatenation),  cmocka_unit_test(builder_and_long_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@ static void checksum_known_vector(void **state)
 {
     (void)state;
     /* the classic IPv4 header example: its checksum is 0xb861 */
-    static const uint8_t hdr[20] = { 0x45, 0, 0, 0x73, 0, 0, 0x40, 0, 0x40, 0x11, 0, 0,
-                                     0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0, 0xc7 };
+    static const uint8_t hdr[20] = { 0x45, 0, 0,    0x73, 0, 0, 0x40, 0,    0x40, 0x11,
+                                     0,    0, 0xc0, 0xa8, 0, 1, 0xc0, 0xa8, 0,    0xc7 };
     assert_int_equal((uint16_t)~pr_csum_fold(pr_csum_add(0, hdr, sizeof hdr)), 0xb861);
 }
 
@@ -27,13 +27,17 @@ static void frame_round_trip(void **state)
 {
     (void)state;
     struct pr_udp4_addrs a = {
-        .src_mac = { 2, 0, 0, 0, 0, 1 }, .dst_mac = { 0xb8, 0x27, 0xeb, 1, 2, 3 },
-        .sport = 67, .dport = 68, .ttl = 64,
+        .src_mac = { 2, 0, 0, 0, 0, 1 },
+        .dst_mac = { 0xb8, 0x27, 0xeb, 1, 2, 3 },
+        .sport = 67,
+        .dport = 68,
+        .ttl = 64,
     };
     a.src.s_addr = inet_addr("10.0.0.1");
     a.dst.s_addr = inet_addr("10.0.0.2");
     uint8_t payload[301], frame[400];
-    for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 7);
+    for (size_t i = 0; i < sizeof payload; i++)
+        payload[i] = (uint8_t)(i * 7);
     int n = pr_udp4_frame(frame, sizeof frame, &a, payload, sizeof payload);
     assert_int_equal(n, 14 + 20 + 8 + 301);
     assert_memory_equal(frame, a.dst_mac, 6);
@@ -68,10 +72,10 @@ static void ring_limits(void **state)
         data[0] = (uint8_t)i;
         assert_int_equal(pr_capture_ring_add(r, &ts, data, 100, 100), 0);
     }
-    assert_int_equal(pr_capture_ring_count(r), 4);      /* count bound */
+    assert_int_equal(pr_capture_ring_count(r), 4); /* count bound */
     assert_int_equal(pr_capture_ring_bytes(r), 400);
     assert_int_equal(pr_capture_ring_add(r, &ts, data, 600, 600), 0);
-    assert_int_equal(pr_capture_ring_count(r), 3);      /* byte bound: 600 + 2 x 100 */
+    assert_int_equal(pr_capture_ring_count(r), 3); /* byte bound: 600 + 2 x 100 */
     assert_true(pr_capture_ring_bytes(r) <= 800);
     assert_int_equal(pr_capture_ring_add(r, &ts, data, 801, 801), -E2BIG);
     uint8_t *pcap;
@@ -82,7 +86,7 @@ static void ring_limits(void **state)
     memcpy(&magic, pcap, 4);
     memcpy(&linktype, pcap + 20, 4);
     assert_int_equal(magic, 0xa1b2c3d4);
-    assert_int_equal(linktype, 276);                     /* LINKTYPE_LINUX_SLL2 */
+    assert_int_equal(linktype, 276); /* LINKTYPE_LINUX_SLL2 */
     free(pcap);
 
     /* a saved file is one that libpcap reads back */
@@ -97,7 +101,8 @@ static void ring_limits(void **state)
     struct pcap_pkthdr *h;
     const u_char *bytes;
     int n = 0;
-    while (pcap_next_ex(p, &h, &bytes) == 1) n++;
+    while (pcap_next_ex(p, &h, &bytes) == 1)
+        n++;
     assert_int_equal(n, 3);
     pcap_close(p);
     unlink(path);
@@ -110,9 +115,12 @@ static void ring_limits(void **state)
 static size_t sll2(uint8_t *f, uint16_t proto, uint32_t ifindex)
 {
     memset(f, 0, 20);
-    f[0] = (uint8_t)(proto >> 8); f[1] = (uint8_t)proto;
-    f[4] = (uint8_t)(ifindex >> 24); f[5] = (uint8_t)(ifindex >> 16);
-    f[6] = (uint8_t)(ifindex >> 8); f[7] = (uint8_t)ifindex;
+    f[0] = (uint8_t)(proto >> 8);
+    f[1] = (uint8_t)proto;
+    f[4] = (uint8_t)(ifindex >> 24);
+    f[5] = (uint8_t)(ifindex >> 16);
+    f[6] = (uint8_t)(ifindex >> 8);
+    f[7] = (uint8_t)ifindex;
     return 20;
 }
 
@@ -121,12 +129,17 @@ static size_t ip_udp(uint8_t *f, uint16_t sport, uint16_t dport, size_t plen)
     uint8_t *ip = f, *udp = f + 20;
     memset(f, 0, 28);
     ip[0] = 0x45;
-    ip[2] = (uint8_t)((28 + plen) >> 8); ip[3] = (uint8_t)(28 + plen);
+    ip[2] = (uint8_t)((28 + plen) >> 8);
+    ip[3] = (uint8_t)(28 + plen);
     ip[9] = 17;
-    ip[12] = 10; ip[15] = 2;          /* 10.0.0.2 -> 10.0.0.1 */
-    ip[16] = 10; ip[19] = 1;
-    udp[0] = (uint8_t)(sport >> 8); udp[1] = (uint8_t)sport;
-    udp[2] = (uint8_t)(dport >> 8); udp[3] = (uint8_t)dport;
+    ip[12] = 10;
+    ip[15] = 2; /* 10.0.0.2 -> 10.0.0.1 */
+    ip[16] = 10;
+    ip[19] = 1;
+    udp[0] = (uint8_t)(sport >> 8);
+    udp[1] = (uint8_t)sport;
+    udp[2] = (uint8_t)(dport >> 8);
+    udp[3] = (uint8_t)dport;
     return 28;
 }
 
@@ -138,7 +151,9 @@ static void classify_frames(void **state)
     /* a DHCP DISCOVER on interface 7 */
     size_t n = sll2(f, 0x0800, 7);
     n += ip_udp(f + n, 68, 67, 300);
-    f[n] = 1; f[n + 1] = 1; f[n + 2] = 6;
+    f[n] = 1;
+    f[n + 1] = 1;
+    f[n + 2] = 6;
     memcpy(f + n + 28, "\xb8\x27\xeb\x01\x02\x03", 6);
     n += 300;
     assert_int_equal(pr_capture_classify(f, n, &c), 0);
@@ -152,7 +167,8 @@ static void classify_frames(void **state)
     /* a TFTP DATA block keeps its header and a little payload */
     n = sll2(f, 0x0800, 3);
     n += ip_udp(f + n, 69, 49152, 516);
-    f[n] = 0; f[n + 1] = 3;
+    f[n] = 0;
+    f[n + 1] = 3;
     n += 516;
     assert_int_equal(pr_capture_classify(f, n, &c), 0);
     assert_int_equal(c.kind, PR_CAP_TFTP);
@@ -161,8 +177,8 @@ static void classify_frames(void **state)
 
     /* an ARP request: sender and target addresses */
     n = sll2(f, 0x0806, 3);
-    static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1,
-                                     0, 0, 0, 0, 0, 0, 10, 0, 0, 2 };
+    static const uint8_t arp[28] = { 0,  1, 8, 0, 6, 4, 0, 1, 2, 0, 0,  0, 0, 1,
+                                     10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2 };
     memcpy(f + n, arp, sizeof arp);
     assert_int_equal(pr_capture_classify(f, n + sizeof arp, &c), 0);
     assert_int_equal(c.kind, PR_CAP_ARP);
@@ -187,10 +203,8 @@ static void filter_compiles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(checksum_known_vector),
-        cmocka_unit_test(frame_round_trip),
-        cmocka_unit_test(ring_limits),
-        cmocka_unit_test(classify_frames),
+        cmocka_unit_test(checksum_known_vector), cmocka_unit_test(frame_round_trip),
+        cmocka_unit_test(ring_limits),           cmocka_unit_test(classify_frames),
         cmocka_unit_test(filter_compiles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,23 +17,31 @@ static const uint8_t macx[6] = { 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc };
 
 /* The rack: 10.0.0.0/24 in /30s; slot N on interface piNNN; in flat mode
  * macx is in slot 2 and mac3b in slot 3. */
-struct rack { enum pr_pi_model model; char menu[32]; int fail; };
+struct rack {
+    enum pr_pi_model model;
+    char menu[32];
+    int fail;
+};
 
 static int by_ifname(void *ctx, const char *ifname)
 {
     (void)ctx;
     unsigned n;
     char extra;
-    if (sscanf(ifname, "pi%3u%c", &n, &extra) != 1 || n < 1 || n > 60) return 0;
+    if (sscanf(ifname, "pi%3u%c", &n, &extra) != 1 || n < 1 || n > 60)
+        return 0;
     return (int)n;
 }
 
 static int by_mac(void *ctx, const uint8_t mac[6])
 {
     struct rack *r = ctx;
-    if (r->fail) return -5;
-    if (!memcmp(mac, macx, 6)) return 2;
-    if (!memcmp(mac, mac3b, 6)) return 3;
+    if (r->fail)
+        return -5;
+    if (!memcmp(mac, macx, 6))
+        return 2;
+    if (!memcmp(mac, mac3b, 6))
+        return 3;
     return 0;
 }
 
@@ -62,7 +70,10 @@ static int reset(void **state)
     return 0;
 }
 
-static uint32_t ip(const char *s) { return inet_addr(s); }
+static uint32_t ip(const char *s)
+{
+    return inet_addr(s);
+}
 
 static void decode_reply(struct pr_dhcp_msg *m)
 {
@@ -84,26 +95,20 @@ static void pi3b_rom_offer_exact(void **state)
     assert_true(d.rom);
 
     uint8_t want[400] = {
-        2, 1, 6, 0, 0x26, 0xf3, 0x03, 0x39, 0, 0, 0, 0,      /* op..xid, secs, flags 0 */
-        0, 0, 0, 0, 10, 0, 0, 10, 10, 0, 0, 9, 0, 0, 0, 0,   /* ci, yi .10, si .9, gi */
+        2,    1,    6,    0,    0x26, 0xf3, 0x03, 0x39, 0,  0, 0, 0, /* op..xid, secs, flags 0 */
+        0,    0,    0,    0,    10,   0,    0,    10,   10, 0, 0, 9,
+        0,    0,    0,    0, /* ci, yi .10, si .9, gi */
         0xb8, 0x27, 0xeb, 0x12, 0x34, 0x56,
     };
     size_t n = 236;
     static const uint8_t opts[] = {
-        0x63, 0x82, 0x53, 0x63,
-        53, 1, 2,
-        54, 4, 10, 0, 0, 9,
-        51, 4, 0, 0, 0x0e, 0x10,
-        1, 4, 255, 255, 255, 252,
-        3, 4, 10, 0, 0, 9,
-        28, 4, 10, 0, 0, 11,
-        60, 9, 'P', 'X', 'E', 'C', 'l', 'i', 'e', 'n', 't',
-        97, 17, 0, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
-                   0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
-        43, 35, 6, 1, 3, 10, 4, 0, 'P', 'X', 'E', 9, 23, 0, 0, 20,
-        'R', 'a', 's', 'p', 'b', 'e', 'r', 'r', 'y', ' ', 'P', 'i', ' ', 'B', 'o', 'o', 't',
-        ' ', ' ', ' ', 255,
-        255,
+        0x63, 0x82, 0x53, 0x63, 53,   1,    2,    54,   4,    10,   0,    0,    9,    51,   4,
+        0,    0,    0x0e, 0x10, 1,    4,    255,  255,  255,  252,  3,    4,    10,   0,    0,
+        9,    28,   4,    10,   0,    0,    11,   60,   9,    'P',  'X',  'E',  'C',  'l',  'i',
+        'e',  'n',  't',  97,   17,   0,    0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
+        0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 43,   35,   6,    1,    3,    10,   4,    0,
+        'P',  'X',  'E',  9,    23,   0,    0,    20,   'R',  'a',  's',  'p',  'b',  'e',  'r',
+        'r',  'y',  ' ',  'P',  'i',  ' ',  'B',  'o',  'o',  't',  ' ',  ' ',  ' ',  255,  255,
     };
     memcpy(want + n, opts, sizeof opts);
     n += sizeof opts;
@@ -133,14 +138,14 @@ static void pi3bplus_offer(void **state)
     size_t len;
     const uint8_t *v = pr_dhcp_opt_get(&m, PR_OPT_VENDOR_SPECIFIC, &len);
     assert_non_null(v);
-    assert_int_equal(len, 32);                    /* no spaces after "Boot" */
+    assert_int_equal(len, 32); /* no spaces after "Boot" */
     assert_int_equal(v[13], 17);
     assert_memory_equal(v + 14, "Raspberry Pi Boot\xff", 18);
     /* option 97 echoed */
     v = pr_dhcp_opt_get(&m, PR_OPT_CLIENT_UUID, &len);
     assert_int_equal(len, 17);
     assert_memory_equal(v, "\x00\xcd\xab\x34\x12\xcd\xab\x34\x12", 9);
-    assert_int_equal(d.repeat_ms, 0);             /* only the 3B needs it */
+    assert_int_equal(d.repeat_ms, 0); /* only the 3B needs it */
     assert_false(d.broadcast);
 }
 
@@ -156,7 +161,7 @@ static void pi4_full_handshake(void **state)
     assert_int_equal(m.type, PR_DHCPOFFER);
     assert_int_equal(m.xid, 0x77665544);
     assert_int_equal(m.yiaddr.s_addr, ip("10.0.0.18"));
-    assert_int_equal(m.siaddr.s_addr, ip("10.0.0.17"));   /* the bootloader's TFTP server */
+    assert_int_equal(m.siaddr.s_addr, ip("10.0.0.17")); /* the bootloader's TFTP server */
     size_t len;
     const uint8_t *v = pr_dhcp_opt_get(&m, PR_OPT_CLIENT_UUID, &len);
     assert_int_equal(len, 17);
@@ -323,11 +328,11 @@ static void isolated_unknown_interface(void **state)
     struct tpkt p;
     tp_os(&p, PR_DHCPDISCOVER, 1, 0, macx, 0, 0, 0);
     pr_dhcp_handle(&isolated, &lk, "eth0", p.b, p.n, &d);
-    assert_int_equal(d.action, PR_DHCP_ACT_DROP);      /* some other machine */
+    assert_int_equal(d.action, PR_DHCP_ACT_DROP); /* some other machine */
     assert_int_equal(d.why, PR_DROP_NO_SLOT);
     tp_pi3b_discover(&p, mac3b);
     pr_dhcp_handle(&isolated, &lk, "eth0", p.b, p.n, &d);
-    assert_int_equal(d.action, PR_DHCP_ACT_SEEN);      /* a Pi on no slot */
+    assert_int_equal(d.action, PR_DHCP_ACT_SEEN); /* a Pi on no slot */
 }
 
 static void store_model_and_menu_override(void **state)
@@ -337,7 +342,7 @@ static void store_model_and_menu_override(void **state)
     struct pr_dhcp_msg m;
     size_t len;
     tp_pi3b_discover(&p, mac3b);
-    rack.model = PR_PI_3BPLUS;                  /* ops said what the board is */
+    rack.model = PR_PI_3BPLUS; /* ops said what the board is */
     pr_dhcp_handle(&isolated, &lk, "pi001", p.b, p.n, &d);
     decode_reply(&m);
     assert_int_equal(d.model, PR_PI_3BPLUS);
@@ -362,7 +367,7 @@ static void delay_and_no_second_offer(void **state)
     assert_int_equal(d.action, PR_DHCP_ACT_REPLY);
     assert_int_equal(d.delay_ms, 1000);
     assert_int_equal(d.repeat_ms, 0);
-    tp_pi3bplus_discover(&p, mac3b, 7);          /* every OFFER waits */
+    tp_pi3bplus_discover(&p, mac3b, 7); /* every OFFER waits */
     pr_dhcp_handle(&cfg, &lk, "pi001", p.b, p.n, &d);
     assert_int_equal(d.delay_ms, 1000);
     /* an ACK is never delayed */
@@ -377,22 +382,28 @@ static void malformed_never_answered(void **state)
     (void)state;
     struct tpkt p, q;
     tp_pi3b_discover(&p, mac3b);
-    struct { size_t at; uint8_t v; size_t n; enum pr_dhcp_drop why; } cases[] = {
+    struct {
+        size_t at;
+        uint8_t v;
+        size_t n;
+        enum pr_dhcp_drop why;
+    } cases[] = {
         { 0, 1, 100, PR_DROP_TRUNCATED },
-        { 0, 1, 251, PR_DROP_BAD_OPTION },      /* cut inside option 55 */
-        { 0, 2, 320, PR_DROP_BAD_OP },          /* a BOOTREPLY sent to the server */
+        { 0, 1, 251, PR_DROP_BAD_OPTION }, /* cut inside option 55 */
+        { 0, 2, 320, PR_DROP_BAD_OP },     /* a BOOTREPLY sent to the server */
         { 0, 7, 320, PR_DROP_BAD_OP },
         { 2, 8, 320, PR_DROP_BAD_HTYPE },
         { 1, 6, 320, PR_DROP_BAD_HTYPE },
-        { 241, 2, 320, PR_DROP_BAD_OPTION },    /* option 53 with length 2 */
-        { 242, 5, 320, PR_DROP_BAD_TYPE },      /* an ACK sent to the server */
+        { 241, 2, 320, PR_DROP_BAD_OPTION }, /* option 53 with length 2 */
+        { 242, 5, 320, PR_DROP_BAD_TYPE },   /* an ACK sent to the server */
         { 242, 77, 320, PR_DROP_BAD_TYPE },
-        { 3, 1, 320, PR_DROP_RELAYED },         /* hops */
+        { 3, 1, 320, PR_DROP_RELAYED }, /* hops */
         { 1000, 0, PR_DHCP_MAX_LEN + 1, PR_DROP_OVERLONG },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         q = p;
-        if (cases[i].at < sizeof q.b) q.b[cases[i].at] = cases[i].v;
+        if (cases[i].at < sizeof q.b)
+            q.b[cases[i].at] = cases[i].v;
         pr_dhcp_handle(&isolated, &lk, "pi001", q.b, cases[i].n, &d);
         assert_int_equal(d.action, PR_DHCP_ACT_DROP);
         assert_string_equal(pr_dhcp_drop_name(d.why), pr_dhcp_drop_name(cases[i].why));

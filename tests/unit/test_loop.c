@@ -30,8 +30,14 @@ static void mark(struct record *r, char c)
         r->order[r->n++] = c;
 }
 
-static void timer_a(void *ctx) { mark(ctx, 'a'); }
-static void timer_b(void *ctx) { mark(ctx, 'b'); }
+static void timer_a(void *ctx)
+{
+    mark(ctx, 'a');
+}
+static void timer_b(void *ctx)
+{
+    mark(ctx, 'b');
+}
 static void timer_stop(void *ctx)
 {
     struct record *r = ctx;
@@ -84,7 +90,7 @@ static void interval_timer_repeats_and_disarm_stops_it(void **state)
     pr_timer_arm(t, 5, 5);
     pr_loop_run(r.loop);
     assert_int_equal(r.fired, 3);
-    assert_int_equal(r.n, 0);           /* the disarmed timer never fired */
+    assert_int_equal(r.n, 0); /* the disarmed timer never fired */
     assert_true(pr_now_ms() - start >= 14);
     pr_timer_free(t);
     pr_timer_free(never);

@@ -43,11 +43,17 @@ static int collect_failing(struct pr_metrics_out *out, void *ctx)
 }
 
 static const struct pr_metric_desc offers_desc = {
-    "pirack_dhcp_offers_total", "DHCP offers sent.", PR_METRIC_COUNTER, NULL,
+    "pirack_dhcp_offers_total",
+    "DHCP offers sent.",
+    PR_METRIC_COUNTER,
+    NULL,
 };
 static const char *const kind_labels[] = { "client", "model", NULL };
 static const struct pr_metric_desc kinds_desc = {
-    "pirack_dhcp_clients", "Clients seen, by kind.", PR_METRIC_GAUGE, kind_labels,
+    "pirack_dhcp_clients",
+    "Clients seen, by kind.",
+    PR_METRIC_GAUGE,
+    kind_labels,
 };
 
 /* Renders m and compares with want; frees the text. */
@@ -83,21 +89,19 @@ static void test_families_in_registration_order(void **state)
     (void)state;
     assert_int_equal(pr_metrics_register(m, &offers_desc, collect_offers, &c), 0);
     assert_int_equal(pr_metrics_register(m, &kinds_desc, collect_kinds, &c), 0);
-    assert_text(m,
-                "# HELP pirack_dhcp_offers_total DHCP offers sent.\n"
-                "# TYPE pirack_dhcp_offers_total counter\n"
-                "pirack_dhcp_offers_total 42\n"
-                "# HELP pirack_dhcp_clients Clients seen, by kind.\n"
-                "# TYPE pirack_dhcp_clients gauge\n"
-                "pirack_dhcp_clients{client=\"rom\",model=\"3b\"} 3\n"
-                "pirack_dhcp_clients{client=\"os\",model=\"4\"} 0.5\n");
+    assert_text(m, "# HELP pirack_dhcp_offers_total DHCP offers sent.\n"
+                   "# TYPE pirack_dhcp_offers_total counter\n"
+                   "pirack_dhcp_offers_total 42\n"
+                   "# HELP pirack_dhcp_clients Clients seen, by kind.\n"
+                   "# TYPE pirack_dhcp_clients gauge\n"
+                   "pirack_dhcp_clients{client=\"rom\",model=\"3b\"} 3\n"
+                   "pirack_dhcp_clients{client=\"os\",model=\"4\"} 0.5\n");
     /* Each scrape asks the collectors again. */
     c.offers = 43;
     pr_metrics_unregister(m, "pirack_dhcp_clients");
-    assert_text(m,
-                "# HELP pirack_dhcp_offers_total DHCP offers sent.\n"
-                "# TYPE pirack_dhcp_offers_total counter\n"
-                "pirack_dhcp_offers_total 43\n");
+    assert_text(m, "# HELP pirack_dhcp_offers_total DHCP offers sent.\n"
+                   "# TYPE pirack_dhcp_offers_total counter\n"
+                   "pirack_dhcp_offers_total 43\n");
     pr_metrics_free(m);
 }
 
@@ -111,26 +115,28 @@ static void test_escaping(void **state)
 {
     static const char *const label[] = { "why", NULL };
     static const struct pr_metric_desc desc = {
-        "x_total", "back\\slash and\nnewline \"quoted\"", PR_METRIC_COUNTER, label,
+        "x_total",
+        "back\\slash and\nnewline \"quoted\"",
+        PR_METRIC_COUNTER,
+        label,
     };
     struct pr_metrics *m = pr_metrics_new();
 
     (void)state;
     assert_int_equal(pr_metrics_register(m, &desc, collect_hostile, NULL), 0);
     /* HELP escapes \ and newline (quotes stay); label values also ". */
-    assert_text(m,
-                "# HELP x_total back\\\\slash and\\nnewline \"quoted\"\n"
-                "# TYPE x_total counter\n"
-                "x_total{why=\"a\\\"b\\\\c\\nd}e\"} 1\n");
+    assert_text(m, "# HELP x_total back\\\\slash and\\nnewline \"quoted\"\n"
+                   "# TYPE x_total counter\n"
+                   "x_total{why=\"a\\\"b\\\\c\\nd}e\"} 1\n");
     pr_metrics_free(m);
 }
 
 static int collect_numbers(struct pr_metrics_out *out, void *ctx)
 {
-    static const char *const names[] = { "zero", "big", "tenth", "neg", "nan", "inf", "ninf",
-                                         "third" };
-    static const double values[] = { 0, 9007199254740992.0, 0.1, -2.5, NAN, INFINITY,
-                                     -INFINITY, 1.0 / 3.0 };
+    static const char *const names[] = { "zero", "big", "tenth", "neg",
+                                         "nan",  "inf", "ninf",  "third" };
+    static const double values[] = { 0,   9007199254740992.0, 0.1,       -2.5,
+                                     NAN, INFINITY,           -INFINITY, 1.0 / 3.0 };
 
     (void)ctx;
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
@@ -146,17 +152,16 @@ static void test_numbers_read_back(void **state)
 
     (void)state;
     assert_int_equal(pr_metrics_register(m, &desc, collect_numbers, NULL), 0);
-    assert_text(m,
-                "# HELP n numbers\n"
-                "# TYPE n gauge\n"
-                "n{v=\"zero\"} 0\n"
-                "n{v=\"big\"} 9007199254740992\n"
-                "n{v=\"tenth\"} 0.1\n"
-                "n{v=\"neg\"} -2.5\n"
-                "n{v=\"nan\"} NaN\n"
-                "n{v=\"inf\"} +Inf\n"
-                "n{v=\"ninf\"} -Inf\n"
-                "n{v=\"third\"} 0.33333333333333331\n");
+    assert_text(m, "# HELP n numbers\n"
+                   "# TYPE n gauge\n"
+                   "n{v=\"zero\"} 0\n"
+                   "n{v=\"big\"} 9007199254740992\n"
+                   "n{v=\"tenth\"} 0.1\n"
+                   "n{v=\"neg\"} -2.5\n"
+                   "n{v=\"nan\"} NaN\n"
+                   "n{v=\"inf\"} +Inf\n"
+                   "n{v=\"ninf\"} -Inf\n"
+                   "n{v=\"third\"} 0.33333333333333331\n");
     pr_metrics_free(m);
 }
 
@@ -183,7 +188,7 @@ static void test_names_and_labels_checked(void **state)
     long_name[128] = '\0';
     d.name = long_name;
     assert_int_equal(pr_metrics_register(m, &d, collect_offers, &c), -EINVAL);
-    d.name = "ns:sub_total";        /* colons are fine in metric names */
+    d.name = "ns:sub_total"; /* colons are fine in metric names */
     assert_int_equal(pr_metrics_register(m, &d, collect_offers, &c), 0);
     assert_int_equal(pr_metrics_register(m, &d, collect_offers, &c), -EEXIST);
     d.name = "ok";
@@ -221,10 +226,9 @@ static void test_unregister_by_ctx(void **state)
     assert_int_equal(pr_metrics_register(m, &d, collect_offers, &a), 0);
     assert_int_equal(pr_metrics_unregister_ctx(m, &a), 2);
     assert_int_equal(pr_metrics_unregister_ctx(m, &a), 0);
-    assert_text(m,
-                "# HELP b_one DHCP offers sent.\n"
-                "# TYPE b_one counter\n"
-                "b_one 2\n");
+    assert_text(m, "# HELP b_one DHCP offers sent.\n"
+                   "# TYPE b_one counter\n"
+                   "b_one 2\n");
     /* A service that stopped may start again under the same names. */
     d.name = "a_one";
     assert_int_equal(pr_metrics_register(m, &d, collect_offers, &a), 0);
@@ -253,7 +257,7 @@ static void test_failing_collector_fails_the_scrape(void **state)
 static int collect_missing_values(struct pr_metrics_out *out, void *ctx)
 {
     (void)ctx;
-    pr_metrics_sample(out, NULL, 1);     /* the family has labels: an error */
+    pr_metrics_sample(out, NULL, 1); /* the family has labels: an error */
     return 0;
 }
 

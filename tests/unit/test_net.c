@@ -45,7 +45,8 @@ static const char *fmt(const struct pr_net_item *it)
     return pr_net_item_format(it, buf[i], sizeof(buf[i]));
 }
 
-static const struct pr_net_settings isolated = { .isolated = true, .protocol = 196,
+static const struct pr_net_settings isolated = { .isolated = true,
+                                                 .protocol = 196,
                                                  .metric = 1024 };
 
 static void test_desired_isolated(void **state)
@@ -57,20 +58,13 @@ static void test_desired_isolated(void **state)
     assert_int_equal(pr_net_list_count(l), 8);
     /* Addresses first, so a route never waits for its interface's address;
      * fe80::1 on every slot link is the Pis' gateway. */
-    assert_string_equal(fmt(pr_net_list_get(l, 0)),
-                        "addr 10.40.0.1/30 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 1)),
-                        "addr 2001:db8:40::1/64 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 2)),
-                        "addr fe80::1/64 dev pi001");
-    assert_string_equal(fmt(pr_net_list_get(l, 3)),
-                        "addr 10.40.0.5/30 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 4)),
-                        "addr 2001:db8:40:1::1/64 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 5)),
-                        "addr fe80::1/64 dev pi002");
-    assert_string_equal(fmt(pr_net_list_get(l, 6)),
-                        "route 2001:db8:40::/64 dev pi001 metric 1024");
+    assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr 10.40.0.1/30 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 1)), "addr 2001:db8:40::1/64 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 2)), "addr fe80::1/64 dev pi001");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 4)), "addr 2001:db8:40:1::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)), "addr fe80::1/64 dev pi002");
+    assert_string_equal(fmt(pr_net_list_get(l, 6)), "route 2001:db8:40::/64 dev pi001 metric 1024");
     assert_string_equal(fmt(pr_net_list_get(l, 7)),
                         "route 2001:db8:40:1::/64 dev pi002 metric 1024");
     assert_int_equal(pr_net_list_get(l, 7)->slot, 2);
@@ -81,18 +75,16 @@ static void test_desired_flat(void **state)
 {
     (void)state;
     struct pr_slot_plan sp[2] = { slot(1, false), slot(2, false) };
-    struct pr_net_settings s = { .isolated = false, .shared_if = "rack0", .protocol = 196,
-                                 .metric = 512 };
+    struct pr_net_settings s = {
+        .isolated = false, .shared_if = "rack0", .protocol = 196, .metric = 512
+    };
     struct pr_net_list *l = pr_net_list_new();
     assert_int_equal(pr_net_desired(sp, 2, &s, l), 0);
     /* One shared link: fe80::1 once, then each slot's addresses. */
     assert_int_equal(pr_net_list_count(l), 7);
-    assert_string_equal(fmt(pr_net_list_get(l, 0)),
-                        "addr fe80::1/64 dev rack0");
-    assert_string_equal(fmt(pr_net_list_get(l, 3)),
-                        "addr 10.40.0.5/30 dev rack0");
-    assert_string_equal(fmt(pr_net_list_get(l, 5)),
-                        "route 2001:db8:40::/64 dev rack0 metric 512");
+    assert_string_equal(fmt(pr_net_list_get(l, 0)), "addr fe80::1/64 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 3)), "addr 10.40.0.5/30 dev rack0");
+    assert_string_equal(fmt(pr_net_list_get(l, 5)), "route 2001:db8:40::/64 dev rack0 metric 512");
 
     pr_net_list_clear(l);
     s.route_via_pi = true;
@@ -124,7 +116,7 @@ static void test_diff_restart_and_removed_slot(void **state)
     assert_int_equal(pr_net_list_add(have, &odd), 0);
     for (size_t i = 0; i < pr_net_list_count(have); i++) {
         struct pr_net_item *it = pr_net_list_at(have, i);
-        it->slot = 0;      /* the kernel does not know slots */
+        it->slot = 0; /* the kernel does not know slots */
         it->ifindex = 10 + (int)i;
         if (it->kind == PR_NET_ROUTE && strcmp(it->ifname, "pi002") == 0)
             it->metric = 7;
@@ -139,12 +131,9 @@ static void test_diff_restart_and_removed_slot(void **state)
                         "route 2001:db8:40:2::/64 dev pi003 metric 1024");
     assert_string_equal(fmt(pr_net_list_get(del, 2)),
                         "route 2001:db8:40::/64 dev pi001 metric 100");
-    assert_string_equal(fmt(pr_net_list_get(del, 3)),
-                        "addr 10.40.0.9/30 dev pi003");
-    assert_string_equal(fmt(pr_net_list_get(del, 4)),
-                        "addr 2001:db8:40:2::1/64 dev pi003");
-    assert_string_equal(fmt(pr_net_list_get(del, 5)),
-                        "addr fe80::1/64 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 3)), "addr 10.40.0.9/30 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 4)), "addr 2001:db8:40:2::1/64 dev pi003");
+    assert_string_equal(fmt(pr_net_list_get(del, 5)), "addr fe80::1/64 dev pi003");
     assert_int_equal(pr_net_list_count(add), 1);
     assert_string_equal(fmt(pr_net_list_get(add, 0)),
                         "route 2001:db8:40:1::/64 dev pi002 metric 1024");
@@ -173,8 +162,11 @@ static void test_item_same_checks_everything(void **state)
     (void)state;
     struct pr_slot_plan sp = slot(1, true);
     struct pr_net_list *l = pr_net_list_new();
-    struct pr_net_settings s = { .isolated = false, .shared_if = "rack0", .route_via_pi = true,
-                                 .protocol = 196, .metric = 1024 };
+    struct pr_net_settings s = { .isolated = false,
+                                 .shared_if = "rack0",
+                                 .route_via_pi = true,
+                                 .protocol = 196,
+                                 .metric = 1024 };
     assert_int_equal(pr_net_desired(&sp, 1, &s, l), 0);
     const struct pr_net_item *rt = pr_net_list_get(l, 3);
     assert_int_equal(rt->kind, PR_NET_ROUTE);
@@ -213,7 +205,7 @@ static void test_addr_messages(void **state)
     assert_int_equal(pr_net_desired(&sp, 1, &isolated, l), 0);
     struct pr_net_item v6 = *pr_net_list_get(l, 1), v4 = *pr_net_list_get(l, 0);
     struct nl_msg *m;
-    assert_int_equal(pr_net_build_msg(&v6, true, 196, &m), -EINVAL);   /* no ifindex */
+    assert_int_equal(pr_net_build_msg(&v6, true, 196, &m), -EINVAL); /* no ifindex */
     v6.ifindex = 7;
     v4.ifindex = 7;
 
@@ -262,8 +254,9 @@ static void test_route_messages(void **state)
 {
     (void)state;
     struct pr_slot_plan sp = slot(3, false);
-    struct pr_net_settings s = { .shared_if = "rack0", .route_via_pi = true, .protocol = 196,
-                                 .metric = 1024 };
+    struct pr_net_settings s = {
+        .shared_if = "rack0", .route_via_pi = true, .protocol = 196, .metric = 1024
+    };
     struct pr_net_list *l = pr_net_list_new();
     assert_int_equal(pr_net_desired(&sp, 1, &s, l), 0);
     struct pr_net_item rt = *pr_net_list_get(l, 3);

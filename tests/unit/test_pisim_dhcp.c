@@ -32,34 +32,31 @@ static void test_rom_3b_discover_is_the_documented_one(void **state)
 {
     (void)state;
     static const uint8_t want[] = {
-        0x35, 0x01, 0x01,
-        0x37, 0x0c, 0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x42,
-        0x5d, 0x02, 0x00, 0x00,
-        0x5e, 0x03, 0x01, 0x02, 0x01,
-        0x61, 0x11, 0x00, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
-        0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
-        0x3c, 0x20, 'P', 'X', 'E', 'C', 'l', 'i', 'e', 'n', 't', ':', 'A', 'r', 'c', 'h', ':',
-        '0', '0', '0', '0', '0', ':', 'U', 'N', 'D', 'I', ':', '0', '0', '2', '0', '0', '1',
-        0xff,
+        0x35, 0x01, 0x01, 0x37, 0x0c, 0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85,
+        0x86, 0x87, 0x42, 0x5d, 0x02, 0x00, 0x00, 0x5e, 0x03, 0x01, 0x02, 0x01, 0x61, 0x11,
+        0x00, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44,
+        0x44, 0x44, 0x44, 0x3c, 0x20, 'P',  'X',  'E',  'C',  'l',  'i',  'e',  'n',  't',
+        ':',  'A',  'r',  'c',  'h',  ':',  '0',  '0',  '0',  '0',  '0',  ':',  'U',  'N',
+        'D',  'I',  ':',  '0',  '0',  '2',  '0',  '0',  '1',  0xff,
     };
     struct pi pi;
     uint8_t f[1024];
     pi_as(&pi, PI_3B, DC_ROM_3B, 0x5ca1ab01);
     size_t n = dhcp_build(f, sizeof f, &pi, 1);
 
-    assert_int_equal(n, BOOTP_AT + 320);          /* 320 bytes of BOOTP, no padding */
+    assert_int_equal(n, BOOTP_AT + 320); /* 320 bytes of BOOTP, no padding */
     assert_memory_equal(f + OPTS_AT, want, sizeof want);
-    assert_int_equal(f[14 + 8], 128);             /* TTL */
-    assert_int_equal(f[14 + 20 + 6] | f[14 + 20 + 7], 0);   /* UDP checksum 0 */
-    assert_int_equal(f[BOOTP_AT + 3], 0);         /* hops */
-    assert_int_equal(f[BOOTP_AT + 10] | f[BOOTP_AT + 11], 0);   /* no broadcast flag */
-    assert_int_equal(f[BOOTP_AT + 8] | f[BOOTP_AT + 9], 0);     /* secs */
+    assert_int_equal(f[14 + 8], 128);                         /* TTL */
+    assert_int_equal(f[14 + 20 + 6] | f[14 + 20 + 7], 0);     /* UDP checksum 0 */
+    assert_int_equal(f[BOOTP_AT + 3], 0);                     /* hops */
+    assert_int_equal(f[BOOTP_AT + 10] | f[BOOTP_AT + 11], 0); /* no broadcast flag */
+    assert_int_equal(f[BOOTP_AT + 8] | f[BOOTP_AT + 9], 0);   /* secs */
     static const uint8_t xid[4] = { 0x26, 0xf3, 0x03, 0x39 };
     assert_memory_equal(f + BOOTP_AT + 4, xid, 4);
     assert_memory_equal(f + BOOTP_AT + 28, pi.mac, 6);
     static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
     assert_memory_equal(f, bcast, 6);
-    assert_int_equal(pisim_ip_checksum(f + 14, 20, 0), 0);   /* IP header sums */
+    assert_int_equal(pisim_ip_checksum(f + 14, 20, 0), 0); /* IP header sums */
 }
 
 static void test_bootcode_discover_adds_1_and_3_and_the_serial(void **state)
@@ -69,7 +66,7 @@ static void test_bootcode_discover_adds_1_and_3_and_the_serial(void **state)
     uint8_t f[1024];
     pi_as(&pi, PI_3B, DC_BOOTCODE, 0x5564247d);
     size_t n = dhcp_build(f, sizeof f, &pi, 1);
-    assert_int_equal(n, BOOTP_AT + 322);          /* the length of the public capture */
+    assert_int_equal(n, BOOTP_AT + 322); /* the length of the public capture */
     const uint8_t *o = f + OPTS_AT + 3;
     assert_int_equal(o[0], 55);
     assert_int_equal(o[1], 14);
@@ -116,7 +113,8 @@ static void test_os_client_is_ordinary(void **state)
     assert_int_equal(f[14 + 8], 64);
     /* a correct UDP checksum over the pseudo-header (0.0.0.0 -> ones) */
     size_t udp_len = n - 14 - 20;
-    assert_int_equal(pisim_ip_checksum(f + 34, udp_len, 0xffff + 0xffff + 17 + (uint32_t)udp_len), 0);
+    assert_int_equal(pisim_ip_checksum(f + 34, udp_len, 0xffff + 0xffff + 17 + (uint32_t)udp_len),
+                     0);
     static const uint8_t req[6] = { 50, 4, 10, 99, 0, 2 };
     assert_non_null(memmem(f + OPTS_AT, n - OPTS_AT, req, sizeof req));
 }
@@ -129,24 +127,37 @@ static size_t offer(uint8_t *f, const char *menu, size_t menu_len, bool opt66_af
     size_t k = 0, item = 3 + menu_len;
     pi_as(&pi, PI_3B, DC_ROM_3B, 1);
     size_t n = dhcp_build(f, 1024, &pi, 1);
-    f[BOOTP_AT] = 2;                                  /* op: reply */
+    f[BOOTP_AT] = 2; /* op: reply */
     uint8_t yi[4] = { 10, 99, 0, 2 }, src[4] = { 10, 99, 0, 1 };
     memcpy(f + BOOTP_AT + 16, yi, 4);
     memcpy(f + 14 + 12, src, 4);
-    o[k++] = 53; o[k++] = 1; o[k++] = 2;
+    o[k++] = 53;
+    o[k++] = 1;
+    o[k++] = 2;
     if (!opt66_after) {
-        memcpy(o + k, "\x42\x09" "10.99.9.9", 11);
+        memcpy(o + k,
+               "\x42\x09"
+               "10.99.9.9",
+               11);
         k += 11;
     }
-    o[k++] = 43; o[k++] = (uint8_t)(3 + 6 + 2 + item + 1);
+    o[k++] = 43;
+    o[k++] = (uint8_t)(3 + 6 + 2 + item + 1);
     memcpy(o + k, "\x06\x01\x03\x0a\x04\x00PXE", 9);
     k += 9;
-    o[k++] = 9; o[k++] = (uint8_t)item; o[k++] = 0; o[k++] = 0; o[k++] = (uint8_t)menu_len;
+    o[k++] = 9;
+    o[k++] = (uint8_t)item;
+    o[k++] = 0;
+    o[k++] = 0;
+    o[k++] = (uint8_t)menu_len;
     memcpy(o + k, menu, menu_len);
     k += menu_len;
     o[k++] = 0xff;
     if (opt66_after) {
-        memcpy(o + k, "\x42\x09" "10.99.9.9", 11);
+        memcpy(o + k,
+               "\x42\x09"
+               "10.99.9.9",
+               11);
         k += 11;
     }
     o[k++] = 0xff;
@@ -205,11 +216,11 @@ static void test_malformed_replies_are_refused(void **state)
     uint8_t f[1024];
     struct dhcp_reply r;
     size_t n = offer(f, "Raspberry Pi Boot   ", 20, false);
-    assert_int_equal(dhcp_parse_frame(f, 100, &r), -1);        /* truncated */
-    f[OPTS_AT + 1] = 2;                                         /* option 53 of length 2 */
+    assert_int_equal(dhcp_parse_frame(f, 100, &r), -1); /* truncated */
+    f[OPTS_AT + 1] = 2;                                 /* option 53 of length 2 */
     assert_int_equal(dhcp_parse_frame(f, n, &r), -1);
     n = offer(f, "Raspberry Pi Boot   ", 20, false);
-    f[14 + 6] = 0x20;                                           /* a fragment */
+    f[14 + 6] = 0x20; /* a fragment */
     assert_int_equal(dhcp_parse_frame(f, n, &r), -1);
 }
 
@@ -218,15 +229,21 @@ static void test_oack(void **state)
     (void)state;
     uint64_t tsize = 0;
     unsigned blksize = 512;
-    static const char ok[] = "tsize\0" "2973536\0" "blksize\0" "1468";
+    static const char ok[] = "tsize\0"
+                             "2973536\0"
+                             "blksize\0"
+                             "1468";
     assert_int_equal(tftp_parse_oack((const uint8_t *)ok, sizeof ok, &tsize, &blksize), 0);
     assert_int_equal(tsize, 2973536);
     assert_int_equal(blksize, 1468);
-    static const char unasked[] = "windowsize\0" "4";
-    assert_int_equal(tftp_parse_oack((const uint8_t *)unasked, sizeof unasked, &tsize, &blksize), -1);
+    static const char unasked[] = "windowsize\0"
+                                  "4";
+    assert_int_equal(tftp_parse_oack((const uint8_t *)unasked, sizeof unasked, &tsize, &blksize),
+                     -1);
     static const char cut[] = { 't', 's', 'i', 'z', 'e', 0, '1' };
     assert_int_equal(tftp_parse_oack((const uint8_t *)cut, sizeof cut, &tsize, &blksize), -1);
-    static const char tiny[] = "blksize\0" "7";
+    static const char tiny[] = "blksize\0"
+                               "7";
     assert_int_equal(tftp_parse_oack((const uint8_t *)tiny, sizeof tiny, &tsize, &blksize), -1);
 }
 

@@ -13,20 +13,35 @@
 
 /* The rest of pisim that tftp.c calls, played here: a clock the test sets. */
 static uint64_t clock_ms;
-uint64_t pisim_now_ms(void) { return clock_ms; }
+uint64_t pisim_now_ms(void)
+{
+    return clock_ms;
+}
 int pisim_watch(struct pisim *sim, int fd, struct pi *pi, unsigned tag)
 {
-    (void)sim; (void)fd; (void)pi; (void)tag;
+    (void)sim;
+    (void)fd;
+    (void)pi;
+    (void)tag;
     return 0;
 }
-void pisim_unwatch(struct pisim *sim, int fd) { (void)sim; (void)fd; }
-int net_udp_open(struct pi *pi, uint16_t port) { (void)pi; (void)port; return -ENOSYS; }
+void pisim_unwatch(struct pisim *sim, int fd)
+{
+    (void)sim;
+    (void)fd;
+}
+int net_udp_open(struct pi *pi, uint16_t port)
+{
+    (void)pi;
+    (void)port;
+    return -ENOSYS;
+}
 
 static const struct xfer_timing start_elf = { 1000, 1, 1000, 5, 0 };
 
 struct rig {
     struct pi pi;
-    int server;                    /* what the "server" hears from the Pi */
+    int server; /* what the "server" hears from the Pi */
     struct sockaddr_in server_addr;
 };
 
@@ -95,14 +110,14 @@ static void test_an_answer_in_time_counts_however_late_it_is_read(void **state)
 {
     struct rig *r = *state;
     uint8_t b[64];
-    clock_ms = 2600;                         /* pisim got round to it late */
+    clock_ms = 2600; /* pisim got round to it late */
     assert_false(feed(r, oack, sizeof oack, 1200));
     assert_int_equal(r->pi.xfer.result, XR_NONE);
     assert_true(r->pi.xfer.got_oack);
     assert_int_equal(heard(r, b, sizeof b), OP_ACK);
     assert_int_equal(b[3], 0);
     assert_int_equal(r->pi.xfer.answered_ms, 1200);
-    assert_false(xfer_timer(&r->pi, 2600));  /* block 1 is due from now */
+    assert_false(xfer_timer(&r->pi, 2600)); /* block 1 is due from now */
     assert_true(feed(r, data1, sizeof data1, 2650));
     assert_int_equal(r->pi.xfer.result, XR_PROBED);
 }
@@ -114,7 +129,7 @@ static void test_an_answer_after_the_deadline_is_a_timeout(void **state)
     clock_ms = 2600;
     assert_true(feed(r, oack, sizeof oack, 2100));
     assert_int_equal(r->pi.xfer.result, XR_TIMEOUT);
-    assert_int_equal(heard(r, b, sizeof b), -1);   /* the Pi had moved on */
+    assert_int_equal(heard(r, b, sizeof b), -1); /* the Pi had moved on */
 }
 
 static void test_a_repeated_oack_is_acked_again_not_an_error(void **state)
@@ -153,10 +168,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_an_answer_in_time_counts_however_late_it_is_read,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_answer_after_the_deadline_is_a_timeout,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_repeated_oack_is_acked_again_not_an_error,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_answer_after_the_deadline_is_a_timeout, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_repeated_oack_is_acked_again_not_an_error, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_an_oack_after_data_is_an_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,7 +59,7 @@ static void first_and_last_slot(void **state)
     assert_string_equal(s.name, "rack1-001");
 
     assert_int_equal(pr_plan_slot(&p, 108, &s), 0);
-    assert_v4(s.v4_pi, "10.42.1.174");     /* (108-1)*4 = 428 = 1*256 + 172, +2 */
+    assert_v4(s.v4_pi, "10.42.1.174"); /* (108-1)*4 = 428 = 1*256 + 172, +2 */
     assert_v6(&s.v6_pi, "2001:db8:42:6b::2");
     assert_int_equal(s.ssh_port, 22108);
     assert_string_equal(s.ifname, "pi108");
@@ -76,7 +76,7 @@ static void same_slot_same_addresses(void **state)
 
     (void)state;
     pr_plan_slot(&p, 57, &a);
-    p.slots = 64;   /* growing or shrinking the rack moves nothing */
+    p.slots = 64; /* growing or shrinking the rack moves nothing */
     pr_plan_slot(&p, 57, &b);
     assert_memory_equal(&a, &b, sizeof(a));
 }
@@ -127,9 +127,9 @@ static void reverse_lookups(void **state)
     assert_int_equal(pr_plan_slot_by_v4(&p, a), 1);
     inet_pton(AF_INET, "10.42.1.174", &a);
     assert_int_equal(pr_plan_slot_by_v4(&p, a), 108);
-    inet_pton(AF_INET, "10.42.0.4", &a);      /* slot 2's network address */
+    inet_pton(AF_INET, "10.42.0.4", &a); /* slot 2's network address */
     assert_int_equal(pr_plan_slot_by_v4(&p, a), 0);
-    inet_pton(AF_INET, "10.42.1.178", &a);    /* past the last slot */
+    inet_pton(AF_INET, "10.42.1.178", &a); /* past the last slot */
     assert_int_equal(pr_plan_slot_by_v4(&p, a), 0);
     inet_pton(AF_INET6, "2001:db8:42:6b::2", &a6);
     assert_int_equal(pr_plan_slot_by_v6(&p, &a6), 108);
@@ -171,7 +171,7 @@ static void prefixes(void **state)
     struct pr_prefix6 c;
 
     (void)state;
-    assert_int_equal(pr_prefix4_parse("10.42.0.1/23", &a), -EINVAL);   /* host bits */
+    assert_int_equal(pr_prefix4_parse("10.42.0.1/23", &a), -EINVAL); /* host bits */
     assert_int_equal(pr_prefix4_parse("10.42.0.0", &a), -EINVAL);
     assert_int_equal(pr_prefix4_parse("10.42.0.0/33", &a), -EINVAL);
     assert_int_equal(pr_prefix6_parse("2001:db8::1/64", &c), -EINVAL);

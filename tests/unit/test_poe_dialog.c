@@ -56,16 +56,21 @@ static void test_errors_reported_with_their_line(void **state)
     struct pr_poe_profile *p = load("cisco-ios");
     struct pr_cli_judgement j;
     (void)state;
-    assert_int_equal(judge(p, "interface Gi1/0/99\r\n                 ^\r\n"
-                              "% Invalid input detected at '^' marker.\r\n\r\nsim(config)#", &j),
+    assert_int_equal(judge(p,
+                           "interface Gi1/0/99\r\n                 ^\r\n"
+                           "% Invalid input detected at '^' marker.\r\n\r\nsim(config)#",
+                           &j),
                      PR_CLI_PROMPT);
     assert_true(j.error);
     assert_string_equal(j.error_line, "% Invalid input detected at '^' marker.");
     pr_poe_profile_free(p);
 
     p = load("juniper");
-    assert_int_equal(judge(p, "commit and-quit\r\nerror: configuration check-out failed\r\n"
-                              "ops@ex2300# ", &j), PR_CLI_PROMPT);
+    assert_int_equal(judge(p,
+                           "commit and-quit\r\nerror: configuration check-out failed\r\n"
+                           "ops@ex2300# ",
+                           &j),
+                     PR_CLI_PROMPT);
     assert_true(j.error);
     pr_poe_profile_free(p);
 }
@@ -87,11 +92,11 @@ static void test_questions_answered(void **state)
     assert_string_equal(j.confirm->answer, "y");
     pr_cli_answered(s);
     pr_cli_judge(&p->cli, s, &j);
-    assert_int_equal(j.verdict, PR_CLI_MORE);    /* answered text is not judged again */
+    assert_int_equal(j.verdict, PR_CLI_MORE); /* answered text is not judged again */
     pr_cli_clean(s, "y\r\nDo you want to save current configuration [y/n/^C]? ", 55);
     pr_cli_judge(&p->cli, s, &j);
     assert_int_equal(j.verdict, PR_CLI_CONFIRM);
-    assert_string_equal(j.confirm->answer, "n");  /* never save for a power cycle */
+    assert_string_equal(j.confirm->answer, "n"); /* never save for a power cycle */
     free(s);
     pr_poe_profile_free(p);
 }
@@ -112,7 +117,10 @@ static void test_terminal_noise_dropped(void **state)
     assert_string_equal(s->text, "sim-2930# ");
     free(s);
     s = screen_of("");
-    pr_cli_clean(s, "a\0b\xff" "c", 5);
+    pr_cli_clean(s,
+                 "a\0b\xff"
+                 "c",
+                 5);
     assert_int_equal(s->len, 4);
     assert_string_equal(s->text, "ab?c");
     free(s);
@@ -160,13 +168,12 @@ static void test_status_tables(void **state)
     (void)state;
 
     struct pr_poe_profile *p = load("cisco-ios");
-    const char *cisco =
-        "Interface Admin  Oper       Power   Device              Class Max\n"
-        "Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\n"
-        "Gi1/0/2   off    off        0.0     n/a                 n/a   30.0\n"
-        "Gi1/0/3   auto   faulty     0.0     n/a                 n/a   30.0\n"
-        "Gi1/0/12  auto   off        0.0     n/a                 n/a   30.0\n"
-        "Gi2/0/1   auto   on         3.0     Ieee PD             2     30.0\n";
+    const char *cisco = "Interface Admin  Oper       Power   Device              Class Max\n"
+                        "Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\n"
+                        "Gi1/0/2   off    off        0.0     n/a                 n/a   30.0\n"
+                        "Gi1/0/3   auto   faulty     0.0     n/a                 n/a   30.0\n"
+                        "Gi1/0/12  auto   off        0.0     n/a                 n/a   30.0\n"
+                        "Gi2/0/1   auto   on         3.0     Ieee PD             2     30.0\n";
     memset(st, 0, sizeof(st));
     assert_int_equal(pr_cli_parse_status(&p->cli, cisco, strlen(cisco), ports, 4, st), 4);
     assert_int_equal(st[0].detect, PR_POE_DETECT_DELIVERING);
@@ -187,7 +194,7 @@ static void test_status_tables(void **state)
     assert_int_equal(pr_cli_parse_status(&p->cli, hp, strlen(hp), ports, 4, st), 3);
     assert_int_equal(st[0].detect, PR_POE_DETECT_DELIVERING);
     assert_int_equal(st[1].detect, PR_POE_DETECT_DISABLED);
-    assert_int_equal(st[2].detect, PR_POE_DETECT_UNKNOWN);   /* port 3 not listed */
+    assert_int_equal(st[2].detect, PR_POE_DETECT_UNKNOWN); /* port 3 not listed */
     assert_int_equal(st[3].detect, PR_POE_DETECT_FAULT);
     pr_poe_profile_free(p);
 
@@ -225,13 +232,15 @@ static void test_pager_wipes_its_question(void **state)
     const unsigned ports[2] = { 1, 2 };
     struct pr_cli_judgement j;
     (void)state;
-    struct pr_cli_screen *s = screen_of("  1    Yes  low  off  usage usage  3.0 W  2.9 W   Delivering   2   2\r\n"
-                                        "-- MORE --, next page: Space, next line: Enter, quit: Control-C");
+    struct pr_cli_screen *s =
+        screen_of("  1    Yes  low  off  usage usage  3.0 W  2.9 W   Delivering   2   2\r\n"
+                  "-- MORE --, next page: Space, next line: Enter, quit: Control-C");
     pr_cli_judge(&p->cli, s, &j);
     assert_int_equal(j.verdict, PR_CLI_CONFIRM);
     pr_cli_answered(s);
-    const char *rest = "\r                                                 \r"
-                       "  2    No   low  off  usage usage  0 W    0 W     Disabled     -   -\r\n\r\nsw# ";
+    const char *rest =
+        "\r                                                 \r"
+        "  2    No   low  off  usage usage  0 W    0 W     Disabled     -   -\r\n\r\nsw# ";
     pr_cli_clean(s, rest, strlen(rest));
     assert_null(strstr(s->text, "MORE"));
     pr_cli_judge(&p->cli, s, &j);
@@ -242,8 +251,9 @@ static void test_pager_wipes_its_question(void **state)
     free(s);
     pr_poe_profile_free(p);
 
-    p = load("cisco-ios");                  /* IOS: " --More-- ", then backspaces */
-    s = screen_of("Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\r\n --More-- ");
+    p = load("cisco-ios"); /* IOS: " --More-- ", then backspaces */
+    s = screen_of(
+        "Gi1/0/1   auto   on         3.0     Ieee PD             2     30.0\r\n --More-- ");
     pr_cli_judge(&p->cli, s, &j);
     assert_int_equal(j.verdict, PR_CLI_CONFIRM);
     pr_cli_answered(s);
@@ -275,8 +285,11 @@ static void test_profile_fixes_from_the_emulator(void **state)
     struct pr_poe_profile *p = load("netgear");
     assert_int_equal(judge(p, "\r\n(M4300-28G-PoE+) >", &j), PR_CLI_PROMPT);
     assert_int_equal(judge(p, "(M4300-28G-PoE+) (Interface 0/5)#", &j), PR_CLI_PROMPT);
-    assert_int_equal(judge(p, "logout\r\n\r\nThe system has unsaved changes.\r\n"
-                              "Would you like to save them now? (y/n) ", &j), PR_CLI_CONFIRM);
+    assert_int_equal(judge(p,
+                           "logout\r\n\r\nThe system has unsaved changes.\r\n"
+                           "Would you like to save them now? (y/n) ",
+                           &j),
+                     PR_CLI_CONFIRM);
     assert_string_equal(j.confirm->answer, "n");
     pr_poe_profile_free(p);
     p = load("edgeswitch");

@@ -34,9 +34,9 @@ static void parse_err(const char *text, const char *want)
 
 static void test_shipped_profiles_load(void **state)
 {
-    static const char *const names[] = { "cisco-ios", "procurve", "aruba-cx", "netgear",
-                                         "edgeswitch", "juniper", "mikrotik", "tp-link",
-                                         "standard" };
+    static const char *const names[] = { "cisco-ios", "procurve",   "aruba-cx",
+                                         "netgear",   "edgeswitch", "juniper",
+                                         "mikrotik",  "tp-link",    "standard" };
     (void)state;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         struct pr_poe_profile *p = NULL;
@@ -91,15 +91,14 @@ static void test_tplink_and_netgear_variants(void **state)
 static void test_confirm_answers(void **state)
 {
     (void)state;
-    struct pr_poe_profile *p = parse_ok(
-        "name t\n"
-        "cli.prompt #$\n"
-        "cli.confirm ^Password: ?$ =>\n"
-        "cli.confirm save\\? => n\n"
-        "cli.confirm MORE => <space>\n"
-        "cli.on.port on {port}\ncli.off.port off {port}\n"
-        "cli.status show\ncli.status.line ^([0-9]+) ([a-z]+)\n"
-        "cli.state.disabled off\ncli.state.delivering on\n");
+    struct pr_poe_profile *p = parse_ok("name t\n"
+                                        "cli.prompt #$\n"
+                                        "cli.confirm ^Password: ?$ =>\n"
+                                        "cli.confirm save\\? => n\n"
+                                        "cli.confirm MORE => <space>\n"
+                                        "cli.on.port on {port}\ncli.off.port off {port}\n"
+                                        "cli.status show\ncli.status.line ^([0-9]+) ([a-z]+)\n"
+                                        "cli.state.disabled off\ncli.state.delivering on\n");
     assert_int_equal(p->cli.n_confirms, 3);
     assert_string_equal(p->cli.confirms[0].answer, "");
     assert_true(p->cli.confirms[0].newline);
@@ -117,22 +116,24 @@ static const char *with_confirm(const char *confirm, const char *init)
              "name t\ncli.prompt #$\n%s\n%s\n"
              "cli.on.port on {port}\ncli.off.port off {port}\n"
              "cli.status show\ncli.status.line ^([0-9]+) ([a-z]+)\n"
-             "cli.state.disabled off\ncli.state.delivering on\n", confirm, init);
+             "cli.state.disabled off\ncli.state.delivering on\n",
+             confirm, init);
     return text;
 }
 
 static void test_enable_password_placeholder(void **state)
 {
     (void)state;
-    struct pr_poe_profile *p = parse_ok(with_confirm("cli.confirm ^Password: ?$ => {enable_password}",
-                                                     "cli.init enable"));
+    struct pr_poe_profile *p =
+        parse_ok(with_confirm("cli.confirm ^Password: ?$ => {enable_password}", "cli.init enable"));
     assert_string_equal(p->cli.confirms[0].answer, "{enable_password}");
     assert_true(p->cli.confirms[0].secret);
     assert_true(p->cli.confirms[0].secret_required);
     assert_true(p->cli.confirms[0].newline);
     pr_poe_profile_free(p);
 
-    p = parse_ok(with_confirm("cli.confirm ^Password: ?$ => {enable_password?}", "cli.init enable"));
+    p = parse_ok(
+        with_confirm("cli.confirm ^Password: ?$ => {enable_password?}", "cli.init enable"));
     assert_true(p->cli.confirms[0].secret);
     assert_false(p->cli.confirms[0].secret_required);
     pr_poe_profile_free(p);
@@ -224,8 +225,7 @@ static void test_oid_and_expand(void **state)
     assert_int_equal(pr_poe_parse_oid("1.2.3", oid, 2), -EINVAL);
     assert_int_equal(pr_poe_expand("p{port}g{group}", 2, 33, out, sizeof(out)), 0);
     assert_string_equal(out, "p33g2");
-    assert_int_equal(pr_poe_expand("0123456789{port}", 1, 123456, out, sizeof(out)),
-                     -ENAMETOOLONG);
+    assert_int_equal(pr_poe_expand("0123456789{port}", 1, 123456, out, sizeof(out)), -ENAMETOOLONG);
 }
 
 static void test_load_refuses_paths_in_names(void **state)
@@ -237,8 +237,8 @@ static void test_load_refuses_paths_in_names(void **state)
     assert_int_equal(pr_poe_profile_load("poe/profiles", "nonesuch", &p, err, sizeof(err)),
                      -ENOENT);
     assert_non_null(strstr(err, "nonesuch.profile"));
-    assert_int_equal(pr_poe_profile_load("", "poe/profiles/juniper.profile", &p, err,
-                                         sizeof(err)), 0);
+    assert_int_equal(pr_poe_profile_load("", "poe/profiles/juniper.profile", &p, err, sizeof(err)),
+                     0);
     pr_poe_profile_free(p);
 }
 

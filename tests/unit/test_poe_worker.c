@@ -22,7 +22,7 @@ struct seen {
     uint64_t elapsed[8];
     unsigned n, want;
     bool on_loop_thread;
-    unsigned ticks;                /* loop timer turns while the worker ran */
+    unsigned ticks; /* loop timer turns while the worker ran */
 };
 
 static void done(void *ctx, uint64_t id, const struct pr_poe_result *r)
@@ -52,7 +52,7 @@ static void dead_switch(struct pr_switch_config *c)
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "dead");
     c->driver = PR_SWITCH_SNMP;
-    snprintf(c->address, sizeof(c->address), "127.0.0.1:9");   /* discard: nobody answers */
+    snprintf(c->address, sizeof(c->address), "127.0.0.1:9"); /* discard: nobody answers */
     snprintf(c->community, sizeof(c->community), "private");
     c->snmp_version = 2;
     c->group = 1;
@@ -89,10 +89,10 @@ static void test_ordered_retried_delivered_on_loop(void **state)
     assert_int_equal(s.n, 3);
     assert_true(s.on_loop_thread);
     for (unsigned i = 0; i < 3; i++) {
-        assert_int_equal(s.ids[i], (uint64_t)a + i);          /* in order */
+        assert_int_equal(s.ids[i], (uint64_t)a + i); /* in order */
         assert_true(s.errs[i] == -ETIMEDOUT || s.errs[i] == -ECONNREFUSED);
-        assert_int_equal(s.attempts[i], 3);                    /* 1 + retries */
-        assert_true(s.elapsed[i] >= 250 + 500);                /* the back-off */
+        assert_int_equal(s.attempts[i], 3);     /* 1 + retries */
+        assert_true(s.elapsed[i] >= 250 + 500); /* the back-off */
     }
     /* The loop kept turning while the worker waited on the switch. */
     assert_true(s.ticks >= 20);
@@ -117,8 +117,8 @@ static void test_limits_and_free_with_queue(void **state)
     assert_int_equal(pr_poe_profile_load("poe/profiles", "standard", &prof, err, sizeof(err)), 0);
     s.loop = pr_loop_new();
     assert_int_equal(pr_poe_switch_new(&cfg, prof, s.loop, &sw, err, sizeof(err)), 0);
-    assert_int_equal(pr_poe_switch_submit(sw, PR_POE_ON, many, PR_POE_MAX_PORTS + 1, NULL, done, &s),
-                     -E2BIG);
+    assert_int_equal(
+        pr_poe_switch_submit(sw, PR_POE_ON, many, PR_POE_MAX_PORTS + 1, NULL, done, &s), -E2BIG);
     assert_int_equal(pr_poe_switch_submit(sw, PR_POE_ON, many, 0, NULL, done, &s), -E2BIG);
     many[0] = 1;
     for (int i = 0; i < 5; i++)

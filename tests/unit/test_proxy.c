@@ -30,8 +30,8 @@ static void good_keys(void **state)
     assert_int_equal(pr_proxy_check_key(PR_ROUTE_SSH, "22001", err, sizeof err), 0);
     assert_int_equal(pr_proxy_check_key(PR_ROUTE_SSH, "1", err, sizeof err), 0);
     assert_int_equal(pr_proxy_check_key(PR_ROUTE_SSH, "65535", err, sizeof err), 0);
-    assert_int_equal(pr_proxy_check_key(PR_ROUTE_SNI, "www.pi-1.hostedpi.example", err,
-                                        sizeof err), 0);
+    assert_int_equal(pr_proxy_check_key(PR_ROUTE_SNI, "www.pi-1.hostedpi.example", err, sizeof err),
+                     0);
     assert_int_equal(pr_proxy_check_key(PR_ROUTE_HOST, "www.a.example", err, sizeof err), 0);
 }
 
@@ -55,18 +55,15 @@ static void hostile_keys(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
         err[0] = '\0';
-        assert_int_equal(pr_proxy_check_key(PR_ROUTE_SNI, bad_names[i], err, sizeof err),
-                         -EINVAL);
+        assert_int_equal(pr_proxy_check_key(PR_ROUTE_SNI, bad_names[i], err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "is not a lower-case host name"));
-        assert_null(strchr(err, '\n'));          /* escaped, one line */
-        assert_int_equal(pr_proxy_check_key(PR_ROUTE_HOST, bad_names[i], err, sizeof err),
-                         -EINVAL);
+        assert_null(strchr(err, '\n')); /* escaped, one line */
+        assert_int_equal(pr_proxy_check_key(PR_ROUTE_HOST, bad_names[i], err, sizeof err), -EINVAL);
     }
-    static const char *const bad_ports[] = { "0", "65536", "022", "22 ", "22;", "-1", "",
-                                             "2e3", "999999" };
+    static const char *const bad_ports[] = { "0",  "65536", "022", "22 ",   "22;",
+                                             "-1", "",      "2e3", "999999" };
     for (size_t i = 0; i < sizeof bad_ports / sizeof *bad_ports; i++) {
-        assert_int_equal(pr_proxy_check_key(PR_ROUTE_SSH, bad_ports[i], err, sizeof err),
-                         -EINVAL);
+        assert_int_equal(pr_proxy_check_key(PR_ROUTE_SSH, bad_ports[i], err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "is not a port number"));
     }
     assert_int_equal(pr_proxy_check_key((enum pr_route_kind)7, "x", err, sizeof err), -EINVAL);
@@ -78,18 +75,19 @@ static void values(void **state)
     struct pr_plan p = make_plan(4);
     char canon[PR_MAP_VALUE_MAX], err[256];
     (void)state;
-    assert_int_equal(pr_proxy_check_value(&p.v6_pool, "2001:db8:42:3::2", canon, err,
-                                          sizeof err), 0);
+    assert_int_equal(pr_proxy_check_value(&p.v6_pool, "2001:db8:42:3::2", canon, err, sizeof err),
+                     0);
     assert_string_equal(canon, "2001:db8:42:3::2");
     /* written back canonical */
-    assert_int_equal(pr_proxy_check_value(&p.v6_pool, "2001:0DB8:0042:0003:0:0:0:0002", canon,
-                                          err, sizeof err), 0);
+    assert_int_equal(
+        pr_proxy_check_value(&p.v6_pool, "2001:0DB8:0042:0003:0:0:0:0002", canon, err, sizeof err),
+        0);
     assert_string_equal(canon, "2001:db8:42:3::2");
 
     static const char *const not_v6[] = {
-        "192.0.2.1", "2001:db8:42::2;del map x", "2001:db8:42::2 ", " 2001:db8:42::2",
-        "2001:db8:42::2#", "2001:db8:42::2\n", "pi.example", "", "2001:db8:42::2/64",
-        "[2001:db8:42::2]",
+        "192.0.2.1",         "2001:db8:42::2;del map x", "2001:db8:42::2 ", " 2001:db8:42::2",
+        "2001:db8:42::2#",   "2001:db8:42::2\n",         "pi.example",      "",
+        "2001:db8:42::2/64", "[2001:db8:42::2]",
     };
     for (size_t i = 0; i < sizeof not_v6 / sizeof *not_v6; i++) {
         assert_int_equal(pr_proxy_check_value(&p.v6_pool, not_v6[i], canon, err, sizeof err),
@@ -97,15 +95,14 @@ static void values(void **state)
         assert_non_null(strstr(err, "is not an IPv6 address"));
         assert_null(strchr(err, '\n'));
     }
-    static const char *const outside[] = { "2001:db8:43::2", "::1", "::ffff:192.0.2.1",
-                                           "fe80::1", "::" };
+    static const char *const outside[] = { "2001:db8:43::2", "::1", "::ffff:192.0.2.1", "fe80::1",
+                                           "::" };
     for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
         assert_int_equal(pr_proxy_check_value(&p.v6_pool, outside[i], canon, err, sizeof err),
                          -EINVAL);
         assert_non_null(strstr(err, "outside the Pi pool 2001:db8:42::/56"));
     }
-    assert_int_equal(pr_proxy_check_value(NULL, "2001:db8:42::2", canon, err, sizeof err),
-                     -EINVAL);
+    assert_int_equal(pr_proxy_check_value(NULL, "2001:db8:42::2", canon, err, sizeof err), -EINVAL);
 }
 
 static void make_route(void **state)
@@ -115,12 +112,14 @@ static void make_route(void **state)
     char err[256];
     (void)state;
     assert_int_equal(pr_route_make(&r, PR_ROUTE_SNI, 2, "www.x.hostedpi.example",
-                                   "2001:DB8:42:1::2", &p.v6_pool, err, sizeof err), 0);
+                                   "2001:DB8:42:1::2", &p.v6_pool, err, sizeof err),
+                     0);
     assert_string_equal(r.value, "2001:db8:42:1::2");
     assert_int_equal(r.slot, 2);
     memcpy(&untouched, &r, sizeof r);
-    assert_int_equal(pr_route_make(&r, PR_ROUTE_SNI, 3, "x;y", "2001:db8:42:1::2",
-                                   &p.v6_pool, err, sizeof err), -EINVAL);
+    assert_int_equal(
+        pr_route_make(&r, PR_ROUTE_SNI, 3, "x;y", "2001:db8:42:1::2", &p.v6_pool, err, sizeof err),
+        -EINVAL);
     assert_memory_equal(&r, &untouched, sizeof r);
 }
 
@@ -149,8 +148,8 @@ static void slot_routes(void **state)
     assert_non_null(strstr(err, "slot 109 is not in the plan"));
     assert_int_equal(pr_proxy_slot_routes(&p, 0, "web", r, err, sizeof err), -ERANGE);
 
-    static const char *const hostile[] = { "a;del map", "a b", "a#b", "a\nb", "Web",
-                                           "a.b", "-a", "\xc3\xa9t\xc3\xa9" };
+    static const char *const hostile[] = { "a;del map", "a b", "a#b", "a\nb",
+                                           "Web",       "a.b", "-a",  "\xc3\xa9t\xc3\xa9" };
     for (size_t i = 0; i < sizeof hostile / sizeof *hostile; i++) {
         assert_int_equal(pr_proxy_slot_routes(&p, 5, hostile[i], r, err, sizeof err), -EINVAL);
         assert_non_null(strstr(err, "slot 5: pi name"));
@@ -197,8 +196,9 @@ static void ports_sort_numerically(void **state)
     (void)state;
     const char *keys[] = { "10000", "999", "22", "1000" };
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(pr_route_make(&r, PR_ROUTE_SSH, 1, keys[i], "2001:db8:42::2",
-                                       &p.v6_pool, err, sizeof err), 0);
+        assert_int_equal(pr_route_make(&r, PR_ROUTE_SSH, 1, keys[i], "2001:db8:42::2", &p.v6_pool,
+                                       err, sizeof err),
+                         0);
         assert_int_equal(pr_routes_push(&rs, &r), 0);
     }
     pr_routes_sort(&rs);
@@ -234,7 +234,7 @@ static void build_from_names(void **state)
     assert_int_equal(pr_proxy_build_add(&b, &p, 2, "bad;del map x"), 0);
     assert_int_equal(pr_proxy_build_add(&b, &p, 3, "web"), 0);
     assert_int_equal(pr_proxy_build_add(&b, &p, 4, ""), 0);
-    assert_int_equal(pr_proxy_build_add(&b, &p, 5, "beyond"), 0);   /* not in the plan */
+    assert_int_equal(pr_proxy_build_add(&b, &p, 5, "beyond"), 0); /* not in the plan */
     assert_int_equal(b.rs.n, 3 + 1 + 1 + 3);
     assert_int_equal(b.nrefused, 2);
     assert_int_equal(b.refused[0].slot, 2);
@@ -255,7 +255,6 @@ static void build_from_names(void **state)
     pr_proxy_build_clear(&b);
     assert_null(b.rs.v);
 }
-
 
 /* The engine runs with what pirackd.conf says: paths, ports, timings,
  * the IPv6 pool and one ssh port per slot of the plan. */
@@ -297,7 +296,7 @@ static void settings_from_config(void **state)
     assert_int_equal(s.ssh_last, 23006);
     assert_int_equal(s.timeout_ms, 1500);
     assert_int_equal(s.check_ms, 250);
-    p.slots = 0;                                   /* no slots: no range below the base */
+    p.slots = 0; /* no slots: no range below the base */
     pr_proxy_settings_from_config(cfg, &p, &s);
     assert_int_equal(s.ssh_last, 23001);
     free(cfg);

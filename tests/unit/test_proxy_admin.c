@@ -22,8 +22,8 @@
 
 struct peer {
     int listen_fd;
-    bool answer;                       /* false: accept, read, say nothing */
-    char got[256];                     /* the command it received */
+    bool answer;   /* false: accept, read, say nothing */
+    char got[256]; /* the command it received */
 };
 
 static void *serve_one(void *arg)
@@ -39,7 +39,7 @@ static void *serve_one(void *arg)
         send(fd, ans, strlen(ans), MSG_NOSIGNAL);
     } else {
         char sink[64];
-        while (recv(fd, sink, sizeof sink, 0) > 0)   /* until the client gives up */
+        while (recv(fd, sink, sizeof sink, 0) > 0) /* until the client gives up */
             ;
     }
     close(fd);
@@ -133,11 +133,12 @@ static void nobody_listening(void **state)
     size_t len;
     (void)state;
     int fd = tcp_listener(&port);
-    close(fd);                         /* the port is now closed */
+    close(fd); /* the port is now closed */
     snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
     assert_int_equal(pr_haproxy_cmd(addr, "show info\n", 500, &ans, &len), -ECONNREFUSED);
-    assert_int_equal(pr_haproxy_cmd("/tmp/pirack-unit-none/admin.sock", "show info\n", 500,
-                                    &ans, &len), -ENOENT);
+    assert_int_equal(
+        pr_haproxy_cmd("/tmp/pirack-unit-none/admin.sock", "show info\n", 500, &ans, &len),
+        -ENOENT);
 }
 
 int main(void)

@@ -31,8 +31,12 @@ static char *render(const struct pr_proxy_render *r, int want)
 static struct pr_proxy_render base(void)
 {
     struct pr_proxy_render r = {
-        .admin_socket = "/run/haproxy/admin.sock", .map_dir = "/var/lib/pirack/haproxy",
-        .http_port = 80, .https_port = 443, .ssh_first = 22001, .ssh_last = 22108,
+        .admin_socket = "/run/haproxy/admin.sock",
+        .map_dir = "/var/lib/pirack/haproxy",
+        .http_port = 80,
+        .https_port = 443,
+        .ssh_first = 22001,
+        .ssh_last = 22108,
     };
     assert_int_equal(pr_prefix6_parse("2001:db8:42::/56", &r.pi_pool), 0);
     return r;
@@ -74,7 +78,7 @@ static void config_lines(void **state)
         assert_non_null(guard);
         for (const char *q = p; q < guard; q++)
             lines += *q == '\n';
-        assert_int_equal(lines, 2);         /* set-dst, the comment, the guard */
+        assert_int_equal(lines, 2); /* set-dst, the comment, the guard */
     }
     free(cfg);
 
@@ -143,14 +147,15 @@ static void map_files(void **state)
     size_t len = 0;
     (void)state;
     assert_int_equal(pr_prefix6_parse("2001:db8:42::/56", &pool), 0);
-    assert_int_equal(pr_route_make(&r, PR_ROUTE_SSH, 2, "22002", "2001:db8:42:1::2", &pool,
-                                   err, sizeof err), 0);
+    assert_int_equal(
+        pr_route_make(&r, PR_ROUTE_SSH, 2, "22002", "2001:db8:42:1::2", &pool, err, sizeof err), 0);
     pr_routes_push(&rs, &r);
-    assert_int_equal(pr_route_make(&r, PR_ROUTE_SSH, 1, "22001", "2001:db8:42::2", &pool,
-                                   err, sizeof err), 0);
+    assert_int_equal(
+        pr_route_make(&r, PR_ROUTE_SSH, 1, "22001", "2001:db8:42::2", &pool, err, sizeof err), 0);
     pr_routes_push(&rs, &r);
-    assert_int_equal(pr_route_make(&r, PR_ROUTE_SNI, 1, "www.a.example", "2001:db8:42::2",
-                                   &pool, err, sizeof err), 0);
+    assert_int_equal(pr_route_make(&r, PR_ROUTE_SNI, 1, "www.a.example", "2001:db8:42::2", &pool,
+                                   err, sizeof err),
+                     0);
     pr_routes_push(&rs, &r);
     FILE *f = open_memstream(&buf, &len);
     assert_int_equal(pr_proxy_write_map(f, PR_ROUTE_SSH, &rs, &pool, err, sizeof err), 0);
@@ -189,14 +194,16 @@ static void atomic_writes(void **state)
     assert_int_equal(pr_write_file_atomic(path, "x", 1, 0644), -ENOENT);
     snprintf(path, sizeof path, "%s/f", dir);
     unlink(path);
-    assert_int_equal(rmdir(dir), 0);          /* no temporary file left behind */
+    assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
 static void zone_text(void **state)
 {
-    struct pr_zone_params zp = { .domain = "rack.example", .proxy_ipv4 = "192.0.2.80",
+    struct pr_zone_params zp = { .domain = "rack.example",
+                                 .proxy_ipv4 = "192.0.2.80",
                                  .proxy_ipv6 = "2001:db8:ff::80" };
-    struct pr_zone_pi pis[3] = { { .name = "pi-one" }, { .name = "bad;name" },
+    struct pr_zone_pi pis[3] = { { .name = "pi-one" },
+                                 { .name = "bad;name" },
                                  { .name = "pi-two" } };
     char *rec = NULL, *zone = NULL, err[256];
     size_t len = 0, zlen = 0, skipped = 0, off = 0;
@@ -245,13 +252,13 @@ static void zone_serials(void **state)
 {
     (void)state;
     assert_int_equal(pr_zone_day(0), 19700101);
-    assert_int_equal(pr_zone_day(1795564800), 20261125);     /* 2026-11-25 00:00 UTC */
-    assert_int_equal(pr_zone_day(1795651199), 20261125);     /* 23:59:59 */
+    assert_int_equal(pr_zone_day(1795564800), 20261125); /* 2026-11-25 00:00 UTC */
+    assert_int_equal(pr_zone_day(1795651199), 20261125); /* 23:59:59 */
     assert_int_equal(pr_zone_next_serial(0, 20261126), 2026112600);
     assert_int_equal(pr_zone_next_serial(2026112600, 20261126), 2026112601);
-    assert_int_equal(pr_zone_next_serial(2026112511, 20261126), 2026112600);  /* new day */
-    assert_int_equal(pr_zone_next_serial(2026112699, 20261126), 2026112700);  /* 100th */
-    assert_int_equal(pr_zone_next_serial(2026112705, 20261126), 2026112706);  /* clock back */
+    assert_int_equal(pr_zone_next_serial(2026112511, 20261126), 2026112600); /* new day */
+    assert_int_equal(pr_zone_next_serial(2026112699, 20261126), 2026112700); /* 100th */
+    assert_int_equal(pr_zone_next_serial(2026112705, 20261126), 2026112706); /* clock back */
 }
 
 /* The zone on disk is rewritten only when a record changes, and its
@@ -282,7 +289,7 @@ static void zone_updates(void **state)
     assert_int_equal(pr_proxy_zone_update(&z, &s, &pi, 1, err, sizeof err), 1);
     assert_int_equal(z.serial, first + 1);
 
-    assert_int_equal(pr_proxy_zone_load(&again, s.zone_path), 0);   /* a restart */
+    assert_int_equal(pr_proxy_zone_load(&again, s.zone_path), 0); /* a restart */
     assert_int_equal(again.serial, first + 1);
     assert_int_equal(pr_proxy_zone_update(&again, &s, &pi, 1, err, sizeof err), 0);
     pr_proxy_zone_clear(&again);

@@ -32,7 +32,8 @@ static void show_map_answers(void **state)
     (void)state;
     /* what HAProxy 2.6 prints, blank line at the end */
     parse("0x55e4b5a0e6a0 www.a.example 2001:db8:42::2\n"
-          "0x55e4b5a0e700 www.b.example 2001:db8:42:1::2\n\n", &me, 0);
+          "0x55e4b5a0e700 www.b.example 2001:db8:42:1::2\n\n",
+          &me, 0);
     assert_int_equal(me.n, 2);
     assert_int_equal(me.malformed, 0);
     assert_string_equal(me.v[0].key, "www.a.example");
@@ -42,7 +43,7 @@ static void show_map_answers(void **state)
     assert_false(pr_map_entries_has(&me, "www.c.example", "2001:db8:42::2"));
     pr_map_entries_clear(&me);
 
-    parse("\n", &me, 0);                       /* an empty map */
+    parse("\n", &me, 0); /* an empty map */
     assert_int_equal(me.n, 0);
     parse("", &me, 0);
     assert_int_equal(me.n, 0);
@@ -52,7 +53,8 @@ static void show_map_answers(void **state)
           "0x2 only-two\n"
           "0xzz www.b.example ::1\n"
           "0x3 a b c d\n"
-          "0x4 www.c.example 2001:db8:42::2", &me, 0);      /* no final newline */
+          "0x4 www.c.example 2001:db8:42::2",
+          &me, 0); /* no final newline */
     assert_int_equal(me.n, 2);
     assert_int_equal(me.malformed, 3);
     pr_map_entries_clear(&me);
@@ -64,8 +66,8 @@ static void show_map_errors(void **state)
     char err[256], big[600];
     (void)state;
     const char *unknown = "Unknown map identifier. Please use #<id> or <file>.\n\n";
-    assert_int_equal(pr_haproxy_parse_show_map(unknown, strlen(unknown), 10, &me, err,
-                                               sizeof err), -ENOENT);
+    assert_int_equal(pr_haproxy_parse_show_map(unknown, strlen(unknown), 10, &me, err, sizeof err),
+                     -ENOENT);
     assert_string_equal(err, "Unknown map identifier. Please use #<id> or <file>.");
     assert_null(me.v);
 
@@ -106,8 +108,7 @@ static void show_info_and_prepare(void **state)
         assert_int_equal(pr_haproxy_parse_prepare(bad[i], strlen(bad[i])), -EINVAL);
 }
 
-static void add(struct pr_routes *rs, enum pr_route_kind kind, const char *key,
-                const char *value)
+static void add(struct pr_routes *rs, enum pr_route_kind kind, const char *key, const char *value)
 {
     struct pr_prefix6 p = pool();
     struct pr_route r;
@@ -136,7 +137,8 @@ static void diffs(void **state)
     add(&rs, PR_ROUTE_HOST, "www.other-kind.example", "2001:db8:42::2");
     parse("0x1 www.keep.example 2001:db8:42::2\n"
           "0x2 www.moved.example 2001:db8:42:9::2\n"
-          "0x3 www.gone.example 2001:db8:42:3::2\n", &have, 0);
+          "0x3 www.gone.example 2001:db8:42:3::2\n",
+          &have, 0);
     assert_int_equal(pr_proxy_map_diff(PR_ROUTE_SNI, &rs, &have, &ops), 0);
     assert_false(ops.swap);
     assert_int_equal(ops.n, 3);
@@ -152,7 +154,8 @@ static void diffs(void **state)
 
     /* in step: nothing to do */
     parse("0x1 www.keep.example 2001:db8:42::2\n0x2 www.new.example 2001:db8:42:1::2\n"
-          "0x3 www.moved.example 2001:db8:42:2::2\n", &have, 0);
+          "0x3 www.moved.example 2001:db8:42:2::2\n",
+          &have, 0);
     assert_int_equal(pr_proxy_map_diff(PR_ROUTE_SNI, &rs, &have, &ops), 0);
     assert_int_equal(ops.n, 0);
     assert_false(ops.swap);
@@ -224,19 +227,19 @@ static void commands(void **state)
     (void)state;
     assert_int_equal(pr_haproxy_cmd_show_map(buf, sizeof buf, MAP, err, sizeof err), 0);
     assert_string_equal(buf, "show map " MAP "\n");
-    assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op,
-                                           err, sizeof err), 0);
+    assert_int_equal(
+        pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op, err, sizeof err), 0);
     assert_string_equal(buf, "add map " MAP " www.a.example 2001:db8:42::2\n");
-    assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, 4, PR_ROUTE_SNI, &p, &op,
-                                           err, sizeof err), 0);
+    assert_int_equal(
+        pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, 4, PR_ROUTE_SNI, &p, &op, err, sizeof err), 0);
     assert_string_equal(buf, "add map @4 " MAP " www.a.example 2001:db8:42::2\n");
     op.op = PR_MAP_SET;
-    assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op,
-                                           err, sizeof err), 0);
+    assert_int_equal(
+        pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op, err, sizeof err), 0);
     assert_string_equal(buf, "set map " MAP " www.a.example 2001:db8:42::2\n");
     op.op = PR_MAP_DEL;
-    assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op,
-                                           err, sizeof err), 0);
+    assert_int_equal(
+        pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op, err, sizeof err), 0);
     assert_string_equal(buf, "del map " MAP " www.a.example\n");
     assert_int_equal(pr_haproxy_cmd_prepare(buf, sizeof buf, MAP, err, sizeof err), 0);
     assert_string_equal(buf, "prepare map " MAP "\n");
@@ -254,7 +257,9 @@ static void commands_refuse_injection(void **state)
     struct pr_prefix6 p = pool();
     char buf[512], err[256];
     (void)state;
-    static const struct { const char *key, *value; } bad[] = {
+    static const struct {
+        const char *key, *value;
+    } bad[] = {
         { "www.a.example;del map " MAP " www.b.example", "2001:db8:42::2" },
         { "www.a.example", "2001:db8:42::2;del map " MAP " www.b.example" },
         { "www.a.example x", "2001:db8:42::2" },
@@ -269,18 +274,22 @@ static void commands_refuse_injection(void **state)
         snprintf(op.key, sizeof op.key, "%s", bad[i].key);
         snprintf(op.value, sizeof op.value, "%s", bad[i].value);
         strcpy(buf, "untouched");
-        assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op,
-                                               err, sizeof err), -EINVAL);
+        assert_int_equal(
+            pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op, err, sizeof err),
+            -EINVAL);
         assert_string_equal(buf, "untouched");
         op.op = PR_MAP_SET;
-        assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op,
-                                               err, sizeof err), -EINVAL);
+        assert_int_equal(
+            pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &op, err, sizeof err),
+            -EINVAL);
     }
     struct pr_map_op del = { .op = PR_MAP_DEL, .key = "a;show info" };
-    assert_int_equal(pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &del,
-                                           err, sizeof err), -EINVAL);
-    static const char *const maps[] = { "relative/sni.map", "/m/sni.map;show info",
-                                        "/m/s ni.map", "/m/../etc/x", "/m/#x", "" };
+    assert_int_equal(
+        pr_haproxy_cmd_map_op(buf, sizeof buf, MAP, -1, PR_ROUTE_SNI, &p, &del, err, sizeof err),
+        -EINVAL);
+    static const char *const maps[] = {
+        "relative/sni.map", "/m/sni.map;show info", "/m/s ni.map", "/m/../etc/x", "/m/#x", ""
+    };
     for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
         assert_int_equal(pr_haproxy_cmd_show_map(buf, sizeof buf, maps[i], err, sizeof err),
                          -EINVAL);
@@ -306,8 +315,9 @@ static void admin_addresses(void **state)
     assert_false(pr_haproxy_addr_valid("/run/a b.sock"));
     assert_false(pr_haproxy_addr_valid(NULL));
     /* one line, one command */
-    assert_int_equal(pr_haproxy_cmd("/nonexistent/admin.sock", "show info\nshow map\n", 100,
-                                    &ans, &len), -EINVAL);
+    assert_int_equal(
+        pr_haproxy_cmd("/nonexistent/admin.sock", "show info\nshow map\n", 100, &ans, &len),
+        -EINVAL);
     assert_int_equal(pr_haproxy_cmd("/nonexistent/admin.sock", "show info", 100, &ans, &len),
                      -EINVAL);
     assert_int_equal(pr_haproxy_cmd("/nonexistent/admin.sock", "show info\n", 100, &ans, &len),
@@ -318,14 +328,10 @@ static void admin_addresses(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(show_map_answers),
-        cmocka_unit_test(show_map_errors),
-        cmocka_unit_test(show_info_and_prepare),
-        cmocka_unit_test(diffs),
-        cmocka_unit_test(diffs_that_need_a_swap),
-        cmocka_unit_test(commands),
-        cmocka_unit_test(commands_refuse_injection),
-        cmocka_unit_test(admin_addresses),
+        cmocka_unit_test(show_map_answers),          cmocka_unit_test(show_map_errors),
+        cmocka_unit_test(show_info_and_prepare),     cmocka_unit_test(diffs),
+        cmocka_unit_test(diffs_that_need_a_swap),    cmocka_unit_test(commands),
+        cmocka_unit_test(commands_refuse_injection), cmocka_unit_test(admin_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,18 +34,114 @@ static void test_ra_exact_bytes(void **state)
     static const uint8_t want[] = {
         /* RA: type 134, code 0, checksum 0, hop limit 64, M=O=0,
          * router lifetime 600 s, reachable 0, retrans 0 */
-        134, 0, 0, 0, 64, 0x00, 0x02, 0x58, 0, 0, 0, 0, 0, 0, 0, 0,
+        134,
+        0,
+        0,
+        0,
+        64,
+        0x00,
+        0x02,
+        0x58,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
         /* source link-layer address */
-        1, 1, 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30,
+        1,
+        1,
+        0x02,
+        0x00,
+        0x5e,
+        0x10,
+        0x20,
+        0x30,
         /* MTU 1500 */
-        5, 1, 0, 0, 0x00, 0x00, 0x05, 0xdc,
+        5,
+        1,
+        0,
+        0,
+        0x00,
+        0x00,
+        0x05,
+        0xdc,
         /* prefix 2001:db8:42:7::/64, L=1 A=0, valid 2592000, preferred 604800 */
-        3, 4, 64, 0x80, 0x00, 0x27, 0x8d, 0x00, 0x00, 0x09, 0x3a, 0x80, 0, 0, 0, 0,
-        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x42, 0x00, 0x07, 0, 0, 0, 0, 0, 0, 0, 0,
+        3,
+        4,
+        64,
+        0x80,
+        0x00,
+        0x27,
+        0x8d,
+        0x00,
+        0x00,
+        0x09,
+        0x3a,
+        0x80,
+        0,
+        0,
+        0,
+        0,
+        0x20,
+        0x01,
+        0x0d,
+        0xb8,
+        0x00,
+        0x42,
+        0x00,
+        0x07,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
         /* RDNSS, 2 resolvers, lifetime 600 */
-        25, 5, 0, 0, 0x00, 0x00, 0x02, 0x58,
-        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x64,
-        0x20, 0x01, 0x0d, 0xb8, 0x00, 0x53, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x65,
+        25,
+        5,
+        0,
+        0,
+        0x00,
+        0x00,
+        0x02,
+        0x58,
+        0x20,
+        0x01,
+        0x0d,
+        0xb8,
+        0x00,
+        0x53,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0x00,
+        0x64,
+        0x20,
+        0x01,
+        0x0d,
+        0xb8,
+        0x00,
+        0x53,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0x00,
+        0x65,
     };
     uint8_t buf[PR_RA_MAX_LEN];
     int n = pr_ra_encode(&p, buf, sizeof(buf));
@@ -69,7 +165,7 @@ static void test_ra_lifetimes_and_limits(void **state)
     pr_ra_params_init(&p, 1800);
     assert_int_equal(p.router_lifetime_s, 5400);
     pr_ra_params_init(&p, 4000);
-    assert_int_equal(p.router_lifetime_s, 9000);   /* RFC 4861's maximum */
+    assert_int_equal(p.router_lifetime_s, 9000); /* RFC 4861's maximum */
 
     /* Host bits of a prefix never leave the host. */
     pr_ra_params_init(&p, 200);
@@ -112,8 +208,7 @@ static void test_rs_good(void **state)
     assert_false(rs.has_slla);
     assert_int_equal(pr_ra_parse_rs(bare, sizeof(bare), &any, 255, &rs), 0);
 
-    static const uint8_t with_slla[] = { 133, 0, 0, 0, 0, 0, 0, 0,
-                                         1, 1, 0xb8, 0x27, 0xeb, 1, 2, 3,
+    static const uint8_t with_slla[] = { 133, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0xb8, 0x27, 0xeb, 1, 2, 3,
                                          /* an unknown option is skipped */
                                          99, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
     assert_int_equal(pr_ra_parse_rs(with_slla, sizeof(with_slla), &ll, 255, &rs), 0);
@@ -191,10 +286,8 @@ static void test_schedule(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ra_exact_bytes),
-        cmocka_unit_test(test_ra_lifetimes_and_limits),
-        cmocka_unit_test(test_rs_good),
-        cmocka_unit_test(test_rs_malformed),
+        cmocka_unit_test(test_ra_exact_bytes), cmocka_unit_test(test_ra_lifetimes_and_limits),
+        cmocka_unit_test(test_rs_good),        cmocka_unit_test(test_rs_malformed),
         cmocka_unit_test(test_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

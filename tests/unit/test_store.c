@@ -38,8 +38,8 @@ static void test_create_from_nothing(void **state)
     assert_string_equal(pragma_text(fx->st, "PRAGMA synchronous", buf, sizeof(buf)), "1");
     assert_string_equal(pragma_text(fx->st, "PRAGMA busy_timeout", buf, sizeof(buf)), "5000");
     /* every table of the schema is there */
-    const char *tables[] = { "switches", "slots", "slot_states", "boards", "pis",
-                             "customers", "tokens", "images", "events", "power_ops" };
+    const char *tables[] = { "switches",  "slots",  "slot_states", "boards", "pis",
+                             "customers", "tokens", "images",      "events", "power_ops" };
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         char sql[128];
         snprintf(sql, sizeof(sql),
@@ -71,21 +71,23 @@ static void build_old_file(const char *path, int v)
     if (v < 1)
         return;
     /* version 1's tables, written the way version 1 wrote them */
-    assert_int_equal(store_raw_sql(path,
-        "INSERT INTO slots (slot, state, state_since, v4_pi, v4_host, v6_pi, v6_prefix,"
-        "  ssh_port, ifname) VALUES"
-        " (1, 'booted', 1700000000000, '10.0.0.2', '10.0.0.1', '2001:db8:1::2',"
-        "  '2001:db8:1::/64', 22001, 'pi001'),"
-        " (2, 'failed', 1700000000001, '10.0.0.6', '10.0.0.5', '2001:db8:1:1::2',"
-        "  '2001:db8:1:1::/64', 22002, 'pi002');"
-        "INSERT INTO pis (slot, name) VALUES (1, 'rack1-001'), (2, 'web');"
-        "INSERT INTO boards (mac, serial, model, slot, first_seen_ms)"
-        "  VALUES ('b8:27:eb:00:00:01', '00000001', 'pi3b', 1, 1700000000000);"
-        "INSERT INTO customers (name, created_ms) VALUES ('alice', 1700000000000);"
-        "UPDATE pis SET owner = 'alice' WHERE slot = 2;"
-        "INSERT INTO events (time_ms, slot, kind, actor, detail) VALUES"
-        "  (1700000000000, 1, 'boot.up', 'pirackd', '{\"s\":1}'),"
-        "  (1700000000001, NULL, 'rack.start', 'pirackd', NULL);"), SQLITE_OK);
+    assert_int_equal(
+        store_raw_sql(
+            path, "INSERT INTO slots (slot, state, state_since, v4_pi, v4_host, v6_pi, v6_prefix,"
+                  "  ssh_port, ifname) VALUES"
+                  " (1, 'booted', 1700000000000, '10.0.0.2', '10.0.0.1', '2001:db8:1::2',"
+                  "  '2001:db8:1::/64', 22001, 'pi001'),"
+                  " (2, 'failed', 1700000000001, '10.0.0.6', '10.0.0.5', '2001:db8:1:1::2',"
+                  "  '2001:db8:1:1::/64', 22002, 'pi002');"
+                  "INSERT INTO pis (slot, name) VALUES (1, 'rack1-001'), (2, 'web');"
+                  "INSERT INTO boards (mac, serial, model, slot, first_seen_ms)"
+                  "  VALUES ('b8:27:eb:00:00:01', '00000001', 'pi3b', 1, 1700000000000);"
+                  "INSERT INTO customers (name, created_ms) VALUES ('alice', 1700000000000);"
+                  "UPDATE pis SET owner = 'alice' WHERE slot = 2;"
+                  "INSERT INTO events (time_ms, slot, kind, actor, detail) VALUES"
+                  "  (1700000000000, 1, 'boot.up', 'pirackd', '{\"s\":1}'),"
+                  "  (1700000000001, NULL, 'rack.start', 'pirackd', NULL);"),
+        SQLITE_OK);
 }
 
 static void test_migrate_from_each_version(void **state)
@@ -289,7 +291,7 @@ static void test_sync_grows_changes_and_shrinks(void **state)
     assert_true(pr_store_add_event(st, 0, "rack.start", "test", NULL) > 0);
     assert_true(pr_store_power_op_begin(st, 7, "on", "test") > 0);
     fx->plan.ssh_port_base = 22002;
-    assert_int_equal(pr_plan_check(&fx->plan, (char[64]){0}, 64), 0);
+    assert_int_equal(pr_plan_check(&fx->plan, (char[64]){ 0 }, 64), 0);
     assert_int_equal(pr_store_sync_slots(st, &fx->plan), 0);
     assert_int_equal(pr_store_get_slot(st, 2, &row), 0);
     assert_int_equal(row.ssh_port, 22003);

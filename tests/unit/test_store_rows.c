@@ -31,8 +31,8 @@ static void test_board_in_one_slot_only(void **state)
     struct pr_store *st = fx->st;
     struct pr_slot_row row;
 
-    assert_int_equal(pr_store_assign_board(st, 3, "B8:27:EB:00:00:01", "000000A1", "pi3b",
-                                           false), 0);
+    assert_int_equal(pr_store_assign_board(st, 3, "B8:27:EB:00:00:01", "000000A1", "pi3b", false),
+                     0);
     assert_int_equal(pr_store_slot_by_mac(st, MAC1), 3);
     assert_int_equal(pr_store_get_slot(st, 3, &row), 0);
     assert_string_equal(row.mac, MAC1);
@@ -60,8 +60,8 @@ static void test_board_in_one_slot_only(void **state)
     /* serials are unique and well formed */
     assert_err(pr_store_set_board_serial(st, MAC2, "000000a1"), -EEXIST, st,
                "serial 000000a1 belongs to board " MAC1);
-    assert_err(pr_store_assign_board(st, 2, "b8:27:eb:00:00:03", "000000a1", "", false),
-               -EEXIST, st, "serial 000000a1 belongs to board " MAC1);
+    assert_err(pr_store_assign_board(st, 2, "b8:27:eb:00:00:03", "000000a1", "", false), -EEXIST,
+               st, "serial 000000a1 belongs to board " MAC1);
     assert_int_equal(pr_store_slot_by_mac(st, "b8:27:eb:00:00:03"), 0);
     assert_err(pr_store_set_board_serial(st, MAC2, "12345"), -EINVAL, st,
                "'12345' is not a board serial (8 to 16 hex digits)");
@@ -83,7 +83,8 @@ static void test_board_in_one_slot_only(void **state)
     assert_int_equal(store_raw_sql(fx->path, "UPDATE boards SET slot = 1 WHERE mac = '" MAC1 "'"),
                      SQLITE_CONSTRAINT_UNIQUE);
     assert_int_equal(store_raw_sql(fx->path, "INSERT INTO boards (mac, first_seen_ms)"
-                             " VALUES ('B8-27-EB-00-00-05', 1)"), SQLITE_CONSTRAINT_CHECK);
+                                             " VALUES ('B8-27-EB-00-00-05', 1)"),
+                     SQLITE_CONSTRAINT_CHECK);
     assert_int_equal(store_raw_sql(fx->path, "UPDATE boards SET slot = 77 WHERE mac = '" MAC1 "'"),
                      SQLITE_CONSTRAINT_FOREIGNKEY);
 }
@@ -135,8 +136,7 @@ static void test_state_and_power(void **state)
     struct pr_store *st = fx->st;
     struct pr_slot_row row;
 
-    assert_err(pr_store_set_slot_state(st, 1, "bogus"), -EINVAL, st,
-               "unknown slot state 'bogus'");
+    assert_err(pr_store_set_slot_state(st, 1, "bogus"), -EINVAL, st, "unknown slot state 'bogus'");
     assert_err(pr_store_set_slot_state(st, 999, "off"), -ENOENT, st, "no slot 999");
     assert_err(pr_store_set_slot_power(st, 1, "maybe"), -EINVAL, st,
                "unknown power state 'maybe' (on, off or unknown)");
@@ -156,7 +156,9 @@ static void test_state_and_power(void **state)
     assert_true(row.state_since >= before && row.state_since <= pr_store_now_ms());
 }
 
-struct counts { char text[256]; };
+struct counts {
+    char text[256];
+};
 
 static int count_cb(const char *key, unsigned count, void *ctx)
 {
@@ -210,8 +212,8 @@ static void test_pis(void **state)
     assert_err(pr_store_add_customer(st, "Alice Smith"), -EINVAL, st,
                "'Alice Smith' is not a customer name (a lower-case DNS label: "
                "a-z, 0-9, '-', at most 63)");
-    assert_int_equal(pr_store_add_image(st, "bookworm", "/srv/img/bookworm/boot",
-                                        "/srv/img/bookworm/root"), 0);
+    assert_int_equal(
+        pr_store_add_image(st, "bookworm", "/srv/img/bookworm/boot", "/srv/img/bookworm/root"), 0);
     assert_err(pr_store_add_image(st, "bookworm", "/a", "/b"), -EEXIST, st,
                "image bookworm already exists");
     assert_err(pr_store_add_image(st, "trixie", "relative/boot", "/b"), -EINVAL, st,
@@ -288,8 +290,8 @@ static void test_tokens(void **state)
     assert_int_equal(pr_store_new_token(st, "bob", token, 10), -ERANGE);
 
     /* the secrets are nowhere in the files, only their hashes */
-    assert_int_equal(store_raw_int(fx->path,
-                                   "SELECT count(*) FROM tokens WHERE length(hash) = 32"), 2);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM tokens WHERE length(hash) = 32"),
+                     2);
     pr_store_close(st);
     fx->st = NULL;
     snprintf(path, sizeof(path), "%s-wal", fx->path);
@@ -300,7 +302,10 @@ static void test_tokens(void **state)
     assert_int_equal(pr_store_check_token(fx->st, secret, who, sizeof(who)), 0);
 }
 
-struct seen { char text[512]; struct pr_store *st; };
+struct seen {
+    char text[512];
+    struct pr_store *st;
+};
 
 static int event_cb(const struct pr_event_row *row, void *ctx)
 {
@@ -335,12 +340,12 @@ static void test_events(void **state)
     s.text[0] = '\0';
     assert_int_equal(pr_store_each_event(st, 0, false, first, 2, event_cb, &s), 0);
     assert_string_equal(s.text, "1:power.on 2:dhcp.offer ");
-    assert_err(pr_store_each_event(st, 999, false, 0, 0, event_cb, &s), -ENOENT, st,
-               "no slot 999");
+    assert_err(pr_store_each_event(st, 999, false, 0, 0, event_cb, &s), -ENOENT, st, "no slot 999");
 
     /* times are unix ms */
     assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events"
-                                   " WHERE time_ms >= 1700000000000"), 4);
+                                             " WHERE time_ms >= 1700000000000"),
+                     4);
     assert_true(store_raw_int(fx->path, "SELECT max(time_ms) FROM events") >= t0);
 
     /* refusals */
@@ -387,7 +392,7 @@ static void test_event_paging(void **state)
     assert_int_equal(store_count_events(st, 1), 50);
     assert_int_equal(pr_store_each_event(st, 2, false, 0, 40, detail_cb, &row), 0);
     assert_int_equal(row.slot, 2);
-    assert_int_equal(row.id, 80);      /* the 40th event of slot 2 */
+    assert_int_equal(row.id, 80); /* the 40th event of slot 2 */
     assert_int_equal(pr_store_each_event(st, 0, false, 60, 0, detail_cb, &row), 0);
     assert_int_equal(row.id, 100);
 
@@ -402,14 +407,16 @@ static void test_event_paging(void **state)
     assert_true(row.time_ms > 1700000000000);
 }
 
-struct ops { char text[256]; };
+struct ops {
+    char text[256];
+};
 
 static int op_cb(const struct pr_power_op *op, void *ctx)
 {
     struct ops *o = ctx;
     size_t n = strlen(o->text);
-    snprintf(o->text + n, sizeof(o->text) - n, "%u:%s:%s:%s ", op->slot, op->action,
-             op->phase, op->actor);
+    snprintf(o->text + n, sizeof(o->text) - n, "%u:%s:%s:%s ", op->slot, op->action, op->phase,
+             op->actor);
     return 0;
 }
 
@@ -454,11 +461,13 @@ static void test_power_ops(void **state)
     /* a finished slot may start again */
     assert_true(pr_store_power_op_begin(fx->st, 2, "off", "ops") > c);
     assert_int_equal(pr_store_power_op_finish(fx->st, a, false, "switch timed out"), 0);
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM power_ops WHERE phase = 'failed'"
-                             " AND result = 'switch timed out' AND finished_ms > 0"), 1);
-    assert_int_equal(store_raw_sql(fx->path,
-                                   "UPDATE power_ops SET phase = 'pending' WHERE phase = 'done'"),
-                     SQLITE_CONSTRAINT_TRIGGER);
+    assert_int_equal(store_raw_int(fx->path,
+                                   "SELECT count(*) FROM power_ops WHERE phase = 'failed'"
+                                   " AND result = 'switch timed out' AND finished_ms > 0"),
+                     1);
+    assert_int_equal(
+        store_raw_sql(fx->path, "UPDATE power_ops SET phase = 'pending' WHERE phase = 'done'"),
+        SQLITE_CONSTRAINT_TRIGGER);
 }
 
 int main(void)

@@ -19,16 +19,21 @@ static void parses_plain_rrq(void **state)
     assert_int_equal(p.op, PR_TFTP_RRQ);
     assert_string_equal(p.filename, "bootcode.bin");
     assert_int_equal(p.mode, PR_TFTP_OCTET);
-    assert_false(p.opt.has_blksize || p.opt.has_tsize || p.opt.has_timeout ||
-                 p.opt.has_windowsize);
+    assert_false(p.opt.has_blksize || p.opt.has_tsize || p.opt.has_timeout || p.opt.has_windowsize);
 }
 
 static void parses_options_case_insensitively(void **state)
 {
     (void)state;
     struct pr_tftp_packet p;
-    assert_int_equal(pr_tftp_parse(PKT("\0\1a/start.elf\0OCTET\0TSize\0" "0\0BLKSIZE\0" "1468\0"
-                                       "timeout\0" "3\0windowsize\0" "8\0"), &p), 0);
+    assert_int_equal(pr_tftp_parse(PKT("\0\1a/start.elf\0OCTET\0TSize\0"
+                                       "0\0BLKSIZE\0"
+                                       "1468\0"
+                                       "timeout\0"
+                                       "3\0windowsize\0"
+                                       "8\0"),
+                                   &p),
+                     0);
     assert_string_equal(p.filename, "a/start.elf");
     assert_true(p.opt.has_tsize);
     assert_int_equal(p.opt.tsize, 0);
@@ -44,15 +49,24 @@ static void ignores_bad_and_unknown_options(void **state)
     struct pr_tftp_packet p;
     /* blksize 7 is below the minimum, timeout 0 and 256 are out of range,
      * windowsize 0 is invalid, "multicast" is unknown, "x1" not a number. */
-    assert_int_equal(pr_tftp_parse(PKT("\0\1f\0netascii\0blksize\0" "7\0timeout\0" "0\0"
-                                       "timeout\0" "256\0windowsize\0" "0\0multicast\0\0"
-                                       "tsize\0x1\0"), &p), 0);
+    assert_int_equal(pr_tftp_parse(PKT("\0\1f\0netascii\0blksize\0"
+                                       "7\0timeout\0"
+                                       "0\0"
+                                       "timeout\0"
+                                       "256\0windowsize\0"
+                                       "0\0multicast\0\0"
+                                       "tsize\0x1\0"),
+                                   &p),
+                     0);
     assert_int_equal(p.mode, PR_TFTP_NETASCII);
-    assert_false(p.opt.has_blksize || p.opt.has_timeout || p.opt.has_windowsize ||
-                 p.opt.has_tsize);
+    assert_false(p.opt.has_blksize || p.opt.has_timeout || p.opt.has_windowsize || p.opt.has_tsize);
     /* Too large a blksize is lowered to the protocol's maximum; the
      * first occurrence of an option wins. */
-    assert_int_equal(pr_tftp_parse(PKT("\0\1f\0octet\0blksize\0" "99999\0blksize\0" "512\0"), &p), 0);
+    assert_int_equal(pr_tftp_parse(PKT("\0\1f\0octet\0blksize\0"
+                                       "99999\0blksize\0"
+                                       "512\0"),
+                                   &p),
+                     0);
     assert_int_equal(p.opt.blksize, PR_TFTP_BLKSIZE_MAX);
 }
 
@@ -100,9 +114,12 @@ static void encodes_exact_bytes(void **state)
 {
     (void)state;
     uint8_t buf[128];
-    struct pr_tftp_options o = { .has_blksize = true, .blksize = 1468, .has_tsize = true,
-                                 .tsize = 2973536 };
-    static const char oack[] = "\0\6blksize\0" "1468\0tsize\0" "2973536\0";
+    struct pr_tftp_options o = {
+        .has_blksize = true, .blksize = 1468, .has_tsize = true, .tsize = 2973536
+    };
+    static const char oack[] = "\0\6blksize\0"
+                               "1468\0tsize\0"
+                               "2973536\0";
     assert_int_equal(pr_tftp_encode_oack(buf, sizeof buf, &o), sizeof oack - 1);
     assert_memory_equal(buf, oack, sizeof oack - 1);
     static const char err[] = "\0\5\0\1file not found\0";
@@ -150,8 +167,11 @@ static void strips_client_prefixes(void **state)
 /* ---- transfer state machine ---- */
 
 static const struct pr_tftp_limits lim = {
-    .max_blksize = 1468, .max_windowsize = 16, .timeout_ms = 1000,
-    .max_timeout_ms = 4000, .max_retries = 3,
+    .max_blksize = 1468,
+    .max_windowsize = 16,
+    .timeout_ms = 1000,
+    .max_timeout_ms = 4000,
+    .max_retries = 3,
 };
 
 static struct pr_tftp_packet ack(uint16_t n)
@@ -185,7 +205,7 @@ static void lockstep_without_options(void **state)
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 10), PR_ACT_DATA, 2, 1);
     /* The same ACK again (the client's timer fired): nothing is sent. */
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 11), PR_ACT_NONE, 0, 0);
-    a = ack(3);   /* a block never sent */
+    a = ack(3); /* a block never sent */
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 12), PR_ACT_NONE, 0, 0);
     a = ack(2);
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 13), PR_ACT_DONE, 0, 0);
@@ -234,12 +254,14 @@ static void oack_then_ack_zero(void **state)
     (void)state;
     struct pr_tftp_xfer x;
     struct pr_tftp_packet req = { .op = PR_TFTP_RRQ,
-                                  .opt = { .has_tsize = true, .has_blksize = true,
-                                           .blksize = 65464 } }, a;
+                                  .opt = { .has_tsize = true,
+                                           .has_blksize = true,
+                                           .blksize = 65464 } },
+                          a;
     assert_act(pr_tftp_xfer_start(&x, &req, 52460, &lim, 0), PR_ACT_OACK, 0, 0);
     assert_true(x.oack.has_tsize);
     assert_int_equal(x.oack.tsize, 52460);
-    assert_int_equal(x.oack.blksize, 1468);     /* the limit's bound */
+    assert_int_equal(x.oack.blksize, 1468); /* the limit's bound */
     a = ack(1);
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 1), PR_ACT_NONE, 0, 0);
     a = ack(0);
@@ -253,11 +275,12 @@ static void windows_and_partial_acks(void **state)
     (void)state;
     struct pr_tftp_xfer x;
     struct pr_tftp_packet req = { .op = PR_TFTP_RRQ,
-                                  .opt = { .has_windowsize = true, .windowsize = 4 } }, a;
+                                  .opt = { .has_windowsize = true, .windowsize = 4 } },
+                          a;
     pr_tftp_xfer_start(&x, &req, 512 * 9 + 1, &lim, 0);
     a = ack(0);
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 1), PR_ACT_DATA, 1, 4);
-    a = ack(2);     /* blocks 3 and 4 were lost: go on from 3 */
+    a = ack(2); /* blocks 3 and 4 were lost: go on from 3 */
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 2), PR_ACT_DATA, 3, 4);
     a = ack(6);
     assert_act(pr_tftp_xfer_on_packet(&x, &a, 3), PR_ACT_DATA, 7, 4);
@@ -283,7 +306,7 @@ static void retransmits_with_backoff_then_gives_up(void **state)
     assert_act(pr_tftp_xfer_on_timeout(&x, 3100), PR_ACT_DATA, 2, 1);
     assert_int_equal(x.deadline_ms, 7100);
     assert_act(pr_tftp_xfer_on_timeout(&x, 7100), PR_ACT_DATA, 2, 1);
-    assert_int_equal(x.deadline_ms, 11100);    /* capped at 4000 */
+    assert_int_equal(x.deadline_ms, 11100); /* capped at 4000 */
     assert_act(pr_tftp_xfer_on_timeout(&x, 11100), PR_ACT_TIMED_OUT, 0, 0);
     /* An ACK resets the back-off. */
     pr_tftp_xfer_start(&x, &req, 5000, &lim, 0);

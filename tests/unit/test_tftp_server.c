@@ -24,7 +24,7 @@ struct fixture {
     char dir[64];
     char root[96];
     struct pr_tftp_server *srv;
-    struct sockaddr_in addr;        /* the server's */
+    struct sockaddr_in addr; /* the server's */
     int client;
     bool refuse;
     unsigned n_events;
@@ -66,7 +66,10 @@ static void write_file(const char *dir, const char *name, const void *data, size
     fclose(fp);
 }
 
-static uint8_t pattern(size_t i) { return (uint8_t)(i * 7 + i / 251); }
+static uint8_t pattern(size_t i)
+{
+    return (uint8_t)(i * 7 + i / 251);
+}
 
 static int setup(void **state)
 {
@@ -87,11 +90,17 @@ static int setup(void **state)
     snprintf(link, sizeof link, "%s/sub", f->root);
     assert_int_equal(mkdir(link, 0755), 0);
 
-    struct sockaddr_in bind_addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in bind_addr = { .sin_family = AF_INET,
+                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     struct pr_tftp_server_config cfg = {
-        .bind_addr = (struct sockaddr *)&bind_addr, .bind_len = sizeof bind_addr,
-        .max_transfers = 2, .timeout_ms = 1000, .max_retries = 2,
-        .resolve = resolve, .event = on_event, .ctx = f,
+        .bind_addr = (struct sockaddr *)&bind_addr,
+        .bind_len = sizeof bind_addr,
+        .max_transfers = 2,
+        .timeout_ms = 1000,
+        .max_retries = 2,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = f,
     };
     assert_int_equal(pr_tftp_server_new(&cfg, &f->srv), 0);
     struct sockaddr_storage ss;
@@ -190,8 +199,10 @@ static void plain_rrq_in_lockstep(void **state)
 static void tsize_gets_oack(void **state)
 {
     struct fixture *f = *state;
-    send_pkt(f, PKT("\0\1file.bin\0octet\0tsize\0" "0\0"));
-    expect_reply(f, PKT("\0\6tsize\0" "1300\0"));
+    send_pkt(f, PKT("\0\1file.bin\0octet\0tsize\0"
+                    "0\0"));
+    expect_reply(f, PKT("\0\6tsize\0"
+                        "1300\0"));
     send_pkt(f, PKT("\0\4\0\0"));
     expect_data(f, 1, 0, 512);
 }
@@ -200,8 +211,12 @@ static void blksize_is_bounded(void **state)
 {
     struct fixture *f = *state;
     /* The configured maximum (1468 by default) wins over loopback's MTU. */
-    send_pkt(f, PKT("\0\1file.bin\0octet\0blksize\0" "65464\0tsize\0" "0\0"));
-    expect_reply(f, PKT("\0\6blksize\0" "1468\0tsize\0" "1300\0"));
+    send_pkt(f, PKT("\0\1file.bin\0octet\0blksize\0"
+                    "65464\0tsize\0"
+                    "0\0"));
+    expect_reply(f, PKT("\0\6blksize\0"
+                        "1468\0tsize\0"
+                        "1300\0"));
     send_pkt(f, PKT("\0\4\0\0"));
     expect_data(f, 1, 0, 1300);
     send_pkt(f, PKT("\0\4\0\1"));
@@ -256,8 +271,10 @@ static void unknown_client_refused(void **state)
 static void netascii_converted(void **state)
 {
     struct fixture *f = *state;
-    send_pkt(f, PKT("\0\1text.txt\0netascii\0tsize\0" "0\0"));
-    expect_reply(f, PKT("\0\6tsize\0" "6\0"));
+    send_pkt(f, PKT("\0\1text.txt\0netascii\0tsize\0"
+                    "0\0"));
+    expect_reply(f, PKT("\0\6tsize\0"
+                        "6\0"));
     send_pkt(f, PKT("\0\4\0\0"));
     expect_reply(f, PKT("\0\3\0\1a\r\nb\r\0"));
 }
@@ -279,9 +296,12 @@ static void repeated_rrq_restarts(void **state)
 static void early_terminate_probe(void **state)
 {
     struct fixture *f = *state;
-    send_pkt(f, PKT("\0\1" "1234abcd/file.bin\0octet\0tsize\0" "0\0"));
+    send_pkt(f, PKT("\0\1"
+                    "1234abcd/file.bin\0octet\0tsize\0"
+                    "0\0"));
     assert_string_equal(f->last_serial, "1234abcd");
-    expect_reply(f, PKT("\0\6tsize\0" "1300\0"));
+    expect_reply(f, PKT("\0\6tsize\0"
+                        "1300\0"));
     send_pkt(f, PKT("\0\4\0\0"));
     expect_data(f, 1, 0, 512);
     send_pkt(f, PKT("\0\5\0\0Early terminate\0"));
@@ -364,7 +384,7 @@ static void files_are_shared_and_refreshed(void **state)
     assert_int_equal(fetch_all(f, got, sizeof got), 1300);
     struct pr_tftp_stats st;
     pr_tftp_server_stats(f->srv, &st);
-    assert_int_equal(st.cached_files, 1);       /* read once, served twice */
+    assert_int_equal(st.cached_files, 1); /* read once, served twice */
     /* Rewritten in place, same size, new time: the next transfer sees it. */
     uint8_t fresh[1300];
     memset(fresh, 0x5a, sizeof fresh);
@@ -388,7 +408,7 @@ static void garbage_is_counted(void **state)
 {
     struct fixture *f = *state;
     send_pkt(f, PKT("\0\7xx"));
-    send_pkt(f, PKT("\0\4\0\1"));          /* an ACK for no transfer */
+    send_pkt(f, PKT("\0\4\0\1")); /* an ACK for no transfer */
     send_pkt(f, PKT("\0\1f\0mail\0"));
     expect_reply(f, PKT("\0\5\0\4unsupported mode\0"));
     struct pr_tftp_stats st;
@@ -424,14 +444,16 @@ static void fetch_from(struct fixture *f, struct pr_tftp_server *srv, uint16_t p
 {
     struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(port) };
     assert_int_equal(inet_pton(AF_INET, to, &dst.sin_addr), 1);
-    static const char rrq[] = "\0\1big.bin\0octet\0blksize\0" "2000\0";
+    static const char rrq[] = "\0\1big.bin\0octet\0blksize\0"
+                              "2000\0";
     static const char ack0[] = "\0\4\0\0", ack1[] = "\0\4\0\1", ack2[] = "\0\4\0\2";
     const char *acks[] = { ack0, ack1, ack2 };
     uint8_t oack[64];
     assert_int_equal(sendto(f->client, rrq, sizeof rrq - 1, 0, (struct sockaddr *)&dst, sizeof dst),
                      (ssize_t)(sizeof rrq - 1));
     assert_int_equal(pr_tftp_server_on_readable(srv, f->now), 0);
-    static const char want[] = "\0\6blksize\0" "2000\0";
+    static const char want[] = "\0\6blksize\0"
+                               "2000\0";
     assert_int_equal(recv_on(f->client, oack, sizeof oack, 1000), (ssize_t)(sizeof want - 1));
     assert_memory_equal(oack, want, sizeof want - 1);
     for (uint16_t b = 0; b < 3; b++) {
@@ -455,8 +477,12 @@ static void replies_come_from_the_address_asked(void **state)
     write_file(f->root, "big.bin", big, sizeof big);
     struct sockaddr_in any = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY) };
     struct pr_tftp_server_config cfg = {
-        .bind_addr = (struct sockaddr *)&any, .bind_len = sizeof any, .max_blksize = 4000,
-        .resolve = resolve, .event = on_event, .ctx = f,
+        .bind_addr = (struct sockaddr *)&any,
+        .bind_len = sizeof any,
+        .max_blksize = 4000,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = f,
     };
     struct pr_tftp_server *srv;
     assert_int_equal(pr_tftp_server_new(&cfg, &srv), 0);
@@ -480,22 +506,24 @@ static void replies_come_from_the_address_asked(void **state)
 static void every_request_reaches_the_reader(void **state)
 {
     struct fixture *f = *state;
-    enum { CLIENTS = 48 };
-    static const char rrq[] = "\0\1nothere.bin\0octet";    /* and its final NUL */
+    enum {
+        CLIENTS = 48
+    };
+    static const char rrq[] = "\0\1nothere.bin\0octet"; /* and its final NUL */
     int socks[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         socks[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         assert_true(socks[i] >= 0);
-        assert_int_equal(sendto(socks[i], rrq, sizeof rrq, 0, (struct sockaddr *)&f->addr,
-                                sizeof f->addr),
-                         (ssize_t)sizeof rrq);
+        assert_int_equal(
+            sendto(socks[i], rrq, sizeof rrq, 0, (struct sockaddr *)&f->addr, sizeof f->addr),
+            (ssize_t)sizeof rrq);
     }
     assert_int_equal(pr_tftp_server_on_readable(f->srv, f->now), 0);
     for (int i = 0; i < CLIENTS; i++) {
         uint8_t buf[128];
         ssize_t n = recv_on(socks[i], buf, sizeof buf, 1000);
         assert_true(n >= 4);
-        assert_int_equal(buf[1], 5);            /* ERROR */
+        assert_int_equal(buf[1], 5); /* ERROR */
         assert_int_equal(buf[3], PR_TFTP_E_NOTFOUND);
         close(socks[i]);
     }
@@ -510,12 +538,22 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(plain_rrq_in_lockstep), T(tsize_gets_oack), T(blksize_is_bounded),
-        T(missing_file_is_error_1), T(write_request_refused), T(traversal_refused),
-        T(unknown_client_refused), T(netascii_converted), T(repeated_rrq_restarts),
-        T(early_terminate_probe), T(deadline_retransmits_then_gives_up),
-        T(transfer_limit_holds), T(files_are_shared_and_refreshed), T(garbage_is_counted),
-        T(replies_come_from_the_address_asked), T(every_request_reaches_the_reader),
+        T(plain_rrq_in_lockstep),
+        T(tsize_gets_oack),
+        T(blksize_is_bounded),
+        T(missing_file_is_error_1),
+        T(write_request_refused),
+        T(traversal_refused),
+        T(unknown_client_refused),
+        T(netascii_converted),
+        T(repeated_rrq_restarts),
+        T(early_terminate_probe),
+        T(deadline_retransmits_then_gives_up),
+        T(transfer_limit_holds),
+        T(files_are_shared_and_refreshed),
+        T(garbage_is_counted),
+        T(replies_come_from_the_address_asked),
+        T(every_request_reaches_the_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,19 +39,19 @@
 
 struct file {
     char name[128];
-    const uint8_t *data;     /* NULL: the file must be missing */
+    const uint8_t *data; /* NULL: the file must be missing */
     uint64_t size;
 };
 
 struct client {
     struct in_addr addr;
-    struct sockaddr_in tid;  /* the server's end of this transfer */
-    unsigned file;           /* index into files */
-    uint32_t expect;         /* next block wanted */
-    uint64_t got;            /* bytes of the current file */
-    uint8_t last[600];       /* the last packet sent, for retransmission */
+    struct sockaddr_in tid; /* the server's end of this transfer */
+    unsigned file;          /* index into files */
+    uint32_t expect;        /* next block wanted */
+    uint64_t got;           /* bytes of the current file */
+    uint8_t last[600];      /* the last packet sent, for retransmission */
     size_t last_len;
-    bool last_to_port;       /* last goes to the well-known port */
+    bool last_to_port; /* last goes to the well-known port */
     uint64_t deadline_ms, started_ms, finished_ms;
     bool done, failed;
 };
@@ -66,7 +66,7 @@ struct batch {
 };
 
 struct storm {
-    int sock[MAX_FILES];     /* port 49152 + file index: a new port per file */
+    int sock[MAX_FILES]; /* port 49152 + file index: a new port per file */
     struct batch out[MAX_FILES];
     struct sockaddr_in server;
     struct file files[MAX_FILES];
@@ -76,7 +76,7 @@ struct storm {
     uint32_t first_ip;
     unsigned retransmit_ms;
     uint64_t dups, retransmits, bytes;
-    uint64_t now;            /* ms, updated once per turn of the loop */
+    uint64_t now; /* ms, updated once per turn of the loop */
 };
 
 static uint64_t now_ms(void)
@@ -95,7 +95,7 @@ static void flush_one(struct storm *s, unsigned k)
         if (n <= 0) {
             if (n < 0 && errno == EINTR)
                 continue;
-            done++;     /* lost: the retransmission timer sends it again */
+            done++; /* lost: the retransmission timer sends it again */
             continue;
         }
         done += (unsigned)n;
@@ -123,9 +123,12 @@ static void send_last(struct storm *s, struct client *c)
     b->tx_iov[i] = (struct iovec){ b->tx_buf[i], c->last_len };
     struct in_pktinfo pi = { .ipi_spec_dst = c->addr };
     struct msghdr *h = &b->tx[i].msg_hdr;
-    *h = (struct msghdr){ .msg_name = &b->tx_to[i], .msg_namelen = sizeof b->tx_to[i],
-                          .msg_iov = &b->tx_iov[i], .msg_iovlen = 1,
-                          .msg_control = b->tx_ctl[i], .msg_controllen = sizeof b->tx_ctl[i] };
+    *h = (struct msghdr){ .msg_name = &b->tx_to[i],
+                          .msg_namelen = sizeof b->tx_to[i],
+                          .msg_iov = &b->tx_iov[i],
+                          .msg_iovlen = 1,
+                          .msg_control = b->tx_ctl[i],
+                          .msg_controllen = sizeof b->tx_ctl[i] };
     struct cmsghdr *cm = CMSG_FIRSTHDR(h);
     cm->cmsg_level = IPPROTO_IP;
     cm->cmsg_type = IP_PKTINFO;
@@ -137,8 +140,8 @@ static void send_last(struct storm *s, struct client *c)
 static void request(struct storm *s, struct client *c)
 {
     struct pr_tftp_options opt = { .has_tsize = c->file > 0 };
-    int n = pr_tftp_encode_request(c->last, sizeof c->last, PR_TFTP_RRQ,
-                                   s->files[c->file].name, "octet", &opt);
+    int n = pr_tftp_encode_request(c->last, sizeof c->last, PR_TFTP_RRQ, s->files[c->file].name,
+                                   "octet", &opt);
     c->last_len = (size_t)n;
     c->last_to_port = true;
     c->expect = 1;
@@ -181,7 +184,7 @@ static void on_data(struct storm *s, struct client *c, const struct pr_tftp_pack
     if (p->block != (uint16_t)c->expect) {
         if (p->block == (uint16_t)(c->expect - 1)) {
             s->dups++;
-            ack(s, c, p->block);    /* our ACK was lost: say it again */
+            ack(s, c, p->block); /* our ACK was lost: say it again */
         }
         return;
     }
@@ -210,7 +213,7 @@ static void on_packet(struct storm *s, struct client *c, const struct sockaddr_i
         pr_tftp_parse(buf, len, &p) < 0)
         return;
     if (c->expect == 1 && c->got == 0 && c->last_to_port)
-        c->tid = *from;             /* the first answer names the server's TID */
+        c->tid = *from; /* the first answer names the server's TID */
     else if (from->sin_port != c->tid.sin_port)
         return;
     c->last_to_port = false;
@@ -259,9 +262,12 @@ static void receive(struct storm *s, unsigned k)
     for (;;) {
         for (unsigned i = 0; i < BATCH; i++) {
             iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
-            m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i], .msg_namelen = sizeof from[i],
-                                            .msg_iov = &iov[i], .msg_iovlen = 1,
-                                            .msg_control = ctl[i], .msg_controllen = sizeof ctl[i] };
+            m[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+                                            .msg_namelen = sizeof from[i],
+                                            .msg_iov = &iov[i],
+                                            .msg_iovlen = 1,
+                                            .msg_control = ctl[i],
+                                            .msg_controllen = sizeof ctl[i] };
         }
         int n = recvmmsg(s->sock[k], m, BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
@@ -301,7 +307,7 @@ static int load_files(struct storm *s, const char *dir, char *list)
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
         if (fd < 0 || fstat(fd, &st) < 0) {
-            f->data = NULL;      /* expected to be missing */
+            f->data = NULL; /* expected to be missing */
             continue;
         }
         f->size = (uint64_t)st.st_size;
@@ -349,14 +355,15 @@ static int report(struct storm *s, uint64_t t0, uint64_t t1)
      * included): on a shared machine it competes with the server's. */
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    unsigned long long cpu_ms = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
-                                (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+    unsigned long long cpu_ms =
+        (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+        (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
     uint64_t median = s->n % 2 ? ms[s->n / 2] : (ms[s->n / 2 - 1] + ms[s->n / 2]) / 2;
     printf("clients=%u bytes=%llu wall_ms=%llu min_ms=%llu median_ms=%llu max_ms=%llu "
-           "failed=%u dups=%llu retransmits=%llu client_cpu_ms=%llu\n", s->n, (unsigned long long)s->bytes,
-           (unsigned long long)(t1 - t0), (unsigned long long)ms[0],
-           (unsigned long long)median, (unsigned long long)ms[s->n - 1], failed,
-           (unsigned long long)s->dups, (unsigned long long)s->retransmits, cpu_ms);
+           "failed=%u dups=%llu retransmits=%llu client_cpu_ms=%llu\n",
+           s->n, (unsigned long long)s->bytes, (unsigned long long)(t1 - t0),
+           (unsigned long long)ms[0], (unsigned long long)median, (unsigned long long)ms[s->n - 1],
+           failed, (unsigned long long)s->dups, (unsigned long long)s->retransmits, cpu_ms);
     free(ms);
     return failed ? 1 : 0;
 }
@@ -370,15 +377,32 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "s:c:n:d:f:p:r:T:")) != -1) {
         switch (opt) {
-        case 's': server = optarg; break;
-        case 'c': first = optarg; break;
-        case 'n': s.n = (unsigned)atoi(optarg); break;
-        case 'd': dir = optarg; break;
-        case 'f': list = optarg; break;
-        case 'p': port = (unsigned)atoi(optarg); break;
-        case 'r': s.retransmit_ms = (unsigned)atoi(optarg); break;
-        case 'T': limit_s = (unsigned)atoi(optarg); break;
-        default: return 2;
+        case 's':
+            server = optarg;
+            break;
+        case 'c':
+            first = optarg;
+            break;
+        case 'n':
+            s.n = (unsigned)atoi(optarg);
+            break;
+        case 'd':
+            dir = optarg;
+            break;
+        case 'f':
+            list = optarg;
+            break;
+        case 'p':
+            port = (unsigned)atoi(optarg);
+            break;
+        case 'r':
+            s.retransmit_ms = (unsigned)atoi(optarg);
+            break;
+        case 'T':
+            limit_s = (unsigned)atoi(optarg);
+            break;
+        default:
+            return 2;
         }
     }
     struct in_addr first_addr;

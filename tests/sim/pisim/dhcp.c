@@ -17,19 +17,23 @@ static const char pxe_class[] = "PXEClient:Arch:00000:UNDI:002001";
 static const char rpi_menu[] = "Raspberry Pi Boot";
 
 /* The ROM's request list (12); bootcode.bin and later add 1 and 3 (14). */
-static const uint8_t prl_rom[] = { 0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82, 0x83,
-                                   0x84, 0x85, 0x86, 0x87, 0x42 };
-static const uint8_t prl_os[] = { 1, 121, 33, 3, 6, 12, 15, 26, 28, 51, 54, 58,
-                                  59, 119 };
+static const uint8_t prl_rom[] = { 0x2b, 0x3c, 0x43, 0x80, 0x81, 0x82,
+                                   0x83, 0x84, 0x85, 0x86, 0x87, 0x42 };
+static const uint8_t prl_os[] = { 1, 121, 33, 3, 6, 12, 15, 26, 28, 51, 54, 58, 59, 119 };
 
 const char *dhcp_client_name(enum dhcp_client c)
 {
     switch (c) {
-    case DC_ROM_3B: return "rom-3b";
-    case DC_ROM_3BPLUS: return "rom-3b+";
-    case DC_BOOTCODE: return "bootcode.bin";
-    case DC_PI4: return "eeprom-pi4";
-    case DC_OS: return "os";
+    case DC_ROM_3B:
+        return "rom-3b";
+    case DC_ROM_3BPLUS:
+        return "rom-3b+";
+    case DC_BOOTCODE:
+        return "bootcode.bin";
+    case DC_PI4:
+        return "eeprom-pi4";
+    case DC_OS:
+        return "os";
     }
     return "?";
 }
@@ -49,7 +53,11 @@ uint16_t pisim_ip_checksum(const void *data, size_t len, uint32_t sum)
     return (uint16_t)~sum;
 }
 
-struct optbuf { uint8_t *p; size_t len, cap; bool overflow; };
+struct optbuf {
+    uint8_t *p;
+    size_t len, cap;
+    bool overflow;
+};
 
 static void opt_put(struct optbuf *b, uint8_t code, const void *data, size_t len)
 {
@@ -65,8 +73,10 @@ static void opt_put(struct optbuf *b, uint8_t code, const void *data, size_t len
 
 static void put_le32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 
 /* Option 97, the client machine identifier: type 0 and 16 bytes. */
@@ -74,14 +84,14 @@ static void guid_for(const struct pi *pi, uint8_t out[17])
 {
     out[0] = 0;
     if (pi->dhcp.client == DC_ROM_3B) {
-        memset(out + 1, 0x44, 16);            /* the same on every 3B */
+        memset(out + 1, 0x44, 16); /* the same on every 3B */
     } else if (pi->dhcp.client == DC_PI4) {
         memcpy(out + 1, "RPi4", 4);
         put_le32(out + 5, pi->revision);
         memcpy(out + 9, pi->mac + 2, 4);
         put_le32(out + 13, pi->serial);
     } else {
-        for (int i = 0; i < 4; i++)           /* serial, LE, four times */
+        for (int i = 0; i < 4; i++) /* serial, LE, four times */
             put_le32(out + 1 + 4 * i, pi->serial);
     }
 }
@@ -112,10 +122,9 @@ static void pxe_options(struct optbuf *b, const struct pi *pi, int msg_type)
 static void os_options(struct optbuf *b, const struct pi *pi, int msg_type)
 {
     uint8_t cid[7];
-    static const uint8_t maxsize[2] = { 0x05, 0xdc };   /* 1500 */
-    const char *vendor = pi->model == PI_4
-        ? "dhcpcd-9.4.1:Linux-6.1.21-v8+:aarch64:BCM2835"
-        : "dhcpcd-9.4.1:Linux-6.1.21-v7+:armv7l:BCM2835";
+    static const uint8_t maxsize[2] = { 0x05, 0xdc }; /* 1500 */
+    const char *vendor = pi->model == PI_4 ? "dhcpcd-9.4.1:Linux-6.1.21-v8+:aarch64:BCM2835"
+                                           : "dhcpcd-9.4.1:Linux-6.1.21-v7+:armv7l:BCM2835";
 
     cid[0] = 1;
     memcpy(cid + 1, pi->mac, 6);
@@ -150,7 +159,7 @@ size_t dhcp_build(uint8_t *frame, size_t cap, const struct pi *pi, int msg_type)
 
     size_t bootp_len = BOOTP_FIXED + 4 + b.len;
     if (!rom_like && bootp_len < 300)
-        bootp_len = 300;             /* ordinary clients pad to BOOTP's size */
+        bootp_len = 300; /* ordinary clients pad to BOOTP's size */
     size_t total = ETH_HLEN_ + IP_HLEN + UDP_HLEN + bootp_len;
     if (total > cap)
         return 0;
@@ -160,9 +169,13 @@ size_t dhcp_build(uint8_t *frame, size_t cap, const struct pi *pi, int msg_type)
     uint8_t *bootp = udp + UDP_HLEN;
     memset(eth, 0xff, 6);
     memcpy(eth + 6, pi->mac, 6);
-    eth[12] = 0x08; eth[13] = 0x00;
+    eth[12] = 0x08;
+    eth[13] = 0x00;
 
-    bootp[0] = 1; bootp[1] = 1; bootp[2] = 6; bootp[3] = 0;   /* op htype hlen hops */
+    bootp[0] = 1;
+    bootp[1] = 1;
+    bootp[2] = 6;
+    bootp[3] = 0; /* op htype hlen hops */
     uint32_t xid = htonl(pi->dhcp.xid);
     memcpy(bootp + 4, &xid, 4);
     /* secs 0, flags 0 (no broadcast bit), all addresses 0 */
@@ -172,24 +185,31 @@ size_t dhcp_build(uint8_t *frame, size_t cap, const struct pi *pi, int msg_type)
     memcpy(bootp + BOOTP_FIXED + 4, opts, b.len);
 
     uint16_t udp_len = (uint16_t)(UDP_HLEN + bootp_len);
-    udp[0] = 0; udp[1] = 68; udp[2] = 0; udp[3] = 67;
-    udp[4] = (uint8_t)(udp_len >> 8); udp[5] = (uint8_t)udp_len;
+    udp[0] = 0;
+    udp[1] = 68;
+    udp[2] = 0;
+    udp[3] = 67;
+    udp[4] = (uint8_t)(udp_len >> 8);
+    udp[5] = (uint8_t)udp_len;
 
     uint16_t ip_len = (uint16_t)(IP_HLEN + udp_len);
     ip[0] = 0x45;
-    ip[2] = (uint8_t)(ip_len >> 8); ip[3] = (uint8_t)ip_len;
-    ip[8] = rom_like ? 128 : 64;          /* the ROM's TTL is 128 */
+    ip[2] = (uint8_t)(ip_len >> 8);
+    ip[3] = (uint8_t)ip_len;
+    ip[8] = rom_like ? 128 : 64; /* the ROM's TTL is 128 */
     ip[9] = 17;
-    memset(ip + 16, 0xff, 4);              /* 0.0.0.0 -> 255.255.255.255 */
+    memset(ip + 16, 0xff, 4); /* 0.0.0.0 -> 255.255.255.255 */
     uint16_t sum = pisim_ip_checksum(ip, IP_HLEN, 0);
-    ip[10] = (uint8_t)(sum >> 8); ip[11] = (uint8_t)sum;
+    ip[10] = (uint8_t)(sum >> 8);
+    ip[11] = (uint8_t)sum;
 
-    if (!rom_like) {                       /* the ROM leaves the UDP sum 0 */
-        uint32_t pseudo = 0xffff + 0xffff + 17 + udp_len;   /* src 0, dst ones */
+    if (!rom_like) {                                      /* the ROM leaves the UDP sum 0 */
+        uint32_t pseudo = 0xffff + 0xffff + 17 + udp_len; /* src 0, dst ones */
         uint16_t usum = pisim_ip_checksum(udp, udp_len, pseudo);
         if (usum == 0)
             usum = 0xffff;
-        udp[6] = (uint8_t)(usum >> 8); udp[7] = (uint8_t)usum;
+        udp[6] = (uint8_t)(usum >> 8);
+        udp[7] = (uint8_t)usum;
     }
     return total;
 }
@@ -237,14 +257,20 @@ static int parse_options(const uint8_t *p, size_t len, struct dhcp_reply *r)
                 return -1;
             r->msg_type = v[0];
             break;
-        case 1: r->has_mask = olen == 4 && get_addr(v, olen, &r->mask); break;
-        case 3: r->has_router = get_addr(v, olen, &r->router); break;
-        case 54: r->has_server_id = olen == 4 && get_addr(v, olen, &r->server_id); break;
+        case 1:
+            r->has_mask = olen == 4 && get_addr(v, olen, &r->mask);
+            break;
+        case 3:
+            r->has_router = get_addr(v, olen, &r->router);
+            break;
+        case 54:
+            r->has_server_id = olen == 4 && get_addr(v, olen, &r->server_id);
+            break;
         case 51:
             if (olen == 4) {
                 r->has_lease = true;
-                r->lease_s = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
-                             (uint32_t)v[2] << 8 | v[3];
+                r->lease_s =
+                    (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
             }
             break;
         case 43:
@@ -269,7 +295,7 @@ static int parse_options(const uint8_t *p, size_t len, struct dhcp_reply *r)
         }
         i += olen;
     }
-    return 0;   /* no end option: accepted, as most clients do */
+    return 0; /* no end option: accepted, as most clients do */
 }
 
 /* Parses an Ethernet frame holding a BOOTP reply to port 68.  Returns 0, or
@@ -286,7 +312,7 @@ int dhcp_parse_frame(const uint8_t *f, size_t len, struct dhcp_reply *r)
     size_t ip_len = (size_t)ip[2] << 8 | ip[3];
     if ((ip[0] >> 4) != 4 || ihl < IP_HLEN || ip_len > ip_avail || ip_len < ihl + UDP_HLEN)
         return -1;
-    if (ip[9] != 17 || ((ip[6] & 0x3f) | ip[7]) != 0)   /* UDP, not a fragment */
+    if (ip[9] != 17 || ((ip[6] & 0x3f) | ip[7]) != 0) /* UDP, not a fragment */
         return -1;
     memcpy(&r->ip_src, ip + 12, 4);
     const uint8_t *udp = ip + ihl;
@@ -357,8 +383,7 @@ static bool menu_has(const uint8_t *opt, size_t len, bool strict_3b, bool *saw_u
     return false;
 }
 
-bool dhcp_menu_ok(enum dhcp_client c, const uint8_t *opt, size_t len,
-                  char *why, size_t whylen)
+bool dhcp_menu_ok(enum dhcp_client c, const uint8_t *opt, size_t len, char *why, size_t whylen)
 {
     bool unpadded = false;
     if (opt == NULL) {
@@ -368,9 +393,11 @@ bool dhcp_menu_ok(enum dhcp_client c, const uint8_t *opt, size_t len,
     if (c == DC_ROM_3B) {
         if (menu_has(opt, len, true, &unpadded))
             return true;
-        snprintf(why, whylen, unpadded
-                 ? "option 43 menu \"Raspberry Pi Boot\" lacks the three spaces the 3B ROM needs"
-                 : "option 43 has no \"Raspberry Pi Boot   \" menu item");
+        snprintf(
+            why, whylen,
+            unpadded
+                ? "option 43 menu \"Raspberry Pi Boot\" lacks the three spaces the 3B ROM needs"
+                : "option 43 has no \"Raspberry Pi Boot   \" menu item");
         return false;
     }
     /* Fixed firmware: the string anywhere in the option will do. */

@@ -18,31 +18,30 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-"usage: pisim [options] IFACE[:MODEL[:SERIAL]]...\n"
-"       pisim [options] --pattern FMT --count N\n"
-"Plays one netbooting Raspberry Pi per interface (run it in the Pis' netns).\n"
-"  --pattern FMT       interface names, printf style with one %%d (pi%%03d)\n"
-"  --count N           with --pattern: Pis 1..N\n"
-"  --model M           3b (default), 3b+ or 4; IFACE:MODEL overrides\n"
-"  --serial-base HEX   Pi i's serial is HEX + i (default 5ca1ab00); the MAC\n"
-"                      is b8:27:eb (Pi 3) or dc:a6:32 (Pi 4) + its low 24 bits\n"
-"  --ports FILE        power from the port-state file (tests/sim/PORTSTATE.md);\n"
-"                      without it every Pi is powered at start\n"
-"  --port-base N       Pi i is on port N + i - 1 (default 1)\n"
-"  --json FILE         the report (default: stdout) at exit and on SIGUSR1\n"
-"  --until-booted      exit when every Pi has booted or failed\n"
-"  --timeout S         exit after S seconds whatever the state\n"
-"  --fast N            divide the firmware's waits (DHCP retries, power-up,\n"
-"                      kernel start) by N; TFTP timeouts stay real\n"
-"  --pi3b-stall        model the 3B ROM that sits on its OFFER until another\n"
-"                      packet comes about a second later\n"
-"  --pi4-blksize N     1468 (default, late 2022 on) or 1024\n"
-"  --power-up-ms MS    power on to first DISCOVER (default 1000)\n"
-"  --kernel-ms MS      kernel loaded to the OS's DISCOVER (default 4000)\n"
-"  --progress          counts on stderr when they change\n"
-"  --verbose           every event on stderr\n"
-"Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
+    fprintf(out, "usage: pisim [options] IFACE[:MODEL[:SERIAL]]...\n"
+                 "       pisim [options] --pattern FMT --count N\n"
+                 "Plays one netbooting Raspberry Pi per interface (run it in the Pis' netns).\n"
+                 "  --pattern FMT       interface names, printf style with one %%d (pi%%03d)\n"
+                 "  --count N           with --pattern: Pis 1..N\n"
+                 "  --model M           3b (default), 3b+ or 4; IFACE:MODEL overrides\n"
+                 "  --serial-base HEX   Pi i's serial is HEX + i (default 5ca1ab00); the MAC\n"
+                 "                      is b8:27:eb (Pi 3) or dc:a6:32 (Pi 4) + its low 24 bits\n"
+                 "  --ports FILE        power from the port-state file (tests/sim/PORTSTATE.md);\n"
+                 "                      without it every Pi is powered at start\n"
+                 "  --port-base N       Pi i is on port N + i - 1 (default 1)\n"
+                 "  --json FILE         the report (default: stdout) at exit and on SIGUSR1\n"
+                 "  --until-booted      exit when every Pi has booted or failed\n"
+                 "  --timeout S         exit after S seconds whatever the state\n"
+                 "  --fast N            divide the firmware's waits (DHCP retries, power-up,\n"
+                 "                      kernel start) by N; TFTP timeouts stay real\n"
+                 "  --pi3b-stall        model the 3B ROM that sits on its OFFER until another\n"
+                 "                      packet comes about a second later\n"
+                 "  --pi4-blksize N     1468 (default, late 2022 on) or 1024\n"
+                 "  --power-up-ms MS    power on to first DISCOVER (default 1000)\n"
+                 "  --kernel-ms MS      kernel loaded to the OS's DISCOVER (default 4000)\n"
+                 "  --progress          counts on stderr when they change\n"
+                 "  --verbose           every event on stderr\n"
+                 "Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
 }
 
 static struct pisim the_sim;
@@ -133,19 +132,44 @@ static int add_pi(struct pisim *sim, const char *spec, const struct args *a)
 
 static int parse_args(struct pisim *sim, int argc, char **argv)
 {
-    enum { O_PATTERN = 256, O_COUNT, O_MODEL, O_SERIAL, O_PORTS, O_PORT_BASE, O_JSON,
-           O_UNTIL, O_TIMEOUT, O_FAST, O_STALL, O_BLKSIZE, O_POWER_UP, O_KERNEL,
-           O_PROGRESS, O_VERBOSE, O_HELP };
+    enum {
+        O_PATTERN = 256,
+        O_COUNT,
+        O_MODEL,
+        O_SERIAL,
+        O_PORTS,
+        O_PORT_BASE,
+        O_JSON,
+        O_UNTIL,
+        O_TIMEOUT,
+        O_FAST,
+        O_STALL,
+        O_BLKSIZE,
+        O_POWER_UP,
+        O_KERNEL,
+        O_PROGRESS,
+        O_VERBOSE,
+        O_HELP
+    };
     static const struct option lopts[] = {
-        { "pattern", 1, 0, O_PATTERN }, { "count", 1, 0, O_COUNT },
-        { "model", 1, 0, O_MODEL }, { "serial-base", 1, 0, O_SERIAL },
-        { "ports", 1, 0, O_PORTS }, { "port-base", 1, 0, O_PORT_BASE },
-        { "json", 1, 0, O_JSON }, { "until-booted", 0, 0, O_UNTIL },
-        { "timeout", 1, 0, O_TIMEOUT }, { "fast", 1, 0, O_FAST },
-        { "pi3b-stall", 0, 0, O_STALL }, { "pi4-blksize", 1, 0, O_BLKSIZE },
-        { "power-up-ms", 1, 0, O_POWER_UP }, { "kernel-ms", 1, 0, O_KERNEL },
-        { "progress", 0, 0, O_PROGRESS }, { "verbose", 0, 0, O_VERBOSE },
-        { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
+        { "pattern", 1, 0, O_PATTERN },
+        { "count", 1, 0, O_COUNT },
+        { "model", 1, 0, O_MODEL },
+        { "serial-base", 1, 0, O_SERIAL },
+        { "ports", 1, 0, O_PORTS },
+        { "port-base", 1, 0, O_PORT_BASE },
+        { "json", 1, 0, O_JSON },
+        { "until-booted", 0, 0, O_UNTIL },
+        { "timeout", 1, 0, O_TIMEOUT },
+        { "fast", 1, 0, O_FAST },
+        { "pi3b-stall", 0, 0, O_STALL },
+        { "pi4-blksize", 1, 0, O_BLKSIZE },
+        { "power-up-ms", 1, 0, O_POWER_UP },
+        { "kernel-ms", 1, 0, O_KERNEL },
+        { "progress", 0, 0, O_PROGRESS },
+        { "verbose", 0, 0, O_VERBOSE },
+        { "help", 0, 0, O_HELP },
+        { 0, 0, 0, 0 },
     };
     struct args a = { .model = PI_3B, .serial_base = 0x5ca1ab00 };
     struct pisim_opts *o = &sim->opt;
@@ -160,29 +184,63 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
     o->port_base = 1;
     while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
         switch (c) {
-        case O_PATTERN: a.pattern = optarg; break;
-        case O_COUNT: bad |= parse_uint(optarg, PISIM_MAX_PIS, &a.count); break;
-        case O_MODEL: bad |= pi_model_parse(optarg, &a.model); break;
+        case O_PATTERN:
+            a.pattern = optarg;
+            break;
+        case O_COUNT:
+            bad |= parse_uint(optarg, PISIM_MAX_PIS, &a.count);
+            break;
+        case O_MODEL:
+            bad |= pi_model_parse(optarg, &a.model);
+            break;
         case O_SERIAL:
             v = strtoul(optarg, &end, 16);
             if (*end || end == optarg || v > 0xffffffffUL)
                 bad = 1;
             a.serial_base = (uint32_t)v;
             break;
-        case O_PORTS: o->ports_file = optarg; break;
-        case O_PORT_BASE: bad |= parse_uint(optarg, 100000, &o->port_base); break;
-        case O_JSON: o->json_path = optarg; break;
-        case O_UNTIL: o->until_booted = true; break;
-        case O_TIMEOUT: bad |= parse_uint(optarg, 86400, &o->timeout_s); break;
-        case O_FAST: bad |= parse_uint(optarg, 1000, &o->fast); break;
-        case O_STALL: o->pi3b_stall = true; break;
-        case O_BLKSIZE: bad |= parse_uint(optarg, 65464, &o->pi4_blksize); break;
-        case O_POWER_UP: bad |= parse_uint(optarg, 600000, &o->power_up_ms); break;
-        case O_KERNEL: bad |= parse_uint(optarg, 600000, &o->kernel_boot_ms); break;
-        case O_PROGRESS: o->progress = true; break;
-        case O_VERBOSE: o->verbose = true; break;
-        case O_HELP: usage(stdout); exit(0);
-        default: bad = 1; break;
+        case O_PORTS:
+            o->ports_file = optarg;
+            break;
+        case O_PORT_BASE:
+            bad |= parse_uint(optarg, 100000, &o->port_base);
+            break;
+        case O_JSON:
+            o->json_path = optarg;
+            break;
+        case O_UNTIL:
+            o->until_booted = true;
+            break;
+        case O_TIMEOUT:
+            bad |= parse_uint(optarg, 86400, &o->timeout_s);
+            break;
+        case O_FAST:
+            bad |= parse_uint(optarg, 1000, &o->fast);
+            break;
+        case O_STALL:
+            o->pi3b_stall = true;
+            break;
+        case O_BLKSIZE:
+            bad |= parse_uint(optarg, 65464, &o->pi4_blksize);
+            break;
+        case O_POWER_UP:
+            bad |= parse_uint(optarg, 600000, &o->power_up_ms);
+            break;
+        case O_KERNEL:
+            bad |= parse_uint(optarg, 600000, &o->kernel_boot_ms);
+            break;
+        case O_PROGRESS:
+            o->progress = true;
+            break;
+        case O_VERBOSE:
+            o->verbose = true;
+            break;
+        case O_HELP:
+            usage(stdout);
+            exit(0);
+        default:
+            bad = 1;
+            break;
         }
     }
     if (bad || o->fast == 0 || o->port_base == 0 || o->pi4_blksize < 8)
@@ -294,8 +352,7 @@ static void progress(const struct pisim *sim, uint64_t now)
     last_failed = failed;
     last_ms = now;
     fprintf(stderr, "pisim: %5.1f s: %u booted, %u failed, %u others\n",
-            (double)(now - sim->start_ms) / 1000.0, booted, failed,
-            sim->n_pis - booted - failed);
+            (double)(now - sim->start_ms) / 1000.0, booted, failed, sim->n_pis - booted - failed);
 }
 
 static void run(struct pisim *sim, int sfd)

@@ -24,13 +24,20 @@
 static int nl_to_errno(int nlerr)
 {
     switch (-nlerr) {
-    case NLE_EXIST: return -EEXIST;
-    case NLE_OBJ_NOTFOUND: return -ENOENT;
-    case NLE_NODEV: return -ENODEV;
-    case NLE_PERM: return -EPERM;
-    case NLE_NOMEM: return -ENOMEM;
-    case 0: return 0;
-    default: return -EIO;
+    case NLE_EXIST:
+        return -EEXIST;
+    case NLE_OBJ_NOTFOUND:
+        return -ENOENT;
+    case NLE_NODEV:
+        return -ENODEV;
+    case NLE_PERM:
+        return -EPERM;
+    case NLE_NOMEM:
+        return -ENOMEM;
+    case 0:
+        return 0;
+    default:
+        return -EIO;
     }
 }
 
@@ -130,8 +137,8 @@ static struct rtnl_addr *addr_obj(struct pi *pi, struct in_addr a, unsigned plen
 
 /* Adds a/plen to the Pi's interface.  With a peer the address is a /32 that
  * reaches the peer directly, as the firmware ARPs an off-subnet server. */
-int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a,
-                 unsigned plen, struct in_addr peer)
+int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a, unsigned plen,
+                 struct in_addr peer)
 {
     net_addr_clear(sim, pi);
     struct rtnl_addr *ra = addr_obj(pi, a, peer.s_addr ? 32 : plen, peer);
@@ -154,7 +161,7 @@ void net_addr_clear(struct pisim *sim, struct pi *pi)
         return;
     struct rtnl_addr *ra = addr_obj(pi, pi->addr, pi->prefix_len, pi->peer);
     if (ra) {
-        (void)rtnl_addr_delete(sim->nl, ra, 0);   /* gone already is fine */
+        (void)rtnl_addr_delete(sim->nl, ra, 0); /* gone already is fine */
         rtnl_addr_put(ra);
     }
     pi->addr_set = false;
@@ -185,8 +192,7 @@ int net_raw_open(struct pi *pi, bool everything)
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    if (!everything &&
-        setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+    if (!everything && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
         goto fail;
     struct sockaddr_ll sll = { .sll_family = AF_PACKET,
                                .sll_protocol = htons(ETH_P_ALL),
@@ -194,11 +200,11 @@ int net_raw_open(struct pi *pi, bool everything)
     if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
         goto fail;
     return fd;
-fail: {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
+fail : {
+    int e = -errno;
+    close(fd);
+    return e;
+}
 }
 
 /* Closing a packet socket waits for an RCU grace period (packet_release
@@ -258,12 +264,13 @@ int net_udp_open(struct pi *pi, uint16_t port)
     int one = 1;
     if (fd < 0)
         return -errno;
-    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+    struct sockaddr_in sin = { .sin_family = AF_INET,
+                               .sin_port = htons(port),
                                .sin_addr = pi->addr };
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, pi->ifname,
-                   (socklen_t)strlen(pi->ifname)) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, pi->ifname, (socklen_t)strlen(pi->ifname)) <
+            0 ||
         bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
         int e = -errno;
         close(fd);
@@ -304,9 +311,12 @@ ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from
         struct cmsghdr align;
     } ctl;
     struct iovec iov = { buf, cap };
-    struct msghdr h = { .msg_name = from, .msg_namelen = sizeof *from,
-                        .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
+    struct msghdr h = { .msg_name = from,
+                        .msg_namelen = sizeof *from,
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = ctl.buf,
+                        .msg_controllen = sizeof ctl.buf };
     ssize_t n = recvmsg(fd, &h, MSG_DONTWAIT);
     if (n < 0)
         return -errno;
@@ -318,8 +328,8 @@ ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from
         struct timespec stamp, wall;
         memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
         clock_gettime(CLOCK_REALTIME, &wall);
-        int64_t age_ms = ((int64_t)wall.tv_sec - stamp.tv_sec) * 1000 +
-                         (wall.tv_nsec - stamp.tv_nsec) / 1000000;
+        int64_t age_ms =
+            ((int64_t)wall.tv_sec - stamp.tv_sec) * 1000 + (wall.tv_nsec - stamp.tv_nsec) / 1000000;
         /* A stamp from the future or before pisim began is a clock step:
          * the read time is all there is then. */
         if (age_ms >= 0 && (uint64_t)age_ms <= now)

@@ -33,7 +33,7 @@ int tftp_parse_oack(const uint8_t *p, size_t len, uint64_t *tsize, unsigned *blk
                 return -1;
             *blksize = (unsigned)v;
         } else {
-            return -1;           /* an option we did not ask for */
+            return -1; /* an option we did not ask for */
         }
     }
     return 0;

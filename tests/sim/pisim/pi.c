@@ -24,11 +24,11 @@
 #include "pisim.h"
 
 #define ROM_DISCOVERS 5
-#define ROM_INTERVAL_MS 5000          /* doc: five DISCOVERs 5 s apart */
-#define PI4_REQ_TIMEOUT_MS 4000       /* EEPROM DHCP_REQ_TIMEOUT default */
-#define PI4_DHCP_TIMEOUT_MS 45000     /* EEPROM DHCP_TIMEOUT default */
-#define OS_INTERVAL_MS 4000           /* dhcpcd's first retransmission */
-#define OS_DHCP_TIMEOUT_MS 30000      /* dhcpcd's default timeout */
+#define ROM_INTERVAL_MS 5000      /* doc: five DISCOVERs 5 s apart */
+#define PI4_REQ_TIMEOUT_MS 4000   /* EEPROM DHCP_REQ_TIMEOUT default */
+#define PI4_DHCP_TIMEOUT_MS 45000 /* EEPROM DHCP_TIMEOUT default */
+#define OS_INTERVAL_MS 4000       /* dhcpcd's first retransmission */
+#define OS_DHCP_TIMEOUT_MS 30000  /* dhcpcd's default timeout */
 /* The 3B ROM that stalls on its OFFER (PI-BOOT.md: "some ROMs stall unless
  * a second packet arrives about a second after the OFFER"): a frame that
  * comes once its 1 s transaction timeout has passed wakes it; it gives up
@@ -42,9 +42,12 @@
 const char *pi_model_name(enum pi_model m)
 {
     switch (m) {
-    case PI_3B: return "3b";
-    case PI_3BPLUS: return "3b+";
-    case PI_4: return "4";
+    case PI_3B:
+        return "3b";
+    case PI_3BPLUS:
+        return "3b+";
+    case PI_4:
+        return "4";
     }
     return "?";
 }
@@ -65,13 +68,20 @@ int pi_model_parse(const char *s, enum pi_model *out)
 const char *pi_phase_name(enum pi_phase p)
 {
     switch (p) {
-    case PH_OFF: return "off";
-    case PH_POWERING: return "powering";
-    case PH_DHCP: return "dhcp";
-    case PH_TFTP: return "tftp";
-    case PH_KERNEL: return "kernel";
-    case PH_BOOTED: return "booted";
-    case PH_FAILED: return "failed";
+    case PH_OFF:
+        return "off";
+    case PH_POWERING:
+        return "powering";
+    case PH_DHCP:
+        return "dhcp";
+    case PH_TFTP:
+        return "tftp";
+    case PH_KERNEL:
+        return "kernel";
+    case PH_BOOTED:
+        return "booted";
+    case PH_FAILED:
+        return "failed";
     }
     return "?";
 }
@@ -91,7 +101,7 @@ void pi_init(struct pi *pi, struct pisim *sim, unsigned index, const char *ifnam
     snprintf(pi->ifname, sizeof pi->ifname, "%s", ifname);
     pi->model = model;
     pi->serial = serial;
-    pi->revision = 0x00c03114;               /* Pi 4B 4 GB rev 1.4 */
+    pi->revision = 0x00c03114; /* Pi 4B 4 GB rev 1.4 */
     memcpy(pi->mac, model == PI_4 ? oui_pi4 : oui_pi3, 3);
     pi->mac[3] = (uint8_t)(serial >> 16);
     pi->mac[4] = (uint8_t)(serial >> 8);
@@ -185,7 +195,9 @@ void pi_power(struct pi *pi, bool on)
 static uint32_t random_xid(struct pi *pi)
 {
     uint64_t x = pisim_now_ms() ^ ((uint64_t)pi->serial << 20) ^ pi->generation;
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
     return (uint32_t)x ^ (uint32_t)(x >> 32);
 }
 
@@ -198,8 +210,7 @@ static void send_dhcp(struct pi *pi, int msg_type)
 {
     uint8_t frame[1024];
     size_t len = dhcp_build(frame, sizeof frame, pi, msg_type);
-    struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = pi->ifindex,
-                              .sll_halen = 6 };
+    struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = pi->ifindex, .sll_halen = 6 };
     memset(to.sll_addr, 0xff, 6);
     if (len == 0 || sendto(pi->raw_fd, frame, len, 0, (struct sockaddr *)&to, sizeof to) < 0)
         report_event(pi, "send_error", "{s:s}", "error", len ? strerror(errno) : "frame too big");
@@ -208,9 +219,12 @@ static void send_dhcp(struct pi *pi, int msg_type)
 static unsigned attempt_ms(const struct pi *pi)
 {
     switch (pi->dhcp.client) {
-    case DC_PI4: return PI4_REQ_TIMEOUT_MS;
-    case DC_OS: return OS_INTERVAL_MS;
-    default: return ROM_INTERVAL_MS;
+    case DC_PI4:
+        return PI4_REQ_TIMEOUT_MS;
+    case DC_OS:
+        return OS_INTERVAL_MS;
+    default:
+        return ROM_INTERVAL_MS;
     }
 }
 
@@ -225,8 +239,8 @@ static void send_discover(struct pi *pi)
     d->stalled = false;
     send_dhcp(pi, 1);
     snprintf(xid, sizeof xid, "0x%08x", d->xid);
-    report_event(pi, "dhcp_discover", "{s:s,s:s,s:I}", "client", dhcp_client_name(d->client),
-                 "xid", xid, "attempt", (json_int_t)d->attempts);
+    report_event(pi, "dhcp_discover", "{s:s,s:s,s:I}", "client", dhcp_client_name(d->client), "xid",
+                 xid, "attempt", (json_int_t)d->attempts);
     pi->deadline_ms = now + pisim_scale(pi->sim, attempt_ms(pi));
 }
 
@@ -304,8 +318,10 @@ static void dhcp_done(struct pi *pi)
         pi->phase = PH_BOOTED;
         pi->booted_ms = pisim_now_ms();
         pi->deadline_ms = 0;
-        report_event(pi, "os_dhcp_ack", "{s:s}", "address", inet_ntop(AF_INET, &d->offered, a, sizeof a));
-        report_event(pi, "booted", "{s:I}", "boot_ms", (json_int_t)(pi->booted_ms - pi->power_on_ms));
+        report_event(pi, "os_dhcp_ack", "{s:s}", "address",
+                     inet_ntop(AF_INET, &d->offered, a, sizeof a));
+        report_event(pi, "booted", "{s:I}", "boot_ms",
+                     (json_int_t)(pi->booted_ms - pi->power_on_ms));
         break;
     }
 }
@@ -329,8 +345,8 @@ static void take_offer(struct pi *pi, const struct dhcp_reply *r)
     }
     snprintf(flags, sizeof flags, "0x%04x", r->flags);
     report_event(pi, "dhcp_offer", "{s:s,s:s,s:s,s:s}", "client", dhcp_client_name(d->client),
-                 "yiaddr", inet_ntop(AF_INET, &r->yiaddr, yi, sizeof yi),
-                 "from", inet_ntop(AF_INET, &r->ip_src, src, sizeof src), "flags", flags);
+                 "yiaddr", inet_ntop(AF_INET, &r->yiaddr, yi, sizeof yi), "from",
+                 inet_ntop(AF_INET, &r->ip_src, src, sizeof src), "flags", flags);
 }
 
 static bool offer_acceptable(struct pi *pi, const struct dhcp_reply *r)
@@ -346,8 +362,7 @@ static bool offer_acceptable(struct pi *pi, const struct dhcp_reply *r)
     } else {
         /* The OS takes any OFFER; the firmware needs the PXE menu. */
         ok = d->client == DC_OS ||
-             dhcp_menu_ok(d->client, r->has_opt43 ? r->opt43 : NULL, r->opt43_len,
-                          why, sizeof why);
+             dhcp_menu_ok(d->client, r->has_opt43 ? r->opt43 : NULL, r->opt43_len, why, sizeof why);
     }
     if (ok)
         return true;
@@ -376,7 +391,7 @@ static void handle_reply(struct pi *pi, const struct dhcp_reply *r, uint64_t now
             dhcp_done(pi);
         } else if (r->msg_type == 6) {
             report_event(pi, "dhcp_nak", "{s:s}", "client", dhcp_client_name(d->client));
-            d->requesting = false;      /* start over at the next attempt */
+            d->requesting = false; /* start over at the next attempt */
         }
         return;
     }
@@ -390,7 +405,7 @@ static void handle_reply(struct pi *pi, const struct dhcp_reply *r, uint64_t now
         return;
     }
     if (d->client == DC_ROM_3B && pi->sim->opt.pi3b_stall) {
-        d->stalled = true;              /* the buggy ROM sits on it */
+        d->stalled = true; /* the buggy ROM sits on it */
         d->stall_last_ms = now;
         pi->deadline_ms = now + STALL_GIVE_UP_MS;
         return;
@@ -407,7 +422,8 @@ static bool stall_frame(struct pi *pi, const uint8_t *frame, size_t len, uint64_
     if (!d->stalled)
         return false;
     if (now >= d->attempt_ms + STALL_WAKE_MS) {
-        snprintf(type, sizeof type, "0x%02x%02x", len >= 14 ? frame[12] : 0, len >= 14 ? frame[13] : 0);
+        snprintf(type, sizeof type, "0x%02x%02x", len >= 14 ? frame[12] : 0,
+                 len >= 14 ? frame[13] : 0);
         report_event(pi, "dhcp_rom_woken", "{s:s}", "ethertype", type);
         dhcp_done(pi);
         return true;
@@ -446,9 +462,12 @@ void pi_on_raw(struct pi *pi)
 static unsigned dhcp_total_ms(const struct pi *pi)
 {
     switch (pi->dhcp.client) {
-    case DC_PI4: return PI4_DHCP_TIMEOUT_MS;
-    case DC_OS: return OS_DHCP_TIMEOUT_MS;
-    default: return ROM_DISCOVERS * ROM_INTERVAL_MS;
+    case DC_PI4:
+        return PI4_DHCP_TIMEOUT_MS;
+    case DC_OS:
+        return OS_DHCP_TIMEOUT_MS;
+    default:
+        return ROM_DISCOVERS * ROM_INTERVAL_MS;
     }
 }
 
@@ -493,9 +512,9 @@ static void dhcp_timer(struct pi *pi, uint64_t now)
         return;
     }
     bool more = pi->dhcp.client == DC_ROM_3B || pi->dhcp.client == DC_ROM_3BPLUS ||
-                pi->dhcp.client == DC_BOOTCODE
-        ? d->attempts < ROM_DISCOVERS
-        : now < d->started_ms + pisim_scale(pi->sim, dhcp_total_ms(pi));
+                        pi->dhcp.client == DC_BOOTCODE
+                    ? d->attempts < ROM_DISCOVERS
+                    : now < d->started_ms + pisim_scale(pi->sim, dhcp_total_ms(pi));
     if (more)
         send_discover(pi);
     else
@@ -552,8 +571,9 @@ void pi_on_timer(struct pi *pi, uint64_t now)
     switch (pi->phase) {
     case PH_POWERING:
         pi->deadline_ms = 0;
-        pi_start_dhcp(pi, pi->model == PI_3B ? DC_ROM_3B
-                          : pi->model == PI_3BPLUS ? DC_ROM_3BPLUS : DC_PI4);
+        pi_start_dhcp(pi, pi->model == PI_3B       ? DC_ROM_3B
+                          : pi->model == PI_3BPLUS ? DC_ROM_3BPLUS
+                                                   : DC_PI4);
         break;
     case PH_DHCP:
         /* A frame that came before the deadline counts, however late this

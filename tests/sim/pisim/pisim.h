@@ -25,28 +25,32 @@
 #define PISIM_MAX_PIS 1024
 #define PISIM_ROM_XID 0x26f30339u
 #define PISIM_ROM_TFTP_PORT 49152
-#define PISIM_TEXT_MAX 4096          /* config.txt / cmdline.txt kept in full */
+#define PISIM_TEXT_MAX 4096 /* config.txt / cmdline.txt kept in full */
 
-enum pi_model { PI_3B, PI_3BPLUS, PI_4 };
+enum pi_model {
+    PI_3B,
+    PI_3BPLUS,
+    PI_4
+};
 
 /* Which DHCP client is talking: each sends different options and has its
  * own rules for what it accepts. */
 enum dhcp_client {
-    DC_ROM_3B,      /* 3B boot ROM: DISCOVER only, strict option 43 */
-    DC_ROM_3BPLUS,  /* 3B+ boot ROM: full handshake, serial in option 97 */
-    DC_BOOTCODE,    /* bootcode.bin on any Pi 3: DISCOVER only */
-    DC_PI4,         /* Pi 4 EEPROM bootloader: full handshake, random xid */
-    DC_OS,          /* the booted OS: an ordinary client, no PXEClient */
+    DC_ROM_3B,     /* 3B boot ROM: DISCOVER only, strict option 43 */
+    DC_ROM_3BPLUS, /* 3B+ boot ROM: full handshake, serial in option 97 */
+    DC_BOOTCODE,   /* bootcode.bin on any Pi 3: DISCOVER only */
+    DC_PI4,        /* Pi 4 EEPROM bootloader: full handshake, random xid */
+    DC_OS,         /* the booted OS: an ordinary client, no PXEClient */
 };
 
 enum pi_phase {
-    PH_OFF,          /* no power */
-    PH_POWERING,     /* power on, the PHY and the ROM starting */
-    PH_DHCP,         /* a DHCP exchange (which client: pi->dhcp.client) */
-    PH_TFTP,         /* a TFTP transfer (pi->xfer) */
-    PH_KERNEL,       /* the kernel starting, before the OS asks DHCP */
+    PH_OFF,      /* no power */
+    PH_POWERING, /* power on, the PHY and the ROM starting */
+    PH_DHCP,     /* a DHCP exchange (which client: pi->dhcp.client) */
+    PH_TFTP,     /* a TFTP transfer (pi->xfer) */
+    PH_KERNEL,   /* the kernel starting, before the OS asks DHCP */
     PH_BOOTED,
-    PH_FAILED,       /* stays here until power-cycled */
+    PH_FAILED, /* stays here until power-cycled */
 };
 
 /* A parsed DHCP reply (OFFER, ACK, NAK) as the Pi saw it. */
@@ -56,14 +60,14 @@ struct dhcp_reply {
     uint16_t flags;
     struct in_addr yiaddr, siaddr, ip_src;
     uint8_t chaddr[6];
-    int msg_type;                   /* option 53, -1 when absent */
+    int msg_type; /* option 53, -1 when absent */
     bool has_mask, has_router, has_server_id, has_lease;
     struct in_addr mask, router, server_id;
     uint32_t lease_s;
-    const uint8_t *opt43;           /* points into the frame */
+    const uint8_t *opt43; /* points into the frame */
     size_t opt43_len;
     bool has_opt43;
-    bool has_opt60_pxe;             /* option 60 "PXEClient" */
+    bool has_opt60_pxe; /* option 60 "PXEClient" */
     const uint8_t *opt97;
     size_t opt97_len;
     /* Option 66 as a dotted quad, and whether it came after option 43:
@@ -77,76 +81,87 @@ struct dhcp_reply {
 struct dhcp_state {
     enum dhcp_client client;
     uint32_t xid;
-    unsigned attempts;             /* DISCOVERs sent */
-    bool requesting;               /* REQUEST sent, waiting for the ACK */
-    uint64_t started_ms;           /* first DISCOVER */
-    uint64_t attempt_ms;           /* this DISCOVER */
+    unsigned attempts;   /* DISCOVERs sent */
+    bool requesting;     /* REQUEST sent, waiting for the ACK */
+    uint64_t started_ms; /* first DISCOVER */
+    uint64_t attempt_ms; /* this DISCOVER */
     struct in_addr offered, server_id, tftp_server, siaddr, mask, router;
     bool has_mask;
     /* --pi3b-stall: an accepted OFFER that the buggy ROM sits on until
      * another frame arrives (PI-BOOT.md, "Timing bug on 3B"). */
     bool stalled;
     uint64_t stall_last_ms;
-    char last_ignored[160];        /* why the last OFFER was not taken */
+    char last_ignored[160]; /* why the last OFFER was not taken */
 };
 
 enum xfer_kind {
-    XK_READ,     /* read the whole file */
-    XK_PROBE,    /* OACK and block 1, then ERROR 0 "Early terminate" */
+    XK_READ,  /* read the whole file */
+    XK_PROBE, /* OACK and block 1, then ERROR 0 "Early terminate" */
 };
 
-enum xfer_result { XR_NONE, XR_OK, XR_PROBED, XR_ABSENT, XR_ERROR, XR_TIMEOUT };
+enum xfer_result {
+    XR_NONE,
+    XR_OK,
+    XR_PROBED,
+    XR_ABSENT,
+    XR_ERROR,
+    XR_TIMEOUT
+};
 
 /* Timing rules of the firmware that sends a request. */
 struct xfer_timing {
-    unsigned first_ms;      /* wait for the first answer to the RRQ */
-    unsigned rrq_tries;     /* RRQ sends before giving up (1 = no retry) */
-    unsigned block_ms;      /* wait for the next DATA before re-ACKing */
+    unsigned first_ms;  /* wait for the first answer to the RRQ */
+    unsigned rrq_tries; /* RRQ sends before giving up (1 = no retry) */
+    unsigned block_ms;  /* wait for the next DATA before re-ACKing */
     unsigned block_tries;
-    unsigned file_ms;       /* the whole file, 0 = no limit */
+    unsigned file_ms; /* the whole file, 0 = no limit */
 };
 
 struct xfer {
     char path[160];
     enum xfer_kind kind;
     bool opt_tsize;
-    unsigned opt_blksize;            /* 0: not asked */
-    bool fixed_port;                 /* the ROM's port 49152 */
-    bool rollover;                   /* block numbers may wrap */
+    unsigned opt_blksize; /* 0: not asked */
+    bool fixed_port;      /* the ROM's port 49152 */
+    bool rollover;        /* block numbers may wrap */
     struct xfer_timing timing;
     int fd;
     uint16_t local_port;
-    struct sockaddr_in server;       /* port 69 until the first answer */
+    struct sockaddr_in server; /* port 69 until the first answer */
     bool tid_known;
-    unsigned blksize;                /* in force */
-    uint64_t tsize;                  /* from the OACK, 0 when absent */
+    unsigned blksize; /* in force */
+    uint64_t tsize;   /* from the OACK, 0 when absent */
     bool got_oack;
-    uint32_t next_block;             /* the DATA we wait for (32-bit count) */
+    uint32_t next_block; /* the DATA we wait for (32-bit count) */
     uint64_t bytes;
-    uint64_t hash;                   /* FNV-1a of the content */
-    uint8_t last[600];               /* RRQ or last ACK, for retransmission */
+    uint64_t hash;     /* FNV-1a of the content */
+    uint8_t last[600]; /* RRQ or last ACK, for retransmission */
     size_t last_len;
-    unsigned sends;                  /* of last[] */
+    unsigned sends; /* of last[] */
     uint64_t started_ms, deadline_ms;
-    bool answered;                   /* the server said something */
-    uint64_t answered_ms;            /* when its first datagram came */
+    bool answered;        /* the server said something */
+    uint64_t answered_ms; /* when its first datagram came */
     enum xfer_result result;
     uint16_t err_code;
     char err_msg[96];
-    char *text;                      /* content, kept for config/cmdline */
+    char *text; /* content, kept for config/cmdline */
     size_t text_len;
 };
 
-enum script_stage { ST_ROM, ST_FW3, ST_FW4 };
+enum script_stage {
+    ST_ROM,
+    ST_FW3,
+    ST_FW4
+};
 
 struct script_state {
     enum script_stage stage;
     unsigned step;
-    char prefix[20];                 /* "" or "SERIAL/" */
+    char prefix[20]; /* "" or "SERIAL/" */
     bool prefix_decided;
-    bool arm_64bit;                  /* from config.txt */
-    char kernel_cfg[64];             /* kernel= from config.txt */
-    unsigned kernel_choice;          /* index into the fallback list */
+    bool arm_64bit;         /* from config.txt */
+    char kernel_cfg[64];    /* kernel= from config.txt */
+    unsigned kernel_choice; /* index into the fallback list */
     bool kernel_found;
 };
 
@@ -154,51 +169,51 @@ struct pisim;
 
 struct pi {
     struct pisim *sim;
-    unsigned index;                  /* 1-based */
+    unsigned index; /* 1-based */
     char ifname[IF_NAMESIZE];
     int ifindex;
     enum pi_model model;
     uint32_t serial;
-    uint32_t revision;               /* Pi 4 board revision */
+    uint32_t revision; /* Pi 4 board revision */
     uint8_t mac[6];
-    unsigned port;                   /* switch port, for --ports */
+    unsigned port; /* switch port, for --ports */
 
     bool powered;
     enum pi_phase phase;
-    uint64_t deadline_ms;            /* 0: no timer */
-    unsigned generation;             /* bumped by each power-on */
+    uint64_t deadline_ms; /* 0: no timer */
+    unsigned generation;  /* bumped by each power-on */
 
-    int raw_fd;                      /* AF_PACKET, during DHCP */
+    int raw_fd; /* AF_PACKET, during DHCP */
     struct dhcp_state dhcp;
     bool addr_set;
     struct in_addr addr;
     unsigned prefix_len;
-    struct in_addr peer;             /* when set: a /32 with a peer */
+    struct in_addr peer; /* when set: a /32 with a peer */
     struct in_addr tftp_server;
 
-    bool rom_done;                   /* the ROM's part is over */
+    bool rom_done; /* the ROM's part is over */
     struct xfer xfer;
     struct script_state script;
-    char *cmdline;                   /* cmdline.txt as read */
+    char *cmdline; /* cmdline.txt as read */
 
     /* report */
     json_t *events;
     uint64_t power_on_ms, booted_ms, failed_ms;
     char fail_reason[200];
-    unsigned boots;                  /* power-ons */
+    unsigned boots; /* power-ons */
     uint64_t tftp_bytes;
     unsigned tftp_files;
 };
 
 struct pisim_opts {
-    unsigned fast;                   /* divides the firmware's waits */
+    unsigned fast; /* divides the firmware's waits */
     bool pi3b_stall;
-    unsigned pi4_blksize;            /* 1468 (late 2022 on) or 1024 */
-    unsigned kernel_boot_ms;         /* kernel loaded -> OS DHCP */
-    unsigned power_up_ms;            /* power on -> first DISCOVER */
+    unsigned pi4_blksize;    /* 1468 (late 2022 on) or 1024 */
+    unsigned kernel_boot_ms; /* kernel loaded -> OS DHCP */
+    unsigned power_up_ms;    /* power on -> first DISCOVER */
     const char *ports_file;
     unsigned port_base;
-    const char *json_path;           /* NULL: stdout */
+    const char *json_path; /* NULL: stdout */
     bool until_booted;
     unsigned timeout_s;
     bool verbose;
@@ -213,7 +228,7 @@ struct pisim {
     struct nl_sock *nl;
     uint64_t start_ms;
     uint64_t next_power_poll_ms;
-    int drain68_fd;                  /* swallows late DHCP replies */
+    int drain68_fd; /* swallows late DHCP replies */
 };
 
 /* main.c */
@@ -221,11 +236,15 @@ uint64_t pisim_now_ms(void);
 int pisim_watch(struct pisim *sim, int fd, struct pi *pi, unsigned tag);
 void pisim_unwatch(struct pisim *sim, int fd);
 unsigned pisim_scale(const struct pisim *sim, unsigned ms);
-void pisim_vlog(const struct pi *pi, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void pisim_vlog(const struct pi *pi, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* epoll tags */
-enum { TAG_RAW = 1, TAG_UDP = 2, TAG_SIGNAL = 3, TAG_DRAIN = 4 };
+enum {
+    TAG_RAW = 1,
+    TAG_UDP = 2,
+    TAG_SIGNAL = 3,
+    TAG_DRAIN = 4
+};
 
 /* pi.c */
 void pi_init(struct pi *pi, struct pisim *sim, unsigned index, const char *ifname,
@@ -255,18 +274,17 @@ size_t dhcp_build(uint8_t *frame, size_t cap, const struct pi *pi, int msg_type)
 int dhcp_parse_frame(const uint8_t *frame, size_t len, struct dhcp_reply *out);
 /* Whether option 43 holds the PXE menu this client accepts.  On failure
  * writes why into why. */
-bool dhcp_menu_ok(enum dhcp_client c, const uint8_t *opt, size_t len,
-                  char *why, size_t whylen);
+bool dhcp_menu_ok(enum dhcp_client c, const uint8_t *opt, size_t len, char *why, size_t whylen);
 const char *dhcp_client_name(enum dhcp_client c);
 uint16_t pisim_ip_checksum(const void *data, size_t len, uint32_t sum);
 
 /* tftp.c */
 void xfer_reset(struct xfer *x);
-int xfer_start(struct pi *pi);                 /* after the fields are set */
+int xfer_start(struct pi *pi); /* after the fields are set */
 /* Feeds one datagram from the server that reached the Pi at arrived_ms;
  * returns true when the transfer ended (x->result set). */
-bool xfer_input(struct pi *pi, const uint8_t *pkt, size_t len,
-                const struct sockaddr_in *from, uint64_t arrived_ms);
+bool xfer_input(struct pi *pi, const uint8_t *pkt, size_t len, const struct sockaddr_in *from,
+                uint64_t arrived_ms);
 /* The deadlines due by time at (the Pi's clock): a retransmission, or the
  * end with XR_TIMEOUT (returns true). */
 bool xfer_timer(struct pi *pi, uint64_t at);
@@ -278,13 +296,13 @@ int tftp_parse_oack(const uint8_t *p, size_t len, uint64_t *tsize, unsigned *blk
 /* net.c */
 int net_open(struct pisim *sim);
 void net_close(struct pisim *sim);
-int net_link_setup(struct pisim *sim, struct pi *pi);   /* MAC, down */
+int net_link_setup(struct pisim *sim, struct pi *pi); /* MAC, down */
 int net_link_up(struct pisim *sim, struct pi *pi, bool up);
-int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a,
-                 unsigned prefix_len, struct in_addr peer);
+int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a, unsigned prefix_len,
+                 struct in_addr peer);
 void net_addr_clear(struct pisim *sim, struct pi *pi);
 int net_raw_open(struct pi *pi, bool everything);
-void net_raw_close(int fd);     /* at once for the loop; the close itself waits */
+void net_raw_close(int fd); /* at once for the loop; the close itself waits */
 int net_udp_open(struct pi *pi, uint16_t port);
 /* One datagram and when it reached the interface (pisim's clock); -errno. */
 ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from,

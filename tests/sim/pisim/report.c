@@ -48,29 +48,30 @@ static json_t *pi_json(const struct pi *pi)
 {
     const struct pisim *sim = pi->sim;
     char mac[18], serial[9], addr[INET_ADDRSTRLEN] = "", srv[INET_ADDRSTRLEN] = "";
-    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0], pi->mac[1],
-             pi->mac[2], pi->mac[3], pi->mac[4], pi->mac[5]);
+    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", pi->mac[0], pi->mac[1], pi->mac[2],
+             pi->mac[3], pi->mac[4], pi->mac[5]);
     snprintf(serial, sizeof serial, "%08x", pi->serial);
     if (pi->addr_set || pi->phase == PH_BOOTED)
         inet_ntop(AF_INET, &pi->addr, addr, sizeof addr);
     if (pi->tftp_server.s_addr)
         inet_ntop(AF_INET, &pi->tftp_server, srv, sizeof srv);
-    json_t *o = json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}",
-                          "index", (json_int_t)pi->index, "iface", pi->ifname,
-                          "port", (json_int_t)pi->port, "model", pi_model_name(pi->model),
-                          "serial", serial, "mac", mac, "state", pi_phase_name(pi->phase),
-                          "boots", (json_int_t)pi->boots,
-                          "tftp_files", (json_int_t)pi->tftp_files,
-                          "tftp_bytes", (json_int_t)pi->tftp_bytes);
+    json_t *o = json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:s,s:I,s:I,s:I}", "index",
+                          (json_int_t)pi->index, "iface", pi->ifname, "port", (json_int_t)pi->port,
+                          "model", pi_model_name(pi->model), "serial", serial, "mac", mac, "state",
+                          pi_phase_name(pi->phase), "boots", (json_int_t)pi->boots, "tftp_files",
+                          (json_int_t)pi->tftp_files, "tftp_bytes", (json_int_t)pi->tftp_bytes);
     if (!o)
         return NULL;
-    json_object_set_new(o, "reason", pi->fail_reason[0] ? json_string(pi->fail_reason) : json_null());
+    json_object_set_new(o, "reason",
+                        pi->fail_reason[0] ? json_string(pi->fail_reason) : json_null());
     json_object_set_new(o, "address", addr[0] ? json_string(addr) : json_null());
     json_object_set_new(o, "tftp_server", srv[0] ? json_string(srv) : json_null());
     json_object_set_new(o, "power_on_ms", json_integer(rel(sim, pi->power_on_ms)));
     json_object_set_new(o, "booted_ms", json_integer(rel(sim, pi->booted_ms)));
-    json_object_set_new(o, "boot_ms", json_integer(pi->booted_ms && pi->power_on_ms
-        ? (json_int_t)(pi->booted_ms - pi->power_on_ms) : -1));
+    json_object_set_new(o, "boot_ms",
+                        json_integer(pi->booted_ms && pi->power_on_ms
+                                         ? (json_int_t)(pi->booted_ms - pi->power_on_ms)
+                                         : -1));
     json_object_set_new(o, "cmdline", pi->cmdline ? json_string(pi->cmdline) : json_null());
     json_object_set(o, "events", pi->events);
     return o;
@@ -92,13 +93,12 @@ static json_t *summary_json(const struct pisim *sim)
             off++;
         }
     }
-    json_t *s = json_pack("{s:I,s:I,s:I,s:I,s:I}", "pis", (json_int_t)sim->n_pis,
-                          "booted", (json_int_t)booted, "failed", (json_int_t)failed,
-                          "off", (json_int_t)off,
+    json_t *s = json_pack("{s:I,s:I,s:I,s:I,s:I}", "pis", (json_int_t)sim->n_pis, "booted",
+                          (json_int_t)booted, "failed", (json_int_t)failed, "off", (json_int_t)off,
                           "booting", (json_int_t)(sim->n_pis - booted - failed - off));
     if (s)
-        json_object_set_new(s, "all_booted_ms", booted == sim->n_pis
-                            ? json_integer(rel(sim, last)) : json_null());
+        json_object_set_new(s, "all_booted_ms",
+                            booted == sim->n_pis ? json_integer(rel(sim, last)) : json_null());
     return s;
 }
 

@@ -19,10 +19,23 @@
 #include <string.h>
 #include "pisim.h"
 
-enum how { PROBE, READ, MUST };
-enum special { SP_NONE, SP_PREFIX, SP_DTB, SP_KERNEL };
+enum how {
+    PROBE,
+    READ,
+    MUST
+};
+enum special {
+    SP_NONE,
+    SP_PREFIX,
+    SP_DTB,
+    SP_KERNEL
+};
 
-struct step { const char *name; enum how how; enum special sp; };
+struct step {
+    const char *name;
+    enum how how;
+    enum special sp;
+};
 
 static const struct step rom_steps[] = {
     { "bootcode.bin", MUST, SP_NONE },
@@ -87,9 +100,15 @@ static const struct xfer_timing pi4_timing = { 5000, 6, 5000, 6, 30000 };
 static const struct step *steps_of(enum script_stage st, unsigned *n)
 {
     switch (st) {
-    case ST_ROM: *n = sizeof rom_steps / sizeof rom_steps[0]; return rom_steps;
-    case ST_FW3: *n = sizeof fw3_steps / sizeof fw3_steps[0]; return fw3_steps;
-    case ST_FW4: *n = sizeof fw4_steps / sizeof fw4_steps[0]; return fw4_steps;
+    case ST_ROM:
+        *n = sizeof rom_steps / sizeof rom_steps[0];
+        return rom_steps;
+    case ST_FW3:
+        *n = sizeof fw3_steps / sizeof fw3_steps[0];
+        return fw3_steps;
+    case ST_FW4:
+        *n = sizeof fw4_steps / sizeof fw4_steps[0];
+        return fw4_steps;
     }
     *n = 0;
     return NULL;
@@ -105,8 +124,8 @@ static const char *kernel_name(const struct pi *pi, unsigned choice)
     const struct script_state *s = &pi->script;
     if (s->kernel_cfg[0])
         return choice == 0 ? s->kernel_cfg : NULL;
-    const char **list = pi->model == PI_4 ? (s->arm_64bit ? pi4_64 : pi4_32)
-                                          : (s->arm_64bit ? pi3_64 : pi3_32);
+    const char **list =
+        pi->model == PI_4 ? (s->arm_64bit ? pi4_64 : pi4_32) : (s->arm_64bit ? pi3_64 : pi3_32);
     for (unsigned i = 0; i <= choice; i++)
         if (!list[i])
             return NULL;
@@ -116,9 +135,12 @@ static const char *kernel_name(const struct pi *pi, unsigned choice)
 static const char *dtb_name(const struct pi *pi)
 {
     switch (pi->model) {
-    case PI_3B: return "bcm2710-rpi-3-b.dtb";
-    case PI_3BPLUS: return "bcm2710-rpi-3-b-plus.dtb";
-    case PI_4: return "bcm2711-rpi-4-b.dtb";
+    case PI_3B:
+        return "bcm2710-rpi-3-b.dtb";
+    case PI_3BPLUS:
+        return "bcm2710-rpi-3-b-plus.dtb";
+    case PI_4:
+        return "bcm2711-rpi-4-b.dtb";
     }
     return "";
 }
@@ -128,8 +150,9 @@ static const char *dtb_name(const struct pi *pi)
 static void parse_config(struct pi *pi, const char *text)
 {
     struct script_state *s = &pi->script;
-    const char *model_section = pi->model == PI_4 ? "[pi4]"
-                              : pi->model == PI_3BPLUS ? "[pi3+]" : "[pi3]";
+    const char *model_section = pi->model == PI_4        ? "[pi4]"
+                                : pi->model == PI_3BPLUS ? "[pi3+]"
+                                                         : "[pi3]";
     bool active = true;
     const char *p = text;
     while (*p) {
@@ -181,8 +204,9 @@ static void stage_done(struct pi *pi)
         pi_start_dhcp(pi, DC_BOOTCODE);
         return;
     }
-    report_event(pi, "kernel_done", "{s:s}", "kernel",
-                 kernel_name(pi, pi->script.kernel_choice) ? kernel_name(pi, pi->script.kernel_choice) : "");
+    report_event(
+        pi, "kernel_done", "{s:s}", "kernel",
+        kernel_name(pi, pi->script.kernel_choice) ? kernel_name(pi, pi->script.kernel_choice) : "");
     pi_kernel_loaded(pi);
 }
 
@@ -211,7 +235,7 @@ static void start_step(struct pi *pi)
     x->kind = st->how == PROBE ? XK_PROBE : XK_READ;
     switch (s->stage) {
     case ST_ROM:
-        x->fixed_port = true;              /* 49152, reused (seen) */
+        x->fixed_port = true; /* 49152, reused (seen) */
         x->timing = rom_timing;
         x->rollover = true;
         break;
@@ -224,7 +248,7 @@ static void start_step(struct pi *pi)
         x->opt_tsize = true;
         x->opt_blksize = pi->sim->opt.pi4_blksize;
         x->timing = pi4_timing;
-        x->rollover = false;               /* only since the 2025-09 bootloader */
+        x->rollover = false; /* only since the 2025-09 bootloader */
         break;
     }
     pi->phase = PH_TFTP;
@@ -237,16 +261,15 @@ static void record(struct pi *pi)
 {
     struct xfer *x = &pi->xfer;
     uint64_t now = pisim_now_ms();
-    json_t *ev = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "file", x->path,
-                           "kind", x->kind == XK_PROBE ? "probe" : "read",
-                           "result", xfer_result_name(x->result),
-                           "bytes", (json_int_t)x->bytes, "tsize", (json_int_t)x->tsize,
-                           "blksize", (json_int_t)x->blksize,
-                           "port", (json_int_t)x->local_port,
-                           "dur_ms", (json_int_t)(now - x->started_ms));
+    json_t *ev = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "file", x->path, "kind",
+                           x->kind == XK_PROBE ? "probe" : "read", "result",
+                           xfer_result_name(x->result), "bytes", (json_int_t)x->bytes, "tsize",
+                           (json_int_t)x->tsize, "blksize", (json_int_t)x->blksize, "port",
+                           (json_int_t)x->local_port, "dur_ms", (json_int_t)(now - x->started_ms));
     /* How long the server took to say anything, as the Pi's NIC saw it. */
     if (ev && x->answered)
-        json_object_set_new(ev, "answer_ms", json_integer((json_int_t)x->answered_ms - (json_int_t)x->started_ms));
+        json_object_set_new(ev, "answer_ms",
+                            json_integer((json_int_t)x->answered_ms - (json_int_t)x->started_ms));
     if (ev && x->err_msg[0])
         json_object_set_new(ev, "error", json_string(x->err_msg));
     if (ev && x->result == XR_OK) {
@@ -259,9 +282,8 @@ static void record(struct pi *pi)
         json_object_set_new(ev, "what", json_string("tftp"));
         json_array_append_new(pi->events, ev);
         if (pi->sim->opt.verbose)
-            pisim_vlog(pi, "tftp %s %s %llu bytes %llu ms", x->path,
-                       xfer_result_name(x->result), (unsigned long long)x->bytes,
-                       (unsigned long long)(now - x->started_ms));
+            pisim_vlog(pi, "tftp %s %s %llu bytes %llu ms", x->path, xfer_result_name(x->result),
+                       (unsigned long long)x->bytes, (unsigned long long)(now - x->started_ms));
     }
     pi->tftp_bytes += x->bytes;
     if (x->result == XR_OK)
@@ -293,15 +315,15 @@ void script_file_done(struct pi *pi)
     if (st->sp == SP_KERNEL && st->how == PROBE && !got_file(x)) {
         s->kernel_choice++;
         if (kernel_name(pi, s->kernel_choice)) {
-            start_step(pi);                /* kernel7.img -> kernel.img */
+            start_step(pi); /* kernel7.img -> kernel.img */
             return;
         }
         pi_fail(pi, "no kernel: %s (%s)", x->path, xfer_result_name(x->result));
         return;
     }
     if (st->how == MUST && x->result != XR_OK) {
-        pi_fail(pi, "%s %s%s%s", x->path, xfer_result_name(x->result),
-                x->err_msg[0] ? ": " : "", x->err_msg);
+        pi_fail(pi, "%s %s%s%s", x->path, xfer_result_name(x->result), x->err_msg[0] ? ": " : "",
+                x->err_msg);
         return;
     }
     if (x->result == XR_OK && x->text) {

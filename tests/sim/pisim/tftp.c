@@ -18,17 +18,29 @@
 #include <unistd.h>
 #include "pisim.h"
 
-enum { OP_RRQ = 1, OP_DATA = 3, OP_ACK = 4, OP_ERROR = 5, OP_OACK = 6 };
+enum {
+    OP_RRQ = 1,
+    OP_DATA = 3,
+    OP_ACK = 4,
+    OP_ERROR = 5,
+    OP_OACK = 6
+};
 
 const char *xfer_result_name(enum xfer_result r)
 {
     switch (r) {
-    case XR_NONE: return "none";
-    case XR_OK: return "ok";
-    case XR_PROBED: return "probed";
-    case XR_ABSENT: return "absent";
-    case XR_ERROR: return "error";
-    case XR_TIMEOUT: return "timeout";
+    case XR_NONE:
+        return "none";
+    case XR_OK:
+        return "ok";
+    case XR_PROBED:
+        return "probed";
+    case XR_ABSENT:
+        return "absent";
+    case XR_ERROR:
+        return "error";
+    case XR_TIMEOUT:
+        return "timeout";
     }
     return "?";
 }
@@ -61,8 +73,8 @@ static void send_last(struct pi *pi)
 {
     struct xfer *x = &pi->xfer;
     /* A lost send is a lost packet: the timer retransmits. */
-    (void)sendto(x->fd, x->last, x->last_len, 0,
-                 (const struct sockaddr *)&x->server, sizeof x->server);
+    (void)sendto(x->fd, x->last, x->last_len, 0, (const struct sockaddr *)&x->server,
+                 sizeof x->server);
     x->sends++;
 }
 
@@ -148,11 +160,12 @@ static void send_error(struct pi *pi, uint16_t code, const char *msg)
     struct xfer *x = &pi->xfer;
     uint8_t p[128];
     size_t n = strlen(msg) + 1;
-    p[0] = 0; p[1] = OP_ERROR;
-    p[2] = (uint8_t)(code >> 8); p[3] = (uint8_t)code;
+    p[0] = 0;
+    p[1] = OP_ERROR;
+    p[2] = (uint8_t)(code >> 8);
+    p[3] = (uint8_t)code;
     memcpy(p + 4, msg, n);
-    (void)sendto(x->fd, p, 4 + n, 0, (const struct sockaddr *)&x->server,
-                 sizeof x->server);
+    (void)sendto(x->fd, p, 4 + n, 0, (const struct sockaddr *)&x->server, sizeof x->server);
 }
 
 static bool finish(struct xfer *x, enum xfer_result r, const char *msg)
@@ -169,17 +182,16 @@ static bool on_oack(struct pi *pi, const uint8_t *p, size_t len)
     uint64_t tsize = 0;
     unsigned blksize = 512;
     if (x->got_oack && x->next_block == 1) {
-        send_last(pi);                 /* the server missed our ACK 0: again */
+        send_last(pi); /* the server missed our ACK 0: again */
         return false;
     }
     if (x->got_oack || x->next_block != 1 || (!x->opt_tsize && !x->opt_blksize)) {
         send_error(pi, 8, "Unexpected OACK");
-        return finish(x, XR_ERROR, x->next_block != 1 ? "OACK after DATA"
-                                                      : "OACK to a request without options");
+        return finish(x, XR_ERROR,
+                      x->next_block != 1 ? "OACK after DATA" : "OACK to a request without options");
     }
     if (tftp_parse_oack(p + 2, len - 2, &tsize, &blksize) < 0 ||
-        (x->opt_blksize && blksize > x->opt_blksize) ||
-        (!x->opt_blksize && blksize != 512)) {
+        (x->opt_blksize && blksize > x->opt_blksize) || (!x->opt_blksize && blksize != 512)) {
         send_error(pi, 8, "Bad option");
         return finish(x, XR_ERROR, "malformed OACK");
     }
@@ -220,7 +232,7 @@ static bool on_data(struct pi *pi, const uint8_t *p, size_t len)
     size_t n = len - 4;
 
     if (block == (uint16_t)(want - 1) && x->next_block > 1) {
-        send_last(pi);                 /* our ACK was lost: say it again */
+        send_last(pi); /* our ACK was lost: say it again */
         return false;
     }
     if (block != want)
@@ -246,8 +258,8 @@ static bool on_data(struct pi *pi, const uint8_t *p, size_t len)
     return false;
 }
 
-bool xfer_input(struct pi *pi, const uint8_t *p, size_t len,
-                const struct sockaddr_in *from, uint64_t arrived_ms)
+bool xfer_input(struct pi *pi, const uint8_t *p, size_t len, const struct sockaddr_in *from,
+                uint64_t arrived_ms)
 {
     struct xfer *x = &pi->xfer;
     if (x->result != XR_NONE)
@@ -255,11 +267,10 @@ bool xfer_input(struct pi *pi, const uint8_t *p, size_t len,
     /* A deadline that passed before this datagram came went off first. */
     if (xfer_timer(pi, arrived_ms))
         return true;
-    if (len < 4 ||
-        from->sin_addr.s_addr != x->server.sin_addr.s_addr)
+    if (len < 4 || from->sin_addr.s_addr != x->server.sin_addr.s_addr)
         return false;
     if (x->tid_known && from->sin_port != x->server.sin_port)
-        return false;                  /* another TID: not our transfer */
+        return false; /* another TID: not our transfer */
     uint16_t op = (uint16_t)(p[0] << 8 | p[1]);
     if (!x->answered) {
         x->answered = true;
@@ -305,7 +316,7 @@ bool xfer_timer(struct pi *pi, uint64_t at)
     unsigned tries = waiting_first ? x->timing.rrq_tries : x->timing.block_tries;
     unsigned wait = waiting_first ? x->timing.first_ms : x->timing.block_ms;
     if (x->sends < tries) {
-        send_last(pi);                 /* it leaves now, however late pisim is */
+        send_last(pi); /* it leaves now, however late pisim is */
         x->deadline_ms = pisim_now_ms() + wait;
         return false;
     }

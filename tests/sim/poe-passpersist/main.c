@@ -20,8 +20,16 @@
 
 #define OID_MAX 32
 
-enum kind { STD_ADMIN, STD_DETECT, STD_CLASS, MAIN_POWER, MAIN_STATUS, MAIN_CONSUMPTION,
-            CISCO_ENABLE, TPLINK_STATUS };
+enum kind {
+    STD_ADMIN,
+    STD_DETECT,
+    STD_CLASS,
+    MAIN_POWER,
+    MAIN_STATUS,
+    MAIN_CONSUMPTION,
+    CISCO_ENABLE,
+    TPLINK_STATUS
+};
 
 struct served {
     unsigned oid[OID_MAX];
@@ -79,8 +87,10 @@ static void build(const unsigned *base, int base_len, unsigned ports)
              tpl[] = { 1, 3, 6, 1, 4, 1, 11863, 6, 56 };
     table = calloc(ports * 3 + 8, sizeof(*table));
     if (!cmp(base, base_len, std, 7)) {
-        static const struct { unsigned col; enum kind k; } cols[] = {
-            { 3, STD_ADMIN }, { 6, STD_DETECT }, { 10, STD_CLASS } };
+        static const struct {
+            unsigned col;
+            enum kind k;
+        } cols[] = { { 3, STD_ADMIN }, { 6, STD_DETECT }, { 10, STD_CLASS } };
         for (int c = 0; c < 3; c++)
             for (unsigned p = 1; p <= ports; p++) {
                 char pre[64];
@@ -107,18 +117,32 @@ static void reply(const struct served *s)
     long v = 0;
     const char *type = "integer";
     switch (s->kind) {
-    case STD_ADMIN: v = c == '0' ? 2 : 1; break;
-    case STD_DETECT: v = c == '0' ? 1 : c == '1' ? 3 : c == 'F' ? 4 : 2; break;
-    case STD_CLASS: v = c == '1' ? 3 : 1; break;
-    case MAIN_POWER: v = 740, type = "gauge"; break;
-    case MAIN_STATUS: v = 1; break;
+    case STD_ADMIN:
+        v = c == '0' ? 2 : 1;
+        break;
+    case STD_DETECT:
+        v = c == '0' ? 1 : c == '1' ? 3 : c == 'F' ? 4 : 2;
+        break;
+    case STD_CLASS:
+        v = c == '1' ? 3 : 1;
+        break;
+    case MAIN_POWER:
+        v = 740, type = "gauge";
+        break;
+    case MAIN_STATUS:
+        v = 1;
+        break;
     case MAIN_CONSUMPTION:
         type = "gauge";
         for (int i = 0; i < n; i++)
             v += st[i] == '1' ? 3 : 0;
         break;
-    case CISCO_ENABLE: v = c == '0' ? 4 : 1; break;
-    case TPLINK_STATUS: v = c == '0' ? 0 : 1; break;
+    case CISCO_ENABLE:
+        v = c == '0' ? 4 : 1;
+        break;
+    case TPLINK_STATUS:
+        v = c == '0' ? 0 : 1;
+        break;
     }
     for (int i = 0; i < s->len; i++)
         printf(".%u", s->oid[i]);
@@ -145,10 +169,17 @@ static const char *do_set(const struct served *s, const char *value)
         return "wrong-type";
     int on;
     switch (s->kind) {
-    case STD_ADMIN: on = v == 1 ? 1 : v == 2 ? 0 : -1; break;
-    case CISCO_ENABLE: on = v >= 1 && v <= 3 ? 1 : v == 4 ? 0 : -1; break;
-    case TPLINK_STATUS: on = v == 1 ? 1 : v == 0 ? 0 : -1; break;
-    default: return "not-writable";
+    case STD_ADMIN:
+        on = v == 1 ? 1 : v == 2 ? 0 : -1;
+        break;
+    case CISCO_ENABLE:
+        on = v >= 1 && v <= 3 ? 1 : v == 4 ? 0 : -1;
+        break;
+    case TPLINK_STATUS:
+        on = v == 1 ? 1 : v == 0 ? 0 : -1;
+        break;
+    default:
+        return "not-writable";
     }
     if (on < 0)
         return "wrong-value";

@@ -9,14 +9,19 @@
 #include <string.h>
 #include "sim.h"
 
-enum { EXEC, CONFIG, CONFIG_IF };
+enum {
+    EXEC,
+    CONFIG,
+    CONFIG_IF
+};
 static bool paging = true;
 
 static void banner(struct sim *s)
 {
     snprintf(s->hostname, sizeof(s->hostname), "sim-6300");
     printf("\nLast login: 2026-01-01 00:00:00 from 127.0.0.1\n"
-           "User \"%s\" has logged in 1 time in the past 30 days\n", sim_user());
+           "User \"%s\" has logged in 1 time in the past 30 days\n",
+           sim_user());
 }
 
 static void prompt(struct sim *s)
@@ -52,8 +57,10 @@ static void show_poe(struct sim *s)
            "------------  -----------  --------  -----  ------  --------\n");
     for (int p = 1; p <= s->nports; p++) {
         char c = sim_port_state(s, (unsigned)p);
-        const char *st = c == '0' ? "disabled" : c == '1' ? "delivering" : c == 'F' ? "fault"
-                                                                                    : "searching";
+        const char *st = c == '0'   ? "disabled"
+                         : c == '1' ? "delivering"
+                         : c == 'F' ? "fault"
+                                    : "searching";
         printf("1/1/%-9d %-12s low       %-5s  usage   %s\n", p, st, c == '1' ? "2" : "-",
                c == '1' ? "3.1 W" : "0.0 W");
         if (!page_line(s, &lines))
@@ -74,7 +81,8 @@ static bool run(struct sim *s, const char *line)
     } else if (!strcmp(line, "show power-over-ethernet")) {
         show_poe(s);
     } else if ((!strcmp(line, "configure terminal") || !strcmp(line, "configure") ||
-                !strcmp(line, "config")) && s->mode == EXEC) {
+                !strcmp(line, "config")) &&
+               s->mode == EXEC) {
         s->mode = CONFIG;
     } else if (sscanf(line, "interface %63s", word) == 1 && s->mode != EXEC) {
         unsigned p = parse_interface(s, word);

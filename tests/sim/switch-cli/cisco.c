@@ -10,7 +10,11 @@
 #include <strings.h>
 #include "sim.h"
 
-enum { EXEC, CONFIG, CONFIG_IF };
+enum {
+    EXEC,
+    CONFIG,
+    CONFIG_IF
+};
 
 static void banner(struct sim *s)
 {
@@ -56,8 +60,8 @@ static void show_power_inline(struct sim *s)
 static unsigned parse_interface(struct sim *s, const char *name)
 {
     const char *slash = strrchr(name, '/');
-    if (strncasecmp(name, "gi", 2) || !slash || strncmp(strpbrk(name, "0123456789") ?: "",
-                                                         "1/0/", 4))
+    if (strncasecmp(name, "gi", 2) || !slash ||
+        strncmp(strpbrk(name, "0123456789") ?: "", "1/0/", 4))
         return 0;
     long p = strtol(slash + 1, NULL, 10);
     return p >= 1 && p <= s->nports ? (unsigned)p : 0;
@@ -116,8 +120,7 @@ static bool run(struct sim *s, const char *line)
     } else if ((!strcmp(line, "power inline never") || !strcmp(line, "power inline auto")) &&
                s->mode == CONFIG_IF) {
         if (sim_set_port(s, s->port, line[13] == 'a') < 0)
-            printf("%% Command rejected: PoE controller is not responding (Gi1/0/%u)\n",
-                   s->port);
+            printf("%% Command rejected: PoE controller is not responding (Gi1/0/%u)\n", s->port);
     } else if (!strcmp(line, "end")) {
         s->mode = EXEC;
     } else if (!strcmp(line, "exit") || !strcmp(line, "logout")) {

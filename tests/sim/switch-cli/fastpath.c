@@ -13,20 +13,27 @@
 #include <string.h>
 #include "sim.h"
 
-enum { USER_EXEC, PRIV_EXEC, CONFIG, CONFIG_IF };
+enum {
+    USER_EXEC,
+    PRIV_EXEC,
+    CONFIG,
+    CONFIG_IF
+};
 static bool paging = true;
 
 struct variant {
     const char *hostname;
-    const char *on_cmd, *off_cmd;       /* in interface config mode */
+    const char *on_cmd, *off_cmd; /* in interface config mode */
     const char *status_cmd;
     void (*status_row)(int port, char state);
 };
 
 static void netgear_row(int p, char c)
 {
-    const char *st = c == '0' ? "Disabled" : c == '1' ? "Delivering Power" : c == 'F' ? "Fault"
-                                                                                   : "Searching";
+    const char *st = c == '0'   ? "Disabled"
+                     : c == '1' ? "Delivering Power"
+                     : c == 'F' ? "Fault"
+                                : "Searching";
     printf("0/%-4d %-8s Low       %-5s %-9s %s\n", p, c == '0' ? "Disable" : "Enable",
            c == '1' ? "2" : "N/A", c == '1' ? "3.10" : "0.00", st);
 }
@@ -43,8 +50,8 @@ static const struct variant netgear = {
     "M4300-28G-PoE+", "poe", "no poe", "show poe port all", netgear_row,
 };
 static const struct variant edgeswitch = {
-    "UBNT EdgeSwitch", "poe opmode auto", "poe opmode shutdown", "show poe status all",
-    edgeswitch_row,
+    "UBNT EdgeSwitch",     "poe opmode auto", "poe opmode shutdown",
+    "show poe status all", edgeswitch_row,
 };
 
 static const struct variant *variant_of(const struct sim *s)
@@ -67,10 +74,18 @@ static void banner_edgeswitch(struct sim *s)
 static void prompt(struct sim *s)
 {
     switch (s->mode) {
-    case USER_EXEC: printf("(%s) >", s->hostname); break;
-    case PRIV_EXEC: printf("(%s) #", s->hostname); break;
-    case CONFIG: printf("(%s) (Config)#", s->hostname); break;
-    default: printf("(%s) (Interface 0/%u)#", s->hostname, s->port); break;
+    case USER_EXEC:
+        printf("(%s) >", s->hostname);
+        break;
+    case PRIV_EXEC:
+        printf("(%s) #", s->hostname);
+        break;
+    case CONFIG:
+        printf("(%s) (Config)#", s->hostname);
+        break;
+    default:
+        printf("(%s) (Interface 0/%u)#", s->hostname, s->port);
+        break;
     }
 }
 
@@ -119,7 +134,8 @@ static bool logout(struct sim *s)
     int k = sim_readkey(s);
     printf("%c\n", k > 0x20 && k < 0x7f ? k : ' ');
     if (s->log)
-        fprintf(s->log, "save question answered %c\n", k > 0x20 && k < 0x7f ? k : '?'), fflush(s->log);
+        fprintf(s->log, "save question answered %c\n", k > 0x20 && k < 0x7f ? k : '?'),
+            fflush(s->log);
     if ((k == 'y' || k == 'Y') && s->log)
         fprintf(s->log, "saved configuration\n"), fflush(s->log);
     if (k == 'y' || k == 'Y')
@@ -152,7 +168,7 @@ static bool run(struct sim *s, const char *line)
     if (!strcmp(line, "logout") || (!strcmp(line, "exit") && s->mode <= PRIV_EXEC))
         return logout(s);
     if (s->mode == USER_EXEC) {
-        invalid();                  /* nothing but enable and logout here */
+        invalid(); /* nothing but enable and logout here */
     } else if (!strcmp(line, "terminal length 0") && s->mode == PRIV_EXEC) {
         paging = false;
     } else if (!strcmp(line, v->status_cmd) && s->mode == PRIV_EXEC) {

@@ -16,8 +16,15 @@
 #include "tests/sim/portstate.h"
 #include "sim.h"
 
-enum { OPER, CONFIG };
-enum { KEEP = 0, SET_ON, SET_OFF };
+enum {
+    OPER,
+    CONFIG
+};
+enum {
+    KEEP = 0,
+    SET_ON,
+    SET_OFF
+};
 static unsigned char pending[PS_MAX_PORTS + 1];
 static bool paging = true;
 
@@ -68,8 +75,8 @@ static void set_or_delete(struct sim *s, const char *line)
     char verb[16], ifname[64], tail[32];
     unsigned p;
     int end = 0;
-    if (sscanf(line, "%15s poe interface %63s %31s%n", verb, ifname, tail, &end) != 3 || line[end] ||
-        strcmp(tail, "disable") || (strcmp(verb, "set") && strcmp(verb, "delete"))) {
+    if (sscanf(line, "%15s poe interface %63s %31s%n", verb, ifname, tail, &end) != 3 ||
+        line[end] || strcmp(tail, "disable") || (strcmp(verb, "set") && strcmp(verb, "delete"))) {
         caret("syntax error.");
     } else if (!(p = parse_interface(s, ifname))) {
         printf("error: interface %s: no such PoE interface on this switch\n", ifname);

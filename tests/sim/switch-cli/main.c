@@ -58,7 +58,7 @@ bool sim_readline(struct sim *s, char *buf, size_t len)
         int c = getbyte();
         if (c < 0)
             return false;
-        if (c == '\n' && after_cr) {       /* \r\n is one Enter */
+        if (c == '\n' && after_cr) { /* \r\n is one Enter */
             after_cr = false;
             continue;
         }
@@ -87,7 +87,7 @@ int sim_enable_password(struct sim *s, const char *prompt)
     char pw[128];
     bool echo = s->interactive;
     printf("%s", prompt);
-    s->interactive = false;         /* a password is not echoed */
+    s->interactive = false; /* a password is not echoed */
     bool got = sim_readline(s, pw, sizeof(pw));
     s->interactive = echo;
     printf("\n");
@@ -147,8 +147,8 @@ bool sim_port_number(struct sim *s, const char *word, unsigned *port)
 }
 
 static const struct dialect *const dialects[] = {
-    &sim_cisco_ios, &sim_procurve, &sim_aruba_cx, &sim_netgear, &sim_edgeswitch,
-    &sim_juniper, &sim_mikrotik,
+    &sim_cisco_ios,  &sim_procurve, &sim_aruba_cx, &sim_netgear,
+    &sim_edgeswitch, &sim_juniper,  &sim_mikrotik,
 };
 
 static const struct dialect *find_dialect(const char *name)
@@ -210,8 +210,8 @@ int main(int argc, char **argv)
     const char *exec_cmd = getenv("SSH_ORIGINAL_COMMAND");
     s.interactive = !exec_cmd && isatty(STDIN_FILENO);
     if (s.log)
-        fprintf(s.log, "session %d %s %s\n", (int)getpid(), d->name,
-                exec_cmd ? "exec" : "shell"), fflush(s.log);
+        fprintf(s.log, "session %d %s %s\n", (int)getpid(), d->name, exec_cmd ? "exec" : "shell"),
+            fflush(s.log);
     if (exec_cmd) {
         run_exec(&s, d, exec_cmd);
         return 0;

@@ -66,8 +66,10 @@ static void poe_monitor(struct sim *s, const char *args)
         return;
     }
     char c = sim_port_state(s, p);
-    const char *st = c == '0' ? "off" : c == '1' ? "powered-on" : c == 'F' ? "short-circuit"
-                                                                          : "waiting-for-load";
+    const char *st = c == '0'   ? "off"
+                     : c == '1' ? "powered-on"
+                     : c == 'F' ? "short-circuit"
+                                : "waiting-for-load";
     printf("               name: %s\n            poe-out: %s\n     poe-out-status: %s\n", ifname,
            c == '0' ? "off" : "auto-on", st);
     if (c == '1')

@@ -9,7 +9,10 @@
 #include <string.h>
 #include "sim.h"
 
-enum { EXEC, CONFIG };
+enum {
+    EXEC,
+    CONFIG
+};
 static bool paging = true;
 
 static void banner(struct sim *s)
@@ -50,11 +53,13 @@ static void show_brief(struct sim *s)
            used, 740 - used);
     for (int p = 1; p <= s->nports; p++) {
         char c = sim_port_state(s, (unsigned)p);
-        const char *st = c == '0' ? "Disabled" : c == '1' ? "Delivering" : c == 'F' ? "Fault"
-                                                                                    : "Searching";
+        const char *st = c == '0'   ? "Disabled"
+                         : c == '1' ? "Delivering"
+                         : c == 'F' ? "Fault"
+                                    : "Searching";
         printf("  %-4d %-4s low      off     usage usage  %-8s %-7s %-12s %-3s %s\n", p,
-               c == '0' ? "No" : "Yes", c == '1' ? "3.0 W" : "0 W", c == '1' ? "2.9 W" : "0 W",
-               st, c == '1' ? "2" : "-", c == '1' ? "2" : "-");
+               c == '0' ? "No" : "Yes", c == '1' ? "3.0 W" : "0 W", c == '1' ? "2.9 W" : "0 W", st,
+               c == '1' ? "2" : "-", c == '1' ? "2" : "-");
         if (!page_line(s, &lines))
             break;
     }
@@ -96,8 +101,7 @@ static bool run(struct sim *s, const char *line)
         else if (port < 1 || (int)port > s->nports)
             printf("Module not present for port or invalid port: %u\n", port);
         else if (sim_set_port(s, port, line[0] == 'i') < 0)
-            printf("Module not present for port or invalid port: %u (PoE controller busy)\n",
-                   port);
+            printf("Module not present for port or invalid port: %u (PoE controller busy)\n", port);
     } else if (!strcmp(line, "exit") || !strcmp(line, "end")) {
         if (s->mode == CONFIG)
             s->mode = EXEC;

@@ -27,12 +27,12 @@ struct sim {
     FILE *log;
     bool interactive;
     int nports;
-    int mode;                      /* the dialect's CLI mode */
-    unsigned port;                 /* the interface being configured */
-    bool changed;                  /* the running configuration changed */
+    int mode;      /* the dialect's CLI mode */
+    unsigned port; /* the interface being configured */
+    bool changed;  /* the running configuration changed */
     char hostname[32];
-    const char *enable_password;   /* NULL: the switch has none */
-    bool privileged;               /* past "enable" (cisco-ios) */
+    const char *enable_password; /* NULL: the switch has none */
+    bool privileged;             /* past "enable" (cisco-ios) */
     unsigned enable_attempts;
 };
 
@@ -45,8 +45,8 @@ struct dialect {
     bool (*run)(struct sim *s, const char *line);
 };
 
-extern const struct dialect sim_cisco_ios, sim_procurve, sim_aruba_cx, sim_netgear,
-    sim_edgeswitch, sim_juniper, sim_mikrotik;
+extern const struct dialect sim_cisco_ios, sim_procurve, sim_aruba_cx, sim_netgear, sim_edgeswitch,
+    sim_juniper, sim_mikrotik;
 
 /* Reads one line (echoing it on a terminal); false at end of input. */
 bool sim_readline(struct sim *s, char *buf, size_t len);

@@ -41,20 +41,31 @@ static int build(const char *kind, const uint8_t mac[6], struct tpkt *p)
     if (!strcmp(kind, "pi3b") || !strcmp(kind, "truncated") || !strcmp(kind, "badlen") ||
         !strcmp(kind, "wrongop") || !strcmp(kind, "hlen")) {
         tp_pi3b_discover(p, mac);
-        if (!strcmp(kind, "truncated")) p->n = 200;
-        if (!strcmp(kind, "badlen")) p->b[241] = 2;     /* option 53 with length 2 */
-        if (!strcmp(kind, "wrongop")) p->b[0] = 2;
-        if (!strcmp(kind, "hlen")) p->b[2] = 16;
+        if (!strcmp(kind, "truncated"))
+            p->n = 200;
+        if (!strcmp(kind, "badlen"))
+            p->b[241] = 2; /* option 53 with length 2 */
+        if (!strcmp(kind, "wrongop"))
+            p->b[0] = 2;
+        if (!strcmp(kind, "hlen"))
+            p->b[2] = 16;
         return 0;
     }
-    if (!strcmp(kind, "pi3bplus")) { tp_pi3bplus_discover(p, mac, 0x1234abcd); return 0; }
-    if (!strcmp(kind, "pi4")) { tp_pi4(p, PR_DHCPDISCOVER, 0x5a5a0001, mac, 0xdeadbeef, 0, 0); return 0; }
+    if (!strcmp(kind, "pi3bplus")) {
+        tp_pi3bplus_discover(p, mac, 0x1234abcd);
+        return 0;
+    }
+    if (!strcmp(kind, "pi4")) {
+        tp_pi4(p, PR_DHCPDISCOVER, 0x5a5a0001, mac, 0xdeadbeef, 0, 0);
+        return 0;
+    }
     return -EINVAL;
 }
 
 static void hex(const uint8_t *p, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", p[i]);
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", p[i]);
     out[2 * n] = '\0';
 }
 
@@ -63,18 +74,27 @@ static void print_reply(const uint8_t *frame, size_t len, uint64_t t0)
     struct pr_udp4_addrs a;
     const uint8_t *pl;
     size_t plen;
-    if (len < PR_UDP4_FRAME_OVERHEAD || frame[12] != 8 || frame[13] != 0) return;
-    if (frame[14 + 9] != IPPROTO_UDP) return;
-    if (pr_udp4_parse(frame, len, &a, &pl, &plen) < 0) { printf("badframe\n"); return; }
-    if (a.dport != PR_DHCP_CLIENT_PORT) return;
+    if (len < PR_UDP4_FRAME_OVERHEAD || frame[12] != 8 || frame[13] != 0)
+        return;
+    if (frame[14 + 9] != IPPROTO_UDP)
+        return;
+    if (pr_udp4_parse(frame, len, &a, &pl, &plen) < 0) {
+        printf("badframe\n");
+        return;
+    }
+    if (a.dport != PR_DHCP_CLIENT_PORT)
+        return;
     struct pr_dhcp_msg m;
-    if (pr_dhcp_decode(pl, plen, &m, NULL) < 0 || m.op != PR_BOOTREPLY) return;
+    if (pr_dhcp_decode(pl, plen, &m, NULL) < 0 || m.op != PR_BOOTREPLY)
+        return;
     char mac[18], dst[INET_ADDRSTRLEN], yi[INET_ADDRSTRLEN], o43[520] = "-", o97[520] = "-";
     size_t n;
     const uint8_t *v = pr_dhcp_opt_get(&m, PR_OPT_VENDOR_SPECIFIC, &n);
-    if (v) hex(v, n, o43);
+    if (v)
+        hex(v, n, o43);
     v = pr_dhcp_opt_get(&m, PR_OPT_CLIENT_UUID, &n);
-    if (v) hex(v, n, o97);
+    if (v)
+        hex(v, n, o97);
     printf("reply t_ms=%llu type=%s xid=%08x dst_mac=%s dst_ip=%s yiaddr=%s flags=%04x "
            "csum=ok len=%zu opt43=%s opt97=%s\n",
            (unsigned long long)(now_ms() - t0), pr_dhcp_type_name(m.type), m.xid,
@@ -90,13 +110,21 @@ int main(int argc, char **argv)
     unsigned wait_ms = 2500, count = 1;
     int c;
     while ((c = getopt(argc, argv, "i:k:m:w:c:")) != -1) {
-        if (c == 'i') ifname = optarg;
-        else if (c == 'c') count = (unsigned)atoi(optarg);
-        else if (c == 'k') kind = optarg;
-        else if (c == 'w') wait_ms = (unsigned)atoi(optarg);
+        if (c == 'i')
+            ifname = optarg;
+        else if (c == 'c')
+            count = (unsigned)atoi(optarg);
+        else if (c == 'k')
+            kind = optarg;
+        else if (c == 'w')
+            wait_ms = (unsigned)atoi(optarg);
         else if (c == 'm' && sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
-                                    &mac[2], &mac[3], &mac[4], &mac[5]) == 6) continue;
-        else { fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS]\n"); return 2; }
+                                    &mac[2], &mac[3], &mac[4], &mac[5]) == 6)
+            continue;
+        else {
+            fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS]\n");
+            return 2;
+        }
     }
     struct tpkt p;
     if (!ifname || !kind || build(kind, mac, &p) < 0 || count < 1 || count > 100000) {
@@ -105,10 +133,18 @@ int main(int argc, char **argv)
     }
     int ifindex = (int)if_nametoindex(ifname);
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
-    if (ifindex == 0 || fd < 0) { perror("dhcp_probe"); return 1; }
-    struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
-                              .sll_ifindex = ifindex, .sll_halen = 6 };
-    if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) { perror("dhcp_probe: bind"); return 1; }
+    if (ifindex == 0 || fd < 0) {
+        perror("dhcp_probe");
+        return 1;
+    }
+    struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+                              .sll_protocol = htons(ETH_P_IP),
+                              .sll_ifindex = ifindex,
+                              .sll_halen = 6 };
+    if (bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0) {
+        perror("dhcp_probe: bind");
+        return 1;
+    }
 
     /* as the ROM sends it: from 0.0.0.0:68 to 255.255.255.255:67, TTL 128 */
     struct pr_udp4_addrs a = { .sport = 68, .dport = 67, .ttl = 128 };
@@ -125,7 +161,11 @@ int main(int argc, char **argv)
     memset(ll.sll_addr, 0xff, 6);
     for (unsigned i = 0; i < count; i++) {
         if (n < 0 || sendto(fd, frame, (size_t)n, 0, (struct sockaddr *)&ll, sizeof ll) != n) {
-            if (errno == ENOBUFS) { usleep(1000); i--; continue; }   /* the queue is full */
+            if (errno == ENOBUFS) {
+                usleep(1000);
+                i--;
+                continue;
+            } /* the queue is full */
             perror("dhcp_probe: send");
             return 1;
         }
@@ -133,14 +173,17 @@ int main(int argc, char **argv)
     uint64_t t0 = now_ms();
     for (;;) {
         uint64_t el = now_ms() - t0;
-        if (el >= wait_ms) break;
+        if (el >= wait_ms)
+            break;
         struct pollfd pfd = { fd, POLLIN, 0 };
-        if (poll(&pfd, 1, (int)(wait_ms - el)) <= 0) continue;
+        if (poll(&pfd, 1, (int)(wait_ms - el)) <= 0)
+            continue;
         uint8_t buf[2048];
         struct sockaddr_ll from;
         socklen_t fl = sizeof from;
         ssize_t got = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
-        if (got > 0 && from.sll_pkttype != PACKET_OUTGOING) print_reply(buf, (size_t)got, t0);
+        if (got > 0 && from.sll_pkttype != PACKET_OUTGOING)
+            print_reply(buf, (size_t)got, t0);
     }
     close(fd);
     return 0;

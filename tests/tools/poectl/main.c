@@ -19,32 +19,52 @@
 
 #define COPY(dst, v) snprintf((dst), sizeof(dst), "%s", (v))
 
-static int set_key(struct pr_switch_config *c, struct pr_poe_options *o, char *profile,
-                   size_t plen, const char *k, const char *v)
+static int set_key(struct pr_switch_config *c, struct pr_poe_options *o, char *profile, size_t plen,
+                   const char *k, const char *v)
 {
     unsigned long n = strtoul(v, NULL, 10);
     if (!strcmp(k, "driver"))
         c->driver = !strcmp(v, "ssh") ? PR_SWITCH_SSH : PR_SWITCH_SNMP;
-    else if (!strcmp(k, "address")) COPY(c->address, v);
-    else if (!strcmp(k, "profile")) snprintf(profile, plen, "%s", v);
-    else if (!strcmp(k, "group")) c->group = (unsigned)n;
-    else if (!strcmp(k, "timeout")) c->timeout_ms = (unsigned)n;
-    else if (!strcmp(k, "retries")) c->retries = (unsigned)n;
-    else if (!strcmp(k, "snmp_version")) c->snmp_version = (unsigned)n;
-    else if (!strcmp(k, "community")) COPY(c->community, v);
-    else if (!strcmp(k, "v3_user")) COPY(c->v3_user, v);
-    else if (!strcmp(k, "v3_auth_key")) COPY(c->v3_auth_key, v);
-    else if (!strcmp(k, "v3_priv_key")) COPY(c->v3_priv_key, v);
-    else if (!strcmp(k, "ssh_user")) COPY(c->ssh_user, v);
-    else if (!strcmp(k, "ssh_password")) COPY(c->ssh_password, v);
-    else if (!strcmp(k, "enable_password")) COPY(c->enable_password, v);
-    else if (!strcmp(k, "ssh_key")) COPY(c->ssh_key, v);
-    else if (!strcmp(k, "hostkey")) COPY(c->hostkey, v);
-    else if (!strcmp(k, "known_hosts")) COPY(c->known_hosts, v);
-    else if (!strcmp(k, "max_varbinds")) c->max_varbinds = (unsigned)n;
-    else if (!strcmp(k, "hold_ms")) o->hold_ms = (unsigned)n;
-    else if (!strcmp(k, "settle_ms")) o->settle_ms = (unsigned)n;
-    else return -EINVAL;
+    else if (!strcmp(k, "address"))
+        COPY(c->address, v);
+    else if (!strcmp(k, "profile"))
+        snprintf(profile, plen, "%s", v);
+    else if (!strcmp(k, "group"))
+        c->group = (unsigned)n;
+    else if (!strcmp(k, "timeout"))
+        c->timeout_ms = (unsigned)n;
+    else if (!strcmp(k, "retries"))
+        c->retries = (unsigned)n;
+    else if (!strcmp(k, "snmp_version"))
+        c->snmp_version = (unsigned)n;
+    else if (!strcmp(k, "community"))
+        COPY(c->community, v);
+    else if (!strcmp(k, "v3_user"))
+        COPY(c->v3_user, v);
+    else if (!strcmp(k, "v3_auth_key"))
+        COPY(c->v3_auth_key, v);
+    else if (!strcmp(k, "v3_priv_key"))
+        COPY(c->v3_priv_key, v);
+    else if (!strcmp(k, "ssh_user"))
+        COPY(c->ssh_user, v);
+    else if (!strcmp(k, "ssh_password"))
+        COPY(c->ssh_password, v);
+    else if (!strcmp(k, "enable_password"))
+        COPY(c->enable_password, v);
+    else if (!strcmp(k, "ssh_key"))
+        COPY(c->ssh_key, v);
+    else if (!strcmp(k, "hostkey"))
+        COPY(c->hostkey, v);
+    else if (!strcmp(k, "known_hosts"))
+        COPY(c->known_hosts, v);
+    else if (!strcmp(k, "max_varbinds"))
+        c->max_varbinds = (unsigned)n;
+    else if (!strcmp(k, "hold_ms"))
+        o->hold_ms = (unsigned)n;
+    else if (!strcmp(k, "settle_ms"))
+        o->settle_ms = (unsigned)n;
+    else
+        return -EINVAL;
     return 0;
 }
 
@@ -97,14 +117,15 @@ int main(int argc, char **argv)
         return 2;
     }
     struct pr_poe_result r = { 0 };
-    int rc = pr_poe_conn_run_retrying(conn, cfg.retries, (enum pr_poe_action)pr_poe_action_parse(argv[i]),
-                                      ports, n, &opts, &r);
+    int rc = pr_poe_conn_run_retrying(
+        conn, cfg.retries, (enum pr_poe_action)pr_poe_action_parse(argv[i]), ports, n, &opts, &r);
     for (size_t k = 0; k < r.n_ports && r.ports; k++) {
         const struct pr_poe_port_status *p = &r.ports[k];
         printf("port %u admin %s detect %s class %d%s%s\n", p->port,
-               p->admin == 1 ? "on" : p->admin == 0 ? "off" : "unknown",
-               pr_poe_detect_name(p->detect), p->power_class, p->note[0] ? " note " : "",
-               p->note);
+               p->admin == 1   ? "on"
+               : p->admin == 0 ? "off"
+                               : "unknown",
+               pr_poe_detect_name(p->detect), p->power_class, p->note[0] ? " note " : "", p->note);
     }
     printf("result %s err=%d attempts=%u round_trips=%u logins=%u ms=%llu power=%d used=%d: %s\n",
            rc == 0 ? "ok" : "failed", -rc, r.attempts, r.round_trips, r.logins,

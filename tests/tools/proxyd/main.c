@@ -110,7 +110,7 @@ static void tick(void *ctx)
     struct tool *t = ctx;
     struct pr_proxy_build b = { 0 };
     char err[512];
-    char (*names)[PR_NAME_MAX * 2] = calloc(t->plan.slots + 1, sizeof *names);
+    char(*names)[PR_NAME_MAX * 2] = calloc(t->plan.slots + 1, sizeof *names);
     if (!names)
         return;
     read_names(t, names, t->plan.slots);
@@ -153,11 +153,20 @@ int main(int argc, char **argv)
     const char *conf = NULL;
     while ((c = getopt(argc, argv, "c:n:s:r:")) != -1) {
         switch (c) {
-        case 'c': conf = optarg; break;
-        case 'n': t.names_path = optarg; break;
-        case 's': t.status_path = optarg; break;
-        case 'r': t.extra_path = optarg; break;
-        default: return 2;
+        case 'c':
+            conf = optarg;
+            break;
+        case 'n':
+            t.names_path = optarg;
+            break;
+        case 's':
+            t.status_path = optarg;
+            break;
+        case 'r':
+            t.extra_path = optarg;
+            break;
+        default:
+            return 2;
         }
     }
     if (!conf || !t.names_path || !t.status_path) {

@@ -82,11 +82,16 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
 static const char *kind_name(enum pr_tftp_event_kind k)
 {
     switch (k) {
-    case PR_TFTP_EV_REQUEST: return "request";
-    case PR_TFTP_EV_DONE: return "done";
-    case PR_TFTP_EV_ERROR: return "error";
-    case PR_TFTP_EV_PROBE: return "probe";
-    case PR_TFTP_EV_TRAVERSAL: return "traversal";
+    case PR_TFTP_EV_REQUEST:
+        return "request";
+    case PR_TFTP_EV_DONE:
+        return "done";
+    case PR_TFTP_EV_ERROR:
+        return "error";
+    case PR_TFTP_EV_PROBE:
+        return "probe";
+    case PR_TFTP_EV_TRAVERSAL:
+        return "traversal";
     }
     return "?";
 }
@@ -116,15 +121,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
     int c;
     while ((c = getopt(argc, argv, "a:p:r:m:P:x:t:b:f:e")) != -1) {
         switch (c) {
-        case 'a': o->addr = optarg; break;
-        case 'p': o->port = (unsigned)atoi(optarg); break;
-        case 'r': o->root = optarg; break;
-        case 'P': o->prefix = optarg; break;
-        case 'x': o->max_transfers = (unsigned)atoi(optarg); break;
-        case 't': o->timeout_ms = (unsigned)atoi(optarg); break;
-        case 'b': o->max_blksize = (unsigned)atoi(optarg); break;
-        case 'f': o->port_file = optarg; break;
-        case 'e': o->events = true; break;
+        case 'a':
+            o->addr = optarg;
+            break;
+        case 'p':
+            o->port = (unsigned)atoi(optarg);
+            break;
+        case 'r':
+            o->root = optarg;
+            break;
+        case 'P':
+            o->prefix = optarg;
+            break;
+        case 'x':
+            o->max_transfers = (unsigned)atoi(optarg);
+            break;
+        case 't':
+            o->timeout_ms = (unsigned)atoi(optarg);
+            break;
+        case 'b':
+            o->max_blksize = (unsigned)atoi(optarg);
+            break;
+        case 'f':
+            o->port_file = optarg;
+            break;
+        case 'e':
+            o->events = true;
+            break;
         case 'm': {
             char *eq = strchr(optarg, '=');
             if (!eq || o->n_map == MAX_MAP || (size_t)(eq - optarg) >= INET6_ADDRSTRLEN)
@@ -134,7 +157,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->map[o->n_map++].dir = eq + 1;
             break;
         }
-        default: return -1;
+        default:
+            return -1;
         }
     }
     return 0;
@@ -195,18 +219,18 @@ static void print_stats(struct pr_tftp_server *s)
 {
     struct pr_tftp_stats st;
     pr_tftp_server_stats(s, &st);
-    fprintf(stderr, "prtftpd: rx %llu tx %llu requests %llu done %llu errors %llu probes %llu "
-            "traversals %llu timeouts %llu retransmits %llu malformed %llu stray %llu busy %llu "
-            "tx_dropped %llu cached %u files %llu bytes rx_calls %llu tx_calls %llu peak_active %u\n",
-            (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
-            (unsigned long long)st.requests, (unsigned long long)st.done,
-            (unsigned long long)st.errors, (unsigned long long)st.probes,
-            (unsigned long long)st.traversals, (unsigned long long)st.timeouts,
-            (unsigned long long)st.retransmits, (unsigned long long)st.malformed,
-            (unsigned long long)st.stray, (unsigned long long)st.busy,
-            (unsigned long long)st.tx_dropped, st.cached_files,
-            (unsigned long long)st.cached_bytes, (unsigned long long)st.rx_calls,
-            (unsigned long long)st.tx_calls, st.peak_active);
+    fprintf(
+        stderr,
+        "prtftpd: rx %llu tx %llu requests %llu done %llu errors %llu probes %llu "
+        "traversals %llu timeouts %llu retransmits %llu malformed %llu stray %llu busy %llu "
+        "tx_dropped %llu cached %u files %llu bytes rx_calls %llu tx_calls %llu peak_active %u\n",
+        (unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets,
+        (unsigned long long)st.requests, (unsigned long long)st.done, (unsigned long long)st.errors,
+        (unsigned long long)st.probes, (unsigned long long)st.traversals,
+        (unsigned long long)st.timeouts, (unsigned long long)st.retransmits,
+        (unsigned long long)st.malformed, (unsigned long long)st.stray, (unsigned long long)st.busy,
+        (unsigned long long)st.tx_dropped, st.cached_files, (unsigned long long)st.cached_bytes,
+        (unsigned long long)st.rx_calls, (unsigned long long)st.tx_calls, st.peak_active);
 }
 
 static int run(struct pr_tftp_server *s)
@@ -259,8 +283,9 @@ int main(int argc, char **argv)
 {
     struct opts o = { .addr = "127.0.0.1", .port = 69 };
     if (parse_args(argc, argv, &o) < 0 || optind != argc) {
-        fprintf(stderr, "usage: prtftpd [-a ADDR] [-p PORT] [-r ROOT] [-m CLIENT=DIR]... "
-                        "[-P PREFIX] [-x MAX] [-t TIMEOUT_MS] [-b MAX_BLKSIZE] [-f PORT_FILE] [-e]\n");
+        fprintf(stderr,
+                "usage: prtftpd [-a ADDR] [-p PORT] [-r ROOT] [-m CLIENT=DIR]... "
+                "[-P PREFIX] [-x MAX] [-t TIMEOUT_MS] [-b MAX_BLKSIZE] [-f PORT_FILE] [-e]\n");
         return 2;
     }
     struct sockaddr_storage ss;
@@ -270,10 +295,15 @@ int main(int argc, char **argv)
         return 2;
     }
     struct pr_tftp_server_config cfg = {
-        .bind_addr = (struct sockaddr *)&ss, .bind_len = len,
-        .max_transfers = o.max_transfers, .timeout_ms = o.timeout_ms,
-        .max_blksize = o.max_blksize, .prefix = o.prefix,
-        .resolve = resolve, .event = on_event, .ctx = &o,
+        .bind_addr = (struct sockaddr *)&ss,
+        .bind_len = len,
+        .max_transfers = o.max_transfers,
+        .timeout_ms = o.timeout_ms,
+        .max_blksize = o.max_blksize,
+        .prefix = o.prefix,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = &o,
     };
     struct pr_tftp_server *s;
     int rc = pr_tftp_server_new(&cfg, &s);

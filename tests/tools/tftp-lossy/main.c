@@ -101,7 +101,7 @@ static ssize_t receive(struct run *r, const struct opts *o, uint8_t *b, size_t c
             r->tid = from;
             r->have_tid = true;
         } else if (from.sin_port != r->tid.sin_port) {
-            continue;       /* RFC 1350: another TID; ignore */
+            continue; /* RFC 1350: another TID; ignore */
         }
         return n;
     }
@@ -151,7 +151,7 @@ static int on_data(struct run *r, const struct opts *o, const struct pr_tftp_pac
     if (p->block != want) {
         if (p->block == (uint16_t)r->blocks) {
             r->dup_data++;
-            send_ack(r, &(struct opts){ 0 }, p->block, false);   /* RFC: ACK it again */
+            send_ack(r, &(struct opts){ 0 }, p->block, false); /* RFC: ACK it again */
         }
         return 0;
     }
@@ -220,18 +220,41 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt(argc, argv, "s:p:f:o:tb:AD:K:ET:")) != -1) {
         switch (c) {
-        case 's': o.addr = optarg; break;
-        case 'p': o.port = (unsigned)atoi(optarg); break;
-        case 'f': o.file = optarg; break;
-        case 'o': o.out = optarg; break;
-        case 't': o.tsize = true; break;
-        case 'b': o.blksize = (unsigned)atoi(optarg); break;
-        case 'A': o.dup_ack = true; break;
-        case 'D': o.drop_data = (unsigned)atoi(optarg); break;
-        case 'K': o.skip_ack = (unsigned)atoi(optarg); break;
-        case 'E': o.early = true; break;
-        case 'T': o.wait_s = (unsigned)atoi(optarg); break;
-        default: return 2;
+        case 's':
+            o.addr = optarg;
+            break;
+        case 'p':
+            o.port = (unsigned)atoi(optarg);
+            break;
+        case 'f':
+            o.file = optarg;
+            break;
+        case 'o':
+            o.out = optarg;
+            break;
+        case 't':
+            o.tsize = true;
+            break;
+        case 'b':
+            o.blksize = (unsigned)atoi(optarg);
+            break;
+        case 'A':
+            o.dup_ack = true;
+            break;
+        case 'D':
+            o.drop_data = (unsigned)atoi(optarg);
+            break;
+        case 'K':
+            o.skip_ack = (unsigned)atoi(optarg);
+            break;
+        case 'E':
+            o.early = true;
+            break;
+        case 'T':
+            o.wait_s = (unsigned)atoi(optarg);
+            break;
+        default:
+            return 2;
         }
     }
     if (!o.port || !o.file || !o.out) {
