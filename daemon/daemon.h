@@ -36,11 +36,9 @@ struct pr_daemon {
     struct pr_capture_service *capture;
 };
 
-/* Records an event for slot (0 = rack) and logs it at debug level.
- * detail_fmt builds a JSON object with jansson's json_pack format; NULL
- * for none.  Never fails the caller: a store error is logged. */
-int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind, const char *actor,
-                        const char *detail_fmt, ...);
+/* Records an event for slot (0 = rack); see pr_store_record().  A macro
+ * so that services need nothing of daemon/ but this struct. */
+#define pr_daemon_event(d, ...) pr_store_record((d)->store, __VA_ARGS__)
 
 /* daemon/services.c: every service's start and stop, in order.  Start
  * stops at the first failure; stop runs in reverse and tolerates services

@@ -14,7 +14,7 @@
 
 #include "daemon/daemon.h"
 #include "pirack/capture.h"
-#include "pirack/dhcp.h"
+#include "pirack/log.h"
 #include "capture_service.h"
 
 #define CAP_SNAPLEN 1600 /* a whole DHCP packet in a 1500-byte frame */

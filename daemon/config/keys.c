@@ -9,7 +9,6 @@
 #include <strings.h>
 
 #include "pirack/log.h"
-#include "pirack/proxy.h"
 #include "config_internal.h"
 
 #define CFG(f) offsetof(struct pr_config, f), sizeof(((struct pr_config *)0)->f)

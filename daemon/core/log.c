@@ -94,3 +94,14 @@ char *pr_escape(const void *src, size_t len, char *out, size_t outlen)
     out[o < outlen ? o : outlen - 1] = '\0';
     return out;
 }
+
+char *pr_mac_format(const uint8_t mac[6], char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 6; i++) {
+        out[i * 3] = hex[mac[i] >> 4];
+        out[i * 3 + 1] = hex[mac[i] & 15];
+        out[i * 3 + 2] = i == 5 ? '\0' : ':';
+    }
+    return out;
+}

@@ -478,14 +478,3 @@ const char *pr_dhcp_type_name(unsigned type)
     };
     return type < sizeof names / sizeof names[0] ? names[type] : "unknown";
 }
-
-char *pr_mac_format(const uint8_t mac[6], char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 6; i++) {
-        out[i * 3] = hex[mac[i] >> 4];
-        out[i * 3 + 1] = hex[mac[i] & 15];
-        out[i * 3 + 2] = i == 5 ? '\0' : ':';
-    }
-    return out;
-}

@@ -1,4 +1,4 @@
-/* proxy_admin: one command to HAProxy's runtime API.  Blocking with a
+/* admin: one command to HAProxy's runtime API.  Blocking with a
  * deadline: called from the proxy service's worker, never the loop. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,70 +11,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "pirack/config.h"
 #include "pirack/loop.h"
 #include "pirack/proxy.h"
-
-struct admin_addr {
-    bool unix_path;
-    char host[256];
-    char port[8];
-};
-
-static bool host_chars_valid(const char *h, size_t n, bool v6)
-{
-    if (n == 0)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = h[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-' || (v6 && c == ':');
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-static int addr_parse(const char *addr, struct admin_addr *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!addr)
-        return -EINVAL;
-    if (addr[0] == '/') {
-        struct sockaddr_un sun;
-        if (!pr_proxy_path_valid(addr) || strlen(addr) >= sizeof sun.sun_path)
-            return -EINVAL;
-        out->unix_path = true;
-        return 0;
-    }
-    const char *colon = strrchr(addr, ':');
-    if (!colon)
-        return -EINVAL;
-    const char *h = addr;
-    size_t hlen = (size_t)(colon - addr);
-    bool v6 = false;
-    if (h[0] == '[') {
-        if (hlen < 3 || h[hlen - 1] != ']')
-            return -EINVAL;
-        h++;
-        hlen -= 2;
-        v6 = true;
-    }
-    if (!host_chars_valid(h, hlen, v6) || hlen >= sizeof out->host)
-        return -EINVAL;
-    const char *p = colon + 1;
-    size_t plen = strlen(p);
-    if (plen == 0 || plen > 5 || p[0] == '0' || strspn(p, "0123456789") != plen || atoi(p) > 65535)
-        return -EINVAL;
-    memcpy(out->host, h, hlen);
-    memcpy(out->port, p, plen + 1);
-    return 0;
-}
-
-bool pr_haproxy_addr_valid(const char *addr)
-{
-    struct admin_addr a;
-    return addr_parse(addr, &a) == 0;
-}
 
 static int remaining_ms(uint64_t deadline)
 {
@@ -128,7 +67,7 @@ static int open_unix(const char *path, uint64_t deadline)
     return fd;
 }
 
-static int open_tcp(const struct admin_addr *a, uint64_t deadline)
+static int open_tcp(const struct pr_haproxy_addr *a, uint64_t deadline)
 {
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
     struct addrinfo *res = NULL;
@@ -219,11 +158,11 @@ static int read_all(int fd, char **out, size_t *outlen, uint64_t deadline)
 int pr_haproxy_cmd(const char *addr, const char *cmd, unsigned timeout_ms, char **answer,
                    size_t *answer_len)
 {
-    struct admin_addr a;
+    struct pr_haproxy_addr a;
     uint64_t deadline = pr_now_ms() + timeout_ms;
     *answer = NULL;
     *answer_len = 0;
-    if (addr_parse(addr, &a) < 0)
+    if (pr_haproxy_addr_parse(addr, &a) < 0)
         return -EINVAL;
     size_t clen = strlen(cmd);
     if (clen == 0 || cmd[clen - 1] != '\n' || memchr(cmd, '\n', clen - 1))

@@ -18,26 +18,6 @@
  * pirackd reaches it as host:port through a forward. */
 #define PR_REMOTE_ADMIN_SOCKET "/run/haproxy/pirack-admin.sock"
 
-bool pr_proxy_path_valid(const char *path)
-{
-    size_t n = path ? strnlen(path, PR_PATH_MAX) : 0;
-    if (n < 2 || n > PR_PATH_MAX - 16 || path[0] != '/')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = path[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '.' || c == '_' || c == '/' || c == '-';
-        if (!ok)
-            return false;
-    }
-    /* no "." or ".." component */
-    for (const char *p = path; (p = strstr(p, "/.")) != NULL; p++) {
-        if (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0')))
-            return false;
-    }
-    return true;
-}
-
 static int check_render(const struct pr_proxy_render *r, char *err, size_t errlen)
 {
     if (!r->map_dir || !pr_proxy_path_valid(r->map_dir)) {

@@ -6,9 +6,13 @@
  * operations are written before they start and finished when they end, so
  * that a restart finds the interrupted ones. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
+
+#include "pirack/log.h"
 #include "store_internal.h"
 
 static const char SQL_SLOT_EXISTS[] = "SELECT 1 FROM slots WHERE slot = ?1";
@@ -329,5 +333,45 @@ int64_t pr_store_last_event_id(struct pr_store *st)
     id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0)
                                        : pr_store_sqlfail(st, "reading the last event id");
     sqlite3_reset(s);
+    return id;
+}
+
+/* The one way services record what happened: the detail is packed here,
+ * so that a caller never fails on it, and a store error is logged, not
+ * returned to a caller that could do nothing about it. */
+int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                        const char *detail_fmt, ...)
+{
+    json_t *detail = NULL;
+    char *text = NULL;
+    int64_t id;
+
+    if (detail_fmt) {
+        json_error_t jerr;
+        va_list ap;
+
+        va_start(ap, detail_fmt);
+        detail = json_vpack_ex(&jerr, 0, detail_fmt, ap);
+        va_end(ap);
+        if (!detail)
+            pr_warn("event %s: bad detail (%s)", kind, jerr.text);
+        else
+            text = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
+    }
+    id = pr_store_add_event(st, slot, kind, actor, text);
+    if (id < 0) {
+        char esc[256];
+
+        pr_err("cannot record event %s for slot %u: %s", kind, slot,
+               pr_escape(pr_store_errmsg(st), strlen(pr_store_errmsg(st)), esc,
+                         sizeof(esc)));
+    } else if (text) {
+        char esc[512];
+
+        pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind,
+                 pr_escape(text, strlen(text), esc, sizeof(esc)));
+    }
+    free(text);
+    json_decref(detail);
     return id;
 }

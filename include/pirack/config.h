@@ -154,4 +154,21 @@ void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan);
 const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
                                                          unsigned slot);
 
+/* ---- values of [proxy], checked here and again by the proxy (validate.c) ---- */
+
+/* A path that may appear in the configuration or a runtime command:
+ * absolute, only [A-Za-z0-9._/-], no "..", at most PR_PATH_MAX - 16. */
+bool pr_proxy_path_valid(const char *path);
+
+/* HAProxy's admin socket: an absolute path (pr_proxy_path_valid),
+ * "host:port" or "[v6]:port". */
+struct pr_haproxy_addr {
+    bool unix_path;
+    char host[256];
+    char port[8];
+};
+/* Returns 0 and fills out, or -EINVAL. */
+int pr_haproxy_addr_parse(const char *addr, struct pr_haproxy_addr *out);
+bool pr_haproxy_addr_valid(const char *addr);
+
 #endif

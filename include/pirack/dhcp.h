@@ -246,7 +246,5 @@ void pr_dhcp_handle_msg(const struct pr_dhcp_server_cfg *cfg, const struct pr_dh
                         const char *ifname, const struct pr_dhcp_msg *req,
                         struct pr_dhcp_decision *out);
 
-/* Formats a MAC as "aa:bb:cc:dd:ee:ff" (out >= 18 bytes); returns out. */
-char *pr_mac_format(const uint8_t mac[6], char *out);
 
 #endif

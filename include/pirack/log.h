@@ -8,6 +8,7 @@
 #define PIRACK_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum pr_log_level {
     PR_LOG_ERR,
@@ -30,5 +31,8 @@ char *pr_escape(const void *src, size_t len, char *out, size_t outlen);
 #define pr_warn(...) pr_log(PR_LOG_WARN, __VA_ARGS__)
 #define pr_info(...) pr_log(PR_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) pr_log(PR_LOG_DEBUG, __VA_ARGS__)
+
+/* Formats a MAC as "aa:bb:cc:dd:ee:ff" (out >= 18 bytes); returns out. */
+char *pr_mac_format(const uint8_t mac[6], char *out);
 
 #endif

@@ -103,9 +103,6 @@ struct pr_proxy_render {
     unsigned ssh_first, ssh_last; /* the ssh port range */
 };
 
-/* A path that may appear in the configuration or a runtime command:
- * absolute, only [A-Za-z0-9._/-], no "..", at most PR_PATH_MAX - 16. */
-bool pr_proxy_path_valid(const char *path);
 
 /* Renders haproxy.cfg to f.  Returns 0, or -EINVAL with the reason in err
  * when a path, port or range is unusable. */
@@ -188,9 +185,6 @@ int pr_haproxy_cmd_prepare(char *buf, size_t len, const char *map, char *err, si
 int pr_haproxy_cmd_commit(char *buf, size_t len, const char *map, long version, char *err,
                           size_t errlen);
 
-/* Whether addr is a usable admin socket address: an absolute path
- * (pr_proxy_path_valid), "host:port" or "[v6]:port". */
-bool pr_haproxy_addr_valid(const char *addr);
 
 #define PR_HAPROXY_MAX_ANSWER (8u << 20)
 

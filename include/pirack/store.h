@@ -139,6 +139,11 @@ int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_p
  * new event's id (> 0) or -errno. */
 int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
                            const char *detail_json);
+/* Records an event and logs it at debug level.  detail_fmt builds a JSON
+ * object with jansson's json_pack format; NULL for none.  Never fails the
+ * caller: a bad detail or a store error is logged.  Returns the id or -errno. */
+int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                        const char *detail_fmt, ...);
 typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
 /* Events with id > since_id, oldest first, for one slot (slot > 0), the
  * rack only (slot == 0 and rack_only), or all.  At most limit rows (0: no

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 
 #include "pirack/dhcp.h"
+#include "pirack/log.h"
 #include "pirack/frame.h"
 #include "tests/unit/dhcp_packets.h"
 
