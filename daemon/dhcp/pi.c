@@ -1,6 +1,7 @@
 /* What a Raspberry Pi's netboot DHCP packets say about the board, and the
- * PXE menu (option 43) that its ROM or bootloader insists on.  Facts from
- * shared/PI-BOOT.md. */
+ * PXE menu (option 43) that its ROM or bootloader insists on.  The Pi's
+ * side is in docs/pi-boot.md: the packets in sections 2, 3 and 10, the
+ * menu in section 4, the MAC prefixes in section 11. */
 #include <ctype.h>
 #include <errno.h>
 #include <string.h>

@@ -221,7 +221,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
  * (client_slot), so an IPv6 socket would answer nobody but ERROR 2.  A
  * dual-stack socket would also carry every IPv4 datagram through the
  * v4-mapped path, which costs a boot storm measurably more CPU.  IPv6
- * netboot (Pi 4, DHCPv6) is a later goal (PI-BOOT.md). */
+ * netboot (Pi 4, DHCPv6) is a later goal (docs/pi-boot.md section 10). */
 static int new_server(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;

@@ -39,7 +39,7 @@ ip -n "$CLI" -batch "$TEST_TMP/addrs" || exit 1
 ip -n "$CLI" link set "$VC" up
 wait_for 5 ip netns exec "$CLI" ping -c1 -W1 10.98.0.1 || { not_ok "bench_tftp: veth up"; exit 1; }
 
-# The Pi 3 file set: real sizes (PI-BOOT.md), random bytes.
+# The Pi 3 file set: real sizes (docs/pi-boot.md section 13), random bytes.
 ROOT=$TEST_TMP/root
 mkdir -p "$ROOT"
 mk() { head -c "$2" /dev/urandom >"$ROOT/$1"; }

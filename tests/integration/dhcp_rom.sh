@@ -1,11 +1,12 @@
 #!/bin/sh
-# What a Pi's boot ROM gets from pirackd on the wire (PI-BOOT.md): the 3B
-# ROM's DISCOVER (constant xid, no broadcast flag) gets its slot's OFFER
-# unicast to its MAC with correct checksums, the menu with three spaces,
-# option 97 echoed, and the same OFFER again about a second later; the 3B+
-# and Pi 4 get the menu without spaces and one OFFER; two Pis with the
-# same xid on two slots each get their own address; malformed DISCOVERs
-# get nothing.  dhcp_probe plays the ROM with a raw socket.
+# What a Pi's boot ROM gets from pirackd on the wire (docs/pi-boot.md
+# sections 2 to 5 and 10): the 3B ROM's DISCOVER (constant xid, no
+# broadcast flag) gets its slot's OFFER unicast to its MAC with correct
+# checksums, the menu with three spaces, option 97 echoed, and the same
+# OFFER again about a second later; the 3B+ and Pi 4 get the menu without
+# spaces and one OFFER; two Pis with the same xid on two slots each get
+# their own address; malformed DISCOVERs get nothing.  dhcp_probe plays
+# the ROM with a raw socket.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root dhcp_rom

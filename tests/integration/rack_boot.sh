@@ -1,12 +1,12 @@
 #!/bin/sh
 # A simulated rack netboots from pirackd: 108 Pi 3Bs powered at the same
 # moment, in isolated mode (a veth per slot) and in flat mode (one bridge,
-# boards known by MAC), each played by pisim as PI-BOOT.md describes the
-# ROM, bootcode.bin and start.elf.  Every Pi must get its own slot's
-# address and read its own slot's cmdline.txt, and every ROM quirk must be
-# served: the constant xid, no REQUEST, no broadcast flag, the three
-# spaces, the reused client port, the Early terminate probes, the 3B ROM
-# that needs a second packet after its OFFER.
+# boards known by MAC), each played by pisim as docs/pi-boot.md (sections
+# 2 to 8) describes the ROM, bootcode.bin and start.elf.  Every Pi must
+# get its own slot's address and read its own slot's cmdline.txt, and
+# every ROM quirk must be served: the constant xid, no REQUEST, no
+# broadcast flag, the three spaces, the reused client port, the Early
+# terminate probes, the 3B ROM that needs a second packet after its OFFER.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/rack/rack_lib.sh"
@@ -94,12 +94,12 @@ check_rack() {
               (.[0].file == "bootcode.bin" and .[0].result == "ok" and .[0].port == 49152 and .[0].blksize == 512 and
                .[1].file == "bootsig.bin" and .[1].result == "absent" and .[1].port == 49152)] | all' "$J"
     # start.elf probes each file it may use: it reads the OACK and block 1
-    # and ends with ERROR 0 "Early terminate" (PI-BOOT.md).  A Pi 3B asks
-    # SERIAL/start.elf twice, the dtb and the kernel that way, then reads
-    # the kernel in full.  pisim judges every answer by when it reached the
-    # Pi's interface, so nothing here may time out: a probe answered late
-    # makes the real firmware fall back to other files (a misbehaving
-    # server), and an error means a mishandled transfer.
+    # and ends with ERROR 0 "Early terminate" (docs/pi-boot.md section 8).
+    # A Pi 3B asks SERIAL/start.elf twice, the dtb and the kernel that way,
+    # then reads the kernel in full.  pisim judges every answer by when it
+    # reached the Pi's interface, so nothing here may time out: a probe
+    # answered late makes the real firmware fall back to other files (a
+    # misbehaving server), and an error means a mishandled transfer.
     if jqt '[.pis[] | .serial as $s | [.events[] | select(.what == "tftp")] |
              ([.[] | select(.kind == "probe" and .result == "probed") | .file] ==
               ["\($s)/start.elf", "\($s)/start.elf", "\($s)/bcm2710-rpi-3-b.dtb", "\($s)/kernel7.img"]) and

@@ -3,7 +3,7 @@
 #
 # 108 slots in isolated mode (one veth per slot), every Pi powered at the
 # same moment, each one the boot ROM, bootcode.bin, start.elf and the OS as
-# tests/sim/pisim plays them (shared/PI-BOOT.md).  Prints each Pi's
+# tests/sim/pisim plays them (docs/pi-boot.md).  Prints each Pi's
 # timeline and a summary.  Knobs (environment):
 #   DEMO_SLOTS=108  DEMO_MODE=isolated|flat  DEMO_MODEL=3b|3b+|4
 #   DEMO_SERVER=pirackd|dnsmasq   (dnsmasq: the tutorial's setup, as a baseline)

@@ -77,7 +77,7 @@ _rack_fill() {
 rack_bootfiles() {
     _d=$1
     mkdir -p "$_d/overlays" || return 1
-    # Pi 3 set, sizes of Debian's raspi-firmware (PI-BOOT.md)
+    # Pi 3 set, sizes of Debian's raspi-firmware (docs/pi-boot.md section 13)
     _rack_fill "$_d/bootcode.bin" 52460
     _rack_fill "$_d/start.elf" 2973536
     _rack_fill "$_d/fixup.dat" 7262

@@ -2,8 +2,9 @@
  * tests and the fuzz corpus generator.  Header-only (static) so that it
  * is not linked into every unit test binary.
  *
- * The Pi 3B ROM DISCOVER follows shared/PI-BOOT.md exactly: 320 bytes of
- * BOOTP, xid 0x26f30339, flags 0, the options in the ROM's order. */
+ * The Pi 3B ROM DISCOVER follows docs/pi-boot.md section 2 exactly: 320
+ * bytes of BOOTP, xid 0x26f30339, flags 0, the options in the ROM's
+ * order. */
 #ifndef PIRACK_TEST_DHCP_PACKETS_H
 #define PIRACK_TEST_DHCP_PACKETS_H
 
@@ -79,7 +80,7 @@ static inline void tp_pxe_common(struct tpkt *p, const uint8_t *params, uint8_t 
     tp_opt(p, 94, 3, undi);
 }
 
-/* The Pi 3 Model B boot ROM's DISCOVER (PI-BOOT.md). */
+/* The Pi 3 Model B boot ROM's DISCOVER (docs/pi-boot.md section 2). */
 static inline void tp_pi3b_discover(struct tpkt *p, const uint8_t mac[6])
 {
     uint8_t guid[17];

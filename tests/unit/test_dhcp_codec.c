@@ -28,7 +28,7 @@ static void pi3b_rom_discover_decodes(void **state)
     struct tpkt p;
     struct pr_dhcp_msg m;
     tp_pi3b_discover(&p, mac3b);
-    assert_int_equal(p.n, 320); /* PI-BOOT.md: 320 bytes of BOOTP */
+    assert_int_equal(p.n, 320); /* 320 bytes of BOOTP: docs/pi-boot.md section 2 */
     assert_int_equal(pr_dhcp_decode(p.b, p.n, &m, NULL), 0);
     assert_int_equal(m.op, 1);
     assert_int_equal(m.xid, 0x26f30339);

@@ -1,6 +1,7 @@
-/* pisim's DHCP side, byte for byte against shared/PI-BOOT.md: what each
- * Pi client sends, and which OFFERs each accepts.  The simulator is only
- * worth its tests if it is the Pi; these pin the facts it plays. */
+/* pisim's DHCP side, byte for byte against docs/pi-boot.md (sections 2
+ * to 5, 9 and 10): what each Pi client sends, and which OFFERs each
+ * accepts.  The simulator is only worth its tests if it is the Pi; these
+ * pin the facts it plays. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,7 @@
 /* pisim: the DHCP frames each Pi client sends, and the parse of what comes
  * back.  Pure: bytes in, bytes or a struct out (the fuzzer includes this
- * file).  What each client sends is PI-BOOT.md's list, byte for byte. */
+ * file).  What each client sends is docs/pi-boot.md's (sections 2, 3, 9
+ * and 10), byte for byte. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -5,10 +5,11 @@
  *       -> kernel -> dhcp (the OS) -> booted
  * Any step may end in failed, which lasts until the power is cycled.
  *
- * DHCP rules per client (PI-BOOT.md): the 3B ROM and bootcode.bin send
- * DISCOVERs only, with the constant xid, accept the first OFFER whose
- * option 43 they like (for any chaddr), and take the TFTP server from the
- * OFFER's source address (or option 66 as a dotted quad, last one wins).
+ * DHCP rules per client (docs/pi-boot.md sections 3 to 5, 9 and 10): the
+ * 3B ROM and bootcode.bin send DISCOVERs only, with the constant xid,
+ * accept the first OFFER whose option 43 they like (for any chaddr), and
+ * take the TFTP server from the OFFER's source address (or option 66 as a
+ * dotted quad, last one wins).
  * The 3B+ ROM, the Pi 4 bootloader and the OS do DISCOVER, OFFER, REQUEST,
  * ACK; the Pi 4 takes the TFTP server from siaddr. */
 #define _GNU_SOURCE
@@ -29,10 +30,10 @@
 #define PI4_DHCP_TIMEOUT_MS 45000 /* EEPROM DHCP_TIMEOUT default */
 #define OS_INTERVAL_MS 4000       /* dhcpcd's first retransmission */
 #define OS_DHCP_TIMEOUT_MS 30000  /* dhcpcd's default timeout */
-/* The 3B ROM that stalls on its OFFER (PI-BOOT.md: "some ROMs stall unless
- * a second packet arrives about a second after the OFFER"): a frame that
- * comes once its 1 s transaction timeout has passed wakes it; it gives up
- * when no frame came for STALL_GIVE_UP_MS.  "About a second" allows a
+/* The 3B ROM that stalls on its OFFER until another frame arrives about a
+ * second later (docs/pi-boot.md section 5): a frame that comes once its
+ * 1 s transaction timeout has passed wakes it; it gives up when no frame
+ * came for STALL_GIVE_UP_MS.  "About a second" allows a
  * server's repeat some slack: with a give-up of exactly 1 s a repeat sent
  * 1 s after a prompt OFFER raced the ROM's timer to the millisecond.
  * Hardware timing: --fast leaves both. */

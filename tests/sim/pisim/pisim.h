@@ -1,6 +1,6 @@
 /* pisim: plays N Raspberry Pis that netboot, each on its own interface.
  *
- * What each model sends and accepts follows shared/PI-BOOT.md.  The files:
+ * What each model sends and accepts follows docs/pi-boot.md.  The files:
  *   main.c     options, the event loop, signals, exit conditions
  *   pi.c       one Pi's boot: power, phases, timers, failures
  *   script.c   which files the firmware asks for, in which order
@@ -88,7 +88,7 @@ struct dhcp_state {
     struct in_addr offered, server_id, tftp_server, siaddr, mask, router;
     bool has_mask;
     /* --pi3b-stall: an accepted OFFER that the buggy ROM sits on until
-     * another frame arrives (PI-BOOT.md, "Timing bug on 3B"). */
+     * another frame arrives (docs/pi-boot.md section 5). */
     bool stalled;
     uint64_t stall_last_ms;
     char last_ignored[160]; /* why the last OFFER was not taken */

@@ -1,5 +1,6 @@
 /* pisim: the files each firmware stage asks for, in the order a real Pi
- * asks them (PI-BOOT.md and public tftpd logs of 3B, 3B+ and 4 boots).
+ * asks them (docs/pi-boot.md sections 7, 8 and 10, and public tftpd logs
+ * of 3B, 3B+ and 4 boots).
  *
  * ROM (Pi 3): bootcode.bin, then bootsig.bin, both from port 49152 and
  *   without options (512-byte blocks).
