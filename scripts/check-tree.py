@@ -17,7 +17,8 @@ breaks it, and exits 1 when any rule is broken:
   public-headers   every function that include/pirack/ declares is called
                    from outside the folder that defines it (a function
                    only its own folder and its tests call belongs in that
-                   folder's *_internal.h)
+                   folder's *_internal.h); a type's _clear or _free
+                   stays beside the type
 """
 import collections
 import glob
@@ -197,6 +198,10 @@ def main():
                 continue                # a macro, a typedef, or inline
             home = folder(defs[name])
             users = {folder(f) for f, syms in uses.items() if name in syms}
+            # A public type's destructor stays with the type.
+            if name.endswith(('_clear', '_free')) and re.search(
+                    r'struct %s\s*\{' % re.escape(name.rsplit('_', 1)[0]), text):
+                continue
             if not users - {home}:
                 problems.append('%s: %s is used only in %s/' % (h, name, home))
     failed += report('public-headers', problems)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <pcap/pcap.h>
 
-#include "pirack/capture.h"
+#include "capture_internal.h"
 
 #define SNAPLEN 65535
 

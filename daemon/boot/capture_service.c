@@ -13,7 +13,7 @@
 #include <sodium.h>
 
 #include "daemon/daemon.h"
-#include "pirack/capture.h"
+#include "capture_internal.h"
 #include "pirack/log.h"
 #include "capture_service.h"
 

@@ -8,6 +8,7 @@
 #include "daemon/daemon.h"
 #include "service.h"
 #include "capture_service.h"
+#include "boot_internal.h"
 
 struct slot_run {
     struct pr_boot_run run;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pirack/boot.h"
+#include "boot_internal.h"
 
 static const char *const state_names[] = {
     [PR_BOOT_OFF] = "off",           [PR_BOOT_POWERED] = "powered", [PR_BOOT_DHCP] = "dhcp",

@@ -63,7 +63,7 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->mtu = 1500;
     cfg->ra_enabled = true;
     cfg->vlan_base = 100;
-    cfg->route_protocol = 196; /* pirack's number: see include/pirack/net.h */
+    cfg->route_protocol = 196; /* pirack's number: see daemon/net/net_internal.h */
     cfg->ssh_port_base = 22001;
     snprintf(cfg->proxy_admin_socket, sizeof(cfg->proxy_admin_socket), "/run/haproxy/admin.sock");
     snprintf(cfg->proxy_map_dir, sizeof(cfg->proxy_map_dir), "/var/lib/pirack/haproxy");

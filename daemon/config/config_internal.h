@@ -44,4 +44,31 @@ int pr_config_parse_dns(const char *v, void *base, char *why, size_t whylen);
 void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors, const char *file,
                         FILE *errs);
 
+/* How many /30s and /64s the pools hold (capped at UINT32_MAX). */
+uint64_t pr_plan_v4_capacity(const struct pr_prefix4 *pool);
+uint64_t pr_plan_v6_capacity(const struct pr_prefix6 *pool);
+
+/* Checks that the pools and ports fit the slot count.  Returns 0, or
+ * -EINVAL with a reason in err. */
+int pr_plan_check(const struct pr_plan *plan, char *err, size_t errlen);
+
+/* Fills cfg with the built-in defaults (what an empty file gives). */
+void pr_config_defaults(struct pr_config *cfg);
+
+/* The switch that serves slot, or NULL. */
+const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
+                                                         unsigned slot);
+
+/* ---- from plan.h: what only config/ and its tests use ---- */
+/* Parse "10.0.0.0/22" / "2001:db8::/48".  The address must have no bits
+ * set past the length.  Return 0, or -EINVAL. */
+int pr_prefix4_parse(const char *s, struct pr_prefix4 *out);
+int pr_prefix6_parse(const char *s, struct pr_prefix6 *out);
+bool pr_prefix4_is_rfc1918(const struct pr_prefix4 *p);
+bool pr_prefix4_overlap(const struct pr_prefix4 *a, const struct pr_prefix4 *b);
+/* The slot whose /64 holds addr, or 0. */
+unsigned pr_plan_slot_by_v6(const struct pr_plan *plan, const struct in6_addr *addr);
+/* The slot whose ssh port is port, or 0. */
+unsigned pr_plan_slot_by_ssh_port(const struct pr_plan *plan, unsigned port);
+
 #endif

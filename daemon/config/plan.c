@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pirack/plan.h"
+#include "config_internal.h"
 
 #define SSH_PORT_MAX 65535u
 

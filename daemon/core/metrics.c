@@ -5,6 +5,7 @@
  * line per sample, label values and help text escaped, numbers written so
  * that they read back as the same double. */
 #include "pirack/metrics.h"
+#include "core_internal.h"
 
 #include <errno.h>
 #include <math.h>

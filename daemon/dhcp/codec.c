@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "pirack/dhcp.h"
+#include "dhcp_internal.h"
 
 /* Where an option area is, in the order RFC 2131 4.1 says to read them:
  * the options field, then file, then sname when option 52 says so. */

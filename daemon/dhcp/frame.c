@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pirack/frame.h"
+#include "dhcp_internal.h"
 
 uint32_t pr_csum_add(uint32_t sum, const void *data, size_t len)
 {

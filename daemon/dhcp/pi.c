@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pirack/dhcp.h"
+#include "dhcp_internal.h"
 
 #define PI_MENU_DEFAULT "Raspberry Pi Boot"
 #define PI_MENU_MAX 200

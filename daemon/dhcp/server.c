@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "pirack/dhcp.h"
+#include "dhcp_internal.h"
 
 #define PI3_SECOND_OFFER_MS 1000
 

@@ -18,6 +18,7 @@
 #include "pirack/frame.h"
 #include "daemon/boot/service.h"
 #include "service.h"
+#include "dhcp_internal.h"
 
 #define RECV_BURST 64 /* datagrams per wake-up, then others get a turn */
 #define PENDING_MAX \

@@ -11,7 +11,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/vlan.h>
-#include "pirack/net.h"
+#include "net_internal.h"
 
 struct pr_net_list {
     struct pr_net_item *items;

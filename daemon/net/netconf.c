@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include "pirack/fsutil.h"
-#include "pirack/net.h"
-#include "pirack/netconf.h"
+#include "net_internal.h"
+#include "netconf_internal.h"
 
 void pr_netconf_from_plan(const struct pr_slot_plan *sp, const char *ifname,
                           const struct in6_addr *dns, unsigned n_dns, struct pr_netconf *out)

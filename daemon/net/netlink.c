@@ -13,7 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
-#include "pirack/net.h"
+#include "net_internal.h"
 
 #define FORWARDING_PATH "/proc/sys/net/ipv6/conf/all/forwarding"
 

@@ -2,7 +2,7 @@
  * RFC 4861 send schedule.  Bytes in, bytes or decisions out. */
 #include <errno.h>
 #include <string.h>
-#include "pirack/ra.h"
+#include "ra_internal.h"
 
 #define ICMP6_RS 133
 #define ICMP6_RA 134

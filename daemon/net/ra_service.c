@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 
 #include "daemon/daemon.h"
-#include "pirack/net.h"
-#include "pirack/ra.h"
+#include "net_internal.h"
+#include "ra_internal.h"
 #include "ra_service.h"
 
 #define RETRY_MS 1000        /* a link without a usable link-local address */

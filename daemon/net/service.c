@@ -10,8 +10,8 @@
 #include <netlink/socket.h>
 
 #include "daemon/daemon.h"
-#include "pirack/net.h"
-#include "pirack/netconf.h"
+#include "net_internal.h"
+#include "netconf_internal.h"
 #include "service.h"
 
 #define DEBOUNCE_MS 500

@@ -1,5 +1,5 @@
 /* svc_net: keeps the host side of the address plan in the kernel (see
- * include/pirack/net.h for what that is and what pirackd owns).
+ * net_internal.h for what that is and what pirackd owns).
  *
  * Start: checks IPv6 forwarding (turns it on with [net] set_forwarding =
  * yes, else logs a clear error: boot and the
@@ -13,9 +13,20 @@
 #define PIRACK_SVC_NET_H
 
 #include <stdint.h>
-#include "pirack/net.h"
 
 struct pr_daemon;
+
+/* The outcome of one reconciliation. */
+struct pr_net_result {
+    unsigned added, removed, failed, missing_if;
+    unsigned foreign;       /* wanted, but there untagged: left alone */
+    int first_error;        /* -errno of the first failure, 0 if none */
+    char first_failed[128]; /* the item it was about */
+};
+
+/* IPv6 forwarding (net.ipv6.conf.all.forwarding of this network
+ * namespace): 1 on, 0 off, or -errno. */
+int pr_net_ipv6_forwarding(void);
 
 int pr_net_service_start(struct pr_daemon *d);
 void pr_net_service_stop(struct pr_daemon *d);
@@ -25,7 +36,7 @@ void pr_net_service_stop(struct pr_daemon *d);
  * first -errno (already logged with what it was about). */
 int pr_net_reconcile(struct pr_daemon *d);
 
-/* Writes slot's static network configuration (include/pirack/netconf.h)
+/* Writes slot's static network configuration (netconf_internal.h)
  * into its root tree ROOT_DIR/NNN, when that exists (-ENOENT otherwise).
  * pr_net_reconcile() does it for every slot; the image module calls it
  * after making a Pi's root.  Returns the files written (0..2) or -errno. */

@@ -14,6 +14,7 @@
 #include "pirack/config.h"
 #include "pirack/loop.h"
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 static int remaining_ms(uint64_t deadline)
 {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 static int push_refused(struct pr_proxy_build *b, unsigned slot, const char *error)
 {

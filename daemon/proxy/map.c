@@ -9,6 +9,7 @@
 #include "pirack/array.h"
 #include "pirack/log.h"
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 /* Ops past this many in one map are sent as one prepare/commit swap. */
 #define PR_MAP_SWAP_THRESHOLD 32

@@ -13,6 +13,7 @@
 
 #include "pirack/config.h"
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 /* Where a remote HAProxy's admin socket lives on its own host when
  * pirackd reaches it as host:port through a forward. */

@@ -8,6 +8,7 @@
 #include "pirack/array.h"
 #include "pirack/log.h"
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 static const char *const kind_names[PR_ROUTE_KINDS] = { "ssh", "sni", "host" };
 

@@ -9,6 +9,7 @@
 
 #include "pirack/log.h"
 #include "pirack/proxy.h"
+#include "proxy_internal.h"
 
 #define PR_CMD_MAX (PR_PATH_MAX + PR_FQDN_MAX + 128)
 /* A map larger than this is not ours to reconcile. */

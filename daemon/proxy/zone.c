@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "pirack/zone.h"
+#include "proxy_internal.h"
 
 #define ZONE_DEFAULT_TTL 300
 #define RECORDS_MARK "; records\n"

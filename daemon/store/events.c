@@ -363,8 +363,7 @@ int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, co
         char esc[256];
 
         pr_err("cannot record event %s for slot %u: %s", kind, slot,
-               pr_escape(pr_store_errmsg(st), strlen(pr_store_errmsg(st)), esc,
-                         sizeof(esc)));
+               pr_escape(pr_store_errmsg(st), strlen(pr_store_errmsg(st)), esc, sizeof(esc)));
     } else if (text) {
         char esc[512];
 

@@ -144,15 +144,8 @@ struct pr_config {
  * number of errors (0 = valid), or -errno when the file cannot be read. */
 int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs);
 
-/* Fills cfg with the built-in defaults (what an empty file gives). */
-void pr_config_defaults(struct pr_config *cfg);
-
 /* The address plan that the configuration describes. */
 void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan);
-
-/* The switch that serves slot, or NULL. */
-const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg,
-                                                         unsigned slot);
 
 /* ---- values of [proxy], checked here and again by the proxy (validate.c) ---- */
 

@@ -21,11 +21,6 @@ struct pr_udp4_addrs {
     uint8_t ttl;
 };
 
-/* The Internet checksum (RFC 1071) of len bytes, folded, not inverted,
- * starting from sum. */
-uint32_t pr_csum_add(uint32_t sum, const void *data, size_t len);
-uint16_t pr_csum_fold(uint32_t sum);
-
 /* Writes an Ethernet II frame holding IPv4 (DF clear, id 0) and UDP with
  * both checksums.  Returns the frame length, or -EMSGSIZE. */
 int pr_udp4_frame(uint8_t *out, size_t cap, const struct pr_udp4_addrs *a, const void *payload,

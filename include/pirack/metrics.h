@@ -63,8 +63,6 @@ void pr_metrics_free(struct pr_metrics *m); /* accepts NULL */
  * order they were registered. */
 int pr_metrics_register(struct pr_metrics *m, const struct pr_metric_desc *desc,
                         pr_metric_collect fn, void *ctx);
-/* Removes the family called name: 0 or -ENOENT. */
-int pr_metrics_unregister(struct pr_metrics *m, const char *name);
 /* Removes every family registered with ctx (a service's stop).  Returns
  * how many. */
 int pr_metrics_unregister_ctx(struct pr_metrics *m, const void *ctx);

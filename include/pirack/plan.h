@@ -28,12 +28,6 @@ struct pr_prefix6 {
     unsigned len;
 };
 
-/* Parse "10.0.0.0/22" / "2001:db8::/48".  The address must have no bits
- * set past the length.  Return 0, or -EINVAL. */
-int pr_prefix4_parse(const char *s, struct pr_prefix4 *out);
-int pr_prefix6_parse(const char *s, struct pr_prefix6 *out);
-bool pr_prefix4_is_rfc1918(const struct pr_prefix4 *p);
-bool pr_prefix4_overlap(const struct pr_prefix4 *a, const struct pr_prefix4 *b);
 bool pr_prefix6_contains(const struct pr_prefix6 *p, const struct in6_addr *a);
 
 struct pr_plan {
@@ -56,25 +50,13 @@ struct pr_slot_plan {
     char name[PR_NAME_MAX];   /* default pi name: RACK-NNN */
 };
 
-/* How many /30s and /64s the pools hold (capped at UINT32_MAX). */
-uint64_t pr_plan_v4_capacity(const struct pr_prefix4 *pool);
-uint64_t pr_plan_v6_capacity(const struct pr_prefix6 *pool);
-
-/* Checks that the pools and ports fit the slot count.  Returns 0, or
- * -EINVAL with a reason in err. */
-int pr_plan_check(const struct pr_plan *plan, char *err, size_t errlen);
-
 /* Fills out for slot (1..plan->slots).  Returns 0, or -ERANGE. */
 int pr_plan_slot(const struct pr_plan *plan, unsigned slot, struct pr_slot_plan *out);
 
 /* The slot whose /30 holds addr (host or Pi side), or 0. */
 unsigned pr_plan_slot_by_v4(const struct pr_plan *plan, struct in_addr addr);
-/* The slot whose /64 holds addr, or 0. */
-unsigned pr_plan_slot_by_v6(const struct pr_plan *plan, const struct in6_addr *addr);
 /* Isolated mode: the slot whose interface is ifname, or 0. */
 unsigned pr_plan_slot_by_ifname(const struct pr_plan *plan, const char *ifname);
-/* The slot whose ssh port is port, or 0. */
-unsigned pr_plan_slot_by_ssh_port(const struct pr_plan *plan, unsigned port);
 
 /* Writes NAME.DOMAIN, ssh.NAME.DOMAIN, www.NAME.DOMAIN for a pi name.
  * Return 0, or -ENAMETOOLONG. */

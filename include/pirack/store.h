@@ -71,7 +71,6 @@ struct pr_power_op {
 int pr_store_open(const char *path, struct pr_store **out, char *err, size_t errlen);
 void pr_store_close(struct pr_store *st); /* accepts NULL */
 const char *pr_store_errmsg(const struct pr_store *st);
-int pr_store_user_version(struct pr_store *st);
 
 /* Transactions nest by counting; the outermost commit/rollback wins. */
 int pr_store_begin(struct pr_store *st);
@@ -102,7 +101,6 @@ int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
 int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
                           const char *model, bool move);
 int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
-int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
 int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
 /* Takes the board out of slot (the board stays known, in no slot) and
@@ -118,27 +116,6 @@ int pr_store_unassign_board(struct pr_store *st, unsigned slot, char *mac, size_
 int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name, const char *owner,
                     const char *image, const char *policy);
 
-/* Customers and tokens.  A token is shown once; the store keeps only its
- * libsodium generic hash. */
-int pr_store_add_customer(struct pr_store *st, const char *name);
-int pr_store_add_token(struct pr_store *st, const char *customer, const char *token);
-/* Writes the customer that token belongs to; -ENOENT when none. */
-int pr_store_check_token(struct pr_store *st, const char *token, char *customer, size_t len);
-/* Makes a random token (base64url, PR_STORE_TOKEN_LEN characters) for
- * customer, stores its hash and writes it to out (outlen >
- * PR_STORE_TOKEN_LEN): the only time the token exists in the clear. */
-#define PR_STORE_TOKEN_LEN 43
-int pr_store_new_token(struct pr_store *st, const char *customer, char *out, size_t outlen);
-
-/* Images: a named boot tree and root tree. */
-int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
-                       const char *root_path);
-
-/* Events: the append-only timeline of each slot and the audit log.  slot 0
- * is the rack.  detail_json is a JSON object's text or NULL.  Returns the
- * new event's id (> 0) or -errno. */
-int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
-                           const char *detail_json);
 /* Records an event and logs it at debug level.  detail_fmt builds a JSON
  * object with jansson's json_pack format; NULL for none.  Never fails the
  * caller: a bad detail or a store error is logged.  Returns the id or -errno. */

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include "pirack/ra.h"
+#include "daemon/net/ra_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

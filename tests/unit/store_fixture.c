@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store_fixture.h"
+#include "daemon/config/config_internal.h"
 
 struct pr_plan store_test_plan(unsigned slots)
 {

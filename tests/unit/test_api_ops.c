@@ -15,6 +15,7 @@
 #include "api_fixture.h"
 #include "daemon/api/api_internal.h"
 #include "pirack/metrics.h"
+#include "daemon/store/store_internal.h"
 
 #define MAC1 "b8:27:eb:00:00:01"
 #define MAC2 "dc:a6:32:00:00:02"

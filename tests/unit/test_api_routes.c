@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "daemon/store/store_internal.h"
 
 struct fixture {
     struct api_fixture api;

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "pirack/boot.h"
+#include "daemon/boot/boot_internal.h"
 
 static void names_round_trip(void **state)
 {

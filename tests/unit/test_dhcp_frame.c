@@ -11,8 +11,9 @@
 #include <pcap/pcap.h>
 #include <cmocka.h>
 
-#include "pirack/capture.h"
+#include "daemon/boot/capture_internal.h"
 #include "pirack/frame.h"
+#include "daemon/dhcp/dhcp_internal.h"
 
 static void checksum_known_vector(void **state)
 {

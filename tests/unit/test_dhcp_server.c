@@ -10,6 +10,7 @@
 
 #include "pirack/dhcp.h"
 #include "dhcp_packets.h"
+#include "daemon/dhcp/dhcp_internal.h"
 
 static const uint8_t mac3b[6] = { 0xb8, 0x27, 0xeb, 0x12, 0x34, 0x56 };
 static const uint8_t mac4[6] = { 0xdc, 0xa6, 0x32, 0x01, 0x02, 0x03 };

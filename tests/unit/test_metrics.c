@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "pirack/metrics.h"
+#include "daemon/core/core_internal.h"
 
 struct counters {
     double offers;

@@ -13,7 +13,7 @@
 #include <netlink/msg.h>
 #include <netlink/attr.h>
 #include <cmocka.h>
-#include "pirack/net.h"
+#include "daemon/net/net_internal.h"
 
 /* Slot N as the plan makes it: 10.40.0.0/22, 2001:db8:40::/48, pi%03u. */
 static struct pr_slot_plan slot(unsigned n, bool isolated)

@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "pirack/netconf.h"
+#include "daemon/net/netconf_internal.h"
 
 static struct pr_netconf sample(void)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pirack/plan.h"
+#include "daemon/config/config_internal.h"
 
 static struct pr_plan make_plan(const char *v4, const char *v6, unsigned slots)
 {

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "pirack/proxy.h"
+#include "daemon/proxy/proxy_internal.h"
+#include "daemon/config/config_internal.h"
 
 static struct pr_plan make_plan(unsigned slots)
 {

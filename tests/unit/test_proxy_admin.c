@@ -19,6 +19,7 @@
 
 #include "pirack/loop.h"
 #include "pirack/proxy.h"
+#include "daemon/proxy/proxy_internal.h"
 
 struct peer {
     int listen_fd;

@@ -16,6 +16,7 @@
 #include "pirack/proxy.h"
 #include "pirack/zone.h"
 #include "daemon/proxy/proxy_internal.h"
+#include "daemon/config/config_internal.h"
 
 static char *render(const struct pr_proxy_render *r, int want)
 {

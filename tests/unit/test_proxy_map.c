@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "pirack/proxy.h"
+#include "daemon/proxy/proxy_internal.h"
+#include "daemon/config/config_internal.h"
 
 #define MAP "/var/lib/pirack/haproxy/sni.map"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
-#include "pirack/ra.h"
+#include "daemon/net/ra_internal.h"
 
 static struct in6_addr a6(const char *s)
 {

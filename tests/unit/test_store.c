@@ -16,6 +16,7 @@
 
 #include "store_fixture.h"
 #include "daemon/store/store_internal.h"
+#include "daemon/config/config_internal.h"
 
 static const char *pragma_text(struct pr_store *st, const char *sql, char *buf, size_t len)
 {

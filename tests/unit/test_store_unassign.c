@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
+#include "daemon/store/store_internal.h"
 
 #define MAC1 "b8:27:eb:00:00:01"
 #define MAC2 "b8:27:eb:00:00:02"

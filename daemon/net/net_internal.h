@@ -21,9 +21,10 @@
  * The pure half (this header's list, desired-state, diff and message
  * builders) needs no kernel and is what the unit tests drive; the edge
  * (pr_net_open and friends, daemon/net/netlink.c) talks netlink. */
-#ifndef PIRACK_NET_H
-#define PIRACK_NET_H
+#ifndef PIRACK_NET_INTERNAL_H
+#define PIRACK_NET_INTERNAL_H
 
+#include "service.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -149,18 +150,9 @@ int pr_net_vlan_delete(struct pr_net *n, const char *ifname);
  * (kind PR_NET_ADDR, only ifname and ifindex meaningful). */
 int pr_net_vlan_list(struct pr_net *n, struct pr_net_list *out);
 
-/* IPv6 forwarding (net.ipv6.conf.all.forwarding of this network
- * namespace): 1 on, 0 off, or -errno. */
-int pr_net_ipv6_forwarding(void);
+/* Sets IPv6 forwarding (net.ipv6.conf.all.forwarding of this network
+ * namespace; pr_net_ipv6_forwarding() in service.h reads it). */
 int pr_net_set_ipv6_forwarding(bool on);
-
-/* The outcome of one reconciliation. */
-struct pr_net_result {
-    unsigned added, removed, failed, missing_if;
-    unsigned foreign;       /* wanted, but there untagged: left alone */
-    int first_error;        /* -errno of the first failure, 0 if none */
-    char first_failed[128]; /* the item it was about */
-};
 
 /* Makes the kernel match desired: dumps what carries protocol, diffs, and
  * applies (deletions first).  Items whose interface does not exist are

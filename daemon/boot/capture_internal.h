@@ -2,8 +2,8 @@
  * captured packet is (which slot, which protocol).  Pure: the libpcap
  * handle lives in daemon/boot/capture_service.c; writing uses libpcap's dump
  * format so any pcap reader (tcpdump, Wireshark) opens the result. */
-#ifndef PIRACK_CAPTURE_H
-#define PIRACK_CAPTURE_H
+#ifndef PIRACK_CAPTURE_INTERNAL_H
+#define PIRACK_CAPTURE_INTERNAL_H
 
 #include <stdint.h>
 #include <stdbool.h>

@@ -8,8 +8,8 @@
  * the slot's /64 as on-link (L=1) with autonomous (A) off unless slaac is
  * configured (a Pi's address is static, PREFIX::2), M and O off, the
  * resolvers as RDNSS, and the MTU. */
-#ifndef PIRACK_RA_H
-#define PIRACK_RA_H
+#ifndef PIRACK_RA_INTERNAL_H
+#define PIRACK_RA_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -16,8 +16,8 @@
  * Rendering is pure; writing resolves every path beneath the Pi's root with
  * openat2(RESOLVE_IN_ROOT), so a symlink planted in a root tree (the Pi
  * can write it over NFS) cannot send the file outside it. */
-#ifndef PIRACK_NETCONF_H
-#define PIRACK_NETCONF_H
+#ifndef PIRACK_NETCONF_INTERNAL_H
+#define PIRACK_NETCONF_INTERNAL_H
 
 #include <stddef.h>
 #include <netinet/in.h>
