@@ -51,7 +51,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .SECONDARY:
-.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan
+.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan lint format
 all: $(BUILD)/pirackd $(BUILD)/pirack
 
 $(BUILD)/obj/%.o: %.c
@@ -109,6 +109,13 @@ fuzz: $(FUZZ_BINS)
 
 deps:
 	@sh scripts/deps.sh
+
+# The tree's rules and style (also run by `make check`, as tests/static/).
+lint: tests
+	PIRACK_BUILD=$(BUILD) sh tests/static/tree.sh
+
+format:
+	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 check: deps
 	$(MAKE) tests fuzz

@@ -3,6 +3,8 @@
 #
 #   unit:        $BUILD/tests/test_*  (cmocka; each test case counts)
 #   fuzz:        $BUILD/fuzz/fuzz_*   run over tests/fuzz/corpus/fuzz_*/
+#   static:      tests/static/*.sh, the tree's rules and style, read
+#                from the sources and objects, printing lines as below
 #   integration: tests/integration/*.sh, each printing lines
 #                  ok NAME | not ok NAME | skip NAME: reason
 #                and exiting non-zero when a case failed.
@@ -77,7 +79,7 @@ done
 for t in "$BUILD"/fuzz/fuzz_*; do
     [ -x "$t" ] && want "$t" && run_fuzz "$t"
 done
-for t in tests/integration/*.sh; do
+for t in tests/static/*.sh tests/integration/*.sh; do
     [ -f "$t" ] && want "$t" && run_integration "$t"
 done
 

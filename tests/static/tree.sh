@@ -1,0 +1,30 @@
+#!/bin/sh
+# The tree's own rules, read from the sources and the built objects:
+# scripts/check-tree.py (call cycles between files and folders, include
+# cycles, who sees the daemon struct, what include/pirack/ declares) and
+# the code style that .clang-format writes down.  Prints ok / not ok /
+# skip lines like the integration tests.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${PIRACK_BUILD:-build}
+rc=0
+
+python3 scripts/check-tree.py "$BUILD" || rc=1
+
+sources() {
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        git ls-files '*.c' '*.h'
+    else
+        find daemon tftp poe cli include tests -name '*.[ch]'
+    fi
+}
+if ! command -v clang-format >/dev/null 2>&1; then
+    echo "skip clang-format: clang-format is not installed (make deps installs it)"
+elif out=$(sources | xargs clang-format --dry-run --Werror 2>&1) && [ -z "$out" ]; then
+    echo "ok clang-format: every C file is formatted as .clang-format says"
+else
+    echo "not ok clang-format: run 'make format' (first files below)"
+    printf '%s\n' "$out" | grep 'error:' | head -n 10 | sed 's/^/    /'
+    rc=1
+fi
+exit $rc
