@@ -2,6 +2,8 @@
 """The tree's rules, checked from the sources and the built objects.
 
     check-tree.py BUILD_DIR
+    check-tree.py --self-test   plants each break in a small tree and
+                                checks that its rule, and only it, fails
 
 Prints one line per rule, "ok RULE" or "not ok RULE" followed by what
 breaks it, and exits 1 when any rule is broken:
@@ -137,10 +139,8 @@ def report(rule, problems):
     return 0
 
 
-def main():
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+def check(top, build):
     os.chdir(top)
-    build = sys.argv[1] if len(sys.argv) > 1 else 'build'
     files = sources(top)
     inc = include_graph(top, files)
     defs, uses = symbols(build)
@@ -208,5 +208,67 @@ def main():
     return 1 if failed else 0
 
 
+PLANTS = {
+    # rule: files of a small tree that break it, and nothing else
+    'file-cycles': {'daemon/a/x.c': 'void pr_y(void);\nvoid pr_x(void) { pr_y(); }\n',
+                    'daemon/a/y.c': 'void pr_x(void);\nvoid pr_y(void) { pr_x(); }\n'},
+    'folder-cycles': {'daemon/a/x.c': 'void pr_y(void);\nvoid pr_x(void) { pr_y(); }\n',
+                      'daemon/b/y.c': 'void pr_z(void);\nvoid pr_y(void) { }\n',
+                      'daemon/b/z.c': 'void pr_x(void);\nvoid pr_z(void) { pr_x(); }\n'},
+    'include-cycles': {'daemon/a/p.h': '#pragma once\n#include "q.h"\n',
+                       'daemon/a/q.h': '#pragma once\n#include "p.h"\n',
+                       'daemon/a/x.c': '#include "p.h"\nvoid pr_x(void) { }\n'},
+    'daemon-struct': {'daemon/daemon.h': 'struct pr_daemon { int x; };\n',
+                      'poe/x.c': '#include "daemon/daemon.h"\nvoid pr_x(void) { }\n'},
+    'public-headers': {'include/pirack/a.h': 'void pr_x(void);\n',
+                       'daemon/a/x.c': '#include "pirack/a.h"\nvoid pr_x(void) { }\n',
+                       'daemon/a/y.c': 'void pr_x(void);\nvoid pr_y(void) { pr_x(); }\n'},
+}
+
+
+def self_test():
+    """Builds a small tree per rule that breaks only that rule and checks
+    that the rule, and only it, says so: a check that cannot fail is no
+    check."""
+    import contextlib
+    import io
+    import tempfile
+    failed = 0
+    for rule, files in PLANTS.items():
+        with tempfile.TemporaryDirectory() as top:
+            for path, text in files.items():
+                os.makedirs(os.path.join(top, os.path.dirname(path)), exist_ok=True)
+                with open(os.path.join(top, path), 'w', encoding='utf-8') as fh:
+                    fh.write(text)
+                if path.endswith('.c'):
+                    obj = os.path.join(top, 'build', 'obj', path[:-2] + '.o')
+                    os.makedirs(os.path.dirname(obj), exist_ok=True)
+                    subprocess.run(['cc', '-c', '-I' + top, '-I' + os.path.join(top, 'include'),
+                                    '-o', obj, os.path.join(top, path)], check=True)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                check(top, 'build')
+            broken = set(re.findall(r'^not ok (\S+)', out.getvalue(), re.M))
+        if broken == {rule}:
+            print('ok check-tree finds a planted %s' % rule)
+        else:
+            print('not ok check-tree finds a planted %s (it reported: %s)'
+                  % (rule, ', '.join(sorted(broken)) or 'nothing'))
+            failed = 1
+    return failed
+
+
+def main(argv):
+    if argv[1:2] == ['--self-test']:
+        return self_test()
+    here = os.getcwd()
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    build = argv[1] if len(argv) > 1 else 'build'
+    try:
+        return check(top, build)
+    finally:
+        os.chdir(here)
+
+
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(main(sys.argv))

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/../.."
 BUILD=${PIRACK_BUILD:-build}
 rc=0
 
+python3 scripts/check-tree.py --self-test || rc=1
 python3 scripts/check-tree.py "$BUILD" || rc=1
 
 sources() {
