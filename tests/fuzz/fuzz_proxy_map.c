@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "pirack/proxy.h"
+#include "daemon/config/config_internal.h"
+#include "daemon/proxy/proxy_internal.h"
 #include "pirack/zone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
