@@ -1,4 +1,4 @@
-/* api_internal: the api module's own helpers, shared between its files and
+/* api/api_internal: the api module's own helpers, shared between its files and
  * its tests.  Private to daemon/. */
 #ifndef PIRACK_API_INTERNAL_H
 #define PIRACK_API_INTERNAL_H

@@ -1,4 +1,4 @@
-/* api_router: the route table.  See router.h. */
+/* api/router: the route table.  See router.h. */
 #include "router.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* api_router: the API's route table, apart from HTTP so that tests and the
+/* api/router: the API's route table, apart from HTTP so that tests and the
  * fuzzer drive it directly.  Private to daemon/.
  *
  * A pattern is an absolute path of literal segments and {name} segments:

@@ -1,4 +1,4 @@
-/* api: libmicrohttpd on pirack's own loop.
+/* api/server: libmicrohttpd on pirack's own loop.
  *
  * Each listener is an MHD daemon in external-epoll mode (no thread of its
  * own): its epoll fd sits in the loop, MHD_run() runs when that fd is

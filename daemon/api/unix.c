@@ -1,4 +1,4 @@
-/* api_unix: binding the control socket's file. */
+/* api/unix: binding the control socket's file. */
 #include "api_internal.h"
 
 #include <errno.h>

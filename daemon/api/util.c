@@ -1,4 +1,4 @@
-/* api_util: small pure helpers of the api module. */
+/* api/util: small pure helpers of the api module. */
 #include "api_internal.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* svc_capture: libpcap on the rack's interfaces, keeping each slot's
+/* boot/capture_service: libpcap on the rack's interfaces, keeping each slot's
  * recent boot packets (DHCP, TFTP, ARP) in a bounded ring; serves them as
  * a pcap file on GET /v1/slots/{n}/trace and saves one beside the event
  * of a failed boot.  See pirack/capture.h for the ring itself. */

@@ -1,4 +1,4 @@
-/* svc_boot: each slot's boot state machine, run on the loop.
+/* boot/service: each slot's boot state machine, run on the loop.
  *
  * Services that see a boot happen report what they saw with
  * pr_boot_observe(); the service stores the slot's new state, records an

@@ -1,4 +1,4 @@
-/* config: pirackd.conf, read by inih, checked key by key against a table,
+/* config/config: pirackd.conf, read by inih, checked key by key against a table,
  * then as a whole.  Every problem is reported as FILE:LINE: message and
  * parsing goes on, so an operator sees all of them at once. */
 #include <arpa/inet.h>

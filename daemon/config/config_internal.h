@@ -1,4 +1,4 @@
-/* config_keys: the table of every pirackd.conf key.  Private to config. */
+/* config internals: the key table, and what only config/ and its tests use. */
 #ifndef PIRACK_CONFIG_KEYS_H
 #define PIRACK_CONFIG_KEYS_H
 

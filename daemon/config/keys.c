@@ -1,4 +1,4 @@
-/* config_keys: every key pirackd.conf knows, its type and range, and the
+/* config/keys: every key pirackd.conf knows, its type and range, and the
  * checks that look at the file as a whole.  pirackd.conf(5) documents
  * the same list: change both together. */
 #include <arpa/inet.h>

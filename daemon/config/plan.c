@@ -1,4 +1,4 @@
-/* plan: slot numbers to addresses, ports and names.  Pure: no I/O, no
+/* config/plan: slot numbers to addresses, ports and names.  Pure: no I/O, no
  * globals, the same answer for the same slot every time. */
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* array: doubling growth for plain arrays (see array.h). */
+/* core/array: doubling growth for plain arrays (see array.h). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* fsutil: directories and atomic file writes. */
+/* core/fsutil: directories and atomic file writes. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>

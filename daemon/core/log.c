@@ -1,4 +1,4 @@
-/* log: levelled lines on stderr; systemd's journal adds the time. */
+/* core/log: levelled lines on stderr; systemd's journal adds the time. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* loop: epoll over every descriptor the daemon waits on.
+/* core/loop: epoll over every descriptor the daemon waits on.
  *
  * Handlers are found by fd in a table rather than through a pointer in
  * epoll_event.data, so a handler that removes another fd in the same

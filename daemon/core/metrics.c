@@ -1,4 +1,4 @@
-/* metrics: the registry of metric families and the Prometheus text format
+/* core/metrics: the registry of metric families and the Prometheus text format
  * 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/).
  *
  * Only what the format needs: "# HELP" and "# TYPE" lines per family, one

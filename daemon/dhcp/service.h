@@ -1,4 +1,4 @@
-/* svc_dhcp: the DHCP server's socket edge.  Receives on UDP port 67 with
+/* dhcp/service: the DHCP server's socket edge.  Receives on UDP port 67 with
  * IP_PKTINFO (the interface names the slot in isolated mode), asks the
  * pure server (pirack/dhcp.h) what to do, and sends replies as whole
  * Ethernet frames on an AF_PACKET socket, so an OFFER reaches a Pi that

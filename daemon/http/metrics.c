@@ -1,4 +1,4 @@
-/* api_metrics: GET /metrics, the Prometheus text of everything in the
+/* http/metrics: GET /metrics, the Prometheus text of everything in the
  * api's registry (see metrics.h), and the rack's own families:
  *
  *   pirack_up                 1 while pirackd answers

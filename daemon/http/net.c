@@ -1,4 +1,4 @@
-/* net_api: GET /v1/net, what the net and ra services hold and counted:
+/* http/net: GET /v1/net, what the net and ra services hold and counted:
  * the last reconciliation, IPv6 forwarding, and the RAs (sent, answered,
  * malformed solicitations dropped). */
 #include <errno.h>

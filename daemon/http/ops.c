@@ -1,4 +1,4 @@
-/* api_ops: the operator's routes that change a slot.
+/* http/ops: the operator's routes that change a slot.
  *
  *   POST   /v1/slots/{n}/board  {"mac", "serial"?, "model"?, "move"?}
  *                               ties a board to the slot (flat mode finds

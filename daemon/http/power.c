@@ -1,4 +1,4 @@
-/* svc_power's API routes:
+/* power service's API routes:
  *
  *   POST /v1/slots/{n}/power  {"action": "on" | "off" | "cycle"}
  *        202 {"op", "slot", "action"}; 400 bad action; 404 no such slot

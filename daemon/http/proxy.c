@@ -1,4 +1,4 @@
-/* svc_proxy_json: the proxy service's state as the API shows it.  Apart
+/* http/proxy: the proxy service's state as the API shows it.  Apart
  * from daemon/proxy/service.c so that the API's routes can use it without pulling
  * in the service's start-up and events. */
 #include "pirack/proxy.h"

@@ -1,4 +1,4 @@
-/* api_routes: the foundation's read-only routes.
+/* http/rack: the foundation's read-only routes.
  *
  *   GET /v1/status          the rack, the version, uptime, slots by state
  *   GET /v1/slots           every slot (the objects of /v1/slots/{n})

@@ -1,4 +1,4 @@
-/* net: the pure half.  What the host side should hold (from the plan), how
+/* net/net: the pure half.  What the host side should hold (from the plan), how
  * that differs from what the kernel holds, and the netlink messages that
  * close the gap.  No sockets here: the unit tests run all of it. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* netconf: a Pi's static network configuration files.  See netconf.h. */
+/* net/netconf: a Pi's static network configuration files.  See netconf.h. */
 #define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>

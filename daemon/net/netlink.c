@@ -1,4 +1,4 @@
-/* net: the netlink edge.  Dumps what the kernel holds under pirackd's
+/* net/netlink: the netlink edge.  Dumps what the kernel holds under pirackd's
  * protocol number, sends the messages that net.c builds, and reads
  * the kernel's own error number from each acknowledgement (libnl's NLE_*
  * codes lose it). */

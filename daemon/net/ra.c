@@ -1,4 +1,4 @@
-/* ra: router advertisement encoder, router solicitation parser and the
+/* net/ra: router advertisement encoder, router solicitation parser and the
  * RFC 4861 send schedule.  Bytes in, bytes or decisions out. */
 #include <errno.h>
 #include <string.h>

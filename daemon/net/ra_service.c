@@ -1,4 +1,4 @@
-/* svc_ra: the router advertisement service.  See ra_service.h. */
+/* net/ra_service: the router advertisement service.  See ra_service.h. */
 #define _GNU_SOURCE /* struct in6_pktinfo */
 #include <errno.h>
 #include <ifaddrs.h>

@@ -1,4 +1,4 @@
-/* svc_ra: router advertisements on every slot interface (isolated mode) or
+/* net/ra_service: router advertisements on every slot interface (isolated mode) or
  * the shared one (flat mode), from its link-local address.  One ICMPv6
  * raw socket and one timer on the loop; the bytes come from ra.c.
  *

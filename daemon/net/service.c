@@ -1,4 +1,4 @@
-/* svc_net: the host side of the plan, reconciled at start, on reload and
+/* net/service: the host side of the plan, reconciled at start, on reload and
  * when a link of the rack changes.  See service.h. */
 #include <errno.h>
 #include <stdlib.h>

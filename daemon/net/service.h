@@ -1,4 +1,4 @@
-/* svc_net: keeps the host side of the address plan in the kernel (see
+/* net/service: keeps the host side of the address plan in the kernel (see
  * net_internal.h for what that is and what pirackd owns).
  *
  * Start: checks IPv6 forwarding (turns it on with [net] set_forwarding =

@@ -1,4 +1,4 @@
-/* svc_power's /metrics families:
+/* power service's /metrics families:
  *
  *   pirack_power_ops_total{action,outcome}      finished operations
  *   pirack_power_ops_in_flight                   queued or running

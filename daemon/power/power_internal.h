@@ -1,4 +1,4 @@
-/* svc_power internals: shared by service.c (requests, recovery,
+/* power/service internals: shared by service.c (requests, recovery,
  * views) and sched.c (the pacing and the switches' answers). */
 #ifndef PIRACK_SVC_POWER_INTERNAL_H
 #define PIRACK_SVC_POWER_INTERNAL_H

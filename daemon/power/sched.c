@@ -1,4 +1,4 @@
-/* svc_power's pacing and the switches' answers: on each tick, offs go
+/* power service's pacing and the switches' answers: on each tick, offs go
  * to their switches in one batch per switch, cycles that held long
  * enough join the power-on queue, and power-ons leave the queue as
  * max_booting, the stagger and the switches' budgets allow. */

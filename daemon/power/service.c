@@ -1,4 +1,4 @@
-/* svc_power: the power service's life (switches, profiles, recovery of
+/* power/service: the power service's life (switches, profiles, recovery of
  * interrupted operations) and its requests.  Pacing and the switches'
  * answers are in sched.c; the API routes in daemon/http/power.c. */
 #define _GNU_SOURCE

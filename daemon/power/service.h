@@ -1,4 +1,4 @@
-/* svc_power: powers slots on, off and through a cycle with their PoE
+/* power/service: powers slots on, off and through a cycle with their PoE
  * switches (the poe library, one worker per switch), on the loop.
  *
  * Every operation is written to the store before it starts and moves

@@ -1,4 +1,4 @@
-/* proxy_build: the rack's config and pi names -> engine settings, routes and
+/* proxy/build: the rack's config and pi names -> engine settings, routes and
  * zone entries.  Pure. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* proxy_engine: desired routes -> map files -> HAProxy, from a worker.
+/* proxy/engine: desired routes -> map files -> HAProxy, from a worker.
  *
  * The loop's thread owns the desired routes and the status.  The worker
  * takes one job at a time (a copy of the routes and the target), runs

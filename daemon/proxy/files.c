@@ -1,4 +1,4 @@
-/* proxy_files: haproxy.cfg, the map files and the DNS zone on disk.
+/* proxy/files: haproxy.cfg, the map files and the DNS zone on disk.
  * Every file is written atomically (temp + rename), so HAProxy or a DNS
  * server reading it never sees half of one. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* proxy_map: map files, `show map` answers, map diffs and the runtime
+/* proxy/map: map files, `show map` answers, map diffs and the runtime
  * commands that carry them.  Pure: bytes in, decisions out. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* proxy internals: the map codec, the runtime API's command builders and
+/* proxy/routes internals: the map codec, the runtime API's command builders and
  * parsers, the admin client, the renderer, the reconciler and the files the
  * engine writes.  Shared by daemon/proxy/ and its tests only; other folders
  * use include/pirack/proxy.h. */

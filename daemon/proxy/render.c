@@ -1,4 +1,4 @@
-/* proxy_render: the base HAProxy configuration and atomic file writes.
+/* proxy/render: the base HAProxy configuration and atomic file writes.
  * docs/proxy.md explains each line of the configuration. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

@@ -1,4 +1,4 @@
-/* proxy: route checks, the routes of a slot, and route lists.  Pure. */
+/* proxy/routes: route checks, the routes of a slot, and route lists.  Pure. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>

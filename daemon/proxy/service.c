@@ -1,4 +1,4 @@
-/* svc_proxy: wires the proxy engine into pirackd: store -> routes and
+/* proxy/service: wires the proxy engine into pirackd: store -> routes and
  * zone, events for HAProxy's comings and goings, GET /v1/routes. */
 #include <errno.h>
 #include <stdlib.h>

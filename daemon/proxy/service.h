@@ -1,4 +1,4 @@
-/* svc_proxy: the proxy service in pirackd.  Private to daemon/.
+/* proxy/service: the proxy service in pirackd.  Private to daemon/.
  *
  * Reads every slot's pi name from the store, turns them into routes
  * (pr_proxy_slot_routes) and zone entries, and hands them to the proxy

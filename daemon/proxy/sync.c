@@ -1,4 +1,4 @@
-/* proxy_sync: make HAProxy's maps equal the desired routes through the
+/* proxy/sync: make HAProxy's maps equal the desired routes through the
  * runtime API.  Blocking (one short-lived connection per command, each
  * with a deadline): the proxy service runs it on its worker thread. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* zone: the rack's DNS zone file.  Pure: text out, nothing else. */
+/* proxy/zone: the rack's DNS zone file.  Pure: text out, nothing else. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>

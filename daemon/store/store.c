@@ -1,4 +1,4 @@
-/* store: opening, migrating and closing the sqlite file, transactions,
+/* store/store: opening, migrating and closing the sqlite file, transactions,
  * the prepared-statement cache and the error convention shared by the
  * store_*.c files. */
 #include <ctype.h>

@@ -1,4 +1,4 @@
-/* store internals: shared by daemon/store*.c and the store's unit tests.
+/* store/store internals: shared by daemon/store*.c and the store's unit tests.
  * Nothing outside the store module includes this. */
 #ifndef PIRACK_STORE_INTERNAL_H
 #define PIRACK_STORE_INTERNAL_H

@@ -1,4 +1,4 @@
-/* svc_tftp: wires the tftp library to the daemon: the loop drives it, the
+/* tftp/service: wires the tftp library to the daemon: the loop drives it, the
  * plan says which slot a client is, the store hears which board serial
  * asked, each file served becomes tftp.request + tftp.done events, and
  * the boot service hears of every file served (firmware, then kernel).

@@ -1,4 +1,4 @@
-/* svc_tftp: the TFTP server inside pirackd.  Binds [tftp] port on every
+/* tftp/service: the TFTP server inside pirackd.  Binds [tftp] port on every
  * address, serves each slot's Pi (the .2 of its /30) from boot_dir/NNN/,
  * else boot_dir/default/, and records what it served on the slot's
  * timeline.  Private to daemon/. */
