@@ -12,6 +12,23 @@ rc=0
 python3 scripts/check-tree.py --self-test || rc=1
 python3 scripts/check-tree.py "$BUILD" || rc=1
 
+# docs/design.md's module table names every file of the daemon and its
+# libraries, and names no file that is gone.
+missing="" gone=""
+for f in $(cd daemon && find . -name '*.[ch]' | sed 's|^\./|daemon/|' | sort) \
+         $(find tftp poe include/pirack -name '*.[ch]' | sort); do
+    grep -q "\`$f\`" docs/design.md || missing="$missing $f"
+done
+for f in $(grep -o '`\(daemon\|tftp\|poe\|include/pirack\)/[a-z0-9_/]*\.[ch]`' docs/design.md | tr -d '`' | sort -u); do
+    [ -f "$f" ] || gone="$gone $f"
+done
+if [ -z "$missing$gone" ]; then
+    echo "ok design-table: docs/design.md names every source file, and only those"
+else
+    echo "not ok design-table: docs/design.md misses:${missing:- none}; names files that are gone:${gone:- none}"
+    rc=1
+fi
+
 sources() {
     if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         git ls-files '*.c' '*.h'
