@@ -166,14 +166,16 @@ int pr_poe_snmp_new(const struct pr_switch_config *cfg, const struct pr_poe_prof
 int pr_poe_ssh_new(const struct pr_switch_config *cfg, const struct pr_poe_profile *p,
                    struct pr_poe_driver **out, char *err, size_t errlen);
 
-/* Sets r->message (printf-style) and returns err. */
+/* report.c, below both the drivers and conn.c.  Sets r->message
+ * (printf-style) and returns err. */
 int pr_poe_fail(struct pr_poe_result *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Drops the connection so that the next operation connects afresh. */
-void pr_poe_conn_disconnect(struct pr_poe_conn *c);
-
 /* Errors worth another attempt: the network, not the switch's answer. */
 bool pr_poe_error_transient(int err);
+
+/* conn.c: drops the connection so that the next operation connects
+ * afresh. */
+void pr_poe_conn_disconnect(struct pr_poe_conn *c);
 
 #endif

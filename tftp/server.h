@@ -1,5 +1,6 @@
-/* The server's insides, shared by server.c (socket, batches) and serve.c
- * (requests and transfers).  Private to tftp/. */
+/* The server's insides, shared by three layers: server.c (sockets,
+ * receiving) calls serve.c (requests and transfers), which calls send.c
+ * (the send batch, the path to a peer).  Private to tftp/. */
 #ifndef PIRACK_TFTP_SERVER_H
 #define PIRACK_TFTP_SERVER_H
 
@@ -56,7 +57,7 @@ struct pr_tftp_server {
     unsigned tx_len;
 };
 
-/* server.c */
+/* send.c */
 void pr_tftp_tx_flush(struct pr_tftp_server *s);
 /* A message to peer, from local when known; flushes a full batch first. */
 struct pr_tftp_tx *pr_tftp_tx_add(struct pr_tftp_server *s, const struct sockaddr *peer,

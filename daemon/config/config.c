@@ -1,7 +1,6 @@
 /* config/config: pirackd.conf, read by inih, checked key by key against a table,
  * then as a whole.  Every problem is reported as FILE:LINE: message and
  * parsing goes on, so an operator sees all of them at once. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -196,30 +195,6 @@ static int parse_bool(const char *v, bool *out)
     return 0;
 }
 
-static int parse_dns_list(const char *v, struct pr_config *cfg, char *why, size_t whylen)
-{
-    char copy[512], *save = NULL, *tok;
-
-    if (strlen(v) >= sizeof(copy)) {
-        snprintf(why, whylen, "too long");
-        return -EINVAL;
-    }
-    strcpy(copy, v);
-    cfg->n_dns = 0;
-    for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-        if (cfg->n_dns == PR_MAX_DNS) {
-            snprintf(why, whylen, "at most %d resolvers", PR_MAX_DNS);
-            return -EINVAL;
-        }
-        if (inet_pton(AF_INET6, tok, &cfg->dns[cfg->n_dns]) != 1) {
-            snprintf(why, whylen, "\"%s\" is not an IPv6 address", tok);
-            return -EINVAL;
-        }
-        cfg->n_dns++;
-    }
-    return 0;
-}
-
 /* Stores value v into the field that key k describes.  Returns 0, or -1
  * with the reason in why. */
 static int set_value(const struct pr_key *k, void *base, const char *v, char *why, size_t whylen)
@@ -289,11 +264,6 @@ static int set_value(const struct pr_key *k, void *base, const char *v, char *wh
         return k->custom(v, base, why, whylen);
     }
     return -1;
-}
-
-int pr_config_parse_dns(const char *v, void *base, char *why, size_t whylen)
-{
-    return parse_dns_list(v, base, why, whylen) < 0 ? -1 : 0;
 }
 
 static struct pr_switch_config *new_switch(struct parse_state *ps, const char *name)
@@ -475,20 +445,6 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
             load_credentials(&ps, &cfg->switches[i]);
     pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
     return ps.errors;
-}
-
-void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan)
-{
-    memset(plan, 0, sizeof(*plan));
-    plan->v4_pool = cfg->v4_pool;
-    plan->v6_pool = cfg->v6_pool;
-    plan->slots = cfg->slots;
-    plan->ssh_port_base = cfg->ssh_port_base;
-    plan->isolated = cfg->isolated;
-    snprintf(plan->rack, sizeof(plan->rack), "%s", cfg->rack_name);
-    snprintf(plan->domain, sizeof(plan->domain), "%s", cfg->domain);
-    if (cfg->isolated)
-        snprintf(plan->if_pattern, sizeof(plan->if_pattern), "%s", cfg->interface);
 }
 
 const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg, unsigned slot)

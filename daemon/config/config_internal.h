@@ -37,8 +37,6 @@ const struct pr_key *pr_config_find_key(const char *section, const char *name);
 const struct pr_key *pr_config_find_switch_key(const char *name);
 bool pr_config_section_known(const char *section);
 
-int pr_config_parse_dns(const char *v, void *base, char *why, size_t whylen);
-
 /* Whole-file checks: pools against slots, overlaps, switches' ranges and
  * credentials.  Adds to *errors and writes FILE:LINE: lines to errs. */
 void pr_config_validate(struct pr_config *cfg, const int *key_lines, int *errors, const char *file,

@@ -175,6 +175,32 @@ static int parse_log_level(const char *v, void *base, char *why, size_t whylen)
     return 0;
 }
 
+/* [ipv6] dns: resolvers separated by commas or blanks. */
+static int parse_dns(const char *v, void *base, char *why, size_t whylen)
+{
+    struct pr_config *cfg = base;
+    char copy[512], *save = NULL, *tok;
+
+    if (strlen(v) >= sizeof(copy)) {
+        snprintf(why, whylen, "too long");
+        return -1;
+    }
+    strcpy(copy, v);
+    cfg->n_dns = 0;
+    for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+        if (cfg->n_dns == PR_MAX_DNS) {
+            snprintf(why, whylen, "at most %d resolvers", PR_MAX_DNS);
+            return -1;
+        }
+        if (inet_pton(AF_INET6, tok, &cfg->dns[cfg->n_dns]) != 1) {
+            snprintf(why, whylen, "\"%s\" is not an IPv6 address", tok);
+            return -1;
+        }
+        cfg->n_dns++;
+    }
+    return 0;
+}
+
 static int parse_driver(const char *v, void *base, char *why, size_t whylen)
 {
     struct pr_switch_config *sw = base;
@@ -254,7 +280,7 @@ const struct pr_key pr_config_keys[] = {
     { "rack", "interface", KEY_STRING, CFG(interface), 0, 0, check_ifname, NULL, false },
     { "ipv4", "pool", KEY_PREFIX4, CFG(v4_pool), 0, 0, NULL, NULL, false },
     { "ipv6", "pool", KEY_PREFIX6, CFG(v6_pool), 0, 0, NULL, NULL, false },
-    { "ipv6", "dns", KEY_CUSTOM, 0, 0, 0, 0, NULL, pr_config_parse_dns, false },
+    { "ipv6", "dns", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_dns, false },
     { "ipv6", "slaac", KEY_BOOL, CFG(slaac), 0, 0, NULL, NULL, false },
     { "ipv6", "ra_interval", KEY_SECONDS, CFG(ra_interval_s), 4, 1800, NULL, NULL, false },
     { "ipv6", "mtu", KEY_UINT, CFG(mtu), 1280, 65535, NULL, NULL, false },

@@ -1,5 +1,6 @@
-/* config/plan: slot numbers to addresses, ports and names.  Pure: no I/O, no
- * globals, the same answer for the same slot every time. */
+/* config/plan: slot numbers to addresses, ports and names, and the plan that a
+ * loaded configuration describes.  Pure: no I/O, no globals, the same
+ * answer for the same slot every time. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pirack/config.h"
 #include "pirack/plan.h"
 #include "config_internal.h"
 
@@ -342,4 +344,18 @@ bool pr_plan_domain_valid(const char *domain)
             return true;
         p = dot + 1;
     }
+}
+
+void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->v4_pool = cfg->v4_pool;
+    plan->v6_pool = cfg->v6_pool;
+    plan->slots = cfg->slots;
+    plan->ssh_port_base = cfg->ssh_port_base;
+    plan->isolated = cfg->isolated;
+    snprintf(plan->rack, sizeof(plan->rack), "%s", cfg->rack_name);
+    snprintf(plan->domain, sizeof(plan->domain), "%s", cfg->domain);
+    if (cfg->isolated)
+        snprintf(plan->if_pattern, sizeof(plan->if_pattern), "%s", cfg->interface);
 }

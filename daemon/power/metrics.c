@@ -5,9 +5,12 @@
  *   pirack_power_booting                         slots counted as booting
  *   pirack_power_switch_round_trips_total{switch}  SNMP PDUs / CLI commands
  *   pirack_power_switch_logins_total{switch}     sessions opened
- *   pirack_power_switch_answers_total{switch,outcome}  answers from its worker */
+ *   pirack_power_switch_answers_total{switch,outcome}  answers from its worker
+ *
+ * Reads the service's state, not the daemon: the registry is an argument,
+ * and the booting count comes from service_sched.c. */
 #include "pirack/metrics.h"
-#include "power_internal.h"
+#include "state.h"
 
 static int collect_ops(struct pr_metrics_out *out, void *ctx)
 {
@@ -72,7 +75,7 @@ static int collect_answers(struct pr_metrics_out *out, void *ctx)
     return 0;
 }
 
-int pr_power_metrics_start(struct pr_power_service *svc)
+int pr_power_metrics_start(struct pr_power_service *svc, struct pr_metrics *m)
 {
     static const char *const action_outcome[] = { "action", "outcome", NULL };
     static const char *const sw[] = { "switch", NULL };
@@ -104,8 +107,6 @@ int pr_power_metrics_start(struct pr_power_service *svc)
             PR_METRIC_COUNTER, sw_outcome },
           collect_answers },
     };
-    struct pr_metrics *m = svc->d->api ? pr_api_metrics(svc->d->api) : NULL;
-
     for (size_t i = 0; m && i < sizeof(families) / sizeof(families[0]); i++) {
         int r = pr_metrics_register(m, &families[i].desc, families[i].fn, svc);
 
@@ -115,8 +116,7 @@ int pr_power_metrics_start(struct pr_power_service *svc)
     return 0;
 }
 
-void pr_power_metrics_stop(struct pr_power_service *svc)
+void pr_power_metrics_stop(struct pr_power_service *svc, struct pr_metrics *m)
 {
-    if (svc->d->api)
-        pr_metrics_unregister_ctx(pr_api_metrics(svc->d->api), svc);
+    pr_metrics_unregister_ctx(m, svc);
 }

@@ -1,105 +1,27 @@
-/* power/service internals: shared by service.c (requests, recovery,
- * views) and sched.c (the pacing and the switches' answers). */
+/* power/service internals for the files that see the daemon: service.c
+ * (life, requests, recovery, views), service_sched.c (the pacing and
+ * the switches' answers) and service_switches.c (profiles and workers).
+ * The state itself is in state.h. */
 #ifndef PIRACK_SVC_POWER_INTERNAL_H
 #define PIRACK_SVC_POWER_INTERNAL_H
 
 #include "daemon/daemon.h"
 #include "service.h"
+#include "state.h"
 
-/* Where an operation is, in memory.  The store's phase follows. */
-enum power_step {
-    STEP_WANT_OFF, /* queued: an off goes out on the next turn */
-    STEP_OFF_SENT,
-    STEP_HOLDING,
-    STEP_WANT_ON,   /* waiting for its turn to boot */
-    STEP_ON_CHOSEN, /* its turn came: goes out on this tick */
-    STEP_ON_SENT,
-};
-
-struct power_switch {
-    struct pr_switch_config cfg;
-    struct pr_poe_profile *profile;
-    struct pr_poe_switch *sw;
-    unsigned max_on; /* from the budget; 0 = no limit */
-    /* for /metrics */
-    uint64_t round_trips, logins, answers, failed_answers;
-};
-
-struct power_op {
-    struct power_op *next;
-    int64_t id;
-    unsigned slot;
-    enum pr_poe_action action;
-    enum power_step step;
-    char actor[64];
-    char reason[128]; /* why pirackd itself asked, or "" */
-    struct power_switch *ps;
-    unsigned port;
-    uint64_t hold_until;
-    struct pr_power_pace pace;
-    bool off_done;   /* a cycle's off went through */
-    char before[16]; /* the port's detection state when asked, or "unknown" */
-};
-
-/* Per slot: what the switch said last and the last finished op. */
-struct power_slot {
-    bool live_valid;
-    uint64_t live_at;
-    struct pr_poe_port_status live;
-    uint64_t booting_since; /* 0 when not booting */
-    int64_t last_op_id;
-    bool last_ok;
-    char last_result[PR_POE_MSG_MAX];
-    bool refreshing;
-};
-
-/* One library operation for several ops (or a status read). */
-struct power_batch {
-    struct pr_power_service *svc; /* NULL once the service stopped */
-    struct power_batch *next;
-    enum pr_poe_action action;
-    struct power_switch *ps;
-    size_t n;
-    struct power_op **ops; /* NULL for a status refresh */
-    unsigned *slots;
-};
-
-struct pr_power_service {
-    struct pr_daemon *d;
-    struct power_switch switches[PR_MAX_SWITCHES];
-    unsigned n_switches;
-    struct power_op *ops;        /* in flight, in request order */
-    struct power_batch *batches; /* at the switches */
-    struct power_slot *slots;    /* [slot], 1-based */
-    unsigned n_slots;
-    struct pr_timer *tick;
-    struct pr_timer *poll;
-    uint64_t last_on_ms;
-    uint64_t finished[4][2];        /* [action][ok] operations, for /metrics */
-    char profiles_dir[PR_PATH_MAX]; /* [power] profiles when the switches started */
-    bool reload_pending;            /* new [switch] sections wait for idle switches */
-};
-
-#define POWER_BOOT_WINDOW_MS 120000u /* booting at most this long (boot_timeout unset) */
-#define POWER_POLL_MS 60000u         /* every switch's ports are read this often */
-#define POWER_LIVE_FRESH_MS 5000u
-
-/* sched.c */
+/* service_sched.c */
 void pr_power_kick(struct pr_power_service *svc);
 void pr_power_on_tick(void *ctx);
 void pr_power_poll_all(void *ctx);
 int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps, const unsigned *slots,
                      size_t n);
 void pr_power_batches_orphan(struct pr_power_service *svc);
-/* metrics.c */
-int pr_power_metrics_start(struct pr_power_service *svc);
-void pr_power_metrics_stop(struct pr_power_service *svc);
-unsigned pr_power_booting_count(struct pr_power_service *svc);
-/* service.c */
-void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op);
-struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot);
+/* service_switches.c.  pr_power_switch_start() loads sw's profile,
+ * starts its worker as the next of svc->switches and records each of its
+ * slots' switch and port in the store; pr_power_switches_stop() frees
+ * them all; pr_power_apply_reload() rebuilds them from d->cfg. */
+int pr_power_switch_start(struct pr_power_service *svc, const struct pr_switch_config *sw);
+void pr_power_switches_stop(struct pr_power_service *svc);
 void pr_power_apply_reload(struct pr_power_service *svc);
-struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot,
-                                        unsigned *port);
 
 #endif

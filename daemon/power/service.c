@@ -1,6 +1,9 @@
-/* power/service: the power service's life (switches, profiles, recovery of
- * interrupted operations) and its requests.  Pacing and the switches'
- * answers are in sched.c; the API routes in daemon/http/power.c. */
+/* power/service: the power service's life (start, reload, stop, recovery of
+ * interrupted operations), its requests and its views.  Below it, in
+ * layers: metrics.c (/metrics), service_sched.c (pacing and the
+ * switches' answers), service_switches.c (profiles and workers), ops.c
+ * (the op list, the switch of a slot).  The API routes are in
+ * daemon/http/power.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
@@ -10,11 +13,6 @@
 
 #include "pirack/array.h"
 #include "power_internal.h"
-
-static const char *const builtin_profile_dirs[] = {
-    "/usr/local/share/pirack/profiles",
-    "/usr/share/pirack/profiles",
-};
 
 static int64_t fail_why(char *why, size_t whylen, int64_t err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -26,109 +24,6 @@ static int64_t fail_why(char *why, size_t whylen, int64_t err, const char *fmt, 
     vsnprintf(why, whylen, fmt, ap);
     va_end(ap);
     return err;
-}
-
-/* An SNMP switch without a profile speaks the standard MIB. */
-static const char *profile_name(const struct pr_switch_config *sw)
-{
-    return sw->profile[0] ? sw->profile : "standard";
-}
-
-static int load_profile(const struct pr_config *cfg, const struct pr_switch_config *sw,
-                        struct pr_poe_profile **out)
-{
-    char err[512] = "";
-    int r = -ENOENT;
-
-    if (cfg->power_profiles[0]) {
-        r = pr_poe_profile_load(cfg->power_profiles, profile_name(sw), out, err, sizeof(err));
-    } else {
-        for (size_t i = 0; i < sizeof(builtin_profile_dirs) / sizeof(builtin_profile_dirs[0]);
-             i++) {
-            r = pr_poe_profile_load(builtin_profile_dirs[i], profile_name(sw), out, err,
-                                    sizeof(err));
-            if (r != -ENOENT)
-                break;
-        }
-    }
-    if (r < 0) {
-        char esc[600];
-
-        pr_err("[switch %s]: profile %s: %s", sw->name, profile_name(sw),
-               pr_escape(err, strlen(err), esc, sizeof(esc)));
-        return r;
-    }
-    if (!pr_poe_profile_supports(*out, sw->driver)) {
-        pr_err("[switch %s]: profile %s has no %s part", sw->name, profile_name(sw),
-               sw->driver == PR_SWITCH_SNMP ? "snmp" : "cli");
-        pr_poe_profile_free(*out);
-        *out = NULL;
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int start_switch(struct pr_power_service *svc, const struct pr_switch_config *sw)
-{
-    struct power_switch *ps = &svc->switches[svc->n_switches];
-    char err[512] = "";
-    int r;
-
-    ps->cfg = *sw;
-    r = load_profile(svc->d->cfg, sw, &ps->profile);
-    if (r < 0)
-        return r;
-    r = pr_poe_switch_new(&ps->cfg, ps->profile, svc->d->loop, &ps->sw, err, sizeof(err));
-    if (r < 0) {
-        pr_err("[switch %s]: %s", sw->name, err);
-        pr_poe_profile_free(ps->profile);
-        ps->profile = NULL;
-        return r;
-    }
-    ps->max_on = sw->power_budget_w && sw->port_power_w ? sw->power_budget_w / sw->port_power_w : 0;
-    svc->n_switches++;
-    for (unsigned s = sw->first_slot; s <= sw->last_slot; s++) {
-        unsigned port = sw->port_base + (s - sw->first_slot);
-
-        if (pr_store_set_slot_switch(svc->d->store, s, sw->name, port) < 0)
-            pr_warn("slot %u: cannot record switch %s port %u: %s", s, sw->name, port,
-                    pr_store_errmsg(svc->d->store));
-    }
-    pr_info("switch %s: %s over %s at %s, slots %u-%u", sw->name, profile_name(sw),
-            sw->driver == PR_SWITCH_SNMP ? "snmp" : "ssh", sw->address, sw->first_slot,
-            sw->last_slot);
-    return 0;
-}
-
-struct power_switch *pr_power_switch_of(struct pr_power_service *svc, unsigned slot, unsigned *port)
-{
-    for (unsigned i = 0; i < svc->n_switches; i++) {
-        struct power_switch *ps = &svc->switches[i];
-
-        if (slot >= ps->cfg.first_slot && slot <= ps->cfg.last_slot) {
-            *port = ps->cfg.port_base + (slot - ps->cfg.first_slot);
-            return ps;
-        }
-    }
-    return NULL;
-}
-
-struct power_op *pr_power_op_of(struct pr_power_service *svc, unsigned slot)
-{
-    for (struct power_op *op = svc->ops; op; op = op->next)
-        if (op->slot == slot)
-            return op;
-    return NULL;
-}
-
-void pr_power_op_remove(struct pr_power_service *svc, struct power_op *op)
-{
-    for (struct power_op **pp = &svc->ops; *pp; pp = &(*pp)->next)
-        if (*pp == op) {
-            *pp = op->next;
-            break;
-        }
-    free(op);
 }
 
 static const char *step_phase(enum power_step s)
@@ -374,34 +269,6 @@ static bool same_switches(const struct pr_power_service *svc, const struct pr_co
     return true;
 }
 
-static void stop_switches(struct pr_power_service *svc)
-{
-    for (unsigned i = 0; i < svc->n_switches; i++) {
-        pr_poe_switch_free(svc->switches[i].sw);
-        pr_poe_profile_free(svc->switches[i].profile);
-        memset(&svc->switches[i], 0, sizeof(svc->switches[i]));
-    }
-    svc->n_switches = 0;
-}
-
-/* Rebuilds the switches from d->cfg; only when no op and no status read
- * is at a switch, since a worker holds its switch's session. */
-void pr_power_apply_reload(struct pr_power_service *svc)
-{
-    struct pr_daemon *d = svc->d;
-    int r = 0;
-
-    svc->reload_pending = false;
-    stop_switches(svc);
-    snprintf(svc->profiles_dir, sizeof(svc->profiles_dir), "%s", d->cfg->power_profiles);
-    for (unsigned i = 0; r == 0 && i < d->cfg->n_switches; i++)
-        r = start_switch(svc, &d->cfg->switches[i]);
-    if (r < 0)
-        pr_err("reload: the switches after the first %u did not start", svc->n_switches);
-    pr_daemon_event(d, 0, "power.switches", "pirackd", "{s:i, s:s}", "switches",
-                    (int)svc->n_switches, "outcome", r == 0 ? "reloaded" : strerror(-r));
-}
-
 int pr_power_service_reload(struct pr_daemon *d)
 {
     struct pr_power_service *svc = d->power;
@@ -444,7 +311,7 @@ int pr_power_service_start(struct pr_daemon *d)
         r = -ENOMEM;
     snprintf(svc->profiles_dir, sizeof(svc->profiles_dir), "%s", d->cfg->power_profiles);
     for (unsigned i = 0; r == 0 && i < d->cfg->n_switches; i++)
-        r = start_switch(svc, &d->cfg->switches[i]);
+        r = pr_power_switch_start(svc, &d->cfg->switches[i]);
     d->power = svc;
     if (r < 0) {
         pr_power_service_stop(d);
@@ -452,7 +319,7 @@ int pr_power_service_start(struct pr_daemon *d)
     }
     recover_interrupted(svc);
     pr_timer_arm(svc->poll, 1000, POWER_POLL_MS);
-    r = pr_power_metrics_start(svc);
+    r = pr_power_metrics_start(svc, d->api ? pr_api_metrics(d->api) : NULL);
     return r < 0 ? r : pr_power_api_start(d);
 }
 
@@ -462,12 +329,13 @@ void pr_power_service_stop(struct pr_daemon *d)
 
     if (!svc)
         return;
-    pr_power_metrics_stop(svc);
+    if (d->api)
+        pr_power_metrics_stop(svc, pr_api_metrics(d->api));
     pr_timer_free(svc->tick);
     pr_timer_free(svc->poll);
     /* Answers still queued on the loop find their batch orphaned. */
     pr_power_batches_orphan(svc);
-    stop_switches(svc);
+    pr_power_switches_stop(svc);
     /* Ops in flight stay unfinished in the store: the next start finishes them. */
     while (svc->ops) {
         struct power_op *op = svc->ops;

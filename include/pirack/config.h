@@ -2,8 +2,8 @@
  * reports every error as FILE:LINE: message.
  *
  * The struct is plain data: the daemon copies what each module needs into
- * that module's own settings.  A table in daemon/config/config.c lists every key
- * with its type, default and check; pirackd.conf(5) documents them. */
+ * that module's own settings.  A table in daemon/config/keys.c lists every
+ * key with its type, range and check; pirackd.conf(5) documents them. */
 #ifndef PIRACK_CONFIG_H
 #define PIRACK_CONFIG_H
 

@@ -1,7 +1,8 @@
 /* power service's pacing and the switches' answers: on each tick, offs go
  * to their switches in one batch per switch, cycles that held long
  * enough join the power-on queue, and power-ons leave the queue as
- * max_booting, the stagger and the switches' budgets allow. */
+ * max_booting, the stagger and the switches' budgets allow.  Below
+ * service.c; uses ops.c and service_switches.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
