@@ -55,7 +55,7 @@ struct power_slot {
 
 /* One library operation for several ops (or a status read). */
 struct power_batch {
-    struct pr_power_service *svc; /* NULL once the service stopped */
+    struct pr_power_service *svc;
     struct power_batch *next;
     enum pr_poe_action action;
     struct power_switch *ps;
@@ -90,7 +90,7 @@ void pr_power_on_tick(void *ctx);
 void pr_power_poll_all(void *ctx);
 int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps, const unsigned *slots,
                      size_t n);
-void pr_power_batches_orphan(struct pr_power_service *svc);
+void pr_power_batches_free(struct pr_power_service *svc);
 /* metrics.c */
 int pr_power_metrics_start(struct pr_power_service *svc);
 void pr_power_metrics_stop(struct pr_power_service *svc);
