@@ -30,12 +30,6 @@ struct signal_handler {
     void *ctx;
 };
 
-struct posted {
-    struct posted *next;
-    pr_post_fn fn;
-    void *ctx;
-};
-
 struct mail {
     struct mail *next;
     pr_post_fn fn, drop;
@@ -65,10 +59,6 @@ struct pr_loop {
     int sigfd;
     sigset_t sigmask;
     struct signal_handler signals[_NSIG];
-
-    int postfd; /* eventfd: wakes the loop for posted work */
-    pthread_mutex_t post_lock;
-    struct posted *post_head, *post_tail;
 };
 
 struct pr_timer {
@@ -135,28 +125,6 @@ int pr_loop_del_fd(struct pr_loop *loop, int fd)
     return epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
 }
 
-static void run_posted(void *ctx, int fd, uint32_t events)
-{
-    struct pr_loop *loop = ctx;
-    struct posted *list;
-    uint64_t count;
-
-    (void)events;
-    if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-        return;
-    pthread_mutex_lock(&loop->post_lock);
-    list = loop->post_head;
-    loop->post_head = loop->post_tail = NULL;
-    pthread_mutex_unlock(&loop->post_lock);
-    while (list) {
-        struct posted *next = list->next;
-
-        list->fn(list->ctx);
-        free(list);
-        list = next;
-    }
-}
-
 static void run_signal(void *ctx, int fd, uint32_t events)
 {
     struct pr_loop *loop = ctx;
@@ -181,12 +149,9 @@ struct pr_loop *pr_loop_new(void)
     if (!loop)
         return NULL;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-    loop->postfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     loop->sigfd = -1;
     sigemptyset(&loop->sigmask);
-    pthread_mutex_init(&loop->post_lock, NULL);
-    if (loop->epfd < 0 || loop->postfd < 0 ||
-        pr_loop_add_fd(loop, loop->postfd, EPOLLIN, run_posted, loop) < 0) {
+    if (loop->epfd < 0) {
         pr_loop_free(loop);
         return NULL;
     }
@@ -197,22 +162,12 @@ void pr_loop_free(struct pr_loop *loop)
 {
     if (!loop)
         return;
-    /* Work still queued is dropped: its owners are being torn down too. */
-    while (loop->post_head) {
-        struct posted *next = loop->post_head->next;
-
-        free(loop->post_head);
-        loop->post_head = next;
-    }
     if (loop->sigfd >= 0) {
         close(loop->sigfd);
         pthread_sigmask(SIG_UNBLOCK, &loop->sigmask, NULL);
     }
-    if (loop->postfd >= 0)
-        close(loop->postfd);
     if (loop->epfd >= 0)
         close(loop->epfd);
-    pthread_mutex_destroy(&loop->post_lock);
     free(loop->handlers);
     free(loop);
 }
@@ -240,26 +195,6 @@ int pr_loop_add_signal(struct pr_loop *loop, int signo, pr_signal_fn fn, void *c
     }
     loop->signals[signo] = (struct signal_handler){ fn, ctx };
     return 0;
-}
-
-int pr_loop_post(struct pr_loop *loop, pr_post_fn fn, void *ctx)
-{
-    struct posted *p = malloc(sizeof(*p));
-    uint64_t one = 1;
-
-    if (!p)
-        return -ENOMEM;
-    *p = (struct posted){ NULL, fn, ctx };
-    pthread_mutex_lock(&loop->post_lock);
-    if (loop->post_tail)
-        loop->post_tail->next = p;
-    else
-        loop->post_head = p;
-    loop->post_tail = p;
-    pthread_mutex_unlock(&loop->post_lock);
-    /* An eventfd counter only saturates after 2^64-2 posts; a failed
-     * write still leaves the item queued for the next wake-up. */
-    return write(loop->postfd, &one, sizeof(one)) < 0 ? -errno : 0;
 }
 
 /* ---- mailboxes ---- */

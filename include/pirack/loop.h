@@ -1,8 +1,8 @@
 /* loop: the one place that waits.  epoll for file descriptors, timerfd for
  * timers, signalfd for signals, and mailboxes (an eventfd each) for work
- * handed back by worker threads.  Everything except pr_loop_post(),
- * pr_mailbox_post(), pr_mailbox_ref() and pr_mailbox_unref() must be
- * called on the loop's own thread. */
+ * handed back by worker threads.  Everything except pr_mailbox_post(),
+ * pr_mailbox_ref() and pr_mailbox_unref() must be called on the loop's
+ * own thread. */
 #ifndef PIRACK_LOOP_H
 #define PIRACK_LOOP_H
 
@@ -37,10 +37,6 @@ void pr_timer_free(struct pr_timer *t); /* accepts NULL */
 
 /* Blocks signo for the process and delivers it through the loop. */
 int pr_loop_add_signal(struct pr_loop *loop, int signo, pr_signal_fn fn, void *ctx);
-
-/* Thread-safe: queues fn(ctx) to run on the loop's thread, in order.
- * The one way a worker hands a result back.  Returns 0 or -errno. */
-int pr_loop_post(struct pr_loop *loop, pr_post_fn fn, void *ctx);
 
 /* ---- mailboxes: the one way a worker thread hands work to the loop ----
  *
