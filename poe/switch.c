@@ -1,7 +1,8 @@
 /* The per-switch worker: a thread that owns one connection and runs the
  * switch's operations in the order they came, so a slow or dead switch
  * holds up only itself.  Results go back to the loop's thread through
- * pr_loop_post(); the worker never touches anything of the daemon's. */
+ * the switch's mailbox, which pr_poe_switch_free() closes, so no result
+ * arrives after it; the worker never touches anything of the daemon's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +36,7 @@ struct delivery {
 struct pr_poe_switch {
     struct pr_switch_config cfg; /* a copy: the daemon may reload its own */
     const struct pr_poe_profile *profile;
-    struct pr_loop *loop;
+    struct pr_mailbox *mbox; /* results to the loop's thread */
     struct pr_poe_conn *conn;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -53,12 +54,18 @@ static void op_free(struct op *o)
     free(o);
 }
 
+static void delivery_free(void *arg)
+{
+    struct delivery *dl = arg;
+    pr_poe_result_clear(&dl->result);
+    free(dl);
+}
+
 static void deliver(void *arg)
 {
     struct delivery *dl = arg;
     dl->done(dl->ctx, dl->id, &dl->result);
-    pr_poe_result_clear(&dl->result);
-    free(dl);
+    delivery_free(dl);
 }
 
 static void run_op(struct pr_poe_switch *sw, struct op *o)
@@ -73,10 +80,7 @@ static void run_op(struct pr_poe_switch *sw, struct op *o)
                              &dl->result);
     if (pr_poe_error_transient(dl->result.err))
         pr_poe_conn_disconnect(sw->conn);
-    if (pr_loop_post(sw->loop, deliver, dl) < 0) {
-        pr_poe_result_clear(&dl->result);
-        free(dl);
-    }
+    pr_mailbox_post(sw->mbox, deliver, dl, delivery_free); /* frees dl if it fails */
 }
 
 static void *worker(void *arg)
@@ -118,18 +122,25 @@ int pr_poe_switch_new(const struct pr_switch_config *cfg, const struct pr_poe_pr
         return -ENOMEM;
     sw->cfg = *cfg;
     sw->profile = profile;
-    sw->loop = loop;
     sw->next_id = 1;
     int rc = pr_poe_conn_open(&sw->cfg, profile, &sw->conn, err, errlen);
     if (rc < 0) {
         free(sw);
         return rc;
     }
+    sw->mbox = pr_mailbox_new(loop);
+    if (!sw->mbox) {
+        snprintf(err, errlen, "cannot make the mailbox of switch %s", cfg->name);
+        pr_poe_conn_close(sw->conn);
+        free(sw);
+        return loop ? -ENOMEM : -EINVAL;
+    }
     pthread_mutex_init(&sw->lock, NULL);
     pthread_cond_init(&sw->wake, NULL);
     rc = -pthread_create(&sw->thread, NULL, worker, sw);
     if (rc < 0) {
         snprintf(err, errlen, "cannot start the worker of switch %s", cfg->name);
+        pr_mailbox_close(sw->mbox);
         pr_poe_conn_close(sw->conn);
         pthread_mutex_destroy(&sw->lock);
         pthread_cond_destroy(&sw->wake);
@@ -149,6 +160,8 @@ void pr_poe_switch_free(struct pr_poe_switch *sw)
     pthread_cond_signal(&sw->wake);
     pthread_mutex_unlock(&sw->lock);
     pthread_join(sw->thread, NULL);
+    /* Results not yet delivered are freed without their callbacks. */
+    pr_mailbox_close(sw->mbox);
     while (sw->head) {
         struct op *o = sw->head;
         sw->head = o->next;

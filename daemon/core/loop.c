@@ -30,10 +30,24 @@ struct signal_handler {
     void *ctx;
 };
 
-struct posted {
-    struct posted *next;
-    pr_post_fn fn;
-    void *ctx;
+struct mail {
+    struct mail *next;
+    pr_post_fn fn, drop;
+    void *msg;
+};
+
+/* `refs`, `closed` and the queue are under `lock`; `closed` is only ever
+ * set on the loop's thread, which may therefore read it without the
+ * lock.  A post writes the eventfd under the lock after seeing the
+ * mailbox open, and close() sets `closed` under the same lock before it
+ * closes the eventfd, so no post writes to a descriptor that is gone. */
+struct pr_mailbox {
+    struct pr_loop *loop;
+    int efd;
+    pthread_mutex_t lock;
+    unsigned refs;
+    bool closed;
+    struct mail *head, *tail;
 };
 
 struct pr_loop {
@@ -45,10 +59,6 @@ struct pr_loop {
     int sigfd;
     sigset_t sigmask;
     struct signal_handler signals[_NSIG];
-
-    int postfd; /* eventfd: wakes the loop for posted work */
-    pthread_mutex_t post_lock;
-    struct posted *post_head, *post_tail;
 };
 
 struct pr_timer {
@@ -115,28 +125,6 @@ int pr_loop_del_fd(struct pr_loop *loop, int fd)
     return epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
 }
 
-static void run_posted(void *ctx, int fd, uint32_t events)
-{
-    struct pr_loop *loop = ctx;
-    struct posted *list;
-    uint64_t count;
-
-    (void)events;
-    if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
-        return;
-    pthread_mutex_lock(&loop->post_lock);
-    list = loop->post_head;
-    loop->post_head = loop->post_tail = NULL;
-    pthread_mutex_unlock(&loop->post_lock);
-    while (list) {
-        struct posted *next = list->next;
-
-        list->fn(list->ctx);
-        free(list);
-        list = next;
-    }
-}
-
 static void run_signal(void *ctx, int fd, uint32_t events)
 {
     struct pr_loop *loop = ctx;
@@ -161,12 +149,9 @@ struct pr_loop *pr_loop_new(void)
     if (!loop)
         return NULL;
     loop->epfd = epoll_create1(EPOLL_CLOEXEC);
-    loop->postfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     loop->sigfd = -1;
     sigemptyset(&loop->sigmask);
-    pthread_mutex_init(&loop->post_lock, NULL);
-    if (loop->epfd < 0 || loop->postfd < 0 ||
-        pr_loop_add_fd(loop, loop->postfd, EPOLLIN, run_posted, loop) < 0) {
+    if (loop->epfd < 0) {
         pr_loop_free(loop);
         return NULL;
     }
@@ -177,22 +162,12 @@ void pr_loop_free(struct pr_loop *loop)
 {
     if (!loop)
         return;
-    /* Work still queued is dropped: its owners are being torn down too. */
-    while (loop->post_head) {
-        struct posted *next = loop->post_head->next;
-
-        free(loop->post_head);
-        loop->post_head = next;
-    }
     if (loop->sigfd >= 0) {
         close(loop->sigfd);
         pthread_sigmask(SIG_UNBLOCK, &loop->sigmask, NULL);
     }
-    if (loop->postfd >= 0)
-        close(loop->postfd);
     if (loop->epfd >= 0)
         close(loop->epfd);
-    pthread_mutex_destroy(&loop->post_lock);
     free(loop->handlers);
     free(loop);
 }
@@ -222,24 +197,137 @@ int pr_loop_add_signal(struct pr_loop *loop, int signo, pr_signal_fn fn, void *c
     return 0;
 }
 
-int pr_loop_post(struct pr_loop *loop, pr_post_fn fn, void *ctx)
+/* ---- mailboxes ---- */
+
+static void drop_all(struct mail *m)
 {
-    struct posted *p = malloc(sizeof(*p));
+    while (m) {
+        struct mail *next = m->next;
+
+        if (m->drop)
+            m->drop(m->msg);
+        free(m);
+        m = next;
+    }
+}
+
+/* Runs what was queued when the loop woke; mail posted meanwhile wakes
+ * it again, so a busy poster does not hold the loop. */
+static void mailbox_ready(void *ctx, int fd, uint32_t events)
+{
+    struct pr_mailbox *mb = ctx;
+    struct mail *list;
+    uint64_t count;
+
+    (void)events;
+    if (read(fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+        return;
+    pr_mailbox_ref(mb); /* a fn may close the mailbox and drop the owner's */
+    pthread_mutex_lock(&mb->lock);
+    list = mb->head;
+    mb->head = mb->tail = NULL;
+    pthread_mutex_unlock(&mb->lock);
+    while (list && !mb->closed) {
+        struct mail *m = list;
+
+        list = m->next;
+        m->fn(m->msg);
+        free(m);
+    }
+    drop_all(list); /* closed by one of the fns */
+    pr_mailbox_unref(mb);
+}
+
+struct pr_mailbox *pr_mailbox_new(struct pr_loop *loop)
+{
+    struct pr_mailbox *mb;
+
+    if (!loop || !(mb = calloc(1, sizeof(*mb))))
+        return NULL;
+    mb->loop = loop;
+    mb->refs = 1;
+    pthread_mutex_init(&mb->lock, NULL);
+    mb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (mb->efd < 0 || pr_loop_add_fd(loop, mb->efd, EPOLLIN, mailbox_ready, mb) < 0) {
+        if (mb->efd >= 0)
+            close(mb->efd);
+        pthread_mutex_destroy(&mb->lock);
+        free(mb);
+        return NULL;
+    }
+    return mb;
+}
+
+int pr_mailbox_post(struct pr_mailbox *mb, pr_post_fn fn, void *msg, pr_post_fn drop)
+{
+    struct mail *m = fn ? malloc(sizeof(*m)) : NULL;
     uint64_t one = 1;
 
-    if (!p)
-        return -ENOMEM;
-    *p = (struct posted){ NULL, fn, ctx };
-    pthread_mutex_lock(&loop->post_lock);
-    if (loop->post_tail)
-        loop->post_tail->next = p;
+    if (!m) {
+        if (drop)
+            drop(msg);
+        return fn ? -ENOMEM : -EINVAL;
+    }
+    *m = (struct mail){ NULL, fn, drop, msg };
+    pthread_mutex_lock(&mb->lock);
+    if (mb->closed) {
+        pthread_mutex_unlock(&mb->lock);
+        drop_all(m);
+        return -EPIPE;
+    }
+    if (mb->tail)
+        mb->tail->next = m;
     else
-        loop->post_head = p;
-    loop->post_tail = p;
-    pthread_mutex_unlock(&loop->post_lock);
-    /* An eventfd counter only saturates after 2^64-2 posts; a failed
-     * write still leaves the item queued for the next wake-up. */
-    return write(loop->postfd, &one, sizeof(one)) < 0 ? -errno : 0;
+        mb->head = m;
+    mb->tail = m;
+    if (write(mb->efd, &one, sizeof(one)) < 0) {
+        /* Only a counter at 2^64-2 refuses: a wake-up is pending. */
+    }
+    pthread_mutex_unlock(&mb->lock);
+    return 0;
+}
+
+struct pr_mailbox *pr_mailbox_ref(struct pr_mailbox *mb)
+{
+    pthread_mutex_lock(&mb->lock);
+    mb->refs++;
+    pthread_mutex_unlock(&mb->lock);
+    return mb;
+}
+
+void pr_mailbox_unref(struct pr_mailbox *mb)
+{
+    bool last;
+
+    if (!mb)
+        return;
+    pthread_mutex_lock(&mb->lock);
+    last = --mb->refs == 0;
+    pthread_mutex_unlock(&mb->lock);
+    if (!last)
+        return;
+    /* The owner's reference goes in close(), so the mailbox is closed
+     * and empty here; nobody else can reach it. */
+    pthread_mutex_destroy(&mb->lock);
+    free(mb);
+}
+
+void pr_mailbox_close(struct pr_mailbox *mb)
+{
+    struct mail *list;
+
+    if (!mb)
+        return;
+    pthread_mutex_lock(&mb->lock);
+    mb->closed = true;
+    list = mb->head;
+    mb->head = mb->tail = NULL;
+    pthread_mutex_unlock(&mb->lock);
+    pr_loop_del_fd(mb->loop, mb->efd);
+    close(mb->efd);
+    mb->efd = -1;
+    drop_all(list);
+    pr_mailbox_unref(mb);
 }
 
 static void timer_ready(void *ctx, int fd, uint32_t events)

@@ -15,7 +15,7 @@ void pr_power_on_tick(void *ctx);
 void pr_power_poll_all(void *ctx);
 int pr_power_refresh(struct pr_power_service *svc, struct power_switch *ps, const unsigned *slots,
                      size_t n);
-void pr_power_batches_orphan(struct pr_power_service *svc);
+void pr_power_batches_free(struct pr_power_service *svc);
 /* service_switches.c.  pr_power_switch_start() loads sw's profile,
  * starts its worker as the next of svc->switches and records each of its
  * slots' switch and port in the store; pr_power_switches_stop() frees

@@ -333,9 +333,9 @@ void pr_power_service_stop(struct pr_daemon *d)
         pr_power_metrics_stop(svc, pr_api_metrics(d->api));
     pr_timer_free(svc->tick);
     pr_timer_free(svc->poll);
-    /* Answers still queued on the loop find their batch orphaned. */
-    pr_power_batches_orphan(svc);
+    /* No answer arrives once the switches are freed, queued ones neither. */
     pr_power_switches_stop(svc);
+    pr_power_batches_free(svc);
     /* Ops in flight stay unfinished in the store: the next start finishes them. */
     while (svc->ops) {
         struct power_op *op = svc->ops;

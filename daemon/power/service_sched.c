@@ -42,11 +42,16 @@ static void batch_unlink(struct pr_power_service *svc, struct power_batch *b)
         }
 }
 
-void pr_power_batches_orphan(struct pr_power_service *svc)
+/* Once the switches are freed no answer comes: the batches they held
+ * are ours to free. */
+void pr_power_batches_free(struct pr_power_service *svc)
 {
-    for (struct power_batch *b = svc->batches; b; b = b->next)
-        b->svc = NULL;
-    svc->batches = NULL;
+    while (svc->batches) {
+        struct power_batch *b = svc->batches;
+
+        svc->batches = b->next;
+        batch_free(b);
+    }
 }
 
 static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r);
@@ -232,10 +237,6 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     bool port_mode = false;
 
     (void)op_id;
-    if (!svc) { /* the service stopped meanwhile */
-        batch_free(b);
-        return;
-    }
     batch_unlink(svc, b);
     b->ps->round_trips += r->round_trips;
     b->ps->logins += r->logins;

@@ -65,7 +65,7 @@ struct power_slot {
 
 /* One library operation for several ops (or a status read). */
 struct power_batch {
-    struct pr_power_service *svc; /* NULL once the service stopped */
+    struct pr_power_service *svc;
     struct power_batch *next;
     enum pr_poe_action action;
     struct power_switch *ps;

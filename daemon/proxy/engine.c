@@ -2,18 +2,15 @@
  *
  * The loop's thread owns the desired routes and the status.  The worker
  * takes one job at a time (a copy of the routes and the target), runs
- * pr_proxy_reconcile(), leaves the report in `done` and wakes the loop
- * through an eventfd that the engine owns.  (Not pr_loop_post(): a post
- * still queued when the engine is freed could not be taken back; the
- * engine's own descriptor goes away with it.) */
+ * pr_proxy_reconcile(), leaves the report in `done` (adding to one not
+ * yet taken) and posts a wake-up to the engine's mailbox.  pr_proxy_free()
+ * joins the worker and closes the mailbox, so a wake-up still queued
+ * never runs on a freed engine. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 
 #include "pirack/loop.h"
 #include "pirack/proxy.h"
@@ -44,7 +41,7 @@ struct pr_proxy {
     struct pr_proxy_status status;
     struct pr_proxy_zone zone;
 
-    int wake_fd; /* eventfd: a report is in `done` */
+    struct pr_mailbox *mbox; /* the worker's wake-ups: a report is in `done` */
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
@@ -134,13 +131,9 @@ static void apply_result(struct pr_proxy *p, const struct result *r)
         memcpy(p->in_haproxy, r->rep.in_haproxy, p->desired.n * sizeof *p->in_haproxy);
 }
 
-static void on_wake(void *ctx, int fd, uint32_t events)
+static void on_wake(void *ctx)
 {
     struct pr_proxy *p = ctx;
-    uint64_t n;
-    (void)events;
-    if (read(fd, &n, sizeof n) < 0)
-        return; /* EAGAIN: already taken */
     pthread_mutex_lock(&p->mu);
     struct result *r = p->done;
     p->done = NULL;
@@ -186,10 +179,10 @@ static void *worker(void *arg)
             }
             p->done = r;
             pthread_mutex_unlock(&p->mu);
-            uint64_t one = 1;
-            if (write(p->wake_fd, &one, sizeof one) < 0) {
-                /* the counter is full: the loop has a wake-up pending */
-            }
+            /* One per report; a wake-up that finds `done` taken by an
+             * earlier one does nothing.  Should this one fail, the next
+             * report's wake-up takes both. */
+            pr_mailbox_post(p->mbox, on_wake, p, NULL);
         }
         job_free(j);
     }
@@ -344,11 +337,10 @@ static int start(struct pr_proxy *p, char *err, size_t errlen)
         snprintf(err, errlen, "proxy: out of memory");
         return -ENOMEM;
     }
-    p->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (p->wake_fd < 0 || (rc = pr_loop_add_fd(p->loop, p->wake_fd, EPOLLIN, on_wake, p)) < 0) {
-        rc = p->wake_fd < 0 ? -errno : rc;
-        snprintf(err, errlen, "proxy: cannot make the worker's wake-up: %s", strerror(-rc));
-        return rc;
+    p->mbox = pr_mailbox_new(p->loop);
+    if (!p->mbox) {
+        snprintf(err, errlen, "proxy: cannot make the worker's mailbox");
+        return -ENOMEM;
     }
     if ((rc = -pthread_create(&p->thread, NULL, worker, p)) < 0) {
         snprintf(err, errlen, "proxy: cannot start the worker: %s", strerror(-rc));
@@ -371,7 +363,6 @@ struct pr_proxy *pr_proxy_new(struct pr_loop *loop, const struct pr_proxy_settin
     }
     p->loop = loop;
     p->s = *s;
-    p->wake_fd = -1;
     if (!p->s.timeout_ms)
         p->s.timeout_ms = 1000;
     if (!p->s.check_ms)
@@ -396,12 +387,9 @@ void pr_proxy_free(struct pr_proxy *p)
         pthread_mutex_unlock(&p->mu);
         pthread_join(p->thread, NULL);
     }
+    pr_mailbox_close(p->mbox); /* a wake-up still queued never runs */
     job_free(p->pending);
     result_free(p->done);
-    if (p->wake_fd >= 0) {
-        pr_loop_del_fd(p->loop, p->wake_fd);
-        close(p->wake_fd);
-    }
     pr_timer_free(p->timer);
     pr_routes_clear(&p->desired);
     free(p->in_haproxy);

@@ -8,7 +8,7 @@
  *   - pr_poe_conn_*: one synchronous connection, for tools and tests;
  *   - pr_poe_switch_*: one worker thread per switch that runs operations
  *     in order, each with a timeout and retries with back-off, and hands
- *     each result back to the loop with pr_loop_post().
+ *     each result back to the loop's thread through a mailbox.
  * The library never logs: every failure comes back as -errno with words
  * in the result's message. */
 #ifndef PIRACK_POE_H
@@ -117,14 +117,17 @@ int pr_poe_conn_run_retrying(struct pr_poe_conn *c, unsigned retries, enum pr_po
                              struct pr_poe_result *r);
 
 /* The worker: one thread per switch.  done runs on the loop's thread
- * (through pr_loop_post()) with a result that is valid only during the
- * call. */
+ * (through the switch's pr_mailbox) with a result that is valid only
+ * during the call. */
 typedef void (*pr_poe_done_fn)(void *ctx, uint64_t op_id, const struct pr_poe_result *r);
 
 int pr_poe_switch_new(const struct pr_switch_config *cfg, const struct pr_poe_profile *profile,
                       struct pr_loop *loop, struct pr_poe_switch **out, char *err, size_t errlen);
-/* Stops the worker after the operation in progress; queued operations
- * are dropped without their callbacks.  Accepts NULL. */
+/* On the loop's thread, also from inside a done callback.  Stops the
+ * worker after the operation in progress; queued operations and results
+ * not yet delivered are dropped without their callbacks, so no done of
+ * this switch runs afterwards and each ctx is the caller's to free.
+ * Accepts NULL. */
 void pr_poe_switch_free(struct pr_poe_switch *sw);
 /* Queues an operation.  Returns its id (> 0), or -errno (-ENOSPC when
  * the queue is full, -E2BIG for too many ports). */

@@ -72,7 +72,7 @@ struct pr_haproxy_info {
  *
  * Owns the desired routes, writes the map files (and the zone) when they
  * change, and keeps HAProxy equal to them from a worker thread, which
- * hands each result back with pr_loop_post().  HAProxy being unreachable
+ * hands each result back through a pr_mailbox.  HAProxy being unreachable
  * is not an error: the routes stay desired, are shown as not in HAProxy,
  * and go in at the next check.  Each check is a full reconcile, so a
  * restarted HAProxy (its Pid changes) gets every route back.  Every

@@ -120,7 +120,7 @@ static void *client_main(void *arg)
     for (size_t i = 0; c && i < b->n; i++)
         do_request(c, b->sock, &b->reqs[i], &b->res[i]);
     curl_easy_cleanup(c);
-    pr_loop_post(b->loop, stop_loop, b->loop);
+    pr_mailbox_post(b->mbox, stop_loop, b->loop, NULL);
     return NULL;
 }
 
@@ -142,11 +142,15 @@ void api_batch_run(struct api_batch *b, const char *sock, struct pr_loop *loop,
     api_batch_clear(b);
     b->sock = sock;
     b->loop = loop;
+    b->mbox = pr_mailbox_new(loop);
+    assert_non_null(b->mbox);
     b->reqs = reqs;
     b->n = n;
     assert_int_equal(pthread_create(&th, NULL, client_main, b), 0);
     assert_int_equal(pr_loop_run(loop), 0);
     pthread_join(th, NULL);
+    pr_mailbox_close(b->mbox);
+    b->mbox = NULL;
     for (size_t i = 0; i < n; i++) {
         if (reqs[i].no_answer && b->res[i].curl == CURLE_OK)
             fail_msg("request %zu (%s %s) was answered %ld, expected none", i, reqs[i].method,

@@ -2,8 +2,8 @@
  * with libcurl from a second thread while the test's thread runs the loop.
  *
  * The client thread only records what it got (cmocka's asserts must stay
- * on the test's thread); when it is done it posts a stop to the loop, and
- * the test asserts on the records. */
+ * on the test's thread); when it is done it posts a stop to the loop's
+ * thread through a mailbox, and the test asserts on the records. */
 #ifndef PIRACK_TEST_API_CLIENT_H
 #define PIRACK_TEST_API_CLIENT_H
 
@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 struct pr_loop;
+struct pr_mailbox;
 
 #define API_BATCH_MAX 64
 
@@ -38,6 +39,7 @@ struct http_res {
 struct api_batch {
     const char *sock;
     struct pr_loop *loop;
+    struct pr_mailbox *mbox; /* the client thread's stop */
     const struct http_req *reqs;
     struct http_res res[API_BATCH_MAX];
     size_t n;

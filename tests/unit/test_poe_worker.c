@@ -123,9 +123,15 @@ static void test_limits_and_free_with_queue(void **state)
     many[0] = 1;
     for (int i = 0; i < 5; i++)
         assert_true(pr_poe_switch_submit(sw, PR_POE_ON, many, 1, NULL, done, &s) > 0);
-    /* Freeing waits for the op in progress and drops the rest. */
+    /* Freeing waits for the op in progress and drops the rest, and the
+     * result of the one in progress: no done runs after the free. */
     pr_poe_switch_free(sw);
     pr_poe_switch_free(NULL);
+    struct pr_timer *limit = pr_timer_new(s.loop, give_up, &s);
+    pr_timer_arm(limit, 300, 0);
+    assert_int_equal(pr_loop_run(s.loop), 0);
+    assert_int_equal(s.n, 0);
+    pr_timer_free(limit);
     pr_poe_profile_free(prof);
     pr_loop_free(s.loop);
 }
