@@ -1,10 +1,11 @@
-/* net_api: GET /v1/net, what the net and ra services hold and counted:
+/* net: GET /v1/net, what the net and ra services hold and counted:
  * the last reconciliation, IPv6 forwarding, and the RAs (sent, answered,
- * malformed solicitations dropped). */
+ * malformed solicitations dropped); 503 while the net service is not
+ * running. */
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "daemon/http/http.h"
 #include "daemon/net/service.h"
 #include "daemon/net/ra_service.h"
 
@@ -18,7 +19,7 @@ static json_t *reconcile_json(const struct pr_net_result *res, uint64_t at_ms, u
                      res->failed ? strerror(-res->first_error) : NULL);
 }
 
-static void get_net(struct pr_api_req *req, void *ctx)
+void pr_http_get_net(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pr_net_result res;
@@ -44,9 +45,4 @@ static void get_net(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_api_reply_json(req, 200, body);
-}
-
-int pr_net_api_start(struct pr_daemon *d)
-{
-    return pr_api_route(d->api, "GET", "/v1/net", get_net, d);
 }

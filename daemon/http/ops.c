@@ -1,4 +1,4 @@
-/* api_ops: the operator's routes that change a slot.
+/* ops: the operator's routes that change a slot.
  *
  *   POST   /v1/slots/{n}/board  {"mac", "serial"?, "model"?, "move"?}
  *                               ties a board to the slot (flat mode finds
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "daemon/api/api_internal.h"
-#include "daemon/daemon.h"
+#include "daemon/http/http.h"
 
 static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
 {
@@ -97,7 +97,7 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
     if (err < 0)
         reply_store_error(req, d, err);
     else
-        pr_api_reply_json(req, 200, pr_api_slot_json(d, &row));
+        pr_api_reply_json(req, 200, pr_http_slot_json(d, &row));
 }
 
 /* Answers a change to slot that ended with err (-EEXIST is the caller's
@@ -189,7 +189,7 @@ static int assign_board(struct pr_daemon *d, unsigned slot, const struct assign 
     return pr_store_commit(d->store);
 }
 
-static void post_board(struct pr_api_req *req, void *ctx)
+void pr_http_post_board(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct assign a = { .move = false };
@@ -210,7 +210,7 @@ static void post_board(struct pr_api_req *req, void *ctx)
 
 /* ---- DELETE /v1/slots/{n}/board ---- */
 
-static void delete_board(struct pr_api_req *req, void *ctx)
+void pr_http_delete_board(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     unsigned slot = slot_param(req, d);
@@ -304,7 +304,7 @@ static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p,
     return pr_store_commit(d->store);
 }
 
-static void put_pi(struct pr_api_req *req, void *ctx)
+void pr_http_put_pi(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pi_fields p = { NULL, NULL, NULL, NULL };
@@ -318,24 +318,4 @@ static void put_pi(struct pr_api_req *req, void *ctx)
         pr_api_reply_error(req, 409, "name taken", "%s", pr_store_errmsg(d->store));
     else
         reply_written(req, d, slot, err);
-}
-
-int pr_api_ops_routes_start(struct pr_daemon *d)
-{
-    static const struct {
-        const char *method, *pattern;
-        pr_api_handler fn;
-    } routes[] = {
-        { "POST", "/v1/slots/{n}/board", post_board },
-        { "DELETE", "/v1/slots/{n}/board", delete_board },
-        { "PUT", "/v1/slots/{n}/pi", put_pi },
-    };
-    int err;
-
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        err = pr_api_route(d->api, routes[i].method, routes[i].pattern, routes[i].fn, d);
-        if (err < 0)
-            return err;
-    }
-    return 0;
 }

@@ -1,4 +1,4 @@
-/* svc_power's API routes:
+/* power: the power service's routes:
  *
  *   POST /v1/slots/{n}/power  {"action": "on" | "off" | "cycle"}
  *        202 {"op", "slot", "action"}; 400 bad action; 404 no such slot
@@ -13,56 +13,18 @@
  *        means the slots that have a switch (and, for a customer, theirs)
  *   GET  /v1/power?slots=SPEC  the views of many slots
  *
+ * Every one answers 503 while the power service is not running.
  * Customers ("customer:NAME") see and power only the slots they own. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/power/power_internal.h"
+#include "daemon/http/http.h"
+#include "daemon/power/service.h"
 
 #define BATCH_MAX 4096
-
-int pr_power_parse_slots(const char *spec, unsigned n_slots, unsigned char *selected)
-{
-    int count = 0;
-    const char *p = spec;
-
-    if (!strcmp(spec, "all")) {
-        for (unsigned s = 1; s <= n_slots; s++)
-            selected[s] = 1;
-        return (int)n_slots;
-    }
-    while (*p) {
-        unsigned long a, b;
-        char *end;
-
-        if (!isdigit((unsigned char)*p))
-            return -EINVAL;
-        a = strtoul(p, &end, 10);
-        b = a;
-        if (*end == '-') {
-            if (!isdigit((unsigned char)end[1]))
-                return -EINVAL;
-            b = strtoul(end + 1, &end, 10);
-        }
-        if (a < 1 || b < a || b > n_slots)
-            return -ERANGE;
-        for (unsigned long s = a; s <= b; s++)
-            if (!selected[s]) {
-                selected[s] = 1;
-                count++;
-            }
-        if (*end == ',')
-            end++;
-        else if (*end)
-            return -EINVAL;
-        p = end;
-    }
-    return count ? count : -EINVAL;
-}
 
 /* A customer may act on the slots whose pi they own, ops on all. */
 static bool may_touch(struct pr_daemon *d, const char *actor, unsigned slot)
@@ -120,16 +82,25 @@ static int parse_action(json_t *body, enum pr_poe_action *out)
     return 0;
 }
 
-static void post_slot_power(struct pr_api_req *req, void *ctx)
+/* Answers 503 and returns false when the power service is not running. */
+static bool power_running(struct pr_api_req *req, const struct pr_daemon *d)
+{
+    if (d->power)
+        return true;
+    pr_api_reply_error(req, 503, "unavailable", "the power service is not running");
+    return false;
+}
+
+void pr_http_post_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
-    long slot = pr_api_req_uint_param(req, "n", 1, 100000);
     const char *actor = pr_api_req_actor(req);
     enum pr_poe_action action;
     char why[256];
     int64_t id;
+    long slot;
 
-    if (slot < 0)
+    if (!power_running(req, d) || (slot = pr_api_req_uint_param(req, "n", 1, 100000)) < 0)
         return;
     if (parse_action(pr_api_req_body(req), &action) < 0) {
         pr_api_reply_error(req, 400, "bad-request",
@@ -196,13 +167,13 @@ static void refresh_one(struct pr_daemon *d, unsigned slot)
     free(sel);
 }
 
-static void get_slot_power(struct pr_api_req *req, void *ctx)
+void pr_http_get_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
-    long slot = pr_api_req_uint_param(req, "n", 1, 100000);
     json_t *o;
+    long slot;
 
-    if (slot < 0)
+    if (!power_running(req, d) || (slot = pr_api_req_uint_param(req, "n", 1, 100000)) < 0)
         return;
     if (!may_touch(d, pr_api_req_actor(req), (unsigned)slot) ||
         !(o = view_json(d, (unsigned)slot))) {
@@ -254,7 +225,7 @@ static int pace_member(json_t *body, const char *name, int *out)
     return 0;
 }
 
-static void post_power(struct pr_api_req *req, void *ctx)
+void pr_http_post_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     json_t *body = pr_api_req_body(req);
@@ -265,6 +236,8 @@ static void post_power(struct pr_api_req *req, void *ctx)
     json_t *ops, *refused;
     int n;
 
+    if (!power_running(req, d))
+        return;
     if (parse_action(body, &action) < 0 || pace_member(body, "stagger_ms", &pace.stagger_ms) < 0 ||
         pace_member(body, "max_booting", &pace.max_booting) < 0) {
         pr_api_reply_error(req, 400, "bad-request",
@@ -338,15 +311,18 @@ static void post_power(struct pr_api_req *req, void *ctx)
                                 "refused", refused));
 }
 
-static void get_power(struct pr_api_req *req, void *ctx)
+void pr_http_get_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     const char *spec = pr_api_req_query(req, "slots");
     const char *actor = pr_api_req_actor(req);
-    unsigned char *sel = calloc(d->cfg->slots + 1, 1);
+    unsigned char *sel;
     json_t *list;
     int n;
 
+    if (!power_running(req, d))
+        return;
+    sel = calloc(d->cfg->slots + 1, 1);
     if (!sel) {
         pr_api_reply_error(req, 500, "internal", "out of memory");
         return;
@@ -367,21 +343,4 @@ static void get_power(struct pr_api_req *req, void *ctx)
     pr_power_refresh_stale(d, sel);
     free(sel);
     pr_api_reply_json(req, 200, json_pack("{s:o}", "slots", list));
-}
-
-int pr_power_api_start(struct pr_daemon *d)
-{
-    int r = 0;
-
-    if (!d->api)
-        return 0;
-    if (r == 0)
-        r = pr_api_route(d->api, "POST", "/v1/slots/{n}/power", post_slot_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "GET", "/v1/slots/{n}/power", get_slot_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "POST", "/v1/power", post_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "GET", "/v1/power", get_power, d);
-    return r;
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "daemon/http/http.h"
 
 struct fixture {
     struct api_fixture api;
@@ -295,6 +296,62 @@ static void test_events_bad_queries(void **state)
     api_assert_error(&f->api.b.res[7], 400, "bad request");
 }
 
+/* The fixture runs no service: their routes are there all the same and
+ * say that the service is not running. */
+static void test_stopped_services_answer_503(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = {
+        { "GET", "/v1/power", NULL, 0, false, false },
+        { "POST", "/v1/power", "{\"action\": \"on\", \"slots\": \"all\"}", 0, false, false },
+        { "GET", "/v1/slots/1/power", NULL, 0, false, false },
+        { "POST", "/v1/slots/1/power", "{\"action\": \"on\"}", 0, false, false },
+        { "GET", "/v1/dhcp/stats", NULL, 0, false, false },
+        { "GET", "/v1/slots/1/trace", NULL, 0, false, false },
+        { "GET", "/v1/net", NULL, 0, false, false },
+        { "GET", "/v1/routes", NULL, 0, false, false },
+    };
+
+    api_fixture_run(&f->api, reqs, 8);
+    for (size_t i = 0; i < 6; i++)
+        api_assert_error(&f->api.b.res[i], 503, "unavailable");
+    api_assert_error(&f->api.b.res[6], 503, "net is not running");
+    api_assert_error(&f->api.b.res[7], 503, "proxy not running");
+    assert_non_null(strstr(api_json_str(f->api.b.res[0].json, "detail"), "power"));
+    assert_non_null(strstr(api_json_str(f->api.b.res[4].json, "detail"), "DHCP"));
+    assert_non_null(strstr(api_json_str(f->api.b.res[5].json, "detail"), "capture"));
+}
+
+/* Every route of the table answers: none is missing (404 "not found") or
+ * registered with another method (405). */
+static void test_every_route_is_in_the_table(void **state)
+{
+    struct fixture *f = *state;
+    struct http_req reqs[API_BATCH_MAX];
+    char paths[API_BATCH_MAX][128];
+    size_t n;
+    const struct pr_http_route *routes = pr_http_routes(&n);
+
+    assert_true(n >= 16 && n <= API_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = routes[i].pattern, *brace = strstr(p, "{n}");
+
+        if (brace)
+            snprintf(paths[i], sizeof(paths[i]), "%.*s1%s", (int)(brace - p), p, brace + 3);
+        else
+            snprintf(paths[i], sizeof(paths[i]), "%s", p);
+        reqs[i] = (struct http_req){ routes[i].method, paths[i], NULL, 0, false, false };
+    }
+    api_fixture_run(&f->api, reqs, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = api_json_str(f->api.b.res[i].json, "error");
+
+        if (e && strcmp(e, "not found") == 0)
+            fail_msg("%s %s is not routed", reqs[i].method, reqs[i].path);
+        assert_int_not_equal(f->api.b.res[i].status, 405);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +362,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_bad_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stopped_services_answer_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_route_is_in_the_table, setup, teardown),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
