@@ -9,6 +9,7 @@
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
+ *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
  * reach the services only through their public headers
@@ -37,6 +38,18 @@ const struct pr_http_route *pr_http_routes(size_t *n);
 int pr_http_start(struct pr_daemon *d);
 
 /* ---- shared by the handlers ---- */
+
+/* The largest {n} that is a number at all: beyond it, 400. */
+#define PR_HTTP_SLOT_MAX 999999
+
+/* The slot of the {n} path parameter into *slot, and 0.  Else answers
+ * itself and returns -1: 400 when {n} is not a whole number from 0 to
+ * PR_HTTP_SLOT_MAX, 404 when it is not a slot of this rack (1-slots).
+ * Every route with {n} takes its slot from here. */
+int pr_http_slot_param(struct pr_api_req *req, const struct pr_daemon *d, unsigned *slot);
+/* Answers 500 for a store call that failed with err, with the store's
+ * own words. */
+void pr_http_reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err);
 
 /* One slot as GET /v1/slots/{n} shows it; NULL when out of memory. */
 json_t *pr_http_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row);

@@ -20,18 +20,12 @@
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
 
-static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
-{
-    pr_api_reply_error(req, 500, "store error", "%s (%s)", pr_store_errmsg(d->store),
-                       strerror(-err));
-}
-
 /* The slot of {n}, or 0 after answering 400, 403 or 404.  These routes
  * are the operator's: a customer (a later TCP listener) may not move
  * boards or rename pis through them. */
 static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
 {
-    long n;
+    unsigned n;
 
     if (strcmp(pr_api_req_actor(req), "ops") != 0) {
         pr_api_reply_error(req, 403, "forbidden",
@@ -39,15 +33,7 @@ static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
                            "or pi here");
         return 0;
     }
-    n = pr_api_req_uint_param(req, "n", 0, 999999);
-    if (n < 0)
-        return 0;
-    if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
-                           d->plan.slots);
-        return 0;
-    }
-    return (unsigned)n;
+    return pr_http_slot_param(req, d, &n) < 0 ? 0 : n;
 }
 
 /* Answers 400 and returns -1 when the body has a key not in allowed. */
@@ -95,7 +81,7 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
     int err = pr_store_get_slot(d->store, slot, &row);
 
     if (err < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
         pr_api_reply_json(req, 200, pr_http_slot_json(d, &row));
 }
@@ -108,7 +94,7 @@ static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, uns
     if (err == -EINVAL)
         pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
     else if (err < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
         reply_slot(req, d, slot);
 }
@@ -224,7 +210,7 @@ void pr_http_delete_board(struct pr_api_req *req, void *ctx)
         return;
     }
     if ((err = pr_store_begin(d->store)) < 0) {
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     err = pr_store_unassign_board(d->store, slot, mac, sizeof(mac));
@@ -233,12 +219,12 @@ void pr_http_delete_board(struct pr_api_req *req, void *ctx)
         if (err == -ENOENT)
             pr_api_reply_error(req, 404, "no board", "%s", pr_store_errmsg(d->store));
         else
-            reply_store_error(req, d, err);
+            pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_daemon_event(d, slot, "board.unassigned", pr_api_req_actor(req), "{s:s}", "mac", mac);
     if ((err = pr_store_commit(d->store)) < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
         reply_slot(req, d, slot);
 }

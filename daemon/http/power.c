@@ -98,9 +98,9 @@ void pr_http_post_slot_power(struct pr_api_req *req, void *ctx)
     enum pr_poe_action action;
     char why[256];
     int64_t id;
-    long slot;
+    unsigned slot;
 
-    if (!power_running(req, d) || (slot = pr_api_req_uint_param(req, "n", 1, 100000)) < 0)
+    if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
     if (parse_action(pr_api_req_body(req), &action) < 0) {
         pr_api_reply_error(req, 400, "bad-request",
@@ -108,11 +108,11 @@ void pr_http_post_slot_power(struct pr_api_req *req, void *ctx)
                            "\"off\" | \"cycle\"}");
         return;
     }
-    if (!may_touch(d, actor, (unsigned)slot)) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %ld of yours", slot);
+    if (!may_touch(d, actor, slot)) {
+        pr_api_reply_error(req, 404, "no-such-slot", "no slot %u of yours", slot);
         return;
     }
-    id = pr_power_request(d, (unsigned)slot, action, actor, NULL, why, sizeof(why));
+    id = pr_power_request(d, slot, action, actor, NULL, why, sizeof(why));
     if (id < 0) {
         pr_api_reply_error(req, status_for(id), error_word(id), "%s", why);
         return;
@@ -171,16 +171,15 @@ void pr_http_get_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     json_t *o;
-    long slot;
+    unsigned slot;
 
-    if (!power_running(req, d) || (slot = pr_api_req_uint_param(req, "n", 1, 100000)) < 0)
+    if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
-    if (!may_touch(d, pr_api_req_actor(req), (unsigned)slot) ||
-        !(o = view_json(d, (unsigned)slot))) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %ld", slot);
+    if (!may_touch(d, pr_api_req_actor(req), slot) || !(o = view_json(d, slot))) {
+        pr_api_reply_error(req, 404, "no-such-slot", "no slot %u", slot);
         return;
     }
-    refresh_one(d, (unsigned)slot);
+    refresh_one(d, slot);
     pr_api_reply_json(req, 200, o);
 }
 

@@ -85,12 +85,6 @@ json_t *pr_http_slot_json(const struct pr_daemon *d, const struct pr_slot_row *r
                      pr_http_proxy_slot_json(d, row->slot));
 }
 
-static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
-{
-    pr_api_reply_error(req, 500, "store error", "%s (%s)", pr_store_errmsg(d->store),
-                       strerror(-err));
-}
-
 /* ---- GET /v1/status ---- */
 
 static int count_state(const char *key, unsigned count, void *ctx)
@@ -112,7 +106,7 @@ void pr_http_get_status(struct pr_api_req *req, void *ctx)
     err = total < 0 ? total : pr_store_count_by_state(d->store, count_state, by_state);
     if (err < 0) {
         json_decref(by_state);
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_api_reply_json(req, 200,
@@ -153,7 +147,7 @@ void pr_http_get_slots(struct pr_api_req *req, void *ctx)
         if (err == -ENOMEM)
             pr_api_reply_error(req, 500, "internal error", "out of memory");
         else
-            reply_store_error(req, d, err);
+            pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_api_reply_json(req, 200, w.array);
@@ -165,24 +159,18 @@ void pr_http_get_slot(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pr_slot_row row;
-    long n;
+    unsigned n;
     int err;
 
-    n = pr_api_req_uint_param(req, "n", 0, 999999);
-    if (n < 0)
+    if (pr_http_slot_param(req, d, &n) < 0)
         return;
-    if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
-                           d->plan.slots);
-        return;
-    }
-    err = pr_store_get_slot(d->store, (unsigned)n, &row);
+    err = pr_store_get_slot(d->store, n, &row);
     if (err == -ENOENT) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in the store", n);
+        pr_api_reply_error(req, 404, "no such slot", "slot %u is not in the store", n);
         return;
     }
     if (err < 0) {
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_api_reply_json(req, 200, pr_http_slot_json(d, &row));
@@ -248,7 +236,7 @@ void pr_http_get_events(struct pr_api_req *req, void *ctx)
                               (unsigned)limit, add_event, &w);
     if (err < 0) {
         json_decref(w.array);
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     /* "next" is the since= that continues after these events. */

@@ -12,13 +12,13 @@
 void pr_http_get_trace(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
-    long slot = pr_api_req_uint_param(req, "n", 1, (long)d->plan.slots);
-    if (slot < 0)
+    unsigned slot;
+    if (pr_http_slot_param(req, d, &slot) < 0)
         return;
     uint8_t *pcap = NULL;
     size_t len = 0;
     unsigned packets = 0;
-    int rc = pr_capture_slot_pcap(d, (unsigned)slot, &pcap, &len, &packets);
+    int rc = pr_capture_slot_pcap(d, slot, &pcap, &len, &packets);
     if (rc == -ENODEV) {
         pr_api_reply_error(req, 503, "unavailable", "capture is not running");
         return;

@@ -352,6 +352,45 @@ static void test_every_route_is_in_the_table(void **state)
     }
 }
 
+/* Every route with {n} reads it the same way: 400 for what is not a
+ * number, 404 for a number that is not a slot of this rack. */
+static void test_every_slot_param_is_checked_alike(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bad[] = { "0", "5", "9999", "two", "-1", "99999999999999999999" };
+    static const long status[] = { 404, 404, 404, 400, 400, 400 };
+    struct http_req reqs[API_BATCH_MAX];
+    char paths[API_BATCH_MAX][128];
+    size_t n, k = 0;
+    const struct pr_http_route *routes = pr_http_routes(&n);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = routes[i].pattern, *brace = strstr(p, "{n}");
+
+        if (!brace)
+            continue;
+        for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+            assert_true(k < API_BATCH_MAX);
+            snprintf(paths[k], sizeof(paths[k]), "%.*s%s%s", (int)(brace - p), p, bad[b],
+                     brace + 3);
+            reqs[k] = (struct http_req){ routes[i].method, paths[k], "{}", 0, false, false };
+            k++;
+        }
+    }
+    assert_true(k >= 6 * 6);
+    api_fixture_run(&f->api, reqs, k);
+    for (size_t i = 0; i < k; i++) {
+        long want = status[i % 6];
+
+        if (f->api.b.res[i].status != want)
+            fail_msg("%s %s: %ld, not %ld", reqs[i].method, reqs[i].path, f->api.b.res[i].status,
+                     want);
+        api_assert_error(&f->api.b.res[i], want, want == 404 ? "no such slot" : "bad request");
+    }
+    assert_string_equal(api_json_str(f->api.b.res[1].json, "detail"),
+                        "slot 5 is not in this rack (1-4)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_bad_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stopped_services_answer_503, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_route_is_in_the_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_slot_param_is_checked_alike, setup, teardown),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
