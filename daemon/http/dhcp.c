@@ -9,7 +9,7 @@ void pr_http_get_dhcp_stats(struct pr_api_req *req, void *ctx)
     struct pr_daemon *d = ctx;
     const struct pr_dhcp_stats *st = pr_dhcp_service_stats(d->dhcp);
     if (!st) {
-        pr_api_reply_error(req, 503, "unavailable", "the DHCP service is not running");
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the DHCP service is not running");
         return;
     }
     json_t *drops = json_object();
@@ -23,7 +23,7 @@ void pr_http_get_dhcp_stats(struct pr_api_req *req, void *ctx)
                   (json_int_t)st->repeats, "releases", (json_int_t)st->releases, "declines",
                   (json_int_t)st->declines, "seen", (json_int_t)st->seen, "drops", drops);
     if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     pr_api_reply_json(req, 200, body);

@@ -14,7 +14,9 @@
  * Handlers run on the loop's thread with the daemon as their context and
  * reach the services only through their public headers
  * (daemon/DOMAIN/service.h).  Every route exists whether its service runs
- * or not: a handler whose service is not running answers 503.  Services
+ * or not: a handler whose service is not running answers 503
+ * unavailable.  Every error answer uses the words of enum pr_api_error
+ * (pirack/api.h).  Services
  * never call into this folder.  Private to daemon/. */
 #ifndef PIRACK_HTTP_H
 #define PIRACK_HTTP_H
@@ -43,12 +45,13 @@ int pr_http_start(struct pr_daemon *d);
 #define PR_HTTP_SLOT_MAX 999999
 
 /* The slot of the {n} path parameter into *slot, and 0.  Else answers
- * itself and returns -1: 400 when {n} is not a whole number from 0 to
- * PR_HTTP_SLOT_MAX, 404 when it is not a slot of this rack (1-slots).
+ * itself and returns -1: 400 bad-request when {n} is not a whole number
+ * from 0 to PR_HTTP_SLOT_MAX, 404 no-such-slot when it is not a slot of
+ * this rack (1-slots).
  * Every route with {n} takes its slot from here. */
 int pr_http_slot_param(struct pr_api_req *req, const struct pr_daemon *d, unsigned *slot);
-/* Answers 500 for a store call that failed with err, with the store's
- * own words. */
+/* Answers 500 internal for a store call that failed with err, the
+ * detail "the store: " and the store's own words. */
 void pr_http_reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err);
 
 /* One slot as GET /v1/slots/{n} shows it; NULL when out of memory. */

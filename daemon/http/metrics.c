@@ -94,7 +94,7 @@ void pr_http_get_metrics(struct pr_api_req *req, void *ctx)
         return;
     r = pr_metrics_render(pr_api_metrics(d->api), &text, &len, err, sizeof(err));
     if (r < 0) {
-        pr_api_reply_error(req, 500, "metrics failed", "%s", err);
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "metrics: %s", err);
         return;
     }
     pr_api_reply_text(req, 200, PR_METRICS_CONTENT_TYPE, text, len);

@@ -26,7 +26,7 @@ void pr_http_get_net(struct pr_api_req *req, void *ctx)
     uint64_t at_ms;
     unsigned runs;
     if (pr_net_service_last(d, &res, &at_ms, &runs) < 0) {
-        pr_api_reply_error(req, 503, "net is not running", "the net service has stopped");
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the net service is not running");
         return;
     }
     struct pr_ra_stats ra;
@@ -41,7 +41,7 @@ void pr_http_get_net(struct pr_api_req *req, void *ctx)
                   (json_int_t)ra.solicitations, "malformed", (json_int_t)ra.malformed,
                   "send_errors", (json_int_t)ra.send_errors);
     if (!body) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     pr_api_reply_json(req, 200, body);

@@ -28,7 +28,7 @@ static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
     unsigned n;
 
     if (strcmp(pr_api_req_actor(req), "ops") != 0) {
-        pr_api_reply_error(req, 403, "forbidden",
+        pr_api_reply_error(req, PR_API_ERR_FORBIDDEN,
                            "only operators may change a slot's board "
                            "or pi here");
         return 0;
@@ -50,7 +50,7 @@ static int check_keys(struct pr_api_req *req, json_t *body, const char *const *a
         while (*a && strcmp(*a, key) != 0)
             a++;
         if (!*a) {
-            pr_api_reply_error(req, 400, "bad request", "unknown field \"%s\"",
+            pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "unknown field \"%s\"",
                                pr_api_printable(key, shown, sizeof(shown)));
             return -1;
         }
@@ -67,7 +67,7 @@ static const char *string_field(struct pr_api_req *req, json_t *body, const char
     if (!v || *bad)
         return NULL;
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-        pr_api_reply_error(req, 400, "bad request", "\"%s\" must be a string", key);
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"%s\" must be a string", key);
         *bad = true;
         return NULL;
     }
@@ -92,7 +92,7 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
 static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, unsigned slot, int err)
 {
     if (err == -EINVAL)
-        pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "%s", pr_store_errmsg(d->store));
     else if (err < 0)
         pr_http_reply_store_error(req, d, err);
     else
@@ -117,7 +117,8 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
     char shown[64];
 
     if (!body) {
-        pr_api_reply_error(req, 400, "bad request", "the body must be a JSON object with \"mac\"");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                           "the body must be a JSON object with \"mac\"");
         return -1;
     }
     if (check_keys(req, body, allowed) < 0)
@@ -128,18 +129,18 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
     if (bad)
         return -1;
     if (!mac) {
-        pr_api_reply_error(req, 400, "bad request", "\"mac\" is missing");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"mac\" is missing");
         return -1;
     }
     if (pr_api_parse_mac(mac, a->mac) < 0) {
-        pr_api_reply_error(req, 400, "bad request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "\"%s\" is not a MAC address (six hex pairs joined by ':' or '-')",
                            pr_api_printable(mac, shown, sizeof(shown)));
         return -1;
     }
     move = json_object_get(body, "move");
     if (move && !json_is_boolean(move)) {
-        pr_api_reply_error(req, 400, "bad request", "\"move\" must be true or false");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"move\" must be true or false");
         return -1;
     }
     a->move = move && json_is_true(move);
@@ -186,7 +187,7 @@ void pr_http_post_board(struct pr_api_req *req, void *ctx)
         return;
     err = assign_board(d, slot, &a, pr_api_req_actor(req));
     if (err == -EEXIST)
-        pr_api_reply_error(req, 409, "conflict", "%s%s", pr_store_errmsg(d->store),
+        pr_api_reply_error(req, PR_API_ERR_CONFLICT, "%s%s", pr_store_errmsg(d->store),
                            strstr(pr_store_errmsg(d->store), "already in slot")
                                ? " (\"move\": true takes it out of there)"
                                : "");
@@ -206,7 +207,7 @@ void pr_http_delete_board(struct pr_api_req *req, void *ctx)
     if (slot == 0)
         return;
     if (pr_api_req_body(req) && json_object_size(pr_api_req_body(req)) > 0) {
-        pr_api_reply_error(req, 400, "bad request", "DELETE takes no body");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "DELETE takes no body");
         return;
     }
     if ((err = pr_store_begin(d->store)) < 0) {
@@ -217,7 +218,7 @@ void pr_http_delete_board(struct pr_api_req *req, void *ctx)
     if (err < 0) {
         pr_store_rollback(d->store);
         if (err == -ENOENT)
-            pr_api_reply_error(req, 404, "no board", "%s", pr_store_errmsg(d->store));
+            pr_api_reply_error(req, PR_API_ERR_NO_BOARD, "%s", pr_store_errmsg(d->store));
         else
             pr_http_reply_store_error(req, d, err);
         return;
@@ -243,7 +244,7 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
     char shown[80];
 
     if (!body || json_object_size(body) == 0) {
-        pr_api_reply_error(req, 400, "bad request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "nothing to set: give one or more of "
                            "\"name\", \"owner\", \"image\", \"policy\"");
         return -1;
@@ -258,12 +259,12 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
         return -1;
     /* The name reaches DNS, HAProxy's maps and paths: only a DNS label. */
     if (p->name && (why = pr_api_name_problem(p->name)) != NULL) {
-        pr_api_reply_error(req, 400, "bad name", "\"%s\": %s",
+        pr_api_reply_error(req, PR_API_ERR_BAD_NAME, "\"%s\": %s",
                            pr_api_printable(p->name, shown, sizeof(shown)), why);
         return -1;
     }
     if (p->name && !pr_plan_name_valid(p->name)) {
-        pr_api_reply_error(req, 400, "bad name", "\"%s\" is not a DNS label",
+        pr_api_reply_error(req, PR_API_ERR_BAD_NAME, "\"%s\" is not a DNS label",
                            pr_api_printable(p->name, shown, sizeof(shown)));
         return -1;
     }
@@ -301,7 +302,7 @@ void pr_http_put_pi(struct pr_api_req *req, void *ctx)
         return;
     err = set_pi(d, slot, &p, pr_api_req_actor(req));
     if (err == -EEXIST)
-        pr_api_reply_error(req, 409, "name taken", "%s", pr_store_errmsg(d->store));
+        pr_api_reply_error(req, PR_API_ERR_NAME_TAKEN, "%s", pr_store_errmsg(d->store));
     else
         reply_written(req, d, slot, err);
 }

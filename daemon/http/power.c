@@ -1,8 +1,9 @@
 /* power: the power service's routes:
  *
  *   POST /v1/slots/{n}/power  {"action": "on" | "off" | "cycle"}
- *        202 {"op", "slot", "action"}; 400 bad action; 404 no such slot
- *        (or not the customer's); 409 no switch, an op in flight, budget
+ *        202 {"op", "slot", "action"}; 400 bad-request (a bad action);
+ *        404 no-such-slot (or not the customer's); 409 no-switch, busy (an
+ *        op in flight), power-budget
  *   GET  /v1/slots/{n}/power  the store's power, the op in flight, the
  *        last op, and the switch's last answer for the port ("live", with
  *        its age; an answer older than 5 s is asked for again, so the
@@ -37,37 +38,22 @@ static bool may_touch(struct pr_daemon *d, const char *actor, unsigned slot)
            !strcmp(row.owner, actor + 9);
 }
 
-static unsigned status_for(int64_t err)
+/* The answer to a refused request, from pr_power_request()'s -errno. */
+static enum pr_api_error error_of(int64_t err)
 {
     switch (-err) {
     case ENOENT:
-        return 404;
+        return PR_API_ERR_NO_SUCH_SLOT;
     case EINVAL:
-        return 400;
+        return PR_API_ERR_BAD_REQUEST;
     case ENODEV:
+        return PR_API_ERR_NO_SWITCH;
     case EBUSY:
+        return PR_API_ERR_BUSY;
     case ENOSPC:
-        return 409;
+        return PR_API_ERR_POWER_BUDGET;
     default:
-        return 500;
-    }
-}
-
-static const char *error_word(int64_t err)
-{
-    switch (-err) {
-    case ENOENT:
-        return "no-such-slot";
-    case EINVAL:
-        return "bad-request";
-    case ENODEV:
-        return "no-switch";
-    case EBUSY:
-        return "busy";
-    case ENOSPC:
-        return "power-budget";
-    default:
-        return "internal";
+        return PR_API_ERR_INTERNAL;
     }
 }
 
@@ -87,7 +73,7 @@ static bool power_running(struct pr_api_req *req, const struct pr_daemon *d)
 {
     if (d->power)
         return true;
-    pr_api_reply_error(req, 503, "unavailable", "the power service is not running");
+    pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the power service is not running");
     return false;
 }
 
@@ -103,18 +89,18 @@ void pr_http_post_slot_power(struct pr_api_req *req, void *ctx)
     if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
     if (parse_action(pr_api_req_body(req), &action) < 0) {
-        pr_api_reply_error(req, 400, "bad-request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "body must be {\"action\": \"on\" | "
                            "\"off\" | \"cycle\"}");
         return;
     }
     if (!may_touch(d, actor, slot)) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %u of yours", slot);
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "no slot %u of yours", slot);
         return;
     }
     id = pr_power_request(d, slot, action, actor, NULL, why, sizeof(why));
     if (id < 0) {
-        pr_api_reply_error(req, status_for(id), error_word(id), "%s", why);
+        pr_api_reply_error(req, error_of(id), "%s", why);
         return;
     }
     pr_api_reply_json(req, 202,
@@ -176,7 +162,7 @@ void pr_http_get_slot_power(struct pr_api_req *req, void *ctx)
     if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
     if (!may_touch(d, pr_api_req_actor(req), slot) || !(o = view_json(d, slot))) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %u", slot);
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "no slot %u", slot);
         return;
     }
     refresh_one(d, slot);
@@ -239,7 +225,7 @@ void pr_http_post_power(struct pr_api_req *req, void *ctx)
         return;
     if (parse_action(body, &action) < 0 || pace_member(body, "stagger_ms", &pace.stagger_ms) < 0 ||
         pace_member(body, "max_booting", &pace.max_booting) < 0) {
-        pr_api_reply_error(req, 400, "bad-request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "body must be {\"action\": \"on\" | \"off\" "
                            "| \"cycle\", \"slots\": \"N-M\" | \"all\" | [N, ...], "
                            "\"stagger_ms\": MS, \"max_booting\": K}");
@@ -247,14 +233,13 @@ void pr_http_post_power(struct pr_api_req *req, void *ctx)
     }
     sel = calloc(d->cfg->slots + 1, 1);
     if (!sel) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     n = select_slots(d, json_object_get(body, "slots"), sel);
     if (n < 0) {
         free(sel);
-        pr_api_reply_error(req, n == -ERANGE ? 404 : 400,
-                           n == -ERANGE ? "no-such-slot" : "bad-request",
+        pr_api_reply_error(req, n == -ERANGE ? PR_API_ERR_NO_SUCH_SLOT : PR_API_ERR_BAD_REQUEST,
                            "slots: N, N-M, a comma list of those, \"all\", or "
                            "an array of slot numbers within 1-%u",
                            d->cfg->slots);
@@ -276,7 +261,8 @@ void pr_http_post_power(struct pr_api_req *req, void *ctx)
             if (all)
                 continue; /* "all" means all of the customer's */
             json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
-                                                     "no-such-slot", "detail", "not your slot"));
+                                                     pr_api_error_word(PR_API_ERR_NO_SUCH_SLOT),
+                                                     "detail", "not your slot"));
             continue;
         }
         id = pr_power_request(d, s, action, actor, &pace, why, sizeof(why));
@@ -284,8 +270,9 @@ void pr_http_post_power(struct pr_api_req *req, void *ctx)
             json_array_append_new(ops,
                                   json_pack("{s:i, s:I}", "slot", (int)s, "op", (json_int_t)id));
         } else if (!(all && id == -ENODEV)) { /* "all": the slots that have a switch */
-            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
-                                                     error_word(id), "detail", why));
+            json_array_append_new(refused,
+                                  json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
+                                            pr_api_error_word(error_of(id)), "detail", why));
             if (!first_err) {
                 first_err = id;
                 snprintf(first_why, sizeof(first_why), "%s", why);
@@ -299,9 +286,9 @@ void pr_http_post_power(struct pr_api_req *req, void *ctx)
         json_decref(ops);
         json_decref(refused);
         if (!first_err)
-            pr_api_reply_error(req, 409, "no-switch", "no switch serves any of these slots");
+            pr_api_reply_error(req, PR_API_ERR_NO_SWITCH, "no switch serves any of these slots");
         else
-            pr_api_reply_error(req, status_for(first_err), error_word(first_err), "%s%s", first_why,
+            pr_api_reply_error(req, error_of(first_err), "%s%s", first_why,
                                n_refused > 1 ? " (and more slots refused)" : "");
         return;
     }
@@ -323,13 +310,13 @@ void pr_http_get_power(struct pr_api_req *req, void *ctx)
         return;
     sel = calloc(d->cfg->slots + 1, 1);
     if (!sel) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     n = pr_power_parse_slots(spec ? spec : "all", d->cfg->slots, sel);
     if (n < 0) {
         free(sel);
-        pr_api_reply_error(req, 400, "bad-request", "slots: N, N-M, a comma list, or all");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "slots: N, N-M, a comma list, or all");
         return;
     }
     list = json_array();

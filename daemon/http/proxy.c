@@ -48,12 +48,12 @@ void pr_http_get_routes(struct pr_api_req *req, void *ctx)
     struct pr_daemon *d = ctx;
     const struct pr_proxy *engine = pr_proxy_service_engine(d);
     if (!engine) {
-        pr_api_reply_error(req, 503, "proxy not running", "the proxy service is stopped");
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the proxy service is not running");
         return;
     }
     json_t *body = routes_json(d, engine);
     if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     pr_api_reply_json(req, 200, body);

@@ -99,7 +99,7 @@ void pr_http_get_status(struct pr_api_req *req, void *ctx)
     int total, err;
 
     if (!by_state) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     total = pr_store_slot_count(d->store);
@@ -138,14 +138,14 @@ void pr_http_get_slots(struct pr_api_req *req, void *ctx)
     int err;
 
     if (!w.array) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     err = pr_store_each_slot(d->store, add_slot, &w);
     if (err < 0) {
         json_decref(w.array);
         if (err == -ENOMEM)
-            pr_api_reply_error(req, 500, "internal error", "out of memory");
+            pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         else
             pr_http_reply_store_error(req, d, err);
         return;
@@ -166,7 +166,7 @@ void pr_http_get_slot(struct pr_api_req *req, void *ctx)
         return;
     err = pr_store_get_slot(d->store, n, &row);
     if (err == -ENOENT) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %u is not in the store", n);
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %u is not in the store", n);
         return;
     }
     if (err < 0) {
@@ -222,14 +222,14 @@ void pr_http_get_events(struct pr_api_req *req, void *ctx)
         pr_api_req_uint_query(req, "limit", 1, EVENTS_MAX_LIMIT, &limit) < 0)
         return;
     if (has_slot && slot > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %lld is not in this rack (0-%u)",
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %lld is not in this rack (0-%u)",
                            (long long)slot, d->plan.slots);
         return;
     }
     w.array = json_array();
     w.last_id = since;
     if (!w.array) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     err = pr_store_each_event(d->store, (unsigned)slot, has_slot && slot == 0, since,

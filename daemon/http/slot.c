@@ -11,7 +11,7 @@ int pr_http_slot_param(struct pr_api_req *req, const struct pr_daemon *d, unsign
     if (n < 0)
         return -1;
     if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %ld is not in this rack (1-%u)", n,
                            d->plan.slots);
         return -1;
     }
@@ -21,6 +21,6 @@ int pr_http_slot_param(struct pr_api_req *req, const struct pr_daemon *d, unsign
 
 void pr_http_reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
 {
-    pr_api_reply_error(req, 500, "store error", "%s (%s)", pr_store_errmsg(d->store),
+    pr_api_reply_error(req, PR_API_ERR_INTERNAL, "the store: %s (%s)", pr_store_errmsg(d->store),
                        strerror(-err));
 }

@@ -20,22 +20,22 @@ void pr_http_get_trace(struct pr_api_req *req, void *ctx)
     unsigned packets = 0;
     int rc = pr_capture_slot_pcap(d, slot, &pcap, &len, &packets);
     if (rc == -ENODEV) {
-        pr_api_reply_error(req, 503, "unavailable", "capture is not running");
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "capture is not running");
         return;
     }
     if (rc == -ENOMEM) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     if (rc < 0) {
-        pr_api_reply_error(req, 500, "internal", "cannot write the trace: %s", strerror(-rc));
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "cannot write the trace: %s", strerror(-rc));
         return;
     }
     size_t b64_len = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
     char *b64 = malloc(b64_len);
     if (!b64) {
         free(pcap);
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     sodium_bin2base64(b64, b64_len, pcap, len, sodium_base64_VARIANT_ORIGINAL);
@@ -45,7 +45,7 @@ void pr_http_get_trace(struct pr_api_req *req, void *ctx)
     free(b64);
     free(pcap);
     if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     pr_api_reply_json(req, 200, body);
