@@ -44,7 +44,8 @@ void cli_print_raw(const struct cli_response *r)
         fputc('\n', stdout);
 }
 
-/* "pirack: no such slot: slot 9999 is not in this rack (1-108)" */
+/* "pirack: no-such-slot: slot 9999 is not in this rack (1-108)": the API's
+ * error word (see pirack(1)), then its detail. */
 static void print_api_error(const struct cli_response *r)
 {
     const char *error = cli_json_str(r->json, "error");

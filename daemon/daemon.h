@@ -1,9 +1,10 @@
 /* daemon: how pirackd wires its modules.  Private to daemon/.
  *
- * main.c owns one struct pr_daemon.  Each service (api routes, tftp, dhcp,
- * poe, net, ra, proxy, boot, health) has a start function that takes the
- * daemon, registers its fds, timers and API routes on d->loop, and a stop
- * function.  Services reach each other only through the pointers here and
+ * main.c owns one struct pr_daemon.  Each service (tftp, dhcp, poe, net,
+ * ra, proxy, boot, health) has a start function that takes the daemon,
+ * registers its fds and timers on d->loop, and a stop function.  The API's
+ * routes are all in daemon/http/ (one table, registered by main.c); they
+ * call the services, never the other way round.  Services reach each other only through the pointers here and
  * the public headers under include/pirack/. */
 #ifndef PIRACK_DAEMON_H
 #define PIRACK_DAEMON_H
@@ -48,16 +49,5 @@ void pr_daemon_services_stop(struct pr_daemon *d);
 /* After a good reload: every service that has a reload step runs it (all
  * of them, even after a failure).  Returns the first -errno, or 0. */
 int pr_daemon_services_reload(struct pr_daemon *d);
-
-/* daemon/http/rack.c: the foundation's read-only routes. */
-int pr_api_routes_start(struct pr_daemon *d);
-/* One slot as GET /v1/slots/{n} shows it; NULL when out of memory. */
-json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row);
-
-/* daemon/http/ops.c: assign and unassign boards, set a pi's name, owner,
- * image, policy.  daemon/http/metrics.c: GET /metrics and the rack's own
- * families.  Both are started by pr_api_routes_start(). */
-int pr_api_ops_routes_start(struct pr_daemon *d);
-int pr_api_metrics_start(struct pr_daemon *d);
 
 #endif

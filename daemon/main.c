@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "daemon/http/http.h"
 #include "pirack/fsutil.h"
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
@@ -61,7 +62,7 @@ static int start_api(struct pr_daemon *d)
         pr_err("cannot listen on %s: %s", d->cfg->api_socket, strerror(-r));
         return r;
     }
-    return pr_api_routes_start(d);
+    return pr_http_start(d);
 }
 
 static void on_stop_signal(void *ctx, int signo)

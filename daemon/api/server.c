@@ -107,7 +107,7 @@ static void on_timer(void *ctx)
 
 static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
 {
-    static const char oom[] = "{\"error\":\"internal error\",\"detail\":\"out of memory\"}\n";
+    static const char oom[] = "{\"error\":\"internal\",\"detail\":\"out of memory\"}\n";
     struct MHD_Response *resp;
     char *text;
     size_t len;
@@ -156,8 +156,8 @@ void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body)
     queue_reply(req, status, body);
 }
 
-void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
-                        const char *detail_fmt, ...)
+void pr_api_reply_error(struct pr_api_req *req, enum pr_api_error error, const char *detail_fmt,
+                        ...)
 {
     char detail[512];
     va_list ap;
@@ -165,7 +165,8 @@ void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *err
     va_start(ap, detail_fmt);
     vsnprintf(detail, sizeof(detail), detail_fmt, ap);
     va_end(ap);
-    queue_reply(req, status, pr_api_error_body(error, detail));
+    queue_reply(req, pr_api_error_status(error),
+                pr_api_error_body(pr_api_error_word(error), detail));
 }
 
 void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *content_type,
@@ -224,8 +225,8 @@ long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, l
     int64_t v;
 
     if (!s || pr_api_parse_uint(s, min, max, &v) < 0) {
-        pr_api_reply_error(req, 400, "bad request", "{%s} must be a whole number from %ld to %ld",
-                           name, min, max);
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                           "{%s} must be a whole number from %ld to %ld", name, min, max);
         return -1;
     }
     return (long)v;
@@ -244,7 +245,7 @@ int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
         s = "";
     }
     if (pr_api_parse_uint(s, min, max, out) < 0) {
-        pr_api_reply_error(req, 400, "bad request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "query parameter %s must be a whole number from %lld to %lld", name,
                            (long long)min, (long long)max);
         return -1;
@@ -279,7 +280,7 @@ int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed)
     MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, check_query_key, &qc);
     if (!qc.unknown)
         return 0;
-    pr_api_reply_error(req, 400, "bad request", "unknown query parameter \"%s\"",
+    pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "unknown query parameter \"%s\"",
                        pr_api_printable(qc.unknown, shown, sizeof(shown)));
     return -1;
 }
@@ -368,13 +369,14 @@ static void answer_route_error(struct pr_api_req *req)
     pr_api_printable(req->path, shown, sizeof(shown));
     switch (req->route) {
     case PR_ROUTE_NOT_FOUND:
-        pr_api_reply_error(req, 404, "not found", "no route for %s", shown);
+        pr_api_reply_error(req, PR_API_ERR_NOT_FOUND, "no route for %s", shown);
         break;
     case PR_ROUTE_BAD_METHOD:
-        pr_api_reply_error(req, 405, "method not allowed", "%s takes %s", shown, req->match.allow);
+        pr_api_reply_error(req, PR_API_ERR_METHOD_NOT_ALLOWED, "%s takes %s", shown,
+                           req->match.allow);
         break;
     case PR_ROUTE_TOO_LONG:
-        pr_api_reply_error(req, 414, "uri too long", "paths are at most %d bytes",
+        pr_api_reply_error(req, PR_API_ERR_URI_TOO_LONG, "paths are at most %d bytes",
                            PR_ROUTER_MAX_PATH);
         break;
     case PR_ROUTE_FOUND:
@@ -392,7 +394,7 @@ static void dispatch(struct pr_api_req *req)
         return;
     }
     if (req->body_too_big) {
-        pr_api_reply_error(req, 413, "body too large", "request bodies are at most %d bytes",
+        pr_api_reply_error(req, PR_API_ERR_TOO_LARGE, "request bodies are at most %d bytes",
                            PR_API_MAX_BODY);
         return;
     }
@@ -400,16 +402,16 @@ static void dispatch(struct pr_api_req *req)
         req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!req->json || !json_is_object(req->json)) {
             if (req->json)
-                pr_api_reply_error(req, 400, "bad request", "the body must be a JSON object");
+                pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "the body must be a JSON object");
             else
-                pr_api_reply_error(req, 400, "bad request", "the body is not JSON: %s at %d:%d",
+                pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "the body is not JSON: %s at %d:%d",
                                    jerr.text, jerr.line, jerr.column);
             return;
         }
     }
     req->handler->fn(req, req->handler->ctx);
     if (!req->answered)
-        pr_api_reply_error(req, 500, "internal error", "the handler gave no answer");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "the handler gave no answer");
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

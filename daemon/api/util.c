@@ -1,5 +1,6 @@
 /* api/util: small pure helpers of the api module. */
-#include "api_internal.h"
+#include "daemon/api/api_internal.h"
+#include "pirack/api.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,46 @@ int pr_api_parse_uint(const char *s, int64_t min, int64_t max, int64_t *out)
         return -EINVAL;
     *out = v;
     return 0;
+}
+
+static const struct {
+    const char *word;
+    unsigned status;
+} errors[PR_API_ERR__COUNT] = {
+    [PR_API_ERR_BAD_REQUEST] = { "bad-request", 400 },
+    [PR_API_ERR_BAD_NAME] = { "bad-name", 400 },
+    [PR_API_ERR_FORBIDDEN] = { "forbidden", 403 },
+    [PR_API_ERR_NOT_FOUND] = { "not-found", 404 },
+    [PR_API_ERR_NO_SUCH_SLOT] = { "no-such-slot", 404 },
+    [PR_API_ERR_NO_BOARD] = { "no-board", 404 },
+    [PR_API_ERR_METHOD_NOT_ALLOWED] = { "method-not-allowed", 405 },
+    [PR_API_ERR_CONFLICT] = { "conflict", 409 },
+    [PR_API_ERR_NAME_TAKEN] = { "name-taken", 409 },
+    [PR_API_ERR_BUSY] = { "busy", 409 },
+    [PR_API_ERR_NO_SWITCH] = { "no-switch", 409 },
+    [PR_API_ERR_POWER_BUDGET] = { "power-budget", 409 },
+    [PR_API_ERR_TOO_LARGE] = { "too-large", 413 },
+    [PR_API_ERR_URI_TOO_LONG] = { "uri-too-long", 414 },
+    [PR_API_ERR_INTERNAL] = { "internal", 500 },
+    [PR_API_ERR_UNAVAILABLE] = { "unavailable", 503 },
+};
+
+const char *pr_api_error_word(enum pr_api_error error)
+{
+    return (unsigned)error < PR_API_ERR__COUNT ? errors[error].word : NULL;
+}
+
+unsigned pr_api_error_status(enum pr_api_error error)
+{
+    return (unsigned)error < PR_API_ERR__COUNT ? errors[error].status : 500;
+}
+
+int pr_api_error_parse(const char *word)
+{
+    for (int i = 0; word && i < PR_API_ERR__COUNT; i++)
+        if (strcmp(errors[i].word, word) == 0)
+            return i;
+    return -1;
 }
 
 json_t *pr_api_error_body(const char *error, const char *detail)

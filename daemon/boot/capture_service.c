@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
-#include <sodium.h>
 
 #include "daemon/daemon.h"
 #include "capture_internal.h"
@@ -122,50 +121,17 @@ int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason, char
     return pr_capture_ring_save(s->rings[slot], DLT_LINUX_SLL2, path);
 }
 
-/* GET /v1/slots/{n}/trace: the slot's ring as a pcap file.  The API
- * speaks JSON, so the file travels base64-encoded; `pirack trace N`
- * writes the bytes back out. */
-static void get_trace(struct pr_api_req *req, void *ctx)
+int pr_capture_slot_pcap(struct pr_daemon *d, unsigned slot, uint8_t **pcap, size_t *len,
+                         unsigned *packets)
 {
-    struct pr_daemon *d = ctx;
     struct pr_capture_service *s = d->capture;
-    long slot = pr_api_req_uint_param(req, "n", 1, (long)d->plan.slots);
-    if (slot < 0)
-        return;
-    if (!s) {
-        pr_api_reply_error(req, 503, "unavailable", "capture is not running");
-        return;
-    }
-    struct pr_capture_ring *r = ring_for(s, (unsigned)slot);
-    if (!r) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
-        return;
-    }
-    uint8_t *pcap = NULL;
-    size_t len = 0;
-    int rc = pr_capture_ring_pcap(r, DLT_LINUX_SLL2, &pcap, &len);
-    if (rc < 0) {
-        pr_api_reply_error(req, 500, "internal", "cannot write the trace: %s", strerror(-rc));
-        return;
-    }
-    size_t b64_len = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = malloc(b64_len);
-    if (!b64) {
-        free(pcap);
-        pr_api_reply_error(req, 500, "internal", "out of memory");
-        return;
-    }
-    sodium_bin2base64(b64, b64_len, pcap, len, sodium_base64_VARIANT_ORIGINAL);
-    json_t *body = json_pack("{s:i, s:i, s:I, s:s, s:s}", "slot", (int)slot, "packets",
-                             (int)pr_capture_ring_count(r), "bytes", (json_int_t)len,
-                             "content_type", "application/vnd.tcpdump.pcap", "pcap_base64", b64);
-    free(b64);
-    free(pcap);
-    if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
-        return;
-    }
-    pr_api_reply_json(req, 200, body);
+    if (!s)
+        return -ENODEV;
+    struct pr_capture_ring *r = ring_for(s, slot);
+    if (!r)
+        return slot == 0 || slot > d->plan.slots ? -ENOENT : -ENOMEM;
+    *packets = pr_capture_ring_count(r);
+    return pr_capture_ring_pcap(r, DLT_LINUX_SLL2, pcap, len);
 }
 
 /* ---- start / stop ---- */
@@ -208,13 +174,12 @@ static void free_service(struct pr_capture_service *s)
 }
 
 /* A rack runs without traces rather than not at all: when libpcap cannot
- * open (no CAP_NET_RAW), the service warns and the route answers 503. */
+ * open (no CAP_NET_RAW), the service warns and GET /v1/slots/{n}/trace
+ * answers 503. */
 int pr_capture_service_start(struct pr_daemon *d)
 {
     char err[PCAP_ERRBUF_SIZE] = "";
-    int r = pr_api_route(d->api, "GET", "/v1/slots/{n}/trace", get_trace, d);
-    if (r < 0)
-        return r;
+    int r;
     struct pr_capture_service *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;

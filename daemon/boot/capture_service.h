@@ -6,6 +6,7 @@
 #define PIRACK_SVC_CAPTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pr_daemon;
 struct pr_capture_service;
@@ -18,5 +19,12 @@ void pr_capture_service_stop(struct pr_daemon *d);
  * -errno (-ENODEV when capture is not running). */
 int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason, char *path,
                     size_t path_len);
+
+/* The slot's ring as a pcap file in *pcap (malloc'd, *len bytes; the
+ * caller frees it), with how many packets it holds in *packets.  Returns
+ * 0, or -errno: -ENODEV when capture is not running, -ENOENT for a slot
+ * outside the rack, -ENOMEM. */
+int pr_capture_slot_pcap(struct pr_daemon *d, unsigned slot, uint8_t **pcap, size_t *len,
+                         unsigned *packets);
 
 #endif

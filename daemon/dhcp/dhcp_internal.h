@@ -54,7 +54,6 @@ uint32_t pr_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t pr_csum_fold(uint32_t sum);
 
 /* ---- from dhcp.h: what only the codec, the server and their tests use ---- */
-const char *pr_dhcp_drop_name(enum pr_dhcp_drop why);
 /* Typed getters: 0, -ENOENT when absent, -EBADMSG when the length is not
  * exactly the type's. */
 int pr_dhcp_opt_u8(const struct pr_dhcp_msg *m, uint8_t code, uint8_t *v);

@@ -417,35 +417,6 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     }
 }
 
-/* ---- the counters on the API ---- */
-
-/* GET /v1/dhcp/stats: what the server sent and, by reason, what it did
- * not answer. */
-static void get_stats(struct pr_api_req *req, void *ctx)
-{
-    struct pr_daemon *d = ctx;
-    const struct pr_dhcp_stats *st = pr_dhcp_service_stats(d->dhcp);
-    if (!st) {
-        pr_api_reply_error(req, 503, "unavailable", "the DHCP service is not running");
-        return;
-    }
-    json_t *drops = json_object();
-    for (unsigned i = 1; drops && i < PR_DROP__COUNT; i++)
-        json_object_set_new(drops, pr_dhcp_drop_name((enum pr_dhcp_drop)i),
-                            json_integer((json_int_t)st->drops[i]));
-    json_t *body =
-        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "received",
-                  (json_int_t)st->received, "offers", (json_int_t)st->offers, "acks",
-                  (json_int_t)st->acks, "naks", (json_int_t)st->naks, "repeats",
-                  (json_int_t)st->repeats, "releases", (json_int_t)st->releases, "declines",
-                  (json_int_t)st->declines, "seen", (json_int_t)st->seen, "drops", drops);
-    if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
-        return;
-    }
-    pr_api_reply_json(req, 200, body);
-}
-
 /* ---- start / stop ---- */
 
 /* A boot storm is 108 DISCOVERs at once, each resent: room for a few
@@ -500,11 +471,6 @@ int pr_dhcp_service_start(struct pr_daemon *d)
     r = pr_loop_add_fd(d->loop, s->udp_fd, EPOLLIN, on_readable, s);
     if (r < 0)
         goto fail;
-    r = pr_api_route(d->api, "GET", "/v1/dhcp/stats", get_stats, d);
-    if (r < 0) {
-        pr_loop_del_fd(d->loop, s->udp_fd);
-        goto fail;
-    }
     d->dhcp = s;
     return 0;
 fail:

@@ -21,13 +21,12 @@ struct pr_dhcp_stats {
     uint64_t drops[PR_DROP__COUNT];
 };
 
-/* Opens the sockets and registers them on d->loop, and the route
- * GET /v1/dhcp/stats (these counters as JSON); sets d->dhcp.
+/* Opens the sockets and registers them on d->loop; sets d->dhcp.
  * Returns 0 or -errno (e.g. -EACCES without CAP_NET_RAW). */
 int pr_dhcp_service_start(struct pr_daemon *d);
 void pr_dhcp_service_stop(struct pr_daemon *d); /* tolerates "never started" */
 
-/* The counters, for /metrics.  NULL when the service is not running. */
+/* The counters, for /metrics and GET /v1/dhcp/stats.  NULL when the service is not running. */
 const struct pr_dhcp_stats *pr_dhcp_service_stats(const struct pr_dhcp_service *s);
 
 #endif

@@ -1,10 +1,11 @@
 /* http/net: GET /v1/net, what the net and ra services hold and counted:
  * the last reconciliation, IPv6 forwarding, and the RAs (sent, answered,
- * malformed solicitations dropped). */
+ * malformed solicitations dropped); 503 while the net service is not
+ * running. */
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "daemon/http/http.h"
 #include "daemon/net/service.h"
 #include "daemon/net/ra_service.h"
 
@@ -18,14 +19,14 @@ static json_t *reconcile_json(const struct pr_net_result *res, uint64_t at_ms, u
                      res->failed ? strerror(-res->first_error) : NULL);
 }
 
-static void get_net(struct pr_api_req *req, void *ctx)
+void pr_http_get_net(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pr_net_result res;
     uint64_t at_ms;
     unsigned runs;
     if (pr_net_service_last(d, &res, &at_ms, &runs) < 0) {
-        pr_api_reply_error(req, 503, "net is not running", "the net service has stopped");
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the net service is not running");
         return;
     }
     struct pr_ra_stats ra;
@@ -40,13 +41,8 @@ static void get_net(struct pr_api_req *req, void *ctx)
                   (json_int_t)ra.solicitations, "malformed", (json_int_t)ra.malformed,
                   "send_errors", (json_int_t)ra.send_errors);
     if (!body) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     pr_api_reply_json(req, 200, body);
-}
-
-int pr_net_api_start(struct pr_daemon *d)
-{
-    return pr_api_route(d->api, "GET", "/v1/net", get_net, d);
 }

@@ -18,36 +18,22 @@
 #include <string.h>
 
 #include "daemon/api/api_internal.h"
-#include "daemon/daemon.h"
-
-static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
-{
-    pr_api_reply_error(req, 500, "store error", "%s (%s)", pr_store_errmsg(d->store),
-                       strerror(-err));
-}
+#include "daemon/http/http.h"
 
 /* The slot of {n}, or 0 after answering 400, 403 or 404.  These routes
  * are the operator's: a customer (a later TCP listener) may not move
  * boards or rename pis through them. */
 static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
 {
-    long n;
+    unsigned n;
 
     if (strcmp(pr_api_req_actor(req), "ops") != 0) {
-        pr_api_reply_error(req, 403, "forbidden",
+        pr_api_reply_error(req, PR_API_ERR_FORBIDDEN,
                            "only operators may change a slot's board "
                            "or pi here");
         return 0;
     }
-    n = pr_api_req_uint_param(req, "n", 0, 999999);
-    if (n < 0)
-        return 0;
-    if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
-                           d->plan.slots);
-        return 0;
-    }
-    return (unsigned)n;
+    return pr_http_slot_param(req, d, &n) < 0 ? 0 : n;
 }
 
 /* Answers 400 and returns -1 when the body has a key not in allowed. */
@@ -64,7 +50,7 @@ static int check_keys(struct pr_api_req *req, json_t *body, const char *const *a
         while (*a && strcmp(*a, key) != 0)
             a++;
         if (!*a) {
-            pr_api_reply_error(req, 400, "bad request", "unknown field \"%s\"",
+            pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "unknown field \"%s\"",
                                pr_api_printable(key, shown, sizeof(shown)));
             return -1;
         }
@@ -81,7 +67,7 @@ static const char *string_field(struct pr_api_req *req, json_t *body, const char
     if (!v || *bad)
         return NULL;
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-        pr_api_reply_error(req, 400, "bad request", "\"%s\" must be a string", key);
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"%s\" must be a string", key);
         *bad = true;
         return NULL;
     }
@@ -95,9 +81,9 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
     int err = pr_store_get_slot(d->store, slot, &row);
 
     if (err < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
-        pr_api_reply_json(req, 200, pr_api_slot_json(d, &row));
+        pr_api_reply_json(req, 200, pr_http_slot_json(d, &row));
 }
 
 /* Answers a change to slot that ended with err (-EEXIST is the caller's
@@ -106,9 +92,9 @@ static void reply_slot(struct pr_api_req *req, const struct pr_daemon *d, unsign
 static void reply_written(struct pr_api_req *req, const struct pr_daemon *d, unsigned slot, int err)
 {
     if (err == -EINVAL)
-        pr_api_reply_error(req, 400, "bad request", "%s", pr_store_errmsg(d->store));
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "%s", pr_store_errmsg(d->store));
     else if (err < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
         reply_slot(req, d, slot);
 }
@@ -131,7 +117,8 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
     char shown[64];
 
     if (!body) {
-        pr_api_reply_error(req, 400, "bad request", "the body must be a JSON object with \"mac\"");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                           "the body must be a JSON object with \"mac\"");
         return -1;
     }
     if (check_keys(req, body, allowed) < 0)
@@ -142,18 +129,18 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
     if (bad)
         return -1;
     if (!mac) {
-        pr_api_reply_error(req, 400, "bad request", "\"mac\" is missing");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"mac\" is missing");
         return -1;
     }
     if (pr_api_parse_mac(mac, a->mac) < 0) {
-        pr_api_reply_error(req, 400, "bad request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "\"%s\" is not a MAC address (six hex pairs joined by ':' or '-')",
                            pr_api_printable(mac, shown, sizeof(shown)));
         return -1;
     }
     move = json_object_get(body, "move");
     if (move && !json_is_boolean(move)) {
-        pr_api_reply_error(req, 400, "bad request", "\"move\" must be true or false");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "\"move\" must be true or false");
         return -1;
     }
     a->move = move && json_is_true(move);
@@ -189,7 +176,7 @@ static int assign_board(struct pr_daemon *d, unsigned slot, const struct assign 
     return pr_store_commit(d->store);
 }
 
-static void post_board(struct pr_api_req *req, void *ctx)
+void pr_http_post_board(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct assign a = { .move = false };
@@ -200,7 +187,7 @@ static void post_board(struct pr_api_req *req, void *ctx)
         return;
     err = assign_board(d, slot, &a, pr_api_req_actor(req));
     if (err == -EEXIST)
-        pr_api_reply_error(req, 409, "conflict", "%s%s", pr_store_errmsg(d->store),
+        pr_api_reply_error(req, PR_API_ERR_CONFLICT, "%s%s", pr_store_errmsg(d->store),
                            strstr(pr_store_errmsg(d->store), "already in slot")
                                ? " (\"move\": true takes it out of there)"
                                : "");
@@ -210,7 +197,7 @@ static void post_board(struct pr_api_req *req, void *ctx)
 
 /* ---- DELETE /v1/slots/{n}/board ---- */
 
-static void delete_board(struct pr_api_req *req, void *ctx)
+void pr_http_delete_board(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     unsigned slot = slot_param(req, d);
@@ -220,25 +207,25 @@ static void delete_board(struct pr_api_req *req, void *ctx)
     if (slot == 0)
         return;
     if (pr_api_req_body(req) && json_object_size(pr_api_req_body(req)) > 0) {
-        pr_api_reply_error(req, 400, "bad request", "DELETE takes no body");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "DELETE takes no body");
         return;
     }
     if ((err = pr_store_begin(d->store)) < 0) {
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     err = pr_store_unassign_board(d->store, slot, mac, sizeof(mac));
     if (err < 0) {
         pr_store_rollback(d->store);
         if (err == -ENOENT)
-            pr_api_reply_error(req, 404, "no board", "%s", pr_store_errmsg(d->store));
+            pr_api_reply_error(req, PR_API_ERR_NO_BOARD, "%s", pr_store_errmsg(d->store));
         else
-            reply_store_error(req, d, err);
+            pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_daemon_event(d, slot, "board.unassigned", pr_api_req_actor(req), "{s:s}", "mac", mac);
     if ((err = pr_store_commit(d->store)) < 0)
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
     else
         reply_slot(req, d, slot);
 }
@@ -257,7 +244,7 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
     char shown[80];
 
     if (!body || json_object_size(body) == 0) {
-        pr_api_reply_error(req, 400, "bad request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "nothing to set: give one or more of "
                            "\"name\", \"owner\", \"image\", \"policy\"");
         return -1;
@@ -272,12 +259,12 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
         return -1;
     /* The name reaches DNS, HAProxy's maps and paths: only a DNS label. */
     if (p->name && (why = pr_api_name_problem(p->name)) != NULL) {
-        pr_api_reply_error(req, 400, "bad name", "\"%s\": %s",
+        pr_api_reply_error(req, PR_API_ERR_BAD_NAME, "\"%s\": %s",
                            pr_api_printable(p->name, shown, sizeof(shown)), why);
         return -1;
     }
     if (p->name && !pr_plan_name_valid(p->name)) {
-        pr_api_reply_error(req, 400, "bad name", "\"%s\" is not a DNS label",
+        pr_api_reply_error(req, PR_API_ERR_BAD_NAME, "\"%s\" is not a DNS label",
                            pr_api_printable(p->name, shown, sizeof(shown)));
         return -1;
     }
@@ -304,7 +291,7 @@ static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p,
     return pr_store_commit(d->store);
 }
 
-static void put_pi(struct pr_api_req *req, void *ctx)
+void pr_http_put_pi(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pi_fields p = { NULL, NULL, NULL, NULL };
@@ -315,27 +302,7 @@ static void put_pi(struct pr_api_req *req, void *ctx)
         return;
     err = set_pi(d, slot, &p, pr_api_req_actor(req));
     if (err == -EEXIST)
-        pr_api_reply_error(req, 409, "name taken", "%s", pr_store_errmsg(d->store));
+        pr_api_reply_error(req, PR_API_ERR_NAME_TAKEN, "%s", pr_store_errmsg(d->store));
     else
         reply_written(req, d, slot, err);
-}
-
-int pr_api_ops_routes_start(struct pr_daemon *d)
-{
-    static const struct {
-        const char *method, *pattern;
-        pr_api_handler fn;
-    } routes[] = {
-        { "POST", "/v1/slots/{n}/board", post_board },
-        { "DELETE", "/v1/slots/{n}/board", delete_board },
-        { "PUT", "/v1/slots/{n}/pi", put_pi },
-    };
-    int err;
-
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        err = pr_api_route(d->api, routes[i].method, routes[i].pattern, routes[i].fn, d);
-        if (err < 0)
-            return err;
-    }
-    return 0;
 }

@@ -1,8 +1,9 @@
-/* power service's API routes:
+/* http/power: the power service's routes:
  *
  *   POST /v1/slots/{n}/power  {"action": "on" | "off" | "cycle"}
- *        202 {"op", "slot", "action"}; 400 bad action; 404 no such slot
- *        (or not the customer's); 409 no switch, an op in flight, budget
+ *        202 {"op", "slot", "action"}; 400 bad-request (a bad action);
+ *        404 no-such-slot (or not the customer's); 409 no-switch, busy (an
+ *        op in flight), power-budget
  *   GET  /v1/slots/{n}/power  the store's power, the op in flight, the
  *        last op, and the switch's last answer for the port ("live", with
  *        its age; an answer older than 5 s is asked for again, so the
@@ -13,56 +14,18 @@
  *        means the slots that have a switch (and, for a customer, theirs)
  *   GET  /v1/power?slots=SPEC  the views of many slots
  *
+ * Every one answers 503 while the power service is not running.
  * Customers ("customer:NAME") see and power only the slots they own. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/power/power_internal.h"
+#include "daemon/http/http.h"
+#include "daemon/power/service.h"
 
 #define BATCH_MAX 4096
-
-int pr_power_parse_slots(const char *spec, unsigned n_slots, unsigned char *selected)
-{
-    int count = 0;
-    const char *p = spec;
-
-    if (!strcmp(spec, "all")) {
-        for (unsigned s = 1; s <= n_slots; s++)
-            selected[s] = 1;
-        return (int)n_slots;
-    }
-    while (*p) {
-        unsigned long a, b;
-        char *end;
-
-        if (!isdigit((unsigned char)*p))
-            return -EINVAL;
-        a = strtoul(p, &end, 10);
-        b = a;
-        if (*end == '-') {
-            if (!isdigit((unsigned char)end[1]))
-                return -EINVAL;
-            b = strtoul(end + 1, &end, 10);
-        }
-        if (a < 1 || b < a || b > n_slots)
-            return -ERANGE;
-        for (unsigned long s = a; s <= b; s++)
-            if (!selected[s]) {
-                selected[s] = 1;
-                count++;
-            }
-        if (*end == ',')
-            end++;
-        else if (*end)
-            return -EINVAL;
-        p = end;
-    }
-    return count ? count : -EINVAL;
-}
 
 /* A customer may act on the slots whose pi they own, ops on all. */
 static bool may_touch(struct pr_daemon *d, const char *actor, unsigned slot)
@@ -75,37 +38,22 @@ static bool may_touch(struct pr_daemon *d, const char *actor, unsigned slot)
            !strcmp(row.owner, actor + 9);
 }
 
-static unsigned status_for(int64_t err)
+/* The answer to a refused request, from pr_power_request()'s -errno. */
+static enum pr_api_error error_of(int64_t err)
 {
     switch (-err) {
     case ENOENT:
-        return 404;
+        return PR_API_ERR_NO_SUCH_SLOT;
     case EINVAL:
-        return 400;
+        return PR_API_ERR_BAD_REQUEST;
     case ENODEV:
+        return PR_API_ERR_NO_SWITCH;
     case EBUSY:
+        return PR_API_ERR_BUSY;
     case ENOSPC:
-        return 409;
+        return PR_API_ERR_POWER_BUDGET;
     default:
-        return 500;
-    }
-}
-
-static const char *error_word(int64_t err)
-{
-    switch (-err) {
-    case ENOENT:
-        return "no-such-slot";
-    case EINVAL:
-        return "bad-request";
-    case ENODEV:
-        return "no-switch";
-    case EBUSY:
-        return "busy";
-    case ENOSPC:
-        return "power-budget";
-    default:
-        return "internal";
+        return PR_API_ERR_INTERNAL;
     }
 }
 
@@ -120,30 +68,39 @@ static int parse_action(json_t *body, enum pr_poe_action *out)
     return 0;
 }
 
-static void post_slot_power(struct pr_api_req *req, void *ctx)
+/* Answers 503 and returns false when the power service is not running. */
+static bool power_running(struct pr_api_req *req, const struct pr_daemon *d)
+{
+    if (d->power)
+        return true;
+    pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "the power service is not running");
+    return false;
+}
+
+void pr_http_post_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
-    long slot = pr_api_req_uint_param(req, "n", 1, 100000);
     const char *actor = pr_api_req_actor(req);
     enum pr_poe_action action;
     char why[256];
     int64_t id;
+    unsigned slot;
 
-    if (slot < 0)
+    if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
     if (parse_action(pr_api_req_body(req), &action) < 0) {
-        pr_api_reply_error(req, 400, "bad-request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "body must be {\"action\": \"on\" | "
                            "\"off\" | \"cycle\"}");
         return;
     }
-    if (!may_touch(d, actor, (unsigned)slot)) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %ld of yours", slot);
+    if (!may_touch(d, actor, slot)) {
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "no slot %u of yours", slot);
         return;
     }
-    id = pr_power_request(d, (unsigned)slot, action, actor, NULL, why, sizeof(why));
+    id = pr_power_request(d, slot, action, actor, NULL, why, sizeof(why));
     if (id < 0) {
-        pr_api_reply_error(req, status_for(id), error_word(id), "%s", why);
+        pr_api_reply_error(req, error_of(id), "%s", why);
         return;
     }
     pr_api_reply_json(req, 202,
@@ -196,20 +153,19 @@ static void refresh_one(struct pr_daemon *d, unsigned slot)
     free(sel);
 }
 
-static void get_slot_power(struct pr_api_req *req, void *ctx)
+void pr_http_get_slot_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
-    long slot = pr_api_req_uint_param(req, "n", 1, 100000);
     json_t *o;
+    unsigned slot;
 
-    if (slot < 0)
+    if (pr_http_slot_param(req, d, &slot) < 0 || !power_running(req, d))
         return;
-    if (!may_touch(d, pr_api_req_actor(req), (unsigned)slot) ||
-        !(o = view_json(d, (unsigned)slot))) {
-        pr_api_reply_error(req, 404, "no-such-slot", "no slot %ld", slot);
+    if (!may_touch(d, pr_api_req_actor(req), slot) || !(o = view_json(d, slot))) {
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "no slot %u", slot);
         return;
     }
-    refresh_one(d, (unsigned)slot);
+    refresh_one(d, slot);
     pr_api_reply_json(req, 200, o);
 }
 
@@ -254,7 +210,7 @@ static int pace_member(json_t *body, const char *name, int *out)
     return 0;
 }
 
-static void post_power(struct pr_api_req *req, void *ctx)
+void pr_http_post_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     json_t *body = pr_api_req_body(req);
@@ -265,9 +221,11 @@ static void post_power(struct pr_api_req *req, void *ctx)
     json_t *ops, *refused;
     int n;
 
+    if (!power_running(req, d))
+        return;
     if (parse_action(body, &action) < 0 || pace_member(body, "stagger_ms", &pace.stagger_ms) < 0 ||
         pace_member(body, "max_booting", &pace.max_booting) < 0) {
-        pr_api_reply_error(req, 400, "bad-request",
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
                            "body must be {\"action\": \"on\" | \"off\" "
                            "| \"cycle\", \"slots\": \"N-M\" | \"all\" | [N, ...], "
                            "\"stagger_ms\": MS, \"max_booting\": K}");
@@ -275,14 +233,13 @@ static void post_power(struct pr_api_req *req, void *ctx)
     }
     sel = calloc(d->cfg->slots + 1, 1);
     if (!sel) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     n = select_slots(d, json_object_get(body, "slots"), sel);
     if (n < 0) {
         free(sel);
-        pr_api_reply_error(req, n == -ERANGE ? 404 : 400,
-                           n == -ERANGE ? "no-such-slot" : "bad-request",
+        pr_api_reply_error(req, n == -ERANGE ? PR_API_ERR_NO_SUCH_SLOT : PR_API_ERR_BAD_REQUEST,
                            "slots: N, N-M, a comma list of those, \"all\", or "
                            "an array of slot numbers within 1-%u",
                            d->cfg->slots);
@@ -304,7 +261,8 @@ static void post_power(struct pr_api_req *req, void *ctx)
             if (all)
                 continue; /* "all" means all of the customer's */
             json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
-                                                     "no-such-slot", "detail", "not your slot"));
+                                                     pr_api_error_word(PR_API_ERR_NO_SUCH_SLOT),
+                                                     "detail", "not your slot"));
             continue;
         }
         id = pr_power_request(d, s, action, actor, &pace, why, sizeof(why));
@@ -312,8 +270,9 @@ static void post_power(struct pr_api_req *req, void *ctx)
             json_array_append_new(ops,
                                   json_pack("{s:i, s:I}", "slot", (int)s, "op", (json_int_t)id));
         } else if (!(all && id == -ENODEV)) { /* "all": the slots that have a switch */
-            json_array_append_new(refused, json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
-                                                     error_word(id), "detail", why));
+            json_array_append_new(refused,
+                                  json_pack("{s:i, s:s, s:s}", "slot", (int)s, "error",
+                                            pr_api_error_word(error_of(id)), "detail", why));
             if (!first_err) {
                 first_err = id;
                 snprintf(first_why, sizeof(first_why), "%s", why);
@@ -327,9 +286,9 @@ static void post_power(struct pr_api_req *req, void *ctx)
         json_decref(ops);
         json_decref(refused);
         if (!first_err)
-            pr_api_reply_error(req, 409, "no-switch", "no switch serves any of these slots");
+            pr_api_reply_error(req, PR_API_ERR_NO_SWITCH, "no switch serves any of these slots");
         else
-            pr_api_reply_error(req, status_for(first_err), error_word(first_err), "%s%s", first_why,
+            pr_api_reply_error(req, error_of(first_err), "%s%s", first_why,
                                n_refused > 1 ? " (and more slots refused)" : "");
         return;
     }
@@ -338,23 +297,26 @@ static void post_power(struct pr_api_req *req, void *ctx)
                                 "refused", refused));
 }
 
-static void get_power(struct pr_api_req *req, void *ctx)
+void pr_http_get_power(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     const char *spec = pr_api_req_query(req, "slots");
     const char *actor = pr_api_req_actor(req);
-    unsigned char *sel = calloc(d->cfg->slots + 1, 1);
+    unsigned char *sel;
     json_t *list;
     int n;
 
+    if (!power_running(req, d))
+        return;
+    sel = calloc(d->cfg->slots + 1, 1);
     if (!sel) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     n = pr_power_parse_slots(spec ? spec : "all", d->cfg->slots, sel);
     if (n < 0) {
         free(sel);
-        pr_api_reply_error(req, 400, "bad-request", "slots: N, N-M, a comma list, or all");
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "slots: N, N-M, a comma list, or all");
         return;
     }
     list = json_array();
@@ -367,21 +329,4 @@ static void get_power(struct pr_api_req *req, void *ctx)
     pr_power_refresh_stale(d, sel);
     free(sel);
     pr_api_reply_json(req, 200, json_pack("{s:o}", "slots", list));
-}
-
-int pr_power_api_start(struct pr_daemon *d)
-{
-    int r = 0;
-
-    if (!d->api)
-        return 0;
-    if (r == 0)
-        r = pr_api_route(d->api, "POST", "/v1/slots/{n}/power", post_slot_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "GET", "/v1/slots/{n}/power", get_slot_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "POST", "/v1/power", post_power, d);
-    if (r == 0)
-        r = pr_api_route(d->api, "GET", "/v1/power", get_power, d);
-    return r;
 }

@@ -1,4 +1,4 @@
-/* http/rack: the foundation's read-only routes.
+/* http/rack: the rack's read-only routes.
  *
  *   GET /v1/status          the rack, the version, uptime, slots by state
  *   GET /v1/slots           every slot (the objects of /v1/slots/{n})
@@ -13,8 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
-#include "daemon/proxy/service.h"
+#include "daemon/http/http.h"
 
 #define EVENTS_DEFAULT_LIMIT 100
 #define EVENTS_MAX_LIMIT 1000
@@ -66,8 +65,7 @@ static json_t *switch_json(const struct pr_slot_row *row)
     return json_pack("{s:s, s:I}", "name", row->switch_name, "port", (json_int_t)row->switch_port);
 }
 
-/* One slot as the API shows it.  NULL when out of memory. */
-static json_t *slot_json(const struct pr_daemon *d, const struct pr_slot_row *row)
+json_t *pr_http_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row)
 {
     struct pr_slot_plan sp;
     const char *name;
@@ -84,13 +82,7 @@ static json_t *slot_json(const struct pr_daemon *d, const struct pr_slot_row *ro
                      "ssh_port", (json_int_t)row->ssh_port, "interface", OPT(row->ifname), "switch",
                      switch_json(row), "board", board_json(row), "pi", "name", name, "owner",
                      OPT(row->owner), "image", OPT(row->image), "policy", OPT(row->policy), "proxy",
-                     pr_proxy_slot_json(d, row->slot));
-}
-
-static void reply_store_error(struct pr_api_req *req, const struct pr_daemon *d, int err)
-{
-    pr_api_reply_error(req, 500, "store error", "%s (%s)", pr_store_errmsg(d->store),
-                       strerror(-err));
+                     pr_http_proxy_slot_json(d, row->slot));
 }
 
 /* ---- GET /v1/status ---- */
@@ -100,21 +92,21 @@ static int count_state(const char *key, unsigned count, void *ctx)
     return json_object_set_new(ctx, key, json_integer(count)) < 0 ? -ENOMEM : 0;
 }
 
-static void get_status(struct pr_api_req *req, void *ctx)
+void pr_http_get_status(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     json_t *by_state = json_object();
     int total, err;
 
     if (!by_state) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     total = pr_store_slot_count(d->store);
     err = total < 0 ? total : pr_store_count_by_state(d->store, count_state, by_state);
     if (err < 0) {
         json_decref(by_state);
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_api_reply_json(req, 200,
@@ -136,26 +128,26 @@ static int add_slot(const struct pr_slot_row *row, void *ctx)
 {
     struct slots_walk *w = ctx;
 
-    return json_array_append_new(w->array, slot_json(w->d, row)) < 0 ? -ENOMEM : 0;
+    return json_array_append_new(w->array, pr_http_slot_json(w->d, row)) < 0 ? -ENOMEM : 0;
 }
 
-static void get_slots(struct pr_api_req *req, void *ctx)
+void pr_http_get_slots(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct slots_walk w = { .d = d, .array = json_array() };
     int err;
 
     if (!w.array) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     err = pr_store_each_slot(d->store, add_slot, &w);
     if (err < 0) {
         json_decref(w.array);
         if (err == -ENOMEM)
-            pr_api_reply_error(req, 500, "internal error", "out of memory");
+            pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         else
-            reply_store_error(req, d, err);
+            pr_http_reply_store_error(req, d, err);
         return;
     }
     pr_api_reply_json(req, 200, w.array);
@@ -163,31 +155,25 @@ static void get_slots(struct pr_api_req *req, void *ctx)
 
 /* ---- GET /v1/slots/{n} ---- */
 
-static void get_slot(struct pr_api_req *req, void *ctx)
+void pr_http_get_slot(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pr_slot_row row;
-    long n;
+    unsigned n;
     int err;
 
-    n = pr_api_req_uint_param(req, "n", 0, 999999);
-    if (n < 0)
+    if (pr_http_slot_param(req, d, &n) < 0)
         return;
-    if (n == 0 || (unsigned long)n > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in this rack (1-%u)", n,
-                           d->plan.slots);
-        return;
-    }
-    err = pr_store_get_slot(d->store, (unsigned)n, &row);
+    err = pr_store_get_slot(d->store, n, &row);
     if (err == -ENOENT) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %ld is not in the store", n);
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %u is not in the store", n);
         return;
     }
     if (err < 0) {
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
-    pr_api_reply_json(req, 200, slot_json(d, &row));
+    pr_api_reply_json(req, 200, pr_http_slot_json(d, &row));
 }
 
 /* ---- GET /v1/events ---- */
@@ -222,7 +208,7 @@ static int add_event(const struct pr_event_row *ev, void *ctx)
     return 0;
 }
 
-static void get_events(struct pr_api_req *req, void *ctx)
+void pr_http_get_events(struct pr_api_req *req, void *ctx)
 {
     static const char *const allowed[] = { "slot", "since", "limit", NULL };
     struct pr_daemon *d = ctx;
@@ -236,51 +222,24 @@ static void get_events(struct pr_api_req *req, void *ctx)
         pr_api_req_uint_query(req, "limit", 1, EVENTS_MAX_LIMIT, &limit) < 0)
         return;
     if (has_slot && slot > d->plan.slots) {
-        pr_api_reply_error(req, 404, "no such slot", "slot %lld is not in this rack (0-%u)",
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %lld is not in this rack (0-%u)",
                            (long long)slot, d->plan.slots);
         return;
     }
     w.array = json_array();
     w.last_id = since;
     if (!w.array) {
-        pr_api_reply_error(req, 500, "internal error", "out of memory");
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
         return;
     }
     err = pr_store_each_event(d->store, (unsigned)slot, has_slot && slot == 0, since,
                               (unsigned)limit, add_event, &w);
     if (err < 0) {
         json_decref(w.array);
-        reply_store_error(req, d, err);
+        pr_http_reply_store_error(req, d, err);
         return;
     }
     /* "next" is the since= that continues after these events. */
     pr_api_reply_json(req, 200,
                       json_pack("{s:o, s:I}", "events", w.array, "next", (json_int_t)w.last_id));
-}
-
-int pr_api_routes_start(struct pr_daemon *d)
-{
-    static const struct {
-        const char *pattern;
-        pr_api_handler fn;
-    } routes[] = {
-        { "/v1/status", get_status },
-        { "/v1/slots", get_slots },
-        { "/v1/slots/{n}", get_slot },
-        { "/v1/events", get_events },
-    };
-    int err;
-
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        err = pr_api_route(d->api, "GET", routes[i].pattern, routes[i].fn, d);
-        if (err < 0)
-            return err;
-    }
-    err = pr_api_ops_routes_start(d);
-    return err < 0 ? err : pr_api_metrics_start(d);
-}
-
-json_t *pr_api_slot_json(const struct pr_daemon *d, const struct pr_slot_row *row)
-{
-    return slot_json(d, row);
 }

@@ -328,11 +328,6 @@ int pr_net_service_start(struct pr_daemon *d)
         return rc;
     }
     d->net = svc;
-    if (d->api && (rc = pr_net_api_start(d)) < 0) {
-        d->net = NULL;
-        service_free(svc);
-        return rc;
-    }
     /* A VLAN the kernel cannot make stops the start: the rack would have
      * no links.  Other failures are logged and retried on the next change. */
     rc = pr_net_reconcile(d);

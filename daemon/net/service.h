@@ -47,8 +47,4 @@ int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot);
 int pr_net_service_last(const struct pr_daemon *d, struct pr_net_result *res, uint64_t *at_ms,
                         unsigned *runs);
 
-/* daemon/http/net.c: GET /v1/net, the host side and the RAs for ops.
- * Registered by pr_net_service_start() when d->api exists. */
-int pr_net_api_start(struct pr_daemon *d);
-
 #endif

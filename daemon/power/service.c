@@ -319,8 +319,7 @@ int pr_power_service_start(struct pr_daemon *d)
     }
     recover_interrupted(svc);
     pr_timer_arm(svc->poll, 1000, POWER_POLL_MS);
-    r = pr_power_metrics_start(svc, d->api ? pr_api_metrics(d->api) : NULL);
-    return r < 0 ? r : pr_power_api_start(d);
+    return pr_power_metrics_start(svc, d->api ? pr_api_metrics(d->api) : NULL);
 }
 
 void pr_power_service_stop(struct pr_daemon *d)

@@ -74,7 +74,4 @@ void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected);
  * that does not parse, -ERANGE for a slot outside 1..n_slots. */
 int pr_power_parse_slots(const char *spec, unsigned n_slots, unsigned char *selected);
 
-/* daemon/http/power.c: the routes. */
-int pr_power_api_start(struct pr_daemon *d);
-
 #endif

@@ -1,5 +1,5 @@
 /* proxy/service: wires the proxy engine into pirackd: store -> routes and
- * zone, events for HAProxy's comings and goings, GET /v1/routes. */
+ * zone, events for HAProxy's comings and goings. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,19 +108,15 @@ static void on_resync(void *ctx)
     pr_proxy_sync(ctx);
 }
 
-static void get_routes(struct pr_api_req *req, void *ctx)
+const struct pr_proxy *pr_proxy_service_engine(const struct pr_daemon *d)
 {
-    struct pr_daemon *d = ctx;
-    if (!d->proxy) {
-        pr_api_reply_error(req, 503, "proxy not running", "the proxy service is stopped");
-        return;
-    }
-    json_t *body = pr_proxy_routes_json(d);
-    if (!body) {
-        pr_api_reply_error(req, 500, "internal", "out of memory");
-        return;
-    }
-    pr_api_reply_json(req, 200, body);
+    return d->proxy ? d->proxy->engine : NULL;
+}
+
+const struct pr_proxy_refusal *pr_proxy_service_refused(const struct pr_daemon *d, size_t *n)
+{
+    *n = d->proxy ? d->proxy->nrefused : 0;
+    return *n ? d->proxy->refused : NULL;
 }
 
 /* ---- life ---- */
@@ -145,8 +141,6 @@ int pr_proxy_service_start(struct pr_daemon *d)
     d->proxy = svc;
     svc->resync = pr_timer_new(d->loop, on_resync, d);
     int rc = svc->resync ? pr_timer_arm(svc->resync, s.check_ms, s.check_ms) : -ENOMEM;
-    if (rc == 0 && d->api)
-        rc = pr_api_route(d->api, "GET", "/v1/routes", get_routes, d);
     if (rc == 0 && pr_proxy_sync(d) < 0)
         rc = -EIO;
     if (rc < 0)

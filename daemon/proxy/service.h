@@ -9,11 +9,11 @@
 #ifndef PIRACK_SVC_PROXY_H
 #define PIRACK_SVC_PROXY_H
 
-#include <jansson.h>
 #include "daemon/daemon.h"
 #include "pirack/proxy.h"
 
-/* The service's state; service.c runs it, daemon/http/proxy.c shows it. */
+/* The service's state, run by service.c; others read it through the
+ * accessors below. */
 struct pr_proxy_service {
     struct pr_daemon *d;
     struct pr_proxy *engine;
@@ -32,13 +32,12 @@ void pr_proxy_service_stop(struct pr_daemon *d); /* tolerates a service never st
  * works) and is listed as refused in GET /v1/routes. */
 int pr_proxy_sync(struct pr_daemon *d);
 
-/* The slot's routes in the front proxy for GET /v1/slots/{n}:
- * {"routes": [{"kind", "key", "value", "in_haproxy"}], "refused": why or
- * null}; JSON null when the service is not running.  (The Pi's IPv6
- * address, names and ssh port are already in the slot object.) */
-json_t *pr_proxy_slot_json(const struct pr_daemon *d, unsigned slot);
+/* The running engine (its routes, HAProxy's status, the zone's serial:
+ * see pirack/proxy.h), or NULL when the service is not running. */
+const struct pr_proxy *pr_proxy_service_engine(const struct pr_daemon *d);
 
-/* GET /v1/routes's body: {"haproxy": {...}, "routes": [...], "refused": [...]}. */
-json_t *pr_proxy_routes_json(struct pr_daemon *d);
+/* The pis the last sync refused, *n of them; NULL and 0 when none or
+ * when the service is not running. */
+const struct pr_proxy_refusal *pr_proxy_service_refused(const struct pr_daemon *d, size_t *n);
 
 #endif

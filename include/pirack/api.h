@@ -54,7 +54,7 @@ json_t *pr_api_req_body(const struct pr_api_req *req);
 const char *pr_api_req_actor(const struct pr_api_req *req);
 
 /* Parses a path parameter as an unsigned in [min, max]; on failure answers
- * 400 itself and returns -1. */
+ * 400 bad-request itself and returns -1. */
 long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
 
 /* Parses query parameter name as a whole number in [min, max] into *out.
@@ -66,11 +66,44 @@ int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
  * allowed (NULL-terminated); 0 otherwise. */
 int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
 
+/* The API's error vocabulary.  Every error answer, whatever the route, is
+ * {"error": WORD, "detail": "..."} with WORD one of these and the HTTP
+ * status that goes with it: clients match on the word, the detail is for
+ * people.  pirack(1) and docs/api.md list them; a new word goes there too. */
+enum pr_api_error {
+    PR_API_ERR_BAD_REQUEST,        /* 400 bad-request: a malformed path, query or body */
+    PR_API_ERR_BAD_NAME,           /* 400 bad-name: not a pi name (a DNS label) */
+    PR_API_ERR_FORBIDDEN,          /* 403 forbidden: not for this caller */
+    PR_API_ERR_NOT_FOUND,          /* 404 not-found: no route for the path */
+    PR_API_ERR_NO_SUCH_SLOT,       /* 404 no-such-slot: not a slot of the rack (or the caller's) */
+    PR_API_ERR_NO_BOARD,           /* 404 no-board: the slot holds no board */
+    PR_API_ERR_METHOD_NOT_ALLOWED, /* 405 method-not-allowed: the Allow header says which */
+    PR_API_ERR_CONFLICT,           /* 409 conflict: the board is in another slot */
+    PR_API_ERR_NAME_TAKEN,         /* 409 name-taken: another pi has the name */
+    PR_API_ERR_BUSY,               /* 409 busy: a power op is in flight for the slot */
+    PR_API_ERR_NO_SWITCH,          /* 409 no-switch: no switch serves the slot */
+    PR_API_ERR_POWER_BUDGET,       /* 409 power-budget: the switch's budget is full */
+    PR_API_ERR_TOO_LARGE,          /* 413 too-large: the body is over PR_API_MAX_BODY */
+    PR_API_ERR_URI_TOO_LONG,       /* 414 uri-too-long: the path is too long */
+    PR_API_ERR_INTERNAL,           /* 500 internal: pirackd or its store failed */
+    PR_API_ERR_UNAVAILABLE,        /* 503 unavailable: the service is not running */
+    PR_API_ERR__COUNT
+};
+
+/* The word ("no-such-slot") and the HTTP status (404) of an error; NULL
+ * and 500 for a value outside the enum. */
+const char *pr_api_error_word(enum pr_api_error error);
+unsigned pr_api_error_status(enum pr_api_error error);
+/* The error whose word is word, or -1. */
+int pr_api_error_parse(const char *word);
+
 /* Replies.  body is stolen (json_decref'd by the api module); a NULL body
  * (a failed json_pack()) is answered 500.  Only the first reply counts. */
 void pr_api_reply_json(struct pr_api_req *req, unsigned status, json_t *body);
-void pr_api_reply_error(struct pr_api_req *req, unsigned status, const char *error,
-                        const char *detail_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* {"error": the error's word, "detail": the formatted detail}, with the
+ * error's status. */
+void pr_api_reply_error(struct pr_api_req *req, enum pr_api_error error, const char *detail_fmt,
+                        ...) __attribute__((format(printf, 3, 4)));
 /* A reply that is not JSON (GET /metrics): body is copied, len bytes;
  * content_type NULL means "text/plain; charset=utf-8".  A NULL body is
  * answered 500, as for pr_api_reply_json(). */

@@ -94,6 +94,7 @@ enum pr_dhcp_drop {
     PR_DROP__COUNT
 };
 
+const char *pr_dhcp_drop_name(enum pr_dhcp_drop why);
 const char *pr_dhcp_type_name(unsigned type);
 
 struct pr_dhcp_opt {

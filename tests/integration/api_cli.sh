@@ -53,10 +53,10 @@ check "show 7 --json: state and since" jqt '(.state | type) == "string" and .sta
 run show 9999
 check "show 9999 exits 1" test "$rc" -eq 1
 check "show 9999 prints the API's message" \
-    grep -q "^pirack: no such slot: slot 9999 is not in this rack (1-12)$" "$err"
+    grep -q "^pirack: no-such-slot: slot 9999 is not in this rack (1-12)$" "$err"
 check "show 9999 prints nothing on stdout" test ! -s "$out"
 run show 0
-check "show 0 exits 1 with the API's message" sh -c "test $rc -eq 1 && grep -q 'no such slot' '$err'"
+check "show 0 exits 1 with the API's message" sh -c "test $rc -eq 1 && grep -q 'no-such-slot' '$err'"
 run show abc
 check "show abc is a usage error (exit 2)" sh -c "test $rc -eq 2 && grep -q '^usage: pirack show N' '$err'"
 run frobnicate
@@ -75,7 +75,7 @@ run --json events --since "$next"
 check "events --since NEXT: nothing new" jqt '.events == [] and .next == '"$next"
 run events --slot 13
 check "events --slot 13 exits 1 with the API's message" \
-    sh -c "test $rc -eq 1 && grep -q '^pirack: no such slot: slot 13' '$err'"
+    sh -c "test $rc -eq 1 && grep -q '^pirack: no-such-slot: slot 13' '$err'"
 run events --slot x
 check "events --slot x is a usage error" test "$rc" -eq 2
 
@@ -100,7 +100,7 @@ http() {
     curl -s -o "$out" -D "$TEST_TMP/headers" -w '%{http_code}' --unix-socket "$PIRACK_SOCK" "$@"
 }
 code=$(http http://pirackd/v1/nowhere)
-check "unknown route: 404 with a JSON error" sh -c "test $code = 404 && jq -e '.error == \"not found\"' '$out' >/dev/null"
+check "unknown route: 404 with a JSON error" sh -c "test $code = 404 && jq -e '.error == \"not-found\"' '$out' >/dev/null"
 code=$(http -X DELETE http://pirackd/v1/slots/1)
 check "wrong method: 405" test "$code" = 405
 check "wrong method: Allow: GET" grep -qi '^Allow: GET' "$TEST_TMP/headers"

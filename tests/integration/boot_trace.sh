@@ -58,6 +58,6 @@ else
     skip "pirack trace" "no trace command in this pirack: $(head -n 1 "$TEST_TMP/cli.err")"
 fi
 code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$PIRACK_SOCK" http://pirackd/v1/slots/9/trace)
-check "a slot that does not exist is a 400" test "$code" = 400
+check "a slot that does not exist is a 404" test "$code" = 404
 
 check "pirackd stops cleanly" pirackd_stop

@@ -51,7 +51,7 @@ check "a bad serial: exit 1 with the store's reason" \
     sh -c "test $rc -eq 1 && grep -q \"'12' is not a board serial\" '$err'"
 run assign 7 b8:27:eb:00:00:31
 check "assign to a slot past the rack: exit 1" \
-    sh -c "test $rc -eq 1 && grep -q '^pirack: no such slot: slot 7 is not in this rack (1-6)$' '$err'"
+    sh -c "test $rc -eq 1 && grep -q '^pirack: no-such-slot: slot 7 is not in this rack (1-6)$' '$err'"
 run assign 3
 check "assign without a MAC: usage (exit 2)" \
     sh -c "test $rc -eq 2 && grep -q '^usage: pirack assign SLOT MAC' '$err'"
@@ -70,7 +70,7 @@ slot_json 5
 check "unassign: slot 5 is empty" jqt '.board == null'
 run unassign 5
 check "unassign an empty slot: exit 1 with why" \
-    sh -c "test $rc -eq 1 && grep -q '^pirack: no board: slot 5 holds no board$' '$err'"
+    sh -c "test $rc -eq 1 && grep -q '^pirack: no-board: slot 5 holds no board$' '$err'"
 run assign 1 b8:27:eb:00:00:21
 check "a board out of its slot goes elsewhere without --move" test "$rc" -eq 0
 
@@ -93,13 +93,13 @@ check "an empty value clears" jqt '.pi.policy == null and .pi.name == "web-1"'
 for name in Web-1 web_1 -web 'web;del' ''; do
     run set 3 "name=$name"
     check "bad name '$name': exit 1, 400's reason" \
-        sh -c "test $rc -eq 1 && grep -q '^pirack: bad name: ' '$err'"
+        sh -c "test $rc -eq 1 && grep -q '^pirack: bad-name: ' '$err'"
 done
 run set 3 name=Web-1
 check "an upper-case name: the reason says lower case" said "is lower case"
 run set 3 name=web-1
 check "a name that is taken: exit 1" test "$rc" -eq 1
-check "... saying which slot has it" said "^pirack: name taken: the pi in slot 4 is already called web-1$"
+check "... saying which slot has it" said "^pirack: name-taken: the pi in slot 4 is already called web-1$"
 run set 3 owner=nobody
 check "an owner who is not a customer: exit 1" \
     sh -c "test $rc -eq 1 && grep -q \"no customer 'nobody'\" '$err'"

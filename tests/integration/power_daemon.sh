@@ -101,7 +101,7 @@ check "GET power: store says off" out_has '"power": *"off"'
 out=$(api POST /v1/slots/2/power '{"action":"dance"}')
 check "bad action -> 400" out_has '^400 '
 out=$(api POST /v1/slots/99/power '{"action":"on"}')
-check "no such slot -> 404" out_has '^404 '
+check "no such slot -> 404 no-such-slot" out_has '^404 .*no-such-slot'
 out=$(api POST /v1/slots/8/power '{"action":"on"}')
 check "slot without a switch -> 409 no-switch" out_has '^409 .*no-switch'
 api POST /v1/slots/1/power '{"action":"cycle"}' >/dev/null

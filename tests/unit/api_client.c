@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "api_client.h"
+#include "pirack/api.h"
 #include "pirack/loop.h"
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
@@ -173,4 +174,20 @@ void api_assert_error(const struct http_res *r, long status, const char *error)
     assert_non_null(r->json);
     assert_string_equal(api_json_str(r->json, "error"), error);
     assert_non_null(api_json_str(r->json, "detail"));
+    api_assert_vocabulary(r);
+}
+
+void api_assert_vocabulary(const struct http_res *r)
+{
+    const char *word = api_json_str(r->json, "error");
+    int e = pr_api_error_parse(word);
+
+    if (e < 0)
+        fail_msg("HTTP %ld with error \"%s\": not a word of the API's vocabulary", r->status,
+                 word ? word : "(none)");
+    if ((long)pr_api_error_status((enum pr_api_error)e) != r->status)
+        fail_msg("HTTP %ld with error \"%s\", which goes with %u", r->status, word,
+                 pr_api_error_status((enum pr_api_error)e));
+    if (!api_json_str(r->json, "detail"))
+        fail_msg("HTTP %ld \"%s\" has no detail", r->status, word);
 }

@@ -56,7 +56,12 @@ void api_batch_clear(struct api_batch *b);
 
 /* The string at key of obj, or NULL. */
 const char *api_json_str(const json_t *obj, const char *key);
-/* Asserts r is a JSON error {"error": error, "detail": "..."} with status. */
+/* Asserts r is a JSON error {"error": error, "detail": "..."} with status,
+ * and that error is a word of the API's vocabulary (enum pr_api_error)
+ * that goes with that status. */
 void api_assert_error(const struct http_res *r, long status, const char *error);
+/* Asserts r's "error" is a word of the vocabulary, with its status, and
+ * that it has a "detail". */
+void api_assert_vocabulary(const struct http_res *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "api_fixture.h"
+#include "daemon/http/http.h"
 
 int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
 {
@@ -19,7 +20,7 @@ int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
     af->d.api = af->d.loop ? pr_api_new(af->d.loop) : NULL;
     af->d.started_ms = pr_now_ms() - uptime_ms;
     if (!af->d.api || pr_api_listen_unix(af->d.api, af->sock, 0600, "") < 0 ||
-        pr_api_routes_start(&af->d) < 0)
+        pr_http_start(&af->d) < 0)
         return -1;
     return 0;
 }

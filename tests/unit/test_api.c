@@ -91,7 +91,7 @@ static void h_silent(struct pr_api_req *req, void *ctx)
 static void h_twice(struct pr_api_req *req, void *ctx)
 {
     (void)ctx;
-    pr_api_reply_error(req, 409, "conflict", "first answer, number %d", 1);
+    pr_api_reply_error(req, PR_API_ERR_CONFLICT, "first answer, number %d", 1);
     pr_api_reply_json(req, 200, json_pack("{s:s}", "second", "ignored"));
 }
 
@@ -173,7 +173,7 @@ static void test_unknown_route_is_404(void **state)
 
     api_batch_run(&f->b, f->sock, f->loop, reqs, 4);
     for (size_t i = 0; i < 4; i++)
-        api_assert_error(&f->b.res[i], 404, "not found");
+        api_assert_error(&f->b.res[i], 404, "not-found");
     assert_non_null(strstr(api_json_str(f->b.res[0].json, "detail"), "/nowhere"));
 }
 
@@ -186,9 +186,9 @@ static void test_wrong_method_is_405_with_allow(void **state)
     };
 
     api_batch_run(&f->b, f->sock, f->loop, reqs, 2);
-    api_assert_error(&f->b.res[0], 405, "method not allowed");
+    api_assert_error(&f->b.res[0], 405, "method-not-allowed");
     assert_string_equal(f->b.res[0].allow, "POST, PUT");
-    api_assert_error(&f->b.res[1], 405, "method not allowed");
+    api_assert_error(&f->b.res[1], 405, "method-not-allowed");
     assert_string_equal(f->b.res[1].allow, "GET");
 }
 
@@ -227,7 +227,7 @@ static void test_bad_json_is_400(void **state)
 
     api_batch_run(&f->b, f->sock, f->loop, reqs, 5);
     for (size_t i = 0; i < 5; i++)
-        api_assert_error(&f->b.res[i], 400, "bad request");
+        api_assert_error(&f->b.res[i], 400, "bad-request");
     assert_non_null(strstr(api_json_str(f->b.res[0].json, "detail"), "not JSON"));
     assert_non_null(strstr(api_json_str(f->b.res[2].json, "detail"), "object"));
 }
@@ -275,7 +275,7 @@ static void test_body_limit_is_413(void **state)
     assert_int_equal(strlen(api_json_str(json_object_get(f->b.res[0].json, "got"), "x")),
                      PR_API_MAX_BODY - 9);
     for (size_t i = 1; i <= 4; i++)
-        api_assert_error(&f->b.res[i], 413, "body too large");
+        api_assert_error(&f->b.res[i], 413, "too-large");
     /* The server is still fine afterwards. */
     assert_int_equal(f->b.res[5].status, 201);
     assert_int_equal(f->b.res[7].status, 201);
@@ -310,7 +310,7 @@ static void test_query_parsing(void **state)
     assert_int_equal(json_integer_value(json_object_get(f->b.res[1].json, "n")), -1);
     assert_true(json_is_null(json_object_get(f->b.res[1].json, "s")));
     for (size_t i = 2; i < 11; i++)
-        api_assert_error(&f->b.res[i], 400, "bad request");
+        api_assert_error(&f->b.res[i], 400, "bad-request");
     assert_non_null(strstr(api_json_str(f->b.res[2].json, "detail"), "n must be"));
     assert_non_null(strstr(api_json_str(f->b.res[9].json, "detail"), "bogus"));
 }
@@ -328,9 +328,9 @@ static void test_uint_param_and_literal_route(void **state)
     api_batch_run(&f->b, f->sock, f->loop, reqs, 4);
     assert_int_equal(f->b.res[0].status, 200);
     assert_int_equal(json_integer_value(json_object_get(f->b.res[0].json, "id")), 7);
-    api_assert_error(&f->b.res[1], 400, "bad request");
+    api_assert_error(&f->b.res[1], 400, "bad-request");
     assert_non_null(strstr(api_json_str(f->b.res[1].json, "detail"), "{id}"));
-    api_assert_error(&f->b.res[2], 400, "bad request");
+    api_assert_error(&f->b.res[2], 400, "bad-request");
     assert_int_equal(f->b.res[3].status, 200);
     assert_true(json_is_true(json_object_get(f->b.res[3].json, "all")));
 }
@@ -344,7 +344,7 @@ static void test_handler_answers_exactly_once(void **state)
     };
 
     api_batch_run(&f->b, f->sock, f->loop, reqs, 2);
-    api_assert_error(&f->b.res[0], 500, "internal error");
+    api_assert_error(&f->b.res[0], 500, "internal");
     api_assert_error(&f->b.res[1], 409, "conflict");
     assert_string_equal(api_json_str(f->b.res[1].json, "detail"), "first answer, number 1");
 }

@@ -236,7 +236,7 @@ static void test_assign_refusals(void **state)
 
     api_fixture_run(f, reqs, 12);
     for (size_t i = 0; i < 9; i++)
-        api_assert_error(&f->b.res[i], 400, "bad request");
+        api_assert_error(&f->b.res[i], 400, "bad-request");
     assert_string_equal(detail(f, 0), "\"b8:27:eb:00:00\" is not a MAC address "
                                       "(six hex pairs joined by ':' or '-')");
     assert_string_equal(detail(f, 2), "\"mac\" must be a string");
@@ -246,9 +246,9 @@ static void test_assign_refusals(void **state)
     assert_string_equal(detail(f, 6), "\"move\" must be true or false");
     assert_string_equal(detail(f, 7), "'12' is not a board serial (8 to 16 hex digits)");
     assert_non_null(strstr(detail(f, 8), "longer than 15 bytes"));
-    api_assert_error(&f->b.res[9], 404, "no such slot");
-    api_assert_error(&f->b.res[10], 400, "bad request");
-    api_assert_error(&f->b.res[11], 405, "method not allowed");
+    api_assert_error(&f->b.res[9], 404, "no-such-slot");
+    api_assert_error(&f->b.res[10], 400, "bad-request");
+    api_assert_error(&f->b.res[11], 405, "method-not-allowed");
     assert_string_equal(f->b.res[11].allow, "POST, DELETE");
     /* Nothing was stored, nothing recorded. */
     assert_int_equal(pr_store_slot_by_mac(f->d.store, MAC1), 0);
@@ -270,9 +270,9 @@ static void test_unassign(void **state)
     api_fixture_run(f, reqs, 5);
     assert_int_equal(f->b.res[1].status, 200);
     assert_true(json_is_null(json_object_get(f->b.res[1].json, "board")));
-    api_assert_error(&f->b.res[2], 404, "no board");
+    api_assert_error(&f->b.res[2], 404, "no-board");
     assert_string_equal(detail(f, 2), "slot 4 holds no board");
-    api_assert_error(&f->b.res[3], 404, "no such slot");
+    api_assert_error(&f->b.res[3], 404, "no-such-slot");
     /* Out of its slot, the board goes elsewhere without "move". */
     assert_int_equal(f->b.res[4].status, 200);
     assert_int_equal(store_count_events(f->d.store, 4), 2);
@@ -343,25 +343,25 @@ static void test_set_pi_refusals(void **state)
 
     api_fixture_run(f, reqs, 14);
     for (size_t i = 0; i < 6; i++)
-        api_assert_error(&f->b.res[i], 400, "bad name");
+        api_assert_error(&f->b.res[i], 400, "bad-name");
     assert_string_equal(detail(f, 0), "\"Web1\": a pi name is lower case (it is a DNS label)");
     assert_string_equal(detail(f, 1), "\"web_1\": a pi name holds only a-z, 0-9 and '-' "
                                       "(it is a DNS label)");
     assert_string_equal(detail(f, 3), "\"-web\": a pi name cannot start or end with '-'");
     assert_string_equal(detail(f, 4), "\"\": a pi name cannot be empty");
     assert_non_null(strstr(detail(f, 5), "at most 63"));
-    api_assert_error(&f->b.res[6], 409, "name taken");
+    api_assert_error(&f->b.res[6], 409, "name-taken");
     assert_string_equal(detail(f, 6), "the pi in slot 1 is already called rack1-001");
-    api_assert_error(&f->b.res[7], 400, "bad request");
+    api_assert_error(&f->b.res[7], 400, "bad-request");
     assert_string_equal(detail(f, 7), "no customer 'bob'");
-    api_assert_error(&f->b.res[8], 400, "bad request");
+    api_assert_error(&f->b.res[8], 400, "bad-request");
     assert_string_equal(detail(f, 8), "no image 'nope'");
-    api_assert_error(&f->b.res[9], 400, "bad request");
+    api_assert_error(&f->b.res[9], 400, "bad-request");
     assert_string_equal(detail(f, 9), "unknown field \"colour\"");
-    api_assert_error(&f->b.res[10], 400, "bad request");
+    api_assert_error(&f->b.res[10], 400, "bad-request");
     assert_non_null(strstr(detail(f, 10), "nothing to set"));
-    api_assert_error(&f->b.res[11], 400, "bad request");
-    api_assert_error(&f->b.res[12], 404, "no such slot");
+    api_assert_error(&f->b.res[11], 400, "bad-request");
+    api_assert_error(&f->b.res[12], 404, "no-such-slot");
     /* The pi kept its name; nothing was recorded. */
     assert_string_equal(api_json_str(json_object_get(f->b.res[13].json, "pi"), "name"),
                         "rack1-003");
@@ -449,8 +449,8 @@ static void test_metrics(void **state)
         assert_true(p[0] == '#' || memchr(p, ' ', (size_t)(nl - p)) != NULL);
         p = nl + 1;
     }
-    api_assert_error(&f->b.res[1], 400, "bad request");
-    api_assert_error(&f->b.res[2], 405, "method not allowed");
+    api_assert_error(&f->b.res[1], 400, "bad-request");
+    api_assert_error(&f->b.res[2], 405, "method-not-allowed");
     /* The built-in names are taken. */
     assert_int_equal(pr_metrics_register(pr_api_metrics(f->d.api),
                                          &(struct pr_metric_desc){ "pirack_up", "", 0, NULL },

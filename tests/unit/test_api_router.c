@@ -193,10 +193,10 @@ static void test_printable(void **state)
 
 static void test_error_body(void **state)
 {
-    json_t *e = pr_api_error_body("not found", "no route for /x");
+    json_t *e = pr_api_error_body("not-found", "no route for /x");
 
     (void)state;
-    assert_string_equal(json_string_value(json_object_get(e, "error")), "not found");
+    assert_string_equal(json_string_value(json_object_get(e, "error")), "not-found");
     assert_string_equal(json_string_value(json_object_get(e, "detail")), "no route for /x");
     json_decref(e);
     e = pr_api_error_body("gone", NULL);

@@ -12,6 +12,8 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "daemon/api/router.h"
+#include "daemon/http/http.h"
 #include "daemon/store/store_internal.h"
 
 struct fixture {
@@ -164,16 +166,16 @@ static void test_slot_out_of_range_and_bad(void **state)
     };
 
     api_fixture_run(&f->api, reqs, 8);
-    api_assert_error(&f->api.b.res[0], 404, "no such slot");
+    api_assert_error(&f->api.b.res[0], 404, "no-such-slot");
     assert_string_equal(api_json_str(f->api.b.res[0].json, "detail"),
                         "slot 5 is not in this rack (1-4)");
-    api_assert_error(&f->api.b.res[1], 404, "no such slot");
-    api_assert_error(&f->api.b.res[2], 404, "no such slot");
+    api_assert_error(&f->api.b.res[1], 404, "no-such-slot");
+    api_assert_error(&f->api.b.res[2], 404, "no-such-slot");
     for (size_t i = 3; i < 6; i++)
-        api_assert_error(&f->api.b.res[i], 400, "bad request");
-    api_assert_error(&f->api.b.res[6], 405, "method not allowed");
+        api_assert_error(&f->api.b.res[i], 400, "bad-request");
+    api_assert_error(&f->api.b.res[6], 405, "method-not-allowed");
     assert_string_equal(f->api.b.res[6].allow, "GET");
-    api_assert_error(&f->api.b.res[7], 405, "method not allowed");
+    api_assert_error(&f->api.b.res[7], 405, "method-not-allowed");
 }
 
 /* The ids of an events answer, and its "next". */
@@ -283,17 +285,200 @@ static void test_events_bad_queries(void **state)
     };
 
     api_fixture_run(&f->api, reqs, 8);
-    api_assert_error(&f->api.b.res[0], 404, "no such slot");
+    api_assert_error(&f->api.b.res[0], 404, "no-such-slot");
     assert_string_equal(api_json_str(f->api.b.res[0].json, "detail"),
                         "slot 5 is not in this rack (0-4)");
     for (size_t i = 1; i < 5; i++)
-        api_assert_error(&f->api.b.res[i], 400, "bad request");
+        api_assert_error(&f->api.b.res[i], 400, "bad-request");
     assert_non_null(strstr(api_json_str(f->api.b.res[1].json, "detail"), "slot"));
     assert_non_null(strstr(api_json_str(f->api.b.res[4].json, "detail"), "limit"));
     assert_int_equal(f->api.b.res[5].status, 200);
-    api_assert_error(&f->api.b.res[6], 400, "bad request");
+    api_assert_error(&f->api.b.res[6], 400, "bad-request");
     assert_non_null(strstr(api_json_str(f->api.b.res[6].json, "detail"), "slots"));
-    api_assert_error(&f->api.b.res[7], 400, "bad request");
+    api_assert_error(&f->api.b.res[7], 400, "bad-request");
+}
+
+/* The fixture runs no service: their routes are there all the same and
+ * say that the service is not running. */
+static void test_stopped_services_answer_503(void **state)
+{
+    struct fixture *f = *state;
+    static const struct http_req reqs[] = {
+        { "GET", "/v1/power", NULL, 0, false, false },
+        { "POST", "/v1/power", "{\"action\": \"on\", \"slots\": \"all\"}", 0, false, false },
+        { "GET", "/v1/slots/1/power", NULL, 0, false, false },
+        { "POST", "/v1/slots/1/power", "{\"action\": \"on\"}", 0, false, false },
+        { "GET", "/v1/dhcp/stats", NULL, 0, false, false },
+        { "GET", "/v1/slots/1/trace", NULL, 0, false, false },
+        { "GET", "/v1/net", NULL, 0, false, false },
+        { "GET", "/v1/routes", NULL, 0, false, false },
+    };
+
+    api_fixture_run(&f->api, reqs, 8);
+    for (size_t i = 0; i < 8; i++)
+        api_assert_error(&f->api.b.res[i], 503, "unavailable");
+    assert_non_null(strstr(api_json_str(f->api.b.res[0].json, "detail"), "power"));
+    assert_non_null(strstr(api_json_str(f->api.b.res[4].json, "detail"), "DHCP"));
+    assert_non_null(strstr(api_json_str(f->api.b.res[5].json, "detail"), "capture"));
+}
+
+/* Every route of the table answers: none is missing (404 "not found") or
+ * registered with another method (405). */
+static void test_every_route_is_in_the_table(void **state)
+{
+    struct fixture *f = *state;
+    struct http_req reqs[API_BATCH_MAX];
+    char paths[API_BATCH_MAX][128];
+    size_t n;
+    const struct pr_http_route *routes = pr_http_routes(&n);
+
+    assert_true(n >= 16 && n <= API_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = routes[i].pattern, *brace = strstr(p, "{n}");
+
+        if (brace)
+            snprintf(paths[i], sizeof(paths[i]), "%.*s1%s", (int)(brace - p), p, brace + 3);
+        else
+            snprintf(paths[i], sizeof(paths[i]), "%s", p);
+        reqs[i] = (struct http_req){ routes[i].method, paths[i], NULL, 0, false, false };
+    }
+    api_fixture_run(&f->api, reqs, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *e = api_json_str(f->api.b.res[i].json, "error");
+
+        if (e && strcmp(e, "not-found") == 0)
+            fail_msg("%s %s is not routed", reqs[i].method, reqs[i].path);
+        assert_int_not_equal(f->api.b.res[i].status, 405);
+    }
+}
+
+/* Every route with {n} reads it the same way: 400 for what is not a
+ * number, 404 for a number that is not a slot of this rack. */
+static void test_every_slot_param_is_checked_alike(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bad[] = { "0", "5", "9999", "two", "-1", "99999999999999999999" };
+    static const long status[] = { 404, 404, 404, 400, 400, 400 };
+    struct http_req reqs[API_BATCH_MAX];
+    char paths[API_BATCH_MAX][128];
+    size_t n, k = 0;
+    const struct pr_http_route *routes = pr_http_routes(&n);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *p = routes[i].pattern, *brace = strstr(p, "{n}");
+
+        if (!brace)
+            continue;
+        for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+            assert_true(k < API_BATCH_MAX);
+            snprintf(paths[k], sizeof(paths[k]), "%.*s%s%s", (int)(brace - p), p, bad[b],
+                     brace + 3);
+            reqs[k] = (struct http_req){ routes[i].method, paths[k], "{}", 0, false, false };
+            k++;
+        }
+    }
+    assert_true(k >= 6 * 6);
+    api_fixture_run(&f->api, reqs, k);
+    for (size_t i = 0; i < k; i++) {
+        long want = status[i % 6];
+
+        if (f->api.b.res[i].status != want)
+            fail_msg("%s %s: %ld, not %ld", reqs[i].method, reqs[i].path, f->api.b.res[i].status,
+                     want);
+        api_assert_error(&f->api.b.res[i], want, want == 404 ? "no-such-slot" : "bad-request");
+    }
+    assert_string_equal(api_json_str(f->api.b.res[1].json, "detail"),
+                        "slot 5 is not in this rack (1-4)");
+}
+
+/* The vocabulary itself: one word per error, lower-case words joined by
+ * '-', each with an error status, and parse() finds each again. */
+static void test_vocabulary(void **state)
+{
+    (void)state;
+    for (int i = 0; i < PR_API_ERR__COUNT; i++) {
+        const char *w = pr_api_error_word((enum pr_api_error)i);
+        unsigned status = pr_api_error_status((enum pr_api_error)i);
+
+        assert_non_null(w);
+        assert_true(w[0] >= 'a' && w[0] <= 'z');
+        for (const char *p = w; *p; p++)
+            assert_true((*p >= 'a' && *p <= 'z') || (*p == '-' && p[1] && p[1] != '-'));
+        assert_in_range(status, 400, 599);
+        assert_int_equal(pr_api_error_parse(w), i);
+    }
+    assert_null(pr_api_error_word(PR_API_ERR__COUNT));
+    assert_int_equal(pr_api_error_parse("no such slot"), -1);
+    assert_int_equal(pr_api_error_parse(NULL), -1);
+}
+
+/* Every refusal the routes can give without a running service, and those
+ * of the api framework itself, speak the vocabulary: the "error" is one of
+ * the words, with its status, and there is a detail. */
+static void test_every_refusal_speaks_the_vocabulary(void **state)
+{
+    struct fixture *f = *state;
+    static char long_path[PR_ROUTER_MAX_PATH + 64];
+    static char big_body[PR_API_MAX_BODY + 64];
+    static const char *const want[] = {
+        "not-found",   "method-not-allowed", "uri-too-long", "too-large",
+        "bad-request", "no-such-slot",       "conflict",     "no-board",
+        "name-taken",  "bad-name",           "unavailable",
+    };
+    const struct http_req reqs[] = {
+        { "GET", "/nope", NULL, 0, false, false },
+        { "PUT", "/v1/status", "{}", 0, false, false },
+        { "GET", long_path, NULL, 0, false, false },
+        { "POST", "/v1/slots/1/board", big_body, 0, false, false },
+        { "GET", "/v1/slots/x", NULL, 0, false, false },
+        { "GET", "/v1/slots/9", NULL, 0, false, false },
+        { "GET", "/v1/events?limit=0", NULL, 0, false, false },
+        { "GET", "/v1/events?what=1", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=9", NULL, 0, false, false },
+        { "GET", "/metrics?x=1", NULL, 0, false, false },
+        { "POST", "/v1/slots/1/board", "not json", 0, false, false },
+        { "POST", "/v1/slots/1/board", "[1]", 0, false, false },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"zz\"}", 0, false, false },
+        { "POST", "/v1/slots/1/board", "{\"mac\": 1}", 0, false, false },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"b8:27:eb:00:00:02\", \"x\": 1}", 0, false,
+          false },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"b8:27:eb:00:00:02\"}", 0, false, false },
+        { "DELETE", "/v1/slots/1/board", NULL, 0, false, false },
+        { "DELETE", "/v1/slots/2/board", "{\"a\": 1}", 0, false, false },
+        { "PUT", "/v1/slots/1/pi", "{}", 0, false, false },
+        { "PUT", "/v1/slots/1/pi", "{\"name\": \"web-1\"}", 0, false, false },
+        { "PUT", "/v1/slots/1/pi", "{\"name\": \"-bad\"}", 0, false, false },
+        { "PUT", "/v1/slots/1/pi", "{\"owner\": 3}", 0, false, false },
+        { "GET", "/v1/power", NULL, 0, false, false },
+        { "POST", "/v1/power", "{}", 0, false, false },
+        { "GET", "/v1/slots/1/power", NULL, 0, false, false },
+        { "POST", "/v1/slots/1/power", "{}", 0, false, false },
+        { "GET", "/v1/net", NULL, 0, false, false },
+        { "GET", "/v1/dhcp/stats", NULL, 0, false, false },
+        { "GET", "/v1/routes", NULL, 0, false, false },
+        { "GET", "/v1/slots/1/trace", NULL, 0, false, false },
+    };
+    size_t n = sizeof(reqs) / sizeof(reqs[0]);
+    bool seen[PR_API_ERR__COUNT] = { false };
+
+    memcpy(long_path, "/v1/", 4);
+    memset(long_path + 4, 'a', sizeof(long_path) - 5);
+    memset(big_body, ' ', sizeof(big_body) - 1);
+    big_body[0] = '{';
+    big_body[sizeof(big_body) - 2] = '}';
+    api_fixture_run(&f->api, reqs, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct http_res *r = &f->api.b.res[i];
+
+        if (r->status < 400)
+            fail_msg("%s %.40s: %ld, not a refusal", reqs[i].method, reqs[i].path, r->status);
+        assert_non_null(r->json);
+        api_assert_vocabulary(r);
+        seen[pr_api_error_parse(api_json_str(r->json, "error"))] = true;
+    }
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!seen[pr_api_error_parse(want[i])])
+            fail_msg("no request was refused with \"%s\"", want[i]);
 }
 
 int main(void)
@@ -306,6 +491,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_bad_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stopped_services_answer_503, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_route_is_in_the_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_slot_param_is_checked_alike, setup, teardown),
+        cmocka_unit_test(test_vocabulary),
+        cmocka_unit_test_setup_teardown(test_every_refusal_speaks_the_vocabulary, setup, teardown),
     };
 
     curl_global_init(CURL_GLOBAL_DEFAULT);
