@@ -178,4 +178,13 @@ bool pr_poe_error_transient(int err);
  * afresh. */
 void pr_poe_conn_disconnect(struct pr_poe_conn *c);
 
+/* From pirack/poe.h: what only this folder and its tests call (the comments
+ * there describe them with their family). */
+int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned *ports, size_t n,
+                    const struct pr_poe_options *o, struct pr_poe_result *r);
+const char *pr_poe_profile_name(const struct pr_poe_profile *p);
+int pr_poe_profile_parse(const char *text, size_t len, struct pr_poe_profile **out, char *err,
+                         size_t errlen);
+const char *pr_poe_switch_name(const struct pr_poe_switch *sw);
+
 #endif

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cache.h"
+#include "tftp_internal.h"
 
 #define FIRST_CHUNK (64u * 1024)
 #define MAX_CHUNK (4u * 1024 * 1024)

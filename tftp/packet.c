@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pirack/tftp.h"
+#include "tftp_internal.h"
 
 struct cursor {
     const uint8_t *p;

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "pirack/tftp.h"
+#include "tftp_internal.h"
 
 static bool is_hex(char c)
 {

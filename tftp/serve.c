@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "server.h"
+#include "tftp_internal.h"
 
 #define MAX_TIMEOUT_MS 8000
 

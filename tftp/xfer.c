@@ -9,6 +9,7 @@
  * (the sorcerer's apprentice bug of RFC 1350). */
 #include <string.h>
 #include "pirack/tftp.h"
+#include "tftp_internal.h"
 
 #define DEFAULT_BLKSIZE 512
 

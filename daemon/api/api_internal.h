@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "pirack/api.h"
+
 /* ---- unix.c: the control socket's file ---- */
 
 struct pr_api_unix_socket {
@@ -50,5 +52,13 @@ int pr_api_parse_mac(const char *s, char out[18]);
 /* Why name is not a pi name (see pr_plan_name_valid()), in words for an
  * operator; NULL when it is one. */
 const char *pr_api_name_problem(const char *name);
+
+/* From pirack/api.h: what only this folder and its tests call (the comments
+ * there describe them with their family). */
+int pr_api_error_parse(const char *word);
+unsigned pr_api_error_status(enum pr_api_error error);
+const char *pr_api_req_method(const struct pr_api_req *req);
+const char *pr_api_req_param(const struct pr_api_req *req, const char *name); /* {name} */
+const char *pr_api_req_path(const struct pr_api_req *req);
 
 #endif

@@ -1,6 +1,7 @@
 /* api/util: small pure helpers of the api module. */
 #include "daemon/api/api_internal.h"
 #include "pirack/api.h"
+#include "api_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -17,6 +17,7 @@
 #include <sys/timerfd.h>
 
 #include "pirack/loop.h"
+#include "core_internal.h"
 
 #define MAX_EVENTS 64
 

@@ -43,9 +43,6 @@ int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr
                  void *ctx);
 
 /* Request accessors; strings live until the reply. */
-const char *pr_api_req_method(const struct pr_api_req *req);
-const char *pr_api_req_path(const struct pr_api_req *req);
-const char *pr_api_req_param(const struct pr_api_req *req, const char *name); /* {name} */
 const char *pr_api_req_query(const struct pr_api_req *req, const char *name); /* ?name= */
 /* The parsed JSON body (borrowed), or NULL when there was none.  A body
  * that is not JSON never reaches a handler: it is answered 400. */
@@ -93,9 +90,7 @@ enum pr_api_error {
 /* The word ("no-such-slot") and the HTTP status (404) of an error; NULL
  * and 500 for a value outside the enum. */
 const char *pr_api_error_word(enum pr_api_error error);
-unsigned pr_api_error_status(enum pr_api_error error);
 /* The error whose word is word, or -1. */
-int pr_api_error_parse(const char *word);
 
 /* Replies.  body is stolen (json_decref'd by the api module); a NULL body
  * (a failed json_pack()) is answered 500.  Only the first reply counts. */

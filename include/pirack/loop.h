@@ -24,7 +24,6 @@ void pr_loop_free(struct pr_loop *loop); /* accepts NULL */
 
 /* events are EPOLLIN / EPOLLOUT bits.  Returns 0 or -errno. */
 int pr_loop_add_fd(struct pr_loop *loop, int fd, uint32_t events, pr_io_fn fn, void *ctx);
-int pr_loop_mod_fd(struct pr_loop *loop, int fd, uint32_t events);
 int pr_loop_del_fd(struct pr_loop *loop, int fd);
 
 /* A timer is disarmed when made.  pr_timer_arm() fires once after

@@ -77,12 +77,9 @@ const char *pr_poe_detect_name(enum pr_poe_detect d);
  * in docs/switch-profiles.md); on error it returns -EINVAL and writes
  * "LINE: reason" into err.  pr_poe_profile_load() finds NAME.profile in
  * dir, or reads the path itself when name contains a '/'. */
-int pr_poe_profile_parse(const char *text, size_t len, struct pr_poe_profile **out, char *err,
-                         size_t errlen);
 int pr_poe_profile_load(const char *dir, const char *name, struct pr_poe_profile **out, char *err,
                         size_t errlen);
 void pr_poe_profile_free(struct pr_poe_profile *p); /* accepts NULL */
-const char *pr_poe_profile_name(const struct pr_poe_profile *p);
 /* Whether the profile can drive a switch over this driver. */
 bool pr_poe_profile_supports(const struct pr_poe_profile *p, enum pr_switch_driver d);
 
@@ -105,8 +102,6 @@ int pr_poe_conn_open(const struct pr_switch_config *cfg, const struct pr_poe_pro
 void pr_poe_conn_close(struct pr_poe_conn *c); /* accepts NULL */
 /* Runs one operation on ports (switch port numbers), once, without
  * retries.  Fills r (clear it with pr_poe_result_clear()).  Returns r->err. */
-int pr_poe_conn_run(struct pr_poe_conn *c, enum pr_poe_action a, const unsigned *ports, size_t n,
-                    const struct pr_poe_options *o, struct pr_poe_result *r);
 
 /* pr_poe_conn_run() with retries: a failure of the network (timeout,
  * refused, dropped) reconnects and tries again after 250 ms, 500 ms, 1 s
@@ -134,6 +129,5 @@ void pr_poe_switch_free(struct pr_poe_switch *sw);
 int64_t pr_poe_switch_submit(struct pr_poe_switch *sw, enum pr_poe_action a, const unsigned *ports,
                              size_t n, const struct pr_poe_options *o, pr_poe_done_fn done,
                              void *ctx);
-const char *pr_poe_switch_name(const struct pr_poe_switch *sw);
 
 #endif

@@ -13,6 +13,7 @@
 #include "api_client.h"
 #include "pirack/api.h"
 #include "pirack/loop.h"
+#include "daemon/api/api_internal.h"
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 {
