@@ -93,6 +93,7 @@ progs: $(PROG_BINS)
 
 # libFuzzer targets: the library is built again with clang and coverage.
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -I. $(PKG_CFLAGS) \
+               -Werror=implicit-function-declaration \
                -fsanitize=fuzzer-no-link,address,undefined -DPIRACK_VERSION=\"$(VERSION)\"
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "pirack/dhcp.h"
+#include "daemon/dhcp/dhcp_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "pirack/tftp.h"
+#include "tftp/tftp_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

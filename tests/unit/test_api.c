@@ -24,6 +24,7 @@
 
 #include "api_client.h"
 #include "pirack/api.h"
+#include "daemon/api/api_internal.h"
 #include "pirack/loop.h"
 
 struct fixture {

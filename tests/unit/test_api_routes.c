@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "daemon/api/api_internal.h"
 #include "daemon/api/router.h"
 #include "daemon/http/http.h"
 #include "daemon/store/store_internal.h"
