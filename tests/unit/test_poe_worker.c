@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include "pirack/loop.h"
 #include "pirack/poe.h"
+#include "poe/poe_internal.h"
 
 struct seen {
     struct pr_loop *loop;
