@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pirack/tftp.h"
+#include "tftp/tftp_internal.h"
 
 #define PKT(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
 
