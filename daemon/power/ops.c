@@ -1,4 +1,4 @@
-/* svc_power's state in memory, read without the daemon: the ops in
+/* power/ops: the power service's state in memory, read without the daemon: the ops in
  * flight and the switch that serves a slot.  Below service.c and
  * service_sched.c. */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* svc_power's switches: each [switch] section's profile and worker,
+/* power/service_switches: the power service's switches: each [switch] section's profile and worker,
  * started with the service and rebuilt on a reload that changed them.
  * Below service.c and service_sched.c (which applies a reload that
  * waited for the switches to be idle). */

@@ -1,4 +1,4 @@
-/* svc_power's state in memory: the ops in flight, the switches, the
+/* power/state: the power service's state in memory: the ops in flight, the switches, the
  * slots.  Seen by every file of daemon/power/; it does not bring in the
  * daemon struct, so that ops.c and metrics.c work on the state alone.
  * power_internal.h adds the daemon for the service*.c files. */
