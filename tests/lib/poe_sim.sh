@@ -142,7 +142,17 @@ PubkeyAuthentication yes
 UsePAM no
 PermitRootLogin yes
 EOC
-    $(sim_prefix) /usr/sbin/sshd -D -e -f "$_d/sshd_config" 2>"$SIM_DIR/sshd.log" &
+    # sshd runs ForceCommand through the user's login shell, and bash
+    # (Debian builds it so) reads ~/.bashrc for ssh sessions: whatever
+    # root's dotfiles do on this host (a slow or stuck init script) would
+    # delay every switch login.  A private copy of /etc/passwd, seen only
+    # in sshd's own mount namespace, gives root /bin/sh for these sessions.
+    mkdir -p "$_d/accounts"
+    sed 's|^\(root:\([^:]*:\)\{5\}\).*|\1/bin/sh|' /etc/passwd >"$_d/accounts/passwd"
+    chmod 0644 "$_d/accounts/passwd"
+    $(sim_prefix) unshare -m sh -c 'mount --bind "$1" /etc/passwd || exit 1
+        exec /usr/sbin/sshd -D -e -f "$2"' sh "$_d/accounts/passwd" "$_d/sshd_config" \
+        2>"$SIM_DIR/sshd.log" &
     _ssh_sim_started
 }
 
