@@ -57,6 +57,14 @@ static int start_api(struct pr_daemon *d)
     r = pr_mkdir_parent(d->cfg->api_socket);
     if (r >= 0)
         r = pr_api_listen_unix(d->api, d->cfg->api_socket, d->cfg->api_mode, d->cfg->api_group);
+    if (r == -EPERM && d->cfg->api_group[0]) {
+        /* chown to a group pirackd is not in; under the unit, the system
+         * call filter forbids any chown */
+        pr_err("cannot listen on %s: cannot give it group %s: %s (run pirackd with that "
+               "group instead: the unit's Group=)",
+               d->cfg->api_socket, d->cfg->api_group, strerror(-r));
+        return r;
+    }
     if (r < 0) {
         pr_err("cannot listen on %s: %s", d->cfg->api_socket, strerror(-r));
         return r;
@@ -75,6 +83,15 @@ static void on_stop_signal(void *ctx, int signo)
 
 /* SIGHUP: a configuration that does not validate is refused and the
  * running one kept, so a typo never takes a rack down. */
+/* READY=1 with the STATUS= line `systemctl status` shows: the running
+ * configuration, and what the last reload did. */
+static void notify_ready(const struct pr_daemon *d, const char *note)
+{
+    sd_notifyf(0, "READY=1\nSTATUS=rack %s: %u slots, %s mode%s%s", d->cfg->rack_name,
+               d->cfg->slots, d->cfg->isolated ? "isolated" : "flat", note ? "; " : "",
+               note ? note : "");
+}
+
 static void on_reload_signal(void *ctx, int signo)
 {
     struct pr_daemon *d = ctx;
@@ -92,7 +109,7 @@ static void on_reload_signal(void *ctx, int signo)
                errors < 0 ? strerror(-errors) : "errors");
         pr_daemon_event(d, 0, "config.rejected", "ops", "{s:s}", "path", d->config_path);
         free(next);
-        sd_notify(0, "READY=1");
+        notify_ready(d, "reload refused, see the journal");
         return;
     }
     pr_config_plan(next, &plan);
@@ -100,7 +117,7 @@ static void on_reload_signal(void *ctx, int signo)
         pr_err("reload: cannot lay out the slots: %s; keeping the running configuration",
                pr_store_errmsg(d->store));
         free(next);
-        sd_notify(0, "READY=1");
+        notify_ready(d, "reload refused, see the journal");
         return;
     }
     free(d->cfg);
@@ -111,7 +128,7 @@ static void on_reload_signal(void *ctx, int signo)
     pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path, "slots",
                     (int)d->cfg->slots);
     pr_info("reloaded %s", d->config_path);
-    sd_notify(0, "READY=1");
+    notify_ready(d, "reloaded");
 }
 
 static void on_watchdog(void *ctx)
@@ -161,7 +178,7 @@ static int run(struct pr_daemon *d)
         pr_info("pirackd %s: rack %s, %u slots, %s mode, api on %s", PIRACK_VERSION,
                 d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat",
                 d->cfg->api_socket);
-        sd_notify(0, "READY=1");
+        notify_ready(d, NULL);
         r = pr_loop_run(d->loop);
         pr_daemon_event(d, 0, "daemon.stopped", "pirackd", NULL);
     }

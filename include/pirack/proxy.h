@@ -97,6 +97,7 @@ int pr_proxy_write_map(FILE *f, enum pr_route_kind kind, const struct pr_routes 
 
 struct pr_proxy_render {
     const char *admin_socket;  /* path, or host:port of a remote HAProxy */
+    const char *admin_group;   /* NULL or "": the socket is root's (mode 600) */
     const char *map_dir;       /* absolute; holds ssh.map sni.map host.map */
     struct pr_prefix6 pi_pool; /* every set-dst is guarded by it */
     unsigned http_port, https_port;
@@ -249,6 +250,7 @@ struct pr_proxy;
 
 struct pr_proxy_settings {
     char admin[PR_PATH_MAX]; /* socket path or host:port */
+    char admin_group[64];    /* the rendered socket's group; "" = mode 600 */
     char map_dir[PR_PATH_MAX];
     char config_path[PR_PATH_MAX]; /* rendered haproxy.cfg; "" = none */
     char zone_path[PR_PATH_MAX];   /* DNS zone; "" = none */
