@@ -497,6 +497,28 @@ static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
     return 0;
 }
 
+/* Keys that are parsed and documented but that no code reads yet: set,
+ * each is a warning (not an error) until the work that uses it lands. */
+static const struct {
+    const char *section, *name;
+} unimplemented[] = {
+    { "api", "listen" },        { "health", "port" },  { "health", "interval" },
+    { "health", "max_cycles" }, { "paths", "images" }, { "paths", "run" },
+};
+
+static void warn_unimplemented(const struct parse_state *ps)
+{
+    for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++) {
+        const struct pr_key *k =
+            pr_config_find_key(unimplemented[i].section, unimplemented[i].name);
+        int line = k ? ps->key_lines[k - pr_config_keys] : 0;
+
+        if (line > 0 && ps->errs)
+            fprintf(ps->errs, "%s:%d: warning: [%s] %s is not implemented yet; it has no effect\n",
+                    ps->file, line, unimplemented[i].section, unimplemented[i].name);
+    }
+}
+
 int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
 {
     struct parse_state ps = { .cfg = cfg, .file = path, .errs = errs };
@@ -511,6 +533,7 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
         if (cfg->switches[i].credentials[0])
             load_credentials(&ps, &cfg->switches[i]);
     pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
+    warn_unimplemented(&ps);
     return ps.errors;
 }
 

@@ -276,6 +276,30 @@ static void credentials_file(void **state)
     free(l);
 }
 
+/* The keys that nothing reads yet are warnings with FILE:LINE, not
+ * errors; unset, nothing is said. */
+static void unimplemented_keys_warn(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(
+        load_text(l, with("[health]\nport = 22\ninterval = 30s\nmax_cycles = 2\n"
+                          "boot_timeout = 60s\n[paths]\nimages = /srv/i\nrun = /run/p\n"
+                          "[api]\nlisten = 127.0.0.1:8080\n")),
+        0);
+    assert_error_at(l, 10, "warning: [health] port is not implemented yet");
+    assert_error_at(l, 11, "warning: [health] interval is not implemented yet");
+    assert_error_at(l, 12, "warning: [health] max_cycles is not implemented yet");
+    assert_error_at(l, 15, "warning: [paths] images is not implemented yet");
+    assert_error_at(l, 16, "warning: [paths] run is not implemented yet");
+    assert_error_at(l, 18, "warning: [api] listen is not implemented yet");
+    assert_null(strstr(l->out, "boot_timeout"));
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_null(strstr(l->out, "warning"));
+    free(l);
+}
+
 /* Under the unit the root-only file is out of pirackd's reach: the copy
  * that LoadCredential= put in $CREDENTIALS_DIRECTORY as pirack_NAME (or
  * NAME) is read instead; without one, the file itself. */
@@ -427,6 +451,7 @@ int main(void)
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
         cmocka_unit_test(credentials_from_systemd),
+        cmocka_unit_test(unimplemented_keys_warn),
         cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(enable_password_is_a_secret),
         cmocka_unit_test(unreadable_file),
