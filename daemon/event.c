@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
+#include <systemd/sd-journal.h>
 
 #include "daemon.h"
 
@@ -34,11 +35,18 @@ int64_t pr_daemon_event(struct pr_daemon *d, unsigned slot, const char *kind, co
         pr_err("cannot record event %s for slot %u: %s", kind, slot,
                pr_escape(pr_store_errmsg(d->store), strlen(pr_store_errmsg(d->store)), esc,
                          sizeof(esc)));
-    } else if (text) {
+    } else if (pr_log_enabled(PR_LOG_DEBUG)) {
         char esc[512];
 
-        pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind,
-                 pr_escape(text, strlen(text), esc, sizeof(esc)));
+        pr_escape(text ? text : "", text ? strlen(text) : 0, esc, sizeof(esc));
+        /* Under systemd, an entry with fields to select on:
+         *   journalctl -u pirackd PIRACK_SLOT=7 PIRACK_EVENT=boot.failed */
+        if (!pr_log_to_journal() ||
+            sd_journal_send("MESSAGE=event %lld slot %u %s %s", (long long)id, slot, kind, esc,
+                            "PRIORITY=7", "PIRACK_EVENT_ID=%lld", (long long)id, "PIRACK_SLOT=%u",
+                            slot, "PIRACK_EVENT=%s", kind, "PIRACK_ACTOR=%s", actor ? actor : "",
+                            "PIRACK_DETAIL=%s", esc, NULL) < 0)
+            pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind, esc);
     }
     free(text);
     json_decref(detail);

@@ -17,6 +17,8 @@
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
 
+#define STATUS_MS 5000 /* how often STATUS= is looked at again */
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pirackd [-c FILE] [--check] [--debug]\n"
@@ -83,13 +85,52 @@ static void on_stop_signal(void *ctx, int signo)
 
 /* SIGHUP: a configuration that does not validate is refused and the
  * running one kept, so a typo never takes a rack down. */
-/* READY=1 with the STATUS= line `systemctl status` shows: the running
- * configuration, and what the last reload did. */
+/* The STATUS= line `systemctl status` shows: the running configuration,
+ * how many slots are booted and failed, and what the last reload did.
+ * Sent with READY=1, and again by a timer whenever it changes. */
+static char status_note[64];
+static char status_sent[256];
+
+struct boot_counts {
+    unsigned booted, failed;
+};
+
+static int count_boot_state(const char *state, unsigned count, void *ctx)
+{
+    struct boot_counts *c = ctx;
+
+    if (!strcmp(state, "booted"))
+        c->booted = count;
+    else if (!strcmp(state, "failed"))
+        c->failed = count;
+    return 0;
+}
+
+static void notify_status(const struct pr_daemon *d, bool ready)
+{
+    struct boot_counts c = { 0, 0 };
+    char status[256];
+
+    if (d->store)
+        pr_store_count_by_state(d->store, count_boot_state, &c);
+    snprintf(status, sizeof(status), "rack %s: %u slots, %s mode; %u booted, %u failed%s%s",
+             d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat", c.booted,
+             c.failed, status_note[0] ? "; " : "", status_note);
+    if (!ready && !strcmp(status, status_sent))
+        return;
+    snprintf(status_sent, sizeof(status_sent), "%s", status);
+    sd_notifyf(0, "%sSTATUS=%s", ready ? "READY=1\n" : "", status);
+}
+
 static void notify_ready(const struct pr_daemon *d, const char *note)
 {
-    sd_notifyf(0, "READY=1\nSTATUS=rack %s: %u slots, %s mode%s%s", d->cfg->rack_name,
-               d->cfg->slots, d->cfg->isolated ? "isolated" : "flat", note ? "; " : "",
-               note ? note : "");
+    snprintf(status_note, sizeof(status_note), "%s", note ? note : "");
+    notify_status(d, true);
+}
+
+static void on_status_timer(void *ctx)
+{
+    notify_status(ctx, false);
 }
 
 static void on_reload_signal(void *ctx, int signo)
@@ -152,7 +193,7 @@ static int start_watchdog(struct pr_daemon *d, struct pr_timer **t)
 
 static int run(struct pr_daemon *d)
 {
-    struct pr_timer *watchdog = NULL;
+    struct pr_timer *watchdog = NULL, *status_timer = NULL;
     int r;
 
     d->loop = pr_loop_new();
@@ -172,6 +213,11 @@ static int run(struct pr_daemon *d)
         r = pr_daemon_services_start(d);
     if (r >= 0)
         r = start_watchdog(d, &watchdog);
+    if (r >= 0 && getenv("NOTIFY_SOCKET")) {
+        status_timer = pr_timer_new(d->loop, on_status_timer, d);
+        if (!status_timer || pr_timer_arm(status_timer, STATUS_MS, STATUS_MS) < 0)
+            r = -ENOMEM;
+    }
     if (r >= 0) {
         pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version", PIRACK_VERSION,
                         "slots", (int)d->cfg->slots);
@@ -184,6 +230,7 @@ static int run(struct pr_daemon *d)
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
+    pr_timer_free(status_timer);
     pr_api_free(d->api);
     pr_store_close(d->store);
     pr_loop_free(d->loop);

@@ -7,6 +7,7 @@
 #ifndef PIRACK_LOG_H
 #define PIRACK_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum pr_log_level {
@@ -19,6 +20,10 @@ enum pr_log_level {
 void pr_log_set_level(enum pr_log_level level);
 /* Parses "error", "warn", "info", "debug"; returns -1 on anything else. */
 int pr_log_level_parse(const char *name);
+/* Whether a line at this level would be written now. */
+bool pr_log_enabled(enum pr_log_level level);
+/* Whether stderr is systemd's journal ($JOURNAL_STREAM names it). */
+bool pr_log_to_journal(void);
 void pr_log(enum pr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Copies src (len bytes, may hold NULs) into out as printable ASCII:

@@ -170,7 +170,12 @@ check "$T: CapBnd is exactly the unit's CapabilityBoundingSet" \
 check "$T: READY reached systemd (active, running)" \
     test "$(show ActiveState)/$(show SubState)" = active/running
 STATUS_TEXT=$(show StatusText)
-check "$T: STATUS= reached systemd ($STATUS_TEXT)" test -n "$STATUS_TEXT"
+check "$T: STATUS= reached systemd ($STATUS_TEXT)" \
+    sh -c "echo '$STATUS_TEXT' | grep -q '^rack ct: 1 slots, isolated mode; [0-9]* booted, [0-9]* failed'"
+check "$T: log lines reach the journal without a doubled level" journal_has '^pirackd 0.1.0: rack ct'
+check "$T: ... and with none of the <N> prefixes in them" not journal_has '^<[0-7]>\|^info: '
+check "$T: events are journal entries with PIRACK_ fields" \
+    sh -c "nsenter -t $NSPAWN_LEADER -a journalctl -q -o cat PIRACK_EVENT=daemon.started PIRACK_SLOT=0 | grep -q 'daemon.started'"
 
 # ---- a Pi on a veth
 ip netns exec "$pis" "$BIN/dhcp_probe" -i eth0 -k pi3bplus -m "$MAC" -w 2000 >"$TEST_TMP/offer" 2>&1
