@@ -267,6 +267,7 @@ const struct pr_key pr_config_keys[] = {
     { "rack", "domain", KEY_STRING, CFG(domain), 0, 0, check_domain, NULL, false },
     { "rack", "mode", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_mode, false },
     { "rack", "slots", KEY_UINT, CFG(slots), 1, 4096, NULL, NULL, false },
+    { "rack", "shrink", KEY_BOOL, CFG(allow_shrink), 0, 0, NULL, NULL, false },
     { "rack", "interface", KEY_STRING, CFG(interface), 0, 0, check_ifname, NULL, false },
     { "ipv4", "pool", KEY_PREFIX4, CFG(v4_pool), 0, 0, NULL, NULL, false },
     { "ipv6", "pool", KEY_PREFIX6, CFG(v6_pool), 0, 0, NULL, NULL, false },

@@ -64,6 +64,7 @@ struct pr_config {
     char domain[PR_FQDN_MAX];
     bool isolated; /* mode = isolated | flat */
     unsigned slots;
+    bool allow_shrink;           /* [rack] shrink: dropping held slots is allowed */
     char interface[IF_NAMESIZE]; /* isolated: pattern; flat: name */
 
     /* [ipv4] */
