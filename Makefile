@@ -8,11 +8,25 @@
 #                                 (daemon/main.c -> pirackd)
 #   cli/*.c                       -> pirack
 #   tests/unit/test_*.c           -> one cmocka binary each
+#   poe/poectl/                   -> poectl, the operator's switch tool (installed)
 #   tests/{sim,bench,tools}/NAME/ -> one program per folder
 #   tests/fuzz/fuzz_*.c           -> one libFuzzer binary each (clang)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# systemd's directories: for PREFIX=/usr the ones systemd.pc names (where
+# the distribution's systemd looks), else under PREFIX (systemd also reads
+# /usr/local/lib/systemd/system, sysusers.d and tmpfiles.d).
+ifeq ($(PREFIX),/usr)
+sd_var = $(or $(shell pkg-config --variable=$(1) systemd 2>/dev/null),$(2))
+UNITDIR     ?= $(call sd_var,systemdsystemunitdir,/lib/systemd/system)
+SYSUSERSDIR ?= $(call sd_var,sysusersdir,/usr/lib/sysusers.d)
+TMPFILESDIR ?= $(call sd_var,tmpfilesdir,/usr/lib/tmpfiles.d)
+else
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+endif
 BUILD   ?= build
 VERSION := 0.1.0
 
@@ -45,14 +59,16 @@ CLI_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
-PROG_DIRS := $(patsubst %/,%,$(wildcard tests/sim/*/ tests/bench/*/ tests/tools/*/))
+TOOL_DIRS := poe/poectl
+PROG_DIRS := $(TOOL_DIRS) $(patsubst %/,%,$(wildcard tests/sim/*/ tests/bench/*/ tests/tools/*/))
+TOOL_BINS := $(foreach d,$(TOOL_DIRS),$(BUILD)/bin/$(notdir $(d)))
 PROG_BINS := $(foreach d,$(PROG_DIRS),$(BUILD)/bin/$(notdir $(d)))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .SECONDARY:
-.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan lint format
-all: $(BUILD)/pirackd $(BUILD)/pirack
+.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan deb lint format
+all: $(BUILD)/pirackd $(BUILD)/pirack $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -137,21 +153,48 @@ bench: deps
 	$(MAKE) tests
 	PIRACK_BUILD=$(BUILD) sh tests/bench/run.sh
 
+# Files only: the user, group and directories come from the sysusers.d and
+# tmpfiles.d files at the next boot, or at once with
+#   systemd-sysusers && systemd-tmpfiles --create pirack.conf
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8 \
 	    $(DESTDIR)$(PREFIX)/share/pirack/profiles \
-	    $(DESTDIR)/etc/pirack $(DESTDIR)/lib/systemd/system
+	    $(DESTDIR)$(PREFIX)/share/doc/pirack/examples \
+	    $(DESTDIR)/etc/pirack $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
 	install -m 0755 $(BUILD)/pirackd $(DESTDIR)$(PREFIX)/sbin/pirackd
 	install -m 0755 $(BUILD)/pirack $(DESTDIR)$(PREFIX)/bin/pirack
+	install -m 0755 $(BUILD)/bin/poectl $(DESTDIR)$(PREFIX)/sbin/poectl
 	install -m 0644 man/pirack.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/pirackd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/pirackd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/pirackd.8 man/poectl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/examples/pirackd.conf $(DESTDIR)$(PREFIX)/share/doc/pirack/examples/
 	[ -e $(DESTDIR)/etc/pirack/pirackd.conf ] || \
 	    install -m 0640 docs/examples/pirackd.conf $(DESTDIR)/etc/pirack/pirackd.conf
-	sed 's|@PREFIX@|$(PREFIX)|g' systemd/pirackd.service > $(DESTDIR)/lib/systemd/system/pirackd.service
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/pirackd.service > $(DESTDIR)$(UNITDIR)/pirackd.service
+	install -m 0644 systemd/pirack.sysusers $(DESTDIR)$(SYSUSERSDIR)/pirack.conf
+	install -m 0644 systemd/pirack.tmpfiles $(DESTDIR)$(TMPFILESDIR)/pirack.conf
 	if [ -d poe/profiles ]; then install -m 0644 poe/profiles/* $(DESTDIR)$(PREFIX)/share/pirack/profiles/; fi
+
+# The Debian package, built from a copy of the tree (the source's build/
+# and debian/ outputs stay out of it), into $(BUILD)/deb/; rebuilt only
+# when a file git knows of changed.  Prints the .deb's path last.
+DEB_SRCS := $(filter-out $(shell git ls-files --deleted 2>/dev/null),\
+              $(shell git ls-files --cached --others --exclude-standard 2>/dev/null))
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+DEB_FILE = $(BUILD)/deb/pirack_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb: $(BUILD)/deb/.stamp
+	@echo $(abspath $(DEB_FILE))
+$(BUILD)/deb/.stamp: $(filter-out build/% build-asan/%,$(DEB_SRCS))
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	tar -c $(filter-out build/% build-asan/%,$(DEB_SRCS)) | tar -x -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc -j2 >../build.log 2>&1 || \
+	    { tail -n 40 ../build.log >&2; exit 1; }
+	rm -rf $(BUILD)/deb/src
+	touch $@
 
 clean:
 	rm -rf build build-asan

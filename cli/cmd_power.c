@@ -1,5 +1,5 @@
 /* pirack power on|off|cycle|status N | N-M | all [--stagger S]
- *                                   [--max-booting K] [--no-wait]
+ *                                   [--max-booting K] [--no-wait] [--yes]
  *
  * on/off/cycle queue the operations (POST /v1/power), then follow them
  * (GET /v1/power) until each one finished, with a progress bar on a
@@ -256,11 +256,25 @@ static int run_status(struct cli *c, const char *spec)
     return cli_request_show(c, "GET", path, NULL, show_status, NULL);
 }
 
+/* Every slot off at once is an outage: on a terminal, asked first. */
+static bool confirmed(const char *action)
+{
+    char answer[16] = "";
+
+    if (!isatty(STDIN_FILENO))
+        return true;
+    fprintf(stderr, "pirack: power %s every slot of the rack? [y/N] ", action);
+    fflush(stderr);
+    if (!fgets(answer, sizeof(answer), stdin))
+        return false;
+    return !strcmp(answer, "y\n") || !strcmp(answer, "yes\n") || !strcmp(answer, "Y\n");
+}
+
 static int run_power(struct cli *c, int argc, char **argv)
 {
     const char *action = NULL, *spec = NULL;
     long stagger_ms = -1, max_booting = -1;
-    bool wait = true;
+    bool wait = true, yes = false;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--stagger") && i + 1 < argc) {
@@ -276,6 +290,8 @@ static int run_power(struct cli *c, int argc, char **argv)
             max_booting = (long)k;
         } else if (!strcmp(argv[i], "--no-wait")) {
             wait = false;
+        } else if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y")) {
+            yes = true;
         } else if (!action) {
             action = argv[i];
         } else if (!spec) {
@@ -292,12 +308,16 @@ static int run_power(struct cli *c, int argc, char **argv)
         return run_status(c, spec);
     if (strcmp(action, "on") && strcmp(action, "off") && strcmp(action, "cycle"))
         return cli_usage_error(&cli_cmd_power, "action is on, off, cycle or status");
+    if (!yes && strcmp(action, "on") && !strcmp(spec, "all") && !confirmed(action)) {
+        fprintf(stderr, "pirack: not confirmed; nothing done (--yes skips the question)\n");
+        return CLI_EXIT_FAIL;
+    }
     return run_action(c, action, spec, stagger_ms, max_booting, wait);
 }
 
 const struct cli_command cli_cmd_power = {
     .name = "power",
-    .args = "on|off|cycle|status N|N-M|all [--stagger S] [--max-booting K] [--no-wait]",
+    .args = "on|off|cycle|status N|N-M|all [--stagger S] [--max-booting K] [--no-wait] [--yes]",
     .summary = "power slots through their PoE switch ports",
     .run = run_power,
 };

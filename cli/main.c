@@ -25,7 +25,7 @@ static void usage(FILE *out)
                  "\n"
                  "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        char left[64];
+        char left[256]; /* power's synopsis alone is over 64 */
         snprintf(left, sizeof(left), "%s %s", commands[i]->name, commands[i]->args);
         /* A long synopsis gets a line of its own, the summary under it. */
         if (strlen(left) > 36)
@@ -43,6 +43,18 @@ static void usage(FILE *out)
             "\n"
             "See pirack(1).\n",
             CLI_DEFAULT_SOCKET);
+}
+
+/* pirack COMMAND --help: that command's synopsis and summary. */
+static void command_usage(const struct cli_command *cmd, FILE *out)
+{
+    fprintf(out,
+            "usage: pirack [--socket PATH] [--json] %s%s%s\n"
+            "\n"
+            "%s\n"
+            "\n"
+            "See pirack(1).\n",
+            cmd->name, cmd->args[0] ? " " : "", cmd->args, cmd->summary);
 }
 
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
@@ -127,6 +139,12 @@ int main(int argc, char **argv)
     if (n < 0)
         return cli_usage_error(NULL, "--socket needs a path");
     if (help) {
+        for (size_t i = 0; n > 0 && i < N_COMMANDS; i++) {
+            if (strcmp(argv[0], commands[i]->name) == 0) {
+                command_usage(commands[i], stdout);
+                return CLI_EXIT_OK;
+            }
+        }
         usage(stdout);
         return CLI_EXIT_OK;
     }

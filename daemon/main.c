@@ -18,6 +18,8 @@
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
 
+#define STATUS_MS 5000 /* how often STATUS= is looked at again */
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pirackd [-c FILE] [--check] [--debug]\n"
@@ -58,6 +60,14 @@ static int start_api(struct pr_daemon *d)
     r = pr_mkdir_parent(d->cfg->api_socket);
     if (r >= 0)
         r = pr_api_listen_unix(d->api, d->cfg->api_socket, d->cfg->api_mode, d->cfg->api_group);
+    if (r == -EPERM && d->cfg->api_group[0]) {
+        /* chown to a group pirackd is not in; under the unit, the system
+         * call filter forbids any chown */
+        pr_err("cannot listen on %s: cannot give it group %s: %s (run pirackd with that "
+               "group instead: the unit's Group=)",
+               d->cfg->api_socket, d->cfg->api_group, strerror(-r));
+        return r;
+    }
     if (r < 0) {
         pr_err("cannot listen on %s: %s", d->cfg->api_socket, strerror(-r));
         return r;
@@ -76,6 +86,54 @@ static void on_stop_signal(void *ctx, int signo)
 
 /* SIGHUP: a configuration that does not validate is refused and the
  * running one kept, so a typo never takes a rack down. */
+/* The STATUS= line `systemctl status` shows: the running configuration,
+ * how many slots are booted and failed, and what the last reload did.
+ * Sent with READY=1, and again by a timer whenever it changes. */
+static char status_note[64];
+static char status_sent[256];
+
+struct boot_counts {
+    unsigned booted, failed;
+};
+
+static int count_boot_state(const char *state, unsigned count, void *ctx)
+{
+    struct boot_counts *c = ctx;
+
+    if (!strcmp(state, "booted"))
+        c->booted = count;
+    else if (!strcmp(state, "failed"))
+        c->failed = count;
+    return 0;
+}
+
+static void notify_status(const struct pr_daemon *d, bool ready)
+{
+    struct boot_counts c = { 0, 0 };
+    char status[256];
+
+    if (d->store)
+        pr_store_count_by_state(d->store, count_boot_state, &c);
+    snprintf(status, sizeof(status), "rack %s: %u slots, %s mode; %u booted, %u failed%s%s",
+             d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat", c.booted,
+             c.failed, status_note[0] ? "; " : "", status_note);
+    if (!ready && !strcmp(status, status_sent))
+        return;
+    snprintf(status_sent, sizeof(status_sent), "%s", status);
+    sd_notifyf(0, "%sSTATUS=%s", ready ? "READY=1\n" : "", status);
+}
+
+static void notify_ready(const struct pr_daemon *d, const char *note)
+{
+    snprintf(status_note, sizeof(status_note), "%s", note ? note : "");
+    notify_status(d, true);
+}
+
+static void on_status_timer(void *ctx)
+{
+    notify_status(ctx, false);
+}
+
 static void on_reload_signal(void *ctx, int signo)
 {
     struct pr_daemon *d = ctx;
@@ -93,7 +151,7 @@ static void on_reload_signal(void *ctx, int signo)
                errors < 0 ? strerror(-errors) : "errors");
         pr_daemon_event(d, 0, "config.rejected", "ops", "{s:s}", "path", d->config_path);
         free(next);
-        sd_notify(0, "READY=1");
+        notify_ready(d, "reload refused, see the journal");
         return;
     }
     pr_config_plan(next, &plan);
@@ -101,7 +159,7 @@ static void on_reload_signal(void *ctx, int signo)
         pr_err("reload: cannot lay out the slots: %s; keeping the running configuration",
                pr_store_errmsg(d->store));
         free(next);
-        sd_notify(0, "READY=1");
+        notify_ready(d, "reload refused, see the journal");
         return;
     }
     free(d->cfg);
@@ -112,7 +170,7 @@ static void on_reload_signal(void *ctx, int signo)
     pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path, "slots",
                     (int)d->cfg->slots);
     pr_info("reloaded %s", d->config_path);
-    sd_notify(0, "READY=1");
+    notify_ready(d, "reloaded");
 }
 
 static void on_watchdog(void *ctx)
@@ -136,7 +194,7 @@ static int start_watchdog(struct pr_daemon *d, struct pr_timer **t)
 
 static int run(struct pr_daemon *d)
 {
-    struct pr_timer *watchdog = NULL;
+    struct pr_timer *watchdog = NULL, *status_timer = NULL;
     int r;
 
     d->loop = pr_loop_new();
@@ -156,18 +214,24 @@ static int run(struct pr_daemon *d)
         r = pr_daemon_services_start(d);
     if (r >= 0)
         r = start_watchdog(d, &watchdog);
+    if (r >= 0 && getenv("NOTIFY_SOCKET")) {
+        status_timer = pr_timer_new(d->loop, on_status_timer, d);
+        if (!status_timer || pr_timer_arm(status_timer, STATUS_MS, STATUS_MS) < 0)
+            r = -ENOMEM;
+    }
     if (r >= 0) {
         pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version", PIRACK_VERSION,
                         "slots", (int)d->cfg->slots);
         pr_info("pirackd %s: rack %s, %u slots, %s mode, api on %s", PIRACK_VERSION,
                 d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat",
                 d->cfg->api_socket);
-        sd_notify(0, "READY=1");
+        notify_ready(d, NULL);
         r = pr_loop_run(d->loop);
         pr_daemon_event(d, 0, "daemon.stopped", "pirackd", NULL);
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
+    pr_timer_free(status_timer);
     pr_api_free(d->api);
     pr_store_close(d->store);
     pr_loop_free(d->loop);

@@ -32,7 +32,7 @@ import sys
 LIB_DIRS = ('daemon', 'poe', 'tftp')
 # Programs that use the libraries through their public headers; unit tests
 # and fuzzers may reach into a folder's *_internal.h and do not count.
-PROGRAM_DIRS = ('cli', 'tests/tools', 'tests/sim', 'tests/bench')
+PROGRAM_DIRS = ('cli', 'poe/poectl', 'tests/tools', 'tests/sim', 'tests/bench')
 # Public on purpose although no other folder calls them yet, with the reason.
 CONTRACT = {
     'pr_mailbox_ref': 'loop.h: a worker that outlives its owner keeps the mailbox alive',

@@ -74,7 +74,12 @@ static int group_id(const char *group, gid_t *gid)
     return rc ? -rc : -ENOENT;
 }
 
-static int set_owner_mode(const char *path, mode_t mode, const char *group)
+/* The socket's group.  Under the unit (Group=pirack) the file is made
+ * with that group already and nothing is changed: the unit's
+ * SystemCallFilter=~@privileged forbids the chown family.  Another group
+ * is asked of chown(), which the filter refuses (EPERM): the error says to
+ * use the unit's Group= instead. */
+static int set_owner_mode(const char *path, mode_t mode, const char *group, gid_t file_gid)
 {
     gid_t gid;
     int err;
@@ -83,7 +88,7 @@ static int set_owner_mode(const char *path, mode_t mode, const char *group)
         err = group_id(group, &gid);
         if (err < 0)
             return err;
-        if (chown(path, (uid_t)-1, gid) < 0)
+        if (gid != file_gid && chown(path, (uid_t)-1, gid) < 0)
             return -errno;
     }
     if (chmod(path, mode) < 0)
@@ -121,7 +126,7 @@ int pr_api_unix_bind(const char *path, mode_t mode, const char *group,
     out->dev = st.st_dev;
     out->ino = st.st_ino;
     memcpy(out->path, sa.sun_path, sizeof(out->path));
-    err = set_owner_mode(path, mode, group);
+    err = set_owner_mode(path, mode, group, st.st_gid);
     if (err < 0)
         goto fail;
     if (listen(fd, LISTEN_BACKLOG) < 0) {

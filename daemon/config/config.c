@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pirack/config.h"
 #include "pirack/log.h"
@@ -65,6 +66,7 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->route_protocol = 196; /* pirack's number: see daemon/net/net_internal.h */
     cfg->ssh_port_base = 22001;
     snprintf(cfg->proxy_admin_socket, sizeof(cfg->proxy_admin_socket), "/run/haproxy/admin.sock");
+    snprintf(cfg->proxy_admin_group, sizeof(cfg->proxy_admin_group), "pirack");
     snprintf(cfg->proxy_map_dir, sizeof(cfg->proxy_map_dir), "/var/lib/pirack/haproxy");
     snprintf(cfg->proxy_config, sizeof(cfg->proxy_config), "/var/lib/pirack/haproxy/haproxy.cfg");
     snprintf(cfg->proxy_zone, sizeof(cfg->proxy_zone), "/var/lib/pirack/rack.zone");
@@ -402,32 +404,89 @@ static int parse_file(struct parse_state *ps, const char *path)
     return 0;
 }
 
+/* A credentials file is root's alone, and pirackd runs as pirack: the
+ * unit's LoadCredential=pirack:/etc/pirack/credentials hands each file in
+ * that directory to pirackd as $CREDENTIALS_DIRECTORY/pirack_NAME (an
+ * operator's own LoadCredential=NAME:PATH as .../NAME), readable by
+ * pirackd alone.  The credential named like the file is read when there is
+ * one; the file itself otherwise (pirackd or --check run by root). */
+static const char *credentials_path(const char *path, char *buf, size_t len)
+{
+    static const char *const prefixes[] = { PR_CREDENTIAL_PREFIX, "" };
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    const char *base = strrchr(path, '/');
+    struct stat st;
+
+    base = base ? base + 1 : path;
+    if (!dir || dir[0] != '/' || !base[0])
+        return path;
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        int n = snprintf(buf, len, "%s/%s%s", dir, prefixes[i], base);
+        if (n > 0 && (size_t)n < len && stat(buf, &st) == 0)
+            return buf;
+    }
+    return path;
+}
+
+static void report_unreadable(struct parse_state *ps, const struct pr_switch_config *sw, int err)
+{
+    report(ps, sw->line, "[switch %s] credentials %s: %s%s", sw->name, sw->credentials,
+           strerror(err),
+           err == EACCES && geteuid() != 0
+               ? " (pirackd runs as its own user: keep the file in " PR_CREDENTIALS_DIR
+                 ", which the unit passes with LoadCredential=, or add "
+                 "LoadCredential=NAME:PATH to the unit)"
+               : "");
+}
+
 static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
 {
+    char cred[PR_PATH_MAX + 64];
+    const char *path = credentials_path(sw->credentials, cred, sizeof(cred));
     struct parse_state sub = {
-        .cfg = ps->cfg, .file = sw->credentials, .errs = ps->errs, .sw = sw, .secrets_only = true
+        .cfg = ps->cfg, .file = path, .errs = ps->errs, .sw = sw, .secrets_only = true
     };
     struct stat st;
     int r;
 
-    if (stat(sw->credentials, &st) < 0) {
-        report(ps, sw->line, "[switch %s] credentials %s: %s", sw->name, sw->credentials,
-               strerror(errno));
+    if (stat(path, &st) < 0) {
+        report_unreadable(ps, sw, errno);
         return -1;
     }
     if (st.st_mode & 077) {
         report(ps, sw->line,
                "[switch %s] credentials %s must not be readable by group "
                "or others (chmod 600)",
-               sw->name, sw->credentials);
+               sw->name, path);
         return -1;
     }
-    r = parse_file(&sub, sw->credentials);
+    r = parse_file(&sub, path);
     if (r < 0)
-        report(ps, sw->line, "[switch %s] credentials %s: %s", sw->name, sw->credentials,
-               strerror(-r));
+        report_unreadable(ps, sw, -r);
     ps->errors += sub.errors;
     return 0;
+}
+
+/* Keys that are parsed and documented but that no code reads yet: set,
+ * each is a warning (not an error) until the work that uses it lands. */
+static const struct {
+    const char *section, *name;
+} unimplemented[] = {
+    { "api", "listen" },        { "health", "port" },  { "health", "interval" },
+    { "health", "max_cycles" }, { "paths", "images" }, { "paths", "run" },
+};
+
+static void warn_unimplemented(const struct parse_state *ps)
+{
+    for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++) {
+        const struct pr_key *k =
+            pr_config_find_key(unimplemented[i].section, unimplemented[i].name);
+        int line = k ? ps->key_lines[k - pr_config_keys] : 0;
+
+        if (line > 0 && ps->errs)
+            fprintf(ps->errs, "%s:%d: warning: [%s] %s is not implemented yet; it has no effect\n",
+                    ps->file, line, unimplemented[i].section, unimplemented[i].name);
+    }
 }
 
 int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
@@ -444,6 +503,7 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
         if (cfg->switches[i].credentials[0])
             load_credentials(&ps, &cfg->switches[i]);
     pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
+    warn_unimplemented(&ps);
     return ps.errors;
 }
 

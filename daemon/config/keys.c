@@ -134,6 +134,21 @@ static int check_proxy_admin(const char *v, char *why, size_t whylen)
     return -1;
 }
 
+/* A group name as Debian's adduser takes it; it is written into
+ * haproxy.cfg, so nothing else.  Empty: no group. */
+static int check_group_name(const char *v, char *why, size_t whylen)
+{
+    size_t n = strlen(v);
+
+    if (n == 0)
+        return 0;
+    if (n <= 32 && (islower((unsigned char)v[0]) || v[0] == '_') &&
+        strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n)
+        return 0;
+    snprintf(why, whylen, "\"%s\" is not a group name ([a-z_][a-z0-9_-]*, at most 32)", v);
+    return -1;
+}
+
 static int parse_mode(const char *v, void *base, char *why, size_t whylen)
 {
     struct pr_config *cfg = base;
@@ -277,6 +292,7 @@ const struct pr_key pr_config_keys[] = {
     { "rack", "domain", KEY_STRING, CFG(domain), 0, 0, check_domain, NULL, false },
     { "rack", "mode", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_mode, false },
     { "rack", "slots", KEY_UINT, CFG(slots), 1, 4096, NULL, NULL, false },
+    { "rack", "shrink", KEY_BOOL, CFG(allow_shrink), 0, 0, NULL, NULL, false },
     { "rack", "interface", KEY_STRING, CFG(interface), 0, 0, check_ifname, NULL, false },
     { "ipv4", "pool", KEY_PREFIX4, CFG(v4_pool), 0, 0, NULL, NULL, false },
     { "ipv6", "pool", KEY_PREFIX6, CFG(v6_pool), 0, 0, NULL, NULL, false },
@@ -293,6 +309,8 @@ const struct pr_key pr_config_keys[] = {
     { "net", "route_via_pi", KEY_BOOL, CFG(route_via_pi), 0, 0, NULL, NULL, false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false },
     { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL,
+      false },
+    { "proxy", "admin_group", KEY_STRING, CFG(proxy_admin_group), 0, 0, check_group_name, NULL,
       false },
     { "proxy", "map_dir", KEY_STRING, CFG(proxy_map_dir), 0, 0, check_proxy_path, NULL, false },
     { "proxy", "config", KEY_STRING, CFG(proxy_config), 0, 0, check_abs_path, NULL, false },

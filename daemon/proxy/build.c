@@ -94,6 +94,7 @@ void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_
 {
     memset(s, 0, sizeof *s);
     snprintf(s->admin, sizeof s->admin, "%s", cfg->proxy_admin_socket);
+    snprintf(s->admin_group, sizeof s->admin_group, "%s", cfg->proxy_admin_group);
     snprintf(s->map_dir, sizeof s->map_dir, "%s", cfg->proxy_map_dir);
     snprintf(s->config_path, sizeof s->config_path, "%s", cfg->proxy_config);
     snprintf(s->zone_path, sizeof s->zone_path, "%s", cfg->proxy_zone);

@@ -40,6 +40,7 @@ static int render_config(FILE *f, const void *arg, char *err, size_t errlen)
     const struct pr_proxy_settings *s = arg;
     struct pr_proxy_render r = {
         .admin_socket = s->admin,
+        .admin_group = s->admin_group,
         .map_dir = s->map_dir,
         .pi_pool = s->pool,
         .http_port = s->http_port,

@@ -22,6 +22,7 @@ int pr_routes_find_duplicate(const struct pr_routes *rs, char *err, size_t errle
 
 struct pr_proxy_render {
     const char *admin_socket;  /* path, or host:port of a remote HAProxy */
+    const char *admin_group;   /* NULL or "": the socket is root's (mode 600) */
     const char *map_dir;       /* absolute; holds ssh.map sni.map host.map */
     struct pr_prefix6 pi_pool; /* every set-dst is guarded by it */
     unsigned http_port, https_port;

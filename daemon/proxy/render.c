@@ -2,6 +2,7 @@
  * docs/proxy.md explains each line of the configuration. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,14 @@
 /* Where a remote HAProxy's admin socket lives on its own host when
  * pirackd reaches it as host:port through a forward. */
 #define PR_REMOTE_ADMIN_SOCKET "/run/haproxy/pirack-admin.sock"
+
+static bool group_name_valid(const char *g)
+{
+    size_t n = strlen(g);
+
+    return n > 0 && n <= 32 && (islower((unsigned char)g[0]) || g[0] == '_') &&
+           strspn(g, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
 
 static int check_render(const struct pr_proxy_render *r, char *err, size_t errlen)
 {
@@ -41,6 +50,10 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
                  r->ssh_last);
         return -EINVAL;
     }
+    if (r->admin_group && r->admin_group[0] && !group_name_valid(r->admin_group)) {
+        snprintf(err, errlen, "proxy admin_group \"%s\" is not a group name", r->admin_group);
+        return -EINVAL;
+    }
     if (r->pi_pool.len == 0 || r->pi_pool.len > 64) {
         snprintf(err, errlen, "the Pi pool must be a prefix of length 1-64");
         return -EINVAL;
@@ -51,25 +64,36 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
 static void render_global(FILE *f, const struct pr_proxy_render *r)
 {
     bool remote = r->admin_socket[0] != '/';
+    /* a remote HAProxy's host need not have the group: root's alone there */
+    const char *group = !remote && r->admin_group && r->admin_group[0] ? r->admin_group : NULL;
+
     fprintf(f, "global\n"
                "    # The runtime API rewrites routes.  HAProxy 2.6 socket levels do not\n"
                "    # protect maps: only this file mode does.  Never a TCP stats socket.\n");
+    if (group)
+        fprintf(f,
+                "    # pirackd runs as user pirack: group %s may use the socket (HAProxy\n"
+                "    # makes it while still root, before it drops to its own user).\n",
+                group);
     if (remote)
         fprintf(f,
                 "    # pirackd reaches this HAProxy at %s: forward that to this\n"
                 "    # socket over a channel only pirackd can use (e.g. ssh -L).\n",
                 r->admin_socket);
-    fprintf(f,
-            "    stats socket %s mode 600 level admin\n"
-            "    stats timeout 30s\n"
-            "\n"
-            "defaults\n"
-            "    timeout connect 5s\n"
-            "    timeout client 1m\n"
-            "    timeout server 1m\n"
-            "    timeout tunnel 1h\n"
-            "\n",
-            remote ? PR_REMOTE_ADMIN_SOCKET : r->admin_socket);
+    fprintf(f, "    stats socket %s", remote ? PR_REMOTE_ADMIN_SOCKET : r->admin_socket);
+    if (group)
+        fprintf(f, " mode 660 group %s", group);
+    else
+        fprintf(f, " mode 600");
+    fprintf(f, " level admin\n"
+               "    stats timeout 30s\n"
+               "\n"
+               "defaults\n"
+               "    timeout connect 5s\n"
+               "    timeout client 1m\n"
+               "    timeout server 1m\n"
+               "    timeout tunnel 1h\n"
+               "\n");
 }
 
 /* The guard after every set-dst: a map value that is not an address

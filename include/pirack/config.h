@@ -14,6 +14,10 @@
 #include "pirack/plan.h"
 
 #define PR_PATH_MAX 4096
+/* The unit's LoadCredential=pirack:/etc/pirack/credentials: every file in
+ * that directory reaches pirackd as $CREDENTIALS_DIRECTORY/pirack_NAME. */
+#define PR_CREDENTIALS_DIR "/etc/pirack/credentials/"
+#define PR_CREDENTIAL_PREFIX "pirack_"
 #define PR_MAX_SWITCHES 64
 #define PR_MAX_DNS 4
 
@@ -60,6 +64,7 @@ struct pr_config {
     char domain[PR_FQDN_MAX];
     bool isolated; /* mode = isolated | flat */
     unsigned slots;
+    bool allow_shrink;           /* [rack] shrink: dropping held slots is allowed */
     char interface[IF_NAMESIZE]; /* isolated: pattern; flat: name */
 
     /* [ipv4] */
@@ -85,6 +90,7 @@ struct pr_config {
     /* [proxy] */
     unsigned ssh_port_base;
     char proxy_admin_socket[PR_PATH_MAX]; /* HAProxy runtime API: path or host:port */
+    char proxy_admin_group[64];           /* the rendered socket's group ("": root only) */
     char proxy_map_dir[PR_PATH_MAX];
     char proxy_config[PR_PATH_MAX];   /* rendered base haproxy.cfg */
     char proxy_zone[PR_PATH_MAX];     /* DNS zone fragment written here */

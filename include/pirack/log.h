@@ -7,6 +7,7 @@
 #ifndef PIRACK_LOG_H
 #define PIRACK_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,11 @@ char *pr_escape(const void *src, size_t len, char *out, size_t outlen);
 
 /* Formats a MAC as "aa:bb:cc:dd:ee:ff" (out >= 18 bytes); returns out. */
 char *pr_mac_format(const uint8_t mac[6], char *out);
+
+/* A recorded event, at debug level: to the journal with PIRACK_SLOT=,
+ * PIRACK_EVENT=, PIRACK_ACTOR= and PIRACK_DETAIL= fields when stderr is the
+ * journal, else as a debug line.  detail is the event's JSON or NULL. */
+void pr_log_event(long long id, unsigned slot, const char *kind, const char *actor,
+                  const char *detail);
 
 #endif

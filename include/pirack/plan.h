@@ -39,6 +39,9 @@ struct pr_plan {
     char domain[PR_FQDN_MAX];
     char if_pattern[IF_NAMESIZE]; /* isolated: holds one %d-style conversion */
     bool isolated;
+    /* [rack] shrink = yes: a smaller slots may drop slots that hold a
+     * board, an owned Pi, events or power operations (and deletes them) */
+    bool allow_shrink;
 };
 
 struct pr_slot_plan {

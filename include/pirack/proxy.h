@@ -83,6 +83,7 @@ struct pr_proxy;
 
 struct pr_proxy_settings {
     char admin[PR_PATH_MAX]; /* socket path or host:port */
+    char admin_group[64];    /* the rendered socket's group; "" = mode 600 */
     char map_dir[PR_PATH_MAX];
     char config_path[PR_PATH_MAX]; /* rendered haproxy.cfg; "" = none */
     char zone_path[PR_PATH_MAX];   /* DNS zone; "" = none */

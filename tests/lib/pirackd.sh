@@ -18,8 +18,11 @@ PIRACK_SOCK="$TEST_TMP/run/api.sock"
 PIRACKD_LOG="$TEST_TMP/pirackd.log"
 
 # The proxy tests' [proxy] lines (rack_conf proxy=...): public addresses
-# for the zone, ssh ports from 22001, and checks quick enough for a test.
+# for the zone, ssh ports from 22001, checks quick enough for a test, and
+# an admin socket for root alone (pirackd runs as root here, and this host
+# need not have a group pirack for HAProxy to give the socket to).
 PROXY_TEST_LINES="ssh_port_base = 22001
+admin_group =
 ipv4 = 192.0.2.80
 ipv6 = 2001:db8:ff::80
 check_interval = 300ms

@@ -276,6 +276,71 @@ static void credentials_file(void **state)
     free(l);
 }
 
+/* The keys that nothing reads yet are warnings with FILE:LINE, not
+ * errors; unset, nothing is said. */
+static void unimplemented_keys_warn(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(
+        load_text(l, with("[health]\nport = 22\ninterval = 30s\nmax_cycles = 2\n"
+                          "boot_timeout = 60s\n[paths]\nimages = /srv/i\nrun = /run/p\n"
+                          "[api]\nlisten = 127.0.0.1:8080\n")),
+        0);
+    assert_error_at(l, 10, "warning: [health] port is not implemented yet");
+    assert_error_at(l, 11, "warning: [health] interval is not implemented yet");
+    assert_error_at(l, 12, "warning: [health] max_cycles is not implemented yet");
+    assert_error_at(l, 15, "warning: [paths] images is not implemented yet");
+    assert_error_at(l, 16, "warning: [paths] run is not implemented yet");
+    assert_error_at(l, 18, "warning: [api] listen is not implemented yet");
+    assert_null(strstr(l->out, "boot_timeout"));
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_null(strstr(l->out, "warning"));
+    free(l);
+}
+
+/* Under the unit the root-only file is out of pirackd's reach: the copy
+ * that LoadCredential= put in $CREDENTIALS_DIRECTORY as pirack_NAME (or
+ * NAME) is read instead; without one, the file itself. */
+static void credentials_from_systemd(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char dir[] = "/tmp/pirack-creds-XXXXXX", path[512], text[512];
+    int fd;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(text, sizeof(text),
+             "[switch a]\naddress = 127.0.0.1\nslots = 1-8\n"
+             "credentials = /nonexistent/credentials/sw-a\n");
+    unsetenv("CREDENTIALS_DIRECTORY");
+    assert_int_equal(load_text(l, with(text)), 2); /* no file, so no community */
+    assert_error_at(l, 9, "credentials /nonexistent/credentials/sw-a: No such file");
+
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    snprintf(path, sizeof(path), "%s/sw-a", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0400);
+    assert_true(dprintf(fd, "community = by-name\n") > 0);
+    close(fd);
+    assert_int_equal(load_text(l, with(text)), 0);
+    assert_string_equal(l->cfg.switches[0].community, "by-name");
+
+    snprintf(path, sizeof(path), "%s/pirack_sw-a", dir); /* the unit's, first */
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0400);
+    assert_true(dprintf(fd, "community = from-unit\n") > 0);
+    close(fd);
+    assert_int_equal(load_text(l, with(text)), 0);
+    assert_string_equal(l->cfg.switches[0].community, "from-unit");
+
+    unsetenv("CREDENTIALS_DIRECTORY");
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/sw-a", dir);
+    unlink(path);
+    rmdir(dir);
+    free(l);
+}
+
 /* inih cuts a value at " ;" (an inline comment): a secret cut so would
  * fail later as a wrong password; it is refused, and not echoed. */
 static void secret_cut_by_comment_refused(void **state)
@@ -385,6 +450,8 @@ int main(void)
         cmocka_unit_test(ports_out_of_range),
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
+        cmocka_unit_test(credentials_from_systemd),
+        cmocka_unit_test(unimplemented_keys_warn),
         cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(enable_password_is_a_secret),
         cmocka_unit_test(unreadable_file),

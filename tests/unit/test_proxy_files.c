@@ -57,6 +57,17 @@ static void config_lines(void **state)
     (void)state;
     char *cfg = render(&r, 0);
     assert_non_null(strstr(cfg, "stats socket /run/haproxy/admin.sock mode 600 level admin\n"));
+    free(cfg);
+    /* pirackd's group may use a local socket; nothing but a group name */
+    r.admin_group = "pirack";
+    cfg = render(&r, 0);
+    assert_non_null(
+        strstr(cfg, "stats socket /run/haproxy/admin.sock mode 660 group pirack level admin\n"));
+    free(cfg);
+    r.admin_group = "pirack level admin\nstats socket ipv4@:1";
+    free(render(&r, -EINVAL));
+    r.admin_group = NULL;
+    cfg = render(&r, 0);
     assert_null(strstr(cfg, "stats socket ipv4@"));
     assert_non_null(strstr(cfg, "bind :::443 v4v6\n"));
     assert_non_null(strstr(cfg, "tcp-request inspect-delay 5s\n"));

@@ -303,10 +303,23 @@ static void test_sync_grows_changes_and_shrinks(void **state)
     assert_int_equal(pr_store_get_slot(st, 1, &row), 0);
     assert_string_equal(row.v4_pi, "10.0.1.2");
 
-    /* shrink: slots past the plan go, with their events and power ops; their
-     * boards stay known but are in no slot; the rest is untouched */
+    /* shrink past slots that hold a board, events and a power op:
+     * refused, nothing changes */
     fx->plan.slots = 3;
+    assert_int_equal(pr_store_sync_slots(st, &fx->plan), -EBUSY);
+    assert_string_equal(pr_store_errmsg(st),
+                        "slots 4-8 hold 1 boards, 0 owned Pis, 1 events and 1 power operations: "
+                        "not dropping them ([rack] shrink = yes drops them and deletes their "
+                        "history)");
+    assert_int_equal(pr_store_slot_count(st), 8);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 1);
+
+    /* shrink when the operator says so: slots past the plan go, with their
+     * events and power ops; their boards stay known but are in no slot;
+     * the rest is untouched */
+    fx->plan.allow_shrink = true;
     assert_int_equal(pr_store_sync_slots(st, &fx->plan), 0);
+    fx->plan.allow_shrink = false;
     assert_int_equal(pr_store_slot_count(st), 3);
     assert_int_equal(pr_store_get_slot(st, 6, &row), -ENOENT);
     assert_string_equal(pr_store_errmsg(st), "no slot 6");

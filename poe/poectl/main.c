@@ -1,5 +1,6 @@
-/* poectl: drives one switch through the poe library, without pirackd,
- * for the integration tests and the benchmark.
+/* poectl: drives one switch through the poe library, without pirackd:
+ * operators check a switch with it before pirackd drives it (installed
+ * beside pirack), and the integration tests and the benchmark use it.
  *
  *   poectl -o KEY=VALUE ... ACTION PORTS
  *
