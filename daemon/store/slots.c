@@ -151,6 +151,37 @@ int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan)
     return pr_store_commit(st);
 }
 
+static const char SQL_SLOT_USE[] =
+    "SELECT (SELECT coalesce(max(slot), 0) FROM slots),"
+    " (SELECT count(*) FROM boards WHERE slot > ?1),"
+    " (SELECT count(*) FROM pis WHERE slot > ?1 AND (owner IS NOT NULL OR image IS NOT NULL)),"
+    " (SELECT count(*) FROM events WHERE slot > ?1)";
+
+int pr_store_slots_in_use(struct pr_store *st, unsigned keep, struct pr_store_slot_use *out)
+{
+    sqlite3_stmt *s;
+    int err = pr_store_prepare(st, SQL_SLOT_USE, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_int64(s, 1, keep);
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        out->last_slot = (unsigned)sqlite3_column_int(s, 0);
+        out->boards = (unsigned)sqlite3_column_int(s, 1);
+        out->pis = (unsigned)sqlite3_column_int(s, 2);
+        out->events = (unsigned)sqlite3_column_int(s, 3);
+    } else {
+        err = pr_store_sqlfail(st, "counting what the slots hold");
+    }
+    sqlite3_reset(s);
+    return err;
+}
+
+bool pr_store_slot_use_any(const struct pr_store_slot_use *use)
+{
+    return use->boards || use->pis || use->events;
+}
+
 static const char SQL_SLOT_COUNT[] = "SELECT count(*) FROM slots";
 
 int pr_store_slot_count(struct pr_store *st)
