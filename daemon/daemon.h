@@ -35,6 +35,13 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
+    struct pr_timer *retention; /* daemon/retention.c */
+
+    /* pr_daemon_reload, set by main.c: the API's routes (which main.c
+     * starts) reach it through here, so daemon/http never calls back
+     * into daemon/.  NULL in tests without a configuration file. */
+    int (*reload)(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
+                  size_t whylen);
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro
@@ -49,5 +56,25 @@ void pr_daemon_services_stop(struct pr_daemon *d);
 /* After a good reload: every service that has a reload step runs it (all
  * of them, even after a failure).  Returns the first -errno, or 0. */
 int pr_daemon_services_reload(struct pr_daemon *d);
+
+/* daemon/retention.c: [store]'s limits on events and saved traces,
+ * applied a second after start and every hour. */
+int pr_retention_start(struct pr_daemon *d);
+void pr_retention_stop(struct pr_daemon *d);
+
+/* daemon/reload.c.  Whether cfg may replace what the store has: 0 when it
+ * cuts no slot that holds a board, an assigned pi or events, or when the
+ * cut is confirmed (confirmed or cfg's confirm_shrink equals cfg's slots;
+ * then a config.shrink event); else -EBUSY with the reason in why and a
+ * config.shrink-refused event; -errno when the store fails. */
+int pr_daemon_check_shrink(struct pr_daemon *d, const struct pr_config *cfg, unsigned confirmed,
+                           const char *actor, char *why, size_t whylen);
+/* Reads the configuration file again and applies it: -EINVAL when it has
+ * errors, -ERANGE when confirm_shrink (0: none) is not its slots, -EBUSY
+ * when it would cut slots in use unconfirmed, -EIO when the store cannot
+ * lay it out.  On any failure the running configuration stays and why
+ * (also logged) says what went wrong. */
+int pr_daemon_reload(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
+                     size_t whylen);
 
 #endif

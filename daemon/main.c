@@ -29,7 +29,7 @@ static void usage(FILE *f)
 
 static int open_store(struct pr_daemon *d)
 {
-    char err[256];
+    char err[512];
     int r;
 
     r = pr_mkdir_parent(d->cfg->state_path);
@@ -40,6 +40,11 @@ static int open_store(struct pr_daemon *d)
     r = pr_store_open(d->cfg->state_path, &d->store, err, sizeof(err));
     if (r < 0) {
         pr_err("cannot open the store %s: %s", d->cfg->state_path, err);
+        return r;
+    }
+    r = pr_daemon_check_shrink(d, d->cfg, 0, "pirackd", err, sizeof(err));
+    if (r < 0) {
+        pr_err("%s: %s; not starting", d->config_path, err);
         return r;
     }
     r = pr_store_sync_slots(d->store, &d->plan);
@@ -74,45 +79,15 @@ static void on_stop_signal(void *ctx, int signo)
     pr_loop_stop(d->loop);
 }
 
-/* SIGHUP: a configuration that does not validate is refused and the
- * running one kept, so a typo never takes a rack down. */
+/* SIGHUP: a configuration that does not validate, or that would cut
+ * slots in use, is refused and the running one kept, so a typo never
+ * takes a rack down (daemon/reload.c). */
 static void on_reload_signal(void *ctx, int signo)
 {
-    struct pr_daemon *d = ctx;
-    struct pr_config *next = malloc(sizeof(*next));
-    struct pr_plan plan;
-    int errors;
+    char why[512];
 
     (void)signo;
-    if (!next)
-        return;
-    sd_notify(0, "RELOADING=1");
-    errors = pr_config_load(d->config_path, next, stderr);
-    if (errors != 0) {
-        pr_err("reload: %s has %s; keeping the running configuration", d->config_path,
-               errors < 0 ? strerror(-errors) : "errors");
-        pr_daemon_event(d, 0, "config.rejected", "ops", "{s:s}", "path", d->config_path);
-        free(next);
-        sd_notify(0, "READY=1");
-        return;
-    }
-    pr_config_plan(next, &plan);
-    if (pr_store_sync_slots(d->store, &plan) < 0) {
-        pr_err("reload: cannot lay out the slots: %s; keeping the running configuration",
-               pr_store_errmsg(d->store));
-        free(next);
-        sd_notify(0, "READY=1");
-        return;
-    }
-    free(d->cfg);
-    d->cfg = next;
-    d->plan = plan;
-    pr_log_set_level((enum pr_log_level)d->cfg->log_level);
-    pr_daemon_services_reload(d);
-    pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path, "slots",
-                    (int)d->cfg->slots);
-    pr_info("reloaded %s", d->config_path);
-    sd_notify(0, "READY=1");
+    pr_daemon_reload(ctx, 0, "pirackd", why, sizeof(why));
 }
 
 static void on_watchdog(void *ctx)
@@ -181,7 +156,7 @@ int main(int argc, char **argv)
         { "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
-    struct pr_daemon d = { .config_path = DEFAULT_CONFIG };
+    struct pr_daemon d = { .config_path = DEFAULT_CONFIG, .reload = pr_daemon_reload };
     bool check_only = false, debug = false;
     int c, errors, r;
 

@@ -93,6 +93,10 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->health_interval_s = 30;
     cfg->boot_timeout_s = 60;
     cfg->max_cycles = 2;
+    cfg->events_max_age_s = 365 * 86400;
+    cfg->events_max_count = 1000000;
+    cfg->traces_max_age_s = 30 * 86400;
+    cfg->traces_max_count = 1000;
     cfg->log_level = PR_LOG_INFO;
 }
 
@@ -158,7 +162,7 @@ static int parse_uint(const char *v, unsigned long long max, unsigned long long 
     return errno || *end || *out > max ? -EINVAL : 0;
 }
 
-/* "3", "3s", "500ms", "2m": returns milliseconds. */
+/* "3", "3s", "500ms", "2m", "4h", "90d": returns milliseconds. */
 static int parse_duration_ms(const char *v, unsigned long long *ms)
 {
     char *end;
@@ -178,6 +182,8 @@ static int parse_duration_ms(const char *v, unsigned long long *ms)
         *ms = n * 60000;
     else if (strcmp(end, "h") == 0)
         *ms = n * 3600000;
+    else if (strcmp(end, "d") == 0)
+        *ms = n * 86400000;
     else
         return -EINVAL;
     return 0;

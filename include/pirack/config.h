@@ -61,6 +61,7 @@ struct pr_config {
     bool isolated; /* mode = isolated | flat */
     unsigned slots;
     char interface[IF_NAMESIZE]; /* isolated: pattern; flat: name */
+    unsigned confirm_shrink;     /* = slots: cutting slots in use is confirmed */
 
     /* [ipv4] */
     struct pr_prefix4 v4_pool;
@@ -130,6 +131,12 @@ struct pr_config {
     unsigned health_interval_s;
     unsigned boot_timeout_s; /* per boot step */
     unsigned max_cycles;     /* then reimage, then quarantine */
+
+    /* [store]: retention, applied at start and every hour; 0 = no limit */
+    unsigned events_max_age_s;
+    unsigned events_max_count;
+    unsigned traces_max_age_s;
+    unsigned traces_max_count;
 
     /* [log] */
     int log_level;
