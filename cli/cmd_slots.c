@@ -91,8 +91,11 @@ static int run_slots(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_slots = {
     .name = "slots",
     .args = "[--shrink N]",
-    .summary = "every slot: state, power, pi, board, addresses; --shrink N confirms cutting "
-               "the rack to N slots (the file must say slots = N)",
+    .summary = "every slot: state, power, pi, board, addresses",
+    .help = "  --shrink N  confirm cutting the rack to N slots although the slots past N\n"
+            "              hold boards, assigned pis or events: pirackd reads its\n"
+            "              configuration again, which must already say slots = N; the\n"
+            "              cut slots' events stay in the log\n",
     .run = run_slots,
 };
 

@@ -12,7 +12,7 @@ iproute2 iputils-ping ndisc6 busybox isc-dhcp-client
 tftp-hpa atftp curl dnsmasq-base tftpd-hpa
 snmpd snmp openssh-server openssh-client haproxy
 sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
-python3 clang-format git
+python3 clang-format git tmux zsh
 "
 
 missing=""
