@@ -35,7 +35,9 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
-    struct pr_timer *retention; /* daemon/retention.c */
+    struct pr_timer *retention;    /* daemon/retention.c */
+    struct pr_timer *status_timer; /* daemon/status.c */
+    char status_sent[160];         /* the last STATUS= line sent to systemd */
 
     /* pr_daemon_reload, set by main.c: the API's routes (which main.c
      * starts) reach it through here, so daemon/http never calls back
@@ -61,6 +63,11 @@ int pr_daemon_services_reload(struct pr_daemon *d);
  * applied a second after start and every hour. */
 int pr_retention_start(struct pr_daemon *d);
 void pr_retention_stop(struct pr_daemon *d);
+
+/* daemon/status.c: STATUS= for systemd with the slots booted, failed,
+ * booting and off, sent at start and whenever it changes. */
+int pr_status_start(struct pr_daemon *d);
+void pr_status_stop(struct pr_daemon *d);
 
 /* daemon/reload.c.  Whether cfg may replace what the store has: 0 when it
  * cuts no slot that holds a board, an assigned pi or events, or when the

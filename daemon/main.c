@@ -186,6 +186,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    pr_log_init();
     d.cfg = malloc(sizeof(*d.cfg));
     if (!d.cfg)
         return 1;

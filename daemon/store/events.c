@@ -418,11 +418,8 @@ int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, co
 
         pr_err("cannot record event %s for slot %u: %s", kind, slot,
                pr_escape(pr_store_errmsg(st), strlen(pr_store_errmsg(st)), esc, sizeof(esc)));
-    } else if (text) {
-        char esc[512];
-
-        pr_debug("event %lld slot %u %s %s", (long long)id, slot, kind,
-                 pr_escape(text, strlen(text), esc, sizeof(esc)));
+    } else {
+        pr_log_event(id, slot, kind, actor, text);
     }
     free(text);
     json_decref(detail);

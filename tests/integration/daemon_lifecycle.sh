@@ -21,6 +21,8 @@ pirackd_start "$ns" "$conf" || { not_ok "pirackd starts"; exit 1; }
 ok "pirackd starts"
 check "READY=1 sent to systemd" wait_for 5 grep -q "READY=1" "$TEST_TMP/notify.out"
 check "WATCHDOG=1 sent when systemd asks for it" wait_for 5 grep -q "WATCHDOG=1" "$TEST_TMP/notify.out"
+check "STATUS= tells systemd the slots booted and failed" \
+    wait_for 5 grep -q "STATUS=12 slots: 0 booted, 0 failed, 0 booting, 12 off" "$TEST_TMP/notify.out"
 pid=$PIRACKD_PID
 
 total() { cli status --json | jq -r '.slots.total'; }
@@ -30,6 +32,7 @@ check "12 slots at start" test "$(total)" = 12
 sed -i 's/^slots = 12$/slots = 20/' "$conf"
 kill -HUP "$pid"
 check "SIGHUP applies a good configuration" wait_for 5 sh -c "test \"\$($BUILD/pirack --socket $PIRACK_SOCK status --json | jq -r .slots.total)\" = 20"
+check "STATUS= follows the reload" wait_for 5 grep -q "STATUS=20 slots: " "$TEST_TMP/notify.out"
 check "the reload is an event" wait_for 5 sh -c "$BUILD/pirack --socket $PIRACK_SOCK events --slot 0 | grep -q config.reloaded"
 
 # A bad change: refused, old one kept, daemon still answering.
