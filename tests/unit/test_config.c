@@ -96,6 +96,8 @@ static void example_config_is_valid(void **state)
     assert_int_equal(cfg->lease_time_s, 86400);
     assert_int_equal(cfg->n_dns, 2);
     assert_int_equal(cfg->api_mode, 0660);
+    assert_int_equal(cfg->events_max_age_s, 365 * 86400);
+    assert_int_equal(cfg->traces_max_count, 1000);
     assert_ptr_equal(pr_config_switch_for_slot(cfg, 54), &cfg->switches[0]);
     assert_ptr_equal(pr_config_switch_for_slot(cfg, 55), &cfg->switches[1]);
     free(cfg);
