@@ -59,6 +59,8 @@ check "pirack slots --shrink 17 is refused when the file says 16" sh -c "$BUILD/
 check "pirack slots --shrink 16 cuts the rack" cli slots --shrink 16
 check "16 slots after the confirmed shrink" test "$(total)" = 16
 check "the cut slot's events stay in the store" sh -c "test \"\$(sqlite3 '$TEST_TMP/state/pirack.db' 'select count(*) from events where slot = 18')\" -ge 1"
+check "... and pirack events --slot 18 still lists them" sh -c "$BUILD/pirack --socket $PIRACK_SOCK events --slot 18 | grep -q board.assigned"
+check "a slot that never was answers no-such-slot" sh -c "$BUILD/pirack --socket $PIRACK_SOCK events --slot 40 2>&1 | grep -q '^pirack: no-such-slot: slot 40 is not in this rack (0-16)'"
 cli assign 14 b8:27:eb:00:00:14 >/dev/null
 
 pirackd_stop
