@@ -201,3 +201,15 @@ clean:
 
 # Unit tests keep theirs beside the binary: some include sources directly.
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+# Shell completion for pirack: bash-completion's directory and zsh's
+# site-functions under PREFIX (a Debian package uses
+# /usr/share/zsh/vendor-completions for zsh).
+install: install-completion
+.PHONY: install-completion
+install-completion:
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	install -m 0644 cli/completion/pirack.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pirack
+	install -m 0644 cli/completion/pirack.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_pirack

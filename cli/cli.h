@@ -23,6 +23,7 @@
 struct cli {
     const char *socket; /* --socket, $PIRACK_SOCKET, or the default */
     bool json;          /* --json: print the API's JSON */
+    bool quiet;         /* -q: nothing on standard output; errors still on stderr */
     void *curl;         /* one CURL handle, reused (keep-alive) */
 };
 
@@ -30,6 +31,7 @@ struct cli_command {
     const char *name;
     const char *args; /* for the usage line: "N", "[--slot N] ..." */
     const char *summary;
+    const char *help; /* for pirack NAME --help: the options, or NULL */
     /* argv[0] is the command's name; returns an exit code. */
     int (*run)(struct cli *c, int argc, char **argv);
 };
@@ -65,6 +67,8 @@ int cli_request_show(struct cli *c, const char *method, const char *path, json_t
 
 /* ---- main.c ---- */
 
+/* pirack NAME --help: the command's usage, summary and options. */
+void cli_command_help(const struct cli_command *cmd, FILE *out);
 /* Prints "pirack: MESSAGE" and the command's usage to stderr; returns
  * CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)

@@ -128,6 +128,9 @@ const struct cli_command cli_cmd_assign = {
     .name = "assign",
     .args = "SLOT MAC [--serial S] [--model M] [--move]",
     .summary = "put a board (by its MAC) in a slot",
+    .help = "  --serial S  the board's serial (8 to 16 hex digits)\n"
+            "  --model M   the board's model, e.g. 3B or 4B\n"
+            "  --move      take the board out of the slot it is in now\n",
     .run = run_assign,
 };
 

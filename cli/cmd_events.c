@@ -212,5 +212,9 @@ const struct cli_command cli_cmd_events = {
     .name = "events",
     .args = "[--slot N] [--since ID] [-f]",
     .summary = "the event log, oldest first; -f follows new events",
+    .help = "  --slot N    only slot N's timeline (0: the rack's own events)\n"
+            "  --since ID  only events after event ID\n"
+            "  -f          then wait for new events and print them as they come\n"
+            "  --json      one object {events, next}; with -f one event per line\n",
     .run = run_events,
 };

@@ -4,12 +4,15 @@
  * on/off/cycle queue the operations (POST /v1/power), then follow them
  * (GET /v1/power) until each one finished, with a progress bar on a
  * terminal when there are many; the exit code says whether all worked.
+ * With --json the outcome is one JSON document.  off and cycle of "all"
+ * ask first on a terminal, and need --yes without one.
  * status prints the store's power, the switch's last answer and the
  * operation in flight for each slot. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,9 +107,36 @@ static int poll_ops(struct cli *c, const char *spec, struct tracked *t, size_t n
     return (int)done;
 }
 
-static int follow(struct cli *c, const char *spec, struct tracked *t, size_t n)
+/* --json after waiting: what each op came to, one document. */
+static int print_outcome_json(const char *action, const char *spec, const struct tracked *t,
+                              size_t n, size_t failed, const json_t *refused)
 {
-    bool bar = n > 1 && isatty(STDERR_FILENO);
+    json_t *ops = json_array(), *doc;
+    char *text;
+
+    for (size_t k = 0; ops && k < n; k++)
+        json_array_append_new(ops, json_pack("{s:I, s:I, s:b, s:s}", "slot", (json_int_t)t[k].slot,
+                                             "op", (json_int_t)t[k].op, "ok", t[k].done > 0,
+                                             "result", t[k].result));
+    doc = json_pack("{s:s, s:s, s:o, s:O, s:I, s:I}", "action", action, "slots", spec, "ops",
+                    ops ? ops : json_array(), "refused", refused ? refused : json_array(), "done",
+                    (json_int_t)(n - failed), "failed", (json_int_t)failed);
+    text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text) {
+        fprintf(stderr, "pirack: out of memory\n");
+        return CLI_EXIT_FAIL;
+    }
+    printf("%s\n", text);
+    free(text);
+    return CLI_EXIT_OK;
+}
+
+/* Waits for every op; returns how many failed, or -1 when the API could
+ * not be asked or the wait ran out. */
+static long follow(struct cli *c, const char *spec, struct tracked *t, size_t n)
+{
+    bool bar = n > 1 && !c->quiet && !c->json && isatty(STDERR_FILENO);
     time_t start = time(NULL);
     size_t failed = 0;
     int done = 0;
@@ -114,7 +144,7 @@ static int follow(struct cli *c, const char *spec, struct tracked *t, size_t n)
     while ((size_t)done < n) {
         done = poll_ops(c, spec, t, n, &failed);
         if (done < 0)
-            return CLI_EXIT_FAIL;
+            return -1;
         if (bar)
             progress((size_t)done, failed, n);
         if ((size_t)done == n)
@@ -122,19 +152,27 @@ static int follow(struct cli *c, const char *spec, struct tracked *t, size_t n)
         if (time(NULL) - start > WAIT_LIMIT_S) {
             fprintf(stderr, "%spirack: gave up waiting after %d s; the ops go on in pirackd\n",
                     bar ? "\n" : "", WAIT_LIMIT_S);
-            return CLI_EXIT_FAIL;
+            return -1;
         }
         sleep_ms(250);
     }
     if (bar)
         fputc('\n', stderr);
-    for (size_t k = 0; k < n; k++)
-        if (t[k].done < 0 || n == 1)
-            printf("slot %lld: %s: %s\n", (long long)t[k].slot, t[k].done > 0 ? "ok" : "FAILED",
-                   t[k].result);
-    if (n > 1)
+    return (long)failed;
+}
+
+/* For people: failed slots (and the one slot of a single op), then the
+ * count.  -q keeps only the failures, on standard error. */
+static void print_outcome(const struct cli *c, const struct tracked *t, size_t n, size_t failed)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (t[k].done > 0 && (n > 1 || c->quiet))
+            continue;
+        fprintf(c->quiet ? stderr : stdout, "slot %lld: %s: %s\n", (long long)t[k].slot,
+                t[k].done > 0 ? "ok" : "FAILED", t[k].result);
+    }
+    if (n > 1 && !c->quiet)
         printf("%zu of %zu slots done, %zu failed\n", n - failed, n, failed);
-    return failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
 
 static int print_refused(const json_t *refused)
@@ -167,16 +205,19 @@ static int run_action(struct cli *c, const char *action, const char *spec, long 
     if (rc)
         return rc;
     if (c->json && !wait) {
-        cli_print_raw(&r);
+        if (!c->quiet)
+            cli_print_raw(&r);
         cli_response_free(&r);
         return CLI_EXIT_OK;
     }
     refused = print_refused(json_object_get(r.json, "refused"));
+    json_t *refused_json = json_incref(json_object_get(r.json, "refused"));
     ops = json_object_get(r.json, "ops");
     n = json_array_size(ops);
     t = calloc(n ? n : 1, sizeof(*t));
     if (!t) {
         cli_response_free(&r);
+        json_decref(refused_json);
         return CLI_EXIT_FAIL;
     }
     json_array_foreach(ops, i, v)
@@ -186,14 +227,65 @@ static int run_action(struct cli *c, const char *action, const char *spec, long 
     }
     cli_response_free(&r);
     if (!wait) {
-        for (i = 0; i < n; i++)
+        for (i = 0; i < n && !c->quiet; i++)
             printf("slot %lld: op %lld queued\n", (long long)t[i].slot, (long long)t[i].op);
         rc = CLI_EXIT_OK;
+    } else if (n == 0) {
+        rc = CLI_EXIT_FAIL;
+        if (c->json && !c->quiet)
+            print_outcome_json(action, spec, t, 0, 0, refused_json);
     } else {
-        rc = n ? follow(c, spec, t, n) : CLI_EXIT_FAIL;
+        long failed = follow(c, spec, t, n);
+
+        if (failed < 0)
+            rc = CLI_EXIT_FAIL;
+        else if (c->json && !c->quiet)
+            rc = print_outcome_json(action, spec, t, n, (size_t)failed, refused_json);
+        else
+            print_outcome(c, t, n, (size_t)failed);
+        if (failed != 0)
+            rc = CLI_EXIT_FAIL;
     }
+    json_decref(refused_json);
     free(t);
     return refused ? CLI_EXIT_FAIL : rc;
+}
+
+/* off and cycle of every slot ask first.  On a terminal: a question on
+ * standard error, answered y or yes.  Without one (a script, cron) there
+ * is nobody to ask, so the command needs --yes: a script states that it
+ * means the whole rack rather than getting it by accident. */
+static int confirm_all(struct cli *c, const char *action)
+{
+    struct cli_response r;
+    char answer[16] = "", rack[80] = "this rack";
+    long long total = -1;
+
+    if (!isatty(STDIN_FILENO)) {
+        fprintf(stderr, "pirack: power %s all needs --yes when standard input is not a terminal\n",
+                action);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_request(c, "GET", "/v1/status", NULL, &r) == 0) {
+        const char *name = cli_json_str(r.json, "rack");
+
+        if (name)
+            snprintf(rack, sizeof(rack), "rack %s", name);
+        total = (long long)cli_json_int(json_object_get(r.json, "slots"), "total", -1);
+        cli_response_free(&r);
+    }
+    if (total >= 0)
+        fprintf(stderr, "Power %s all %lld slots of %s? [y/N] ", action, total, rack);
+    else
+        fprintf(stderr, "Power %s every slot of %s? [y/N] ", action, rack);
+    fflush(stderr);
+    if (!fgets(answer, sizeof(answer), stdin))
+        answer[0] = '\0';
+    answer[strcspn(answer, "\r\n")] = '\0';
+    if (!strcasecmp(answer, "y") || !strcasecmp(answer, "yes"))
+        return CLI_EXIT_OK;
+    fprintf(stderr, "pirack: nothing done\n");
+    return CLI_EXIT_FAIL;
 }
 
 static int show_status(const json_t *answer, void *ctx)
@@ -256,20 +348,6 @@ static int run_status(struct cli *c, const char *spec)
     return cli_request_show(c, "GET", path, NULL, show_status, NULL);
 }
 
-/* Every slot off at once is an outage: on a terminal, asked first. */
-static bool confirmed(const char *action)
-{
-    char answer[16] = "";
-
-    if (!isatty(STDIN_FILENO))
-        return true;
-    fprintf(stderr, "pirack: power %s every slot of the rack? [y/N] ", action);
-    fflush(stderr);
-    if (!fgets(answer, sizeof(answer), stdin))
-        return false;
-    return !strcmp(answer, "y\n") || !strcmp(answer, "yes\n") || !strcmp(answer, "Y\n");
-}
-
 static int run_power(struct cli *c, int argc, char **argv)
 {
     const char *action = NULL, *spec = NULL;
@@ -308,9 +386,11 @@ static int run_power(struct cli *c, int argc, char **argv)
         return run_status(c, spec);
     if (strcmp(action, "on") && strcmp(action, "off") && strcmp(action, "cycle"))
         return cli_usage_error(&cli_cmd_power, "action is on, off, cycle or status");
-    if (!yes && strcmp(action, "on") && !strcmp(spec, "all") && !confirmed(action)) {
-        fprintf(stderr, "pirack: not confirmed; nothing done (--yes skips the question)\n");
-        return CLI_EXIT_FAIL;
+    if (!yes && strcmp(action, "on") && !strcmp(spec, "all")) {
+        int rc = confirm_all(c, action);
+
+        if (rc != CLI_EXIT_OK)
+            return rc;
     }
     return run_action(c, action, spec, stagger_ms, max_booting, wait);
 }
@@ -319,5 +399,17 @@ const struct cli_command cli_cmd_power = {
     .name = "power",
     .args = "on|off|cycle|status N|N-M|all [--stagger S] [--max-booting K] [--no-wait] [--yes]",
     .summary = "power slots through their PoE switch ports",
+    .help = "  on, off, cycle   queue the operations, then wait until each one finished\n"
+            "                   (a progress bar on a terminal); exit 1 if any failed\n"
+            "  status           each slot's power, the switch's last answer, the op in flight\n"
+            "  N, N-M, all      the slots\n"
+            "  --stagger S      seconds between power-ons (default: [power] stagger)\n"
+            "  --max-booting K  at most K slots booting at once (default: [power] max_booting)\n"
+            "  --no-wait        print the queued op ids and return at once\n"
+            "  -y, --yes        off or cycle of all without asking (needed when standard\n"
+            "                   input is not a terminal)\n"
+            "  --json           one JSON document: the queued ops with --no-wait, else\n"
+            "                   {action, slots, ops: [{slot, op, ok, result}], refused,\n"
+            "                   done, failed}\n",
     .run = run_power,
 };

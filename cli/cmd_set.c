@@ -95,5 +95,9 @@ const struct cli_command cli_cmd_set = {
     .name = "set",
     .args = "N KEY=VALUE...",
     .summary = "set the pi's name, owner, image, policy",
+    .help = "  name=NAME      the pi's name, a DNS label (NAME.DOMAIN in DNS)\n"
+            "  owner=CUSTOMER the customer it is for; owner= clears it\n"
+            "  image=IMAGE    the image it runs; image= clears it\n"
+            "  policy=TEXT    the failure policy; policy= clears it\n",
     .run = run_set,
 };

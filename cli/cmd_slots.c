@@ -1,4 +1,5 @@
-/* pirack slots: every slot in a table.  pirack show N: one slot in full. */
+/* pirack slots: every slot in a table; pirack slots --shrink N confirms
+ * that the rack is cut to N slots.  pirack show N: one slot in full. */
 #include <stdio.h>
 #include <string.h>
 
@@ -51,18 +52,50 @@ static int show_slots(const json_t *slots, void *ctx)
     return CLI_EXIT_OK;
 }
 
+static int show_shrunk(const json_t *answer, void *ctx)
+{
+    (void)ctx;
+    printf("the rack has %lld slots; the events of the cut ones stay in the log\n",
+           (long long)cli_json_int(answer, "slots", 0));
+    return CLI_EXIT_OK;
+}
+
+/* --shrink N: pirackd reads its configuration file again, which must say
+ * slots = N, and cuts the slots past N even when they hold boards, pis or
+ * events. */
+static int run_shrink(struct cli *c, const char *arg)
+{
+    int64_t n;
+    json_t *body;
+    int rc;
+
+    if (cli_parse_uint(arg, 1, 4096, &n) < 0)
+        return cli_usage_error(&cli_cmd_slots, "\"%s\" is not a slot count (1-4096)", arg);
+    body = json_pack("{s:I}", "slots", (json_int_t)n);
+    rc = cli_request_show(c, "POST", "/v1/slots/shrink", body, show_shrunk, NULL);
+    json_decref(body);
+    return rc;
+}
+
 static int run_slots(struct cli *c, int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 3 && strcmp(argv[1], "--shrink") == 0)
+        return run_shrink(c, argv[2]);
+    if (argc == 2 && strncmp(argv[1], "--shrink=", 9) == 0)
+        return run_shrink(c, argv[1] + 9);
     if (argc > 1)
-        return cli_usage_error(&cli_cmd_slots, "slots takes no arguments");
+        return cli_usage_error(&cli_cmd_slots, "slots takes no arguments but --shrink N");
     return cli_request_show(c, "GET", "/v1/slots", NULL, show_slots, NULL);
 }
 
 const struct cli_command cli_cmd_slots = {
     .name = "slots",
-    .args = "",
+    .args = "[--shrink N]",
     .summary = "every slot: state, power, pi, board, addresses",
+    .help = "  --shrink N  confirm cutting the rack to N slots although the slots past N\n"
+            "              hold boards, assigned pis or events: pirackd reads its\n"
+            "              configuration again, which must already say slots = N; the\n"
+            "              cut slots' events stay in the log\n",
     .run = run_slots,
 };
 

@@ -1,6 +1,7 @@
 /* pirack: command line client of pirackd.  See pirack(1).
  *
- *   pirack [--socket PATH] [--json] COMMAND [ARGS]
+ *   pirack [--socket PATH] [--json] [-q] COMMAND [ARGS]
+ *   pirack COMMAND --help
  *
  * A new command is a file cli/cmd_NAME.c exporting a struct cli_command,
  * declared in cli.h and listed in commands[] below. */
@@ -21,40 +22,43 @@ static const struct cli_command *const commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: pirack [--socket PATH] [--json] COMMAND [ARGS]\n"
+    fprintf(out, "usage: pirack [--socket PATH] [--json] [-q] COMMAND [ARGS]\n"
+                 "       pirack COMMAND --help\n"
                  "\n"
                  "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
-        char left[256]; /* power's synopsis alone is over 64 */
-        snprintf(left, sizeof(left), "%s %s", commands[i]->name, commands[i]->args);
-        /* A long synopsis gets a line of its own, the summary under it. */
-        if (strlen(left) > 36)
-            fprintf(out, "  %s\n  %-36s %s\n", left, "", commands[i]->summary);
+        const struct cli_command *cmd = commands[i];
+        /* The synopsis whole, however long: a long one gets a line of its
+         * own, the summary under it. */
+        size_t len = strlen(cmd->name) + 1 + strlen(cmd->args);
+
+        if (len > 36)
+            fprintf(out, "  %s %s\n  %-36s %s\n", cmd->name, cmd->args, "", cmd->summary);
         else
-            fprintf(out, "  %-36s %s\n", left, commands[i]->summary);
+            fprintf(out, "  %s %s%*s %s\n", cmd->name, cmd->args, (int)(36 - len), "",
+                    cmd->summary);
     }
     fprintf(out,
             "\n"
             "Options:\n"
             "  --socket PATH   the API's socket (default: $PIRACK_SOCKET, else %s)\n"
             "  --json          print the API's JSON instead of tables\n"
-            "  -h, --help      this text\n"
+            "  -q, --quiet     print nothing on standard output (errors still go to\n"
+            "                  standard error; the exit code says how it went)\n"
+            "  -h, --help      this text; after a command, that command's options\n"
             "  --version       pirack's version\n"
             "\n"
             "See pirack(1).\n",
             CLI_DEFAULT_SOCKET);
 }
 
-/* pirack COMMAND --help: that command's synopsis and summary. */
-static void command_usage(const struct cli_command *cmd, FILE *out)
+void cli_command_help(const struct cli_command *cmd, FILE *out)
 {
-    fprintf(out,
-            "usage: pirack [--socket PATH] [--json] %s%s%s\n"
-            "\n"
-            "%s\n"
-            "\n"
-            "See pirack(1).\n",
-            cmd->name, cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    fprintf(out, "usage: pirack [--socket PATH] [--json] [-q] %s%s%s\n\n%s\n", cmd->name,
+            cmd->args[0] ? " " : "", cmd->args, cmd->summary);
+    if (cmd->help)
+        fprintf(out, "\nOptions:\n%s", cmd->help);
+    fprintf(out, "\nSee pirack(1).\n");
 }
 
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
@@ -67,7 +71,7 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     if (cmd)
-        fprintf(stderr, "usage: pirack %s %s\n", cmd->name, cmd->args);
+        fprintf(stderr, "usage: pirack %s%s%s\n", cmd->name, cmd->args[0] ? " " : "", cmd->args);
     else
         usage(stderr);
     return CLI_EXIT_USAGE;
@@ -107,6 +111,8 @@ static int take_global_options(struct cli *c, int argc, char **argv, bool *help,
                 argv[kept++] = argv[i];
         } else if (in_options && strcmp(a, "--json") == 0) {
             c->json = true;
+        } else if (in_options && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
+            c->quiet = true;
         } else if (in_options && strcmp(a, "--socket") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return -1;
@@ -138,13 +144,14 @@ int main(int argc, char **argv)
     n = take_global_options(&c, argc, argv, &help, &version);
     if (n < 0)
         return cli_usage_error(NULL, "--socket needs a path");
-    if (help) {
-        for (size_t i = 0; n > 0 && i < N_COMMANDS; i++) {
+    if (help && n > 0) {
+        for (size_t i = 0; i < N_COMMANDS; i++)
             if (strcmp(argv[0], commands[i]->name) == 0) {
-                command_usage(commands[i], stdout);
+                cli_command_help(commands[i], stdout);
                 return CLI_EXIT_OK;
             }
-        }
+    }
+    if (help) {
         usage(stdout);
         return CLI_EXIT_OK;
     }
@@ -157,6 +164,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(argv[0], commands[i]->name) != 0)
             continue;
+        /* -q: whatever a command prints for people or scripts goes nowhere;
+         * messages on standard error and the exit code stay. */
+        if (c.quiet && !freopen("/dev/null", "w", stdout)) {
+            fprintf(stderr, "pirack: cannot open /dev/null: %m\n");
+            return CLI_EXIT_FAIL;
+        }
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
             fprintf(stderr, "pirack: cannot start libcurl\n");
             return CLI_EXIT_FAIL;

@@ -35,6 +35,16 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
+    struct pr_timer *retention;    /* daemon/retention.c */
+    struct pr_timer *status_timer; /* daemon/status.c */
+    char status_sent[256];         /* the last STATUS= line sent to systemd */
+    char status_note[64];          /* how the last reload went, or "" */
+
+    /* pr_daemon_reload, set by main.c: the API's routes (which main.c
+     * starts) reach it through here, so daemon/http never calls back
+     * into daemon/.  NULL in tests without a configuration file. */
+    int (*reload)(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
+                  size_t whylen);
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro
@@ -49,5 +59,32 @@ void pr_daemon_services_stop(struct pr_daemon *d);
 /* After a good reload: every service that has a reload step runs it (all
  * of them, even after a failure).  Returns the first -errno, or 0. */
 int pr_daemon_services_reload(struct pr_daemon *d);
+
+/* daemon/retention.c: [store]'s limits on events and saved traces,
+ * applied a second after start and every hour. */
+int pr_retention_start(struct pr_daemon *d);
+void pr_retention_stop(struct pr_daemon *d);
+
+/* daemon/status.c: STATUS= for systemd with the slots booted, failed,
+ * booting and off, sent at start and whenever it changes. */
+int pr_status_start(struct pr_daemon *d);
+void pr_status_stop(struct pr_daemon *d);
+/* Adds note ("reload refused, see the journal") to the line and sends it. */
+void pr_status_note(struct pr_daemon *d, const char *note);
+
+/* daemon/reload.c.  Whether cfg may replace what the store has: 0 when it
+ * cuts no slot that holds a board, an assigned pi or events, or when the
+ * cut is confirmed (confirmed or cfg's confirm_shrink equals cfg's slots;
+ * then a config.shrink event); else -EBUSY with the reason in why and a
+ * config.shrink-refused event; -errno when the store fails. */
+int pr_daemon_check_shrink(struct pr_daemon *d, const struct pr_config *cfg, unsigned confirmed,
+                           const char *actor, char *why, size_t whylen);
+/* Reads the configuration file again and applies it: -EINVAL when it has
+ * errors, -ERANGE when confirm_shrink (0: none) is not its slots, -EBUSY
+ * when it would cut slots in use unconfirmed, -EIO when the store cannot
+ * lay it out.  On any failure the running configuration stays and why
+ * (also logged) says what went wrong. */
+int pr_daemon_reload(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
+                     size_t whylen);
 
 #endif

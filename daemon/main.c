@@ -18,8 +18,6 @@
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
 
-#define STATUS_MS 5000 /* how often STATUS= is looked at again */
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: pirackd [-c FILE] [--check] [--debug]\n"
@@ -31,7 +29,7 @@ static void usage(FILE *f)
 
 static int open_store(struct pr_daemon *d)
 {
-    char err[256];
+    char err[512];
     int r;
 
     r = pr_mkdir_parent(d->cfg->state_path);
@@ -42,6 +40,11 @@ static int open_store(struct pr_daemon *d)
     r = pr_store_open(d->cfg->state_path, &d->store, err, sizeof(err));
     if (r < 0) {
         pr_err("cannot open the store %s: %s", d->cfg->state_path, err);
+        return r;
+    }
+    r = pr_daemon_check_shrink(d, d->cfg, 0, "pirackd", err, sizeof(err));
+    if (r < 0) {
+        pr_err("%s: %s; not starting", d->config_path, err);
         return r;
     }
     r = pr_store_sync_slots(d->store, &d->plan);
@@ -84,93 +87,15 @@ static void on_stop_signal(void *ctx, int signo)
     pr_loop_stop(d->loop);
 }
 
-/* SIGHUP: a configuration that does not validate is refused and the
- * running one kept, so a typo never takes a rack down. */
-/* The STATUS= line `systemctl status` shows: the running configuration,
- * how many slots are booted and failed, and what the last reload did.
- * Sent with READY=1, and again by a timer whenever it changes. */
-static char status_note[64];
-static char status_sent[256];
-
-struct boot_counts {
-    unsigned booted, failed;
-};
-
-static int count_boot_state(const char *state, unsigned count, void *ctx)
-{
-    struct boot_counts *c = ctx;
-
-    if (!strcmp(state, "booted"))
-        c->booted = count;
-    else if (!strcmp(state, "failed"))
-        c->failed = count;
-    return 0;
-}
-
-static void notify_status(const struct pr_daemon *d, bool ready)
-{
-    struct boot_counts c = { 0, 0 };
-    char status[256];
-
-    if (d->store)
-        pr_store_count_by_state(d->store, count_boot_state, &c);
-    snprintf(status, sizeof(status), "rack %s: %u slots, %s mode; %u booted, %u failed%s%s",
-             d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat", c.booted,
-             c.failed, status_note[0] ? "; " : "", status_note);
-    if (!ready && !strcmp(status, status_sent))
-        return;
-    snprintf(status_sent, sizeof(status_sent), "%s", status);
-    sd_notifyf(0, "%sSTATUS=%s", ready ? "READY=1\n" : "", status);
-}
-
-static void notify_ready(const struct pr_daemon *d, const char *note)
-{
-    snprintf(status_note, sizeof(status_note), "%s", note ? note : "");
-    notify_status(d, true);
-}
-
-static void on_status_timer(void *ctx)
-{
-    notify_status(ctx, false);
-}
-
+/* SIGHUP: a configuration that does not validate, or that would cut
+ * slots in use, is refused and the running one kept, so a typo never
+ * takes a rack down (daemon/reload.c). */
 static void on_reload_signal(void *ctx, int signo)
 {
-    struct pr_daemon *d = ctx;
-    struct pr_config *next = malloc(sizeof(*next));
-    struct pr_plan plan;
-    int errors;
+    char why[512];
 
     (void)signo;
-    if (!next)
-        return;
-    sd_notify(0, "RELOADING=1");
-    errors = pr_config_load(d->config_path, next, stderr);
-    if (errors != 0) {
-        pr_err("reload: %s has %s; keeping the running configuration", d->config_path,
-               errors < 0 ? strerror(-errors) : "errors");
-        pr_daemon_event(d, 0, "config.rejected", "ops", "{s:s}", "path", d->config_path);
-        free(next);
-        notify_ready(d, "reload refused, see the journal");
-        return;
-    }
-    pr_config_plan(next, &plan);
-    if (pr_store_sync_slots(d->store, &plan) < 0) {
-        pr_err("reload: cannot lay out the slots: %s; keeping the running configuration",
-               pr_store_errmsg(d->store));
-        free(next);
-        notify_ready(d, "reload refused, see the journal");
-        return;
-    }
-    free(d->cfg);
-    d->cfg = next;
-    d->plan = plan;
-    pr_log_set_level((enum pr_log_level)d->cfg->log_level);
-    pr_daemon_services_reload(d);
-    pr_daemon_event(d, 0, "config.reloaded", "ops", "{s:s, s:i}", "path", d->config_path, "slots",
-                    (int)d->cfg->slots);
-    pr_info("reloaded %s", d->config_path);
-    notify_ready(d, "reloaded");
+    pr_daemon_reload(ctx, 0, "pirackd", why, sizeof(why));
 }
 
 static void on_watchdog(void *ctx)
@@ -194,7 +119,7 @@ static int start_watchdog(struct pr_daemon *d, struct pr_timer **t)
 
 static int run(struct pr_daemon *d)
 {
-    struct pr_timer *watchdog = NULL, *status_timer = NULL;
+    struct pr_timer *watchdog = NULL;
     int r;
 
     d->loop = pr_loop_new();
@@ -214,24 +139,18 @@ static int run(struct pr_daemon *d)
         r = pr_daemon_services_start(d);
     if (r >= 0)
         r = start_watchdog(d, &watchdog);
-    if (r >= 0 && getenv("NOTIFY_SOCKET")) {
-        status_timer = pr_timer_new(d->loop, on_status_timer, d);
-        if (!status_timer || pr_timer_arm(status_timer, STATUS_MS, STATUS_MS) < 0)
-            r = -ENOMEM;
-    }
     if (r >= 0) {
         pr_daemon_event(d, 0, "daemon.started", "pirackd", "{s:s, s:i}", "version", PIRACK_VERSION,
                         "slots", (int)d->cfg->slots);
         pr_info("pirackd %s: rack %s, %u slots, %s mode, api on %s", PIRACK_VERSION,
                 d->cfg->rack_name, d->cfg->slots, d->cfg->isolated ? "isolated" : "flat",
                 d->cfg->api_socket);
-        notify_ready(d, NULL);
+        sd_notify(0, "READY=1");
         r = pr_loop_run(d->loop);
         pr_daemon_event(d, 0, "daemon.stopped", "pirackd", NULL);
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
-    pr_timer_free(status_timer);
     pr_api_free(d->api);
     pr_store_close(d->store);
     pr_loop_free(d->loop);
@@ -245,7 +164,7 @@ int main(int argc, char **argv)
         { "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
-    struct pr_daemon d = { .config_path = DEFAULT_CONFIG };
+    struct pr_daemon d = { .config_path = DEFAULT_CONFIG, .reload = pr_daemon_reload };
     bool check_only = false, debug = false;
     int c, errors, r;
 
@@ -275,6 +194,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    pr_log_init();
     d.cfg = malloc(sizeof(*d.cfg));
     if (!d.cfg)
         return 1;

@@ -30,6 +30,8 @@ static const struct service services[] = {
     /* Last: power-ons (also those finishing interrupted ops) boot Pis,
      * which need DHCP and the boot timeline ready. */
     { "power", pr_power_service_start, pr_power_service_stop },
+    { "retention", pr_retention_start, pr_retention_stop },
+    { "status", pr_status_start, pr_status_stop },
     { NULL, NULL, NULL },
 };
 

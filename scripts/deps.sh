@@ -34,7 +34,7 @@ tftp-hpa atftp curl dnsmasq-base tftpd-hpa
 snmpd snmp openssh-server openssh-client haproxy
 sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
 debootstrap systemd-container man-db
-python3 clang-format git
+python3 clang-format git tmux zsh
 "
 
 if [ "${1:-}" = "--list" ]; then

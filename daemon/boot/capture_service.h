@@ -5,6 +5,7 @@
 #ifndef PIRACK_SVC_CAPTURE_H
 #define PIRACK_SVC_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,5 +27,11 @@ int pr_capture_save(struct pr_daemon *d, unsigned slot, const char *reason, char
  * outside the rack, -ENOMEM. */
 int pr_capture_slot_pcap(struct pr_daemon *d, unsigned slot, uint8_t **pcap, size_t *len,
                          unsigned *packets);
+
+/* Retention of saved traces (boot/traces.c): deletes the slot-*.pcap
+ * files in dir older than max_age_ms (0: no limit by age), then all but
+ * the newest max_count (0: no limit).  Returns how many were deleted (0
+ * when dir does not exist), or -errno. */
+int pr_traces_prune(const char *dir, int64_t now_ms, uint64_t max_age_ms, unsigned max_count);
 
 #endif

@@ -95,6 +95,10 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->health_interval_s = 30;
     cfg->boot_timeout_s = 60;
     cfg->max_cycles = 2;
+    cfg->events_max_age_s = 365 * 86400;
+    cfg->events_max_count = 1000000;
+    cfg->traces_max_age_s = 30 * 86400;
+    cfg->traces_max_count = 1000;
     cfg->log_level = PR_LOG_INFO;
 }
 
@@ -160,7 +164,7 @@ static int parse_uint(const char *v, unsigned long long max, unsigned long long 
     return errno || *end || *out > max ? -EINVAL : 0;
 }
 
-/* "3", "3s", "500ms", "2m": returns milliseconds. */
+/* "3", "3s", "500ms", "2m", "4h", "90d": returns milliseconds. */
 static int parse_duration_ms(const char *v, unsigned long long *ms)
 {
     char *end;
@@ -180,6 +184,8 @@ static int parse_duration_ms(const char *v, unsigned long long *ms)
         *ms = n * 60000;
     else if (strcmp(end, "h") == 0)
         *ms = n * 3600000;
+    else if (strcmp(end, "d") == 0)
+        *ms = n * 86400000;
     else
         return -EINVAL;
     return 0;
@@ -467,25 +473,17 @@ static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
     return 0;
 }
 
-/* Keys that are parsed and documented but that no code reads yet: set,
- * each is a warning (not an error) until the work that uses it lands. */
-static const struct {
-    const char *section, *name;
-} unimplemented[] = {
-    { "api", "listen" },        { "health", "port" },  { "health", "interval" },
-    { "health", "max_cycles" }, { "paths", "images" }, { "paths", "run" },
-};
-
-static void warn_unimplemented(const struct parse_state *ps)
+/* Keys that are documented and parsed but that no code reads yet: an
+ * operator who sets one is told, with its line, instead of believing it
+ * works.  A warning, not an error, so that the file still loads. */
+static void warn_not_implemented(const struct parse_state *ps)
 {
-    for (size_t i = 0; i < sizeof(unimplemented) / sizeof(unimplemented[0]); i++) {
-        const struct pr_key *k =
-            pr_config_find_key(unimplemented[i].section, unimplemented[i].name);
-        int line = k ? ps->key_lines[k - pr_config_keys] : 0;
+    for (const struct pr_key *k = pr_config_keys; k->name; k++) {
+        int line = ps->key_lines[k - pr_config_keys];
 
-        if (line > 0 && ps->errs)
-            fprintf(ps->errs, "%s:%d: warning: [%s] %s is not implemented yet; it has no effect\n",
-                    ps->file, line, unimplemented[i].section, unimplemented[i].name);
+        if (k->not_implemented && line > 0 && ps->errs)
+            fprintf(ps->errs, "%s:%d: warning: [%s] %s is not implemented yet; it is ignored\n",
+                    ps->file, line, k->section, k->name);
     }
 }
 
@@ -503,7 +501,7 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
         if (cfg->switches[i].credentials[0])
             load_credentials(&ps, &cfg->switches[i]);
     pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
-    warn_unimplemented(&ps);
+    warn_not_implemented(&ps);
     return ps.errors;
 }
 

@@ -29,6 +29,9 @@ struct pr_key {
     int (*check)(const char *v, char *why, size_t whylen);
     int (*custom)(const char *v, void *base, char *why, size_t whylen);
     bool secret; /* may come from a credentials file */
+    /* Parsed and documented but not acted on yet: a file that sets it
+     * gets a warning (FILE:LINE), not an error, so it still loads. */
+    bool not_implemented;
 };
 
 extern const struct pr_key pr_config_keys[];

@@ -354,7 +354,6 @@ void pr_config_plan(const struct pr_config *cfg, struct pr_plan *plan)
     plan->slots = cfg->slots;
     plan->ssh_port_base = cfg->ssh_port_base;
     plan->isolated = cfg->isolated;
-    plan->allow_shrink = cfg->allow_shrink;
     snprintf(plan->rack, sizeof(plan->rack), "%s", cfg->rack_name);
     snprintf(plan->domain, sizeof(plan->domain), "%s", cfg->domain);
     if (cfg->isolated)

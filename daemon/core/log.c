@@ -1,18 +1,30 @@
-/* core/log: levelled lines on stderr; systemd's journal adds the time. */
+/* core/log: levelled lines on stderr; systemd's journal adds the time.
+ *
+ * Two shapes, decided once by pr_log_init(): when stderr is the journal's
+ * stream (JOURNAL_STREAM names its device and inode, systemd.exec(5)) each
+ * line is "<N>message", the sd-daemon(3) priority prefix that journald
+ * reads and strips; anywhere else (a terminal, a test's log file) it is
+ * "level: message", since nothing there would strip a "<N>".  Events go
+ * to the journal through sd_journal_send() with fields of their own. */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+#define SD_JOURNAL_SUPPRESS_LOCATION /* the fields say where; CODE_LINE would be log.c's */
 #include <systemd/sd-journal.h>
 
 #include "pirack/log.h"
 #include "core_internal.h"
 
 static enum pr_log_level current_level = PR_LOG_INFO;
+static bool to_journal; /* set once by pr_log_init(), before any thread */
 
 static const char *const level_names[] = {
     [PR_LOG_ERR] = "error",
@@ -31,32 +43,40 @@ static const char *const level_prefix[] = {
     [PR_LOG_DEBUG] = "<7>",
 };
 
-/* JOURNAL_STREAM is "DEV:INO" of the stream systemd connected to the
- * journal; stderr may have been redirected since (a shell in ExecStart). */
-bool pr_log_to_journal(void)
+bool pr_log_journal_stream_matches(const char *journal_stream, uint64_t dev, uint64_t ino)
 {
-    static int known = -1;
-    const char *js;
-    unsigned long long dev, ino;
+    unsigned long long d, i;
+    char *end;
+
+    if (!journal_stream || !*journal_stream || *journal_stream < '0' || *journal_stream > '9')
+        return false;
+    errno = 0;
+    d = strtoull(journal_stream, &end, 10);
+    if (errno || *end != ':' || end[1] < '0' || end[1] > '9')
+        return false;
+    i = strtoull(end + 1, &end, 10);
+    if (errno || *end)
+        return false;
+    return d == dev && i == ino;
+}
+
+void pr_log_init(void)
+{
     struct stat st;
 
-    if (known >= 0)
-        return known;
-    js = getenv("JOURNAL_STREAM");
-    known = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-            (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
-    return known;
+    to_journal = fstat(STDERR_FILENO, &st) == 0 &&
+                 pr_log_journal_stream_matches(getenv("JOURNAL_STREAM"), (uint64_t)st.st_dev,
+                                               (uint64_t)st.st_ino);
+}
+
+bool pr_log_to_journal(void)
+{
+    return to_journal;
 }
 
 void pr_log_set_level(enum pr_log_level level)
 {
     current_level = level;
-    (void)pr_log_to_journal(); /* decided here, before any worker logs */
-}
-
-bool pr_log_enabled(enum pr_log_level level)
-{
-    return level <= current_level;
 }
 
 int pr_log_level_parse(const char *name)
@@ -78,10 +98,33 @@ void pr_log(enum pr_log_level level, const char *fmt, ...)
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
     /* One write per line, so lines from workers never interleave. */
-    if (pr_log_to_journal())
+    if (to_journal)
         fprintf(stderr, "%s%s\n", level_prefix[level], line);
     else
         fprintf(stderr, "%s: %s\n", level_names[level], line);
+}
+
+void pr_log_event(int64_t id, unsigned slot, const char *kind, const char *actor,
+                  const char *detail)
+{
+    char esc[512] = "";
+
+    if (detail)
+        pr_escape(detail, strlen(detail), esc, sizeof(esc));
+    if (!to_journal) {
+        pr_debug("event %" PRId64 " slot %u %s by %s%s%s", id, slot, kind, actor, detail ? " " : "",
+                 esc);
+        return;
+    }
+    if (current_level < PR_LOG_INFO)
+        return;
+    /* The audit log's copy in the journal, so that journalctl
+     * PIRACK_SLOT=17 or PIRACK_EVENT=boot.failed finds it. */
+    sd_journal_send("MESSAGE=event %" PRId64 ": slot %u %s by %s%s%s", id, slot, kind, actor,
+                    detail ? " " : "", esc, "PRIORITY=%d", LOG_INFO, "SYSLOG_IDENTIFIER=pirackd",
+                    "PIRACK_EVENT=%s", kind, "PIRACK_SLOT=%u", slot, "PIRACK_ACTOR=%s", actor,
+                    "PIRACK_EVENT_ID=%" PRId64, id, "PIRACK_DETAIL=%s", detail ? detail : "{}",
+                    NULL);
 }
 
 char *pr_escape(const void *src, size_t len, char *out, size_t outlen)
@@ -138,21 +181,4 @@ char *pr_mac_format(const uint8_t mac[6], char *out)
         out[i * 3 + 2] = i == 5 ? '\0' : ':';
     }
     return out;
-}
-
-void pr_log_event(long long id, unsigned slot, const char *kind, const char *actor,
-                  const char *detail)
-{
-    char esc[512];
-
-    if (!pr_log_enabled(PR_LOG_DEBUG))
-        return;
-    pr_escape(detail ? detail : "", detail ? strlen(detail) : 0, esc, sizeof(esc));
-    /* Under systemd, an entry with fields to select on:
-     *   journalctl -u pirackd PIRACK_SLOT=7 PIRACK_EVENT=boot.failed */
-    if (!pr_log_to_journal() ||
-        sd_journal_send("MESSAGE=event %lld slot %u %s %s", id, slot, kind, esc, "PRIORITY=7",
-                        "PIRACK_EVENT_ID=%lld", id, "PIRACK_SLOT=%u", slot, "PIRACK_EVENT=%s", kind,
-                        "PIRACK_ACTOR=%s", actor ? actor : "", "PIRACK_DETAIL=%s", esc, NULL) < 0)
-        pr_debug("event %lld slot %u %s %s", id, slot, kind, esc);
 }

@@ -81,5 +81,6 @@ void pr_http_get_dhcp_stats(struct pr_api_req *req, void *ctx);
 void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
+void pr_http_post_shrink(struct pr_api_req *req, void *ctx);
 
 #endif

@@ -221,11 +221,8 @@ void pr_http_get_events(struct pr_api_req *req, void *ctx)
         pr_api_req_uint_query(req, "since", 0, INT64_MAX, &since) < 0 ||
         pr_api_req_uint_query(req, "limit", 1, EVENTS_MAX_LIMIT, &limit) < 0)
         return;
-    if (has_slot && slot > d->plan.slots) {
-        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %lld is not in this rack (0-%u)",
-                           (long long)slot, d->plan.slots);
-        return;
-    }
+    /* A slot cut from the rack keeps its events: they are listed while
+     * there are any (the store answers -ENOENT when there are none). */
     w.array = json_array();
     w.last_id = since;
     if (!w.array) {
@@ -234,6 +231,13 @@ void pr_http_get_events(struct pr_api_req *req, void *ctx)
     }
     err = pr_store_each_event(d->store, (unsigned)slot, has_slot && slot == 0, since,
                               (unsigned)limit, add_event, &w);
+    if (err == -ENOENT ||
+        (err == 0 && has_slot && slot > d->plan.slots && json_array_size(w.array) == 0)) {
+        json_decref(w.array);
+        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_SLOT, "slot %lld is not in this rack (0-%u)",
+                           (long long)slot, d->plan.slots);
+        return;
+    }
     if (err < 0) {
         json_decref(w.array);
         pr_http_reply_store_error(req, d, err);

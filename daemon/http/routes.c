@@ -13,6 +13,8 @@ static const struct pr_http_route routes[] = {
     { "POST", "/v1/slots/{n}/board", pr_http_post_board },
     { "DELETE", "/v1/slots/{n}/board", pr_http_delete_board },
     { "PUT", "/v1/slots/{n}/pi", pr_http_put_pi },
+    /* the operator's word that cutting slots in use is meant */
+    { "POST", "/v1/slots/shrink", pr_http_post_shrink },
     /* power */
     { "POST", "/v1/slots/{n}/power", pr_http_post_slot_power },
     { "GET", "/v1/slots/{n}/power", pr_http_get_slot_power },

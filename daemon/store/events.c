@@ -1,8 +1,9 @@
 /* store events and power operations.
  *
  * Events are the append-only timeline of each slot and the rack's audit
- * log: the schema's triggers refuse to change or delete one (see
- * schema.c for the one exception, a slot cut from the plan).  Power
+ * log: the schema's triggers refuse to change or delete one; only
+ * retention (pr_store_prune_events) deletes the oldest.  A slot cut from
+ * the plan keeps its events.  Power
  * operations are written before they start and finished when they end, so
  * that a restart finds the interrupted ones. */
 #include <errno.h>
@@ -82,6 +83,59 @@ int64_t pr_store_add_event(struct pr_store *st, unsigned slot, const char *kind,
     if (err == -EINVAL)
         return event_refused(st, slot, kind, actor);
     return err < 0 ? err : sqlite3_last_insert_rowid(st->db);
+}
+
+/* The gate is a row that the delete trigger looks for: open only inside
+ * this transaction, so nothing else can delete an event. */
+static const char SQL_GATE_OPEN[] = "INSERT INTO events_prune_gate (open) VALUES (1)";
+static const char SQL_GATE_CLOSE[] = "DELETE FROM events_prune_gate";
+static const char SQL_PRUNE_AGE[] = "DELETE FROM events WHERE time_ms < ?1";
+static const char SQL_PRUNE_COUNT[] =
+    "DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?1)";
+
+static int prune_step(struct pr_store *st, const char *sql, int64_t arg, int64_t *deleted)
+{
+    sqlite3_stmt *s;
+    int err = pr_store_prepare(st, sql, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_int64(s, 1, arg);
+    err = pr_store_exec(st, s, "pruning events");
+    if (err == 0)
+        *deleted += sqlite3_changes(st->db);
+    return err;
+}
+
+int64_t pr_store_prune_events(struct pr_store *st, int64_t now_ms, uint64_t max_age_ms,
+                              uint64_t max_count)
+{
+    int64_t deleted = 0;
+    sqlite3_stmt *s;
+    int err;
+
+    if (max_age_ms == 0 && max_count == 0)
+        return 0;
+    if (max_count > INT64_MAX || max_age_ms > INT64_MAX)
+        return pr_store_fail(st, -EINVAL, "retention limits out of range");
+    if ((err = pr_store_begin(st)) < 0)
+        return err;
+    err = pr_store_prepare(st, SQL_GATE_OPEN, &s);
+    if (err == 0)
+        err = pr_store_exec(st, s, "opening the event prune gate");
+    if (err == 0 && max_age_ms && now_ms > (int64_t)max_age_ms)
+        err = prune_step(st, SQL_PRUNE_AGE, now_ms - (int64_t)max_age_ms, &deleted);
+    if (err == 0 && max_count)
+        err = prune_step(st, SQL_PRUNE_COUNT, (int64_t)max_count, &deleted);
+    if (err == 0)
+        err = pr_store_prepare(st, SQL_GATE_CLOSE, &s);
+    if (err == 0)
+        err = pr_store_exec(st, s, "closing the event prune gate");
+    if (err < 0) {
+        pr_store_rollback(st);
+        return err;
+    }
+    err = pr_store_commit(st);
+    return err < 0 ? err : deleted;
 }
 
 #define EVENT_COLUMNS "SELECT id, time_ms, slot, kind, actor, detail FROM events"
@@ -365,7 +419,7 @@ int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, co
         pr_err("cannot record event %s for slot %u: %s", kind, slot,
                pr_escape(pr_store_errmsg(st), strlen(pr_store_errmsg(st)), esc, sizeof(esc)));
     } else {
-        pr_log_event((long long)id, slot, kind, actor, text);
+        pr_log_event(id, slot, kind, actor, text);
     }
     free(text);
     json_decref(detail);

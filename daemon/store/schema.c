@@ -14,12 +14,13 @@
  *     rack's own events have slot NULL);
  *   - text columns are bounded by the fixed buffers of store.h's rows, so
  *     what is stored is always returned whole;
- *   - events are append-only: triggers refuse UPDATE, and DELETE unless the
- *     event's slot no longer exists.  That exception is the ON DELETE
- *     CASCADE when pr_store_sync_slots() removes a slot past the plan: the
- *     slot row is gone when its events' triggers run, so the timeline of a
- *     slot that was cut from the rack goes with it, and nothing else can
- *     delete an event.
+ *   - events are append-only: triggers refuse UPDATE, and DELETE except
+ *     by retention (pr_store_prune_events(), which opens events_prune_gate
+ *     for the length of its own transaction).  Since version 3 an event
+ *     does not reference its slot by foreign key: a new event must name a
+ *     slot that exists (a trigger checks), but a slot cut from the plan
+ *     keeps its timeline.  Versions 1 and 2 cascaded that delete into the
+ *     audit log.
  * Slot states are rows of slot_states (referenced by slots.state) rather
  * than a CHECK list, so that a later version adds a state with one INSERT
  * instead of rebuilding the slots table. */
@@ -156,10 +157,51 @@ static const char schema_v2[] =
     "  WHEN OLD.finished_ms IS NOT NULL BEGIN"
     "  SELECT RAISE(ABORT, 'power operation is already finished');"
     "END;";
+
+/* Version 3: the audit log outlives the slots.  events is rebuilt without
+ * its foreign key (SQLite cannot drop one in place), ids kept; a trigger
+ * still refuses a new event for a slot that does not exist.  Deletes are
+ * refused unless events_prune_gate holds a row, which only retention
+ * writes, inside the transaction that prunes. */
+static const char schema_v3[] =
+    "CREATE TABLE events_v3 ("
+    "  id      INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time_ms INTEGER NOT NULL CHECK (time_ms > 0),"
+    "  slot    INTEGER CHECK (slot IS NULL OR slot >= 1),"
+    "  kind    TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 31"
+    "          AND kind NOT GLOB '*[^a-z0-9._-]*'),"
+    "  actor   TEXT NOT NULL CHECK (length(actor) >= 1"
+    "          AND " BYTES_MAX("actor", 63) "),"
+    "  detail  TEXT CHECK (detail IS NULL OR (" BYTES_MAX("detail", 1023)
+    "          AND json_valid(detail) AND json_type(detail) = 'object')));"
+    "INSERT INTO events_v3 (id, time_ms, slot, kind, actor, detail)"
+    "  SELECT id, time_ms, slot, kind, actor, detail FROM events ORDER BY id;"
+    /* Keeps AUTOINCREMENT's high-water mark: ids are never reused. */
+    "UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'events')"
+    "  WHERE name = 'events_v3'"
+    "  AND (SELECT seq FROM sqlite_sequence WHERE name = 'events') > seq;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v3 RENAME TO events;"
+    "CREATE INDEX events_by_slot ON events (slot, id);"
+    "CREATE INDEX events_by_time ON events (time_ms);"
+    "CREATE TABLE events_prune_gate (open INTEGER PRIMARY KEY CHECK (open = 1));"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN"
+    "  SELECT RAISE(ABORT, 'events are append-only');"
+    "END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    "  WHEN NOT EXISTS (SELECT 1 FROM events_prune_gate)"
+    "BEGIN"
+    "  SELECT RAISE(ABORT, 'events are append-only');"
+    "END;"
+    "CREATE TRIGGER events_slot_exists BEFORE INSERT ON events"
+    "  WHEN NEW.slot IS NOT NULL AND NOT EXISTS (SELECT 1 FROM slots WHERE slot = NEW.slot)"
+    "BEGIN"
+    "  SELECT RAISE(ABORT, 'no such slot');"
+    "END;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -129,52 +129,13 @@ static int write_planned(struct pr_store *st, const struct pr_plan *plan)
     return 0;
 }
 
-/* What the slots past the plan hold.  Dropping them deletes their events
- * (the audit log) and power operations and unassigns their boards, so a
- * smaller plan is refused while they hold any of that, unless the
- * operator said so ([rack] shrink = yes). */
-static const char SQL_DROPPED_HOLD[] =
-    "SELECT (SELECT count(*) FROM boards WHERE slot > ?1),"
-    " (SELECT count(*) FROM pis WHERE slot > ?1 AND (owner IS NOT NULL OR image IS NOT NULL)),"
-    " (SELECT count(*) FROM events WHERE slot > ?1),"
-    " (SELECT count(*) FROM power_ops WHERE slot > ?1),"
-    " (SELECT max(slot) FROM slots)";
-
-static int check_shrink(struct pr_store *st, const struct pr_plan *plan)
-{
-    sqlite3_stmt *s;
-    int err = pr_store_prepare(st, SQL_DROPPED_HOLD, &s);
-    if (err < 0)
-        return err;
-    sqlite3_bind_int64(s, 1, plan->slots);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        err = pr_store_sqlfail(st, "counting what the dropped slots hold");
-        sqlite3_reset(s);
-        return err;
-    }
-    long long boards = sqlite3_column_int64(s, 0), pis = sqlite3_column_int64(s, 1),
-              events = sqlite3_column_int64(s, 2), ops = sqlite3_column_int64(s, 3),
-              last = sqlite3_column_int64(s, 4);
-    sqlite3_reset(s);
-    if (plan->allow_shrink || boards + pis + events + ops == 0)
-        return 0;
-    snprintf(st->errmsg, sizeof(st->errmsg),
-             "slots %u-%lld hold %lld boards, %lld owned Pis, %lld events and %lld power "
-             "operations: not dropping them ([rack] shrink = yes drops them and deletes "
-             "their history)",
-             plan->slots + 1, last, boards, pis, events, ops);
-    return -EBUSY;
-}
-
 int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan)
 {
     sqlite3_stmt *s;
     int err = pr_store_begin(st);
     if (err < 0)
         return err;
-    err = check_shrink(st, plan);
-    if (err == 0)
-        err = pr_store_prepare(st, SQL_DROP_SLOTS, &s);
+    err = pr_store_prepare(st, SQL_DROP_SLOTS, &s);
     if (err == 0) {
         sqlite3_bind_int64(s, 1, plan->slots);
         err = pr_store_exec(st, s, "removing slots past the plan");
@@ -188,6 +149,37 @@ int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan)
         return err;
     }
     return pr_store_commit(st);
+}
+
+static const char SQL_SLOT_USE[] =
+    "SELECT (SELECT coalesce(max(slot), 0) FROM slots),"
+    " (SELECT count(*) FROM boards WHERE slot > ?1),"
+    " (SELECT count(*) FROM pis WHERE slot > ?1 AND (owner IS NOT NULL OR image IS NOT NULL)),"
+    " (SELECT count(*) FROM events WHERE slot > ?1)";
+
+int pr_store_slots_in_use(struct pr_store *st, unsigned keep, struct pr_store_slot_use *out)
+{
+    sqlite3_stmt *s;
+    int err = pr_store_prepare(st, SQL_SLOT_USE, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_int64(s, 1, keep);
+    memset(out, 0, sizeof(*out));
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        out->last_slot = (unsigned)sqlite3_column_int(s, 0);
+        out->boards = (unsigned)sqlite3_column_int(s, 1);
+        out->pis = (unsigned)sqlite3_column_int(s, 2);
+        out->events = (unsigned)sqlite3_column_int(s, 3);
+    } else {
+        err = pr_store_sqlfail(st, "counting what the slots hold");
+    }
+    sqlite3_reset(s);
+    return err;
+}
+
+bool pr_store_slot_use_any(const struct pr_store_slot_use *use)
+{
+    return use->boards || use->pis || use->events;
 }
 
 static const char SQL_SLOT_COUNT[] = "SELECT count(*) FROM slots";

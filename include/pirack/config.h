@@ -64,8 +64,8 @@ struct pr_config {
     char domain[PR_FQDN_MAX];
     bool isolated; /* mode = isolated | flat */
     unsigned slots;
-    bool allow_shrink;           /* [rack] shrink: dropping held slots is allowed */
     char interface[IF_NAMESIZE]; /* isolated: pattern; flat: name */
+    unsigned confirm_shrink;     /* = slots: cutting slots in use is confirmed */
 
     /* [ipv4] */
     struct pr_prefix4 v4_pool;
@@ -136,6 +136,12 @@ struct pr_config {
     unsigned health_interval_s;
     unsigned boot_timeout_s; /* per boot step */
     unsigned max_cycles;     /* then reimage, then quarantine */
+
+    /* [store]: retention, applied at start and every hour; 0 = no limit */
+    unsigned events_max_age_s;
+    unsigned events_max_count;
+    unsigned traces_max_age_s;
+    unsigned traces_max_count;
 
     /* [log] */
     int log_level;

@@ -18,6 +18,9 @@ enum pr_log_level {
     PR_LOG_DEBUG
 };
 
+/* Decides, once and before any thread starts, whether stderr is the
+ * journal (then lines are "<N>message", else "level: message"). */
+void pr_log_init(void);
 void pr_log_set_level(enum pr_log_level level);
 /* Parses "error", "warn", "info", "debug"; returns -1 on anything else. */
 int pr_log_level_parse(const char *name);
@@ -33,13 +36,14 @@ char *pr_escape(const void *src, size_t len, char *out, size_t outlen);
 #define pr_info(...) pr_log(PR_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) pr_log(PR_LOG_DEBUG, __VA_ARGS__)
 
+/* An event the store recorded (slot 0: the rack; detail a JSON object's
+ * text or NULL): with the journal, sent there at info priority with the
+ * fields PIRACK_EVENT, PIRACK_SLOT, PIRACK_ACTOR, PIRACK_EVENT_ID and
+ * PIRACK_DETAIL; otherwise a debug line. */
+void pr_log_event(int64_t id, unsigned slot, const char *kind, const char *actor,
+                  const char *detail);
+
 /* Formats a MAC as "aa:bb:cc:dd:ee:ff" (out >= 18 bytes); returns out. */
 char *pr_mac_format(const uint8_t mac[6], char *out);
-
-/* A recorded event, at debug level: to the journal with PIRACK_SLOT=,
- * PIRACK_EVENT=, PIRACK_ACTOR= and PIRACK_DETAIL= fields when stderr is the
- * journal, else as a debug line.  detail is the event's JSON or NULL. */
-void pr_log_event(long long id, unsigned slot, const char *kind, const char *actor,
-                  const char *detail);
 
 #endif

@@ -41,7 +41,6 @@ struct pr_plan {
     bool isolated;
     /* [rack] shrink = yes: a smaller slots may drop slots that hold a
      * board, an owned Pi, events or power operations (and deletes them) */
-    bool allow_shrink;
 };
 
 struct pr_slot_plan {

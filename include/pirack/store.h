@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 2
+#define PR_STORE_SCHEMA_VERSION 3
 
 struct pr_store;
 
@@ -79,8 +79,23 @@ int pr_store_rollback(struct pr_store *st);
 
 /* Makes the slots table match the plan: creates missing slots with their
  * planned addresses, updates addresses that the plan changed, and deletes
- * slots past plan->slots (their events go with them).  One transaction. */
+ * slots past plan->slots (their pis and power operations go with them,
+ * their boards stay known in no slot, their events stay in the audit
+ * log).  One transaction.  Callers that must not lose a slot in use ask
+ * pr_store_slots_in_use() first. */
 int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan);
+
+/* What the slots past keep hold, so that cutting them is a decision. */
+struct pr_store_slot_use {
+    unsigned last_slot; /* the highest slot in the store, 0 when none */
+    unsigned boards;    /* boards sitting in slots past keep */
+    unsigned pis;       /* pis past keep with an owner or an image */
+    unsigned events;    /* events of slots past keep */
+};
+/* Fills out; returns 0 or -errno. */
+int pr_store_slots_in_use(struct pr_store *st, unsigned keep, struct pr_store_slot_use *out);
+/* True when cutting the slots past keep would drop something in use. */
+bool pr_store_slot_use_any(const struct pr_store_slot_use *use);
 int pr_store_slot_count(struct pr_store *st);
 int pr_store_get_slot(struct pr_store *st, unsigned slot, struct pr_slot_row *out);
 typedef int (*pr_slot_cb)(const struct pr_slot_row *row, void *ctx);
@@ -129,6 +144,12 @@ typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
  * call the store themselves. */
 int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only, int64_t since_id,
                         unsigned limit, pr_event_cb cb, void *ctx);
+/* Retention: deletes the events recorded before now_ms - max_age_ms
+ * (max_age_ms 0: no age limit), then all but the newest max_count
+ * (0: no limit).  The only way an event is ever deleted.  Returns how
+ * many were deleted, or -errno. */
+int64_t pr_store_prune_events(struct pr_store *st, int64_t now_ms, uint64_t max_age_ms,
+                              uint64_t max_count);
 /* The id of the newest event ever recorded, 0 when none: ids are never
  * reused, so this counts every event the store has taken (also those of a
  * slot since cut from the plan).  -errno on failure. */

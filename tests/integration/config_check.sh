@@ -37,3 +37,28 @@ check "switch past the rack named" grep -q "^$f:13: .*run past the rack's 108 sl
 "$BUILD/pirackd" -c "$TEST_TMP/nonexistent.conf" --check >"$TEST_TMP/out2" 2>&1
 rc=$?
 check "a missing file exits 1 and says why" sh -c "test $rc -eq 1 && grep -q 'No such file' '$TEST_TMP/out2'"
+
+# A key that is parsed but not acted on yet: the file still passes, and
+# the operator is told which key and where, on standard error.
+cat >"$TEST_TMP/unimpl.conf" <<'CONF'
+[rack]
+name = rack1
+domain = hostedpi.example
+slots = 4
+[ipv4]
+pool = 10.42.0.0/28
+[ipv6]
+pool = 2001:db8:42::/62
+[health]
+port = 2222
+max_cycles = 3
+CONF
+"$BUILD/pirackd" -c "$TEST_TMP/unimpl.conf" --check >"$TEST_TMP/out3" 2>"$TEST_TMP/err3"
+rc=$?
+cat "$TEST_TMP/err3"
+f="$TEST_TMP/unimpl.conf"
+check "an unimplemented key is a warning, not an error" test "$rc" -eq 0
+check "[health] port warned at line 10" grep -q "^$f:10: warning: \[health\] port is not implemented yet" "$TEST_TMP/err3"
+check "[health] max_cycles warned at line 11" grep -q "^$f:11: warning: \[health\] max_cycles is not implemented yet" "$TEST_TMP/err3"
+"$BUILD/pirackd" -c "$TOP/docs/examples/pirackd.conf" --check >/dev/null 2>"$TEST_TMP/err4"
+check "the example config warns about nothing" test ! -s "$TEST_TMP/err4"

@@ -29,3 +29,5 @@ echo "# mine" >>"$d/etc/pirack/pirackd.conf"
 make -C "$TOP" -s install BUILD="$BUILD" DESTDIR="$d" PREFIX=/usr/local >/dev/null 2>&1
 check "a second install keeps the operator's config" grep -q "^# mine$" "$d/etc/pirack/pirackd.conf"
 check "the man pages render" sh -c "man -l '$d/usr/local/share/man/man5/pirackd.conf.5' >/dev/null 2>&1 || ! command -v man >/dev/null"
+check "installs pirack's bash completion" test -s "$d/usr/local/share/bash-completion/completions/pirack"
+check "installs pirack's zsh completion" test -s "$d/usr/local/share/zsh/site-functions/_pirack"

@@ -144,5 +144,54 @@ check "pirack_info names the rack and the mode" grep -q '^pirack_info{version="[
 check "every line is a comment or NAME[{LABELS}] VALUE" \
     sh -c "! grep -Ev '^(# (HELP|TYPE) [a-z_:]+ .*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eNaInf]+)$' '$out'"
 
+# ---- operator habits: per-command help, -q, the question before "all" ----
+run power --help
+check "pirack power --help: the power command's usage, exit 0" \
+    sh -c "test $rc -eq 0 && grep -q '^usage: pirack .*power on|off|cycle|status N|N-M|all .*--max-booting K\] \[--no-wait\] \[--yes\]$' '$out'"
+check "... with its options, not the global list" sh -c "grep -q -- '--stagger S' '$out' && ! grep -q '^Commands:' '$out'"
+run --help
+check "pirack --help: no synopsis cut short" has "power on|off|cycle|status N|N-M|all \[--stagger S\] \[--max-booting K\] \[--no-wait\] \[--yes\]$"
+run events -h
+check "pirack events -h: its own options" sh -c "test $rc -eq 0 && grep -q -- '--since ID' '$out'"
+run -q status
+check "-q: exit 0 and nothing on stdout" sh -c "test $rc -eq 0 && test ! -s '$out'"
+run -q show 99
+check "-q: errors still on stderr, exit 1" sh -c "test $rc -eq 1 && grep -q no-such-slot '$err'"
+cli power off all </dev/null >"$out" 2>"$err"
+rc=$?
+check "power off all without a terminal or --yes: refused, exit 2" \
+    sh -c "test $rc -eq 2 && grep -q '^pirack: power off all needs --yes when standard input is not a terminal$' '$err'"
+check "... and no operation was asked for" sh -c "! $BUILD/pirack --socket $PIRACK_SOCK --json events | jq -e '.events[] | select(.kind == \"power.requested\")' >/dev/null"
+if command -v tmux >/dev/null; then
+    # A terminal: the question names the rack and the count; "n" does nothing.
+    tsock="$TEST_TMP/tmux.sock"
+    tmux -S "$tsock" new-session -d -x 160 -y 20 \
+        "$BUILD/pirack --socket $PIRACK_SOCK power cycle all; echo rc=\$? >$TEST_TMP/tmux.rc; sleep 30"
+    at_exit "tmux -S $tsock kill-server"
+    wait_for 5 sh -c "tmux -S $tsock capture-pane -p | grep -q 'y/N'"
+    check "on a terminal power cycle all asks, naming the rack and its slots" \
+        sh -c "tmux -S $tsock capture-pane -p | grep -q '^Power cycle all 6 slots of rack test? \[y/N\]'"
+    tmux -S "$tsock" send-keys n Enter
+    wait_for 5 test -s "$TEST_TMP/tmux.rc"
+    check "answered n: nothing done, exit 1" \
+        sh -c "grep -q '^rc=1$' '$TEST_TMP/tmux.rc' && tmux -S $tsock capture-pane -p | grep -q '^pirack: nothing done$'"
+    tmux -S "$tsock" kill-server 2>/dev/null
+else
+    skip "power cycle all asks on a terminal" "tmux is not installed"
+fi
+
+# ---- completion ----
+if command -v bash >/dev/null; then
+    comp() { bash -c ". '$TOP/cli/completion/pirack.bash'; COMP_WORDS=($1); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); _pirack; echo \"\${COMPREPLY[*]}\""; }
+    check "bash completes the commands" sh -c "echo '$(comp "pirack po")' | grep -qx power"
+    check "bash completes power's actions" sh -c "echo '$(comp "pirack power c")' | grep -qx cycle"
+    check "bash completes power's options" sh -c "echo '$(comp "pirack power off all --y")' | grep -qx -- --yes"
+fi
+if command -v zsh >/dev/null; then
+    check "the zsh completion parses" zsh -n "$TOP/cli/completion/pirack.zsh"
+else
+    skip "zsh completion parses" "zsh is not installed"
+fi
+
 pirackd_stop
 check "pirackd stops cleanly" test $? -eq 0

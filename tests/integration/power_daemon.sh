@@ -110,8 +110,8 @@ check "op in flight -> 409 busy" out_has '^409 .*busy'
 wait_for 10 port_is 1 1
 
 # --- a batch: off then on for slots 1-6, one command
-cli power off all >"$TEST_TMP/cli.out" 2>&1
-check "pirack power off all (the 6 slots with a switch)" grep -q "6 of 6 slots done, 0 failed" "$TEST_TMP/cli.out"
+cli power off all --yes </dev/null >"$TEST_TMP/cli.out" 2>&1
+check "pirack power off all --yes (the 6 slots with a switch)" grep -q "6 of 6 slots done, 0 failed" "$TEST_TMP/cli.out"
 check "ports 1-6 off" test "$(head -c 6 "$SIM_STATE")" = "000000"
 t0=$(date +%s%N)
 cli power on 1-3 --stagger 0.5 --max-booting 8 >"$TEST_TMP/cli.out" 2>&1
@@ -126,6 +126,14 @@ on_count() { head -c 6 "$SIM_STATE" | tail -c 3 | tr -d 0 | wc -c; }
 check "max-booting 4: one of slots 4-6 on while 1-3 boot" test "$(on_count)" -eq 1
 wait_for 15 test "$(on_count)" -eq 3
 check "max-booting 4: the others follow as boots end" test "$(on_count)" -eq 3
+# --json waits too, and says what each op came to in one document
+cli --json power cycle 5-6 --stagger 0 >"$TEST_TMP/cli.json" 2>"$TEST_TMP/cli.err"
+check "pirack --json power cycle 5-6: exit 0, one JSON document" \
+    sh -c "jq -e '.action == \"cycle\" and .slots == \"5-6\" and .done == 2 and .failed == 0
+           and (.ops | length) == 2 and all(.ops[]; .ok == true and .op > 0)' '$TEST_TMP/cli.json' >/dev/null"
+check "... and nothing but it on stdout" test "$(wc -l <"$TEST_TMP/cli.json")" -eq 1
+cli -q power cycle 6 >"$TEST_TMP/cli.out" 2>&1
+check "pirack -q power cycle 6: exit 0, silent" sh -c "test $? -eq 0 && test ! -s '$TEST_TMP/cli.out'"
 cli power status all >"$TEST_TMP/cli.out" 2>&1
 check "pirack power status all lists live state" grep -q "delivering" "$TEST_TMP/cli.out"
 

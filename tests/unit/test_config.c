@@ -96,6 +96,8 @@ static void example_config_is_valid(void **state)
     assert_int_equal(cfg->lease_time_s, 86400);
     assert_int_equal(cfg->n_dns, 2);
     assert_int_equal(cfg->api_mode, 0660);
+    assert_int_equal(cfg->events_max_age_s, 365 * 86400);
+    assert_int_equal(cfg->traces_max_count, 1000);
     assert_ptr_equal(pr_config_switch_for_slot(cfg, 54), &cfg->switches[0]);
     assert_ptr_equal(pr_config_switch_for_slot(cfg, 55), &cfg->switches[1]);
     free(cfg);
@@ -428,6 +430,29 @@ static void enable_password_is_a_secret(void **state)
     free(l);
 }
 
+/* A key that nothing reads yet loads, but the operator is told where. */
+static void unimplemented_keys_warned_with_their_line(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(load_text(l, with("[health]\nboot_timeout = 30s\nport = 2222\n"
+                                       "interval = 10s\nmax_cycles = 3\n[api]\nlisten = "
+                                       "127.0.0.1:8080\n[paths]\nrun = /run/x\nimages = /srv/i\n")),
+                     0);
+    assert_error_at(l, 11, "warning: [health] port is not implemented yet");
+    assert_error_at(l, 12, "warning: [health] interval is not implemented yet");
+    assert_error_at(l, 13, "warning: [health] max_cycles is not implemented yet");
+    assert_error_at(l, 15, "warning: [api] listen is not implemented yet");
+    assert_error_at(l, 17, "warning: [paths] run is not implemented yet");
+    assert_error_at(l, 18, "warning: [paths] images is not implemented yet");
+    assert_null(strstr(l->out, "boot_timeout"));
+    /* The shipped example sets none of them: --check on it is silent. */
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_string_equal(l->out, "");
+    free(l);
+}
+
 static void unreadable_file(void **state)
 {
     struct pr_config *cfg = malloc(sizeof(*cfg));
@@ -454,6 +479,7 @@ int main(void)
         cmocka_unit_test(unimplemented_keys_warn),
         cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(enable_password_is_a_secret),
+        cmocka_unit_test(unimplemented_keys_warned_with_their_line),
         cmocka_unit_test(unreadable_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,11 +135,11 @@ static void test_refuse_newer_and_foreign_files(void **state)
 
     pr_store_close(fx->st);
     fx->st = NULL;
-    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 3"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 4"), SQLITE_OK);
     assert_int_equal(pr_store_open(fx->path, &st, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 3 is newer than this pirackd understands (2)"));
-    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 3);
+    assert_non_null(strstr(err, "schema version 4 is newer than this pirackd understands (3)"));
+    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 4);
 
     /* someone else's database is not migrated into a pirack store */
     snprintf(path, sizeof(path), "%s/other.db", fx->dir);
@@ -303,32 +303,20 @@ static void test_sync_grows_changes_and_shrinks(void **state)
     assert_int_equal(pr_store_get_slot(st, 1, &row), 0);
     assert_string_equal(row.v4_pi, "10.0.1.2");
 
-    /* shrink past slots that hold a board, events and a power op:
-     * refused, nothing changes */
-    fx->plan.slots = 3;
-    assert_int_equal(pr_store_sync_slots(st, &fx->plan), -EBUSY);
-    assert_string_equal(pr_store_errmsg(st),
-                        "slots 4-8 hold 1 boards, 0 owned Pis, 1 events and 1 power operations: "
-                        "not dropping them ([rack] shrink = yes drops them and deletes their "
-                        "history)");
-    assert_int_equal(pr_store_slot_count(st), 8);
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 1);
-
-    /* shrink when the operator says so: slots past the plan go, with their
-     * events and power ops; their boards stay known but are in no slot;
+    /* shrink: slots past the plan go, with their power ops; their boards
+     * stay known but are in no slot; their events stay in the audit log;
      * the rest is untouched */
-    fx->plan.allow_shrink = true;
+    fx->plan.slots = 3;
     assert_int_equal(pr_store_sync_slots(st, &fx->plan), 0);
-    fx->plan.allow_shrink = false;
     assert_int_equal(pr_store_slot_count(st), 3);
     assert_int_equal(pr_store_get_slot(st, 6, &row), -ENOENT);
     assert_string_equal(pr_store_errmsg(st), "no slot 6");
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 0);
+    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM events WHERE slot = 6"), 1);
     assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM power_ops"), 0);
     assert_int_equal(pr_store_slot_by_mac(st, "b8:27:eb:00:00:06"), 0);
     assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM boards"), 1);
     assert_int_equal(store_count_events(st, 1), 1);
-    assert_int_equal(store_count_events(st, 0), 2);
+    assert_int_equal(store_count_events(st, 0), 3);
 
     /* a new slot's default name taken by another pi: refused, nothing changes */
     assert_int_equal(pr_store_set_pi(st, 2, "rack1-005", NULL, NULL, NULL), 0);
