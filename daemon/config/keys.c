@@ -377,6 +377,11 @@ const struct pr_key *pr_config_find_switch_key(const char *name)
     return NULL;
 }
 
+unsigned pr_config_switch_key_index(const struct pr_key *k)
+{
+    return (unsigned)(k - switch_keys);
+}
+
 bool pr_config_section_known(const char *section)
 {
     for (const struct pr_key *k = pr_config_keys; k->name; k++)
