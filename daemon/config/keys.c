@@ -329,6 +329,7 @@ const struct pr_key pr_config_keys[] = {
     { "health", "boot_timeout", KEY_SECONDS, CFG(boot_timeout_s), 5, 3600, NULL, NULL, false },
     { "health", "max_cycles", KEY_UINT, CFG(max_cycles), 0, 100, NULL, NULL, false },
     { "log", "level", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_log_level, false },
+    { "daemon", "user", KEY_STRING, CFG(daemon_user), 0, 0, NULL, NULL, false },
     { NULL, NULL, KEY_STRING, 0, 0, 0, 0, NULL, NULL, false },
 };
 
