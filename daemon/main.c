@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "daemon/http/http.h"
+#include "daemon/privs.h"
 #include "pirack/fsutil.h"
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
@@ -117,6 +118,16 @@ static int start_watchdog(struct pr_daemon *d, struct pr_timer **t)
     return pr_timer_arm(*t, usec / 2000, usec / 2000);
 }
 
+static int drop_privileges(struct pr_daemon *d)
+{
+    char err[256];
+    int r = pr_privs_drop(d->cfg, err, sizeof(err));
+
+    if (r < 0)
+        pr_err("%s", err);
+    return r;
+}
+
 static int run(struct pr_daemon *d)
 {
     struct pr_timer *watchdog = NULL;
@@ -135,6 +146,11 @@ static int run(struct pr_daemon *d)
     r = open_store(d);
     if (r >= 0)
         r = start_api(d);
+    /* Before the services: they start threads, and capabilities and
+     * no_new_privs are per thread; what they still bind needs only the
+     * capabilities kept. */
+    if (r >= 0)
+        r = drop_privileges(d);
     if (r >= 0)
         r = pr_daemon_services_start(d);
     if (r >= 0)
@@ -195,6 +211,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pr_log_init();
+    pr_privs_umask();
     d.cfg = malloc(sizeof(*d.cfg));
     if (!d.cfg)
         return 1;

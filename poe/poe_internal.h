@@ -171,9 +171,6 @@ int pr_poe_ssh_new(const struct pr_switch_config *cfg, const struct pr_poe_profi
 int pr_poe_fail(struct pr_poe_result *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Errors worth another attempt: the network, not the switch's answer. */
-bool pr_poe_error_transient(int err);
-
 /* conn.c: drops the connection so that the next operation connects
  * afresh. */
 void pr_poe_conn_disconnect(struct pr_poe_conn *c);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <strings.h>
 #include <time.h>
 #include <libssh/libssh.h>
@@ -216,6 +217,18 @@ static int run_command(struct ssh_driver *d, const char *cmd, struct pr_poe_resu
  * this driver: pirackd reads every switch each minute, and each try would
  * count towards the switch's lockout.  A changed [switch] section (a
  * reload) or a restart makes a new driver. */
+
+/* Whether the session's TCP connection is up (libssh keeps the socket
+ * after a failed connect until it is freed). */
+static bool tcp_connected(ssh_session s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    socket_t fd = ssh_get_fd(s);
+
+    return fd != SSH_INVALID_SOCKET && getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
 {
     if (d->password_refused)
@@ -252,8 +265,17 @@ static int connect_shell(struct ssh_driver *d, struct pr_poe_result *r)
     int rc;
     if (ssh_connect(d->s) != SSH_OK) {
         const char *why = ssh_get_error(d->s);
-        rc = pr_poe_fail(r, strcasestr(why, "timeout") ? -ETIMEDOUT : -ECONNREFUSED,
-                         "ssh connect to %.100s: %.120s", cfg->address, why);
+        bool timeout = strcasestr(why, "timeout") != NULL;
+
+        if (timeout && tcp_connected(d->s) && !ssh_get_serverbanner(d->s))
+            /* libssh says "Timeout connecting" either way: say which. */
+            rc = pr_poe_fail(r, -ETIMEDOUT,
+                             "ssh connect to %.100s: the TCP connection opened but the SSH "
+                             "banner never came within %ld s (not an SSH server, or a hung one)",
+                             cfg->address, timeout_s);
+        else
+            rc = pr_poe_fail(r, timeout ? -ETIMEDOUT : -ECONNREFUSED,
+                             "ssh connect to %.100s: %.120s", cfg->address, why);
     } else if ((rc = check_host_key(d, r)) == 0 && (rc = authenticate(d, r)) == 0 &&
                (rc = open_shell(d, r)) == 0) {
         for (unsigned i = 0; i < d->base.profile->cli.init.n && rc == 0; i++)

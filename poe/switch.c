@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "pirack/loop.h"
 #include "poe_internal.h"
 
@@ -23,6 +24,7 @@ struct op {
     unsigned *ports;
     pr_poe_done_fn done;
     void *ctx;
+    uint64_t queued_ms; /* when it was submitted */
 };
 
 /* What crosses to the loop's thread: owns its result. */
@@ -45,7 +47,48 @@ struct pr_poe_switch {
     unsigned queued;
     uint64_t next_id;
     bool stopping;
+    /* The last op found the switch unreachable (after its retries): when,
+     * and what it said.  0 once an op gets through.  Worker-only. */
+    uint64_t down_ms;
+    int down_err;
+    char down_message[PR_POE_MSG_MAX];
 };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* An op that waited while another found the switch unreachable is
+ * answered with that finding rather than tried again: trying would double
+ * the time to report a dead switch (and log its failure twice).  Ops
+ * submitted after the finding try afresh. */
+static bool answered_by_finding(struct pr_poe_switch *sw, const struct op *o,
+                                struct pr_poe_result *r)
+{
+    if (!sw->down_ms || o->queued_ms > sw->down_ms)
+        return false;
+    r->action = o->action;
+    r->n_ports = 0;
+    r->ports = NULL;
+    r->main_power_w = r->main_consumption_w = -1;
+    r->err = sw->down_err;
+    snprintf(r->message, sizeof(r->message), "%.200s (found while this waited)", sw->down_message);
+    return true;
+}
+
+static void note_finding(struct pr_poe_switch *sw, const struct pr_poe_result *r)
+{
+    if (!pr_poe_error_transient(r->err)) {
+        sw->down_ms = 0;
+        return;
+    }
+    sw->down_ms = mono_ms();
+    sw->down_err = r->err;
+    snprintf(sw->down_message, sizeof(sw->down_message), "%.200s", r->message);
+}
 
 static void op_free(struct op *o)
 {
@@ -76,8 +119,13 @@ static void run_op(struct pr_poe_switch *sw, struct op *o)
     dl->done = o->done;
     dl->ctx = o->ctx;
     dl->id = o->id;
+    if (answered_by_finding(sw, o, &dl->result)) {
+        pr_mailbox_post(sw->mbox, deliver, dl, delivery_free);
+        return;
+    }
     pr_poe_conn_run_retrying(sw->conn, sw->cfg.retries, o->action, o->ports, o->n, &o->opts,
                              &dl->result);
+    note_finding(sw, &dl->result);
     if (pr_poe_error_transient(dl->result.err))
         pr_poe_conn_disconnect(sw->conn);
     pr_mailbox_post(sw->mbox, deliver, dl, delivery_free); /* frees dl if it fails */
@@ -193,6 +241,7 @@ int64_t pr_poe_switch_submit(struct pr_poe_switch *sw, enum pr_poe_action a, con
         pr_poe_options_default(&op->opts);
     op->done = done;
     op->ctx = ctx;
+    op->queued_ms = mono_ms();
     pthread_mutex_lock(&sw->lock);
     if (sw->queued >= QUEUE_MAX) {
         pthread_mutex_unlock(&sw->lock);

@@ -3,6 +3,7 @@
 #ifndef PIRACK_API_INTERNAL_H
 #define PIRACK_API_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,6 +31,42 @@ int pr_api_unix_bind(const char *path, mode_t mode, const char *group,
 void pr_api_unix_close(struct pr_api_unix_socket *s);
 /* Removes the socket file if it is still the one we bound. */
 void pr_api_unix_unlink(struct pr_api_unix_socket *s);
+
+/* ---- admit.c: who may open one more connection ---- */
+
+/* Table size: connections admitted plus those shed and not yet closed. */
+#define PR_API_ADMIT_SLOTS 192
+
+/* Who is at the other end: on the Unix socket the process (SO_PEERCRED
+ * pid), on TCP the address; two connections with the same id are the same
+ * peer. */
+struct pr_api_peer {
+    int family;
+    uint8_t id[16];
+};
+
+struct pr_api_admit_slot {
+    bool used;
+    bool shed; /* told to close: no longer counted */
+    bool busy; /* a request is in progress: never shed */
+    int fd;
+    struct pr_api_peer peer;
+    uint64_t since_ms;
+};
+
+struct pr_api_admit {
+    struct pr_api_admit_slot slots[PR_API_ADMIT_SLOTS];
+    unsigned limit, per_peer, active;
+};
+
+void pr_api_admit_init(struct pr_api_admit *a, unsigned limit, unsigned per_peer);
+/* Admits fd from peer: its slot, or -1 to refuse (close it unanswered).
+ * *shed_fd is an idle connection to shut down to make room, or -1. */
+int pr_api_admit(struct pr_api_admit *a, const struct pr_api_peer *peer, int fd, uint64_t now_ms,
+                 int *shed_fd);
+int pr_api_admit_find_fd(const struct pr_api_admit *a, int fd);
+void pr_api_admit_busy(struct pr_api_admit *a, int slot, bool busy);
+void pr_api_admit_release(struct pr_api_admit *a, int slot);
 
 /* ---- util.c ---- */
 

@@ -11,16 +11,32 @@
  * (past it the rest is read and dropped, then 413; past 16 times the limit
  * the connection is closed), parsed as JSON (400 if
  * it is not an object), and only then does the handler run.  A body that
- * announces a Content-Length over the limit is answered 413 at once. */
+ * announces a Content-Length over the limit is answered 413 at once; a
+ * chunked one once it has all come (the rest past the limit is read and
+ * dropped, up to DRAIN_MAX, so that the client reads its answer rather
+ * than a reset: a 413 queued before a chunked body ended never reached
+ * curl when we tried).
+ *
+ * A path or query holding a control byte (%00 included, which would
+ * otherwise cut the path short) is answered 400.
+ *
+ * The listener accepts connections itself and asks admit.c first (a cap
+ * per peer and in all, idle ones shed to make room), then hands them to
+ * MHD; any listener (Unix or TCP) goes through the same door. */
+#define _GNU_SOURCE /* accept4, struct ucred */
 #include "pirack/api.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "api_internal.h"
@@ -30,12 +46,20 @@
 
 #define MAX_LISTENERS 4
 #define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
-#define CONNECTION_TIMEOUT_S 30
-#define CONNECTION_LIMIT 64
-/* A body past the limit with no Content-Length is read and dropped, so
- * that the client can read its 413; past this much the connection is
- * closed instead. */
-#define DRAIN_MAX (16u * PR_API_MAX_BODY)
+/* A connection quiet this long is closed: a client sends its request at
+ * once, and pirack(1) waits on replies, not on its own sends. */
+#define CONNECTION_TIMEOUT_S 10
+/* Connections a listener serves at once, and per peer (a process on the
+ * Unix socket, an address on TCP). */
+#define CONNECTION_LIMIT 128
+#define CONNECTION_PER_PEER 16
+/* Connections accepted per wake-up, so one burst cannot hold the loop. */
+#define ACCEPT_BURST 32
+/* A body past the limit is read and dropped after its 413, so that the
+ * client reads the answer; past this much the connection is closed. */
+#define DRAIN_MAX (1024u * PR_API_MAX_BODY)
+/* Stands for a control byte in a decoded path, so that %00 cannot cut it. */
+#define CONTROL_MARK 0x7f
 
 struct handler {
     pr_api_handler fn;
@@ -49,6 +73,8 @@ struct listener {
     struct pr_timer *timer;
     char actor[64];
     struct pr_api_unix_socket sock; /* what to unlink when closed */
+    bool accepting;                 /* sock.fd is in the loop */
+    struct pr_api_admit admit;
 };
 
 struct pr_api {
@@ -75,6 +101,7 @@ struct pr_api_req {
     uint64_t body_dropped; /* bytes read and dropped past the limit */
     json_t *json;
     bool answered;
+    int admit_slot; /* this connection's place in the listener's admit table */
 };
 
 /* ---- driving MHD from the loop ---- */
@@ -308,6 +335,56 @@ static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *con
     return req;
 }
 
+/* MHD's unescape, except that a control byte it decodes (a NUL would end
+ * the string) becomes CONTROL_MARK, which the request checks refuse. */
+static size_t unescape_marking_controls(void *cls, struct MHD_Connection *conn, char *s)
+{
+    size_t len = MHD_http_unescape(s);
+
+    (void)cls;
+    (void)conn;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+            s[i] = CONTROL_MARK;
+    s[len] = '\0';
+    return len;
+}
+
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return true;
+    return false;
+}
+
+static enum MHD_Result find_control(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    bool *found = cls;
+
+    (void)kind;
+    if (has_control(key) || (value && has_control(value))) {
+        *found = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* A control byte in the path or query: 400 before anything else. */
+static bool refuse_control_bytes(struct pr_api_req *req, const char *url)
+{
+    bool in_query = false;
+
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, find_control, &in_query);
+    if (!has_control(url) && !in_query)
+        return false;
+    pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                       "the %s holds a control byte (such as %%00 or %%0a)",
+                       in_query ? "query" : "path");
+    return true;
+}
+
 static void req_free(struct pr_api_req *req)
 {
     if (!req)
@@ -348,6 +425,7 @@ static bool take_body(struct pr_api_req *req, const char *data, size_t size)
         req->body_dropped = req->body_len + size;
         free(req->body);
         req->body = NULL;
+        req->body_len = 0;
         return true;
     }
     grown = realloc(req->body, req->body_len + size + 1);
@@ -425,10 +503,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     if (!req) {
         /* The request line and headers: find the route, check the size. */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
         req = req_new(l, conn, url, method);
         if (!req)
             return MHD_NO; /* out of memory: MHD drops the connection */
         *con_cls = req;
+        req->admit_slot = ci && ci->socket_context ? *(int *)ci->socket_context - 1 : -1;
+        pr_api_admit_busy(&l->admit, req->admit_slot, true);
+        if (refuse_control_bytes(req, url))
+            return MHD_YES;
         if (announced_length(conn, &has_length) > PR_API_MAX_BODY) {
             req->body_too_big = true;
             if (req->route != PR_ROUTE_FOUND)
@@ -452,11 +537,94 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode why)
 {
-    (void)cls;
+    struct listener *l = cls;
+    struct pr_api_req *req = *con_cls;
+
     (void)conn;
     (void)why;
-    req_free(*con_cls);
+    if (req)
+        pr_api_admit_busy(&l->admit, req->admit_slot, false);
+    req_free(req);
     *con_cls = NULL;
+}
+
+/* MHD's news of a connection: it carries its admit slot (+1, so that 0
+ * stays "none") from start to close. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct listener *l = cls;
+    const union MHD_ConnectionInfo *ci;
+    int slot;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        slot = ci ? pr_api_admit_find_fd(&l->admit, ci->connect_fd) : -1;
+        *socket_context = slot >= 0 ? malloc(sizeof(int)) : NULL;
+        if (*socket_context)
+            *(int *)*socket_context = slot + 1;
+        return;
+    }
+    if (*socket_context) {
+        pr_api_admit_release(&l->admit, *(int *)*socket_context - 1);
+        free(*socket_context);
+        *socket_context = NULL;
+    }
+}
+
+/* ---- accepting ---- */
+
+static void peer_of(int fd, const struct sockaddr_storage *ss, struct pr_api_peer *peer)
+{
+    memset(peer, 0, sizeof(*peer));
+    peer->family = ss->ss_family;
+    if (ss->ss_family == AF_INET) {
+        memcpy(peer->id, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        memcpy(peer->id, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+    } else if (ss->ss_family == AF_UNIX) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+            memcpy(peer->id, &cred.pid, sizeof(cred.pid));
+    }
+}
+
+static void accept_one(struct listener *l, int fd, struct sockaddr_storage *ss, socklen_t len)
+{
+    struct pr_api_peer peer;
+    int slot, shed_fd;
+
+    peer_of(fd, ss, &peer);
+    slot = pr_api_admit(&l->admit, &peer, fd, pr_now_ms(), &shed_fd);
+    if (slot < 0) {
+        close(fd); /* its peer's connections, or all, are busy */
+        return;
+    }
+    if (shed_fd >= 0)
+        shutdown(shed_fd, SHUT_RDWR); /* MHD sees it end and closes it */
+    if (MHD_add_connection(l->mhd, fd, (const struct sockaddr *)ss, len) != MHD_YES)
+        pr_api_admit_release(&l->admit, slot); /* MHD has closed fd */
+}
+
+static void on_listen_ready(void *ctx, int fd, uint32_t events)
+{
+    struct listener *l = ctx;
+
+    (void)events;
+    for (int i = 0; i < ACCEPT_BURST; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (c < 0)
+            break;
+        if (len == 0 || len > sizeof(ss))
+            ss.ss_family = AF_UNIX, len = sizeof(sa_family_t);
+        accept_one(l, c, &ss, len);
+    }
+    listener_run(l);
 }
 
 /* ---- the api object ---- */
@@ -486,12 +654,14 @@ static void listener_free(struct listener *l)
 {
     if (!l)
         return;
+    if (l->accepting)
+        pr_loop_del_fd(l->api->loop, l->sock.fd);
     if (l->mhd) {
         pr_loop_del_fd(l->api->loop, l->epoll_fd);
-        MHD_stop_daemon(l->mhd); /* closes the listening socket too */
-    } else if (l->sock.fd >= 0) {
-        pr_api_unix_close(&l->sock);
+        MHD_stop_daemon(l->mhd);
     }
+    if (l->sock.fd >= 0)
+        pr_api_unix_close(&l->sock);
     pr_api_unix_unlink(&l->sock);
     pr_timer_free(l->timer);
     free(l);
@@ -515,18 +685,20 @@ struct pr_metrics *pr_api_metrics(struct pr_api *api)
     return api ? api->metrics : NULL;
 }
 
-/* Hands the listening socket to a new MHD daemon on the loop, which owns
- * it from then on (also when this fails after MHD started). */
+/* Starts an MHD daemon on the loop for the listening socket l->sock.fd,
+ * which stays the listener's: the loop accepts on it (see accept_one). */
 static int listener_start(struct listener *l)
 {
     const union MHD_DaemonInfo *info;
     int err;
 
+    pr_api_admit_init(&l->admit, CONNECTION_LIMIT, CONNECTION_PER_PEER);
     l->mhd =
-        MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET,
-                         l->sock.fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_END);
+        MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, l,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+                         on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls,
+                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_END);
     if (!l->mhd)
         return -EIO;
     info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -539,11 +711,16 @@ static int listener_start(struct listener *l)
     err = pr_loop_add_fd(l->api->loop, l->epoll_fd, EPOLLIN, on_epoll_ready, l);
     if (err < 0)
         goto fail;
+    err = pr_loop_add_fd(l->api->loop, l->sock.fd, EPOLLIN, on_listen_ready, l);
+    if (err < 0) {
+        pr_loop_del_fd(l->api->loop, l->epoll_fd);
+        goto fail;
+    }
+    l->accepting = true;
     return 0;
 
 fail:
-    MHD_stop_daemon(l->mhd); /* closes the socket */
-    l->sock.fd = -1;
+    MHD_stop_daemon(l->mhd);
     l->mhd = NULL;
     pr_timer_free(l->timer);
     l->timer = NULL;

@@ -22,13 +22,18 @@ struct parse_state {
     const char *file;
     FILE *errs;
     int errors;
-    int line;                          /* line the reader last returned */
-    int key_lines[PR_CONFIG_MAX_KEYS]; /* where each global key was set */
-    struct pr_switch_config *sw;       /* the [switch NAME] being read */
-    int section_line;                  /* line of the last [section] header */
-    int sw_section_line;               /* header line of sw */
-    int bad_section_line;              /* a refused [switch] header */
-    bool in_unknown_section;
+    int line;                             /* line the reader last returned */
+    int key_lines[PR_CONFIG_MAX_KEYS];    /* where each global key was set */
+    struct pr_switch_config *sw;          /* the [switch NAME] being read */
+    int section_line;                     /* line of the last [section] header */
+    bool skip_keys;                       /* under a refused header */
+    int sw_key_lines[PR_CONFIG_MAX_KEYS]; /* where each key of sw was set */
+    struct {
+        char name[128];
+        int line;
+    } sections[16]; /* plain [section]s seen, to refuse a second one */
+    unsigned n_sections;
+    bool nul_line;        /* the line the reader last returned held a NUL byte */
     bool secrets_only;    /* reading a credentials file */
     int comment_cut_line; /* a line whose value inih cut at " ;" */
 };
@@ -116,33 +121,123 @@ static void switch_defaults(struct pr_switch_config *sw)
     sw->max_varbinds = 32;
 }
 
+static struct pr_switch_config *new_switch(struct parse_state *ps, const char *name);
+
+/* A plain section seen a second time: its keys would silently override
+ * the first, so it is refused with both lines. */
+static bool section_repeated(struct parse_state *ps, const char *name)
+{
+    for (unsigned i = 0; i < ps->n_sections; i++)
+        if (strcmp(ps->sections[i].name, name) == 0) {
+            report(ps, ps->line, "[%s] is already defined on line %d", name, ps->sections[i].line);
+            return true;
+        }
+    if (ps->n_sections < sizeof(ps->sections) / sizeof(ps->sections[0])) {
+        snprintf(ps->sections[ps->n_sections].name, sizeof(ps->sections[0].name), "%s", name);
+        ps->sections[ps->n_sections++].line = ps->line;
+    }
+    return false;
+}
+
+/* Checks a header on its own line, so that one with no keys below it
+ * (or a broken one) is caught too, and the keys under a refused header
+ * are skipped rather than blamed.  p points at the '['. */
+static void enter_header(struct parse_state *ps, const char *p)
+{
+    const char *close = strchr(p, ']');
+    char name[128];
+    size_t len;
+
+    ps->section_line = ps->line;
+    ps->sw = NULL;
+    ps->skip_keys = true;
+    if (!close) {
+        report(ps, ps->line, "section header has no closing ']'");
+        return;
+    }
+    p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    len = (size_t)(close - p);
+    while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    if (len >= sizeof(name)) {
+        report(ps, ps->line, "section name longer than %zu characters", sizeof(name) - 1);
+        return;
+    }
+    memcpy(name, p, len);
+    name[len] = '\0';
+    if (len == 0) {
+        report(ps, ps->line, "empty section header []");
+        return;
+    }
+    if (strcmp(name, "switch") == 0 || strncmp(name, "switch ", 7) == 0 ||
+        strncmp(name, "switch\t", 7) == 0) {
+        const char *sw = name + 6;
+
+        while (*sw == ' ' || *sw == '\t')
+            sw++;
+        if (!*sw) {
+            report(ps, ps->line, "[switch] needs a name: [switch NAME]");
+            return;
+        }
+        if (strpbrk(sw, " \t")) {
+            report(ps, ps->line, "[switch %s]: a switch has one name", sw);
+            return;
+        }
+        ps->sw = new_switch(ps, sw);
+        memset(ps->sw_key_lines, 0, sizeof(ps->sw_key_lines));
+        ps->skip_keys = ps->sw == NULL;
+        return;
+    }
+    if (!pr_config_section_known(name)) {
+        report(ps, ps->line, "unknown section [%s]", name);
+        return;
+    }
+    ps->skip_keys = section_repeated(ps, name);
+}
+
 /* Reader for ini_parse_stream: counts lines, so handler errors know
  * theirs, and catches what inih would only report once (bad syntax,
- * overlong lines). */
+ * overlong lines) or not at all (a NUL byte, which would cut the line). */
 static char *read_line(char *str, int num, void *stream)
 {
     struct parse_state *ps = ((void **)stream)[1];
     FILE *f = ((void **)stream)[0];
     const char *p;
-    size_t len;
+    size_t len = 0;
+    bool too_long = false;
+    int c;
 
-    if (!fgets(str, num, f))
+    ps->nul_line = false;
+    while ((c = getc(f)) != EOF) {
+        if (c == '\0')
+            ps->nul_line = true;
+        if (len + 2 < (size_t)num)
+            str[len++] = (char)c;
+        else
+            too_long = true;
+        if (c == '\n')
+            break;
+    }
+    if (c == EOF && len == 0 && !too_long)
         return NULL;
+    str[len] = '\0';
     ps->line++;
-    len = strlen(str);
-    if (len == (size_t)num - 1 && str[len - 1] != '\n' && !feof(f)) {
-        int c;
-
+    if (too_long) {
         report(ps, ps->line, "line longer than %d characters", num - 2);
-        while ((c = fgetc(f)) != EOF && c != '\n')
-            ;
         str[0] = '\0'; /* drop the whole line */
+        return str;
+    }
+    if (ps->nul_line) {
+        report(ps, ps->line, "a NUL byte in this line (it would cut the value there)");
+        str[0] = '\0';
         return str;
     }
     for (p = str; isspace((unsigned char)*p); p++)
         ;
-    if (*p == '[')
-        ps->section_line = ps->line;
+    if (*p == '[' && !ps->secrets_only)
+        enter_header(ps, p);
     /* inih takes " ;" in a value as the start of a comment and drops the
      * rest: a secret cut so fails later as a wrong password, with no hint. */
     if (*p && *p != ';' && *p != '#' && *p != '[' && strchr(p, '=') &&
@@ -150,6 +245,8 @@ static char *read_line(char *str, int num, void *stream)
         ps->comment_cut_line = ps->line;
     if (*p && *p != ';' && *p != '#' && *p != '[' && !strchr(p, '='))
         report(ps, ps->line, "expected \"key = value\" or \"[section]\"");
+    if (*p == '[' && !strchr(p, ']'))
+        str[0] = '\0'; /* reported above; inih would report it again */
     return str;
 }
 
@@ -299,35 +396,9 @@ static struct pr_switch_config *new_switch(struct parse_state *ps, const char *n
     sw = &cfg->switches[cfg->n_switches++];
     memset(sw, 0, sizeof(*sw));
     switch_defaults(sw);
-    snprintf(sw->name, sizeof(sw->name), "%s", name);
+    snprintf(sw->name, sizeof(sw->name), "%.*s", (int)sizeof(sw->name) - 1, name);
     sw->line = ps->section_line;
     return sw;
-}
-
-/* Tracks section changes: inih gives only the section's name with each
- * key, so the reader's note of the last header line tells a key that
- * continues a [switch] from one under a second header of the same name. */
-static bool enter_section(struct parse_state *ps, const char *section)
-{
-    if (strncmp(section, "switch ", 7) == 0) {
-        const char *name = section + 7;
-
-        while (*name == ' ')
-            name++;
-        if (ps->sw && ps->sw_section_line == ps->section_line)
-            return true;
-        if (ps->bad_section_line == ps->section_line)
-            return false; /* already reported once */
-        ps->sw = new_switch(ps, name);
-        if (!ps->sw) {
-            ps->bad_section_line = ps->section_line;
-            return false;
-        }
-        ps->sw_section_line = ps->section_line;
-        return true;
-    }
-    ps->sw = NULL;
-    return true;
 }
 
 /* A secret cut at an inline comment would be used cut: refuse it, without
@@ -343,12 +414,24 @@ static bool secret_cut(struct parse_state *ps, const struct pr_key *k, const cha
     return true;
 }
 
+/* A key given twice would silently keep the last value: refuse the
+ * second with both lines.  lines[] is per section (or per switch). */
+static bool key_repeated(struct parse_state *ps, int *line_of_key, const char *name)
+{
+    if (*line_of_key == 0)
+        return false;
+    report(ps, ps->line, "%s is already set on line %d", name,
+           *line_of_key < 0 ? -*line_of_key : *line_of_key);
+    return true;
+}
+
 static int handle_key(void *user, const char *section, const char *name, const char *value)
 {
     struct parse_state *ps = user;
     const struct pr_key *k;
     char why[256] = "";
 
+    (void)section; /* the reader tracks headers itself, refused ones too */
     if (ps->secrets_only) {
         k = pr_config_find_switch_key(name);
         if (!k || !k->secret) {
@@ -361,7 +444,7 @@ static int handle_key(void *user, const char *section, const char *name, const c
             report(ps, ps->line, "%s: %s", name, why);
         return 1;
     }
-    if (!enter_section(ps, section))
+    if (ps->skip_keys)
         return 1;
     if (ps->sw) {
         k = pr_config_find_switch_key(name);
@@ -369,20 +452,27 @@ static int handle_key(void *user, const char *section, const char *name, const c
             report(ps, ps->line, "unknown key \"%s\" in [switch %s]", name, ps->sw->name);
             return 1;
         }
+        if (key_repeated(ps, &ps->sw_key_lines[pr_config_switch_key_index(k)], name))
+            return 1;
+        ps->sw_key_lines[pr_config_switch_key_index(k)] = ps->line;
         if (secret_cut(ps, k, name))
             return 1;
         if (set_value(k, ps->sw, value, why, sizeof(why)) < 0)
             report(ps, ps->line, "%s: %s", name, why);
         return 1;
     }
-    k = pr_config_find_key(section, name);
-    if (!k) {
-        if (!pr_config_section_known(section))
-            report(ps, ps->line, "unknown section [%s]", section);
-        else
-            report(ps, ps->line, "unknown key \"%s\" in [%s]", name, section);
+    if (ps->section_line == 0) {
+        report(ps, ps->line, "\"%s\" comes before any [section]", name);
         return 1;
     }
+    k = pr_config_find_key(ps->sections[ps->n_sections - 1].name, name);
+    if (!k) {
+        report(ps, ps->line, "unknown key \"%s\" in [%s]", name,
+               ps->sections[ps->n_sections - 1].name);
+        return 1;
+    }
+    if (key_repeated(ps, &ps->key_lines[k - pr_config_keys], name))
+        return 1;
     /* A key set badly is remembered as negative: not "missing", not used. */
     if (set_value(k, ps->cfg, value, why, sizeof(why)) < 0) {
         report(ps, ps->line, "%s: %s", name, why);
@@ -393,6 +483,30 @@ static int handle_key(void *user, const char *section, const char *name, const c
     return 1;
 }
 
+/* Refuses what is not a configuration file before reading a byte of it:
+ * a directory, a device (/dev/zero would never end) or a file larger
+ * than any configuration. */
+static bool not_a_config_file(struct parse_state *ps, FILE *f)
+{
+    struct stat st;
+
+    if (fstat(fileno(f), &st) < 0) {
+        report(ps, 0, "%s", strerror(errno));
+        return true;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        report(ps, 0, "not a regular file");
+        return true;
+    }
+    if (st.st_size > PR_CONFIG_MAX_BYTES) {
+        report(ps, 0, "larger than %d bytes: not a configuration file", PR_CONFIG_MAX_BYTES);
+        return true;
+    }
+    return false;
+}
+
+/* Returns 0 when read (problems counted in ps), 1 when refused unread,
+ * or -errno when it cannot be opened. */
 static int parse_file(struct parse_state *ps, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -401,6 +515,10 @@ static int parse_file(struct parse_state *ps, const char *path)
 
     if (!f)
         return -errno;
+    if (not_a_config_file(ps, f)) {
+        fclose(f);
+        return 1;
+    }
     r = ini_parse_stream(read_line, stream, handle_key, ps);
     fclose(f);
     /* inih's own syntax errors ([section without ]) are counted here; the
@@ -497,6 +615,8 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
     r = parse_file(&ps, path);
     if (r < 0)
         return r;
+    if (r > 0)
+        return ps.errors; /* not a configuration file: nothing more to say */
     for (unsigned i = 0; i < cfg->n_switches; i++)
         if (cfg->switches[i].credentials[0])
             load_credentials(&ps, &cfg->switches[i]);

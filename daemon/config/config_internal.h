@@ -8,6 +8,8 @@
 #include "pirack/config.h"
 
 #define PR_CONFIG_MAX_KEYS 96
+/* No real pirackd.conf comes near this; a bigger file is a mistake. */
+#define PR_CONFIG_MAX_BYTES (1024 * 1024)
 
 enum pr_key_type {
     KEY_STRING,  /* char[size], optional check() */
@@ -39,6 +41,8 @@ extern const struct pr_key pr_config_keys[];
 const struct pr_key *pr_config_find_key(const char *section, const char *name);
 const struct pr_key *pr_config_find_switch_key(const char *name);
 bool pr_config_section_known(const char *section);
+/* k's place in the [switch NAME] key table (below PR_CONFIG_MAX_KEYS). */
+unsigned pr_config_switch_key_index(const struct pr_key *k);
 
 /* Whole-file checks: pools against slots, overlaps, switches' ranges and
  * credentials.  Adds to *errors and writes FILE:LINE: lines to errs. */

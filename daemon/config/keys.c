@@ -361,6 +361,7 @@ const struct pr_key pr_config_keys[] = {
       false, false },
     { "store", "traces_max_count", KEY_UINT, CFG(traces_max_count), 0, 1000000, NULL, NULL, false,
       false },
+    { "daemon", "user", KEY_STRING, CFG(daemon_user), 0, 0, NULL, NULL, false, false },
     { "log", "level", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_log_level, false, false },
     { NULL, NULL, KEY_STRING, 0, 0, 0, 0, NULL, NULL, false, false },
 };
@@ -410,6 +411,11 @@ const struct pr_key *pr_config_find_switch_key(const char *name)
         if (!strcmp(k->name, name))
             return k;
     return NULL;
+}
+
+unsigned pr_config_switch_key_index(const struct pr_key *k)
+{
+    return (unsigned)(k - switch_keys);
 }
 
 bool pr_config_section_known(const char *section)

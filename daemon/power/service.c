@@ -244,7 +244,7 @@ void pr_power_refresh_stale(struct pr_daemon *d, const unsigned char *selected)
             struct power_slot *st = &svc->slots[s];
 
             if (selected[s] && !st->refreshing &&
-                (!st->live_valid || now - st->live_at > POWER_LIVE_FRESH_MS))
+                (!st->live_valid || st->unsure || now - st->live_at > POWER_LIVE_FRESH_MS))
                 stale[n++] = s;
         }
         if (n)

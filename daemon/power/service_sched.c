@@ -147,6 +147,7 @@ static void record_power(struct pr_power_service *svc, unsigned slot,
 {
     if (p->admin < 0)
         return;
+    svc->slots[slot].unsure = false;
     if (pr_store_set_slot_power(svc->d->store, slot, admin_word(p->admin)) < 0)
         pr_err("slot %u: cannot record power %s: %s", slot, admin_word(p->admin),
                pr_store_errmsg(svc->d->store));
@@ -163,6 +164,42 @@ static void remember_live(struct pr_power_service *svc, unsigned slot,
     st->live = *p;
     st->live_valid = true;
     st->live_at = pr_now_ms();
+    if (p->admin >= 0)
+        st->unsure = false;
+}
+
+/* A set that got no answer may still have been applied: what was known
+ * of the port is no longer true, in the live view or in the store. */
+static void forget_port(struct pr_power_service *svc, unsigned slot, unsigned port)
+{
+    struct power_slot *st = &svc->slots[slot];
+
+    memset(&st->live, 0, sizeof(st->live));
+    st->live.port = port;
+    st->live.admin = -1;
+    st->live.power_class = -1;
+    snprintf(st->live.note, sizeof(st->live.note), "a set got no answer: unknown until read back");
+    st->live_valid = true;
+    st->live_at = pr_now_ms();
+    st->unsure = true;
+    if (pr_store_set_slot_power(svc->d->store, slot, "unknown") < 0)
+        pr_err("slot %u: cannot record power unknown: %s", slot, pr_store_errmsg(svc->d->store));
+}
+
+/* The switch answered: read back at once the ports a set left unsure. */
+static void read_back_unsure(struct pr_power_service *svc, struct power_switch *ps)
+{
+    size_t cap = ps->cfg.last_slot - ps->cfg.first_slot + 1, n = 0;
+    unsigned *slots = calloc(cap, sizeof(*slots));
+
+    if (!slots)
+        return;
+    for (unsigned s = ps->cfg.first_slot; s <= ps->cfg.last_slot && s <= svc->n_slots; s++)
+        if (svc->slots[s].unsure && !svc->slots[s].refreshing && !pr_power_op_of(svc, s))
+            slots[n++] = s;
+    if (n)
+        pr_power_refresh(svc, ps, slots, n);
+    free(slots);
 }
 
 static void finish(struct pr_power_service *svc, struct power_op *op, bool ok, const char *result)
@@ -200,6 +237,9 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
 
     if (port_mode && p->err)
         snprintf(answer, sizeof(answer), "port %u: %s", p->port, p->note);
+    else if (r->err == 0)
+        /* The batch may hold other slots' ports: this slot asked for one. */
+        snprintf(answer, sizeof(answer), "%s: port %u ok", on ? "on" : "off", p->port);
     else
         snprintf(answer, sizeof(answer), "%s", r->message);
     remember_live(svc, op->slot, p);
@@ -211,6 +251,8 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
                     "outcome", ok ? "ok" : "failed", "admin", admin_word(p->admin), "detect",
                     pr_poe_detect_name(p->detect), "before", op->before, "attempts",
                     (int)r->attempts, "ms", (json_int_t)r->elapsed_ms);
+    if (!ok && pr_poe_error_transient(r->err) && p->admin < 0)
+        forget_port(svc, op->slot, op->port);
     if (!ok) {
         pr_warn("slot %u: power %s failed: %s", op->slot, on ? "on" : "off", answer);
         finish(svc, op, false, answer);
@@ -257,6 +299,8 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
             take_answer(svc, b->ops[i], b->action == PR_POE_ON, r, p, port_mode);
         }
     }
+    if (r->err == 0)
+        read_back_unsure(svc, b->ps);
     batch_free(b);
     if (svc->reload_pending && !svc->ops && !svc->batches)
         pr_power_apply_reload(svc);

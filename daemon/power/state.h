@@ -61,6 +61,9 @@ struct power_slot {
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
     bool refreshing;
+    /* A set went out and no answer came: the switch may have applied it.
+     * The port is unknown until read back, at the switch's next answer. */
+    bool unsure;
 };
 
 /* One library operation for several ops (or a status read). */

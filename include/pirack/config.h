@@ -111,6 +111,7 @@ struct pr_config {
     /* [api] */
     char api_socket[PR_PATH_MAX];
     char api_group[64];
+    char daemon_user[64]; /* [daemon] user: whom to run as after binding, when started as root */
     mode_t api_mode;
     char api_listen[128]; /* customers' TCP listener, "" = off */
 

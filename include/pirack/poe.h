@@ -69,6 +69,9 @@ struct pr_poe_result {
 };
 
 const char *pr_poe_action_name(enum pr_poe_action a);
+/* Errors worth another attempt: the network, not the switch's answer (so,
+ * after a set, the switch may or may not have applied it). */
+bool pr_poe_error_transient(int err);
 /* "on", "off", "cycle", "status" -> action; -1 when unknown. */
 int pr_poe_action_parse(const char *s);
 const char *pr_poe_detect_name(enum pr_poe_detect d);

@@ -46,11 +46,21 @@ static int load_text(struct loaded *l, const char *text)
     return l->errors;
 }
 
+/* minimal, then extra.  A second [rack] would be refused, so extra that
+ * starts with one continues minimal's [rack] instead, moved last: a
+ * comment takes the header's line, so line numbers stay the same. */
 static char *with(const char *extra)
 {
+    static const char rack_last[] = "[ipv4]\npool = 10.42.0.0/23\n"
+                                    "[ipv6]\npool = 2001:db8:42::/56\n"
+                                    "[rack]\nname = rack1\ndomain = hostedpi.example\nslots = 108\n"
+                                    "# [rack] goes on\n";
     static char buf[4096];
 
-    snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
+    if (strncmp(extra, "[rack]\n", 7) == 0)
+        snprintf(buf, sizeof(buf), "%s%s", rack_last, extra + 7);
+    else
+        snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
     return buf;
 }
 
@@ -127,14 +137,14 @@ static void every_error_named_with_its_line(void **state)
                       "port = 70000\n"               /* 12 */
                       "colour = blue\n"              /* 13 */
                       "[bogus]\n"                    /* 14 */
-                      "x = 1\n"                      /* 15 */
+                      "x = 1\n"                      /* 15: skipped */
                       "this line has no equals\n")); /* 16 */
     assert_int_equal(l->errors, 5);
     assert_error_at(l, 16, "expected \"key = value\" or \"[section]\"");
     assert_error_at(l, 10, "lease_time: expected a duration");
     assert_error_at(l, 12, "port: expected a whole number from 1 to 65535");
     assert_error_at(l, 13, "unknown key \"colour\" in [tftp]");
-    assert_error_at(l, 15, "unknown section [bogus]");
+    assert_error_at(l, 14, "unknown section [bogus]");
     free(l);
 }
 
@@ -453,6 +463,129 @@ static void unimplemented_keys_warned_with_their_line(void **state)
     free(l);
 }
 
+/* Loads len bytes as they are (the text may hold NUL bytes). */
+static int load_bytes(struct loaded *l, const char *bytes, size_t len)
+{
+    FILE *mem;
+    int fd;
+
+    strcpy(l->path, "/tmp/pirack-conf-XXXXXX");
+    fd = mkstemp(l->path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+    close(fd);
+    memset(l->out, 0, sizeof(l->out));
+    mem = fmemopen(l->out, sizeof(l->out) - 1, "w");
+    l->errors = pr_config_load(l->path, &l->cfg, mem);
+    fclose(mem);
+    unlink(l->path);
+    return l->errors;
+}
+
+/* A second [rack] or a second "slots" would silently win over the
+ * first: both are refused, naming both lines. */
+static void repeats_refused_with_both_lines(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char text[1024];
+
+    (void)state;
+    snprintf(text, sizeof(text), "%s%s", minimal,
+             "[rack]\n"                /* 9 */
+             "slots = 4\n"             /* 10: under the refused header */
+             "[dhcp]\n"                /* 11 */
+             "lease_time = 1h\n"       /* 12 */
+             "lease_time = 2h\n"       /* 13 */
+             "[switch a]\n"            /* 14 */
+             "address = 127.0.0.1\n"   /* 15 */
+             "slots = 1-8\n"           /* 16 */
+             "community = c\n"         /* 17 */
+             "address = 127.0.0.2\n"); /* 18 */
+    load_text(l, text);
+    assert_error_at(l, 9, "[rack] is already defined on line 1");
+    assert_error_at(l, 13, "lease_time is already set on line 12");
+    assert_error_at(l, 18, "address is already set on line 15");
+    assert_int_equal(l->errors, 3);
+    assert_int_equal(l->cfg.slots, 108);
+    assert_int_equal(l->cfg.lease_time_s, 3600);
+    assert_string_equal(l->cfg.switches[0].address, "127.0.0.1");
+    free(l);
+}
+
+/* A header without ']' is named on its own line; the keys below it are
+ * not blamed on the section before. */
+static void unclosed_header_on_its_own_line(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[switch sw1\n"         /* 9 */
+                      "address = 127.0.0.1\n" /* 10 */
+                      "slots = 1-8\n"));      /* 11 */
+    assert_error_at(l, 9, "section header has no closing ']'");
+    assert_int_equal(l->errors, 1);
+    free(l);
+}
+
+/* Headers that name nothing are refused even with no keys below. */
+static void empty_headers_refused(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[]\n"           /* 9 */
+                      "[switch]\n"     /* 10 */
+                      "[switch A B]\n" /* 11 */
+                      "[ipv4]\n"));    /* 12: already defined */
+    assert_error_at(l, 9, "empty section header []");
+    assert_error_at(l, 10, "[switch] needs a name");
+    assert_error_at(l, 11, "[switch A B]: a switch has one name");
+    assert_error_at(l, 12, "[ipv4] is already defined on line 5");
+    assert_int_equal(l->errors, 4);
+    free(l);
+}
+
+/* "name = rack1\0evil" must not load as "rack1". */
+static void nul_byte_refused(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    static const char text[] = "[rack]\nname = rack1\0evil\ndomain = hostedpi.example\n"
+                               "slots = 108\n[ipv4]\npool = 10.42.0.0/23\n"
+                               "[ipv6]\npool = 2001:db8:42::/56\n";
+
+    (void)state;
+    load_bytes(l, text, sizeof(text) - 1);
+    assert_error_at(l, 2, "a NUL byte in this line");
+    assert_true(l->errors >= 1);
+    free(l);
+}
+
+/* -c /dev/zero would read forever, a directory reads as nothing: both are
+ * refused at once. */
+static void not_a_regular_file_refused(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char *big;
+    FILE *mem;
+
+    (void)state;
+    mem = fmemopen(l->out, sizeof(l->out) - 1, "w");
+    assert_int_equal(pr_config_load("/dev/zero", &l->cfg, mem), 1);
+    fclose(mem);
+    assert_non_null(strstr(l->out, "/dev/zero: not a regular file"));
+    memset(l->out, 0, sizeof(l->out));
+    mem = fmemopen(l->out, sizeof(l->out) - 1, "w");
+    assert_int_equal(pr_config_load("/tmp", &l->cfg, mem), 1);
+    fclose(mem);
+    assert_non_null(strstr(l->out, "/tmp: not a regular file"));
+    big = calloc(1, PR_CONFIG_MAX_BYTES + 2);
+    memset(big, '\n', PR_CONFIG_MAX_BYTES + 1);
+    assert_int_equal(load_bytes(l, big, PR_CONFIG_MAX_BYTES + 1), 1);
+    assert_non_null(strstr(l->out, "larger than"));
+    free(big);
+    free(l);
+}
+
 static void unreadable_file(void **state)
 {
     struct pr_config *cfg = malloc(sizeof(*cfg));
@@ -481,6 +614,11 @@ int main(void)
         cmocka_unit_test(enable_password_is_a_secret),
         cmocka_unit_test(unimplemented_keys_warned_with_their_line),
         cmocka_unit_test(unreadable_file),
+        cmocka_unit_test(repeats_refused_with_both_lines),
+        cmocka_unit_test(unclosed_header_on_its_own_line),
+        cmocka_unit_test(empty_headers_refused),
+        cmocka_unit_test(nul_byte_refused),
+        cmocka_unit_test(not_a_regular_file_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
