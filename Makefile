@@ -203,13 +203,14 @@ clean:
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 
 # Shell completion for pirack: bash-completion's directory and zsh's
-# site-functions under PREFIX (a Debian package uses
-# /usr/share/zsh/vendor-completions for zsh).
+# site-functions under PREFIX; the Debian package puts zsh's where
+# Debian's zsh looks (ZSH_COMPLETION_DIR=/usr/share/zsh/vendor-completions).
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
 install: install-completion
 .PHONY: install-completion
 install-completion:
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	    $(DESTDIR)$(ZSH_COMPLETION_DIR)
 	install -m 0644 cli/completion/pirack.bash \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pirack
-	install -m 0644 cli/completion/pirack.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_pirack
+	install -m 0644 cli/completion/pirack.zsh $(DESTDIR)$(ZSH_COMPLETION_DIR)/_pirack

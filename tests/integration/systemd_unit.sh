@@ -35,6 +35,9 @@ if [ "$HOW" = deb ]; then
         tail -n 40 "$TEST_TMP/deb.log"; not_ok "$T: the .deb builds"; exit 1
     fi
     ok "$T: the .deb builds ($(basename "$DEB"))"
+    check "$T: the .deb carries bash and zsh completion where Debian's shells look" sh -c \
+        "dpkg -c '$DEB' | grep -q ' ./usr/share/bash-completion/completions/pirack\$' &&
+         dpkg -c '$DEB' | grep -q ' ./usr/share/zsh/vendor-completions/_pirack\$'"
     cp "$DEB" "$TEST_TMP/deb/"
 else
     make -s -C "$TOP" BUILD="$BUILD" install DESTDIR="$TEST_TMP/deb/root" PREFIX=/usr/local \
