@@ -12,6 +12,7 @@
  * the connection is closed), parsed as JSON (400 if
  * it is not an object), and only then does the handler run.  A body that
  * announces a Content-Length over the limit is answered 413 at once. */
+#define _GNU_SOURCE
 #include "pirack/api.h"
 
 #include <errno.h>
@@ -21,6 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "api_internal.h"
@@ -28,7 +35,8 @@
 #include "pirack/loop.h"
 #include "pirack/metrics.h"
 
-#define MAX_LISTENERS 4
+#define MAX_LISTENERS 6
+#define MAX_EXTRA_HEADERS 4
 #define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
 #define CONNECTION_TIMEOUT_S 30
 #define CONNECTION_LIMIT 64
@@ -44,17 +52,19 @@ struct handler {
 
 struct listener {
     struct pr_api *api;
+    enum pr_api_side side;
     struct MHD_Daemon *mhd;
     int epoll_fd;
     struct pr_timer *timer;
-    char actor[64];
+    unsigned port;                  /* TCP: the bound port */
+    char *tls_cert, *tls_key;       /* PEM text for MHD's own TLS, or NULL */
     struct pr_api_unix_socket sock; /* what to unlink when closed */
 };
 
 struct pr_api {
     struct pr_loop *loop;
-    struct pr_router *router;
-    struct pr_metrics *metrics; /* GET /metrics writes what is registered here */
+    struct pr_router *routers[PR_API__SIDES]; /* each side serves its own routes */
+    struct pr_metrics *metrics;               /* GET /metrics writes what is registered here */
     struct listener *listeners[MAX_LISTENERS];
     size_t n_listeners;
     struct handler *handlers[MAX_HANDLERS];
@@ -75,6 +85,10 @@ struct pr_api_req {
     uint64_t body_dropped; /* bytes read and dropped past the limit */
     json_t *json;
     bool answered;
+    char actor[64];
+    char peer[INET6_ADDRSTRLEN]; /* the TCP client's address, "" on the Unix socket */
+    char headers[MAX_EXTRA_HEADERS][2][128];
+    size_t n_headers;
 };
 
 /* ---- driving MHD from the loop ---- */
@@ -145,6 +159,8 @@ static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
     if (!resp)
         return; /* MHD closes the connection with no answer */
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
     if (status == 405 && req->match.allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
     MHD_queue_response(req->conn, status, resp);
@@ -206,7 +222,36 @@ json_t *pr_api_req_body(const struct pr_api_req *req)
 }
 const char *pr_api_req_actor(const struct pr_api_req *req)
 {
-    return req->listener->actor;
+    return req->actor;
+}
+
+void pr_api_req_set_actor(struct pr_api_req *req, const char *actor)
+{
+    snprintf(req->actor, sizeof(req->actor), "%s", actor);
+}
+
+enum pr_api_side pr_api_req_side(const struct pr_api_req *req)
+{
+    return req->listener->side;
+}
+
+const char *pr_api_req_peer(const struct pr_api_req *req)
+{
+    return req->peer;
+}
+
+const char *pr_api_req_header(const struct pr_api_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void pr_api_req_add_header(struct pr_api_req *req, const char *name, const char *value)
+{
+    if (req->n_headers == MAX_EXTRA_HEADERS)
+        return;
+    snprintf(req->headers[req->n_headers][0], sizeof(req->headers[0][0]), "%s", name);
+    snprintf(req->headers[req->n_headers][1], sizeof(req->headers[0][1]), "%s", value);
+    req->n_headers++;
 }
 
 const char *pr_api_req_param(const struct pr_api_req *req, const char *name)
@@ -287,6 +332,39 @@ int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed)
 
 /* ---- one request ---- */
 
+/* Who is on the other end: an operator on the Unix socket is named by the
+ * uid the kernel vouches for (SO_PEERCRED), "ops:uid=N"; a TCP client is
+ * "anonymous" with its address until a handler authenticates it. */
+static void identify_peer(struct pr_api_req *req)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    if (req->listener->side == PR_API_OPS) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+            snprintf(req->actor, sizeof(req->actor), "ops:uid=%u", (unsigned)cred.uid);
+        else
+            snprintf(req->actor, sizeof(req->actor), "ops");
+        return;
+    }
+    snprintf(req->actor, sizeof(req->actor), "anonymous");
+    ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const void *)ci->client_addr;
+        inet_ntop(AF_INET, &a->sin_addr, req->peer, sizeof(req->peer));
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)ci->client_addr;
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+            inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], req->peer, sizeof(req->peer));
+        else
+            inet_ntop(AF_INET6, &a->sin6_addr, req->peer, sizeof(req->peer));
+    }
+}
+
 static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *conn, const char *url,
                                   const char *method)
 {
@@ -302,7 +380,8 @@ static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *con
         free(req);
         return NULL;
     }
-    req->route = pr_router_match(l->api->router, method, url, &req->match);
+    identify_peer(req);
+    req->route = pr_router_match(l->api->routers[l->side], method, url, &req->match);
     if (req->route == PR_ROUTE_FOUND)
         req->handler = req->match.data;
     return req;
@@ -471,12 +550,14 @@ struct pr_api *pr_api_new(struct pr_loop *loop)
     if (!api)
         return NULL;
     api->loop = loop;
-    api->router = pr_router_new();
     api->metrics = pr_metrics_new();
-    if (!api->router || !api->metrics) {
-        pr_metrics_free(api->metrics);
-        pr_router_free(api->router);
-        free(api);
+    bool ok = api->metrics != NULL;
+    for (int i = 0; i < PR_API__SIDES; i++) {
+        api->routers[i] = pr_router_new();
+        ok = ok && api->routers[i];
+    }
+    if (!ok) {
+        pr_api_free(api);
         return NULL;
     }
     return api;
@@ -494,6 +575,8 @@ static void listener_free(struct listener *l)
     }
     pr_api_unix_unlink(&l->sock);
     pr_timer_free(l->timer);
+    free(l->tls_cert);
+    free(l->tls_key);
     free(l);
 }
 
@@ -505,7 +588,8 @@ void pr_api_free(struct pr_api *api)
         listener_free(api->listeners[i]);
     for (size_t i = 0; i < api->n_handlers; i++)
         free(api->handlers[i]);
-    pr_router_free(api->router);
+    for (int i = 0; i < PR_API__SIDES; i++)
+        pr_router_free(api->routers[i]);
     pr_metrics_free(api->metrics);
     free(api);
 }
@@ -522,11 +606,19 @@ static int listener_start(struct listener *l)
     const union MHD_DaemonInfo *info;
     int err;
 
-    l->mhd =
-        MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET,
-                         l->sock.fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_END);
+    if (l->tls_cert)
+        l->mhd = MHD_start_daemon(
+            MHD_USE_EPOLL | MHD_USE_TLS, 0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET,
+            l->sock.fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+            MHD_OPTION_HTTPS_MEM_CERT, l->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, l->tls_key,
+            MHD_OPTION_END);
+    else
+        l->mhd = MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, on_request, l,
+                                  MHD_OPTION_LISTEN_SOCKET, l->sock.fd, MHD_OPTION_NOTIFY_COMPLETED,
+                                  on_completed, l, MHD_OPTION_CONNECTION_TIMEOUT,
+                                  (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+                                  (unsigned)CONNECTION_LIMIT, MHD_OPTION_END);
     if (!l->mhd)
         return -EIO;
     info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -563,8 +655,8 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
     if (!l)
         return -ENOMEM;
     l->api = api;
+    l->side = PR_API_OPS;
     l->epoll_fd = -1;
-    snprintf(l->actor, sizeof(l->actor), "ops");
     err = pr_api_unix_bind(path, mode, group, &l->sock);
     if (err < 0) {
         free(l);
@@ -579,13 +671,158 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
     return 0;
 }
 
+/* ---- TCP ---- */
+
+/* Reads a whole (small) PEM file; NULL and errno on failure. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *buf;
+    size_t len;
+
+    if (!f)
+        return NULL;
+    buf = calloc(1, 65537);
+    len = buf ? fread(buf, 1, 65536, f) : 0;
+    fclose(f);
+    if (buf && (len == 0 || len == 65536)) {
+        free(buf);
+        errno = EINVAL;
+        return NULL;
+    }
+    return buf;
+}
+
+/* host:port or [v6]:port to a bound, listening, non-blocking socket.  An
+ * IPv6 wildcard also takes IPv4 (IPV6_V6ONLY off). */
+static int tcp_bind(const char *endpoint, char *why, size_t whylen)
+{
+    char host[128];
+    const char *port;
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICHOST };
+    struct addrinfo *ai = NULL;
+    int fd, one = 1, zero = 0, rc;
+
+    if (endpoint[0] == '[') {
+        const char *close = strchr(endpoint, ']');
+        if (!close || close[1] != ':' || (size_t)(close - endpoint) >= sizeof(host))
+            goto bad;
+        memcpy(host, endpoint + 1, (size_t)(close - endpoint - 1));
+        host[close - endpoint - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(endpoint, ':');
+        if (!colon || (size_t)(colon - endpoint) >= sizeof(host))
+            goto bad;
+        memcpy(host, endpoint, (size_t)(colon - endpoint));
+        host[colon - endpoint] = '\0';
+        port = colon + 1;
+    }
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (rc != 0)
+        goto bad;
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = -errno;
+        freeaddrinfo(ai);
+        snprintf(why, whylen, "socket: %s", strerror(-rc));
+        return rc;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: %s", endpoint, strerror(-rc));
+        freeaddrinfo(ai);
+        close(fd);
+        return rc;
+    }
+    freeaddrinfo(ai);
+    return fd;
+bad:
+    snprintf(why, whylen, "\"%s\" is not ADDRESS:PORT or [IPV6]:PORT", endpoint);
+    return -EINVAL;
+}
+
+static unsigned bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+int pr_api_listen_tcp(struct pr_api *api, enum pr_api_side side, const char *endpoint,
+                      const char *cert_path, const char *key_path, char *why, size_t whylen)
+{
+    struct listener *l;
+    int err, fd;
+
+    if (!api || !endpoint || (unsigned)side >= PR_API__SIDES || !cert_path != !key_path)
+        return -EINVAL;
+    if (api->n_listeners == MAX_LISTENERS)
+        return -ENOSPC;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->api = api;
+    l->side = side;
+    l->epoll_fd = -1;
+    l->sock.fd = -1;
+    if (cert_path) {
+        l->tls_cert = read_pem(cert_path);
+        l->tls_key = l->tls_cert ? read_pem(key_path) : NULL;
+        if (!l->tls_key) {
+            err = -errno;
+            snprintf(why, whylen, "%s: %s", l->tls_cert ? key_path : cert_path, strerror(-err));
+            listener_free(l);
+            return err;
+        }
+    }
+    fd = tcp_bind(endpoint, why, whylen);
+    if (fd < 0) {
+        listener_free(l);
+        return fd;
+    }
+    l->sock.fd = fd;
+    l->port = bound_port(fd);
+    err = listener_start(l);
+    if (err < 0) {
+        snprintf(why, whylen, "%s: libmicrohttpd did not start%s", endpoint,
+                 cert_path ? " (a bad certificate or key, or no TLS support?)" : "");
+        listener_free(l);
+        return err;
+    }
+    api->listeners[api->n_listeners++] = l;
+    return 0;
+}
+
+unsigned pr_api_tcp_port(const struct pr_api *api, enum pr_api_side side)
+{
+    for (size_t i = 0; api && i < api->n_listeners; i++)
+        if (api->listeners[i]->side == side && api->listeners[i]->port)
+            return api->listeners[i]->port;
+    return 0;
+}
+
 int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr_api_handler fn,
                  void *ctx)
+{
+    return pr_api_route_on(api, PR_API_OPS, method, pattern, fn, ctx);
+}
+
+int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *method,
+                    const char *pattern, pr_api_handler fn, void *ctx)
 {
     struct handler *h;
     int err;
 
-    if (!api || !fn)
+    if (!api || !fn || (unsigned)side >= PR_API__SIDES)
         return -EINVAL;
     if (api->n_handlers == MAX_HANDLERS)
         return -ENOSPC;
@@ -594,7 +831,7 @@ int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr
         return -ENOMEM;
     h->fn = fn;
     h->ctx = ctx;
-    err = pr_router_add(api->router, method, pattern, h);
+    err = pr_router_add(api->routers[side], method, pattern, h);
     if (err < 0) {
         free(h);
         return err;

@@ -9,6 +9,8 @@
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
+ *   customers.c  GET/POST /v1/customers, DELETE /v1/customers/{name},
+ *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
  *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
@@ -26,7 +28,8 @@
 #include "daemon/daemon.h"
 
 struct pr_http_route {
-    const char *method; /* "GET", "POST", "PUT", "DELETE" */
+    enum pr_api_side side; /* which listener serves it */
+    const char *method;    /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern;
     pr_api_handler fn;
 };
@@ -60,6 +63,12 @@ json_t *pr_http_slot_json(const struct pr_daemon *d, const struct pr_slot_row *r
  * {"routes": [...], "refused": why or null}; JSON null when the proxy
  * service is not running. */
 json_t *pr_http_proxy_slot_json(const struct pr_daemon *d, unsigned slot);
+/* Answers 400 and returns -1 when the JSON object body has a member not
+ * in allowed (NULL-terminated); 0 otherwise (also for no body). */
+int pr_http_check_fields(struct pr_api_req *req, json_t *body, const char *const *allowed);
+/* An API key as GET /v1/keys shows it (never the secret). */
+json_t *pr_http_key_json(const struct pr_key_row *row);
+
 /* Registers the rack's metric families (pirack_up, pirack_info, ...). */
 int pr_http_metrics_start(struct pr_daemon *d);
 
@@ -81,5 +90,11 @@ void pr_http_get_dhcp_stats(struct pr_api_req *req, void *ctx);
 void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
+void pr_http_get_customers(struct pr_api_req *req, void *ctx);
+void pr_http_post_customer(struct pr_api_req *req, void *ctx);
+void pr_http_delete_customer(struct pr_api_req *req, void *ctx);
+void pr_http_get_keys(struct pr_api_req *req, void *ctx);
+void pr_http_post_key(struct pr_api_req *req, void *ctx);
+void pr_http_delete_key(struct pr_api_req *req, void *ctx);
 
 #endif
