@@ -35,6 +35,8 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
+
+    struct pr_http_state *http; /* the customer API's rate limits (daemon/http/) */
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

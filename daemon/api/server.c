@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <netdb.h>
@@ -85,6 +86,7 @@ struct pr_api_req {
     uint64_t body_dropped; /* bytes read and dropped past the limit */
     json_t *json;
     bool answered;
+    bool form; /* a form body, kept raw */
     char actor[64];
     char peer[INET6_ADDRSTRLEN]; /* the TCP client's address, "" on the Unix socket */
     char headers[MAX_EXTRA_HEADERS][2][128];
@@ -223,6 +225,12 @@ json_t *pr_api_req_body(const struct pr_api_req *req)
 const char *pr_api_req_actor(const struct pr_api_req *req)
 {
     return req->actor;
+}
+
+const char *pr_api_req_raw_body(const struct pr_api_req *req, size_t *len)
+{
+    *len = req->form ? req->body_len : 0;
+    return req->form && req->body ? req->body : NULL;
 }
 
 void pr_api_req_set_actor(struct pr_api_req *req, const char *actor)
@@ -477,7 +485,10 @@ static void dispatch(struct pr_api_req *req)
                            PR_API_MAX_BODY);
         return;
     }
-    if (req->body_len > 0) {
+    const char *type = pr_api_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0) {
+        req->form = true; /* the handler reads it with pr_api_req_raw_body() */
+    } else if (req->body_len > 0) {
         req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!req->json || !json_is_object(req->json)) {
             if (req->json)

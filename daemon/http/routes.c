@@ -4,6 +4,7 @@
 #include "http.h"
 
 #define OPS PR_API_OPS
+#define CUST PR_API_CUSTOMER
 
 static const struct pr_http_route routes[] = {
     /* the rack, read from the store */
@@ -33,6 +34,19 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/routes", pr_http_get_routes },
     { OPS, "GET", "/v1/slots/{n}/trace", pr_http_get_trace },
     { OPS, "GET", "/metrics", pr_http_get_metrics },
+    /* the customers' API ([api] listen), Mythic Beasts' shape */
+    { CUST, "POST", "/login", pr_http_post_login },
+    { CUST, "GET", "/pi/servers", pr_http_get_servers },
+    { CUST, "GET", "/pi/servers/{name}", pr_http_get_server },
+    { CUST, "POST", "/pi/servers/{name}", pr_http_post_server },
+    { CUST, "DELETE", "/pi/servers/{name}", pr_http_delete_server },
+    { CUST, "GET", "/pi/queue/{name}", pr_http_get_queue },
+    { CUST, "PUT", "/pi/servers/{name}/power", pr_http_put_server_power },
+    { CUST, "POST", "/pi/servers/{name}/reboot", pr_http_post_server_reboot },
+    { CUST, "GET", "/pi/servers/{name}/ssh-key", pr_http_get_server_ssh_key },
+    { CUST, "PUT", "/pi/servers/{name}/ssh-key", pr_http_put_server_ssh_key },
+    { CUST, "GET", "/pi/models", pr_http_get_models },
+    { CUST, "GET", "/pi/images/{model}", pr_http_get_images },
 };
 
 const struct pr_http_route *pr_http_routes(size_t *n)
@@ -51,5 +65,6 @@ int pr_http_start(struct pr_daemon *d)
         if (err < 0)
             return err;
     }
-    return pr_http_metrics_start(d);
+    err = pr_http_customer_start(d);
+    return err < 0 ? err : pr_http_metrics_start(d);
 }

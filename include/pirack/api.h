@@ -53,8 +53,6 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
  * libmicrohttpd speaks TLS itself.  Returns 0 or -errno with why set. */
 int pr_api_listen_tcp(struct pr_api *api, enum pr_api_side side, const char *endpoint,
                       const char *cert_path, const char *key_path, char *why, size_t whylen);
-/* The port side's TCP listener is bound to (useful with port 0), or 0. */
-unsigned pr_api_tcp_port(const struct pr_api *api, enum pr_api_side side);
 
 /* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
 int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *method,
@@ -91,6 +89,30 @@ int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
 /* Answers 400 and returns -1 when the query holds a parameter not in
  * allowed (NULL-terminated); 0 otherwise. */
 int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
+
+/* The customer API's credentials (auth.c), pure.
+ * "Basic BASE64(ID:SECRET)" into id and secret (printable, no spaces, each
+ * shorter than its buffer); 0 or -EINVAL. */
+int pr_api_parse_basic(const char *header, char *id, size_t idlen, char *secret, size_t secretlen);
+/* "Bearer TOKEN" into token; 0 or -EINVAL. */
+int pr_api_parse_bearer(const char *header, char *token, size_t len);
+/* 0 when a form body (application/x-www-form-urlencoded) holds
+ * grant_type=client_credentials exactly once, else -EINVAL. */
+int pr_api_parse_grant(const char *body, size_t len);
+/* The body as it came (a form, which is not parsed as JSON), or NULL. */
+const char *pr_api_req_raw_body(const struct pr_api_req *req, size_t *len);
+
+/* Token buckets by name (ratelimit.c): buckets names at most, each burst
+ * tokens refilled at per_second; the bucket used longest ago is recycled
+ * for a new name.  NULL for bad arguments or no memory. */
+struct pr_ratelimit;
+struct pr_ratelimit *pr_ratelimit_new(size_t buckets, double burst, double per_second);
+void pr_ratelimit_free(struct pr_ratelimit *rl); /* accepts NULL */
+/* Takes a token from name's bucket: 0, or (none left) the seconds until
+ * there is one, for Retry-After. */
+unsigned pr_ratelimit_take(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
+/* The same answer without taking a token. */
+unsigned pr_ratelimit_wait(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
 
 /* The API's error vocabulary.  Every error answer, whatever the route, is
  * {"error": WORD, "detail": "..."} with WORD one of these and the HTTP

@@ -106,7 +106,9 @@ struct pr_config {
     char api_socket[PR_PATH_MAX];
     char api_group[64];
     mode_t api_mode;
-    char api_listen[128]; /* customers' TCP listener, "" = off */
+    char api_listen[128];           /* customers' TCP listener, "" = off */
+    char api_tls_cert[PR_PATH_MAX]; /* PEM: libmicrohttpd's own TLS, "" = plain */
+    char api_tls_key[PR_PATH_MAX];
 
     /* [dhcp] */
     unsigned lease_time_s;

@@ -251,6 +251,26 @@ int pr_store_provision(struct pr_store *st, const char *customer, const char *na
 int pr_store_unprovision(struct pr_store *st, const char *customer, const char *name,
                          const char *default_name);
 
+/* Idempotency keys (idempotency.c): the first answer to a key's POST with
+ * an Idempotency-Key header, kept 24 hours.  get: 0 and *out, -ENOENT
+ * when unknown (or older than a day), -EEXIST when the key was used for
+ * another method or path.  put keeps the first answer. */
+struct pr_idempotent {
+    unsigned status;
+    char body[4096];
+    char location[256];
+};
+int pr_store_idempotent_get(struct pr_store *st, const char *key_id, const char *ikey,
+                            const char *method, const char *path, int64_t now_ms,
+                            struct pr_idempotent *out);
+int pr_store_idempotent_put(struct pr_store *st, const char *key_id, const char *ikey,
+                            const char *method, const char *path, int64_t now_ms,
+                            const struct pr_idempotent *answer);
+
+/* The images the store knows, by name (at most 256). */
+typedef int (*pr_name_cb)(const char *name, void *ctx);
+int pr_store_each_image(struct pr_store *st, pr_name_cb cb, void *ctx);
+
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);
 

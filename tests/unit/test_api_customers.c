@@ -60,14 +60,14 @@ static void test_customers(void **state)
 {
     struct api_fixture *f = *state;
     const struct http_req reqs[] = {
-        { "POST", "/v1/customers", "{\"name\":\"alice\"}", 0, false, false },
-        { "POST", "/v1/customers", "{\"name\":\"alice\"}", 0, false, false },
-        { "POST", "/v1/customers", "{\"name\":\"Alice Smith\"}", 0, false, false },
-        { "POST", "/v1/customers", "{\"name\":\"bob\",\"admin\":true}", 0, false, false },
-        { "POST", "/v1/customers", "{}", 0, false, false },
-        { "POST", "/v1/customers", "{\"name\":\"bob\"}", 0, false, false },
-        { "GET", "/v1/customers", NULL, 0, false, false },
-        { "DELETE", "/v1/customers/carol", NULL, 0, false, false },
+        { "POST", "/v1/customers", "{\"name\":\"alice\"}", 0, false, false, NULL },
+        { "POST", "/v1/customers", "{\"name\":\"alice\"}", 0, false, false, NULL },
+        { "POST", "/v1/customers", "{\"name\":\"Alice Smith\"}", 0, false, false, NULL },
+        { "POST", "/v1/customers", "{\"name\":\"bob\",\"admin\":true}", 0, false, false, NULL },
+        { "POST", "/v1/customers", "{}", 0, false, false, NULL },
+        { "POST", "/v1/customers", "{\"name\":\"bob\"}", 0, false, false, NULL },
+        { "GET", "/v1/customers", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/customers/carol", NULL, 0, false, false, NULL },
     };
 
     api_fixture_run(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
@@ -87,8 +87,8 @@ static void test_customers(void **state)
     /* a customer that owns a pi stays */
     assert_int_equal(pr_store_set_pi(f->d.store, 2, NULL, "alice", NULL, NULL), 0);
     const struct http_req rm[] = {
-        { "DELETE", "/v1/customers/alice", NULL, 0, false, false },
-        { "DELETE", "/v1/customers/bob", NULL, 0, false, false },
+        { "DELETE", "/v1/customers/alice", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/customers/bob", NULL, 0, false, false, NULL },
     };
     api_fixture_run(f, rm, 2);
     api_assert_error(&f->b.res[0], 409, "in-use");
@@ -107,13 +107,14 @@ static void test_keys(void **state)
         { "POST", "/v1/keys",
           "{\"customer\":\"alice\",\"scopes\":\"read,power\",\"expires_in\":7776000,"
           "\"pis\":[\"web1\",\"web2\"]}",
-          0, false, false },
-        { "POST", "/v1/keys", "{\"customer\":\"carol\"}", 0, false, false },
-        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"scopes\":\"root\"}", 0, false, false },
-        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"expires_in\":0}", 0, false, false },
-        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"pis\":[\"a b\"]}", 0, false, false },
-        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"secret\":\"x\"}", 0, false, false },
-        { "GET", "/v1/keys?customer=alice", NULL, 0, false, false },
+          0, false, false, NULL },
+        { "POST", "/v1/keys", "{\"customer\":\"carol\"}", 0, false, false, NULL },
+        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"scopes\":\"root\"}", 0, false, false,
+          NULL },
+        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"expires_in\":0}", 0, false, false, NULL },
+        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"pis\":[\"a b\"]}", 0, false, false, NULL },
+        { "POST", "/v1/keys", "{\"customer\":\"alice\",\"secret\":\"x\"}", 0, false, false, NULL },
+        { "GET", "/v1/keys?customer=alice", NULL, 0, false, false, NULL },
     };
     api_fixture_run(f, reqs, sizeof(reqs) / sizeof(reqs[0]));
     assert_int_equal(f->b.res[0].status, 201);
@@ -139,9 +140,9 @@ static void test_keys(void **state)
 
     snprintf(path, sizeof(path), "/v1/keys/%s", id);
     const struct http_req rev[] = {
-        { "DELETE", path, NULL, 0, false, false },
-        { "DELETE", path, NULL, 0, false, false },
-        { "DELETE", "/v1/keys/prk_0000000000000000", NULL, 0, false, false },
+        { "DELETE", path, NULL, 0, false, false, NULL },
+        { "DELETE", path, NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/keys/prk_0000000000000000", NULL, 0, false, false, NULL },
     };
     api_fixture_run(f, rev, 3);
     assert_int_equal(f->b.res[0].status, 200);
