@@ -486,8 +486,11 @@ static void dispatch(struct pr_api_req *req)
         return;
     }
     const char *type = pr_api_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
-    if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0) {
-        req->form = true; /* the handler reads it with pr_api_req_raw_body() */
+    /* A form (POST /login) is kept raw for pr_api_req_raw_body().  curl -d
+     * labels JSON as a form too, so a form that is a JSON object is JSON. */
+    if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0 &&
+        (req->body_len == 0 || req->body[0] != '{')) {
+        req->form = true;
     } else if (req->body_len > 0) {
         req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!req->json || !json_is_object(req->json)) {

@@ -28,20 +28,21 @@
 #define IMAGES_NOTE \
     "pirack does not lay images down yet: the server boots the rack's default boot tree"
 
-/* The store's GLOB for the model asked for: 3 (with cpu_speed 1200 a 3B,
- * 1400 a 3B+), 4.  NULL when the rack has no such model. */
+/* A GLOB on the store's model, lower-cased ("pi3b", "3b", "rpi3b+",
+ * "pi4"...), for the model asked for: 3 (with cpu_speed 1200 a 3B, 1400 a
+ * 3B+), 4.  NULL when the rack has no such model. */
 static const char *model_glob(json_int_t model, json_t *cpu_speed)
 {
     json_int_t cpu = json_integer_value(cpu_speed);
 
     if (model == 3 && !cpu_speed)
-        return "pi3b*";
+        return "*3b*";
     if (model == 3 && cpu == 1200)
-        return "pi3b";
+        return "*3b";
     if (model == 3 && cpu == 1400)
-        return "pi3b+";
+        return "*3b+";
     if (model == 4 && (!cpu_speed || cpu == 1500))
-        return "pi4";
+        return "*4*";
     return NULL;
 }
 
@@ -72,8 +73,7 @@ static int check_provision_body(struct pr_api_req *req, json_t *body, const char
     *glob = model_glob(json_integer_value(model), cpu);
     json_int_t want_mem = json_integer_value(mem);
     if (*glob && mem && !json_is_null(mem) &&
-        !((strncmp(*glob, "pi3", 3) == 0 && want_mem == 1024) ||
-          (strcmp(*glob, "pi4") == 0 && want_mem == 4096)))
+        !((strstr(*glob, "3b") && want_mem == 1024) || (strstr(*glob, "4") && want_mem == 4096)))
         *glob = NULL;
     return 0;
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "pirack/api.h"
+#include "pirack/dhcp.h"
 #include "pirack/poe.h"
 #include "pirack/store.h"
 #include "daemon/api/api_internal.h"
@@ -28,7 +29,7 @@
 #include "daemon/power/service.h"
 
 struct model_spec {
-    const char *board; /* the store's model */
+    enum pr_pi_model board;
     int model;
     const char *full;
     int memory, cpu_speed, nic_speed;
@@ -36,16 +37,19 @@ struct model_spec {
 
 /* What each board the rack can hold offers; disk sizes come with images. */
 static const struct model_spec specs[] = {
-    { "pi3b", 3, "3B", 1024, 1200, 100 },
-    { "pi3b+", 3, "3B+", 1024, 1400, 1000 },
-    { "pi4", 4, "4B", 4096, 1500, 1000 },
+    { PR_PI_3B, 3, "3B", 1024, 1200, 100 },
+    { PR_PI_3BPLUS, 3, "3B+", 1024, 1400, 1000 },
+    { PR_PI_4, 4, "4B", 4096, 1500, 1000 },
 };
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
+/* The spec of a board's model as the store has it ("pi3b", "3B", ...). */
 static const struct model_spec *spec_of(const char *board)
 {
+    enum pr_pi_model m = pr_pi_model_parse(board);
+
     for (size_t i = 0; i < N_SPECS; i++)
-        if (strcmp(specs[i].board, board) == 0)
+        if (specs[i].board == m)
             return &specs[i];
     return NULL;
 }

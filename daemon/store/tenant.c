@@ -111,7 +111,7 @@ int pr_store_set_ssh_keys(struct pr_store *st, const char *customer, const char 
 static const char SQL_NAME_TAKEN[] = "SELECT 1 FROM pis WHERE name = ?1";
 static const char SQL_FREE_SLOT[] = "SELECT p.slot FROM pis p JOIN boards b ON b.slot = p.slot"
                                     " WHERE p.owner IS NULL AND p.needs_wipe = 0"
-                                    " AND b.model GLOB ?1 ORDER BY p.slot LIMIT 1";
+                                    " AND lower(b.model) GLOB ?1 ORDER BY p.slot LIMIT 1";
 static const char SQL_PROVISION[] =
     "UPDATE pis SET name = ?2, owner = ?3, image = nullif(?4, ''), ssh_keys = ?5,"
     " provisioned_ms = ?6 WHERE slot = ?1";
