@@ -144,7 +144,6 @@ enum pr_pi_model {
  * reads the store's board models with it. */
 enum pr_pi_model pr_pi_model_parse(const char *name);
 
-
 /* ---- The server's decisions ---- */
 
 struct pr_dhcp_server_cfg {
