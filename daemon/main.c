@@ -75,6 +75,15 @@ static int start_api(struct pr_daemon *d)
         pr_info("customer API on %s%s", d->cfg->api_listen,
                 d->cfg->api_tls_cert[0] ? " (TLS)" : " (plain HTTP: TLS at the front proxy)");
     }
+    if (d->cfg->metrics_listen[0]) {
+        char why[256] = "";
+        r = pr_api_listen_tcp(d->api, PR_API_METRICS, d->cfg->metrics_listen, NULL, NULL, why,
+                              sizeof(why));
+        if (r < 0) {
+            pr_err("cannot serve metrics: %s", why);
+            return r;
+        }
+    }
     return pr_http_start(d);
 }
 
@@ -181,8 +190,8 @@ static int run(struct pr_daemon *d)
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
-    pr_api_free(d->api);
     pr_http_stop(d);
+    pr_api_free(d->api);
     pr_store_close(d->store);
     pr_loop_free(d->loop);
     return r;

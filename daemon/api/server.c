@@ -49,6 +49,10 @@
 struct handler {
     pr_api_handler fn;
     void *ctx;
+    enum pr_api_side side;
+    char method[8];
+    char pattern[96];
+    uint64_t by_class[6]; /* answers by status class: [2] is 2xx ... [5] 5xx */
 };
 
 struct listener {
@@ -70,6 +74,7 @@ struct pr_api {
     size_t n_listeners;
     struct handler *handlers[MAX_HANDLERS];
     size_t n_handlers;
+    uint64_t unrouted[PR_API__SIDES][6]; /* answers to requests no route took */
 };
 
 struct pr_api_req {
@@ -121,6 +126,17 @@ static void on_timer(void *ctx)
 
 /* ---- replies ---- */
 
+/* Counts an answer for pirack_api_requests_total. */
+static void count_answer(struct pr_api_req *req, unsigned status)
+{
+    unsigned cls = status / 100 < 6 ? status / 100 : 5;
+
+    if (req->handler)
+        ((struct handler *)req->handler)->by_class[cls]++;
+    else
+        req->listener->api->unrouted[req->listener->side][cls]++;
+}
+
 static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
 {
     static const char oom[] = "{\"error\":\"internal\",\"detail\":\"out of memory\"}\n";
@@ -160,6 +176,7 @@ static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
     }
     if (!resp)
         return; /* MHD closes the connection with no answer */
+    count_answer(req, status);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     for (size_t i = 0; i < req->n_headers; i++)
         MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
@@ -202,6 +219,7 @@ void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *cont
     resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return; /* MHD closes the connection with no answer */
+    count_answer(req, status);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             content_type ? content_type : "text/plain; charset=utf-8");
     MHD_queue_response(req->conn, status, resp);
@@ -554,6 +572,35 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- the api object ---- */
 
+static const char *const side_names[PR_API__SIDES] = { "ops", "customer", "metrics" };
+static const char *const class_names[6] = { "", "1xx", "2xx", "3xx", "4xx", "5xx" };
+static const char *const request_labels[] = { "listener", "method", "route", "code", NULL };
+static const struct pr_metric_desc requests_desc = {
+    "pirack_api_requests_total",
+    "API answers by listener, route pattern (\"-\" when none matched) and status class.",
+    PR_METRIC_COUNTER,
+    request_labels,
+};
+
+static int collect_requests(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_api *api = ctx;
+
+    for (size_t i = 0; i < api->n_handlers; i++) {
+        const struct handler *h = api->handlers[i];
+        for (int c = 2; c < 6; c++) {
+            const char *v[] = { side_names[h->side], h->method, h->pattern, class_names[c] };
+            pr_metrics_sample(out, v, (double)h->by_class[c]);
+        }
+    }
+    for (int s = 0; s < PR_API__SIDES; s++)
+        for (int c = 4; c < 6; c++) {
+            const char *v[] = { side_names[s], "-", "-", class_names[c] };
+            pr_metrics_sample(out, v, (double)api->unrouted[s][c]);
+        }
+    return 0;
+}
+
 struct pr_api *pr_api_new(struct pr_loop *loop)
 {
     struct pr_api *api;
@@ -570,7 +617,7 @@ struct pr_api *pr_api_new(struct pr_loop *loop)
         api->routers[i] = pr_router_new();
         ok = ok && api->routers[i];
     }
-    if (!ok) {
+    if (!ok || pr_metrics_register(api->metrics, &requests_desc, collect_requests, api) < 0) {
         pr_api_free(api);
         return NULL;
     }
@@ -843,8 +890,12 @@ int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *metho
     h = malloc(sizeof(*h));
     if (!h)
         return -ENOMEM;
+    memset(h, 0, sizeof(*h));
     h->fn = fn;
     h->ctx = ctx;
+    h->side = side;
+    snprintf(h->method, sizeof(h->method), "%s", method ? method : "");
+    snprintf(h->pattern, sizeof(h->pattern), "%s", pattern ? pattern : "");
     err = pr_router_add(api->routers[side], method, pattern, h);
     if (err < 0) {
         free(h);

@@ -315,6 +315,7 @@ const struct pr_key pr_config_keys[] = {
     { "api", "listen", KEY_STRING, CFG(api_listen), 0, 0, check_endpoint, NULL, false },
     { "api", "tls_cert", KEY_STRING, CFG(api_tls_cert), 0, 0, check_abs_path, NULL, false },
     { "api", "tls_key", KEY_STRING, CFG(api_tls_key), 0, 0, check_abs_path, NULL, false },
+    { "metrics", "listen", KEY_STRING, CFG(metrics_listen), 0, 0, check_endpoint, NULL, false },
     { "dhcp", "lease_time", KEY_SECONDS, CFG(lease_time_s), 60, 31536000, NULL, NULL, false },
     { "dhcp", "pi3_second_offer", KEY_BOOL, CFG(pi3_second_offer), 0, 0, NULL, NULL, false },
     { "dhcp", "reply_delay", KEY_MS, CFG(reply_delay_ms), 0, 5000, NULL, NULL, false },

@@ -24,6 +24,7 @@
 
 #include "pirack/api.h"
 #include "pirack/loop.h"
+#include "pirack/metrics.h"
 #include "pirack/store.h"
 #include "daemon/http/http.h"
 
@@ -39,6 +40,37 @@
 #define LOGIN_RATE (1.0 / 12)
 #define BUCKETS 1024
 
+static const char *const reason_label[] = { "reason", NULL };
+static const char *const limit_label[] = { "limit", NULL };
+static const struct pr_metric_desc auth_failures = {
+    "pirack_api_auth_failures_total",
+    "Customer requests refused for their credentials: a failed login, a bad token, a scope.",
+    PR_METRIC_COUNTER,
+    reason_label,
+};
+static const struct pr_metric_desc rate_limited = {
+    "pirack_api_rate_limited_total",
+    "Customer requests answered 429, by the bucket that was empty.",
+    PR_METRIC_COUNTER,
+    limit_label,
+};
+
+static int collect_auth(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_http_state *s = ctx;
+    pr_metrics_sample(out, (const char *[]){ "login" }, (double)s->login_failures);
+    pr_metrics_sample(out, (const char *[]){ "token" }, (double)s->token_failures);
+    return pr_metrics_sample(out, (const char *[]){ "scope" }, (double)s->scope_failures);
+}
+
+static int collect_limited(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_http_state *s = ctx;
+    pr_metrics_sample(out, (const char *[]){ "key" }, (double)s->limited_key);
+    pr_metrics_sample(out, (const char *[]){ "pi" }, (double)s->limited_pi);
+    return pr_metrics_sample(out, (const char *[]){ "login" }, (double)s->limited_login);
+}
+
 int pr_http_customer_start(struct pr_daemon *d)
 {
     struct pr_http_state *s = calloc(1, sizeof(*s));
@@ -49,7 +81,9 @@ int pr_http_customer_start(struct pr_daemon *d)
     s->per_pi = pr_ratelimit_new(BUCKETS, PI_BURST, PI_RATE);
     s->login_fail = pr_ratelimit_new(BUCKETS, LOGIN_BURST, LOGIN_RATE);
     d->http = s;
-    if (!s->per_key || !s->per_pi || !s->login_fail) {
+    if (!s->per_key || !s->per_pi || !s->login_fail ||
+        pr_metrics_register(pr_api_metrics(d->api), &auth_failures, collect_auth, s) < 0 ||
+        pr_metrics_register(pr_api_metrics(d->api), &rate_limited, collect_limited, s) < 0) {
         pr_http_stop(d);
         return -ENOMEM;
     }
@@ -60,6 +94,8 @@ void pr_http_stop(struct pr_daemon *d)
 {
     if (!d->http)
         return;
+    if (d->api)
+        pr_metrics_unregister_ctx(pr_api_metrics(d->api), d->http);
     pr_ratelimit_free(d->http->per_key);
     pr_ratelimit_free(d->http->per_pi);
     pr_ratelimit_free(d->http->login_fail);
@@ -93,6 +129,7 @@ static void login_refused(struct pr_api_req *req, struct pr_daemon *d, unsigned 
     const char *peer = pr_api_req_peer(req);
 
     if (status == 401) {
+        d->http->login_failures++;
         pr_ratelimit_take(d->http->login_fail, peer, pr_now_ms());
         pr_api_req_add_header(req, "WWW-Authenticate", "Basic realm=\"pirack\"");
     }
@@ -111,6 +148,7 @@ void pr_http_post_login(struct pr_api_req *req, void *ctx)
     int err;
 
     if (wait) {
+        d->http->limited_login++;
         pr_http_too_many(req, wait, "failed logins from this address");
         return;
     }
@@ -165,6 +203,7 @@ int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned 
     unsigned wait;
 
     if (!auth) {
+        d->http->token_failures++; /* reason "token": missing or bad */
         pr_api_req_add_header(req, "WWW-Authenticate", "Bearer realm=\"pirack\"");
         pr_api_reply_json(req, 401,
                           json_pack("{s:s, s:s}", "error", "invalid_request", "error_description",
@@ -172,11 +211,13 @@ int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned 
         return -1;
     }
     if (pr_api_parse_bearer(auth, token, sizeof(token)) < 0) {
+        d->http->token_failures++;
         unauthorized(req, "not a bearer token");
         return -1;
     }
     int err = pr_store_check_access_token(d->store, token, pr_store_now_ms(), p);
     if (err == -EACCES) {
+        d->http->token_failures++;
         unauthorized(req, pr_store_errmsg(d->store));
         return -1;
     }
@@ -187,6 +228,7 @@ int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned 
     snprintf(actor, sizeof(actor), "key:%s", p->key_id);
     pr_api_req_set_actor(req, actor);
     if (!(p->scopes & scope)) {
+        d->http->scope_failures++;
         pr_scopes_format(scope, scopes, sizeof(scopes));
         char h[128];
         snprintf(h, sizeof(h),
@@ -201,6 +243,7 @@ int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned 
     }
     wait = pr_ratelimit_take(d->http->per_key, p->key_id, pr_now_ms());
     if (wait) {
+        d->http->limited_key++;
         pr_http_too_many(req, wait, "this key");
         return -1;
     }

@@ -80,6 +80,10 @@ struct pr_http_state {
     struct pr_ratelimit *per_key;    /* every request of a key */
     struct pr_ratelimit *per_pi;     /* power actions on a pi */
     struct pr_ratelimit *login_fail; /* failed logins by client address */
+    /* pirack_api_auth_failures_total{reason}: login, token, scope */
+    uint64_t login_failures, token_failures, scope_failures;
+    /* pirack_api_rate_limited_total{limit}: key, pi, login */
+    uint64_t limited_key, limited_pi, limited_login;
 };
 /* Makes d->http; pr_http_stop() frees it (accepts a daemon without). */
 int pr_http_customer_start(struct pr_daemon *d);

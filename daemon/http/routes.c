@@ -5,6 +5,7 @@
 
 #define OPS PR_API_OPS
 #define CUST PR_API_CUSTOMER
+#define MGMT PR_API_METRICS
 
 static const struct pr_http_route routes[] = {
     /* the rack, read from the store */
@@ -34,6 +35,8 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/routes", pr_http_get_routes },
     { OPS, "GET", "/v1/slots/{n}/trace", pr_http_get_trace },
     { OPS, "GET", "/metrics", pr_http_get_metrics },
+    /* the management listener ([metrics] listen): Prometheus only */
+    { MGMT, "GET", "/metrics", pr_http_get_metrics },
     /* the customers' API ([api] listen), Mythic Beasts' shape */
     { CUST, "POST", "/login", pr_http_post_login },
     { CUST, "GET", "/pi/servers", pr_http_get_servers },

@@ -197,6 +197,7 @@ static int64_t power_action(struct pr_api_req *req, struct pr_daemon *d,
     }
     wait = pr_ratelimit_take(d->http->per_pi, row->name, pr_now_ms());
     if (wait) {
+        d->http->limited_pi++;
         pr_http_too_many(req, wait, "power actions on this server");
         return -1;
     }

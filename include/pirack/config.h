@@ -109,6 +109,7 @@ struct pr_config {
     char api_listen[128];           /* customers' TCP listener, "" = off */
     char api_tls_cert[PR_PATH_MAX]; /* PEM: libmicrohttpd's own TLS, "" = plain */
     char api_tls_key[PR_PATH_MAX];
+    char metrics_listen[128]; /* [metrics] listen: Prometheus over TCP, "" = off */
 
     /* [dhcp] */
     unsigned lease_time_s;

@@ -466,6 +466,40 @@ static void test_key_rate_limit(void **state)
     assert_int_equal(f->af.b.res[0].status, 200);
 }
 
+/* The management listener serves /metrics and nothing else, with the
+ * customer API's families; their labels are bounded (no token, key,
+ * customer or pi name). */
+static void test_metrics_listener(void **state)
+{
+    struct fx *f = *state;
+    const struct http_req reqs[] = {
+        { "GET", "/pi/servers", NULL, 0, false, false, f->alice.bearer },
+        { "GET", "/pi/servers/a-web", NULL, 0, false, false, NULL },
+        { "GET", "/pi/servers/a-web", NULL, 0, false, false, f->alice_power.bearer },
+    };
+    const struct http_req scrape[] = {
+        { "GET", "/metrics", NULL, 0, false, false, NULL },
+        { "GET", "/pi/servers", NULL, 0, false, false, f->alice.bearer },
+        { "GET", "/v1/status", NULL, 0, false, false, NULL },
+    };
+    api_fixture_run_customer(&f->af, reqs, 3);
+    api_fixture_run_metrics(&f->af, scrape, 3);
+    const char *m = f->af.b.res[0].body;
+    assert_int_equal(f->af.b.res[0].status, 200);
+    assert_non_null(strstr(m, "pirack_api_requests_total{listener=\"customer\",method=\"GET\","
+                              "route=\"/pi/servers\",code=\"2xx\"} 1"));
+    assert_non_null(strstr(m, "route=\"/pi/servers/{name}\",code=\"4xx\"} 2"));
+    assert_non_null(strstr(m, "pirack_api_auth_failures_total{reason=\"token\"} 1"));
+    assert_non_null(strstr(m, "pirack_api_auth_failures_total{reason=\"scope\"} 1"));
+    assert_non_null(strstr(m, "pirack_api_rate_limited_total{limit=\"key\"} 0"));
+    assert_null(strstr(m, "alice"));
+    assert_null(strstr(m, "a-web"));
+    assert_null(strstr(m, "prk_"));
+    assert_null(strstr(m, "pat_"));
+    assert_int_equal(f->af.b.res[1].status, 404);
+    assert_int_equal(f->af.b.res[2].status, 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +507,7 @@ int main(void)
         T(test_authorization_matrix), T(test_login),
         T(test_server_and_ssh_keys),  T(test_hostile_names),
         T(test_provision_and_replay), T(test_key_rate_limit),
+        T(test_metrics_listener),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -340,6 +340,10 @@ static void test_every_route_is_in_the_table(void **state)
         const char *p = routes[i].pattern, *brace = strchr(p, '{');
         size_t side = routes[i].side == PR_API_OPS ? 0 : 1;
 
+        if (routes[i].side == PR_API_METRICS) { /* test_api_customer scrapes it */
+            assert_string_equal(routes[i].pattern, "/metrics");
+            continue;
+        }
         assert_true(routes[i].side == PR_API_OPS || routes[i].side == PR_API_CUSTOMER);
         if (brace)
             snprintf(paths[i], sizeof(paths[i]), "%.*s%s%s", (int)(brace - p), p,
