@@ -71,6 +71,32 @@ code=$(ncurl -o /dev/null -w '%{http_code}' "$base/v1/status")
 check "the ops API is not on the customer port" test "$code" = 404
 run --json events --slot 1
 check "the ssh key changes are events with the key as actor" jqt "[.events[] | select(.kind == \"pi.ssh_keys\")] | length == 2 and all(.[]; .actor == \"key:$id\")"
+# ---- pirack as the customer's client ----
+cli key create --customer alice --scope read,keys >"$TEST_TMP/k2" 2>/dev/null
+cust() {
+    PIRACK_URL="http://127.0.0.1:$port" PIRACK_KEY_ID=$(sed -n 's/^key: *//p' "$TEST_TMP/k2") \
+        PIRACK_SECRET=$(sed -n 's/^secret: *//p' "$TEST_TMP/k2") \
+        ip netns exec "$ns" "$BUILD/pirack" "$@" >"$out" 2>"$err"
+    rc=$?
+}
+cust pis
+check "pirack pis lists the customer's servers" sh -c "test $rc -eq 0 && grep -q '^web1  *3  *1024 MB  *1200 MHz' '$out' && ! grep -q bweb '$out'"
+cust show web1
+check "pirack show web1" sh -c "test $rc -eq 0 && grep -q '^model: *3B$' '$out' && grep -q '^ssh: *port 22001$' '$out'"
+cust --json show web1
+check "pirack show web1 --json is the server object" jqt '.model_full == "3B" and .location == "test"'
+cust show bweb
+check "pirack show of another's server: 404's words" sh -c "test $rc -eq 1 && grep -q '^pirack: no server called bweb' '$err'"
+printf 'ssh-ed25519 AAAAC3 cli\n' >"$TEST_TMP/keys"
+cust keys web1 --set "$TEST_TMP/keys"
+cust keys web1
+check "pirack keys --set, then keys" sh -c "test $rc -eq 0 && grep -qx 'ssh-ed25519 AAAAC3 cli' '$out'"
+cust power off web1
+check "pirack power off without the power scope: insufficient_scope" sh -c "test $rc -eq 1 && grep -q '^pirack: insufficient_scope: ' '$err'"
+PIRACK_URL="http://127.0.0.1:$port" PIRACK_KEY_ID=$id PIRACK_SECRET=prs_bad \
+    ip netns exec "$ns" "$BUILD/pirack" pis >"$out" 2>"$err"
+check "pirack with a malformed secret: invalid_client" sh -c "test $? -eq 1 && grep -q '^pirack: invalid_client: not a key secret' '$err'"
+
 cli key revoke "$id" >/dev/null
 code=$(ncurl -o /dev/null -w '%{http_code}' -H "$H" "$base/pi/servers")
 check "revoking the key ends its token at once: 401" test "$code" = 401
