@@ -301,6 +301,7 @@ const struct pr_key pr_config_keys[] = {
     { "proxy", "ipv6", KEY_STRING, CFG(proxy_ipv6), 0, 0, check_ipv6, NULL, false },
     { "proxy", "http_port", KEY_UINT, CFG(proxy_http_port), 1, 65535, NULL, NULL, false },
     { "proxy", "https_port", KEY_UINT, CFG(proxy_https_port), 1, 65535, NULL, NULL, false },
+    { "proxy", "api_cert", KEY_STRING, CFG(proxy_api_cert), 0, 0, check_abs_path, NULL, false },
     { "proxy", "check_interval", KEY_MS, CFG(proxy_check_ms), 200, 3600000, NULL, NULL, false },
     { "proxy", "timeout", KEY_MS, CFG(proxy_timeout_ms), 50, 60000, NULL, NULL, false },
     { "paths", "state", KEY_STRING, CFG(state_path), 0, 0, check_abs_path, NULL, false },

@@ -123,10 +123,29 @@ void pr_http_too_many(struct pr_api_req *req, unsigned wait_s, const char *what)
     pr_http_customer_error(req, 429, "too many requests for %s: retry in %u s", what, wait_s);
 }
 
+/* The client's address for the failed-login limiter: behind the front
+ * proxy (a loopback peer) the last hop of X-Forwarded-For, which HAProxy
+ * appends; otherwise the peer.  Only loopback is trusted to say it. */
+static const char *client_addr(struct pr_api_req *req, char *buf, size_t len)
+{
+    const char *peer = pr_api_req_peer(req);
+    const char *xff = pr_api_req_header(req, "X-Forwarded-For");
+
+    if (!xff || (strcmp(peer, "127.0.0.1") != 0 && strcmp(peer, "::1") != 0))
+        return peer;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    snprintf(buf, len, "%.*s", (int)strcspn(last, " "), last);
+    return buf;
+}
+
 static void login_refused(struct pr_api_req *req, struct pr_daemon *d, unsigned status,
                           const char *error, const char *why)
 {
-    const char *peer = pr_api_req_peer(req);
+    char buf[64];
+    const char *peer = client_addr(req, buf, sizeof(buf));
 
     if (status == 401) {
         d->http->login_failures++;
@@ -144,7 +163,9 @@ void pr_http_post_login(struct pr_api_req *req, void *ctx)
     struct pr_principal p;
     size_t len;
     const char *form = pr_api_req_raw_body(req, &len);
-    unsigned wait = pr_ratelimit_wait(d->http->login_fail, pr_api_req_peer(req), pr_now_ms());
+    char addr[64];
+    unsigned wait =
+        pr_ratelimit_wait(d->http->login_fail, client_addr(req, addr, sizeof(addr)), pr_now_ms());
     int err;
 
     if (wait) {

@@ -163,10 +163,13 @@ void pr_http_get_queue(struct pr_api_req *req, void *ctx)
     }
     json_t *progress = json_object_get(server, "boot_progress");
     char status[160];
+    struct pr_power_view v;
+    bool switched = d->power && pr_power_view(d, row.slot, &v) == 0 && v.has_switch;
     snprintf(status, sizeof(status), "provisioning: %s",
              json_is_string(progress)           ? json_string_value(progress)
              : strcmp(row.state, "failed") == 0 ? "the boot failed"
-             : d->power                         ? "waiting for power"
+             : switched                         ? "waiting for power"
+             : d->power                         ? "power control is not running for this server"
                                                 : "power control is not running");
     json_decref(server);
     pr_api_reply_json(req, 200, json_pack("{s:s, s:s}", "status", status, "note", IMAGES_NOTE));

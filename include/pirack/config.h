@@ -91,8 +91,9 @@ struct pr_config {
     char proxy_ipv4[INET_ADDRSTRLEN]; /* public addresses, for DNS */
     char proxy_ipv6[INET6_ADDRSTRLEN];
     unsigned proxy_http_port, proxy_https_port;
-    unsigned proxy_check_ms;   /* how often HAProxy is checked and reconciled */
-    unsigned proxy_timeout_ms; /* per runtime API command */
+    char proxy_api_cert[PR_PATH_MAX]; /* PEM for api.DOMAIN; "" = no customer API route */
+    unsigned proxy_check_ms;          /* how often HAProxy is checked and reconciled */
+    unsigned proxy_timeout_ms;        /* per runtime API command */
 
     /* [paths] */
     char state_path[PR_PATH_MAX];
