@@ -131,5 +131,6 @@ extern const struct cli_command cli_cmd_key;
 extern const struct cli_command cli_cmd_pis;
 extern const struct cli_command cli_cmd_reboot;
 extern const struct cli_command cli_cmd_keys;
+extern const struct cli_command cli_cmd_munin;
 
 #endif

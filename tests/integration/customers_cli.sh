@@ -57,5 +57,15 @@ check "every change has the operator's uid as its actor" jqt "
     [.events[] | select(.kind | test(\"^(customer|key)\\\\.\"))] as \$e
     | (\$e | length) == 5 and all(\$e[]; .actor == \"ops:uid=$uid\")"
 check "no secret in the audit log" sh -c "! grep -q '$secret' '$out'"
+# ---- the munin plugin over the same numbers ----
+run munin config
+check "munin config: a multigraph per family, in the pirack category" sh -c "test $rc -eq 0 && grep -q '^multigraph pirack_slots$' '$out' && grep -q '^graph_category pirack$' '$out' && grep -q '^off.type GAUGE$' '$out'"
+check "munin config: the API's answers by class" sh -c "grep -q '^multigraph pirack_api_requests$' '$out' && grep -q '^_2xx.type DERIVE$' '$out'"
+run munin
+check "munin: the slots by state" sh -c "test $rc -eq 0 && grep -qx 'off.value 4' '$out'"
+check "munin: the API's 4xx answers so far" sh -c "awk '/^multigraph pirack_api_requests/{g=1;next} /^multigraph/{g=0} g && /^_4xx.value/{print \$2}' '$out' | grep -qx '[1-9][0-9]*'"
+run munin nonsense
+check "munin with a wrong argument is a usage error" test "$rc" -eq 2
+
 pirackd_stop
 check "pirackd stops cleanly" test $? -eq 0
