@@ -391,6 +391,49 @@ static void test_hostile_names(void **state)
     assert_unchanged(f, &before, "hostile names");
 }
 
+/* Bad bodies on every customer route that takes one: not JSON, not an
+ * object, an unknown field, a wrong type, over 64 KiB.  Each is refused
+ * and changes nothing. */
+static void test_bad_bodies(void **state)
+{
+    struct fx *f = *state;
+    static char big[PR_API_MAX_BODY + 100];
+    static const char *const paths[][2] = {
+        { "POST", "/pi/servers/a-new" },
+        { "PUT", "/pi/servers/a-web/power" },
+        { "POST", "/pi/servers/a-web/reboot" },
+        { "PUT", "/pi/servers/a-web/ssh-key" },
+    };
+    static const char *const good_field[] = { "model", "power", NULL, "ssh_key" };
+    struct http_req reqs[4 * 5];
+    char bodies[4][2][64];
+    size_t k = 0;
+
+    memset(big, ' ', sizeof(big) - 1);
+    big[0] = '{';
+    big[sizeof(big) - 2] = '}';
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(bodies[i][0], sizeof(bodies[i][0]), "{\"%s\": 1, \"sneaky\": 2}",
+                 good_field[i] ? good_field[i] : "x");
+        snprintf(bodies[i][1], sizeof(bodies[i][1]), "{\"%s\": [\"x\"]}",
+                 good_field[i] ? good_field[i] : "power");
+        const char *b[] = { "not json", "[1, 2]", bodies[i][0], bodies[i][1], big };
+        for (size_t j = 0; j < 5; j++)
+            reqs[k++] = (struct http_req){ paths[i][0], paths[i][1], b[j],           0,
+                                           false,       false,       f->alice.bearer };
+    }
+    struct snapshot before;
+    snap(f, &before);
+    api_fixture_run_customer(&f->af, reqs, k);
+    for (size_t i = 0; i < k; i++) {
+        long want = i % 5 == 4 ? 413 : 400;
+        if (f->af.b.res[i].status != want)
+            fail_msg("%s %s body %zu: %ld, not %ld", reqs[i].method, reqs[i].path, i % 5,
+                     f->af.b.res[i].status, want);
+    }
+    assert_unchanged(f, &before, "bad bodies");
+}
+
 static void test_provision_and_replay(void **state)
 {
     struct fx *f = *state;
@@ -507,7 +550,7 @@ int main(void)
         T(test_authorization_matrix), T(test_login),
         T(test_server_and_ssh_keys),  T(test_hostile_names),
         T(test_provision_and_replay), T(test_key_rate_limit),
-        T(test_metrics_listener),
+        T(test_metrics_listener),     T(test_bad_bodies),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
