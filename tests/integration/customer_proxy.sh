@@ -5,9 +5,9 @@
 # still passing every other name through to its Pi, and forwards to
 # [api] listen.  curl drives the API as the public client does: login,
 # list, create, poll Location, power, reboot, ssh-key set and clear.
-# No switch serves the slots here, so power and reboot answer 503 and the
-# server stays "provisioning: power control is not running" (the run
-# with a simulated switch that boots the Pi again is still to be done).
+# A simulated SNMP switch serves the slots, so provisioning, power and
+# reboot reach its ports; no simulated Pi boots there yet (the server
+# stays "provisioning: Waiting for initial DHCP").
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/lib/cli_rack.sh"
@@ -18,6 +18,10 @@ for tool in haproxy openssl curl jq nc; do
 done
 ns=$(ns_new customer_proxy) || exit 1
 ip netns exec "$ns" ip link set lo up
+SIM_NS=$ns
+. "$TOP/tests/lib/poe_sim.sh"
+sim_state_new 4
+snmp_sim_start || { not_ok "the simulated switch starts"; exit 1; }
 D=$TEST_TMP
 port=$(free_port)
 tls=$(free_port)
@@ -37,6 +41,23 @@ https_port = $tls
 http_port = $(free_port)
 api_cert = $D/api.pem"
 printf '[api]\nlisten = [::]:%s\n' "$port" >>"$D/pirackd.conf"
+cat >>"$D/pirackd.conf" <<EOC
+[health]
+boot_timeout = 30s
+[power]
+hold = 300ms
+stagger = 0ms
+profiles = $TOP/poe/profiles
+[switch sw1]
+driver = snmp
+address = 127.0.0.1:$SNMP_PORT
+profile = procurve
+slots = 1-4
+port_base = 1
+community = private
+timeout = 500ms
+retries = 1
+EOC
 pirackd_start "$ns" "$D/pirackd.conf" || { not_ok "pirackd starts"; exit 1; }
 check "pirackd renders the api.rack.example route" grep -q "acl api req.ssl_sni -i api.rack.example" "$D/haproxy/haproxy.cfg"
 check "haproxy -c accepts the configuration" haproxy -c -q -f "$D/haproxy/haproxy.cfg"
@@ -59,14 +80,20 @@ c -H "$H" "$api/pi/servers" >"$out"
 check "list: no servers yet" jqt '.servers == {}'
 hdr=$(c -D - -o "$out" -H "$H" -H 'Content-Type: application/json' -d '{"model": 3, "memory": 1024, "cpu_speed": 1200, "disk": 10, "ssh_key": "ssh-ed25519 AAAA one"}' "$api/pi/servers/web")
 check "create: 202 and a Location" sh -c "echo '$hdr' | grep -q '^HTTP/1.1 202' && echo '$hdr' | grep -qi '^Location: /pi/queue/web'"
+check "create: the slot's switch port is cycled on" wait_for 10 sh -c "test \"\$(cut -c 2 '$SIM_STATE')\" = 1"
 c -H "$H" "$api/pi/queue/web" >"$out"
-check "poll Location: provisioning, and why it does not boot here" jqt '.status | startswith("provisioning: power control is not running")'
+check "poll Location: provisioning, with the boot timeline's progress" jqt '.status | startswith("provisioning: ")'
 c -H "$H" "$api/pi/servers/web" >"$out"
 check "the server is the customer's, in slot 2" jqt '.ssh_port == 22002 and .initialised_keys == true and .model_full == "3B"'
-code=$(c -o "$out" -w '%{http_code}' -H "$H" -X PUT -d '{"power": true}' "$api/pi/servers/web/power")
-check "power: 503 with no power control" sh -c "test $code = 503 && jq -e '.error | test(\"power\")' '$out' >/dev/null"
+wait_for 10 sh -c "ip netns exec '$ns' '$BUILD/pirack' --socket '$PIRACK_SOCK' --json power status 2 | jq -e '.[0].op == null' >/dev/null" 2>/dev/null
 code=$(c -o /dev/null -w '%{http_code}' -H "$H" -X POST "$api/pi/servers/web/reboot")
-check "reboot: 503 with no power control" test "$code" = 503
+code2=$(c -o "$out" -w '%{http_code}' -H "$H" -X POST "$api/pi/servers/web/reboot")
+check "reboot: 202, and again at once: 409 already being rebooted" sh -c "test $code = 202 && test $code2 = 409 && jq -e '.error == \"already being rebooted\"' '$out' >/dev/null"
+sleep 2
+code=$(c -o /dev/null -w '%{http_code}' -H "$H" -X PUT -d '{"power": false}' "$api/pi/servers/web/power")
+check "power off: 202, and the switch port goes off" wait_for 10 sh -c "test $code = 202 && test \"\$(cut -c 2 '$SIM_STATE')\" = 0"
+code=$(c -D "$D/hdr" -o /dev/null -w '%{http_code}' -H "$H" -X PUT -d '{"power": true}' "$api/pi/servers/web/power")
+check "a fourth power action within 20 s: 429 with Retry-After" sh -c "test $code = 429 && grep -qi '^Retry-After: [1-9]' '$D/hdr'"
 c -H "$H" -X PUT -d '{"ssh_key": "k1\nk2"}' "$api/pi/servers/web/ssh-key" >/dev/null
 c -H "$H" "$api/pi/servers/web/ssh-key" >"$out"
 check "ssh-key set" jqt '.ssh_key == "k1\nk2"'
