@@ -334,3 +334,15 @@ void pr_http_idempotent_reply(struct pr_api_req *req, struct pr_daemon *d,
         pr_api_req_add_header(req, "Location", location);
     pr_api_reply_json(req, status, body);
 }
+
+bool pr_http_server_name_bad(struct pr_api_req *req, const char *name)
+{
+    const char *problem = pr_api_name_problem(name);
+    char shown[80];
+
+    if (!problem)
+        return false;
+    pr_http_customer_error(req, 400, "\"%s\" is not a server name: %s",
+                           pr_api_printable(name, shown, sizeof(shown)), problem);
+    return true;
+}

@@ -99,6 +99,9 @@ void pr_http_customer_error(struct pr_api_req *req, unsigned status, const char 
     __attribute__((format(printf, 3, 4)));
 /* 429 with Retry-After: wait_s. */
 void pr_http_too_many(struct pr_api_req *req, unsigned wait_s, const char *what);
+/* Answers 400 and returns true when name cannot be a server's (a DNS
+ * label); every {name} route checks it first. */
+bool pr_http_server_name_bad(struct pr_api_req *req, const char *name);
 /* The server object of a customer's pi. */
 json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row);
 /* With an Idempotency-Key seen before for this key: answers the first

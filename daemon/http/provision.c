@@ -84,20 +84,15 @@ void pr_http_post_server(struct pr_api_req *req, void *ctx)
     struct pr_principal p;
     json_t *body = pr_api_req_body(req);
     const char *name = pr_api_req_param(req, "name");
-    const char *glob = NULL, *image, *keys, *problem;
+    const char *glob = NULL, *image, *keys;
     char location[128], why[256];
     int slot;
 
     if (pr_http_customer_auth(req, d, PR_SCOPE_PROVISION, &p) < 0 ||
         pr_http_idempotent_replay(req, d, &p))
         return;
-    problem = pr_api_name_problem(name);
-    if (problem) {
-        char shown[80];
-        pr_http_customer_error(req, 400, "\"%s\" is not a server name: %s",
-                               pr_api_printable(name, shown, sizeof(shown)), problem);
+    if (pr_http_server_name_bad(req, name))
         return;
-    }
     if (!pr_principal_allows_pi(&p, name)) {
         pr_http_customer_error(req, 403, "this key may not act on a server called %s", name);
         return;
@@ -150,10 +145,11 @@ void pr_http_get_queue(struct pr_api_req *req, void *ctx)
 
     if (pr_http_customer_auth(req, d, PR_SCOPE_READ, &p) < 0)
         return;
-    if (pr_api_name_problem(name) || !pr_principal_allows_pi(&p, name) ||
+    if (pr_http_server_name_bad(req, name))
+        return;
+    if (!pr_principal_allows_pi(&p, name) ||
         pr_store_get_customer_pi(d->store, p.customer, name, &row) < 0) {
-        pr_http_customer_error(req, 404, "no server called %.64s is being provisioned",
-                               pr_api_name_problem(name) ? "that" : name);
+        pr_http_customer_error(req, 404, "no server called %s is being provisioned", name);
         return;
     }
     json_t *server = pr_http_server_json(d, &row);
@@ -187,10 +183,11 @@ void pr_http_delete_server(struct pr_api_req *req, void *ctx)
 
     if (pr_http_customer_auth(req, d, PR_SCOPE_PROVISION, &p) < 0)
         return;
-    if (pr_api_name_problem(name) || !pr_principal_allows_pi(&p, name) ||
+    if (pr_http_server_name_bad(req, name))
+        return;
+    if (!pr_principal_allows_pi(&p, name) ||
         pr_store_get_customer_pi(d->store, p.customer, name, &row) < 0) {
-        pr_http_customer_error(req, 404, "no server called %.64s",
-                               pr_api_name_problem(name) ? "that" : name);
+        pr_http_customer_error(req, 404, "no server called %s", name);
         return;
     }
     if (d->power && pr_power_view(d, row.slot, &v) == 0 && v.op_id) {

@@ -111,14 +111,8 @@ static int find_server(struct pr_api_req *req, struct pr_daemon *d, const struct
                        struct pr_slot_row *row)
 {
     const char *name = pr_api_req_param(req, "name");
-    char shown[80];
-
-    if (pr_api_name_problem(name)) {
-        pr_http_customer_error(req, 400, "\"%s\" is not a server name: %s",
-                               pr_api_printable(name, shown, sizeof(shown)),
-                               pr_api_name_problem(name));
+    if (pr_http_server_name_bad(req, name))
         return -1;
-    }
     int err = pr_principal_allows_pi(p, name)
                   ? pr_store_get_customer_pi(d->store, p->customer, name, row)
                   : -ENOENT;

@@ -364,24 +364,29 @@ static void test_hostile_names(void **state)
     static const char *const names[] = {
         "a%20b", "a%0Ab", "%C3%A9t%C3%A9", long_name, "A-WEB", "-x"
     };
-    struct http_req reqs[6 * 4];
-    char paths[6 * 4][400];
+    static struct http_req reqs[API_BATCH_MAX];
+    static char paths[API_BATCH_MAX][400];
     size_t k = 0;
 
     memset(long_name, 'a', 300);
-    for (size_t i = 0; i < 6; i++) {
-        static const char *const fmt[] = { "/pi/servers/%s", "/pi/servers/%s/power",
-                                           "/pi/servers/%s/ssh-key", "/pi/servers/%s" };
-        static const char *const method[] = { "GET", "PUT", "PUT", "POST" };
-        static const char *const body[] = { NULL, "{\"power\": true}", "{\"ssh_key\": \"\"}",
-                                            "{\"model\": 3}" };
-        for (size_t j = 0; j < 4; j++) {
-            snprintf(paths[k], sizeof(paths[k]), fmt[j], names[i]);
-            reqs[k] =
-                (struct http_req){ method[j], paths[k], body[j], 0, false, false, f->alice.bearer };
+    /* every route that names a server, with a hostile name in its place */
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < N_ROUTES; j++) {
+            const struct route *r = &customer_routes[j];
+            const char *at = strstr(r->path, "a-web");
+            if (!r->names_pi || !at)
+                continue;
+            assert_true(k < API_BATCH_MAX);
+            snprintf(paths[k], sizeof(paths[k]), "%.*s%s%s", (int)(at - r->path), r->path, names[i],
+                     at + 5);
+            /* three keys, so that no key's bucket (30) runs dry */
+            const char *h = i % 3 == 0   ? f->alice.bearer
+                            : i % 3 == 1 ? f->bob.bearer
+                                         : f->alice_other.bearer;
+            reqs[k] = (struct http_req){ r->method, paths[k], r->body, 0, false, false, h };
             k++;
         }
-    }
+    assert_int_equal(k, 6 * 8);
     struct snapshot before;
     snap(f, &before);
     api_fixture_run_customer(&f->af, reqs, k);
