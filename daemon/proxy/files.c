@@ -191,6 +191,7 @@ static void zone_params(const struct pr_proxy_settings *s, struct pr_zone_params
     zp->domain = s->domain;
     zp->proxy_ipv4 = s->proxy_ipv4;
     zp->proxy_ipv6 = s->proxy_ipv6;
+    zp->api = s->api_cert[0] && s->api_backend[0];
 }
 
 static int render_zone(FILE *f, const void *arg, char *err, size_t errlen)

@@ -60,6 +60,7 @@ retries = 1
 EOC
 pirackd_start "$ns" "$D/pirackd.conf" || { not_ok "pirackd starts"; exit 1; }
 check "pirackd renders the api.rack.example route" grep -q "acl api req.ssl_sni -i api.rack.example" "$D/haproxy/haproxy.cfg"
+check "the zone has api.rack.example at the proxy" grep -Eq '^api +IN A +192\.0\.2\.80$' "$D/rack.zone"
 check "haproxy -c accepts the configuration" haproxy -c -q -f "$D/haproxy/haproxy.cfg"
 ip netns exec "$ns" haproxy -f "$D/haproxy/haproxy.cfg" -db >>"$D/haproxy.log" 2>&1 &
 at_exit "kill $!"

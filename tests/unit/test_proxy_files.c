@@ -229,6 +229,29 @@ static void atomic_writes(void **state)
     assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
+/* With the customer API's route, api.DOMAIN is the front proxy, and a pi
+ * named "api" does not get the name too. */
+static void zone_api(void **state)
+{
+    struct pr_zone_params zp = { .domain = "rack.example",
+                                 .proxy_ipv4 = "192.0.2.80",
+                                 .proxy_ipv6 = "2001:db8:ff::80",
+                                 .api = true };
+    struct pr_zone_pi pis[2] = { { .name = "api" }, { .name = "web" } };
+    char *rec = NULL, err[256];
+    size_t len = 0, skipped = 0;
+    (void)state;
+    FILE *f = open_memstream(&rec, &len);
+    assert_int_equal(pr_zone_render_records(f, &zp, pis, 2, &skipped, err, sizeof err), 0);
+    fclose(f);
+    assert_int_equal(skipped, 1);
+    assert_non_null(strstr(rec, "api                          IN A     192.0.2.80\n"));
+    assert_non_null(strstr(rec, "api                          IN AAAA  2001:db8:ff::80\n"));
+    assert_null(strstr(rec, "ssh.api"));
+    assert_int_equal(count(rec, "\napi "), 1);
+    free(rec);
+}
+
 static void zone_text(void **state)
 {
     struct pr_zone_params zp = { .domain = "rack.example",
@@ -361,11 +384,17 @@ static void config_refuses_unsafe_proxy_paths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(config_lines),    cmocka_unit_test(config_api_route),
-        cmocka_unit_test(config_refusals), cmocka_unit_test(path_checks),
-        cmocka_unit_test(map_files),       cmocka_unit_test(atomic_writes),
-        cmocka_unit_test(zone_text),       cmocka_unit_test(zone_serials),
-        cmocka_unit_test(zone_updates),    cmocka_unit_test(config_refuses_unsafe_proxy_paths),
+        cmocka_unit_test(config_lines),
+        cmocka_unit_test(config_api_route),
+        cmocka_unit_test(config_refusals),
+        cmocka_unit_test(path_checks),
+        cmocka_unit_test(map_files),
+        cmocka_unit_test(atomic_writes),
+        cmocka_unit_test(zone_text),
+        cmocka_unit_test(zone_api),
+        cmocka_unit_test(zone_serials),
+        cmocka_unit_test(zone_updates),
+        cmocka_unit_test(config_refuses_unsafe_proxy_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
