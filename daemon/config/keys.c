@@ -468,6 +468,15 @@ static void check_rack(struct validation *v)
                  "overlap the proxy's http or https port",
                  lo, hi);
     }
+    if (!cfg->api_tls_cert[0] != !cfg->api_tls_key[0])
+        fail(v, line_of(v, "api", cfg->api_tls_cert[0] ? "tls_cert" : "tls_key"),
+             "%s: tls_cert and tls_key go together", cfg->api_tls_cert[0] ? "tls_cert" : "tls_key");
+    if (cfg->api_tls_cert[0] && !cfg->api_listen[0])
+        fail(v, line_of(v, "api", "tls_cert"),
+             "tls_cert: there is no [api] listen to serve TLS on");
+    if (cfg->proxy_api_cert[0] && !cfg->api_listen[0])
+        fail(v, line_of(v, "proxy", "api_cert"),
+             "api_cert: the customer API's route needs [api] listen");
 }
 
 static void check_interface(struct validation *v)

@@ -220,6 +220,27 @@ static void ports_out_of_range(void **state)
     free(l);
 }
 
+/* The customer API's TLS keys come in pairs and need a listener. */
+static void api_tls_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[api]\nlisten = [::]:8443\ntls_cert = /etc/pirack/api.pem\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 11, "tls_cert: tls_cert and tls_key go together");
+    load_text(l, with("[api]\ntls_cert = /a.pem\ntls_key = /a.key\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "no [api] listen to serve TLS on");
+    load_text(l, with("[proxy]\napi_cert = /a.pem\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "the customer API's route needs [api] listen");
+    load_text(l, with("[api]\nlisten = 127.0.0.1:8080\n[proxy]\napi_cert = /a.pem\n"
+                      "[metrics]\nlisten = 127.0.0.1:9412\n"));
+    assert_int_equal(l->errors, 0);
+    free(l);
+}
+
 static void switches_checked(void **state)
 {
     struct loaded *l = malloc(sizeof(*l));
@@ -383,6 +404,7 @@ int main(void)
         cmocka_unit_test(missing_keys_named),
         cmocka_unit_test(interface_pattern_checked),
         cmocka_unit_test(ports_out_of_range),
+        cmocka_unit_test(api_tls_checked),
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
         cmocka_unit_test(secret_cut_by_comment_refused),
