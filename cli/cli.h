@@ -25,6 +25,12 @@ struct cli {
     bool json;          /* --json: print the API's JSON */
     bool quiet;         /* -q: nothing on standard output; errors still on stderr */
     void *curl;         /* one CURL handle, reused (keep-alive) */
+    /* The customer API instead of the socket: --url or $PIRACK_URL, with
+     * --key-id or $PIRACK_KEY_ID and $PIRACK_SECRET. */
+    const char *url;
+    const char *key_id;
+    const char *secret;
+    char bearer[128]; /* "Authorization: Bearer ..." once logged in */
 };
 
 struct cli_command {
@@ -64,6 +70,13 @@ typedef int (*cli_show_fn)(const json_t *answer, void *ctx);
  * cli_request's failure. */
 int cli_request_show(struct cli *c, const char *method, const char *path, json_t *body,
                      cli_show_fn show, void *ctx);
+
+/* ---- customer.c: pirack as a customer's client ---- */
+/* Logs in (POST URL/login) when there is no token yet; CLI_EXIT_OK or
+ * CLI_EXIT_FAIL after saying why. */
+int cli_customer_login(struct cli *c);
+int cli_customer_show(struct cli *c, int argc, char **argv);
+int cli_customer_power(struct cli *c, int argc, char **argv);
 
 /* ---- main.c ---- */
 
@@ -117,5 +130,11 @@ extern const struct cli_command cli_cmd_assign;
 extern const struct cli_command cli_cmd_unassign;
 extern const struct cli_command cli_cmd_set;
 extern const struct cli_command cli_cmd_power;
+extern const struct cli_command cli_cmd_customer;
+extern const struct cli_command cli_cmd_key;
+extern const struct cli_command cli_cmd_pis;
+extern const struct cli_command cli_cmd_reboot;
+extern const struct cli_command cli_cmd_keys;
+extern const struct cli_command cli_cmd_munin;
 
 #endif

@@ -350,6 +350,8 @@ static int run_status(struct cli *c, const char *spec)
 
 static int run_power(struct cli *c, int argc, char **argv)
 {
+    if (c->url)
+        return cli_customer_power(c, argc, argv);
     const char *action = NULL, *spec = NULL;
     long stagger_ms = -1, max_booting = -1;
     bool wait = true, yes = false;

@@ -156,6 +156,8 @@ static int show_slot(const json_t *s, void *ctx)
 
 static int run_show(struct cli *c, int argc, char **argv)
 {
+    if (c->url)
+        return cli_customer_show(c, argc, argv);
     char path[64];
     int64_t n;
 

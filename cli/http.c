@@ -50,6 +50,9 @@ static void print_api_error(const struct cli_response *r)
 {
     const char *error = cli_json_str(r->json, "error");
     const char *detail = cli_json_str(r->json, "detail");
+
+    if (!detail) /* the customer API: OAuth2's error_description */
+        detail = cli_json_str(r->json, "error_description");
     char e[256], d[1024];
 
     if (!error) {
@@ -105,10 +108,16 @@ int cli_request(struct cli *c, const char *method, const char *path, json_t *bod
         fprintf(stderr, "pirack: cannot start libcurl\n");
         return CLI_EXIT_FAIL;
     }
+    if (c->url && strcmp(path, "/login") != 0 && cli_customer_login(c) != CLI_EXIT_OK)
+        return CLI_EXIT_FAIL;
     /* The host name is not used on a Unix socket; HTTP/1.1 still wants one. */
-    snprintf(url, sizeof(url), "http://pirackd%s", path);
+    if (c->url)
+        snprintf(url, sizeof(url), "%s%s", c->url, path);
+    else
+        snprintf(url, sizeof(url), "http://pirackd%s", path);
     curl_easy_reset(curl);
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+    if (!c->url)
+        curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
@@ -118,6 +127,14 @@ int cli_request(struct cli *c, const char *method, const char *path, json_t *bod
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     hdrs = curl_slist_append(hdrs, "Accept: application/json");
+    if (c->url && strcmp(path, "/login") == 0) {
+        /* OAuth2 client credentials: the key as HTTP Basic, a form body */
+        curl_easy_setopt(curl, CURLOPT_USERNAME, c->key_id);
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, c->secret);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "grant_type=client_credentials");
+    } else if (c->url && c->bearer[0]) {
+        hdrs = curl_slist_append(hdrs, c->bearer);
+    }
     if (body) {
         text = json_dumps(body, JSON_COMPACT);
         if (!text) {
@@ -133,11 +150,13 @@ int cli_request(struct cli *c, const char *method, const char *path, json_t *bod
     curl_slist_free_all(hdrs);
     free(text);
     if (rc != CURLE_OK) {
-        const char *why = rc == CURLE_COULDNT_CONNECT ? why_unreachable(c->socket) : NULL;
+        const char *why =
+            rc == CURLE_COULDNT_CONNECT && !c->url ? why_unreachable(c->socket) : NULL;
 
         if (!why)
             why = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-        fprintf(stderr, "pirack: cannot reach pirackd at %s: %s\n", c->socket, why);
+        fprintf(stderr, "pirack: cannot reach pirackd at %s: %s\n", c->url ? c->url : c->socket,
+                why);
         cli_response_free(out);
         return CLI_EXIT_FAIL;
     }

@@ -14,8 +14,10 @@
 #include "cli.h"
 
 static const struct cli_command *const commands[] = {
-    &cli_cmd_status, &cli_cmd_slots,  &cli_cmd_show,     &cli_cmd_events, &cli_cmd_routes,
-    &cli_cmd_trace,  &cli_cmd_assign, &cli_cmd_unassign, &cli_cmd_set,    &cli_cmd_power,
+    &cli_cmd_status, &cli_cmd_slots,  &cli_cmd_show,     &cli_cmd_events,
+    &cli_cmd_routes, &cli_cmd_trace,  &cli_cmd_assign,   &cli_cmd_unassign,
+    &cli_cmd_set,    &cli_cmd_power,  &cli_cmd_customer, &cli_cmd_key,
+    &cli_cmd_pis,    &cli_cmd_reboot, &cli_cmd_keys,     &cli_cmd_munin,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -43,6 +45,8 @@ static void usage(FILE *out)
             "Options:\n"
             "  --socket PATH   the API's socket (default: $PIRACK_SOCKET, else %s)\n"
             "  --json          print the API's JSON instead of tables\n"
+            "  --url URL       the customer API instead (default: $PIRACK_URL), with\n"
+            "  --key-id ID     the API key (default: $PIRACK_KEY_ID; its secret: $PIRACK_SECRET)\n"
             "  -q, --quiet     print nothing on standard output (errors still go to\n"
             "                  standard error; the exit code says how it went)\n"
             "  -h, --help      this text; after a command, that command's options\n"
@@ -113,6 +117,13 @@ static int take_global_options(struct cli *c, int argc, char **argv, bool *help,
             c->json = true;
         } else if (in_options && (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)) {
             c->quiet = true;
+        } else if (in_options && (strcmp(a, "--url") == 0 || strcmp(a, "--key-id") == 0)) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0')
+                return -1;
+            if (a[2] == 'u')
+                c->url = argv[++i];
+            else
+                c->key_id = argv[++i];
         } else if (in_options && strcmp(a, "--socket") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return -1;
@@ -135,7 +146,10 @@ static int take_global_options(struct cli *c, int argc, char **argv, bool *help,
 
 int main(int argc, char **argv)
 {
-    struct cli c = { .socket = getenv("PIRACK_SOCKET") };
+    struct cli c = { .socket = getenv("PIRACK_SOCKET"),
+                     .url = getenv("PIRACK_URL"),
+                     .key_id = getenv("PIRACK_KEY_ID"),
+                     .secret = getenv("PIRACK_SECRET") };
     bool help = false, version = false;
     int n, rc;
 
@@ -143,7 +157,9 @@ int main(int argc, char **argv)
         c.socket = CLI_DEFAULT_SOCKET;
     n = take_global_options(&c, argc, argv, &help, &version);
     if (n < 0)
-        return cli_usage_error(NULL, "--socket needs a path");
+        return cli_usage_error(NULL, "--socket, --url and --key-id need a value");
+    if (c.url && !c.url[0])
+        c.url = NULL;
     if (help && n > 0) {
         for (size_t i = 0; i < N_COMMANDS; i++)
             if (strcmp(argv[0], commands[i]->name) == 0) {

@@ -45,6 +45,8 @@ struct pr_daemon {
      * into daemon/.  NULL in tests without a configuration file. */
     int (*reload)(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
                   size_t whylen);
+
+    struct pr_http_state *http; /* the customer API's rate limits (daemon/http/) */
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

@@ -76,6 +76,28 @@ static int start_api(struct pr_daemon *d)
         pr_err("cannot listen on %s: %s", d->cfg->api_socket, strerror(-r));
         return r;
     }
+    if (d->cfg->api_listen[0]) {
+        char why[256] = "";
+        r = pr_api_listen_tcp(d->api, PR_API_CUSTOMER, d->cfg->api_listen,
+                              d->cfg->api_tls_cert[0] ? d->cfg->api_tls_cert : NULL,
+                              d->cfg->api_tls_key[0] ? d->cfg->api_tls_key : NULL, why,
+                              sizeof(why));
+        if (r < 0) {
+            pr_err("cannot serve the customer API: %s", why);
+            return r;
+        }
+        pr_info("customer API on %s%s", d->cfg->api_listen,
+                d->cfg->api_tls_cert[0] ? " (TLS)" : " (plain HTTP: TLS at the front proxy)");
+    }
+    if (d->cfg->metrics_listen[0]) {
+        char why[256] = "";
+        r = pr_api_listen_tcp(d->api, PR_API_METRICS, d->cfg->metrics_listen, NULL, NULL, why,
+                              sizeof(why));
+        if (r < 0) {
+            pr_err("cannot serve metrics: %s", why);
+            return r;
+        }
+    }
     return pr_http_start(d);
 }
 
@@ -167,6 +189,7 @@ static int run(struct pr_daemon *d)
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
+    pr_http_stop(d);
     pr_api_free(d->api);
     pr_store_close(d->store);
     pr_loop_free(d->loop);

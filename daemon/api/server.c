@@ -33,9 +33,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netdb.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -44,7 +48,8 @@
 #include "pirack/loop.h"
 #include "pirack/metrics.h"
 
-#define MAX_LISTENERS 4
+#define MAX_LISTENERS 6
+#define MAX_EXTRA_HEADERS 4
 #define MAX_HANDLERS PR_ROUTER_MAX_ROUTES
 /* A connection quiet this long is closed: a client sends its request at
  * once, and pirack(1) waits on replies, not on its own sends. */
@@ -64,14 +69,20 @@
 struct handler {
     pr_api_handler fn;
     void *ctx;
+    enum pr_api_side side;
+    char method[8];
+    char pattern[96];
+    uint64_t by_class[6]; /* answers by status class: [2] is 2xx ... [5] 5xx */
 };
 
 struct listener {
     struct pr_api *api;
+    enum pr_api_side side;
     struct MHD_Daemon *mhd;
     int epoll_fd;
     struct pr_timer *timer;
-    char actor[64];
+    unsigned port;                  /* TCP: the bound port */
+    char *tls_cert, *tls_key;       /* PEM text for MHD's own TLS, or NULL */
     struct pr_api_unix_socket sock; /* what to unlink when closed */
     bool accepting;                 /* sock.fd is in the loop */
     struct pr_api_admit admit;
@@ -79,12 +90,13 @@ struct listener {
 
 struct pr_api {
     struct pr_loop *loop;
-    struct pr_router *router;
-    struct pr_metrics *metrics; /* GET /metrics writes what is registered here */
+    struct pr_router *routers[PR_API__SIDES]; /* each side serves its own routes */
+    struct pr_metrics *metrics;               /* GET /metrics writes what is registered here */
     struct listener *listeners[MAX_LISTENERS];
     size_t n_listeners;
     struct handler *handlers[MAX_HANDLERS];
     size_t n_handlers;
+    uint64_t unrouted[PR_API__SIDES][6]; /* answers to requests no route took */
 };
 
 struct pr_api_req {
@@ -102,6 +114,11 @@ struct pr_api_req {
     json_t *json;
     bool answered;
     int admit_slot; /* this connection's place in the listener's admit table */
+    bool form;      /* a form body, kept raw */
+    char actor[64];
+    char peer[INET6_ADDRSTRLEN]; /* the TCP client's address, "" on the Unix socket */
+    char headers[MAX_EXTRA_HEADERS][2][128];
+    size_t n_headers;
 };
 
 /* ---- driving MHD from the loop ---- */
@@ -131,6 +148,17 @@ static void on_timer(void *ctx)
 }
 
 /* ---- replies ---- */
+
+/* Counts an answer for pirack_api_requests_total. */
+static void count_answer(struct pr_api_req *req, unsigned status)
+{
+    unsigned cls = status / 100 < 6 ? status / 100 : 5;
+
+    if (req->handler)
+        ((struct handler *)req->handler)->by_class[cls]++;
+    else
+        req->listener->api->unrouted[req->listener->side][cls]++;
+}
 
 static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
 {
@@ -171,7 +199,10 @@ static void queue_reply(struct pr_api_req *req, unsigned status, json_t *body)
     }
     if (!resp)
         return; /* MHD closes the connection with no answer */
+    count_answer(req, status);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
     if (status == 405 && req->match.allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->match.allow);
     MHD_queue_response(req->conn, status, resp);
@@ -211,6 +242,7 @@ void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *cont
     resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return; /* MHD closes the connection with no answer */
+    count_answer(req, status);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             content_type ? content_type : "text/plain; charset=utf-8");
     MHD_queue_response(req->conn, status, resp);
@@ -233,7 +265,42 @@ json_t *pr_api_req_body(const struct pr_api_req *req)
 }
 const char *pr_api_req_actor(const struct pr_api_req *req)
 {
-    return req->listener->actor;
+    return req->actor;
+}
+
+const char *pr_api_req_raw_body(const struct pr_api_req *req, size_t *len)
+{
+    *len = req->form ? req->body_len : 0;
+    return req->form && req->body ? req->body : NULL;
+}
+
+void pr_api_req_set_actor(struct pr_api_req *req, const char *actor)
+{
+    snprintf(req->actor, sizeof(req->actor), "%s", actor);
+}
+
+enum pr_api_side pr_api_req_side(const struct pr_api_req *req)
+{
+    return req->listener->side;
+}
+
+const char *pr_api_req_peer(const struct pr_api_req *req)
+{
+    return req->peer;
+}
+
+const char *pr_api_req_header(const struct pr_api_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void pr_api_req_add_header(struct pr_api_req *req, const char *name, const char *value)
+{
+    if (req->n_headers == MAX_EXTRA_HEADERS)
+        return;
+    snprintf(req->headers[req->n_headers][0], sizeof(req->headers[0][0]), "%s", name);
+    snprintf(req->headers[req->n_headers][1], sizeof(req->headers[0][1]), "%s", value);
+    req->n_headers++;
 }
 
 const char *pr_api_req_param(const struct pr_api_req *req, const char *name)
@@ -314,6 +381,39 @@ int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed)
 
 /* ---- one request ---- */
 
+/* Who is on the other end: an operator on the Unix socket is named by the
+ * uid the kernel vouches for (SO_PEERCRED), "ops:uid=N"; a TCP client is
+ * "anonymous" with its address until a handler authenticates it. */
+static void identify_peer(struct pr_api_req *req)
+{
+    const union MHD_ConnectionInfo *ci;
+
+    if (req->listener->side == PR_API_OPS) {
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (ci && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+            snprintf(req->actor, sizeof(req->actor), "ops:uid=%u", (unsigned)cred.uid);
+        else
+            snprintf(req->actor, sizeof(req->actor), "ops");
+        return;
+    }
+    snprintf(req->actor, sizeof(req->actor), "anonymous");
+    ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const void *)ci->client_addr;
+        inet_ntop(AF_INET, &a->sin_addr, req->peer, sizeof(req->peer));
+    } else if (ci->client_addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *)ci->client_addr;
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+            inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], req->peer, sizeof(req->peer));
+        else
+            inet_ntop(AF_INET6, &a->sin6_addr, req->peer, sizeof(req->peer));
+    }
+}
+
 static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *conn, const char *url,
                                   const char *method)
 {
@@ -329,7 +429,8 @@ static struct pr_api_req *req_new(struct listener *l, struct MHD_Connection *con
         free(req);
         return NULL;
     }
-    req->route = pr_router_match(l->api->router, method, url, &req->match);
+    identify_peer(req);
+    req->route = pr_router_match(l->api->routers[l->side], method, url, &req->match);
     if (req->route == PR_ROUTE_FOUND)
         req->handler = req->match.data;
     return req;
@@ -476,7 +577,13 @@ static void dispatch(struct pr_api_req *req)
                            PR_API_MAX_BODY);
         return;
     }
-    if (req->body_len > 0) {
+    const char *type = pr_api_req_header(req, MHD_HTTP_HEADER_CONTENT_TYPE);
+    /* A form (POST /login) is kept raw for pr_api_req_raw_body().  curl -d
+     * labels JSON as a form too, so a form that is a JSON object is JSON. */
+    if (type && strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0 &&
+        (req->body_len == 0 || req->body[0] != '{')) {
+        req->form = true;
+    } else if (req->body_len > 0) {
         req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!req->json || !json_is_object(req->json)) {
             if (req->json)
@@ -629,6 +736,35 @@ static void on_listen_ready(void *ctx, int fd, uint32_t events)
 
 /* ---- the api object ---- */
 
+static const char *const side_names[PR_API__SIDES] = { "ops", "customer", "metrics" };
+static const char *const class_names[6] = { "", "1xx", "2xx", "3xx", "4xx", "5xx" };
+static const char *const request_labels[] = { "listener", "method", "route", "code", NULL };
+static const struct pr_metric_desc requests_desc = {
+    "pirack_api_requests_total",
+    "API answers by listener, route pattern (\"-\" when none matched) and status class.",
+    PR_METRIC_COUNTER,
+    request_labels,
+};
+
+static int collect_requests(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_api *api = ctx;
+
+    for (size_t i = 0; i < api->n_handlers; i++) {
+        const struct handler *h = api->handlers[i];
+        for (int c = 2; c < 6; c++) {
+            const char *v[] = { side_names[h->side], h->method, h->pattern, class_names[c] };
+            pr_metrics_sample(out, v, (double)h->by_class[c]);
+        }
+    }
+    for (int s = 0; s < PR_API__SIDES; s++)
+        for (int c = 4; c < 6; c++) {
+            const char *v[] = { side_names[s], "-", "-", class_names[c] };
+            pr_metrics_sample(out, v, (double)api->unrouted[s][c]);
+        }
+    return 0;
+}
+
 struct pr_api *pr_api_new(struct pr_loop *loop)
 {
     struct pr_api *api;
@@ -639,12 +775,14 @@ struct pr_api *pr_api_new(struct pr_loop *loop)
     if (!api)
         return NULL;
     api->loop = loop;
-    api->router = pr_router_new();
     api->metrics = pr_metrics_new();
-    if (!api->router || !api->metrics) {
-        pr_metrics_free(api->metrics);
-        pr_router_free(api->router);
-        free(api);
+    bool ok = api->metrics != NULL;
+    for (int i = 0; i < PR_API__SIDES; i++) {
+        api->routers[i] = pr_router_new();
+        ok = ok && api->routers[i];
+    }
+    if (!ok || pr_metrics_register(api->metrics, &requests_desc, collect_requests, api) < 0) {
+        pr_api_free(api);
         return NULL;
     }
     return api;
@@ -664,6 +802,8 @@ static void listener_free(struct listener *l)
         pr_api_unix_close(&l->sock);
     pr_api_unix_unlink(&l->sock);
     pr_timer_free(l->timer);
+    free(l->tls_cert);
+    free(l->tls_key);
     free(l);
 }
 
@@ -675,7 +815,8 @@ void pr_api_free(struct pr_api *api)
         listener_free(api->listeners[i]);
     for (size_t i = 0; i < api->n_handlers; i++)
         free(api->handlers[i]);
-    pr_router_free(api->router);
+    for (int i = 0; i < PR_API__SIDES; i++)
+        pr_router_free(api->routers[i]);
     pr_metrics_free(api->metrics);
     free(api);
 }
@@ -693,12 +834,23 @@ static int listener_start(struct listener *l)
     int err;
 
     pr_api_admit_init(&l->admit, CONNECTION_LIMIT, CONNECTION_PER_PEER);
-    l->mhd =
-        MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, l,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
-                         on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls,
-                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_END);
+    /* The loop accepts (accept_one) and hands each admitted connection to
+     * MHD, TLS or not: MHD never listens itself. */
+    if (l->tls_cert)
+        l->mhd = MHD_start_daemon(
+            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, l,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls, NULL,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_HTTPS_MEM_CERT,
+            l->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, l->tls_key, MHD_OPTION_END);
+    else
+        l->mhd = MHD_start_daemon(
+            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, l,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls, NULL,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_END);
     if (!l->mhd)
         return -EIO;
     info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -740,8 +892,8 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
     if (!l)
         return -ENOMEM;
     l->api = api;
+    l->side = PR_API_OPS;
     l->epoll_fd = -1;
-    snprintf(l->actor, sizeof(l->actor), "ops");
     err = pr_api_unix_bind(path, mode, group, &l->sock);
     if (err < 0) {
         free(l);
@@ -756,22 +908,171 @@ int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const 
     return 0;
 }
 
+/* ---- TCP ---- */
+
+/* Reads a whole (small) PEM file; NULL and errno on failure. */
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    char *buf;
+    size_t len;
+
+    if (!f)
+        return NULL;
+    buf = calloc(1, 65537);
+    len = buf ? fread(buf, 1, 65536, f) : 0;
+    fclose(f);
+    if (buf && (len == 0 || len == 65536)) {
+        free(buf);
+        errno = EINVAL;
+        return NULL;
+    }
+    return buf;
+}
+
+/* host:port or [v6]:port to a bound, listening, non-blocking socket.  An
+ * IPv6 wildcard also takes IPv4 (IPV6_V6ONLY off). */
+static int tcp_bind(const char *endpoint, char *why, size_t whylen)
+{
+    char host[128];
+    const char *port;
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICHOST };
+    struct addrinfo *ai = NULL;
+    int fd, one = 1, zero = 0, rc;
+
+    if (endpoint[0] == '[') {
+        const char *close = strchr(endpoint, ']');
+        if (!close || close[1] != ':' || (size_t)(close - endpoint) >= sizeof(host))
+            goto bad;
+        memcpy(host, endpoint + 1, (size_t)(close - endpoint - 1));
+        host[close - endpoint - 1] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(endpoint, ':');
+        if (!colon || (size_t)(colon - endpoint) >= sizeof(host))
+            goto bad;
+        memcpy(host, endpoint, (size_t)(colon - endpoint));
+        host[colon - endpoint] = '\0';
+        port = colon + 1;
+    }
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (rc != 0)
+        goto bad;
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        rc = -errno;
+        freeaddrinfo(ai);
+        snprintf(why, whylen, "socket: %s", strerror(-rc));
+        return rc;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: %s", endpoint, strerror(-rc));
+        freeaddrinfo(ai);
+        close(fd);
+        return rc;
+    }
+    freeaddrinfo(ai);
+    return fd;
+bad:
+    snprintf(why, whylen, "\"%s\" is not ADDRESS:PORT or [IPV6]:PORT", endpoint);
+    return -EINVAL;
+}
+
+static unsigned bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+int pr_api_listen_tcp(struct pr_api *api, enum pr_api_side side, const char *endpoint,
+                      const char *cert_path, const char *key_path, char *why, size_t whylen)
+{
+    struct listener *l;
+    int err, fd;
+
+    if (!api || !endpoint || (unsigned)side >= PR_API__SIDES || !cert_path != !key_path)
+        return -EINVAL;
+    if (api->n_listeners == MAX_LISTENERS)
+        return -ENOSPC;
+    l = calloc(1, sizeof(*l));
+    if (!l)
+        return -ENOMEM;
+    l->api = api;
+    l->side = side;
+    l->epoll_fd = -1;
+    l->sock.fd = -1;
+    if (cert_path) {
+        l->tls_cert = read_pem(cert_path);
+        l->tls_key = l->tls_cert ? read_pem(key_path) : NULL;
+        if (!l->tls_key) {
+            err = -errno;
+            snprintf(why, whylen, "%s: %s", l->tls_cert ? key_path : cert_path, strerror(-err));
+            listener_free(l);
+            return err;
+        }
+    }
+    fd = tcp_bind(endpoint, why, whylen);
+    if (fd < 0) {
+        listener_free(l);
+        return fd;
+    }
+    l->sock.fd = fd;
+    l->port = bound_port(fd);
+    err = listener_start(l);
+    if (err < 0) {
+        snprintf(why, whylen, "%s: libmicrohttpd did not start%s", endpoint,
+                 cert_path ? " (a bad certificate or key, or no TLS support?)" : "");
+        listener_free(l);
+        return err;
+    }
+    api->listeners[api->n_listeners++] = l;
+    return 0;
+}
+
+unsigned pr_api_tcp_port(const struct pr_api *api, enum pr_api_side side)
+{
+    for (size_t i = 0; api && i < api->n_listeners; i++)
+        if (api->listeners[i]->side == side && api->listeners[i]->port)
+            return api->listeners[i]->port;
+    return 0;
+}
+
 int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr_api_handler fn,
                  void *ctx)
+{
+    return pr_api_route_on(api, PR_API_OPS, method, pattern, fn, ctx);
+}
+
+int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *method,
+                    const char *pattern, pr_api_handler fn, void *ctx)
 {
     struct handler *h;
     int err;
 
-    if (!api || !fn)
+    if (!api || !fn || (unsigned)side >= PR_API__SIDES)
         return -EINVAL;
     if (api->n_handlers == MAX_HANDLERS)
         return -ENOSPC;
     h = malloc(sizeof(*h));
     if (!h)
         return -ENOMEM;
+    memset(h, 0, sizeof(*h));
     h->fn = fn;
     h->ctx = ctx;
-    err = pr_router_add(api->router, method, pattern, h);
+    h->side = side;
+    snprintf(h->method, sizeof(h->method), "%s", method ? method : "");
+    snprintf(h->pattern, sizeof(h->pattern), "%s", pattern ? pattern : "");
+    err = pr_router_add(api->routers[side], method, pattern, h);
     if (err < 0) {
         free(h);
         return err;

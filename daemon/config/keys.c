@@ -320,6 +320,8 @@ const struct pr_key pr_config_keys[] = {
     { "proxy", "ipv6", KEY_STRING, CFG(proxy_ipv6), 0, 0, check_ipv6, NULL, false, false },
     { "proxy", "http_port", KEY_UINT, CFG(proxy_http_port), 1, 65535, NULL, NULL, false, false },
     { "proxy", "https_port", KEY_UINT, CFG(proxy_https_port), 1, 65535, NULL, NULL, false, false },
+    { "proxy", "api_cert", KEY_STRING, CFG(proxy_api_cert), 0, 0, check_abs_path, NULL, false,
+      false },
     { "proxy", "check_interval", KEY_MS, CFG(proxy_check_ms), 200, 3600000, NULL, NULL, false,
       false },
     { "proxy", "timeout", KEY_MS, CFG(proxy_timeout_ms), 50, 60000, NULL, NULL, false, false },
@@ -332,7 +334,11 @@ const struct pr_key pr_config_keys[] = {
     { "api", "socket", KEY_STRING, CFG(api_socket), 0, 0, check_abs_path, NULL, false, false },
     { "api", "group", KEY_STRING, CFG(api_group), 0, 0, NULL, NULL, false, false },
     { "api", "mode", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_file_mode, false, false },
-    { "api", "listen", KEY_STRING, CFG(api_listen), 0, 0, check_endpoint, NULL, false, true },
+    { "api", "listen", KEY_STRING, CFG(api_listen), 0, 0, check_endpoint, NULL, false, false },
+    { "api", "tls_cert", KEY_STRING, CFG(api_tls_cert), 0, 0, check_abs_path, NULL, false, false },
+    { "api", "tls_key", KEY_STRING, CFG(api_tls_key), 0, 0, check_abs_path, NULL, false, false },
+    { "metrics", "listen", KEY_STRING, CFG(metrics_listen), 0, 0, check_endpoint, NULL, false,
+      false },
     { "dhcp", "lease_time", KEY_SECONDS, CFG(lease_time_s), 60, 31536000, NULL, NULL, false,
       false },
     { "dhcp", "pi3_second_offer", KEY_BOOL, CFG(pi3_second_offer), 0, 0, NULL, NULL, false, false },
@@ -505,6 +511,15 @@ static void check_rack(struct validation *v)
                  "overlap the proxy's http or https port",
                  lo, hi);
     }
+    if (!cfg->api_tls_cert[0] != !cfg->api_tls_key[0])
+        fail(v, line_of(v, "api", cfg->api_tls_cert[0] ? "tls_cert" : "tls_key"),
+             "%s: tls_cert and tls_key go together", cfg->api_tls_cert[0] ? "tls_cert" : "tls_key");
+    if (cfg->api_tls_cert[0] && !cfg->api_listen[0])
+        fail(v, line_of(v, "api", "tls_cert"),
+             "tls_cert: there is no [api] listen to serve TLS on");
+    if (cfg->proxy_api_cert[0] && !cfg->api_listen[0])
+        fail(v, line_of(v, "proxy", "api_cert"),
+             "api_cert: the customer API's route needs [api] listen");
 }
 
 static void check_interface(struct validation *v)

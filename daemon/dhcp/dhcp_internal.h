@@ -21,9 +21,6 @@ int pr_dhcp_opt_add_u32(struct pr_dhcp_msg *m, uint8_t code, uint32_t v); /* hos
 int pr_dhcp_opt_add_addr(struct pr_dhcp_msg *m, uint8_t code, struct in_addr a);
 
 const char *pr_pi_model_name(enum pr_pi_model m); /* "pi3b", "pi3b+", ... */
-/* Parses a model name ("pi3b", "3B", "3b+", "pi4", "4B", "5", ...);
- * returns PR_PI_UNKNOWN when the name means nothing. */
-enum pr_pi_model pr_pi_model_parse(const char *name);
 /* From option 97 (RPi4/RPi5 GUID, the 3B's constant GUID, the 3B+'s
  * serial), the request list (12 entries on the 3B ROM, 14 on the 3B+) and
  * the MAC prefix. */

@@ -9,6 +9,11 @@
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
+ *   customer.c POST /login (customer side) and the bearer check
+ *   servers.c  the customer side's /pi/ routes but provisioning
+ *   provision.c  POST/DELETE /pi/servers/{name}, GET /pi/queue/{name}
+ *   customers.c  GET/POST /v1/customers, DELETE /v1/customers/{name},
+ *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
  *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
@@ -21,12 +26,14 @@
 #ifndef PIRACK_HTTP_H
 #define PIRACK_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "daemon/daemon.h"
 
 struct pr_http_route {
-    const char *method; /* "GET", "POST", "PUT", "DELETE" */
+    enum pr_api_side side; /* which listener serves it */
+    const char *method;    /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern;
     pr_api_handler fn;
 };
@@ -60,6 +67,53 @@ json_t *pr_http_slot_json(const struct pr_daemon *d, const struct pr_slot_row *r
  * {"routes": [...], "refused": why or null}; JSON null when the proxy
  * service is not running. */
 json_t *pr_http_proxy_slot_json(const struct pr_daemon *d, unsigned slot);
+/* Answers 400 and returns -1 when the JSON object body has a member not
+ * in allowed (NULL-terminated); 0 otherwise (also for no body). */
+int pr_http_check_fields(struct pr_api_req *req, json_t *body, const char *const *allowed);
+/* An API key as GET /v1/keys shows it (never the secret). */
+json_t *pr_http_key_json(const struct pr_key_row *row);
+
+/* ---- the customer API (customer.c, servers.c, provision.c) ---- */
+
+/* What the customer API keeps between requests: token buckets. */
+struct pr_http_state {
+    struct pr_ratelimit *per_key;    /* every request of a key */
+    struct pr_ratelimit *per_pi;     /* power actions on a pi */
+    struct pr_ratelimit *login_fail; /* failed logins by client address */
+    /* pirack_api_auth_failures_total{reason}: login, token, scope */
+    uint64_t login_failures, token_failures, scope_failures;
+    /* pirack_api_rate_limited_total{limit}: key, pi, login */
+    uint64_t limited_key, limited_pi, limited_login;
+};
+/* Makes d->http; pr_http_stop() frees it (accepts a daemon without). */
+int pr_http_customer_start(struct pr_daemon *d);
+void pr_http_stop(struct pr_daemon *d);
+/* The bearer token of the request: its principal into *p and 0, having
+ * set the actor to "key:ID".  Else answers 401 (WWW-Authenticate:
+ * Bearer), 403 insufficient_scope when the key lacks scope, or 429 with
+ * Retry-After, and returns -1. */
+int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned scope,
+                          struct pr_principal *p);
+/* {"error": TEXT} with status, as the customer API answers errors. */
+void pr_http_customer_error(struct pr_api_req *req, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* 429 with Retry-After: wait_s. */
+void pr_http_too_many(struct pr_api_req *req, unsigned wait_s, const char *what);
+/* Answers 400 and returns true when name cannot be a server's (a DNS
+ * label); every {name} route checks it first. */
+bool pr_http_server_name_bad(struct pr_api_req *req, const char *name);
+/* The server object of a customer's pi. */
+json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row);
+/* With an Idempotency-Key seen before for this key: answers the first
+ * answer again (or 422 when it was for another request) and returns true. */
+bool pr_http_idempotent_replay(struct pr_api_req *req, struct pr_daemon *d,
+                               const struct pr_principal *p);
+/* Answers status, body and Location (NULL: none), keeping the answer for
+ * the request's Idempotency-Key if it has one. */
+void pr_http_idempotent_reply(struct pr_api_req *req, struct pr_daemon *d,
+                              const struct pr_principal *p, unsigned status, json_t *body,
+                              const char *location);
+
 /* Registers the rack's metric families (pirack_up, pirack_info, ...). */
 int pr_http_metrics_start(struct pr_daemon *d);
 
@@ -82,5 +136,23 @@ void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
 void pr_http_post_shrink(struct pr_api_req *req, void *ctx);
+void pr_http_get_customers(struct pr_api_req *req, void *ctx);
+void pr_http_post_customer(struct pr_api_req *req, void *ctx);
+void pr_http_delete_customer(struct pr_api_req *req, void *ctx);
+void pr_http_get_keys(struct pr_api_req *req, void *ctx);
+void pr_http_post_key(struct pr_api_req *req, void *ctx);
+void pr_http_delete_key(struct pr_api_req *req, void *ctx);
+void pr_http_post_login(struct pr_api_req *req, void *ctx);
+void pr_http_get_servers(struct pr_api_req *req, void *ctx);
+void pr_http_get_server(struct pr_api_req *req, void *ctx);
+void pr_http_post_server(struct pr_api_req *req, void *ctx);
+void pr_http_delete_server(struct pr_api_req *req, void *ctx);
+void pr_http_get_queue(struct pr_api_req *req, void *ctx);
+void pr_http_put_server_power(struct pr_api_req *req, void *ctx);
+void pr_http_post_server_reboot(struct pr_api_req *req, void *ctx);
+void pr_http_get_server_ssh_key(struct pr_api_req *req, void *ctx);
+void pr_http_put_server_ssh_key(struct pr_api_req *req, void *ctx);
+void pr_http_get_models(struct pr_api_req *req, void *ctx);
+void pr_http_get_images(struct pr_api_req *req, void *ctx);
 
 #endif

@@ -7,6 +7,9 @@
  *   pirack_slots{state}       slots in each state (every known state, 0s too,
  *                             so that a series does not vanish when it empties)
  *   pirack_events_total       events the store has recorded
+ *   pirack_dhcp_packets_total{type}  DHCP datagrams received and replies
+ *                             sent by type (while the DHCP service runs)
+ *   pirack_dhcp_dropped_total{reason}  datagrams dropped, by reason
  *
  * Services add theirs with pr_metrics_register(pr_api_metrics(d->api), ...). */
 #include <errno.h>
@@ -14,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/dhcp/service.h"
 #include "daemon/http/http.h"
+#include "pirack/dhcp.h"
 #include "pirack/metrics.h"
 
 /* The states of the store's slot_states table, in its order: each gets a
@@ -101,8 +106,38 @@ void pr_http_get_metrics(struct pr_api_req *req, void *ctx)
     free(text);
 }
 
+/* The DHCP server's counters; no samples while it does not run. */
+static int collect_dhcp_packets(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    const struct pr_dhcp_stats *st = d->dhcp ? pr_dhcp_service_stats(d->dhcp) : NULL;
+
+    if (!st)
+        return 0;
+    pr_metrics_sample(out, (const char *[]){ "received" }, (double)st->received);
+    pr_metrics_sample(out, (const char *[]){ "offer" }, (double)st->offers);
+    pr_metrics_sample(out, (const char *[]){ "offer_repeat" }, (double)st->repeats);
+    pr_metrics_sample(out, (const char *[]){ "ack" }, (double)st->acks);
+    pr_metrics_sample(out, (const char *[]){ "nak" }, (double)st->naks);
+    pr_metrics_sample(out, (const char *[]){ "release" }, (double)st->releases);
+    return pr_metrics_sample(out, (const char *[]){ "decline" }, (double)st->declines);
+}
+
+static int collect_dhcp_drops(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    const struct pr_dhcp_stats *st = d->dhcp ? pr_dhcp_service_stats(d->dhcp) : NULL;
+
+    for (int i = 0; st && i < PR_DROP__COUNT; i++)
+        pr_metrics_sample(out, (const char *[]){ pr_dhcp_drop_name((enum pr_dhcp_drop)i) },
+                          (double)st->drops[i]);
+    return 0;
+}
+
 int pr_http_metrics_start(struct pr_daemon *d)
 {
+    static const char *const type_label[] = { "type", NULL };
+    static const char *const reason_label[] = { "reason", NULL };
     static const char *const info_labels[] = { "version", "rack", "mode", NULL };
     static const char *const state_label[] = { "state", NULL };
     static const struct {
@@ -122,6 +157,14 @@ int pr_http_metrics_start(struct pr_daemon *d)
             "the audit log).",
             PR_METRIC_COUNTER, NULL },
           collect_events },
+        { { "pirack_dhcp_packets_total",
+            "DHCP datagrams received and replies sent, by type (repeats are the "
+            "second OFFERs for Pi 3B ROMs).",
+            PR_METRIC_COUNTER, type_label },
+          collect_dhcp_packets },
+        { { "pirack_dhcp_dropped_total", "DHCP datagrams dropped, by reason.", PR_METRIC_COUNTER,
+            reason_label },
+          collect_dhcp_drops },
     };
     struct pr_metrics *m = pr_api_metrics(d->api);
     int err;

@@ -27,35 +27,13 @@ static unsigned slot_param(struct pr_api_req *req, const struct pr_daemon *d)
 {
     unsigned n;
 
-    if (strcmp(pr_api_req_actor(req), "ops") != 0) {
+    if (pr_api_req_side(req) != PR_API_OPS) {
         pr_api_reply_error(req, PR_API_ERR_FORBIDDEN,
                            "only operators may change a slot's board "
                            "or pi here");
         return 0;
     }
     return pr_http_slot_param(req, d, &n) < 0 ? 0 : n;
-}
-
-/* Answers 400 and returns -1 when the body has a key not in allowed. */
-static int check_keys(struct pr_api_req *req, json_t *body, const char *const *allowed)
-{
-    const char *key;
-    json_t *value;
-    char shown[64];
-
-    json_object_foreach(body, key, value)
-    {
-        const char *const *a = allowed;
-
-        while (*a && strcmp(*a, key) != 0)
-            a++;
-        if (!*a) {
-            pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "unknown field \"%s\"",
-                               pr_api_printable(key, shown, sizeof(shown)));
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* The string at key, NULL when absent; answers 400 and sets *bad when it
@@ -121,7 +99,7 @@ static int parse_assign(struct pr_api_req *req, json_t *body, struct assign *a)
                            "the body must be a JSON object with \"mac\"");
         return -1;
     }
-    if (check_keys(req, body, allowed) < 0)
+    if (pr_http_check_fields(req, body, allowed) < 0)
         return -1;
     mac = string_field(req, body, "mac", &bad);
     a->serial = string_field(req, body, "serial", &bad);
@@ -249,7 +227,7 @@ static int parse_pi(struct pr_api_req *req, json_t *body, struct pi_fields *p)
                            "\"name\", \"owner\", \"image\", \"policy\"");
         return -1;
     }
-    if (check_keys(req, body, allowed) < 0)
+    if (pr_http_check_fields(req, body, allowed) < 0)
         return -1;
     p->name = string_field(req, body, "name", &bad);
     p->owner = string_field(req, body, "owner", &bad);

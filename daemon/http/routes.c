@@ -3,29 +3,55 @@
  * which file holds each handler. */
 #include "http.h"
 
+#define OPS PR_API_OPS
+#define CUST PR_API_CUSTOMER
+#define MGMT PR_API_METRICS
+
 static const struct pr_http_route routes[] = {
     /* the rack, read from the store */
-    { "GET", "/v1/status", pr_http_get_status },
-    { "GET", "/v1/slots", pr_http_get_slots },
-    { "GET", "/v1/slots/{n}", pr_http_get_slot },
-    { "GET", "/v1/events", pr_http_get_events },
+    { OPS, "GET", "/v1/status", pr_http_get_status },
+    { OPS, "GET", "/v1/slots", pr_http_get_slots },
+    { OPS, "GET", "/v1/slots/{n}", pr_http_get_slot },
+    { OPS, "GET", "/v1/events", pr_http_get_events },
     /* the operator's changes to a slot */
-    { "POST", "/v1/slots/{n}/board", pr_http_post_board },
-    { "DELETE", "/v1/slots/{n}/board", pr_http_delete_board },
-    { "PUT", "/v1/slots/{n}/pi", pr_http_put_pi },
+    { OPS, "POST", "/v1/slots/{n}/board", pr_http_post_board },
+    { OPS, "DELETE", "/v1/slots/{n}/board", pr_http_delete_board },
+    { OPS, "PUT", "/v1/slots/{n}/pi", pr_http_put_pi },
     /* the operator's word that cutting slots in use is meant */
-    { "POST", "/v1/slots/shrink", pr_http_post_shrink },
+    { OPS, "POST", "/v1/slots/shrink", pr_http_post_shrink },
     /* power */
-    { "POST", "/v1/slots/{n}/power", pr_http_post_slot_power },
-    { "GET", "/v1/slots/{n}/power", pr_http_get_slot_power },
-    { "POST", "/v1/power", pr_http_post_power },
-    { "GET", "/v1/power", pr_http_get_power },
+    { OPS, "POST", "/v1/slots/{n}/power", pr_http_post_slot_power },
+    { OPS, "GET", "/v1/slots/{n}/power", pr_http_get_slot_power },
+    { OPS, "POST", "/v1/power", pr_http_post_power },
+    { OPS, "GET", "/v1/power", pr_http_get_power },
+    /* customers and their API keys */
+    { OPS, "GET", "/v1/customers", pr_http_get_customers },
+    { OPS, "POST", "/v1/customers", pr_http_post_customer },
+    { OPS, "DELETE", "/v1/customers/{name}", pr_http_delete_customer },
+    { OPS, "GET", "/v1/keys", pr_http_get_keys },
+    { OPS, "POST", "/v1/keys", pr_http_post_key },
+    { OPS, "DELETE", "/v1/keys/{id}", pr_http_delete_key },
     /* the services' state */
-    { "GET", "/v1/net", pr_http_get_net },
-    { "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },
-    { "GET", "/v1/routes", pr_http_get_routes },
-    { "GET", "/v1/slots/{n}/trace", pr_http_get_trace },
-    { "GET", "/metrics", pr_http_get_metrics },
+    { OPS, "GET", "/v1/net", pr_http_get_net },
+    { OPS, "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },
+    { OPS, "GET", "/v1/routes", pr_http_get_routes },
+    { OPS, "GET", "/v1/slots/{n}/trace", pr_http_get_trace },
+    { OPS, "GET", "/metrics", pr_http_get_metrics },
+    /* the management listener ([metrics] listen): Prometheus only */
+    { MGMT, "GET", "/metrics", pr_http_get_metrics },
+    /* the customers' API ([api] listen), Mythic Beasts' shape */
+    { CUST, "POST", "/login", pr_http_post_login },
+    { CUST, "GET", "/pi/servers", pr_http_get_servers },
+    { CUST, "GET", "/pi/servers/{name}", pr_http_get_server },
+    { CUST, "POST", "/pi/servers/{name}", pr_http_post_server },
+    { CUST, "DELETE", "/pi/servers/{name}", pr_http_delete_server },
+    { CUST, "GET", "/pi/queue/{name}", pr_http_get_queue },
+    { CUST, "PUT", "/pi/servers/{name}/power", pr_http_put_server_power },
+    { CUST, "POST", "/pi/servers/{name}/reboot", pr_http_post_server_reboot },
+    { CUST, "GET", "/pi/servers/{name}/ssh-key", pr_http_get_server_ssh_key },
+    { CUST, "PUT", "/pi/servers/{name}/ssh-key", pr_http_put_server_ssh_key },
+    { CUST, "GET", "/pi/models", pr_http_get_models },
+    { CUST, "GET", "/pi/images/{model}", pr_http_get_images },
 };
 
 const struct pr_http_route *pr_http_routes(size_t *n)
@@ -39,9 +65,11 @@ int pr_http_start(struct pr_daemon *d)
     int err;
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        err = pr_api_route(d->api, routes[i].method, routes[i].pattern, routes[i].fn, d);
+        err = pr_api_route_on(d->api, routes[i].side, routes[i].method, routes[i].pattern,
+                              routes[i].fn, d);
         if (err < 0)
             return err;
     }
-    return pr_http_metrics_start(d);
+    err = pr_http_customer_start(d);
+    return err < 0 ? err : pr_http_metrics_start(d);
 }

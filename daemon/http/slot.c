@@ -2,6 +2,7 @@
  * the answer to a store that failed. */
 #include <string.h>
 
+#include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
 
 int pr_http_slot_param(struct pr_api_req *req, const struct pr_daemon *d, unsigned *slot)
@@ -23,4 +24,25 @@ void pr_http_reply_store_error(struct pr_api_req *req, const struct pr_daemon *d
 {
     pr_api_reply_error(req, PR_API_ERR_INTERNAL, "the store: %s (%s)", pr_store_errmsg(d->store),
                        strerror(-err));
+}
+
+int pr_http_check_fields(struct pr_api_req *req, json_t *body, const char *const *allowed)
+{
+    const char *key;
+    json_t *value;
+    char shown[64];
+
+    json_object_foreach(body, key, value)
+    {
+        const char *const *a = allowed;
+
+        while (*a && strcmp(*a, key) != 0)
+            a++;
+        if (!*a) {
+            pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "unknown field \"%s\"",
+                               pr_api_printable(key, shown, sizeof(shown)));
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -89,6 +89,23 @@ void pr_proxy_build_clear(struct pr_proxy_build *b)
 
 /* The engine's settings are the config's [proxy] section, the IPv6 pool
  * and the ssh port range the plan gives the slots. */
+/* Where HAProxy reaches the customer API of [api] listen: a wildcard
+ * address is reached on loopback (an IPv6 wildcard takes IPv4 too). */
+static void api_backend_of(const char *listen, struct pr_proxy_settings *s)
+{
+    const char *colon = strrchr(listen, ':');
+
+    if (!colon)
+        return;
+    if (strncmp(listen, "[::]:", 5) == 0 || strncmp(listen, "0.0.0.0:", 8) == 0 || listen[0] == ':')
+        snprintf(s->api_backend, sizeof(s->api_backend), "127.0.0.1%s", colon);
+    else if (listen[0] == '[')
+        snprintf(s->api_backend, sizeof(s->api_backend), "ipv6@%.*s%s",
+                 (int)(strchr(listen, ']') - listen - 1), listen + 1, colon);
+    else
+        snprintf(s->api_backend, sizeof(s->api_backend), "%s", listen);
+}
+
 void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_plan *plan,
                                    struct pr_proxy_settings *s)
 {
@@ -106,6 +123,10 @@ void pr_proxy_settings_from_config(const struct pr_config *cfg, const struct pr_
     s->https_port = cfg->proxy_https_port;
     s->ssh_first = plan->ssh_port_base;
     s->ssh_last = plan->ssh_port_base + (plan->slots ? plan->slots - 1 : 0);
+    if (cfg->proxy_api_cert[0] && cfg->api_listen[0]) {
+        api_backend_of(cfg->api_listen, s);
+        snprintf(s->api_cert, sizeof(s->api_cert), "%s", cfg->proxy_api_cert);
+    }
     s->timeout_ms = cfg->proxy_timeout_ms;
     s->check_ms = cfg->proxy_check_ms;
 }

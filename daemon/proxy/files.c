@@ -47,7 +47,12 @@ static int render_config(FILE *f, const void *arg, char *err, size_t errlen)
         .https_port = s->https_port,
         .ssh_first = s->ssh_first,
         .ssh_last = s->ssh_last,
+        .api_cert = s->api_cert,
+        .api_backend = s->api_backend,
     };
+    char api_host[PR_FQDN_MAX + 8];
+    snprintf(api_host, sizeof(api_host), "api.%s", s->domain);
+    r.api_host = api_host;
     return pr_proxy_render_config(f, &r, err, errlen);
 }
 
@@ -187,6 +192,7 @@ static void zone_params(const struct pr_proxy_settings *s, struct pr_zone_params
     zp->domain = s->domain;
     zp->proxy_ipv4 = s->proxy_ipv4;
     zp->proxy_ipv6 = s->proxy_ipv6;
+    zp->api = s->api_cert[0] && s->api_backend[0];
 }
 
 static int render_zone(FILE *f, const void *arg, char *err, size_t errlen)

@@ -27,6 +27,10 @@ struct pr_proxy_render {
     struct pr_prefix6 pi_pool; /* every set-dst is guarded by it */
     unsigned http_port, https_port;
     unsigned ssh_first, ssh_last; /* the ssh port range */
+    /* The customer API's route: TLS for api_host (api.DOMAIN) terminated
+     * with api_cert (PEM, certificate and key) and passed to pirackd at
+     * api_backend.  NULL or "": no route. */
+    const char *api_host, *api_cert, *api_backend;
 };
 
 /* ---- the runtime API ---- */

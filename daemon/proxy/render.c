@@ -54,6 +54,16 @@ static int check_render(const struct pr_proxy_render *r, char *err, size_t errle
         snprintf(err, errlen, "proxy admin_group \"%s\" is not a group name", r->admin_group);
         return -EINVAL;
     }
+    if (r->api_cert && r->api_cert[0] &&
+        (!pr_proxy_path_valid(r->api_cert) || !r->api_host ||
+         strspn(r->api_host, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(r->api_host) ||
+         !r->api_backend ||
+         strspn(r->api_backend, "0123456789abcdefABCDEF.:@ipv6") != strlen(r->api_backend))) {
+        snprintf(err, errlen,
+                 "the customer API's route needs an api_cert path of "
+                 "[A-Za-z0-9._/-], a DNS name and an address");
+        return -EINVAL;
+    }
     if (r->pi_pool.len == 0 || r->pi_pool.len > 64) {
         snprintf(err, errlen, "the Pi pool must be a prefix of length 1-64");
         return -EINVAL;
@@ -129,6 +139,53 @@ static void render_tls(FILE *f, const struct pr_proxy_render *r, const char *poo
                "\n");
 }
 
+/* The TLS frontend when the customer API has a route: api.DOMAIN is
+ * terminated here (the frontend pirack_api, reached over a Unix socket
+ * with the PROXY protocol so that pirackd's X-Forwarded-For has the
+ * client); every other name is passed through to its Pi as before. */
+static void render_tls_api(FILE *f, const struct pr_proxy_render *r, const char *pool)
+{
+    fprintf(
+        f,
+        "frontend pirack_tls\n"
+        "    mode tcp\n"
+        "    bind :::%u v4v6\n"
+        "    # wait for the whole ClientHello (post-quantum key shares split it)\n"
+        "    tcp-request inspect-delay 5s\n"
+        "    tcp-request content reject unless { req.ssl_hello_type 1 }\n"
+        "    # the customer API: terminated here, not passed to a Pi\n"
+        "    acl api req.ssl_sni -i %s\n"
+        "    tcp-request content set-var(sess.pi) req.ssl_sni,lower,map(%s/sni.map) unless api\n"
+        "    tcp-request content reject unless api || { var(sess.pi) -m found }\n"
+        "    tcp-request content set-dst var(sess.pi) unless api\n"
+        "    # only ever a Pi: a bad map value would keep the original destination\n"
+        "    tcp-request content reject unless api || { dst %s }\n"
+        "    use_backend pirack_api_tls if api\n"
+        "    default_backend pirack_tls\n"
+        "\n"
+        "backend pirack_tls\n"
+        "    mode tcp\n"
+        "    server pi 0.0.0.0:443\n"
+        "\n"
+        "backend pirack_api_tls\n"
+        "    mode tcp\n"
+        "    server api unix@%s/api-tls.sock send-proxy-v2\n"
+        "\n"
+        "frontend pirack_api\n"
+        "    mode http\n"
+        "    bind unix@%s/api-tls.sock mode 600 accept-proxy ssl crt %s\n"
+        "    option forwardfor\n"
+        "    http-request set-header X-Forwarded-Proto https\n"
+        "    default_backend pirack_api\n"
+        "\n"
+        "backend pirack_api\n"
+        "    mode http\n"
+        "    server pirackd %s\n"
+        "\n",
+        r->https_port, r->api_host, r->map_dir, pool, r->map_dir, r->map_dir, r->api_cert,
+        r->api_backend);
+}
+
 static void render_http(FILE *f, const struct pr_proxy_render *r, const char *pool)
 {
     fprintf(f,
@@ -189,7 +246,9 @@ int pr_proxy_render_config(FILE *f, const struct pr_proxy_render *r, char *err, 
             "\n",
             r->map_dir);
     render_global(f, r);
-    if (r->https_port)
+    if (r->https_port && r->api_cert && r->api_cert[0] && r->api_backend && r->api_backend[0])
+        render_tls_api(f, r, pool);
+    else if (r->https_port)
         render_tls(f, r, pool);
     if (r->http_port)
         render_http(f, r, pool);

@@ -52,8 +52,10 @@ int pr_zone_render_records(FILE *f, const struct pr_zone_params *zp, const struc
     if (rc < 0)
         return rc;
     *skipped = 0;
+    if (zp->api)
+        proxy_records(f, "api", zp);
     for (size_t i = 0; i < n; i++) {
-        if (!pr_plan_name_valid(pis[i].name)) {
+        if (!pr_plan_name_valid(pis[i].name) || (zp->api && strcmp(pis[i].name, "api") == 0)) {
             (*skipped)++;
             continue;
         }

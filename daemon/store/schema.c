@@ -198,10 +198,52 @@ static const char schema_v3[] =
     "BEGIN"
     "  SELECT RAISE(ABORT, 'no such slot');"
     "END;";
+
+/* Version 4: customers act on their own pis through API keys.  A key's id
+ * ("prk_" and 16 hex digits) is public; only a 32-byte crypto_generichash
+ * of its secret is kept.  scopes is a bit set (read 1, power 2, provision
+ * 4, keys 8); pis is "" (every pi of the customer) or a comma list of pi
+ * names; expires_ms NULL means never; a revoked key keeps its row, so its
+ * id stays in the audit log's actors.  An access token lives minutes and
+ * is kept hashed too; it goes with its key.  A pi gains the SSH keys its
+ * customer gave it and when it was provisioned (NULL: not a customer's
+ * server); a slot a customer gave back needs_wipe until its root is wiped
+ * (the images work), and is not handed out again before.  Idempotency keys remember a POST's answer for a day. */
+static const char schema_v4[] =
+    "CREATE TABLE api_keys ("
+    "  id          TEXT PRIMARY KEY CHECK (length(id) = 20 AND id GLOB 'prk_*'"
+    "              AND substr(id, 5) NOT GLOB '*[^0-9a-f]*'),"
+    "  customer_id INTEGER NOT NULL REFERENCES customers (id) ON DELETE CASCADE,"
+    "  hash        BLOB NOT NULL CHECK (typeof(hash) = 'blob' AND length(hash) = 32),"
+    "  scopes      INTEGER NOT NULL CHECK (scopes BETWEEN 1 AND 15),"
+    "  pis         TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("pis", 1023) "),"
+    "  created_ms  INTEGER NOT NULL,"
+    "  expires_ms  INTEGER,"
+    "  revoked_ms  INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE access_tokens ("
+    "  hash       BLOB PRIMARY KEY CHECK (typeof(hash) = 'blob' AND length(hash) = 32),"
+    "  key_id     TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,"
+    "  expires_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX access_tokens_by_key ON access_tokens (key_id);"
+    "ALTER TABLE pis ADD COLUMN ssh_keys TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("ssh_keys", 16383) ");"
+    "ALTER TABLE pis ADD COLUMN provisioned_ms INTEGER;"
+    "ALTER TABLE pis ADD COLUMN needs_wipe INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (needs_wipe IN (0, 1));"
+    "CREATE TABLE idempotency ("
+    "  key_id     TEXT NOT NULL,"
+    "  ikey       TEXT NOT NULL CHECK (length(ikey) BETWEEN 1 AND 255),"
+    "  method     TEXT NOT NULL,"
+    "  path       TEXT NOT NULL,"
+    "  status     INTEGER NOT NULL,"
+    "  body       TEXT NOT NULL,"
+    "  location   TEXT NOT NULL DEFAULT '',"
+    "  created_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (key_id, ikey)) WITHOUT ROWID;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -9,7 +9,7 @@
 
 /* Every statement the store runs is prepared once and kept here, keyed by
  * the address of its static SQL text, until pr_store_close(). */
-#define PR_STORE_STMT_MAX 64
+#define PR_STORE_STMT_MAX 112
 /* Rows handed to a callback are read in pages; the statement is reset
  * before the callbacks run, so a callback may use the store itself. */
 #define PR_STORE_PAGE 32
@@ -58,6 +58,15 @@ int pr_store_schema_version(sqlite3 *db, int *version);
  * transaction, and sets user_version.  Returns 0, or -EIO with a reason. */
 int pr_store_schema_migrate(sqlite3 *db, int from, int to, char *err, size_t errlen);
 
+/* Key formats (keys.c), pure: the fuzzer drives them. */
+/* 0 when id is "prk_" + 16 lower-case hex digits, else -EINVAL. */
+int pr_key_id_check(const char *id);
+/* 0 when secret has the prefix, the length and a checksum that matches,
+ * else -EINVAL. */
+int pr_key_secret_check(const char *secret);
+/* Writes a fresh secret (PR_KEY_SECRET_LEN characters) from 20 bytes. */
+void pr_key_secret_make(const unsigned char random[20], char out[PR_KEY_SECRET_LEN + 1]);
+
 /* Images: a named boot tree and root tree. */
 int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
                        const char *root_path);
@@ -67,7 +76,6 @@ int pr_store_user_version(struct pr_store *st);
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
 /* Customers and tokens.  A token is shown once; the store keeps only its
  * libsodium generic hash. */
-int pr_store_add_customer(struct pr_store *st, const char *name);
 int pr_store_add_token(struct pr_store *st, const char *customer, const char *token);
 /* Writes the customer that token belongs to; -ENOENT when none. */
 int pr_store_check_token(struct pr_store *st, const char *token, char *customer, size_t len);

@@ -23,6 +23,16 @@ struct pr_metrics;
  * call.  A handler that forgets is answered 500 by the api module. */
 typedef void (*pr_api_handler)(struct pr_api_req *req, void *ctx);
 
+/* Each listener serves one side's routes: the operators' (the Unix
+ * socket), the customers' (TCP, [api] listen) or the management side
+ * (TCP, [metrics] listen).  A route of one side is not found on another. */
+enum pr_api_side {
+    PR_API_OPS,
+    PR_API_CUSTOMER,
+    PR_API_METRICS,
+    PR_API__SIDES
+};
+
 struct pr_api *pr_api_new(struct pr_loop *loop);
 void pr_api_free(struct pr_api *api); /* accepts NULL; closes listeners */
 
@@ -38,17 +48,34 @@ struct pr_metrics *pr_api_metrics(struct pr_api *api);
  * -ENAMETOOLONG.  pr_api_free() removes the socket file. */
 int pr_api_listen_unix(struct pr_api *api, const char *path, mode_t mode, const char *group);
 
+/* Listens on TCP at endpoint ("ADDRESS:PORT" or "[IPV6]:PORT"; "[::]:P"
+ * takes IPv4 too) for side's routes.  With cert_path and key_path (PEM),
+ * libmicrohttpd speaks TLS itself.  Returns 0 or -errno with why set. */
+int pr_api_listen_tcp(struct pr_api *api, enum pr_api_side side, const char *endpoint,
+                      const char *cert_path, const char *key_path, char *why, size_t whylen);
+
 /* method: "GET", "POST", "PUT", "DELETE".  Returns 0 or -errno. */
-int pr_api_route(struct pr_api *api, const char *method, const char *pattern, pr_api_handler fn,
-                 void *ctx);
+int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *method,
+                    const char *pattern, pr_api_handler fn, void *ctx);
 
 /* Request accessors; strings live until the reply. */
 const char *pr_api_req_query(const struct pr_api_req *req, const char *name); /* ?name= */
 /* The parsed JSON body (borrowed), or NULL when there was none.  A body
  * that is not JSON never reaches a handler: it is answered 400. */
 json_t *pr_api_req_body(const struct pr_api_req *req);
-/* Who asked: "ops" (Unix socket) or "customer:NAME". */
+/* Who asked, as events record it: "ops:uid=N" on the Unix socket (the
+ * uid from SO_PEERCRED), "key:prk_..." once a customer's bearer token
+ * has been checked (pr_api_req_set_actor()), "anonymous" before. */
 const char *pr_api_req_actor(const struct pr_api_req *req);
+void pr_api_req_set_actor(struct pr_api_req *req, const char *actor);
+enum pr_api_side pr_api_req_side(const struct pr_api_req *req);
+/* The TCP client's address ("" on the Unix socket). */
+const char *pr_api_req_peer(const struct pr_api_req *req);
+/* A request header, or NULL. */
+const char *pr_api_req_header(const struct pr_api_req *req, const char *name);
+/* A header for the reply still to come (at most 4: WWW-Authenticate,
+ * Retry-After, Location...). */
+void pr_api_req_add_header(struct pr_api_req *req, const char *name, const char *value);
 
 /* Parses a path parameter as an unsigned in [min, max]; on failure answers
  * 400 bad-request itself and returns -1. */
@@ -63,6 +90,30 @@ int pr_api_req_uint_query(struct pr_api_req *req, const char *name, int64_t min,
  * allowed (NULL-terminated); 0 otherwise. */
 int pr_api_req_check_query(struct pr_api_req *req, const char *const *allowed);
 
+/* The customer API's credentials (auth.c), pure.
+ * "Basic BASE64(ID:SECRET)" into id and secret (printable, no spaces, each
+ * shorter than its buffer); 0 or -EINVAL. */
+int pr_api_parse_basic(const char *header, char *id, size_t idlen, char *secret, size_t secretlen);
+/* "Bearer TOKEN" into token; 0 or -EINVAL. */
+int pr_api_parse_bearer(const char *header, char *token, size_t len);
+/* 0 when a form body (application/x-www-form-urlencoded) holds
+ * grant_type=client_credentials exactly once, else -EINVAL. */
+int pr_api_parse_grant(const char *body, size_t len);
+/* The body as it came (a form, which is not parsed as JSON), or NULL. */
+const char *pr_api_req_raw_body(const struct pr_api_req *req, size_t *len);
+
+/* Token buckets by name (ratelimit.c): buckets names at most, each burst
+ * tokens refilled at per_second; the bucket used longest ago is recycled
+ * for a new name.  NULL for bad arguments or no memory. */
+struct pr_ratelimit;
+struct pr_ratelimit *pr_ratelimit_new(size_t buckets, double burst, double per_second);
+void pr_ratelimit_free(struct pr_ratelimit *rl); /* accepts NULL */
+/* Takes a token from name's bucket: 0, or (none left) the seconds until
+ * there is one, for Retry-After. */
+unsigned pr_ratelimit_take(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
+/* The same answer without taking a token. */
+unsigned pr_ratelimit_wait(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
+
 /* The API's error vocabulary.  Every error answer, whatever the route, is
  * {"error": WORD, "detail": "..."} with WORD one of these and the HTTP
  * status that goes with it: clients match on the word, the detail is for
@@ -74,9 +125,13 @@ enum pr_api_error {
     PR_API_ERR_NOT_FOUND,          /* 404 not-found: no route for the path */
     PR_API_ERR_NO_SUCH_SLOT,       /* 404 no-such-slot: not a slot of the rack (or the caller's) */
     PR_API_ERR_NO_BOARD,           /* 404 no-board: the slot holds no board */
+    PR_API_ERR_NO_SUCH_CUSTOMER,   /* 404 no-such-customer: no customer of that name */
+    PR_API_ERR_NO_SUCH_KEY,        /* 404 no-such-key: no API key with that id */
     PR_API_ERR_METHOD_NOT_ALLOWED, /* 405 method-not-allowed: the Allow header says which */
     PR_API_ERR_CONFLICT,           /* 409 conflict: the board is in another slot */
     PR_API_ERR_NAME_TAKEN,         /* 409 name-taken: another pi has the name */
+    PR_API_ERR_EXISTS,             /* 409 exists: the customer exists already */
+    PR_API_ERR_IN_USE,             /* 409 in-use: the customer still owns pis */
     PR_API_ERR_BUSY,               /* 409 busy: a power op is in flight for the slot */
     PR_API_ERR_NO_SWITCH,          /* 409 no-switch: no switch serves the slot */
     PR_API_ERR_POWER_BUDGET,       /* 409 power-budget: the switch's budget is full */

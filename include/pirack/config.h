@@ -97,8 +97,9 @@ struct pr_config {
     char proxy_ipv4[INET_ADDRSTRLEN]; /* public addresses, for DNS */
     char proxy_ipv6[INET6_ADDRSTRLEN];
     unsigned proxy_http_port, proxy_https_port;
-    unsigned proxy_check_ms;   /* how often HAProxy is checked and reconciled */
-    unsigned proxy_timeout_ms; /* per runtime API command */
+    char proxy_api_cert[PR_PATH_MAX]; /* PEM for api.DOMAIN; "" = no customer API route */
+    unsigned proxy_check_ms;          /* how often HAProxy is checked and reconciled */
+    unsigned proxy_timeout_ms;        /* per runtime API command */
 
     /* [paths] */
     char state_path[PR_PATH_MAX];
@@ -113,7 +114,10 @@ struct pr_config {
     char api_group[64];
     char daemon_user[64]; /* [daemon] user: whom to run as after binding, when started as root */
     mode_t api_mode;
-    char api_listen[128]; /* customers' TCP listener, "" = off */
+    char api_listen[128];           /* customers' TCP listener, "" = off */
+    char api_tls_cert[PR_PATH_MAX]; /* PEM: libmicrohttpd's own TLS, "" = plain */
+    char api_tls_key[PR_PATH_MAX];
+    char metrics_listen[128]; /* [metrics] listen: Prometheus over TCP, "" = off */
 
     /* [dhcp] */
     unsigned lease_time_s;

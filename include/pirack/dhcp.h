@@ -139,6 +139,10 @@ enum pr_pi_model {
     PR_PI_4,
     PR_PI_5,
 };
+/* Parses a model name ("pi3b", "3B", "3b+", "pi4", "4B", "5", ...);
+ * returns PR_PI_UNKNOWN when the name means nothing.  The customer API
+ * reads the store's board models with it. */
+enum pr_pi_model pr_pi_model_parse(const char *name);
 
 /* ---- The server's decisions ---- */
 

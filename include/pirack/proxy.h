@@ -91,8 +91,10 @@ struct pr_proxy_settings {
     unsigned http_port, https_port, ssh_first, ssh_last;
     char domain[PR_FQDN_MAX];
     char proxy_ipv4[INET_ADDRSTRLEN], proxy_ipv6[INET6_ADDRSTRLEN];
-    unsigned timeout_ms; /* per runtime command; 0 = 1000 */
-    unsigned check_ms;   /* between checks; 0 = 5000 */
+    char api_cert[PR_PATH_MAX]; /* [proxy] api_cert; "" = no api.DOMAIN route */
+    char api_backend[160];      /* where pirackd's customer API listens */
+    unsigned timeout_ms;        /* per runtime command; 0 = 1000 */
+    unsigned check_ms;          /* between checks; 0 = 5000 */
 };
 
 /* Fills s from cfg's [proxy] section, its domain and IPv6 pool, and the

@@ -16,10 +16,11 @@
 #define PIRACK_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 3
+#define PR_STORE_SCHEMA_VERSION 4
 
 struct pr_store;
 
@@ -166,6 +167,130 @@ int pr_store_power_op_phase(struct pr_store *st, int64_t id, const char *phase);
 int pr_store_power_op_finish(struct pr_store *st, int64_t id, bool ok, const char *result);
 typedef int (*pr_power_op_cb)(const struct pr_power_op *op, void *ctx);
 int pr_store_each_unfinished_power_op(struct pr_store *st, pr_power_op_cb cb, void *ctx);
+
+/* Customers and their API keys (keys.c).  A customer is a lower-case DNS
+ * label.  Removing one that still owns pis is -EBUSY; its keys go with it. */
+int pr_store_add_customer(struct pr_store *st, const char *name);
+int pr_store_remove_customer(struct pr_store *st, const char *name);
+struct pr_customer_row {
+    char name[PR_NAME_MAX];
+    int64_t created_ms;
+    unsigned pis;  /* pis it owns */
+    unsigned keys; /* keys neither revoked nor expired */
+};
+typedef int (*pr_customer_cb)(const struct pr_customer_row *row, void *ctx);
+int pr_store_each_customer(struct pr_store *st, pr_customer_cb cb, void *ctx);
+
+/* Scopes: what a key (and every access token made from it) may do. */
+#define PR_SCOPE_READ 1u      /* see the customer's pis, models, images */
+#define PR_SCOPE_POWER 2u     /* power on, off, cycle, reboot */
+#define PR_SCOPE_PROVISION 4u /* provision and unprovision servers */
+#define PR_SCOPE_KEYS 8u      /* a server's SSH keys */
+#define PR_SCOPE_ALL 15u
+/* "read,power" to bits (0 and *bits set) or -EINVAL ("" is -EINVAL). */
+int pr_scopes_parse(const char *text, unsigned *bits);
+/* Bits to "read,power,provision,keys" order; out >= 32 bytes. */
+void pr_scopes_format(unsigned bits, char *out, size_t len);
+
+/* A key's id is "prk_" + 16 hex digits, public; its secret is "prs_" + 40
+ * hex digits + an 8-hex-digit checksum of them, so that a typo is told
+ * apart from a wrong secret without asking the store and a leaked secret
+ * is easy to recognise.  Only a hash of the secret is stored. */
+#define PR_KEY_ID_LEN 20
+#define PR_KEY_SECRET_LEN 52
+#define PR_KEY_PIS_MAX 1024
+struct pr_key_row {
+    char id[PR_KEY_ID_LEN + 1];
+    char customer[PR_NAME_MAX];
+    unsigned scopes;
+    char pis[PR_KEY_PIS_MAX]; /* "" = every pi of the customer */
+    int64_t created_ms;
+    int64_t expires_ms; /* 0 = never */
+    int64_t revoked_ms; /* 0 = not revoked */
+};
+/* Makes a key for customer: scopes (non-zero bits of PR_SCOPE_ALL),
+ * expires_ms (0 never), pis ("" or NULL for all, else a comma list of pi
+ * names, which need not exist yet).  Writes the id and the secret (the
+ * only time it exists in the clear).  -ENOENT no such customer, -EINVAL. */
+int pr_store_create_key(struct pr_store *st, const char *customer, unsigned scopes,
+                        int64_t expires_ms, const char *pis, char id[PR_KEY_ID_LEN + 1],
+                        char secret[PR_KEY_SECRET_LEN + 1]);
+typedef int (*pr_key_cb)(const struct pr_key_row *row, void *ctx);
+/* Every key (customer NULL) or one customer's, oldest first. */
+int pr_store_each_key(struct pr_store *st, const char *customer, pr_key_cb cb, void *ctx);
+int pr_store_get_key(struct pr_store *st, const char *id, struct pr_key_row *out);
+/* Revokes at once: the key and every access token made from it stop
+ * working.  -ENOENT unknown, -EALREADY already revoked. */
+int pr_store_revoke_key(struct pr_store *st, const char *id);
+
+/* Who a customer request acts as: the key behind it. */
+struct pr_principal {
+    char key_id[PR_KEY_ID_LEN + 1];
+    char customer[PR_NAME_MAX];
+    unsigned scopes;
+    char pis[PR_KEY_PIS_MAX];
+};
+/* Checks a key id and secret at now_ms (constant-time compare of the
+ * secret's hash).  0 and *out, or -EACCES with the reason in errmsg
+ * (unknown key, wrong secret, malformed secret, expired, revoked). */
+int pr_store_key_login(struct pr_store *st, const char *id, const char *secret, int64_t now_ms,
+                       struct pr_principal *out);
+/* A new access token for key id, valid ttl_ms from now_ms; stored hashed.
+ * Expired tokens are deleted on the way. */
+#define PR_ACCESS_TOKEN_LEN 47 /* "pat_" + 43 base64url */
+int pr_store_issue_access_token(struct pr_store *st, const char *key_id, int64_t now_ms,
+                                int64_t ttl_ms, char token[PR_ACCESS_TOKEN_LEN + 1]);
+/* The principal of a bearer token at now_ms, checked against its key's
+ * expiry and revocation every time.  -EACCES with the reason, else 0. */
+int pr_store_check_access_token(struct pr_store *st, const char *token, int64_t now_ms,
+                                struct pr_principal *out);
+/* Whether the principal's key may touch the pi called name (its pis list
+ * is empty or names it).  Ownership is the store queries' business. */
+bool pr_principal_allows_pi(const struct pr_principal *p, const char *name);
+
+/* The tenant filter (tenant.c): a customer sees only the pis it owns.
+ * Another customer's pi, or one that does not exist, is -ENOENT alike. */
+int pr_store_each_customer_pi(struct pr_store *st, const char *customer, pr_slot_cb cb, void *ctx);
+int pr_store_get_customer_pi(struct pr_store *st, const char *customer, const char *name,
+                             struct pr_slot_row *out);
+/* A pi's SSH keys ("" none), for its owner only; keys is at most 16383
+ * bytes of "k1\nk2".  -ENOENT when not customer's. */
+#define PR_SSH_KEYS_MAX 16384
+int pr_store_get_ssh_keys(struct pr_store *st, const char *customer, const char *name, char *keys,
+                          size_t len);
+int pr_store_set_ssh_keys(struct pr_store *st, const char *customer, const char *name,
+                          const char *keys);
+/* Provisioning: hands the free slot (no owner, not waiting for a wipe, a
+ * board whose model matches the GLOB model_glob) with the lowest number to
+ * customer under name, with ssh keys and image ("" none).  Returns the
+ * slot, -ENOSPC when no such slot is free, -EEXIST when name is taken (by
+ * any pi).  Unprovisioning gives the slot back to the rack under its
+ * default name, marked as needing a wipe; returns the slot, -ENOENT when
+ * the pi is not customer's. */
+int pr_store_provision(struct pr_store *st, const char *customer, const char *name,
+                       const char *model_glob, const char *ssh_keys, const char *image);
+int pr_store_unprovision(struct pr_store *st, const char *customer, const char *name,
+                         const char *default_name);
+
+/* Idempotency keys (idempotency.c): the first answer to a key's POST with
+ * an Idempotency-Key header, kept 24 hours.  get: 0 and *out, -ENOENT
+ * when unknown (or older than a day), -EEXIST when the key was used for
+ * another method or path.  put keeps the first answer. */
+struct pr_idempotent {
+    unsigned status;
+    char body[4096];
+    char location[256];
+};
+int pr_store_idempotent_get(struct pr_store *st, const char *key_id, const char *ikey,
+                            const char *method, const char *path, int64_t now_ms,
+                            struct pr_idempotent *out);
+int pr_store_idempotent_put(struct pr_store *st, const char *key_id, const char *ikey,
+                            const char *method, const char *path, int64_t now_ms,
+                            const struct pr_idempotent *answer);
+
+/* The images the store knows, by name (at most 256). */
+typedef int (*pr_name_cb)(const char *name, void *ctx);
+int pr_store_each_image(struct pr_store *st, pr_name_cb cb, void *ctx);
 
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);

@@ -118,4 +118,11 @@ ip netns exec "$pi1" busybox udhcpc -f -i eth1 -s "$script1" -t 2 -T 1 -n -q \
     >"$TEST_TMP/udhcpc-none.log" 2>&1
 check "udhcpc on no slot's interface gets no lease" test $? -ne 0
 
+curl -s --unix-socket "$PIRACK_SOCK" http://pirackd/metrics >"$TEST_TMP/metrics"
+check "metrics: DHCP offers, acks and the release counted by type" sh -c "
+    grep -Eq '^pirack_dhcp_packets_total\\{type=\"offer\"\\} [1-9]' '$TEST_TMP/metrics' &&
+    grep -Eq '^pirack_dhcp_packets_total\\{type=\"ack\"\\} [1-9]' '$TEST_TMP/metrics' &&
+    grep -Eq '^pirack_dhcp_packets_total\\{type=\"release\"\\} [1-9]' '$TEST_TMP/metrics' &&
+    grep -q '^pirack_dhcp_dropped_total{reason=' '$TEST_TMP/metrics'"
+
 check "pirackd stops cleanly" pirackd_stop

@@ -1,5 +1,6 @@
 /* Helpers for the API's unit tests.  See api_client.h. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +53,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
 
     header_value(data, len, "Content-Type", res->content_type, sizeof(res->content_type));
     header_value(data, len, "Allow", res->allow, sizeof(res->allow));
+    header_value(data, len, "WWW-Authenticate", res->www_authenticate,
+                 sizeof(res->www_authenticate));
+    header_value(data, len, "Retry-After", res->retry_after, sizeof(res->retry_after));
+    header_value(data, len, "Location", res->location, sizeof(res->location));
     return len;
 }
 
@@ -78,9 +83,18 @@ static void do_request(CURL *c, const char *sock, const struct http_req *rq, str
     struct upload up = { 0 };
     char url[2048];
 
-    snprintf(url, sizeof(url), "http://localhost%s", rq->path);
+    bool tcp = strncmp(sock, "http", 4) == 0;
+    snprintf(url, sizeof(url), "%s%s", tcp ? sock : "http://localhost", rq->path);
     curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+    if (!tcp)
+        curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+    for (const char *h = rq->headers; h && *h;) {
+        char line[512];
+        size_t n = strcspn(h, "\n");
+        snprintf(line, sizeof(line), "%.*s", (int)n, h);
+        hdrs = curl_slist_append(hdrs, line);
+        h += n + (h[n] == '\n');
+    }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -99,9 +113,10 @@ static void do_request(CURL *c, const char *sock, const struct http_req *rq, str
             curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up.len);
         else
             hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+        if (!rq->headers || !strstr(rq->headers, "Content-Type"))
+            hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     res->curl = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
     if (res->body)

@@ -19,11 +19,12 @@ struct pr_mailbox;
 
 struct http_req {
     const char *method;
-    const char *path; /* with the query */
-    const char *body; /* NULL: none */
-    size_t body_len;  /* 0: strlen(body) */
-    bool chunked;     /* send the body without a Content-Length */
-    bool no_answer;   /* the server is expected to hang up */
+    const char *path;    /* with the query */
+    const char *body;    /* NULL: none */
+    size_t body_len;     /* 0: strlen(body) */
+    bool chunked;        /* send the body without a Content-Length */
+    bool no_answer;      /* the server is expected to hang up */
+    const char *headers; /* extra "Name: value" lines, '\n'-separated; NULL none */
 };
 
 struct http_res {
@@ -32,12 +33,15 @@ struct http_res {
     char allow[64];
     char *body;
     size_t body_len;
+    char www_authenticate[256];
+    char retry_after[16];
+    char location[256];
     json_t *json; /* the parsed body, or NULL */
     CURLcode curl;
 };
 
 struct api_batch {
-    const char *sock;
+    const char *sock; /* a Unix socket's path, or a base URL "http://..." for TCP */
     struct pr_loop *loop;
     struct pr_mailbox *mbox; /* the client thread's stop */
     const struct http_req *reqs;

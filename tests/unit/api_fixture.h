@@ -13,8 +13,10 @@
 struct api_fixture {
     struct store_fixture *fx;
     char sock[160];
-    struct pr_daemon d; /* plan, store, loop, api and started_ms set */
-    struct api_batch b; /* the answers of the last api_fixture_run */
+    char url[64];         /* the customer listener: "http://127.0.0.1:PORT" */
+    char metrics_url[64]; /* the management listener */
+    struct pr_daemon d;   /* plan, store, loop, api and started_ms set */
+    struct api_batch b;   /* the answers of the last api_fixture_run */
 };
 
 /* Opens a fresh store, listens on af->sock and starts the routes, as if
@@ -26,5 +28,9 @@ void api_fixture_stop(struct api_fixture *af);
 /* Sends reqs in order and runs the loop until they are answered; the
  * answers are in af->b.res. */
 void api_fixture_run(struct api_fixture *af, const struct http_req *reqs, size_t n);
+/* The same on the customer listener (TCP on 127.0.0.1). */
+void api_fixture_run_customer(struct api_fixture *af, const struct http_req *reqs, size_t n);
+/* The same on the management listener. */
+void api_fixture_run_metrics(struct api_fixture *af, const struct http_req *reqs, size_t n);
 
 #endif

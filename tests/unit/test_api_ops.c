@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "api_fixture.h"
@@ -19,6 +20,14 @@
 
 #define MAC1 "b8:27:eb:00:00:01"
 #define MAC2 "dc:a6:32:00:00:02"
+
+/* The actor of an operator's change: the uid SO_PEERCRED reports. */
+static const char *ops_actor(void)
+{
+    static char buf[32];
+    snprintf(buf, sizeof(buf), "ops:uid=%u", (unsigned)getuid());
+    return buf;
+}
 
 static int setup(void **state)
 {
@@ -136,8 +145,8 @@ static void test_assign_then_show(void **state)
     static const struct http_req reqs[] = {
         { "POST", "/v1/slots/2/board",
           "{\"mac\": \"B8-27-EB-00-00-01\", \"serial\": \"000000A1\", \"model\": \"3B\"}", 0, false,
-          false },
-        { "GET", "/v1/slots/2", NULL, 0, false, false },
+          false, NULL },
+        { "GET", "/v1/slots/2", NULL, 0, false, false, NULL },
     };
     struct pr_event_row ev = { 0 };
     json_t *board;
@@ -154,7 +163,7 @@ static void test_assign_then_show(void **state)
     assert_int_equal(pr_store_slot_by_mac(f->d.store, MAC1), 2);
     last_event(f, 2, &ev);
     assert_string_equal(ev.kind, "board.assigned");
-    assert_string_equal(ev.actor, "ops");
+    assert_string_equal(ev.actor, ops_actor());
     assert_string_equal(ev.detail,
                         "{\"mac\":\"" MAC1 "\",\"serial\":\"000000A1\",\"model\":\"3B\"}");
 }
@@ -163,15 +172,16 @@ static void test_board_in_another_slot_needs_move(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "POST", "/v1/slots/1/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": false}", 0, false,
-          false },
-        { "GET", "/v1/slots/1", NULL, 0, false, false },
-        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": true}", 0, false, false },
-        { "GET", "/v1/slots/1", NULL, 0, false, false },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": false}", 0, false, false,
+          NULL },
+        { "GET", "/v1/slots/1", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\", \"move\": true}", 0, false, false,
+          NULL },
+        { "GET", "/v1/slots/1", NULL, 0, false, false, NULL },
         /* the same board again where it is: fine, nothing moves */
-        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
+        { "POST", "/v1/slots/3/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
     };
     struct pr_event_row ev = { 0 };
 
@@ -200,8 +210,8 @@ static void test_new_board_replaces_the_old(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC2 "\"}", 0, false, false },
+        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC2 "\"}", 0, false, false, NULL },
     };
     struct pr_event_row ev = { 0 };
 
@@ -217,21 +227,22 @@ static void test_assign_refusals(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "POST", "/v1/slots/2/board", "{\"mac\": \"b8:27:eb:00:00\"}", 0, false, false },
-        { "POST", "/v1/slots/2/board", "{\"mac\": \"zz:27:eb:00:00:01\"}", 0, false, false },
-        { "POST", "/v1/slots/2/board", "{\"mac\": 12}", 0, false, false },
-        { "POST", "/v1/slots/2/board", "{}", 0, false, false },
-        { "POST", "/v1/slots/2/board", NULL, 0, false, false },
-        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\", \"mvoe\": true}", 0, false, false },
+        { "POST", "/v1/slots/2/board", "{\"mac\": \"b8:27:eb:00:00\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", "{\"mac\": \"zz:27:eb:00:00:01\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", "{\"mac\": 12}", 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", "{}", 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\", \"mvoe\": true}", 0, false, false,
+          NULL },
         { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\", \"move\": \"yes\"}", 0, false,
-          false },
+          false, NULL },
         { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\", \"serial\": \"12\"}", 0, false,
-          false },
+          false, NULL },
         { "POST", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\", \"model\": \"0123456789abcdef\"}",
-          0, false, false },
-        { "POST", "/v1/slots/5/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "POST", "/v1/slots/x/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "PUT", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
+          0, false, false, NULL },
+        { "POST", "/v1/slots/5/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/x/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/2/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
     };
 
     api_fixture_run(f, reqs, 12);
@@ -259,11 +270,11 @@ static void test_unassign(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "POST", "/v1/slots/4/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
-        { "DELETE", "/v1/slots/4/board", NULL, 0, false, false },
-        { "DELETE", "/v1/slots/4/board", NULL, 0, false, false },
-        { "DELETE", "/v1/slots/9/board", NULL, 0, false, false },
-        { "POST", "/v1/slots/1/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false },
+        { "POST", "/v1/slots/4/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
+        { "DELETE", "/v1/slots/4/board", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/slots/4/board", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/slots/9/board", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"" MAC1 "\"}", 0, false, false, NULL },
     };
     struct pr_event_row ev = { 0 };
 
@@ -290,9 +301,9 @@ static void test_set_pi(void **state)
         { "PUT", "/v1/slots/3/pi",
           "{\"name\": \"web-1\", \"owner\": \"alice\","
           " \"policy\": \"cycle\"}",
-          0, false, false },
-        { "GET", "/v1/slots/3", NULL, 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"owner\": \"\"}", 0, false, false },
+          0, false, false, NULL },
+        { "GET", "/v1/slots/3", NULL, 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"owner\": \"\"}", 0, false, false, NULL },
     };
     struct pr_event_row ev = { 0 };
     json_t *s;
@@ -313,7 +324,7 @@ static void test_set_pi(void **state)
     assert_int_equal(store_count_events(f->d.store, 3), 2);
     event_after(f, 3, 0, &ev);
     assert_string_equal(ev.kind, "pi.updated");
-    assert_string_equal(ev.actor, "ops");
+    assert_string_equal(ev.actor, ops_actor());
     assert_string_equal(ev.detail, "{\"name\":\"web-1\",\"owner\":\"alice\","
                                    "\"policy\":\"cycle\",\"old_name\":\"rack1-003\"}");
 }
@@ -322,23 +333,23 @@ static void test_set_pi_refusals(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"Web1\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"web_1\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"web;del map\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"-web\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"\"}", 0, false, false },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"Web1\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"web_1\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"web;del map\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"-web\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"\"}", 0, false, false, NULL },
         { "PUT", "/v1/slots/3/pi",
           "{\"name\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
           "aaaaaaaaaaaaaaaaaaa\"}",
-          0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": \"rack1-001\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"owner\": \"bob\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"image\": \"nope\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"colour\": \"red\"}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{}", 0, false, false },
-        { "PUT", "/v1/slots/3/pi", "{\"name\": null}", 0, false, false },
-        { "PUT", "/v1/slots/0/pi", "{\"name\": \"x\"}", 0, false, false },
-        { "GET", "/v1/slots/3", NULL, 0, false, false },
+          0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": \"rack1-001\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"owner\": \"bob\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"image\": \"nope\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"colour\": \"red\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/3/pi", "{\"name\": null}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/0/pi", "{\"name\": \"x\"}", 0, false, false, NULL },
+        { "GET", "/v1/slots/3", NULL, 0, false, false, NULL },
     };
 
     api_fixture_run(f, reqs, 14);
@@ -395,9 +406,9 @@ static void test_metrics(void **state)
 {
     struct api_fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/metrics", NULL, 0, false, false },
-        { "GET", "/metrics?x=1", NULL, 0, false, false },
-        { "POST", "/metrics", "{}", 0, false, false },
+        { "GET", "/metrics", NULL, 0, false, false, NULL },
+        { "GET", "/metrics?x=1", NULL, 0, false, false, NULL },
+        { "POST", "/metrics", "{}", 0, false, false, NULL },
     };
     static const struct pr_metric_desc svc = {
         "pirack_tftp_files_total",

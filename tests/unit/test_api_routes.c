@@ -73,7 +73,7 @@ static json_t *at(json_t *obj, const char *a, const char *b)
 static void test_status(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/status", NULL, 0, false, false, NULL } };
     json_t *j, *by_state;
 
     api_fixture_run(&f->api, reqs, 1);
@@ -96,7 +96,7 @@ static void test_status(void **state)
 static void test_one_slot_in_full(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/slots/2", NULL, 0, false, false, NULL } };
     json_t *s;
 
     api_fixture_run(&f->api, reqs, 1);
@@ -132,7 +132,7 @@ static void test_one_slot_in_full(void **state)
 static void test_all_slots(void **state)
 {
     struct fixture *f = *state;
-    static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false, false } };
+    static const struct http_req reqs[] = { { "GET", "/v1/slots", NULL, 0, false, false, NULL } };
     json_t *a, *s1;
 
     api_fixture_run(&f->api, reqs, 1);
@@ -156,14 +156,14 @@ static void test_slot_out_of_range_and_bad(void **state)
 {
     struct fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/v1/slots/5", NULL, 0, false, false },
-        { "GET", "/v1/slots/0", NULL, 0, false, false },
-        { "GET", "/v1/slots/9999", NULL, 0, false, false },
-        { "GET", "/v1/slots/two", NULL, 0, false, false },
-        { "GET", "/v1/slots/-1", NULL, 0, false, false },
-        { "GET", "/v1/slots/99999999999999999999", NULL, 0, false, false },
-        { "DELETE", "/v1/slots/1", NULL, 0, false, false },
-        { "POST", "/v1/status", "{}", 0, false, false },
+        { "GET", "/v1/slots/5", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/0", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/9999", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/two", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/-1", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/99999999999999999999", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/slots/1", NULL, 0, false, false, NULL },
+        { "POST", "/v1/status", "{}", 0, false, false, NULL },
     };
 
     api_fixture_run(&f->api, reqs, 8);
@@ -204,12 +204,12 @@ static void test_events_filters(void **state)
              (long long)f->slot2_events[0]);
     snprintf(all_since, sizeof(all_since), "/v1/events?since=%lld", (long long)f->slot2_events[2]);
     const struct http_req reqs[] = {
-        { "GET", "/v1/events", NULL, 0, false, false },
-        { "GET", "/v1/events?slot=2", NULL, 0, false, false },
-        { "GET", "/v1/events?slot=0", NULL, 0, false, false },
-        { "GET", slot2_since, NULL, 0, false, false },
-        { "GET", all_since, NULL, 0, false, false },
-        { "GET", "/v1/events?slot=1", NULL, 0, false, false },
+        { "GET", "/v1/events", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slot=2", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slot=0", NULL, 0, false, false, NULL },
+        { "GET", slot2_since, NULL, 0, false, false, NULL },
+        { "GET", all_since, NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slot=1", NULL, 0, false, false, NULL },
     };
 
     api_fixture_run(&f->api, reqs, 6);
@@ -254,7 +254,7 @@ static void test_events_paging(void **state)
     /* limit=2 pages through all five events with "next", and a page
      * that comes back short is the end. */
     for (int page = 0; page < 4; page++) {
-        struct http_req req = { "GET", path, NULL, 0, false, false };
+        struct http_req req = { "GET", path, NULL, 0, false, false, NULL };
         snprintf(path, sizeof(path), "/v1/events?limit=2&since=%lld", (long long)since);
         api_fixture_run(&f->api, &req, 1);
         assert_int_equal(f->api.b.res[0].status, 200);
@@ -275,14 +275,14 @@ static void test_events_bad_queries(void **state)
 {
     struct fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/v1/events?slot=5", NULL, 0, false, false },
-        { "GET", "/v1/events?slot=x", NULL, 0, false, false },
-        { "GET", "/v1/events?since=-3", NULL, 0, false, false },
-        { "GET", "/v1/events?limit=0", NULL, 0, false, false },
-        { "GET", "/v1/events?limit=1001", NULL, 0, false, false },
-        { "GET", "/v1/events?limit=1000", NULL, 0, false, false },
-        { "GET", "/v1/events?slots=1", NULL, 0, false, false },
-        { "GET", "/v1/events?since", NULL, 0, false, false },
+        { "GET", "/v1/events?slot=5", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slot=x", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?since=-3", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?limit=0", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?limit=1001", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?limit=1000", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slots=1", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?since", NULL, 0, false, false, NULL },
     };
 
     api_fixture_run(&f->api, reqs, 8);
@@ -305,14 +305,14 @@ static void test_stopped_services_answer_503(void **state)
 {
     struct fixture *f = *state;
     static const struct http_req reqs[] = {
-        { "GET", "/v1/power", NULL, 0, false, false },
-        { "POST", "/v1/power", "{\"action\": \"on\", \"slots\": \"all\"}", 0, false, false },
-        { "GET", "/v1/slots/1/power", NULL, 0, false, false },
-        { "POST", "/v1/slots/1/power", "{\"action\": \"on\"}", 0, false, false },
-        { "GET", "/v1/dhcp/stats", NULL, 0, false, false },
-        { "GET", "/v1/slots/1/trace", NULL, 0, false, false },
-        { "GET", "/v1/net", NULL, 0, false, false },
-        { "GET", "/v1/routes", NULL, 0, false, false },
+        { "GET", "/v1/power", NULL, 0, false, false, NULL },
+        { "POST", "/v1/power", "{\"action\": \"on\", \"slots\": \"all\"}", 0, false, false, NULL },
+        { "GET", "/v1/slots/1/power", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/1/power", "{\"action\": \"on\"}", 0, false, false, NULL },
+        { "GET", "/v1/dhcp/stats", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/1/trace", NULL, 0, false, false, NULL },
+        { "GET", "/v1/net", NULL, 0, false, false, NULL },
+        { "GET", "/v1/routes", NULL, 0, false, false, NULL },
     };
 
     api_fixture_run(&f->api, reqs, 8);
@@ -323,33 +323,57 @@ static void test_stopped_services_answer_503(void **state)
     assert_non_null(strstr(api_json_str(f->api.b.res[5].json, "detail"), "capture"));
 }
 
-/* Every route of the table answers: none is missing (404 "not found") or
- * registered with another method (405). */
+/* Every route of the table answers on its own side's listener: none is
+ * missing (404 "not found") or registered with another method (405); and
+ * no route is served on the other side (the customer port has no ops
+ * route, the ops socket no customer route). */
 static void test_every_route_is_in_the_table(void **state)
 {
     struct fixture *f = *state;
-    struct http_req reqs[API_BATCH_MAX];
-    char paths[API_BATCH_MAX][128];
-    size_t n;
+    static struct http_req reqs[2][API_BATCH_MAX];
+    static char paths[API_BATCH_MAX][128];
+    size_t n, k[2] = { 0, 0 };
     const struct pr_http_route *routes = pr_http_routes(&n);
 
-    assert_true(n >= 16 && n <= API_BATCH_MAX);
+    assert_true(n >= 28 && n <= API_BATCH_MAX);
     for (size_t i = 0; i < n; i++) {
-        const char *p = routes[i].pattern, *brace = strstr(p, "{n}");
+        const char *p = routes[i].pattern, *brace = strchr(p, '{');
+        size_t side = routes[i].side == PR_API_OPS ? 0 : 1;
 
+        if (routes[i].side == PR_API_METRICS) { /* test_api_customer scrapes it */
+            assert_string_equal(routes[i].pattern, "/metrics");
+            continue;
+        }
+        assert_true(routes[i].side == PR_API_OPS || routes[i].side == PR_API_CUSTOMER);
         if (brace)
-            snprintf(paths[i], sizeof(paths[i]), "%.*s1%s", (int)(brace - p), p, brace + 3);
+            snprintf(paths[i], sizeof(paths[i]), "%.*s%s%s", (int)(brace - p), p,
+                     strncmp(brace, "{model}", 7) == 0 ? "3" : "1", strchr(brace, '}') + 1);
         else
             snprintf(paths[i], sizeof(paths[i]), "%s", p);
-        reqs[i] = (struct http_req){ routes[i].method, paths[i], NULL, 0, false, false };
+        reqs[side][k[side]++] =
+            (struct http_req){ routes[i].method, paths[i], NULL, 0, false, false, NULL };
     }
-    api_fixture_run(&f->api, reqs, n);
-    for (size_t i = 0; i < n; i++) {
-        const char *e = api_json_str(f->api.b.res[i].json, "error");
+    for (size_t side = 0; side < 2; side++) {
+        if (side == 0)
+            api_fixture_run(&f->api, reqs[0], k[0]);
+        else
+            api_fixture_run_customer(&f->api, reqs[1], k[1]);
+        for (size_t i = 0; i < k[side]; i++) {
+            const char *e = api_json_str(f->api.b.res[i].json, "error");
 
-        if (e && strcmp(e, "not-found") == 0)
-            fail_msg("%s %s is not routed", reqs[i].method, reqs[i].path);
-        assert_int_not_equal(f->api.b.res[i].status, 405);
+            if (e && strcmp(e, "not-found") == 0)
+                fail_msg("%s %s is not routed", reqs[side][i].method, reqs[side][i].path);
+            assert_int_not_equal(f->api.b.res[i].status, 405);
+        }
+        /* and the other side does not know them */
+        if (side == 0)
+            api_fixture_run_customer(&f->api, reqs[0], k[0]);
+        else
+            api_fixture_run(&f->api, reqs[1], k[1]);
+        for (size_t i = 0; i < k[side]; i++)
+            if (f->api.b.res[i].status != 404)
+                fail_msg("%s %s answers %ld on the other side", reqs[side][i].method,
+                         reqs[side][i].path, f->api.b.res[i].status);
     }
 }
 
@@ -374,7 +398,7 @@ static void test_every_slot_param_is_checked_alike(void **state)
             assert_true(k < API_BATCH_MAX);
             snprintf(paths[k], sizeof(paths[k]), "%.*s%s%s", (int)(brace - p), p, bad[b],
                      brace + 3);
-            reqs[k] = (struct http_req){ routes[i].method, paths[k], "{}", 0, false, false };
+            reqs[k] = (struct http_req){ routes[i].method, paths[k], "{}", 0, false, false, NULL };
             k++;
         }
     }
@@ -427,37 +451,37 @@ static void test_every_refusal_speaks_the_vocabulary(void **state)
         "name-taken",  "bad-name",           "unavailable",
     };
     const struct http_req reqs[] = {
-        { "GET", "/nope", NULL, 0, false, false },
-        { "PUT", "/v1/status", "{}", 0, false, false },
-        { "GET", long_path, NULL, 0, false, false },
-        { "POST", "/v1/slots/1/board", big_body, 0, false, false },
-        { "GET", "/v1/slots/x", NULL, 0, false, false },
-        { "GET", "/v1/slots/9", NULL, 0, false, false },
-        { "GET", "/v1/events?limit=0", NULL, 0, false, false },
-        { "GET", "/v1/events?what=1", NULL, 0, false, false },
-        { "GET", "/v1/events?slot=9", NULL, 0, false, false },
-        { "GET", "/metrics?x=1", NULL, 0, false, false },
-        { "POST", "/v1/slots/1/board", "not json", 0, false, false },
-        { "POST", "/v1/slots/1/board", "[1]", 0, false, false },
-        { "POST", "/v1/slots/1/board", "{\"mac\": \"zz\"}", 0, false, false },
-        { "POST", "/v1/slots/1/board", "{\"mac\": 1}", 0, false, false },
+        { "GET", "/nope", NULL, 0, false, false, NULL },
+        { "PUT", "/v1/status", "{}", 0, false, false, NULL },
+        { "GET", long_path, NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", big_body, 0, false, false, NULL },
+        { "GET", "/v1/slots/x", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/9", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?limit=0", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?what=1", NULL, 0, false, false, NULL },
+        { "GET", "/v1/events?slot=9", NULL, 0, false, false, NULL },
+        { "GET", "/metrics?x=1", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", "not json", 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", "[1]", 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"zz\"}", 0, false, false, NULL },
+        { "POST", "/v1/slots/1/board", "{\"mac\": 1}", 0, false, false, NULL },
         { "POST", "/v1/slots/1/board", "{\"mac\": \"b8:27:eb:00:00:02\", \"x\": 1}", 0, false,
-          false },
-        { "POST", "/v1/slots/1/board", "{\"mac\": \"b8:27:eb:00:00:02\"}", 0, false, false },
-        { "DELETE", "/v1/slots/1/board", NULL, 0, false, false },
-        { "DELETE", "/v1/slots/2/board", "{\"a\": 1}", 0, false, false },
-        { "PUT", "/v1/slots/1/pi", "{}", 0, false, false },
-        { "PUT", "/v1/slots/1/pi", "{\"name\": \"web-1\"}", 0, false, false },
-        { "PUT", "/v1/slots/1/pi", "{\"name\": \"-bad\"}", 0, false, false },
-        { "PUT", "/v1/slots/1/pi", "{\"owner\": 3}", 0, false, false },
-        { "GET", "/v1/power", NULL, 0, false, false },
-        { "POST", "/v1/power", "{}", 0, false, false },
-        { "GET", "/v1/slots/1/power", NULL, 0, false, false },
-        { "POST", "/v1/slots/1/power", "{}", 0, false, false },
-        { "GET", "/v1/net", NULL, 0, false, false },
-        { "GET", "/v1/dhcp/stats", NULL, 0, false, false },
-        { "GET", "/v1/routes", NULL, 0, false, false },
-        { "GET", "/v1/slots/1/trace", NULL, 0, false, false },
+          false, NULL },
+        { "POST", "/v1/slots/1/board", "{\"mac\": \"b8:27:eb:00:00:02\"}", 0, false, false, NULL },
+        { "DELETE", "/v1/slots/1/board", NULL, 0, false, false, NULL },
+        { "DELETE", "/v1/slots/2/board", "{\"a\": 1}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/1/pi", "{}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/1/pi", "{\"name\": \"web-1\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/1/pi", "{\"name\": \"-bad\"}", 0, false, false, NULL },
+        { "PUT", "/v1/slots/1/pi", "{\"owner\": 3}", 0, false, false, NULL },
+        { "GET", "/v1/power", NULL, 0, false, false, NULL },
+        { "POST", "/v1/power", "{}", 0, false, false, NULL },
+        { "GET", "/v1/slots/1/power", NULL, 0, false, false, NULL },
+        { "POST", "/v1/slots/1/power", "{}", 0, false, false, NULL },
+        { "GET", "/v1/net", NULL, 0, false, false, NULL },
+        { "GET", "/v1/dhcp/stats", NULL, 0, false, false, NULL },
+        { "GET", "/v1/routes", NULL, 0, false, false, NULL },
+        { "GET", "/v1/slots/1/trace", NULL, 0, false, false, NULL },
     };
     size_t n = sizeof(reqs) / sizeof(reqs[0]);
     bool seen[PR_API_ERR__COUNT] = { false };

@@ -232,6 +232,27 @@ static void ports_out_of_range(void **state)
     free(l);
 }
 
+/* The customer API's TLS keys come in pairs and need a listener. */
+static void api_tls_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    load_text(l, with("[api]\nlisten = [::]:8443\ntls_cert = /etc/pirack/api.pem\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 11, "tls_cert: tls_cert and tls_key go together");
+    load_text(l, with("[api]\ntls_cert = /a.pem\ntls_key = /a.key\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "no [api] listen to serve TLS on");
+    load_text(l, with("[proxy]\napi_cert = /a.pem\n"));
+    assert_int_equal(l->errors, 1);
+    assert_error_at(l, 10, "the customer API's route needs [api] listen");
+    load_text(l, with("[api]\nlisten = 127.0.0.1:8080\n[proxy]\napi_cert = /a.pem\n"
+                      "[metrics]\nlisten = 127.0.0.1:9412\n"));
+    assert_int_equal(l->errors, 0);
+    free(l);
+}
+
 static void switches_checked(void **state)
 {
     struct loaded *l = malloc(sizeof(*l));
@@ -285,30 +306,6 @@ static void credentials_file(void **state)
     assert_int_equal(load_text(l, with(text)), 2); /* not a secret, so no community either */
     assert_non_null(strstr(l->out, "may hold only secrets"));
     unlink(cred);
-    free(l);
-}
-
-/* The keys that nothing reads yet are warnings with FILE:LINE, not
- * errors; unset, nothing is said. */
-static void unimplemented_keys_warn(void **state)
-{
-    struct loaded *l = malloc(sizeof(*l));
-
-    (void)state;
-    assert_int_equal(
-        load_text(l, with("[health]\nport = 22\ninterval = 30s\nmax_cycles = 2\n"
-                          "boot_timeout = 60s\n[paths]\nimages = /srv/i\nrun = /run/p\n"
-                          "[api]\nlisten = 127.0.0.1:8080\n")),
-        0);
-    assert_error_at(l, 10, "warning: [health] port is not implemented yet");
-    assert_error_at(l, 11, "warning: [health] interval is not implemented yet");
-    assert_error_at(l, 12, "warning: [health] max_cycles is not implemented yet");
-    assert_error_at(l, 15, "warning: [paths] images is not implemented yet");
-    assert_error_at(l, 16, "warning: [paths] run is not implemented yet");
-    assert_error_at(l, 18, "warning: [api] listen is not implemented yet");
-    assert_null(strstr(l->out, "boot_timeout"));
-    assert_int_equal(load_text(l, minimal), 0);
-    assert_null(strstr(l->out, "warning"));
     free(l);
 }
 
@@ -453,7 +450,8 @@ static void unimplemented_keys_warned_with_their_line(void **state)
     assert_error_at(l, 11, "warning: [health] port is not implemented yet");
     assert_error_at(l, 12, "warning: [health] interval is not implemented yet");
     assert_error_at(l, 13, "warning: [health] max_cycles is not implemented yet");
-    assert_error_at(l, 15, "warning: [api] listen is not implemented yet");
+    /* [api] listen is the customer API now: no warning for it. */
+    assert_null(strstr(l->out, "[api] listen"));
     assert_error_at(l, 17, "warning: [paths] run is not implemented yet");
     assert_error_at(l, 18, "warning: [paths] images is not implemented yet");
     assert_null(strstr(l->out, "boot_timeout"));
@@ -606,10 +604,10 @@ int main(void)
         cmocka_unit_test(missing_keys_named),
         cmocka_unit_test(interface_pattern_checked),
         cmocka_unit_test(ports_out_of_range),
+        cmocka_unit_test(api_tls_checked),
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
         cmocka_unit_test(credentials_from_systemd),
-        cmocka_unit_test(unimplemented_keys_warn),
         cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(enable_password_is_a_secret),
         cmocka_unit_test(unimplemented_keys_warned_with_their_line),

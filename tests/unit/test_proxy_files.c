@@ -51,6 +51,37 @@ static size_t count(const char *hay, const char *needle)
     return n;
 }
 
+/* With [proxy] api_cert, api.DOMAIN is terminated at the proxy and sent
+ * to pirackd's customer API; every other name still goes to its Pi. */
+static void config_api_route(void **state)
+{
+    struct pr_proxy_render r = base();
+    (void)state;
+    r.api_host = "api.rack.example";
+    r.api_cert = "/etc/pirack/api.pem";
+    r.api_backend = "127.0.0.1:8080";
+    char *cfg = render(&r, 0);
+    assert_non_null(strstr(cfg, "acl api req.ssl_sni -i api.rack.example\n"));
+    assert_non_null(strstr(cfg, "use_backend pirack_api_tls if api\n"));
+    assert_non_null(
+        strstr(cfg, "tcp-request content reject unless api || { dst 2001:db8:42::/56 }\n"));
+    assert_non_null(strstr(cfg, "accept-proxy ssl crt /etc/pirack/api.pem\n"));
+    assert_non_null(strstr(cfg, "server pirackd 127.0.0.1:8080\n"));
+    assert_non_null(strstr(cfg, "send-proxy-v2\n"));
+    free(cfg);
+    /* without it, no api route at all */
+    r.api_cert = NULL;
+    cfg = render(&r, 0);
+    assert_null(strstr(cfg, "pirack_api"));
+    free(cfg);
+    /* hostile values are refused, not rendered */
+    r.api_cert = "/etc/pirack/api.pem\n    server evil 192.0.2.1:80";
+    free(render(&r, -EINVAL));
+    r.api_cert = "/etc/pirack/api.pem";
+    r.api_backend = "127.0.0.1:8080 check\nbackend x";
+    free(render(&r, -EINVAL));
+}
+
 static void config_lines(void **state)
 {
     struct pr_proxy_render r = base();
@@ -209,6 +240,29 @@ static void atomic_writes(void **state)
     assert_int_equal(rmdir(dir), 0); /* no temporary file left behind */
 }
 
+/* With the customer API's route, api.DOMAIN is the front proxy, and a pi
+ * named "api" does not get the name too. */
+static void zone_api(void **state)
+{
+    struct pr_zone_params zp = { .domain = "rack.example",
+                                 .proxy_ipv4 = "192.0.2.80",
+                                 .proxy_ipv6 = "2001:db8:ff::80",
+                                 .api = true };
+    struct pr_zone_pi pis[2] = { { .name = "api" }, { .name = "web" } };
+    char *rec = NULL, err[256];
+    size_t len = 0, skipped = 0;
+    (void)state;
+    FILE *f = open_memstream(&rec, &len);
+    assert_int_equal(pr_zone_render_records(f, &zp, pis, 2, &skipped, err, sizeof err), 0);
+    fclose(f);
+    assert_int_equal(skipped, 1);
+    assert_non_null(strstr(rec, "api                          IN A     192.0.2.80\n"));
+    assert_non_null(strstr(rec, "api                          IN AAAA  2001:db8:ff::80\n"));
+    assert_null(strstr(rec, "ssh.api"));
+    assert_int_equal(count(rec, "\napi "), 1);
+    free(rec);
+}
+
 static void zone_text(void **state)
 {
     struct pr_zone_params zp = { .domain = "rack.example",
@@ -342,11 +396,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_lines),
+        cmocka_unit_test(config_api_route),
         cmocka_unit_test(config_refusals),
         cmocka_unit_test(path_checks),
         cmocka_unit_test(map_files),
         cmocka_unit_test(atomic_writes),
         cmocka_unit_test(zone_text),
+        cmocka_unit_test(zone_api),
         cmocka_unit_test(zone_serials),
         cmocka_unit_test(zone_updates),
         cmocka_unit_test(config_refuses_unsafe_proxy_paths),

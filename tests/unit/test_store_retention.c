@@ -55,7 +55,7 @@ static void test_v3_keeps_events_of_cut_slots(void **state)
     build_v2_file(path);
     if (pr_store_open(path, &st, err, sizeof(err)) != 0)
         fail_msg("opening a version 2 file: %s", err);
-    assert_int_equal(pr_store_user_version(st), 3);
+    assert_int_equal(pr_store_user_version(st), PR_STORE_SCHEMA_VERSION);
     assert_int_equal(store_count_events(st, 2), 2);
     assert_int_equal(pr_store_last_event_id(st), 3);
 
