@@ -35,6 +35,7 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
+    struct pr_image_service *image;
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

@@ -7,6 +7,7 @@
  *   net.c      GET /v1/net
  *   dhcp.c     GET /v1/dhcp/stats
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
+ *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name}
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   slot.c     the {n} parameter and store errors, for all of them
@@ -81,5 +82,9 @@ void pr_http_get_dhcp_stats(struct pr_api_req *req, void *ctx);
 void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
+void pr_http_get_images(struct pr_api_req *req, void *ctx);
+void pr_http_get_image(struct pr_api_req *req, void *ctx);
+void pr_http_post_images(struct pr_api_req *req, void *ctx);
+void pr_http_delete_image(struct pr_api_req *req, void *ctx);
 
 #endif

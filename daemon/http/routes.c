@@ -18,6 +18,11 @@ static const struct pr_http_route routes[] = {
     { "GET", "/v1/slots/{n}/power", pr_http_get_slot_power },
     { "POST", "/v1/power", pr_http_post_power },
     { "GET", "/v1/power", pr_http_get_power },
+    /* images */
+    { "GET", "/v1/images", pr_http_get_images },
+    { "POST", "/v1/images", pr_http_post_images },
+    { "GET", "/v1/images/{name}", pr_http_get_image },
+    { "DELETE", "/v1/images/{name}", pr_http_delete_image },
     /* the services' state */
     { "GET", "/v1/net", pr_http_get_net },
     { "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },

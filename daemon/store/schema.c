@@ -156,10 +156,25 @@ static const char schema_v2[] =
     "  WHEN OLD.finished_ms IS NOT NULL BEGIN"
     "  SELECT RAISE(ABORT, 'power operation is already finished');"
     "END;";
+
+/* Version 3: images are content-addressed (sha names their directory
+ * under [paths] images, shared by every name imported from the same
+ * bytes), with their size, the board models their device trees support
+ * and what they were imported from. */
+static const char schema_v3[] =
+    "ALTER TABLE images ADD COLUMN sha TEXT NOT NULL DEFAULT ''"
+    "  CHECK (sha = '' OR (length(sha) = 64 AND sha NOT GLOB '*[^0-9a-f]*'));"
+    "ALTER TABLE images ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0);"
+    "ALTER TABLE images ADD COLUMN models TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("models", 63) ");"
+    "ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("kind", 15) ");"
+    "ALTER TABLE images ADD COLUMN source TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("source", 4095) ");";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

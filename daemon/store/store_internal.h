@@ -58,10 +58,6 @@ int pr_store_schema_version(sqlite3 *db, int *version);
  * transaction, and sets user_version.  Returns 0, or -EIO with a reason. */
 int pr_store_schema_migrate(sqlite3 *db, int from, int to, char *err, size_t errlen);
 
-/* Images: a named boot tree and root tree. */
-int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
-                       const char *root_path);
-
 /* ---- from store.h: what only the store and its tests use (customers and tokens get their users with the customer API) ---- */
 int pr_store_user_version(struct pr_store *st);
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);

@@ -1,0 +1,114 @@
+/* image internals: the MBR reader, the pure rules about an image's files
+ * and the import job that a worker runs.  Shared by daemon/image/ and its
+ * tests only. */
+#ifndef PIRACK_IMAGE_INTERNAL_H
+#define PIRACK_IMAGE_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pirack/config.h"
+
+/* ---- mbr.c: pure ---- */
+
+#define PR_MBR_SECTOR 512u
+
+struct pr_mbr_part {
+    unsigned index; /* 1-4, as fdisk numbers it */
+    uint8_t type;   /* 0x0c FAT32 LBA, 0x83 Linux, ... */
+    bool bootable;
+    uint64_t start_lba, sectors; /* in 512-byte sectors */
+};
+
+struct pr_mbr {
+    struct pr_mbr_part part[4]; /* primary, non-extended, in table order */
+    unsigned n;
+};
+
+/* Reads the partition table of sector (the image's first len bytes) for
+ * an image of image_bytes.  Refuses, -EINVAL with why, a sector without
+ * the 55 AA signature, a GPT, an entry with a bad status byte, an empty
+ * entry, one past the end of the image and two that overlap. */
+int pr_mbr_parse(const uint8_t *sector, size_t len, uint64_t image_bytes, struct pr_mbr *out,
+                 char *why, size_t whylen);
+/* The first FAT partition (boot) and the first Linux one (root). */
+int pr_mbr_pick(const struct pr_mbr *m, const struct pr_mbr_part **boot,
+                const struct pr_mbr_part **root, char *why, size_t whylen);
+
+/* ---- files.c: pure rules about an image's files ---- */
+
+/* Firmware that must never reach a Pi over TFTP: the bootloader EEPROM
+ * images and the USB controller's firmware, which a Pi 4 would flash
+ * itself with (pieeprom.*, recovery.bin, vl805.*). */
+bool pr_image_is_forbidden_firmware(const char *name);
+
+/* The board models a boot file's name says the image supports: a bit per
+ * PR_IMAGE_MODEL_*, 0 for a file that says nothing. */
+enum {
+    PR_IMAGE_MODEL_3 = 1 << 0,
+    PR_IMAGE_MODEL_3PLUS = 1 << 1,
+    PR_IMAGE_MODEL_4 = 1 << 2,
+    PR_IMAGE_MODEL_5 = 1 << 3,
+};
+unsigned pr_image_model_bits(const char *boot_file_name);
+/* "3b,3b+,4b" for bits; "" for none.  Returns the length or -ENOSPC. */
+int pr_image_models_format(unsigned bits, char *out, size_t len);
+
+/* What a source given to `pirack image import` is, from its name and its
+ * first bytes. */
+enum pr_image_kind {
+    PR_IMAGE_KIND_UNKNOWN,
+    PR_IMAGE_KIND_DISK,    /* a raw disk image (.img) */
+    PR_IMAGE_KIND_DISK_XZ, /* the same, xz-compressed (.img.xz) */
+    PR_IMAGE_KIND_TAR,     /* a root tarball (tar, .tar.gz, .tar.xz, ...) */
+    PR_IMAGE_KIND_DIR,     /* a root directory */
+};
+enum pr_image_kind pr_image_kind_of(const char *name, const uint8_t *head, size_t len, bool is_dir);
+const char *pr_image_kind_name(enum pr_image_kind kind);
+
+/* ---- import.c: the blocking work, on a worker thread ---- */
+
+/* The longest [paths] images the import takes: room for what it adds. */
+#define PR_IMAGE_DIR_MAX (PR_PATH_MAX - 256)
+
+struct pr_image_job {
+    /* in */
+    char name[PR_NAME_MAX];
+    char source[PR_PATH_MAX];
+    char images_dir[PR_PATH_MAX];
+    atomic_bool cancel; /* set by the owner; the job stops at its next step */
+    atomic_int child;   /* the running tool's pid, 0 when none */
+    /* out */
+    int err; /* 0 or -errno; error says why */
+    char error[512];
+    enum pr_image_kind kind;
+    char sha[65]; /* SHA-256 of the source, hex: the image's directory */
+    uint64_t bytes;
+    char models[64];
+    bool reused; /* images/SHA was there already */
+};
+
+/* Runs the whole import: hash, unpack into images_dir/.tmp-SHA, take the
+ * firmware out of boot/, measure, sync, rename to images_dir/SHA.  Never
+ * leaves a half-made images_dir/SHA.  Sets job->err and job->error. */
+void pr_image_import_run(struct pr_image_job *job);
+
+/* ---- tool.c: outside tools, on a worker thread ---- */
+
+/* Runs argv (argv[0] found in a fixed PATH) with stdin from /dev/null,
+ * stdout to out_fd (-1: /dev/null) and stderr kept in err.  *child (when
+ * child is not NULL) holds the pid while it runs, for pr_image_tool_kill().
+ * Returns 0 when it exited 0; -EIO (or -EINTR when killed) with err saying
+ * why otherwise. */
+int pr_image_tool(atomic_int *child, const char *const argv[], int out_fd, char *err,
+                  size_t errlen);
+/* Asks the running tool, if any, to stop (SIGTERM).  Any thread. */
+void pr_image_tool_kill(atomic_int *child);
+/* Removes a tree without following symlinks or crossing filesystems (rm
+ * -rf --one-file-system: any depth).  0 or -errno. */
+int pr_image_remove_tree(const char *path);
+
+#endif
