@@ -100,3 +100,47 @@ const char *pr_image_kind_name(enum pr_image_kind kind)
     }
     return "unknown";
 }
+
+/* Whether an fstab line mounts the SD card: / or /boot* from a partition
+ * the netbooted Pi does not have. */
+static bool mounts_sd(const char *line, size_t n)
+{
+    char spec[256], file[256];
+    char copy[512];
+    if (n >= sizeof(copy))
+        return false;
+    memcpy(copy, line, n);
+    copy[n] = '\0';
+    if (sscanf(copy, "%255s %255s", spec, file) != 2 || spec[0] == '#')
+        return false;
+    bool sd = has_prefix(spec, "PARTUUID=") || has_prefix(spec, "UUID=") ||
+              has_prefix(spec, "LABEL=") || has_prefix(spec, "/dev/mmcblk") ||
+              has_prefix(spec, "/dev/sd");
+    bool mountpoint = strcmp(file, "/") == 0 || has_prefix(file, "/boot");
+    return sd && mountpoint;
+}
+
+int pr_fstab_without_sd(const char *in, char *out, size_t len)
+{
+    static const char note[] = "# pirackd: this Pi's root is NFS; the SD card's lines are gone.\n";
+    size_t used = 0;
+
+    if (len < sizeof(note))
+        return -ENOSPC;
+    memcpy(out, note, sizeof(note) - 1);
+    used = sizeof(note) - 1;
+    for (const char *p = in; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (strncmp(p, note, sizeof(note) - 2) != 0 && !mounts_sd(p, n)) {
+            if (used + n + 2 > len)
+                return -ENOSPC;
+            memcpy(out + used, p, n);
+            used += n;
+            out[used++] = '\n';
+        }
+        p += n + (nl ? 1 : 0);
+    }
+    out[used] = '\0';
+    return (int)used;
+}

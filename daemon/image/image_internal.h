@@ -57,6 +57,12 @@ unsigned pr_image_model_bits(const char *boot_file_name);
 /* "3b,3b+,4b" for bits; "" for none.  Returns the length or -ENOSPC. */
 int pr_image_models_format(unsigned bits, char *out, size_t len);
 
+/* /etc/fstab for a Pi whose root is NFS: every line kept but those that
+ * mount the SD card (/, /boot and /boot/firmware from PARTUUID=, UUID=,
+ * LABEL= or /dev/mmcblk*), and a note at the top.  Returns the length
+ * written to out (NUL-terminated) or -ENOSPC. */
+int pr_fstab_without_sd(const char *in, char *out, size_t len);
+
 /* What a source given to `pirack image import` is, from its name and its
  * first bytes. */
 enum pr_image_kind {
@@ -110,5 +116,58 @@ void pr_image_tool_kill(atomic_int *child);
 /* Removes a tree without following symlinks or crossing filesystems (rm
  * -rf --one-file-system: any depth).  0 or -errno. */
 int pr_image_remove_tree(const char *path);
+
+/* ---- clone.c: a Pi's root from an image's root (worker) ---- */
+
+enum pr_clone_method {
+    PR_CLONE_REFLINK,    /* FICLONE per file */
+    PR_CLONE_SNAPSHOT,   /* btrfs subvolume snapshot, else as REFLINK */
+    PR_CLONE_COPY_RANGE, /* copy_file_range */
+    PR_CLONE_COPY,       /* read and write */
+};
+const char *pr_clone_method_name(enum pr_clone_method m);
+
+/* Deeper than this, a tree is refused (-ELOOP, too_deep). */
+#define PR_CLONE_DEPTH_MAX 256
+
+struct pr_clone {
+    enum pr_clone_method method;
+    atomic_bool *cancel; /* NULL, or checked between entries */
+    /* out */
+    uint64_t files, dirs, links, skipped, bytes;
+    bool too_deep;
+    char failed_at[256]; /* the entry where it failed */
+};
+
+/* Makes dst (which must not exist) a copy of the tree at src: owners,
+ * modes and times kept, symlinks as links, devices and sockets left out.
+ * 0 or -errno; a half-made dst is the caller's to remove. */
+int pr_clone_tree(struct pr_clone *c, const char *src, const char *dst);
+/* The best method from images_dir's filesystem to roots_dir's, tried on a
+ * small file; *snapshot_possible when images_dir is on btrfs. */
+enum pr_clone_method pr_clone_probe(const char *images_dir, const char *roots_dir,
+                                    bool *snapshot_possible);
+
+/* ---- personal.c: one Pi's identity, written beneath its root ---- */
+
+#define PR_PERSONAL_KEYS 2 /* ed25519, ecdsa */
+
+struct pr_personal {
+    /* in */
+    char hostname[PR_NAME_MAX];
+    const char *authorized_keys; /* NULL: none written */
+    /* out */
+    char machine_id[33];
+    struct {
+        char type[16];
+        char sha256[64]; /* "SHA256:..." as ssh-keygen -l */
+    } fingerprints[PR_PERSONAL_KEYS];
+    char error[256];
+};
+
+/* Personalises the root at root (a directory pirackd made); keydir is a
+ * private directory outside it for ssh-keygen.  0 or -errno with error
+ * saying which step. */
+int pr_personalise(struct pr_personal *p, const char *root, const char *keydir);
 
 #endif
