@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 #include "pirack/config.h"
 
@@ -147,6 +148,34 @@ int pr_clone_tree(struct pr_clone *c, const char *src, const char *dst);
  * small file; *snapshot_possible when images_dir is on btrfs. */
 enum pr_clone_method pr_clone_probe(const char *images_dir, const char *roots_dir,
                                     bool *snapshot_possible);
+
+/* ---- render.c: pure: cmdline.txt, config.txt, NFS exports ---- */
+
+struct pr_boot_target {
+    const char *host;      /* the slot's .1: NFS server and gateway */
+    const char *pi;        /* the slot's .2 */
+    const char *root_path; /* the exported root, absolute */
+    const char *hostname;
+};
+/* root=/dev/nfs nfsroot=HOST:/PATH,vers=3,tcp rw
+ * ip=PI:HOST::255.255.255.252:NAME:eth0:off rootwait.  -EINVAL for a path
+ * with a space, comma, colon or quote; -ENOSPC. */
+int pr_render_cmdline(const struct pr_boot_target *t, char *buf, size_t len);
+/* The image's config.txt with pirack's [all] section after it. */
+int pr_render_config_txt(const char *image_config, char *buf, size_t len);
+
+/* fsids are stable per slot: PR_EXPORT_FSID_BASE + slot. */
+#define PR_EXPORT_FSID_BASE 7000u
+
+struct pr_export {
+    unsigned slot;
+    char path[PR_PATH_MAX];           /* the Pi's current root, resolved */
+    char client[INET_ADDRSTRLEN + 3]; /* the slot's /30: "10.99.0.0/30" */
+};
+/* An /etc/exports.d file: rw,sync,no_root_squash,no_subtree_check,fsid. */
+int pr_render_exports_kernel(const struct pr_export *e, size_t n, char *buf, size_t len);
+/* nfs-ganesha EXPORT blocks (FSAL VFS, NFSv3 and v4, the /30 only). */
+int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, size_t len);
 
 /* ---- personal.c: one Pi's identity, written beneath its root ---- */
 
