@@ -114,5 +114,6 @@ extern const struct cli_command cli_cmd_unassign;
 extern const struct cli_command cli_cmd_set;
 extern const struct cli_command cli_cmd_power;
 extern const struct cli_command cli_cmd_image;
+extern const struct cli_command cli_cmd_reimage;
 
 #endif

@@ -7,7 +7,8 @@
  *   net.c      GET /v1/net
  *   dhcp.c     GET /v1/dhcp/stats
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
- *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name}
+ *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name},
+ *              GET/POST /v1/slots/{n}/reimage
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   slot.c     the {n} parameter and store errors, for all of them
@@ -86,5 +87,7 @@ void pr_http_get_images(struct pr_api_req *req, void *ctx);
 void pr_http_get_image(struct pr_api_req *req, void *ctx);
 void pr_http_post_images(struct pr_api_req *req, void *ctx);
 void pr_http_delete_image(struct pr_api_req *req, void *ctx);
+void pr_http_post_reimage(struct pr_api_req *req, void *ctx);
+void pr_http_get_reimage(struct pr_api_req *req, void *ctx);
 
 #endif

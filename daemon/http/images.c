@@ -9,6 +9,11 @@
  *                             or why it "failed"
  *   DELETE /v1/images/{name}  removes an image no pi names (409 in-use)
  *
+ *   POST   /v1/slots/{n}/reimage  {"image"?, "undo"?}: a new generation of
+ *                             the pi's root (or back to the previous one);
+ *                             202 {"op"}, 409 busy while one runs
+ *   GET    /v1/slots/{n}/reimage  the slot's last reimage
+ *
  * Images are the operator's: a customer may only read them. */
 #include <errno.h>
 #include <string.h>
@@ -199,4 +204,95 @@ void pr_http_delete_image(struct pr_api_req *req, void *ctx)
         pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
         return;
     }
+}
+
+static json_t *reimage_json(const struct pr_reimage_op *op)
+{
+    return json_pack("{s:I, s:i, s:s, s:b, s:s, s:s, s:I, s:I, s:s}", "op", (json_int_t)op->id,
+                     "slot", (int)op->slot, "image", op->image, "undo", op->undo, "phase",
+                     op->phase, "actor", op->actor, "created_ms", (json_int_t)op->created_ms,
+                     "finished_ms", (json_int_t)op->finished_ms, "result", op->result);
+}
+
+void pr_http_post_reimage(struct pr_api_req *req, void *ctx)
+{
+    struct pr_daemon *d = ctx;
+    json_t *body = pr_api_req_body(req), *value;
+    const char *image = NULL, *key;
+    bool undo = false;
+    unsigned slot;
+    char err[512];
+
+    if (!is_ops(req) || pr_http_slot_param(req, d, &slot) < 0)
+        return;
+    if (body && !json_is_object(body)) {
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST, "the body must be {\"image\"?, \"undo\"?}");
+        return;
+    }
+    json_object_foreach(body, key, value)
+    {
+        if (strcmp(key, "image") == 0 && json_is_string(value)) {
+            image = json_string_value(value);
+        } else if (strcmp(key, "undo") == 0 && json_is_boolean(value)) {
+            undo = json_is_true(value);
+        } else {
+            char shown[64];
+            pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                               "\"%s\" is not a field, or not of its type (image: string, "
+                               "undo: boolean)",
+                               pr_api_printable(key, shown, sizeof(shown)));
+            return;
+        }
+    }
+    if (undo && image) {
+        pr_api_reply_error(req, PR_API_ERR_BAD_REQUEST,
+                           "undo goes back to the previous "
+                           "generation: it takes no image");
+        return;
+    }
+    int rc = pr_image_reimage(d, slot, image, undo, pr_api_req_actor(req), err, sizeof(err));
+    if (rc >= 0) {
+        pr_api_reply_json(
+            req, 202,
+            json_pack("{s:i, s:i, s:s}", "op", rc, "slot", (int)slot, "phase", "building"));
+        return;
+    }
+    switch (rc) {
+    case -EBUSY:
+        pr_api_reply_error(req, PR_API_ERR_BUSY, "%s", err);
+        return;
+    case -ENOENT:
+        pr_api_reply_error(req, image && !undo ? PR_API_ERR_NO_SUCH_IMAGE : PR_API_ERR_CONFLICT,
+                           "%s", err);
+        return;
+    case -EINVAL:
+        pr_api_reply_error(req, PR_API_ERR_CONFLICT, "%s", err);
+        return;
+    case -ENODEV:
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
+        return;
+    default:
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
+        return;
+    }
+}
+
+void pr_http_get_reimage(struct pr_api_req *req, void *ctx)
+{
+    struct pr_daemon *d = ctx;
+    struct pr_reimage_op op;
+    unsigned slot;
+
+    if (pr_http_slot_param(req, d, &slot) < 0)
+        return;
+    int err = pr_store_reimage_last(d->store, slot, &op);
+    if (err == -ENOENT) {
+        pr_api_reply_json(req, 200, json_pack("{s:n}", "op"));
+        return;
+    }
+    if (err < 0) {
+        pr_http_reply_store_error(req, d, err);
+        return;
+    }
+    pr_api_reply_json(req, 200, reimage_json(&op));
 }

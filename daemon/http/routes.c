@@ -23,6 +23,8 @@ static const struct pr_http_route routes[] = {
     { "POST", "/v1/images", pr_http_post_images },
     { "GET", "/v1/images/{name}", pr_http_get_image },
     { "DELETE", "/v1/images/{name}", pr_http_delete_image },
+    { "POST", "/v1/slots/{n}/reimage", pr_http_post_reimage },
+    { "GET", "/v1/slots/{n}/reimage", pr_http_get_reimage },
     /* the services' state */
     { "GET", "/v1/net", pr_http_get_net },
     { "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },

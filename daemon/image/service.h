@@ -4,6 +4,7 @@
 #ifndef PIRACK_IMAGE_SERVICE_H
 #define PIRACK_IMAGE_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,19 @@ int pr_image_each_import(struct pr_daemon *d, pr_image_import_cb cb, void *ctx);
  * why. */
 int pr_image_remove(struct pr_daemon *d, const char *name, const char *actor, char *err,
                     size_t errlen);
+
+/* Reimages the pi in slot: a new generation of its root from image (NULL
+ * or "": the pi's own; a given one becomes the pi's), built while the Pi
+ * runs, then the Pi powered off (when on), the generation switched, the
+ * Pi powered on again.  undo switches back to the previous generation
+ * instead.  Stored before it starts; a restart finishes it.  Returns the
+ * operation's id, or -errno with why: -EBUSY one is in flight, -ENOENT no
+ * such image or generation, -EINVAL no image, -ENODEV not running. */
+int pr_image_reimage(struct pr_daemon *d, unsigned slot, const char *image, bool undo,
+                     const char *actor, char *err, size_t errlen);
+
+/* How roots are made ("reflink", "btrfs-snapshot", "copy_file_range",
+ * "copy"), probed at start; NULL when the service is not running. */
+const char *pr_image_clone_method(struct pr_daemon *d);
 
 #endif

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 3
+#define PR_STORE_SCHEMA_VERSION 4
 
 struct pr_store;
 
@@ -172,6 +172,28 @@ int pr_store_each_image(struct pr_store *st, pr_image_cb cb, void *ctx);
  * Writes how many images (other names) still share its sha to
  * *sha_left, so the caller knows whether its directory may go. */
 int pr_store_remove_image(struct pr_store *st, const char *name, unsigned *sha_left);
+
+/* Reimages, written before they start (as power operations are): a slot
+ * has at most one unfinished (-EEXIST for a second).  image "" means the
+ * pi's own image; undo goes back to the previous generation. */
+struct pr_reimage_op {
+    int64_t id;
+    unsigned slot;
+    char image[PR_NAME_MAX];
+    bool undo;
+    char phase[16]; /* pending, building, off-wait, switching, done, failed */
+    char actor[64];
+    int64_t created_ms, finished_ms;
+    char result[256];
+};
+int64_t pr_store_reimage_begin(struct pr_store *st, unsigned slot, const char *image, bool undo,
+                               const char *actor);
+int pr_store_reimage_phase(struct pr_store *st, int64_t id, const char *phase);
+int pr_store_reimage_finish(struct pr_store *st, int64_t id, bool ok, const char *result);
+/* The slot's newest reimage, finished or not; -ENOENT when none. */
+int pr_store_reimage_last(struct pr_store *st, unsigned slot, struct pr_reimage_op *out);
+typedef int (*pr_reimage_cb)(const struct pr_reimage_op *op, void *ctx);
+int pr_store_each_unfinished_reimage(struct pr_store *st, pr_reimage_cb cb, void *ctx);
 
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);
