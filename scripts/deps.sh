@@ -13,6 +13,7 @@ tftp-hpa atftp curl dnsmasq-base tftpd-hpa
 snmpd snmp openssh-server openssh-client haproxy
 sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
 python3 clang-format git
+mtools fdisk dosfstools e2fsprogs xz-utils btrfs-progs nfs-ganesha nfs-ganesha-vfs libnfs-utils
 "
 
 missing=""

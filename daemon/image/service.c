@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,8 @@
 enum work_kind {
     WORK_IMPORT,
     WORK_SWEEP,
-    WORK_GEN
+    WORK_GEN,
+    WORK_EXPORTS,
 };
 
 struct work {
@@ -45,7 +48,8 @@ struct work {
     char actor[64];
     char sweep[PR_PATH_MAX]; /* WORK_SWEEP: a tree to remove; "" = leftovers */
     struct pr_image_job job;
-    struct gen_job *gen; /* WORK_GEN */
+    struct gen_job *gen;        /* WORK_GEN */
+    struct export_job *exports; /* WORK_EXPORTS */
 };
 
 /* A generation of a Pi's root (and its boot directory), built or, for an
@@ -126,6 +130,8 @@ static void sweep_leftovers(const char *dir)
 
 static void work_done(void *msg);
 static void gen_run(struct gen_job *g);
+struct export_job;
+static void exports_run(struct export_job *x);
 
 static void *work_main(void *arg)
 {
@@ -135,6 +141,8 @@ static void *work_main(void *arg)
         pr_image_import_run(&w->job);
     else if (w->kind == WORK_GEN)
         gen_run(w->gen);
+    else if (w->kind == WORK_EXPORTS)
+        exports_run(w->exports);
     else if (w->sweep[0])
         pr_image_remove_tree(w->sweep);
     else
@@ -199,6 +207,7 @@ static void import_finished(struct pr_image_service *svc, struct work *w)
 }
 
 static void gen_finished(struct pr_image_service *svc, struct gen_job *g);
+static void exports_finished(struct pr_image_service *svc, struct export_job *x);
 
 static void work_done(void *msg)
 {
@@ -213,8 +222,11 @@ static void work_done(void *msg)
     }
     if (w->kind == WORK_GEN)
         gen_finished(svc, w->gen);
+    if (w->kind == WORK_EXPORTS)
+        exports_finished(svc, w->exports);
     unlink_work(svc, w);
     free(w->gen);
+    free(w->exports);
     free(w);
 }
 
@@ -573,6 +585,157 @@ static void gen_run(struct gen_job *g)
     gen_build(g);
 }
 
+/* ---- NFS exports: one root per Pi, to its /30 only ----
+ *
+ * Rendered on the loop from the current generations, applied on a worker:
+ * the kernel server's exports.d file written atomically, `exportfs -ra`,
+ * then `exportfs -v` read back (exportfs is not atomic: each root must
+ * be there); or nfs-ganesha's EXPORT blocks written and ganesha told to
+ * reload them (SIGHUP). */
+
+struct export_job {
+    char backend[16];
+    char file[PR_PATH_MAX];
+    char pidfile[PR_PATH_MAX];
+    char *text;
+    size_t len;
+    struct pr_export *exports;
+    size_t n;
+    int err;
+    char error[400];
+};
+
+static int exports_verify(struct export_job *x)
+{
+    char path[64] = "/tmp/pirack-exportfs.XXXXXX", err[256];
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    const char *argv[] = { "exportfs", "-v", NULL };
+    int rc = pr_image_tool(NULL, argv, fd, err, sizeof(err));
+    static char out[256 * 1024];
+    ssize_t n = rc == 0 ? pread(fd, out, sizeof(out) - 1, 0) : -1;
+    close(fd);
+    if (rc < 0 || n < 0) {
+        snprintf(x->error, sizeof(x->error), "exportfs -v: %s", err);
+        return rc < 0 ? rc : -EIO;
+    }
+    out[n] = '\0';
+    for (size_t i = 0; i < x->n; i++)
+        if (!strstr(out, x->exports[i].path)) {
+            snprintf(x->error, sizeof(x->error), "exportfs -v does not list %.300s",
+                     x->exports[i].path);
+            return -EIO;
+        }
+    return 0;
+}
+
+static void exports_run(struct export_job *x)
+{
+    char err[300];
+    int rc = pr_mkdir_parent(x->file);
+    if (rc == 0)
+        rc = pr_write_file_atomic(x->file, x->text, x->len, 0644);
+    if (rc < 0) {
+        snprintf(x->error, sizeof(x->error), "%.300s: %s", x->file, strerror(-rc));
+        x->err = rc;
+        return;
+    }
+    if (!strcmp(x->backend, "kernel")) {
+        const char *argv[] = { "exportfs", "-ra", NULL };
+        if ((rc = pr_image_tool(NULL, argv, -1, err, sizeof(err))) < 0)
+            snprintf(x->error, sizeof(x->error), "exportfs -ra: %s", err);
+        else
+            rc = exports_verify(x);
+    } else {
+        FILE *f = fopen(x->pidfile, "r");
+        long pid = 0;
+        if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+            rc = -ESRCH;
+        else if (kill((pid_t)pid, SIGHUP) < 0)
+            rc = -errno;
+        if (f)
+            fclose(f);
+        if (rc < 0)
+            snprintf(x->error, sizeof(x->error), "ganesha (pid file %.300s): %s", x->pidfile,
+                     strerror(-rc));
+    }
+    x->err = rc;
+}
+
+static void exports_finished(struct pr_image_service *svc, struct export_job *x)
+{
+    if (x->err)
+        pr_daemon_event(svc->d, 0, "nfs.export-failed", "pirackd", "{s:s, s:s}", "backend",
+                        x->backend, "error", x->error);
+    else
+        pr_daemon_event(svc->d, 0, "nfs.exported", "pirackd", "{s:s, s:s, s:i}", "backend",
+                        x->backend, "file", x->file, "roots", (int)x->n);
+    free(x->text);
+    free(x->exports);
+}
+
+/* Exports every slot's current root (ROOTS/NNN resolved) as the config's
+ * backend says; "none" exports nothing. */
+static void exports_apply(struct pr_image_service *svc)
+{
+    struct pr_daemon *d = svc->d;
+    const struct pr_config *cfg = d->cfg;
+    struct export_job *x;
+    struct work *w;
+
+    if (!strcmp(cfg->nfs_backend, "none"))
+        return;
+    if (!(x = calloc(1, sizeof(*x))) || !(w = calloc(1, sizeof(*w))) ||
+        !(x->exports = calloc(d->plan.slots + 1, sizeof(*x->exports)))) {
+        if (x)
+            free(x->exports);
+        free(x);
+        return;
+    }
+    for (unsigned s = 1; s <= d->plan.slots; s++) {
+        char link[PR_PATH_MAX + 16];
+        struct pr_slot_plan sp;
+        struct pr_export *e = &x->exports[x->n];
+        snprintf(link, sizeof(link), "%.4000s/%03u", cfg->root_dir, s);
+        if (pr_plan_slot(&d->plan, s, &sp) < 0 || !realpath(link, e->path))
+            continue;
+        struct in_addr net = { sp.v4_pi.s_addr & htonl(0xfffffffcu) };
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &net, a, sizeof(a));
+        snprintf(e->client, sizeof(e->client), "%s/30", a);
+        e->slot = s;
+        x->n++;
+    }
+    size_t cap = 1024 + x->n * (PR_PATH_MAX + 512);
+    x->text = malloc(cap);
+    int n = !x->text ? -ENOMEM
+            : !strcmp(cfg->nfs_backend, "kernel")
+                ? pr_render_exports_kernel(x->exports, x->n, x->text, cap)
+                : pr_render_exports_ganesha(x->exports, x->n, x->text, cap);
+    if (n < 0) {
+        pr_warn("nfs: cannot render the exports: %s", strerror(-n));
+        free(x->text);
+        free(x->exports);
+        free(x);
+        free(w);
+        return;
+    }
+    x->len = (size_t)n;
+    snprintf(x->backend, sizeof(x->backend), "%s", cfg->nfs_backend);
+    snprintf(x->file, sizeof(x->file), "%s", cfg->nfs_exports);
+    snprintf(x->pidfile, sizeof(x->pidfile), "%s", cfg->nfs_ganesha_pidfile);
+    w->kind = WORK_EXPORTS;
+    w->exports = x;
+    if (start_work(svc, w) < 0) {
+        free(x->text);
+        free(x->exports);
+        free(x);
+        free(w);
+    }
+}
+
 /* ---- reimages: on the loop ---- */
 
 static struct reimage *find_reimage(struct pr_image_service *svc, unsigned slot)
@@ -683,6 +846,7 @@ static void reimage_switch(struct reimage *r)
         return;
     }
     pr_net_write_pi_config(d, r->slot);
+    exports_apply(r->svc);
     if (r->image[0] && !r->undo)
         pr_store_set_pi(d->store, r->slot, NULL, NULL, r->image, NULL);
     /* The one before stays for --undo; older ones go. */
@@ -940,6 +1104,7 @@ int pr_image_service_start(struct pr_daemon *d)
     pr_info("image: images in %s, roots in %s made by %s", dir, d->cfg->root_dir,
             pr_clone_method_name(svc->clone));
     pr_store_each_unfinished_reimage(d->store, resume_reimage, svc);
+    exports_apply(svc);
     return 0;
 }
 
@@ -965,6 +1130,11 @@ void pr_image_service_stop(struct pr_daemon *d)
         struct work *w = svc->works;
         svc->works = w->next;
         free(w->gen);
+        if (w->exports) {
+            free(w->exports->text);
+            free(w->exports->exports);
+        }
+        free(w->exports);
         free(w);
     }
     /* Unfinished reimages stay in the store: the next start finishes them. */
