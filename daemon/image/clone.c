@@ -261,8 +261,8 @@ enum pr_clone_method pr_clone_probe(const char *images_dir, const char *roots_di
     enum pr_clone_method m = PR_CLONE_COPY;
     static const char data[4096] = "pirack clone probe";
 
-    snprintf(a, sizeof(a), "%s/.probe-%ld", images_dir, (long)getpid());
-    snprintf(b, sizeof(b), "%s/.probe-%ld", roots_dir, (long)getpid());
+    snprintf(a, sizeof(a), "%s/.probe-src-%ld", images_dir, (long)getpid());
+    snprintf(b, sizeof(b), "%s/.probe-dst-%ld", roots_dir, (long)getpid());
     int in = open(a, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int out = open(b, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (in >= 0 && out >= 0 && write(in, data, sizeof(data)) == (ssize_t)sizeof(data) &&
