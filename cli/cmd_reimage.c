@@ -4,7 +4,10 @@
  * becomes its image), built while the Pi runs; then the Pi is powered
  * off, switched to it and powered on again.  --undo goes back to the
  * previous generation.  Follows GET /v1/slots/N/reimage until the
- * operation is done or failed; the exit code says which. */
+ * operation is done or failed; the exit code says which.
+ *
+ * pirack reimage N --wipe: every generation of the pi's root goes (the
+ * Pi must be off), as releasing a pi does. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -55,11 +58,13 @@ static int run_reimage(struct cli *c, int argc, char **argv)
 {
     int64_t slot = -1;
     const char *image = NULL;
-    bool undo = false, wait = true;
+    bool undo = false, wait = true, wipe = false;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--undo"))
             undo = true;
+        else if (!strcmp(argv[i], "--wipe"))
+            wipe = true;
         else if (!strcmp(argv[i], "--no-wait"))
             wait = false;
         else if (!strcmp(argv[i], "--image") && i + 1 < argc)
@@ -73,6 +78,18 @@ static int run_reimage(struct cli *c, int argc, char **argv)
         return cli_usage_error(&cli_cmd_reimage, "reimage needs a slot N");
     if (undo && image)
         return cli_usage_error(&cli_cmd_reimage, "--undo takes no --image");
+    if (wipe) {
+        char wpath[64];
+        struct cli_response w = { 0 };
+        if (undo || image)
+            return cli_usage_error(&cli_cmd_reimage, "--wipe takes no other option");
+        snprintf(wpath, sizeof(wpath), "/v1/slots/%lld/root", (long long)slot);
+        int wrc = cli_request(c, "DELETE", wpath, NULL, &w);
+        if (wrc == 0)
+            printf("slot %lld: every generation of its root wiped\n", (long long)slot);
+        cli_response_free(&w);
+        return wrc;
+    }
     json_t *body = json_object();
     if (image)
         json_object_set_new(body, "image", json_string(image));
@@ -96,7 +113,7 @@ static int run_reimage(struct cli *c, int argc, char **argv)
 
 const struct cli_command cli_cmd_reimage = {
     .name = "reimage",
-    .args = "N [--image NAME] [--undo] [--no-wait]",
+    .args = "N [--image NAME] [--undo] [--no-wait] | N --wipe",
     .summary = "a new root for the pi (power off, switch, power on); --undo goes back",
     .run = run_reimage,
 };

@@ -8,7 +8,7 @@
  *   dhcp.c     GET /v1/dhcp/stats
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
  *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name},
- *              GET/POST /v1/slots/{n}/reimage
+ *              GET/POST /v1/slots/{n}/reimage, DELETE /v1/slots/{n}/root
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   slot.c     the {n} parameter and store errors, for all of them
@@ -89,5 +89,6 @@ void pr_http_post_images(struct pr_api_req *req, void *ctx);
 void pr_http_delete_image(struct pr_api_req *req, void *ctx);
 void pr_http_post_reimage(struct pr_api_req *req, void *ctx);
 void pr_http_get_reimage(struct pr_api_req *req, void *ctx);
+void pr_http_delete_root(struct pr_api_req *req, void *ctx);
 
 #endif

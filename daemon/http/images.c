@@ -13,6 +13,8 @@
  *                             the pi's root (or back to the previous one);
  *                             202 {"op"}, 409 busy while one runs
  *   GET    /v1/slots/{n}/reimage  the slot's last reimage
+ *   DELETE /v1/slots/{n}/root     wipes every generation of the pi's root
+ *                             (409 busy while it is on or being reimaged)
  *
  * Images are the operator's: a customer may only read them. */
 #include <errno.h>
@@ -295,4 +297,23 @@ void pr_http_get_reimage(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_api_reply_json(req, 200, reimage_json(&op));
+}
+
+void pr_http_delete_root(struct pr_api_req *req, void *ctx)
+{
+    struct pr_daemon *d = ctx;
+    unsigned slot;
+    char err[512];
+
+    if (!is_ops(req) || pr_http_slot_param(req, d, &slot) < 0)
+        return;
+    int rc = pr_image_wipe(d, slot, pr_api_req_actor(req), err, sizeof(err));
+    if (rc == 0)
+        pr_api_reply_json(req, 200, json_pack("{s:i, s:b}", "slot", (int)slot, "wiped", 1));
+    else if (rc == -EBUSY)
+        pr_api_reply_error(req, PR_API_ERR_BUSY, "%s", err);
+    else if (rc == -ENODEV)
+        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
+    else
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
 }

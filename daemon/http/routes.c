@@ -25,6 +25,7 @@ static const struct pr_http_route routes[] = {
     { "DELETE", "/v1/images/{name}", pr_http_delete_image },
     { "POST", "/v1/slots/{n}/reimage", pr_http_post_reimage },
     { "GET", "/v1/slots/{n}/reimage", pr_http_get_reimage },
+    { "DELETE", "/v1/slots/{n}/root", pr_http_delete_root },
     /* the services' state */
     { "GET", "/v1/net", pr_http_get_net },
     { "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },

@@ -1066,6 +1066,52 @@ int pr_image_reimage(struct pr_daemon *d, unsigned slot, const char *image, bool
     return (int)id;
 }
 
+int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *err, size_t errlen)
+{
+    struct pr_image_service *svc = d->image;
+    const struct pr_config *cfg = d->cfg;
+    char from[PR_PATH_MAX + 64], to[PR_PATH_MAX + 96];
+
+    if (!svc) {
+        svc_err(err, errlen, "the image service is not running");
+        return -ENODEV;
+    }
+    if (find_reimage(svc, slot)) {
+        svc_err(err, errlen, "slot %u is being reimaged", slot);
+        return -EBUSY;
+    }
+    if (slot_is_on(d, slot)) {
+        svc_err(err, errlen, "the pi in slot %u is powered on: power it off first", slot);
+        return -EBUSY;
+    }
+    /* The links first: from here on nothing serves or exports the root. */
+    snprintf(from, sizeof(from), "%.4000s/%03u", cfg->root_dir, slot);
+    unlink(from);
+    snprintf(from, sizeof(from), "%.4000s/%03u", cfg->boot_dir, slot);
+    unlink(from);
+    snprintf(from, sizeof(from), "%.4000s/gens/%03u", cfg->root_dir, slot);
+    snprintf(to, sizeof(to), "%.4000s/gens/.trash-%03u-%u", cfg->root_dir, slot, svc->trash_seq++);
+    if (rename(from, to) == 0)
+        start_sweep(svc, to);
+    char bootgens[PR_PATH_MAX + 16];
+    snprintf(bootgens, sizeof(bootgens), "%.4000s/.gens", cfg->boot_dir);
+    DIR *dp = opendir(bootgens);
+    struct dirent *de;
+    char prefix[16];
+    snprintf(prefix, sizeof(prefix), "%03u-gen-", slot);
+    while (dp && (de = readdir(dp))) {
+        if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+            continue;
+        snprintf(from, sizeof(from), "%.4000s/%.60s", bootgens, de->d_name);
+        start_sweep(svc, from);
+    }
+    if (dp)
+        closedir(dp);
+    exports_apply(svc);
+    pr_daemon_event(d, slot, "image.root-wiped", actor, NULL);
+    return 0;
+}
+
 const char *pr_image_clone_method(struct pr_daemon *d)
 {
     return d->image ? pr_clone_method_name(d->image->clone) : NULL;

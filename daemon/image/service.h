@@ -51,6 +51,12 @@ int pr_image_remove(struct pr_daemon *d, const char *name, const char *actor, ch
 int pr_image_reimage(struct pr_daemon *d, unsigned slot, const char *image, bool undo,
                      const char *actor, char *err, size_t errlen);
 
+/* Wipes every generation of slot's root and boot directory (what
+ * releasing a pi does before the slot is handed out again): the links go
+ * at once, the trees in the background.  -EBUSY while a reimage runs or
+ * the Pi is powered on, -ENODEV not running. */
+int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *err, size_t errlen);
+
 /* How roots are made ("reflink", "btrfs-snapshot", "copy_file_range",
  * "copy"), probed at start; NULL when the service is not running. */
 const char *pr_image_clone_method(struct pr_daemon *d);

@@ -60,3 +60,9 @@ check "a second reimage while one runs is busy (409)" \
 check "slot 2's reimage finishes" wait_for 60 sh -c "test -L '$R/002'"
 run image remove a
 check "an image a pi uses cannot be removed" sh -c "test $rc -eq 1 && grep -q in-use '$err'"
+
+run reimage 1 --wipe
+check "reimage --wipe wipes the root's generations" \
+    sh -c "test $rc -eq 0 && test ! -e '$R/001' && test ! -e '$B/001'"
+check "the generations' trees go in the background" wait_for 20 sh -c "test -z \"\$(ls -A '$R/gens' | grep 001)\" && test -z \"\$(ls -A '$B/.gens' | grep '^001-')\""
+check "slot 2's root is untouched" test -f "$R/002/etc/hostname"

@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "rootclone: %s\n", strerror(-rc));
         return 1;
     }
-    printf("%s %llu %llu %.0f\n", argv[1], (unsigned long long)c.files,
-           (unsigned long long)c.bytes, t1 - t0);
+    printf("%s %llu %llu %.0f\n", argv[1], (unsigned long long)c.files, (unsigned long long)c.bytes,
+           t1 - t0);
     return 0;
 }
