@@ -66,3 +66,12 @@ check "reimage --wipe wipes the root's generations" \
     sh -c "test $rc -eq 0 && test ! -e '$R/001' && test ! -e '$B/001'"
 check "the generations' trees go in the background" wait_for 20 sh -c "test -z \"\$(ls -A '$R/gens' | grep 001)\" && test -z \"\$(ls -A '$B/.gens' | grep '^001-')\""
 check "slot 2's root is untouched" test -f "$R/002/etc/hostname"
+
+# A reimage that a stop interrupted is finished by the next start.
+pirackd_stop
+sqlite3 "$TEST_TMP/state/pirack.db" \
+    "INSERT INTO reimage_ops (slot, image, actor, created_ms, updated_ms, phase) VALUES (2, 'a', 'ops', 1, 1, 'building')"
+pirackd_start "$_ns" "$TEST_TMP/pirackd.conf" || { not_ok "pirackd starts again"; exit 1; }
+check "an interrupted reimage is finished after a restart" \
+    wait_for 60 sh -c "$BUILD/pirack --socket $PIRACK_SOCK --json events --slot 2 | jq -e '[.events[] | select(.kind == \"image.reimaged\")] | length == 2' >/dev/null"
+check "and its generation is current" test "$(readlink "$R/002")" = gens/002/gen-2
