@@ -136,5 +136,7 @@ extern const struct cli_command cli_cmd_pis;
 extern const struct cli_command cli_cmd_reboot;
 extern const struct cli_command cli_cmd_keys;
 extern const struct cli_command cli_cmd_munin;
+extern const struct cli_command cli_cmd_image;
+extern const struct cli_command cli_cmd_reimage;
 
 #endif

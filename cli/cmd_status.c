@@ -31,8 +31,9 @@ static void slots_summary(const json_t *slots, char *out, size_t outlen)
 static int show_status(const json_t *status, void *ctx)
 {
     char rack[256], uptime[32], slots[512];
-    const char *labels[] = { "rack", "mode", "version", "uptime", "slots" };
-    const char *values[5];
+    const char *labels[] = { "rack", "mode", "version", "uptime", "slots", "roots" };
+    const char *values[6];
+    char roots[64];
 
     (void)ctx;
     snprintf(rack, sizeof(rack), "%s (%s)", cli_json_str(status, "rack") ?: "-",
@@ -44,7 +45,10 @@ static int show_status(const json_t *status, void *ctx)
     values[2] = cli_json_str(status, "version");
     values[3] = uptime;
     values[4] = slots;
-    cli_print_fields(stdout, labels, values, 5);
+    const char *clone = cli_json_str(json_object_get(status, "roots"), "clone");
+    snprintf(roots, sizeof(roots), "made by %s", clone ? clone : "- (image service not running)");
+    values[5] = roots;
+    cli_print_fields(stdout, labels, values, 6);
     return CLI_EXIT_OK;
 }
 

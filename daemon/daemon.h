@@ -47,6 +47,7 @@ struct pr_daemon {
                   size_t whylen);
 
     struct pr_http_state *http; /* the customer API's rate limits (daemon/http/) */
+    struct pr_image_service *image;
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

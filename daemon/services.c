@@ -6,6 +6,7 @@
 #include "daemon/boot/service.h"
 #include "daemon/boot/capture_service.h"
 #include "daemon/dhcp/service.h"
+#include "daemon/image/service.h"
 #include "daemon/net/service.h"
 #include "daemon/power/service.h"
 #include "daemon/proxy/service.h"
@@ -26,6 +27,8 @@ static const struct service services[] = {
     { "boot", pr_boot_service_start, pr_boot_service_stop },
     { "dhcp", pr_dhcp_service_start, pr_dhcp_service_stop },
     { "tftp", pr_tftp_service_start, pr_tftp_service_stop },
+    /* Before power: a reimage finishing after a restart needs the images. */
+    { "image", pr_image_service_start, pr_image_service_stop },
     { "proxy", pr_proxy_service_start, pr_proxy_service_stop },
     /* Last: power-ons (also those finishing interrupted ops) boot Pis,
      * which need DHCP and the boot timeline ready. */

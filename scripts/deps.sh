@@ -35,6 +35,7 @@ snmpd snmp openssh-server openssh-client haproxy
 sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
 debootstrap systemd-container man-db
 python3 clang-format git tmux zsh
+mtools fdisk dosfstools e2fsprogs xz-utils btrfs-progs nfs-ganesha nfs-ganesha-vfs libnfs-utils
 "
 
 if [ "${1:-}" = "--list" ]; then

@@ -95,7 +95,6 @@ const char *pr_api_name_problem(const char *name);
 int pr_api_error_parse(const char *word);
 unsigned pr_api_error_status(enum pr_api_error error);
 const char *pr_api_req_method(const struct pr_api_req *req);
-const char *pr_api_req_param(const struct pr_api_req *req, const char *name); /* {name} */
 const char *pr_api_req_path(const struct pr_api_req *req);
 /* The port side's TCP listener is bound to (useful with port 0), or 0. */
 unsigned pr_api_tcp_port(const struct pr_api *api, enum pr_api_side side);

@@ -38,6 +38,7 @@ static const struct {
     [PR_API_ERR_NO_BOARD] = { "no-board", 404 },
     [PR_API_ERR_NO_SUCH_CUSTOMER] = { "no-such-customer", 404 },
     [PR_API_ERR_NO_SUCH_KEY] = { "no-such-key", 404 },
+    [PR_API_ERR_NO_SUCH_IMAGE] = { "no-such-image", 404 },
     [PR_API_ERR_METHOD_NOT_ALLOWED] = { "method-not-allowed", 405 },
     [PR_API_ERR_CONFLICT] = { "conflict", 409 },
     [PR_API_ERR_NAME_TAKEN] = { "name-taken", 409 },

@@ -84,6 +84,9 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->run_dir, sizeof(cfg->run_dir), "/run/pirack");
     snprintf(cfg->image_dir, sizeof(cfg->image_dir), "/srv/pirack/images");
     snprintf(cfg->root_dir, sizeof(cfg->root_dir), "/srv/pirack/root");
+    snprintf(cfg->nfs_backend, sizeof(cfg->nfs_backend), "none");
+    snprintf(cfg->nfs_exports, sizeof(cfg->nfs_exports), "/etc/exports.d/pirack.exports");
+    snprintf(cfg->nfs_ganesha_pidfile, sizeof(cfg->nfs_ganesha_pidfile), "/run/ganesha.pid");
     snprintf(cfg->trace_dir, sizeof(cfg->trace_dir), "/var/lib/pirack/traces");
     snprintf(cfg->api_socket, sizeof(cfg->api_socket), "/run/pirack/api.sock");
     cfg->api_mode = 0660;

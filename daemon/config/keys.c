@@ -41,6 +41,14 @@ static int check_abs_path(const char *v, char *why, size_t whylen)
     return -1;
 }
 
+static int check_nfs_backend(const char *v, char *why, size_t whylen)
+{
+    if (!strcmp(v, "none") || !strcmp(v, "kernel") || !strcmp(v, "ganesha"))
+        return 0;
+    snprintf(why, whylen, "\"%s\" is not an NFS backend (none, kernel or ganesha)", v);
+    return -1;
+}
+
 static int check_ifname(const char *v, char *why, size_t whylen)
 {
     size_t len = strlen(v);
@@ -328,9 +336,13 @@ const struct pr_key pr_config_keys[] = {
     { "paths", "state", KEY_STRING, CFG(state_path), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "boot", KEY_STRING, CFG(boot_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "run", KEY_STRING, CFG(run_dir), 0, 0, check_abs_path, NULL, false, true },
-    { "paths", "images", KEY_STRING, CFG(image_dir), 0, 0, check_abs_path, NULL, false, true },
+    { "paths", "images", KEY_STRING, CFG(image_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "roots", KEY_STRING, CFG(root_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "traces", KEY_STRING, CFG(trace_dir), 0, 0, check_abs_path, NULL, false, false },
+    { "nfs", "backend", KEY_STRING, CFG(nfs_backend), 0, 0, check_nfs_backend, NULL, false, false },
+    { "nfs", "exports", KEY_STRING, CFG(nfs_exports), 0, 0, check_abs_path, NULL, false, false },
+    { "nfs", "ganesha_pidfile", KEY_STRING, CFG(nfs_ganesha_pidfile), 0, 0, check_abs_path, NULL,
+      false, false },
     { "api", "socket", KEY_STRING, CFG(api_socket), 0, 0, check_abs_path, NULL, false, false },
     { "api", "group", KEY_STRING, CFG(api_group), 0, 0, NULL, NULL, false, false },
     { "api", "mode", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_file_mode, false, false },

@@ -7,6 +7,8 @@
  *   net.c      GET /v1/net
  *   dhcp.c     GET /v1/dhcp/stats
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
+ *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name},
+ *              GET/POST /v1/slots/{n}/reimage, DELETE /v1/slots/{n}/root
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   customer.c POST /login (customer side) and the bearer check
@@ -153,6 +155,13 @@ void pr_http_post_server_reboot(struct pr_api_req *req, void *ctx);
 void pr_http_get_server_ssh_key(struct pr_api_req *req, void *ctx);
 void pr_http_put_server_ssh_key(struct pr_api_req *req, void *ctx);
 void pr_http_get_models(struct pr_api_req *req, void *ctx);
+void pr_http_get_pi_images(struct pr_api_req *req, void *ctx);
 void pr_http_get_images(struct pr_api_req *req, void *ctx);
+void pr_http_get_image(struct pr_api_req *req, void *ctx);
+void pr_http_post_images(struct pr_api_req *req, void *ctx);
+void pr_http_delete_image(struct pr_api_req *req, void *ctx);
+void pr_http_post_reimage(struct pr_api_req *req, void *ctx);
+void pr_http_get_reimage(struct pr_api_req *req, void *ctx);
+void pr_http_delete_root(struct pr_api_req *req, void *ctx);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "daemon/http/http.h"
+#include "daemon/image/service.h"
 
 #define EVENTS_DEFAULT_LIMIT 100
 #define EVENTS_MAX_LIMIT 1000
@@ -110,11 +111,12 @@ void pr_http_get_status(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_api_reply_json(req, 200,
-                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}}", "rack", d->plan.rack,
-                                "domain", d->plan.domain, "mode",
+                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}, s:{s:s?}}", "rack",
+                                d->plan.rack, "domain", d->plan.domain, "mode",
                                 d->plan.isolated ? "isolated" : "flat", "version", PIRACK_VERSION,
                                 "uptime_s", (json_int_t)((pr_now_ms() - d->started_ms) / 1000),
-                                "slots", "total", total, "by_state", by_state));
+                                "slots", "total", total, "by_state", by_state, "roots", "clone",
+                                pr_image_clone_method(d)));
 }
 
 /* ---- GET /v1/slots ---- */

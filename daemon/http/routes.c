@@ -31,6 +31,14 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/keys", pr_http_get_keys },
     { OPS, "POST", "/v1/keys", pr_http_post_key },
     { OPS, "DELETE", "/v1/keys/{id}", pr_http_delete_key },
+    /* images and per-Pi roots */
+    { OPS, "GET", "/v1/images", pr_http_get_images },
+    { OPS, "POST", "/v1/images", pr_http_post_images },
+    { OPS, "GET", "/v1/images/{name}", pr_http_get_image },
+    { OPS, "DELETE", "/v1/images/{name}", pr_http_delete_image },
+    { OPS, "POST", "/v1/slots/{n}/reimage", pr_http_post_reimage },
+    { OPS, "GET", "/v1/slots/{n}/reimage", pr_http_get_reimage },
+    { OPS, "DELETE", "/v1/slots/{n}/root", pr_http_delete_root },
     /* the services' state */
     { OPS, "GET", "/v1/net", pr_http_get_net },
     { OPS, "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },
@@ -51,7 +59,7 @@ static const struct pr_http_route routes[] = {
     { CUST, "GET", "/pi/servers/{name}/ssh-key", pr_http_get_server_ssh_key },
     { CUST, "PUT", "/pi/servers/{name}/ssh-key", pr_http_put_server_ssh_key },
     { CUST, "GET", "/pi/models", pr_http_get_models },
-    { CUST, "GET", "/pi/images/{model}", pr_http_get_images },
+    { CUST, "GET", "/pi/images/{model}", pr_http_get_pi_images },
 };
 
 const struct pr_http_route *pr_http_routes(size_t *n)

@@ -341,12 +341,28 @@ void pr_http_get_models(struct pr_api_req *req, void *ctx)
     pr_api_reply_json(req, 200, json_pack("{s:o}", "models", list));
 }
 
-static int add_image(const char *name, void *ctx)
+struct model_images {
+    json_t *out;
+    char model[24]; /* "3b" or "4b": a board model the image's device trees support */
+};
+
+/* An image whose models ("3b,3b+,4b") name the board: NAME -> what it is. */
+static int add_image(const struct pr_image_row *row, void *ctx)
 {
-    return json_object_set_new(ctx, name, json_string(name)) ? -ENOMEM : 0;
+    struct model_images *m = ctx;
+    char desc[256];
+    size_t n = strlen(m->model);
+
+    for (const char *p = row->models; (p = strstr(p, m->model)) != NULL; p += n) {
+        if ((p == row->models || p[-1] == ',') && (p[n] == ',' || p[n] == '+' || !p[n])) {
+            snprintf(desc, sizeof(desc), "%s (%s, for %s)", row->name, row->kind, row->models);
+            return json_object_set_new(m->out, row->name, json_string(desc)) ? -ENOMEM : 0;
+        }
+    }
+    return 0;
 }
 
-void pr_http_get_images(struct pr_api_req *req, void *ctx)
+void pr_http_get_pi_images(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
     struct pr_principal p;
@@ -357,8 +373,10 @@ void pr_http_get_images(struct pr_api_req *req, void *ctx)
     model = pr_api_req_uint_param(req, "model", 3, 4);
     if (model < 0)
         return;
-    json_t *images = json_object();
-    if (!images || pr_store_each_image(d->store, add_image, images) < 0) {
+    struct model_images m = { .out = json_object() };
+    snprintf(m.model, sizeof(m.model), "%ldb", model);
+    json_t *images = m.out;
+    if (!images || pr_store_each_image(d->store, add_image, &m) < 0) {
         json_decref(images);
         pr_http_customer_error(req, 500, "the store failed: %s", pr_store_errmsg(d->store));
         return;

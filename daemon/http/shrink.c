@@ -40,7 +40,7 @@ void pr_http_post_shrink(struct pr_api_req *req, void *ctx)
     unsigned n;
     int err;
 
-    if (strcmp(pr_api_req_actor(req), "ops") != 0) {
+    if (pr_api_req_side(req) != PR_API_OPS) {
         pr_api_reply_error(req, PR_API_ERR_FORBIDDEN, "only operators may cut slots");
         return;
     }

@@ -1,4 +1,4 @@
-/* store customers, tokens and images.
+/* store customers and tokens.
  *
  * A token is a bearer secret: the store keeps only its BLAKE2b hash
  * (libsodium's crypto_generichash), so a copy of the state file does not
@@ -182,34 +182,5 @@ int pr_store_check_token(struct pr_store *st, const char *token, char *customer,
                                 : pr_store_sqlfail(st, "checking a token");
     }
     sqlite3_reset(s);
-    return err;
-}
-
-static const char SQL_ADD_IMAGE[] =
-    "INSERT INTO images (name, boot_path, root_path, created_ms) VALUES (?1, ?2, ?3, ?4)";
-
-int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
-                       const char *root_path)
-{
-    sqlite3_stmt *s;
-    int err = pr_store_prepare(st, SQL_ADD_IMAGE, &s);
-    if (err < 0)
-        return err;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, boot_path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, root_path, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, pr_store_now_ms());
-    err = pr_store_exec(st, s, "adding an image");
-    if (err == -EEXIST)
-        return pr_store_fail(st, err, "image %s already exists", name);
-    if (err == -EINVAL && (!name || !pr_plan_name_valid(name)))
-        return pr_store_fail(st, err,
-                             "'%.70s' is not an image name (a lower-case DNS "
-                             "label: a-z, 0-9, '-', at most 63)",
-                             name ? name : "(null)");
-    if (err == -EINVAL)
-        return pr_store_fail(st, err,
-                             "an image's boot and root paths must be absolute "
-                             "(and shorter than 4096 bytes)");
     return err;
 }

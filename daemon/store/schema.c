@@ -240,10 +240,47 @@ static const char schema_v4[] =
     "  location   TEXT NOT NULL DEFAULT '',"
     "  created_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (key_id, ikey)) WITHOUT ROWID;";
+
+/* Version 5: images are content-addressed (sha names their directory
+ * under [paths] images, shared by every name imported from the same
+ * bytes), with their size, the board models their device trees support
+ * and what they were imported from. */
+static const char schema_v5[] =
+    "ALTER TABLE images ADD COLUMN sha TEXT NOT NULL DEFAULT ''"
+    "  CHECK (sha = '' OR (length(sha) = 64 AND sha NOT GLOB '*[^0-9a-f]*'));"
+    "ALTER TABLE images ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0 CHECK (bytes >= 0);"
+    "ALTER TABLE images ADD COLUMN models TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("models", 63) ");"
+    "ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("kind", 15) ");"
+    "ALTER TABLE images ADD COLUMN source TEXT NOT NULL DEFAULT ''"
+    "  CHECK (" BYTES_MAX("source", 4095) ");";
+
+/* Version 6: reimages are written before they start, like power
+ * operations, so a restart finishes those it interrupted; a slot has at
+ * most one in flight. */
+static const char schema_v6[] =
+    "CREATE TABLE reimage_ops ("
+    "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  slot        INTEGER NOT NULL REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  image       TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("image", 63) "),"
+    "  undo        INTEGER NOT NULL DEFAULT 0 CHECK (undo IN (0, 1)),"
+    "  phase       TEXT NOT NULL DEFAULT 'pending' CHECK (phase IN"
+    "              ('pending', 'building', 'off-wait', 'switching', 'done', 'failed')),"
+    "  actor       TEXT NOT NULL CHECK (length(actor) >= 1"
+    "              AND " BYTES_MAX("actor", 63) "),"
+    "  created_ms  INTEGER NOT NULL,"
+    "  updated_ms  INTEGER NOT NULL,"
+    "  finished_ms INTEGER,"
+    "  result      TEXT CHECK (" BYTES_MAX("result", 255) "),"
+    "  CHECK ((finished_ms IS NULL) = (phase NOT IN ('done', 'failed'))));"
+    "CREATE UNIQUE INDEX reimage_ops_one_in_flight ON reimage_ops (slot)"
+    "  WHERE finished_ms IS NULL;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
+                                          schema_v4, schema_v5, schema_v6 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -67,10 +67,6 @@ int pr_key_secret_check(const char *secret);
 /* Writes a fresh secret (PR_KEY_SECRET_LEN characters) from 20 bytes. */
 void pr_key_secret_make(const unsigned char random[20], char out[PR_KEY_SECRET_LEN + 1]);
 
-/* Images: a named boot tree and root tree. */
-int pr_store_add_image(struct pr_store *st, const char *name, const char *boot_path,
-                       const char *root_path);
-
 /* ---- from store.h: what only the store and its tests use (customers and tokens get their users with the customer API) ---- */
 int pr_store_user_version(struct pr_store *st);
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);

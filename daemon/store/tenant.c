@@ -196,27 +196,3 @@ int pr_store_unprovision(struct pr_store *st, const char *customer, const char *
     err = pr_store_exec(st, s, "unprovisioning a pi");
     return err < 0 ? err : slot;
 }
-
-static const char SQL_EACH_IMAGE[] = "SELECT name FROM images ORDER BY name LIMIT 256";
-
-int pr_store_each_image(struct pr_store *st, pr_name_cb cb, void *ctx)
-{
-    char names[256][PR_NAME_MAX];
-    size_t n = 0;
-    sqlite3_stmt *s;
-    int rc = SQLITE_DONE;
-    int err = pr_store_prepare(st, SQL_EACH_IMAGE, &s);
-    if (err < 0)
-        return err;
-    while (n < 256 && (rc = sqlite3_step(s)) == SQLITE_ROW)
-        pr_store_column_text(s, 0, names[n++], PR_NAME_MAX);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return pr_store_sqlfail(st, "listing images");
-    for (size_t i = 0; i < n; i++) {
-        err = cb(names[i], ctx);
-        if (err)
-            return err;
-    }
-    return 0;
-}

@@ -77,6 +77,8 @@ const char *pr_api_req_header(const struct pr_api_req *req, const char *name);
  * Retry-After, Location...). */
 void pr_api_req_add_header(struct pr_api_req *req, const char *name, const char *value);
 
+/* A {name} path parameter's text, NULL when the route has none. */
+const char *pr_api_req_param(const struct pr_api_req *req, const char *name);
 /* Parses a path parameter as an unsigned in [min, max]; on failure answers
  * 400 bad-request itself and returns -1. */
 long pr_api_req_uint_param(struct pr_api_req *req, const char *name, long min, long max);
@@ -127,18 +129,19 @@ enum pr_api_error {
     PR_API_ERR_NO_BOARD,           /* 404 no-board: the slot holds no board */
     PR_API_ERR_NO_SUCH_CUSTOMER,   /* 404 no-such-customer: no customer of that name */
     PR_API_ERR_NO_SUCH_KEY,        /* 404 no-such-key: no API key with that id */
+    PR_API_ERR_NO_SUCH_IMAGE,      /* 404 no-such-image: no image (or import) of that name */
     PR_API_ERR_METHOD_NOT_ALLOWED, /* 405 method-not-allowed: the Allow header says which */
     PR_API_ERR_CONFLICT,           /* 409 conflict: the board is in another slot */
     PR_API_ERR_NAME_TAKEN,         /* 409 name-taken: another pi has the name */
     PR_API_ERR_EXISTS,             /* 409 exists: the customer exists already */
-    PR_API_ERR_IN_USE,             /* 409 in-use: the customer still owns pis */
-    PR_API_ERR_BUSY,               /* 409 busy: a power op is in flight for the slot */
-    PR_API_ERR_NO_SWITCH,          /* 409 no-switch: no switch serves the slot */
-    PR_API_ERR_POWER_BUDGET,       /* 409 power-budget: the switch's budget is full */
-    PR_API_ERR_TOO_LARGE,          /* 413 too-large: the body is over PR_API_MAX_BODY */
-    PR_API_ERR_URI_TOO_LONG,       /* 414 uri-too-long: the path is too long */
-    PR_API_ERR_INTERNAL,           /* 500 internal: pirackd or its store failed */
-    PR_API_ERR_UNAVAILABLE,        /* 503 unavailable: the service is not running */
+    PR_API_ERR_IN_USE,       /* 409 in-use: a customer that still owns pis, an image pis use */
+    PR_API_ERR_BUSY,         /* 409 busy: a power op is in flight for the slot */
+    PR_API_ERR_NO_SWITCH,    /* 409 no-switch: no switch serves the slot */
+    PR_API_ERR_POWER_BUDGET, /* 409 power-budget: the switch's budget is full */
+    PR_API_ERR_TOO_LARGE,    /* 413 too-large: the body is over PR_API_MAX_BODY */
+    PR_API_ERR_URI_TOO_LONG, /* 414 uri-too-long: the path is too long */
+    PR_API_ERR_INTERNAL,     /* 500 internal: pirackd or its store failed */
+    PR_API_ERR_UNAVAILABLE,  /* 503 unavailable: the service is not running */
     PR_API_ERR__COUNT
 };
 

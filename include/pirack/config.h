@@ -109,6 +109,11 @@ struct pr_config {
     char root_dir[PR_PATH_MAX];  /* per-pi root trees (NFS) */
     char trace_dir[PR_PATH_MAX]; /* pcap files of failed boots */
 
+    /* [nfs] */
+    char nfs_backend[16];                  /* none, kernel, ganesha */
+    char nfs_exports[PR_PATH_MAX];         /* the exports file pirackd owns */
+    char nfs_ganesha_pidfile[PR_PATH_MAX]; /* ganesha.nfsd's, for SIGHUP */
+
     /* [api] */
     char api_socket[PR_PATH_MAX];
     char api_group[64];

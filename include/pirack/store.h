@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 4
+#define PR_STORE_SCHEMA_VERSION 6
 
 struct pr_store;
 
@@ -288,9 +288,54 @@ int pr_store_idempotent_put(struct pr_store *st, const char *key_id, const char 
                             const char *method, const char *path, int64_t now_ms,
                             const struct pr_idempotent *answer);
 
-/* The images the store knows, by name (at most 256). */
-typedef int (*pr_name_cb)(const char *name, void *ctx);
-int pr_store_each_image(struct pr_store *st, pr_name_cb cb, void *ctx);
+/* Images: a name for an imported boot tree and root tree.  Images are
+ * content-addressed: sha (hex SHA-256 of what was imported) names their
+ * directory, which several names may share.  An image is immutable: a new
+ * import is a new name.  in_use counts the pis that name it. */
+struct pr_image_row {
+    char name[PR_NAME_MAX];
+    char sha[65];
+    char boot_path[4096];
+    char root_path[4096];
+    int64_t bytes;
+    char models[64]; /* "3b,3b+,4b": what its device trees support */
+    char kind[16];   /* disk, disk.xz, tar, dir */
+    char source[4096];
+    int64_t created_ms;
+    unsigned in_use;
+};
+/* -EEXIST when the name is taken, -EINVAL for a bad name or paths. */
+int pr_store_add_image(struct pr_store *st, const struct pr_image_row *row);
+int pr_store_get_image(struct pr_store *st, const char *name, struct pr_image_row *out);
+typedef int (*pr_image_cb)(const struct pr_image_row *row, void *ctx);
+/* In name order. */
+int pr_store_each_image(struct pr_store *st, pr_image_cb cb, void *ctx);
+/* -ENOENT when there is no such image, -EBUSY while a pi names it.
+ * Writes how many images (other names) still share its sha to
+ * *sha_left, so the caller knows whether its directory may go. */
+int pr_store_remove_image(struct pr_store *st, const char *name, unsigned *sha_left);
+
+/* Reimages, written before they start (as power operations are): a slot
+ * has at most one unfinished (-EEXIST for a second).  image "" means the
+ * pi's own image; undo goes back to the previous generation. */
+struct pr_reimage_op {
+    int64_t id;
+    unsigned slot;
+    char image[PR_NAME_MAX];
+    bool undo;
+    char phase[16]; /* pending, building, off-wait, switching, done, failed */
+    char actor[64];
+    int64_t created_ms, finished_ms;
+    char result[256];
+};
+int64_t pr_store_reimage_begin(struct pr_store *st, unsigned slot, const char *image, bool undo,
+                               const char *actor);
+int pr_store_reimage_phase(struct pr_store *st, int64_t id, const char *phase);
+int pr_store_reimage_finish(struct pr_store *st, int64_t id, bool ok, const char *result);
+/* The slot's newest reimage, finished or not; -ENOENT when none. */
+int pr_store_reimage_last(struct pr_store *st, unsigned slot, struct pr_reimage_op *out);
+typedef int (*pr_reimage_cb)(const struct pr_reimage_op *op, void *ctx);
+int pr_store_each_unfinished_reimage(struct pr_store *st, pr_reimage_cb cb, void *ctx);
 
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);

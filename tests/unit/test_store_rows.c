@@ -202,6 +202,22 @@ static void test_listing_slots(void **state)
     assert_int_equal(pr_store_slot_count(st), 50);
 }
 
+static int add_image(struct pr_store *st, const char *name, const char *boot, const char *root,
+                     const char *sha)
+{
+    static struct pr_image_row row;
+    memset(&row, 0, sizeof(row));
+    snprintf(row.name, sizeof(row.name), "%s", name);
+    snprintf(row.boot_path, sizeof(row.boot_path), "%s", boot);
+    snprintf(row.root_path, sizeof(row.root_path), "%s", root);
+    snprintf(row.sha, sizeof(row.sha), "%s", sha);
+    row.bytes = 1234;
+    snprintf(row.models, sizeof(row.models), "3b,4b");
+    return pr_store_add_image(st, &row);
+}
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
 static void test_pis(void **state)
 {
     struct store_fixture *fx = *state;
@@ -214,11 +230,17 @@ static void test_pis(void **state)
                "'Alice Smith' is not a customer name (a lower-case DNS label: "
                "a-z, 0-9, '-', at most 63)");
     assert_int_equal(
-        pr_store_add_image(st, "bookworm", "/srv/img/bookworm/boot", "/srv/img/bookworm/root"), 0);
-    assert_err(pr_store_add_image(st, "bookworm", "/a", "/b"), -EEXIST, st,
+        add_image(st, "bookworm", "/srv/img/bookworm/boot", "/srv/img/bookworm/root", SHA_A), 0);
+    assert_err(add_image(st, "bookworm", "/a", "/b", SHA_A), -EEXIST, st,
                "image bookworm already exists");
-    assert_err(pr_store_add_image(st, "trixie", "relative/boot", "/b"), -EINVAL, st,
-               "an image's boot and root paths must be absolute (and shorter than 4096 bytes)");
+    assert_err(add_image(st, "trixie", "relative/boot", "/b", SHA_A), -EINVAL, st,
+               "an image's boot and root paths must be absolute "
+               "(and shorter than 4096 bytes), its sha 64 hex digits");
+    assert_err(add_image(st, "trixie", "/a", "/b", "not-hex"), -EINVAL, st,
+               "an image's boot and root paths must be absolute "
+               "(and shorter than 4096 bytes), its sha 64 hex digits");
+    /* a second name for the same bytes shares the directory */
+    assert_int_equal(add_image(st, "bookworm-copy", "/a", "/b", SHA_A), 0);
 
     assert_int_equal(pr_store_set_pi(st, 2, "web", "alice", "bookworm", "cycle-reimage"), 0);
     assert_int_equal(pr_store_get_slot(st, 2, &row), 0);
@@ -248,6 +270,58 @@ static void test_pis(void **state)
     assert_int_equal(pr_store_set_pi(st, 3, NULL, "alice", NULL, NULL), 0);
     assert_int_equal(store_raw_sql(fx->path, "DELETE FROM customers WHERE name = 'alice'"),
                      SQLITE_CONSTRAINT_FOREIGNKEY);
+}
+
+struct image_list {
+    char names[4][PR_NAME_MAX];
+    unsigned in_use[4];
+    unsigned n;
+};
+
+static int list_image(const struct pr_image_row *row, void *ctx)
+{
+    struct image_list *l = ctx;
+    if (l->n < 4) {
+        snprintf(l->names[l->n], PR_NAME_MAX, "%s", row->name);
+        l->in_use[l->n++] = row->in_use;
+    }
+    return 0;
+}
+
+/* An image stays while a pi names it; its directory may go only with
+ * the last name for its bytes. */
+static void test_images(void **state)
+{
+    struct store_fixture *fx = *state;
+    struct pr_store *st = fx->st;
+    struct pr_image_row row;
+    struct image_list l = { 0 };
+    unsigned left = 99;
+
+    assert_int_equal(add_image(st, "trixie", "/i/" SHA_A "/boot", "/i/" SHA_A "/root", SHA_A), 0);
+    assert_int_equal(add_image(st, "bookworm", "/i/" SHA_A "/boot", "/i/" SHA_A "/root", SHA_A), 0);
+    assert_int_equal(pr_store_set_pi(st, 2, NULL, NULL, "bookworm", NULL), 0);
+    assert_int_equal(pr_store_get_image(st, "bookworm", &row), 0);
+    assert_string_equal(row.sha, SHA_A);
+    assert_string_equal(row.models, "3b,4b");
+    assert_int_equal(row.bytes, 1234);
+    assert_int_equal(row.in_use, 1);
+    assert_int_equal(pr_store_each_image(st, list_image, &l), 0);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.names[0], "bookworm");
+    assert_int_equal(l.in_use[0], 1);
+    assert_string_equal(l.names[1], "trixie");
+    assert_int_equal(l.in_use[1], 0);
+
+    assert_err(pr_store_remove_image(st, "bookworm", &left), -EBUSY, st,
+               "image bookworm is in use by 1 pi(s)");
+    assert_err(pr_store_remove_image(st, "nosuch", &left), -ENOENT, st, "no image 'nosuch'");
+    assert_int_equal(pr_store_remove_image(st, "trixie", &left), 0);
+    assert_int_equal(left, 1);
+    assert_int_equal(pr_store_set_pi(st, 2, NULL, NULL, "", NULL), 0);
+    assert_int_equal(pr_store_remove_image(st, "bookworm", &left), 0);
+    assert_int_equal(left, 0);
+    assert_err(pr_store_get_image(st, "bookworm", &row), -ENOENT, st, "no image 'bookworm'");
 }
 
 /* Whether needle occurs in the file at path. */
@@ -480,6 +554,7 @@ int main(void)
         T(test_state_and_power),
         T(test_listing_slots),
         T(test_pis),
+        T(test_images),
         T(test_tokens),
         T(test_events),
         T(test_event_paging),
