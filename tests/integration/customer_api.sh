@@ -18,7 +18,9 @@ conf="$TEST_TMP/pirackd.conf"
 
 start_rack() { # extra [api] lines
     rack_conf "$conf" 4
-    printf '[api]\nlisten = [::]:%s\n%s\n' "$port" "$1" >>"$conf"
+    # rack_conf wrote an [api] section, and a second one is refused.
+    printf 'listen = [::]:%s\n%s\n' "$port" "$1" >"$TEST_TMP/api.lines"
+    sed -i "/^\[api\]\$/r $TEST_TMP/api.lines" "$conf"
     pirackd_start "$ns" "$conf"
 }
 ncurl() { ip netns exec "$ns" curl -s -m 10 "$@"; }

@@ -40,7 +40,8 @@ rack_conf "$D/pirackd.conf" 4 isolated pi%03d proxy="$PROXY_TEST_LINES
 https_port = $tls
 http_port = $(free_port)
 api_cert = $D/api.pem"
-printf '[api]\nlisten = [::]:%s\n' "$port" >>"$D/pirackd.conf"
+# rack_conf wrote an [api] section, and a second one is refused.
+sed -i "/^\[api\]\$/a listen = [::]:$port" "$D/pirackd.conf"
 cat >>"$D/pirackd.conf" <<EOC
 [health]
 boot_timeout = 30s
