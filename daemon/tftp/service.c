@@ -150,19 +150,21 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
     switch (ev->kind) {
     case PR_TFTP_EV_REQUEST:
         note_serial(svc, slot, serial);
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path, "size",
-                        (json_int_t)ev->bytes, "blksize", (int)ev->blksize, "serial", serial);
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path,
+                               "size", (json_int_t)ev->bytes, "blksize", (int)ev->blksize, "serial",
+                               serial);
         break;
     case PR_TFTP_EV_DONE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
-                        (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
+                               (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
         /* A file served moves the boot on: firmware, then the kernel. */
         if (slot)
             pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
         break;
     case PR_TFTP_EV_PROBE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path, "ms",
-                        (json_int_t)ev->duration_ms, "message", ev->message ? ev->message : "");
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path, "ms",
+                               (json_int_t)ev->duration_ms, "message",
+                               ev->message ? ev->message : "");
         break;
     case PR_TFTP_EV_ERROR:
     case PR_TFTP_EV_TRAVERSAL:
@@ -171,15 +173,16 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
         if (ev->kind == PR_TFTP_EV_TRAVERSAL)
             pr_warn("tftp: %s asked for %s outside its directory", peer, path);
         if (slot) {
-            pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
-                            "peer", peer, "code", (int)ev->errcode, "message",
-                            ev->message ? ev->message : "");
+            pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
+                                   "peer", peer, "code", (int)ev->errcode, "message",
+                                   ev->message ? ev->message : "");
             break;
         }
         /* "suppressed": refusals left out since the last one recorded */
-        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path, "peer",
-                        peer, "code", (int)ev->errcode, "message", ev->message ? ev->message : "",
-                        "suppressed", (int)svc->refusals_suppressed);
+        pr_daemon_packet_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
+                               "peer", peer, "code", (int)ev->errcode, "message",
+                               ev->message ? ev->message : "", "suppressed",
+                               (int)svc->refusals_suppressed);
         svc->refusals_suppressed = 0;
         break;
     }
