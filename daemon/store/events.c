@@ -405,6 +405,11 @@ void pr_store_flush_coalesced(struct pr_store *st, bool all)
     }
 }
 
+static void flush_all(struct pr_store *st)
+{
+    pr_store_flush_coalesced(st, true);
+}
+
 /* Events a packet caused: as pr_store_record, but within the budgets of
  * coalesce.c, past which they are counted into one "events.coalesced"
  * row per slot and kind.  Returns the id, 0 when counted, or -errno. */
@@ -414,8 +419,10 @@ int64_t pr_store_record_packet(struct pr_store *st, unsigned slot, const char *k
     uint64_t now = (uint64_t)pr_store_now_ms();
     pr_store_flush_coalesced(st, false);
     int verdict = pr_coalesce_admit(st->coalesce, slot, kind ? kind : "", now);
-    if (verdict == PR_COALESCE_HOLD)
+    if (verdict == PR_COALESCE_HOLD) {
+        st->before_close = flush_all;
         return 0;
+    }
     if (verdict < 0)
         return pr_store_fail(st, verdict, "slot %u is past what the event log keeps apart", slot);
     va_list ap;

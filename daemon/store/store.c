@@ -373,7 +373,8 @@ void pr_store_close(struct pr_store *st)
         st->depth = 1; /* one ROLLBACK ends every level */
         pr_store_rollback(st);
     }
-    pr_store_flush_coalesced(st, true);
+    if (st->before_close)
+        st->before_close(st); /* events.c: the counts still held */
     pr_coalesce_free(st->coalesce);
     for (unsigned i = 0; i < st->nstmts; i++)
         sqlite3_finalize(st->stmts[i].stmt);

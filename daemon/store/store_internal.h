@@ -65,6 +65,9 @@ void pr_store_flush_coalesced(struct pr_store *st, bool all);
 struct pr_store {
     sqlite3 *db;
     struct pr_coalesce *coalesce;
+    /* Set by events.c once it holds counts: writes them before the file
+     * closes (a hook, so that store.c does not call into events.c). */
+    void (*before_close)(struct pr_store *st);
     unsigned depth; /* nesting of pr_store_begin() */
     unsigned nstmts;
     struct pr_store_cached_stmt stmts[PR_STORE_STMT_MAX];
