@@ -201,7 +201,11 @@ typedef void (*pr_tftp_event_fn)(void *ctx, const struct pr_tftp_event *ev);
 struct pr_tftp_server_config {
     const struct sockaddr *bind_addr; /* AF_INET, or AF_INET6 (dual stack) */
     socklen_t bind_len;
-    unsigned max_transfers;  /* 0: 1024 */
+    unsigned max_transfers; /* 0: 1024 */
+    /* transfers one client address may have at once (any port), 0: an
+     * eighth of max_transfers, between 4 and 32.  A Pi has two or three;
+     * past the cap its oldest transfer that never got an ACK is shed. */
+    unsigned max_per_client;
     unsigned timeout_ms;     /* first retransmission, 0: 1000 */
     unsigned max_retries;    /* 0: 6 */
     unsigned max_blksize;    /* 0: 1468; also bounded by the MTU */
@@ -218,6 +222,7 @@ struct pr_tftp_stats {
     uint64_t rx_packets, tx_packets, malformed, stray, busy;
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
+    uint64_t shed;               /* transfers that never got an ACK, ended to make room */
     uint64_t rx_calls, tx_calls; /* recvmmsg / sendmmsg that moved data */
     unsigned active, peak_active, cached_files;
     uint64_t cached_bytes;

@@ -344,6 +344,8 @@ static void transfer_limit_holds(void **state)
     for (int i = 0; i < 2; i++) {
         other[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         send_from(f, other[i], PKT("\0\1file.bin\0octet\0"));
+        /* they read on: nothing of theirs may be shed */
+        send_from(f, other[i], PKT("\0\4\0\1"));
     }
     /* Both slots are taken: a third client gets no answer yet. */
     send_pkt(f, PKT("\0\1file.bin\0octet\0"));
@@ -351,9 +353,79 @@ static void transfer_limit_holds(void **state)
     struct pr_tftp_stats st;
     pr_tftp_server_stats(f->srv, &st);
     assert_int_equal(st.busy, 1);
+    assert_int_equal(st.shed, 0);
     assert_int_equal(st.active, 2);
     for (int i = 0; i < 2; i++)
         close(other[i]);
+}
+
+/* A full table gives up a transfer that never got an ACK, not the new
+ * request: the one who asks and never reads loses. */
+static void silent_transfers_are_shed_first(void **state)
+{
+    struct fixture *f = *state;
+    int other[2];
+    for (int i = 0; i < 2; i++) {
+        other[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        send_from(f, other[i], PKT("\0\1file.bin\0octet\0"));
+    }
+    send_from(f, other[1], PKT("\0\4\0\1")); /* other[1] reads on */
+    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
+    expect_data(f, 1, 0, 512);
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(f->srv, &st);
+    assert_int_equal(st.shed, 1);
+    assert_int_equal(st.busy, 0);
+    assert_int_equal(st.active, 2);
+    /* the one that read on is still served */
+    send_from(f, other[1], PKT("\0\4\0\2"));
+    uint8_t buf[600];
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 512); /* block 1 */
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 512); /* block 2 */
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 1300 - 1024);
+    for (int i = 0; i < 2; i++)
+        close(other[i]);
+}
+
+/* The issue's flood: one client opens 500 never-read transfers from 500
+ * ports while another asks for a file.  The flooder keeps its share (4
+ * here) and the other is answered at once. */
+static void one_client_cannot_take_every_transfer(void **state)
+{
+    struct fixture *f = *state;
+    pr_tftp_server_free(f->srv);
+    struct sockaddr_in bind_addr = { .sin_family = AF_INET,
+                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct pr_tftp_server_config cfg = {
+        .bind_addr = (struct sockaddr *)&bind_addr,
+        .bind_len = sizeof bind_addr,
+        .max_transfers = 32,
+        .timeout_ms = 1000,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = f,
+    };
+    assert_int_equal(pr_tftp_server_new(&cfg, &f->srv), 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    assert_int_equal(pr_tftp_server_local(f->srv, &ss, &sl), 0);
+    memcpy(&f->addr, &ss, sizeof f->addr);
+
+    struct sockaddr_in flooder = { .sin_family = AF_INET };
+    inet_pton(AF_INET, "127.0.0.2", &flooder.sin_addr);
+    for (int i = 0; i < 500; i++) {
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(bind(sock, (struct sockaddr *)&flooder, sizeof flooder), 0);
+        send_from(f, sock, PKT("\0\1file.bin\0octet\0"));
+        close(sock);
+    }
+    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
+    expect_data(f, 1, 0, 512);
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(f->srv, &st);
+    assert_int_equal(st.busy, 0);
+    assert_int_equal(st.active, 4 + 1); /* 32 / 8 = 4 for the flooder */
+    assert_int_equal(st.shed, 500 - 4);
 }
 
 /* Runs a whole lock-step transfer of file.bin from sock; returns the
@@ -550,6 +622,8 @@ int main(void)
         T(early_terminate_probe),
         T(deadline_retransmits_then_gives_up),
         T(transfer_limit_holds),
+        T(silent_transfers_are_shed_first),
+        T(one_client_cannot_take_every_transfer),
         T(files_are_shared_and_refreshed),
         T(garbage_is_counted),
         T(replies_come_from_the_address_asked),
