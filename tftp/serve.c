@@ -260,7 +260,10 @@ static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer
     int old = pr_tftp_table_find(&s->table, peer, peerlen);
     if (old >= 0)
         end_slot(s, old);
-    struct pr_tftp_client cl = { .dirfd = -EACCES, .cookie = 0 };
+    struct pr_tftp_client cl = { .dirfd = -EACCES, .cookie = 0, .ifindex = 0 };
+    if (local)
+        cl.ifindex =
+            peer->sa_family == AF_INET ? local->v4.ipi_ifindex : (int)local->v6.ipi6_ifindex;
     s->cfg.resolve(s->cfg.ctx, peer, peerlen, &cl);
     struct pr_tftp_prefix_seen seen = { 0 };
     if (cl.dirfd < 0 || p->op == PR_TFTP_WRQ) {

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,21 @@ static bool peer_v4(const struct sockaddr *sa, struct in_addr *out)
     return true;
 }
 
-/* The slot whose Pi has this address, or 0. */
-static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *peer)
+/* Isolated mode: whether the request came in on the slot's own link.  A
+ * Pi that takes another slot's .2 on its own link reaches nothing of that
+ * slot, even where reverse-path filtering is off.  Unknown (0) is
+ * refused too: the socket always asks IP_PKTINFO. */
+static bool on_slot_link(const struct pr_daemon *d, const struct pr_slot_plan *sp, int ifindex)
+{
+    char name[IF_NAMESIZE];
+    if (!d->cfg->isolated)
+        return true;
+    return ifindex > 0 && if_indextoname((unsigned)ifindex, name) && strcmp(name, sp->ifname) == 0;
+}
+
+/* The slot whose Pi has this address and, in isolated mode, whose link
+ * the request came in on; or 0. */
+static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *peer, int ifindex)
 {
     struct in_addr a;
     struct pr_slot_plan sp;
@@ -51,6 +65,14 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
     unsigned slot = pr_plan_slot_by_v4(&d->plan, a);
     if (slot == 0 || pr_plan_slot(&d->plan, slot, &sp) < 0 || sp.v4_pi.s_addr != a.s_addr)
         return 0;
+    if (!on_slot_link(d, &sp, ifindex)) {
+        char addr[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+        if (ifindex > 0)
+            if_indextoname((unsigned)ifindex, ifname);
+        pr_warn("tftp: slot %u's address %s asked on %s, not on %s: refused", slot,
+                inet_ntop(AF_INET, &a, addr, sizeof addr), ifname, sp.ifname);
+        return 0;
+    }
     return slot;
 }
 
@@ -69,7 +91,7 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     struct pr_tftp_service *svc = ctx;
     const char *boot = svc->d->cfg->boot_dir;
     (void)len;
-    unsigned slot = client_slot(svc->d, peer);
+    unsigned slot = client_slot(svc->d, peer, out->ifindex);
     out->cookie = slot;
     if (slot == 0) {
         out->dirfd = -EACCES;

@@ -167,10 +167,13 @@ struct pr_tftp_server;
 
 /* What the embedder says about a client: the directory it may read (a new
  * fd that the server closes, or -errno to refuse with ERROR 2) and a
- * cookie handed back in its events (e.g. the slot number). */
+ * cookie handed back in its events (e.g. the slot number).  The server
+ * fills ifindex before asking: the interface the request came in on
+ * (IP_PKTINFO), 0 when unknown, so that a client can be bound to its link. */
 struct pr_tftp_client {
     int dirfd;
     uintptr_t cookie;
+    int ifindex;
 };
 typedef void (*pr_tftp_resolve_fn)(void *ctx, const struct sockaddr *peer, socklen_t peerlen,
                                    struct pr_tftp_client *out);

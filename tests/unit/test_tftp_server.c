@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct fixture {
     char last_serial[9];
     char last_path[PR_TFTP_PATH_MAX];
     uint16_t last_code;
+    int last_ifindex;
     uint64_t now;
 };
 
@@ -41,6 +43,7 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     struct fixture *f = ctx;
     (void)peer;
     (void)len;
+    f->last_ifindex = out->ifindex;
     out->cookie = 42;
     out->dirfd = f->refuse ? -EACCES : open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -177,6 +180,7 @@ static void expect_data(struct fixture *f, uint16_t block, size_t off, size_t le
 static void plain_rrq_in_lockstep(void **state)
 {
     struct fixture *f = *state;
+    f->last_ifindex = -1;
     send_pkt(f, PKT("\0\1file.bin\0octet\0"));
     assert_int_equal(f->last_kind, PR_TFTP_EV_REQUEST);
     expect_data(f, 1, 0, 512);
@@ -194,6 +198,8 @@ static void plain_rrq_in_lockstep(void **state)
     assert_int_equal(st.active, 0);
     assert_int_equal(st.done, 1);
     assert_int_equal(pr_tftp_server_next_deadline(f->srv), UINT64_MAX);
+    /* the embedder learns the link the request came in on */
+    assert_int_equal(f->last_ifindex, (int)if_nametoindex("lo"));
 }
 
 static void tsize_gets_oack(void **state)
