@@ -309,6 +309,49 @@ int pr_net_set_ipv6_forwarding(bool on)
     return w == 2 ? 0 : (w < 0 ? -err : -EIO);
 }
 
+/* ---- reverse-path filtering ---- */
+
+static int rp_path(const char *ifname, char *path, size_t cap)
+{
+    if (strchr(ifname, '/') || strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+        return -EINVAL;
+    return (size_t)snprintf(path, cap, "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname) < cap
+               ? 0
+               : -ENAMETOOLONG;
+}
+
+int pr_net_rp_filter(const char *ifname)
+{
+    char path[96], c = 0;
+    int rc = rp_path(ifname, path, sizeof(path));
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, &c, 1);
+    int err = errno;
+    close(fd);
+    if (r != 1)
+        return r < 0 ? -err : -EIO;
+    return c >= '0' && c <= '2' ? c - '0' : -EIO;
+}
+
+int pr_net_set_rp_filter(const char *ifname, int mode)
+{
+    char path[96], text[3] = { (char)('0' + mode), '\n', 0 };
+    int rc = rp_path(ifname, path, sizeof(path));
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t w = write(fd, text, 2);
+    int err = errno;
+    close(fd);
+    return w == 2 ? 0 : (w < 0 ? -err : -EIO);
+}
+
 /* ---- reconciliation ---- */
 
 static void note_failure(struct pr_net_result *res, const struct pr_net_item *it, int rc)
