@@ -158,6 +158,10 @@ int pr_net_set_ipv6_forwarding(bool on);
  * Returns the value or -errno. */
 int pr_net_rp_filter(const char *ifname);
 int pr_net_set_rp_filter(const char *ifname, int mode);
+/* A permanent neighbour entry addr -> mac on ifindex (replacing what the
+ * kernel learnt), or its removal (none is fine).  0 or -errno. */
+int pr_net_neigh_bind(struct pr_net *n, int ifindex, struct in_addr addr, const uint8_t mac[6]);
+int pr_net_neigh_unbind(struct pr_net *n, int ifindex, struct in_addr addr);
 
 /* Makes the kernel match desired: dumps what carries protocol, diffs, and
  * applies (deletions first).  Items whose interface does not exist are

@@ -13,6 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include "net_internal.h"
 
 #define FORWARDING_PATH "/proc/sys/net/ipv6/conf/all/forwarding"
@@ -307,6 +308,49 @@ int pr_net_set_ipv6_forwarding(bool on)
     int err = errno;
     close(fd);
     return w == 2 ? 0 : (w < 0 ? -err : -EIO);
+}
+
+/* ---- neighbours: a slot's .2 bound to its board's MAC ---- */
+
+static struct rtnl_neigh *neigh_for(int ifindex, struct in_addr addr)
+{
+    struct rtnl_neigh *ne = rtnl_neigh_alloc();
+    struct nl_addr *dst = nl_addr_build(AF_INET, &addr, sizeof(addr));
+    if (!ne || !dst) {
+        rtnl_neigh_put(ne);
+        nl_addr_put(dst);
+        return NULL;
+    }
+    rtnl_neigh_set_ifindex(ne, ifindex);
+    rtnl_neigh_set_family(ne, AF_INET);
+    rtnl_neigh_set_dst(ne, dst);
+    nl_addr_put(dst);
+    return ne;
+}
+
+int pr_net_neigh_bind(struct pr_net *n, int ifindex, struct in_addr addr, const uint8_t mac[6])
+{
+    struct rtnl_neigh *ne = neigh_for(ifindex, addr);
+    struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
+    int rc = -ENOMEM;
+    if (ne && ll) {
+        rtnl_neigh_set_lladdr(ne, ll);
+        rtnl_neigh_set_state(ne, NUD_PERMANENT);
+        rc = rtnl_neigh_add(n->sk, ne, NLM_F_CREATE | NLM_F_REPLACE) < 0 ? -EIO : 0;
+    }
+    nl_addr_put(ll);
+    rtnl_neigh_put(ne);
+    return rc;
+}
+
+int pr_net_neigh_unbind(struct pr_net *n, int ifindex, struct in_addr addr)
+{
+    struct rtnl_neigh *ne = neigh_for(ifindex, addr);
+    if (!ne)
+        return -ENOMEM;
+    int rc = rtnl_neigh_delete(n->sk, ne, 0);
+    rtnl_neigh_put(ne);
+    return rc == 0 || rc == -NLE_OBJ_NOTFOUND ? 0 : -EIO;
 }
 
 /* ---- reverse-path filtering ---- */

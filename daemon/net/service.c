@@ -1,6 +1,7 @@
 /* net/service: the host side of the plan, reconciled at start, on reload and
  * when a link of the rack changes.  See service.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,42 @@ static unsigned check_rp_filter(struct pr_daemon *d)
     return loose;
 }
 
+/* ---- flat mode: each slot's .2 bound to its board's MAC ---- */
+
+/* On one segment, a Pi that takes another slot's .2 (and answers ARP for
+ * it) would get that slot's TFTP replies and NFS traffic.  A permanent
+ * neighbour entry sends them to the board the store has for the slot
+ * whatever ARP says; a slot without a board has none (the kernel learns
+ * as usual).  This is no substitute for port security on the switch: a
+ * Pi can still take the board's MAC too (docs/configure.md). */
+int pr_net_bind_slot(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_net_service *svc = d->net;
+    struct pr_slot_plan sp;
+    struct pr_slot_row row;
+    uint8_t mac[6];
+    if (!svc || d->plan.isolated)
+        return 0;
+    int ifindex = pr_net_ifindex(svc->nl, d->cfg->interface);
+    if (ifindex < 0 || pr_plan_slot(&d->plan, slot, &sp) < 0)
+        return ifindex < 0 ? ifindex : -ERANGE;
+    if (pr_store_get_slot(d->store, slot, &row) == 0 && row.mac[0] &&
+        sscanf(row.mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+               &mac[4], &mac[5]) == 6) {
+        int rc = pr_net_neigh_bind(svc->nl, ifindex, sp.v4_pi, mac);
+        if (rc < 0)
+            pr_warn("net: cannot bind slot %u's address to %s: %s", slot, row.mac, strerror(-rc));
+        return rc;
+    }
+    return pr_net_neigh_unbind(svc->nl, ifindex, sp.v4_pi);
+}
+
+static void bind_slots(struct pr_daemon *d)
+{
+    for (unsigned s = 1; s <= d->plan.slots; s++)
+        pr_net_bind_slot(d, s);
+}
+
 int pr_net_reconcile(struct pr_daemon *d)
 {
     struct pr_net_service *svc = d->net;
@@ -269,6 +306,7 @@ int pr_net_reconcile(struct pr_daemon *d)
     svc->runs++;
     write_pi_configs(d);
     svc->rp_loose = check_rp_filter(d);
+    bind_slots(d);
     return vrc < 0 ? vrc : rc;
 }
 
