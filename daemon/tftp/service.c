@@ -242,6 +242,15 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     rearm(svc);
 }
 
+/* Each slot's Pi (one address) may have an eighth of the transfers, 4 to
+ * 32: a Pi has two or three at once (docs/pi-boot.md sections 7-8), and
+ * one that asks and never reads cannot take the others' share. */
+static unsigned per_slot_share(unsigned max_transfers)
+{
+    unsigned share = max_transfers / 8;
+    return share < 4 ? 4 : share > 32 ? 32 : share;
+}
+
 /* IPv4 only: a Pi netboots over its /30, and only a slot's .2 is served
  * (client_slot), so an IPv6 socket would answer nobody but ERROR 2.  A
  * dual-stack socket would also carry every IPv4 datagram through the
@@ -257,6 +266,7 @@ static int new_server(struct pr_tftp_service *svc)
         .bind_addr = (struct sockaddr *)&any4,
         .bind_len = sizeof any4,
         .max_transfers = cfg->tftp_max_transfers,
+        .max_per_client = per_slot_share(cfg->tftp_max_transfers),
         .timeout_ms = cfg->tftp_timeout_ms,
         .prefix = cfg->tftp_prefix,
         .resolve = resolve,

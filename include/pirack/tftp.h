@@ -205,9 +205,10 @@ struct pr_tftp_server_config {
     const struct sockaddr *bind_addr; /* AF_INET, or AF_INET6 (dual stack) */
     socklen_t bind_len;
     unsigned max_transfers; /* 0: 1024 */
-    /* transfers one client address may have at once (any port), 0: an
-     * eighth of max_transfers, between 4 and 32.  A Pi has two or three;
-     * past the cap its oldest transfer that never got an ACK is shed. */
+    /* transfers one client address may have at once (any port), 0: no
+     * cap but max_transfers (many clients may share one address, e.g.
+     * behind NAT).  Past the cap the client's oldest transfer that never
+     * got an ACK is shed, or the request waits (no answer). */
     unsigned max_per_client;
     unsigned timeout_ms;     /* first retransmission, 0: 1000 */
     unsigned max_retries;    /* 0: 6 */
