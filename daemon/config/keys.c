@@ -63,7 +63,7 @@ static int check_rp_filter_mode(const char *v, char *why, size_t whylen)
 {
     if (strcmp(v, "set") == 0 || strcmp(v, "require") == 0 || strcmp(v, "off") == 0)
         return 0;
-    snprintf(why, whylen, "is set, require or off");
+    snprintf(why, whylen, "\"%.20s\" is not set, require or off", v);
     return -1;
 }
 
