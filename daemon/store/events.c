@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "pirack/log.h"
@@ -387,10 +388,24 @@ int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, co
     return id;
 }
 
+/* The coalescer's clock: monotonic, so that a wall clock set back does
+ * not hold a kind's events for as long as it went back. */
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 void pr_store_flush_coalesced(struct pr_store *st, bool all)
 {
     struct pr_coalesce_summary sum;
-    while (pr_coalesce_due(st->coalesce, (uint64_t)pr_store_now_ms(), all, &sum) == 1) {
+    uint64_t mono = mono_ms();
+    int64_t wall = pr_store_now_ms();
+    while (pr_coalesce_due(st->coalesce, mono, all, &sum) == 1) {
+        /* the span in wall-clock time, as every event's time_ms */
+        sum.first_ms = (uint64_t)(wall - (int64_t)(mono - sum.first_ms));
+        sum.last_ms = (uint64_t)(wall - (int64_t)(mono - sum.last_ms));
         pr_info("slot %u: %u %s events in %.1f s coalesced into one row", sum.slot, sum.count,
                 sum.kind, (double)(sum.last_ms - sum.first_ms) / 1000.0);
         /* a slot cut from the plan since has no timeline to add to */
@@ -416,7 +431,7 @@ static void flush_all(struct pr_store *st)
 int64_t pr_store_record_packet(struct pr_store *st, unsigned slot, const char *kind,
                                const char *actor, const char *detail_fmt, ...)
 {
-    uint64_t now = (uint64_t)pr_store_now_ms();
+    uint64_t now = mono_ms();
     pr_store_flush_coalesced(st, false);
     int verdict = pr_coalesce_admit(st->coalesce, slot, kind ? kind : "", now);
     if (verdict == PR_COALESCE_HOLD) {

@@ -122,6 +122,14 @@ static void test_store_flood_leaves_bounded_rows(void **state)
     assert_int_equal(store_raw_int(fx->path, "SELECT json_extract(detail, '$.count') FROM events"
                                              " WHERE kind = 'events.coalesced'"),
                      10000 - PR_COALESCE_KIND_BUDGET);
+    /* the span is in wall-clock time, as every event's time_ms */
+    long long first = store_raw_int(fx->path, "SELECT json_extract(detail, '$.first_ms') FROM"
+                                              " events WHERE kind = 'events.coalesced'");
+    long long last = store_raw_int(fx->path, "SELECT json_extract(detail, '$.last_ms') FROM"
+                                             " events WHERE kind = 'events.coalesced'");
+    long long at = store_raw_int(fx->path, "SELECT time_ms FROM events WHERE kind = 'dhcp.offer'"
+                                           " ORDER BY id LIMIT 1");
+    assert_true(first >= at - 1000 && first <= last && last <= pr_store_now_ms());
 }
 
 int main(void)
