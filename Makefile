@@ -10,7 +10,8 @@
 #   tests/unit/test_*.c           -> one cmocka binary each
 #   poe/poectl/                   -> poectl, the operator's switch tool (installed)
 #   tests/{sim,bench,tools}/NAME/ -> one program per folder
-#   tests/fuzz/fuzz_*.c           -> one libFuzzer binary each (clang)
+#   tests/fuzz/fuzz_*.c           -> one libFuzzer binary each (clang);
+#                                 `make fuzz-long` runs each FUZZ_RUNS times
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -67,7 +68,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .SECONDARY:
-.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan deb lint format
+.PHONY: all tests progs fuzz check demo bench deps install clean asan check-asan deb lint format fuzz-long
 all: $(BUILD)/pirackd $(BUILD)/pirack $(TOOL_BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -123,6 +124,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libpirack-fuzz.a
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 fuzz: $(FUZZ_BINS)
+
+# Every fuzz target for FUZZ_RUNS executions each (default 10 million)
+# from its corpus; the table it prints goes in docs/testing.md.
+FUZZ_RUNS ?= 10000000
+fuzz-long: fuzz
+	PIRACK_BUILD=$(BUILD) FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/long.sh
 
 deps:
 	@sh scripts/deps.sh

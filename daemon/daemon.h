@@ -53,6 +53,8 @@ struct pr_daemon {
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro
  * so that services need nothing of daemon/ but this struct. */
 #define pr_daemon_event(d, ...) pr_store_record((d)->store, __VA_ARGS__)
+/* An event a packet caused: bounded per slot (see pr_store_record_packet). */
+#define pr_daemon_packet_event(d, ...) pr_store_record_packet((d)->store, __VA_ARGS__)
 
 /* daemon/services.c: every service's start and stop, in order.  Start
  * stops at the first failure; stop runs in reverse and tolerates services

@@ -222,6 +222,34 @@ static void start_transfer(struct pr_tftp_server *s, const struct sockaddr *peer
     run_action(s, idx, act, NULL, now_ms);
 }
 
+static void shed(struct pr_tftp_server *s, int idx)
+{
+    s->stats.shed++;
+    end_slot(s, idx);
+}
+
+/* Room for one more transfer of peer's, fairly: a client past its share
+ * gives up its own oldest transfer that never got an ACK, and a full
+ * table gives up the oldest such transfer of anyone's.  A Pi answers
+ * every block within milliseconds, so only a client that asks and never
+ * reads loses anything; one whose transfers all move is refused. */
+static bool make_room(struct pr_tftp_server *s, const struct sockaddr *peer)
+{
+    if (pr_tftp_table_client_count(&s->table, peer) >= s->cfg.max_per_client) {
+        int idx = pr_tftp_table_client_silent(&s->table, peer);
+        if (idx < 0)
+            return false;
+        shed(s, idx);
+    }
+    if (s->table.active >= s->table.cap) {
+        int idx = pr_tftp_table_oldest_silent(&s->table);
+        if (idx < 0)
+            return false;
+        shed(s, idx);
+    }
+    return true;
+}
+
 static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer, socklen_t peerlen,
                            const union pr_tftp_local *local, const struct pr_tftp_packet *p,
                            uint64_t now_ms)
@@ -232,7 +260,10 @@ static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer
     int old = pr_tftp_table_find(&s->table, peer, peerlen);
     if (old >= 0)
         end_slot(s, old);
-    struct pr_tftp_client cl = { .dirfd = -EACCES, .cookie = 0 };
+    struct pr_tftp_client cl = { .dirfd = -EACCES, .cookie = 0, .ifindex = 0 };
+    if (local)
+        cl.ifindex =
+            peer->sa_family == AF_INET ? local->v4.ipi_ifindex : (int)local->v6.ipi6_ifindex;
     s->cfg.resolve(s->cfg.ctx, peer, peerlen, &cl);
     struct pr_tftp_prefix_seen seen = { 0 };
     if (cl.dirfd < 0 || p->op == PR_TFTP_WRQ) {
@@ -245,7 +276,7 @@ static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer
                        PR_TFTP_E_ACCESS, msg);
         return;
     }
-    if (s->table.active >= s->table.cap) {
+    if (!make_room(s, peer)) {
         /* No answer: the client asks again, by then a transfer may have
          * ended.  An ERROR would make a Pi give the file up for good. */
         close(cl.dirfd);
@@ -288,6 +319,7 @@ void pr_tftp_handle_packet(struct pr_tftp_server *s, const struct sockaddr *peer
         s->stats.stray++;
         return;
     }
+    s->table.slots[idx].heard = true;
     struct pr_tftp_action act = pr_tftp_xfer_on_packet(&s->table.slots[idx].x, &p, now_ms);
     run_action(s, idx, act, &p, now_ms);
 }

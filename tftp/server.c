@@ -148,6 +148,8 @@ static void apply_defaults(struct pr_tftp_server *s, const struct pr_tftp_server
     s->cfg = *cfg;
     if (!s->cfg.max_transfers)
         s->cfg.max_transfers = DEFAULT_MAX_TRANSFERS;
+    if (!s->cfg.max_per_client || s->cfg.max_per_client > s->cfg.max_transfers)
+        s->cfg.max_per_client = s->cfg.max_transfers;
     if (!s->cfg.timeout_ms)
         s->cfg.timeout_ms = DEFAULT_TIMEOUT_MS;
     if (!s->cfg.max_retries)

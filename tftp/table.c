@@ -15,13 +15,18 @@ int pr_tftp_table_init(struct pr_tftp_table *t, unsigned cap)
     t->slots = calloc(cap, sizeof *t->slots);
     t->buckets = malloc(t->nbuckets * sizeof *t->buckets);
     t->heap = malloc(cap * sizeof *t->heap);
-    if (!t->slots || !t->buckets || !t->heap) {
+    t->clients = calloc(cap, sizeof *t->clients);
+    t->cbuckets = malloc(t->nbuckets * sizeof *t->cbuckets);
+    if (!t->slots || !t->buckets || !t->heap || !t->clients || !t->cbuckets) {
         pr_tftp_table_fini(t);
         return -ENOMEM;
     }
     t->cap = cap;
     for (unsigned i = 0; i < t->nbuckets; i++)
-        t->buckets[i] = -1;
+        t->buckets[i] = t->cbuckets[i] = -1;
+    for (unsigned i = 0; i < cap; i++)
+        t->clients[i].hash_next = i + 1 < cap ? (int32_t)(i + 1) : -1;
+    t->cfree_head = cap ? 0 : -1;
     for (unsigned i = 0; i < cap; i++) {
         t->slots[i].hash_next = i + 1 < cap ? (int32_t)(i + 1) : -1;
         t->slots[i].heap_pos = NO_POS;
@@ -35,6 +40,8 @@ void pr_tftp_table_fini(struct pr_tftp_table *t)
     free(t->slots);
     free(t->buckets);
     free(t->heap);
+    free(t->clients);
+    free(t->cbuckets);
     memset(t, 0, sizeof *t);
 }
 
@@ -74,6 +81,116 @@ static bool same_peer(const union pr_tftp_addr *a, const struct sockaddr *b)
            memcmp(&a->in6.sin6_addr, &in6->sin6_addr, sizeof in6->sin6_addr) == 0;
 }
 
+/* ---- clients: an address, any port ---- */
+
+static void client_key(const struct sockaddr *sa, union pr_tftp_addr *key)
+{
+    memset(key, 0, sizeof *key);
+    if (sa->sa_family == AF_INET) {
+        key->in.sin_family = AF_INET;
+        key->in.sin_addr = ((const struct sockaddr_in *)sa)->sin_addr;
+    } else {
+        key->in6.sin6_family = AF_INET6;
+        key->in6.sin6_addr = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+        key->in6.sin6_scope_id = ((const struct sockaddr_in6 *)sa)->sin6_scope_id;
+    }
+}
+
+static int client_find(const struct pr_tftp_table *t, const struct sockaddr *peer, unsigned *bucket)
+{
+    union pr_tftp_addr key;
+    if (peer->sa_family != AF_INET && peer->sa_family != AF_INET6)
+        return -1;
+    client_key(peer, &key);
+    *bucket = bucket_of(t, &key.sa);
+    for (int32_t i = t->cbuckets[*bucket]; i >= 0; i = t->clients[i].hash_next)
+        if (same_peer(&t->clients[i].addr, &key.sa))
+            return i;
+    return -1;
+}
+
+/* Appends slot idx to its client's transfers, making the client's entry
+ * when it is new (there is always one free: clients <= transfers). */
+static void client_link(struct pr_tftp_table *t, int idx)
+{
+    struct pr_tftp_slot *s = &t->slots[idx];
+    unsigned b;
+    int c = client_find(t, &s->peer.sa, &b);
+    if (c < 0) {
+        c = t->cfree_head;
+        struct pr_tftp_client_entry *e = &t->clients[c];
+        t->cfree_head = e->hash_next;
+        client_key(&s->peer.sa, &e->addr);
+        e->count = 0;
+        e->head = e->tail = -1;
+        e->hash_next = t->cbuckets[b];
+        t->cbuckets[b] = c;
+    }
+    struct pr_tftp_client_entry *e = &t->clients[c];
+    s->client = c;
+    s->cl_next = -1;
+    s->cl_prev = e->tail;
+    if (e->tail >= 0)
+        t->slots[e->tail].cl_next = idx;
+    else
+        e->head = idx;
+    e->tail = idx;
+    e->count++;
+}
+
+static void client_unlink(struct pr_tftp_table *t, int idx)
+{
+    struct pr_tftp_slot *s = &t->slots[idx];
+    struct pr_tftp_client_entry *e = &t->clients[s->client];
+    if (s->cl_prev >= 0)
+        t->slots[s->cl_prev].cl_next = s->cl_next;
+    else
+        e->head = s->cl_next;
+    if (s->cl_next >= 0)
+        t->slots[s->cl_next].cl_prev = s->cl_prev;
+    else
+        e->tail = s->cl_prev;
+    if (--e->count > 0)
+        return;
+    unsigned b = bucket_of(t, &e->addr.sa);
+    for (int32_t *pp = &t->cbuckets[b]; *pp >= 0; pp = &t->clients[*pp].hash_next) {
+        if (*pp == s->client) {
+            *pp = e->hash_next;
+            break;
+        }
+    }
+    e->hash_next = t->cfree_head;
+    t->cfree_head = s->client;
+}
+
+unsigned pr_tftp_table_client_count(const struct pr_tftp_table *t, const struct sockaddr *peer)
+{
+    unsigned b;
+    int c = client_find(t, peer, &b);
+    return c < 0 ? 0 : t->clients[c].count;
+}
+
+int pr_tftp_table_client_silent(const struct pr_tftp_table *t, const struct sockaddr *peer)
+{
+    unsigned b;
+    int c = client_find(t, peer, &b);
+    for (int32_t i = c < 0 ? -1 : t->clients[c].head; i >= 0; i = t->slots[i].cl_next)
+        if (!t->slots[i].heard)
+            return i;
+    return -1;
+}
+
+int pr_tftp_table_oldest_silent(const struct pr_tftp_table *t)
+{
+    int best = -1;
+    for (unsigned i = 0; i < t->cap; i++) {
+        const struct pr_tftp_slot *s = &t->slots[i];
+        if (s->used && !s->heard && (best < 0 || s->x.started_ms < t->slots[best].x.started_ms))
+            best = (int)i;
+    }
+    return best;
+}
+
 int pr_tftp_table_find(const struct pr_tftp_table *t, const struct sockaddr *peer, socklen_t len)
 {
     (void)len;
@@ -103,6 +220,7 @@ int pr_tftp_table_alloc(struct pr_tftp_table *t, const struct sockaddr *peer, so
     s->hash_next = t->buckets[b];
     t->buckets[b] = idx;
     t->active++;
+    client_link(t, idx);
     return idx;
 }
 
@@ -188,6 +306,7 @@ void pr_tftp_table_release(struct pr_tftp_table *t, int idx)
             break;
         }
     }
+    client_unlink(t, idx);
     s->used = false;
     s->file = NULL;
     s->hash_next = t->free_head;

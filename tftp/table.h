@@ -28,16 +28,31 @@ struct pr_tftp_slot {
     union pr_tftp_local local;
     bool has_local;
     bool used;
-    uint32_t heap_pos; /* UINT32_MAX when not in the heap */
-    int32_t hash_next; /* chain in the bucket, or free list */
+    bool heard;               /* the peer answered (ACK or ERROR) at least once */
+    int32_t client;           /* its entry in clients */
+    int32_t cl_prev, cl_next; /* the client's transfers, oldest first */
+    uint32_t heap_pos;        /* UINT32_MAX when not in the heap */
+    int32_t hash_next;        /* chain in the bucket, or free list */
     struct pr_tftp_file *file;
     uintptr_t cookie;
     struct pr_tftp_prefix_seen seen;
     char path[PR_TFTP_PATH_MAX];
 };
 
+/* A client address (any port) and its transfers: as many entries as
+ * slots, since each client has at least one transfer. */
+struct pr_tftp_client_entry {
+    union pr_tftp_addr addr; /* port 0 */
+    unsigned count;
+    int32_t head, tail;
+    int32_t hash_next; /* chain in the bucket, or free list */
+};
+
 struct pr_tftp_table {
     struct pr_tftp_slot *slots;
+    struct pr_tftp_client_entry *clients;
+    int32_t *cbuckets; /* nbuckets of them too */
+    int32_t cfree_head;
     unsigned cap, active;
     int32_t *buckets;
     unsigned nbuckets; /* a power of two */
@@ -58,5 +73,12 @@ void pr_tftp_table_release(struct pr_tftp_table *t, int idx);
 void pr_tftp_table_schedule(struct pr_tftp_table *t, int idx);
 /* The slot with the earliest deadline, or -1. */
 int pr_tftp_table_earliest(const struct pr_tftp_table *t);
+/* How many transfers the client at peer's address (any port) has. */
+unsigned pr_tftp_table_client_count(const struct pr_tftp_table *t, const struct sockaddr *peer);
+/* The client's oldest transfer whose peer never answered, or -1. */
+int pr_tftp_table_client_silent(const struct pr_tftp_table *t, const struct sockaddr *peer);
+/* The oldest transfer of all whose peer never answered, or -1: a scan,
+ * for when the table is full. */
+int pr_tftp_table_oldest_silent(const struct pr_tftp_table *t);
 
 #endif

@@ -83,9 +83,9 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, c
         return;
     case PR_BOOT_IGNORED:
         if (!r->told_unexpected)
-            pr_daemon_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}", "state",
-                            pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs), "detail",
-                            esc);
+            pr_daemon_packet_event(d, slot, "boot.unexpected", "boot", "{s:s, s:s, s:s}", "state",
+                                   pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs),
+                                   "detail", esc);
         r->told_unexpected = true;
         return;
     case PR_BOOT_MOVED:
@@ -95,9 +95,9 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, c
     store_state(s, slot, r->run.state);
     char kind[32];
     snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(r->run.state));
-    pr_daemon_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}", "from", pr_boot_state_name(prev),
-                    "observed", pr_boot_obs_name(obs), "detail", esc, "after_ms",
-                    (json_int_t)(prev_since ? now - prev_since : 0));
+    pr_daemon_packet_event(d, slot, kind, "boot", "{s:s, s:s, s:s, s:I}", "from",
+                           pr_boot_state_name(prev), "observed", pr_boot_obs_name(obs), "detail",
+                           esc, "after_ms", (json_int_t)(prev_since ? now - prev_since : 0));
     arm(s);
 }
 

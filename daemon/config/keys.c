@@ -65,6 +65,16 @@ static int check_ifname(const char *v, char *why, size_t whylen)
     return 0;
 }
 
+/* [net] rp_filter: what pirackd does about reverse-path filtering on
+ * slot links (daemon/net/service.c). */
+static int check_rp_filter_mode(const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "set") == 0 || strcmp(v, "require") == 0 || strcmp(v, "off") == 0)
+        return 0;
+    snprintf(why, whylen, "\"%.20s\" is not set, require or off", v);
+    return -1;
+}
+
 static int check_ipv4(const char *v, char *why, size_t whylen)
 {
     struct in_addr a;
@@ -315,6 +325,8 @@ const struct pr_key pr_config_keys[] = {
     { "net", "route_protocol", KEY_UINT, CFG(route_protocol), 1, 255, NULL, NULL, false, false },
     { "net", "set_forwarding", KEY_BOOL, CFG(set_forwarding), 0, 0, NULL, NULL, false, false },
     { "net", "route_via_pi", KEY_BOOL, CFG(route_via_pi), 0, 0, NULL, NULL, false, false },
+    { "net", "rp_filter", KEY_STRING, CFG(rp_filter), 0, 0, check_rp_filter_mode, NULL, false,
+      false },
     { "proxy", "ssh_port_base", KEY_UINT, CFG(ssh_port_base), 1, 65535, NULL, NULL, false, false },
     { "proxy", "admin_socket", KEY_STRING, CFG(proxy_admin_socket), 0, 0, check_proxy_admin, NULL,
       false, false },

@@ -22,9 +22,12 @@
 
 #define RECV_BURST 64 /* datagrams per wake-up, then others get a turn */
 #define PENDING_MAX \
-    1024                       /* delayed and repeated replies in flight: a
+    1024 /* delayed and repeated replies in flight: a
                                     * storm of 108 3Bs with a delay is 216 */
-#define SEEN_MAX 64            /* boards remembered for rate-limiting */
+/* Boards remembered for rate-limiting "board.seen": every board the plan
+ * has twice over, and room for strangers; an entry is only reused once
+ * its minute is over, so random MACs cannot push a board out. */
+#define SEEN_SPARE 64
 #define SEEN_INTERVAL_MS 60000 /* one "board.seen" per board per minute */
 #define FRAME_MAX (PR_UDP4_FRAME_OVERHEAD + PR_DHCP_MAX_LEN)
 
@@ -50,8 +53,8 @@ struct pr_dhcp_service {
     struct pr_timer *timer;
     struct pending *pending;
     unsigned n_pending;
-    struct seen seen[SEEN_MAX];
-    unsigned seen_next;
+    struct seen *seen;
+    unsigned n_seen;
     struct pr_dhcp_stats stats;
 };
 
@@ -236,21 +239,46 @@ static void hex(const uint8_t *p, size_t n, char *out, size_t cap)
     out[k] = '\0';
 }
 
+/* Room for every board of the plan, which a reload may grow. */
+static bool seen_fit(struct pr_dhcp_service *s)
+{
+    unsigned want = 2 * s->d->plan.slots + SEEN_SPARE;
+    if (want <= s->n_seen)
+        return true;
+    struct seen *n = realloc(s->seen, want * sizeof *n);
+    if (!n)
+        return false;
+    memset(&n[s->n_seen], 0, (want - s->n_seen) * sizeof *n);
+    s->seen = n;
+    s->n_seen = want;
+    return true;
+}
+
+/* Whether this board was recorded less than a minute ago.  A board that
+ * finds the table full of fresh entries is not remembered: its events
+ * then fall to the store's per-slot budget (pr_store_record_packet). */
 static bool seen_recently(struct pr_dhcp_service *s, const uint8_t mac[6])
 {
     uint64_t now = pr_now_ms();
-    for (unsigned i = 0; i < SEEN_MAX; i++) {
+    struct seen *free_entry = NULL;
+    if (!seen_fit(s))
+        return false;
+    for (unsigned i = 0; i < s->n_seen; i++) {
         struct seen *e = &s->seen[i];
+        bool fresh = e->at_ms && now - e->at_ms < SEEN_INTERVAL_MS;
         if (e->at_ms && memcmp(e->mac, mac, 6) == 0) {
-            if (now - e->at_ms < SEEN_INTERVAL_MS)
+            if (fresh)
                 return true;
             e->at_ms = now;
             return false;
         }
+        if (!fresh && !free_entry)
+            free_entry = e;
     }
-    struct seen *e = &s->seen[s->seen_next++ % SEEN_MAX];
-    memcpy(e->mac, mac, 6);
-    e->at_ms = now;
+    if (free_entry) {
+        memcpy(free_entry->mac, mac, 6);
+        free_entry->at_ms = now;
+    }
     return false;
 }
 
@@ -270,9 +298,9 @@ static void board_seen(struct pr_dhcp_service *s, unsigned slot, const char *ifn
     if (v)
         hex(v, len, uuid, sizeof uuid);
     pr_escape(ifname, strlen(ifname), esc_if, sizeof esc_if);
-    pr_daemon_event(s->d, slot, "board.seen", "dhcp", "{s:s, s:s, s:s, s:s, s:s}", "mac",
-                    pr_mac_format(req->chaddr, mac), "vendor_class", vendor, "option97", uuid,
-                    "model", pr_pi_model_name(dec->model), "interface", esc_if);
+    pr_daemon_packet_event(s->d, slot, "board.seen", "dhcp", "{s:s, s:s, s:s, s:s, s:s}", "mac",
+                           pr_mac_format(req->chaddr, mac), "vendor_class", vendor, "option97",
+                           uuid, "model", pr_pi_model_name(dec->model), "interface", esc_if);
 }
 
 static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
@@ -296,9 +324,9 @@ static void record(struct pr_dhcp_service *s, const char *ifname, const struct p
     case PR_DHCP_ACT_REPLY:
         snprintf(kind, sizeof kind, "dhcp.%s",
                  req->type == PR_DHCPINFORM ? "inform" : pr_dhcp_type_name(dec->reply_type));
-        pr_daemon_event(s->d, dec->slot, kind, "dhcp", "{s:s, s:s, s:s, s:b, s:b}", "mac", mac,
-                        "address", addr, "model", pr_pi_model_name(dec->model), "rom", dec->rom,
-                        "broadcast", dec->broadcast);
+        pr_daemon_packet_event(s->d, dec->slot, kind, "dhcp", "{s:s, s:s, s:s, s:b, s:b}", "mac",
+                               mac, "address", addr, "model", pr_pi_model_name(dec->model), "rom",
+                               dec->rom, "broadcast", dec->broadcast);
         if (s->d->cfg->isolated)
             slot_board_check(s, ifname, req, dec);
         /* the ROM may never send REQUEST, so its OFFER counts; the OS is
@@ -310,14 +338,14 @@ static void record(struct pr_dhcp_service *s, const char *ifname, const struct p
         break;
     case PR_DHCP_ACT_RELEASE:
         s->stats.releases++;
-        pr_daemon_event(s->d, dec->slot, "dhcp.release", "dhcp", "{s:s, s:s}", "mac", mac,
-                        "address", addr);
+        pr_daemon_packet_event(s->d, dec->slot, "dhcp.release", "dhcp", "{s:s, s:s}", "mac", mac,
+                               "address", addr);
         break;
     case PR_DHCP_ACT_DECLINE:
         s->stats.declines++;
         pr_warn("slot %u: %s declined %s: the address is in use on its link", dec->slot, mac, addr);
-        pr_daemon_event(s->d, dec->slot, "dhcp.decline", "dhcp", "{s:s, s:s}", "mac", mac,
-                        "address", addr);
+        pr_daemon_packet_event(s->d, dec->slot, "dhcp.decline", "dhcp", "{s:s, s:s}", "mac", mac,
+                               "address", addr);
         break;
     case PR_DHCP_ACT_SEEN:
         s->stats.seen++;
@@ -494,6 +522,7 @@ void pr_dhcp_service_stop(struct pr_daemon *d)
     close(s->raw_fd);
     pr_timer_free(s->timer);
     free(s->pending);
+    free(s->seen);
     free(s);
     d->dhcp = NULL;
 }

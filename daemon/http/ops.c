@@ -19,6 +19,7 @@
 
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
+#include "daemon/net/service.h"
 
 /* The slot of {n}, or 0 after answering 400, 403 or 404.  These routes
  * are the operator's: a customer (a later TCP listener) may not move
@@ -151,7 +152,13 @@ static int assign_board(struct pr_daemon *d, unsigned slot, const struct assign 
                     a->model && a->model[0] ? a->model : NULL, "moved_from",
                     from > 0 && (unsigned)from != slot ? json_integer(from) : NULL, "replaced",
                     before.mac[0] && strcmp(before.mac, a->mac) != 0 ? before.mac : NULL);
-    return pr_store_commit(d->store);
+    if ((err = pr_store_commit(d->store)) < 0)
+        return err;
+    /* flat mode: the slot's address now leads to this board only */
+    if (from > 0 && (unsigned)from != slot)
+        pr_net_bind_slot(d, (unsigned)from);
+    pr_net_bind_slot(d, slot);
+    return 0;
 }
 
 void pr_http_post_board(struct pr_api_req *req, void *ctx)
@@ -202,10 +209,12 @@ void pr_http_delete_board(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_daemon_event(d, slot, "board.unassigned", pr_api_req_actor(req), "{s:s}", "mac", mac);
-    if ((err = pr_store_commit(d->store)) < 0)
+    if ((err = pr_store_commit(d->store)) < 0) {
         pr_http_reply_store_error(req, d, err);
-    else
-        reply_slot(req, d, slot);
+        return;
+    }
+    pr_net_bind_slot(d, slot);
+    reply_slot(req, d, slot);
 }
 
 /* ---- PUT /v1/slots/{n}/pi ---- */

@@ -153,6 +153,15 @@ int pr_net_vlan_list(struct pr_net *n, struct pr_net_list *out);
 /* Sets IPv6 forwarding (net.ipv6.conf.all.forwarding of this network
  * namespace; pr_net_ipv6_forwarding() in service.h reads it). */
 int pr_net_set_ipv6_forwarding(bool on);
+/* net.ipv4.conf.IFNAME.rp_filter ("all" for the host-wide one): 0 off,
+ * 1 strict, 2 loose; the kernel uses the larger of "all" and the link's.
+ * Returns the value or -errno. */
+int pr_net_rp_filter(const char *ifname);
+int pr_net_set_rp_filter(const char *ifname, int mode);
+/* A permanent neighbour entry addr -> mac on ifindex (replacing what the
+ * kernel learnt), or its removal (none is fine).  0 or -errno. */
+int pr_net_neigh_bind(struct pr_net *n, int ifindex, struct in_addr addr, const uint8_t mac[6]);
+int pr_net_neigh_unbind(struct pr_net *n, int ifindex, struct in_addr addr);
 
 /* Makes the kernel match desired: dumps what carries protocol, diffs, and
  * applies (deletions first).  Items whose interface does not exist are

@@ -13,6 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
+#include <netlink/route/neighbour.h>
 #include "net_internal.h"
 
 #define FORWARDING_PATH "/proc/sys/net/ipv6/conf/all/forwarding"
@@ -304,6 +305,92 @@ int pr_net_set_ipv6_forwarding(bool on)
     if (fd < 0)
         return -errno;
     ssize_t w = write(fd, on ? "1\n" : "0\n", 2);
+    int err = errno;
+    close(fd);
+    return w == 2 ? 0 : (w < 0 ? -err : -EIO);
+}
+
+/* ---- neighbours: a slot's .2 bound to its board's MAC ---- */
+
+static struct rtnl_neigh *neigh_for(int ifindex, struct in_addr addr)
+{
+    struct rtnl_neigh *ne = rtnl_neigh_alloc();
+    struct nl_addr *dst = nl_addr_build(AF_INET, &addr, sizeof(addr));
+    if (!ne || !dst) {
+        rtnl_neigh_put(ne);
+        nl_addr_put(dst);
+        return NULL;
+    }
+    rtnl_neigh_set_ifindex(ne, ifindex);
+    rtnl_neigh_set_family(ne, AF_INET);
+    rtnl_neigh_set_dst(ne, dst);
+    nl_addr_put(dst);
+    return ne;
+}
+
+int pr_net_neigh_bind(struct pr_net *n, int ifindex, struct in_addr addr, const uint8_t mac[6])
+{
+    struct rtnl_neigh *ne = neigh_for(ifindex, addr);
+    struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
+    int rc = -ENOMEM;
+    if (ne && ll) {
+        rtnl_neigh_set_lladdr(ne, ll);
+        rtnl_neigh_set_state(ne, NUD_PERMANENT);
+        rc = rtnl_neigh_add(n->sk, ne, NLM_F_CREATE | NLM_F_REPLACE) < 0 ? -EIO : 0;
+    }
+    nl_addr_put(ll);
+    rtnl_neigh_put(ne);
+    return rc;
+}
+
+int pr_net_neigh_unbind(struct pr_net *n, int ifindex, struct in_addr addr)
+{
+    struct rtnl_neigh *ne = neigh_for(ifindex, addr);
+    if (!ne)
+        return -ENOMEM;
+    int rc = rtnl_neigh_delete(n->sk, ne, 0);
+    rtnl_neigh_put(ne);
+    return rc == 0 || rc == -NLE_OBJ_NOTFOUND ? 0 : -EIO;
+}
+
+/* ---- reverse-path filtering ---- */
+
+static int rp_path(const char *ifname, char *path, size_t cap)
+{
+    if (strchr(ifname, '/') || strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+        return -EINVAL;
+    return (size_t)snprintf(path, cap, "/proc/sys/net/ipv4/conf/%s/rp_filter", ifname) < cap
+               ? 0
+               : -ENAMETOOLONG;
+}
+
+int pr_net_rp_filter(const char *ifname)
+{
+    char path[96], c = 0;
+    int rc = rp_path(ifname, path, sizeof(path));
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t r = read(fd, &c, 1);
+    int err = errno;
+    close(fd);
+    if (r != 1)
+        return r < 0 ? -err : -EIO;
+    return c >= '0' && c <= '2' ? c - '0' : -EIO;
+}
+
+int pr_net_set_rp_filter(const char *ifname, int mode)
+{
+    char path[96], text[3] = { (char)('0' + mode), '\n', 0 };
+    int rc = rp_path(ifname, path, sizeof(path));
+    if (rc < 0)
+        return rc;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t w = write(fd, text, 2);
     int err = errno;
     close(fd);
     return w == 2 ? 0 : (w < 0 ? -err : -EIO);

@@ -1,6 +1,8 @@
 /* net/service: the host side of the plan, reconciled at start, on reload and
  * when a link of the rack changes.  See service.h. */
 #include <errno.h>
+#include <stdio.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -27,6 +29,7 @@ struct pr_net_service {
     struct pr_net_result last; /* for GET /v1/net */
     uint64_t last_ms;
     unsigned runs;
+    unsigned rp_loose; /* slot links without strict rp_filter, last run */
 };
 
 /* ---- forwarding ---- */
@@ -204,6 +207,79 @@ static void write_pi_configs(struct pr_daemon *d)
     }
 }
 
+/* ---- reverse-path filtering on slot links ---- */
+
+/* Isolated mode: a packet from a slot's /30 must come in on that slot's
+ * link, or a Pi that takes another slot's .2 reaches that slot's NFS
+ * export and boot files.  Strict reverse-path filtering (1) on each slot
+ * link drops such packets in the kernel; [net] rp_filter says whether
+ * pirackd sets it ("set", the default), only checks it ("require": a
+ * link without it stops the start) or leaves it ("off").  The kernel uses
+ * the larger of conf/all and the link's value, so all = 2 (loose, as
+ * some distributions ship) makes every link loose whatever pirackd sets.
+ * Returns the number of slot links that are not strict. */
+static unsigned check_rp_filter(struct pr_daemon *d)
+{
+    const char *mode = d->cfg->rp_filter[0] ? d->cfg->rp_filter : "set";
+    if (!d->plan.isolated || strcmp(mode, "off") == 0)
+        return 0;
+    bool set = strcmp(mode, "set") == 0;
+    int all = pr_net_rp_filter("all");
+    unsigned loose = 0;
+    for (unsigned s = 1; s <= d->plan.slots; s++) {
+        struct pr_slot_plan sp;
+        if (pr_plan_slot(&d->plan, s, &sp) < 0 || !if_nametoindex(sp.ifname))
+            continue; /* not there yet: set when it appears */
+        int v = pr_net_rp_filter(sp.ifname);
+        if (set && v != 1 && pr_net_set_rp_filter(sp.ifname, 1) == 0)
+            v = 1;
+        if (v != 1 || all == 2)
+            loose++;
+    }
+    if (loose)
+        pr_err("net: %u slot links lack strict reverse-path filtering (net.ipv4.conf.all."
+               "rp_filter = %d; set it to 0 or 1, or [net] rp_filter = off to accept that a Pi "
+               "may use another slot's address)",
+               loose, all);
+    return loose;
+}
+
+/* ---- flat mode: each slot's .2 bound to its board's MAC ---- */
+
+/* On one segment, a Pi that takes another slot's .2 (and answers ARP for
+ * it) would get that slot's TFTP replies and NFS traffic.  A permanent
+ * neighbour entry sends them to the board the store has for the slot
+ * whatever ARP says; a slot without a board has none (the kernel learns
+ * as usual).  This is no substitute for port security on the switch: a
+ * Pi can still take the board's MAC too (docs/configure.md). */
+int pr_net_bind_slot(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_net_service *svc = d->net;
+    struct pr_slot_plan sp;
+    struct pr_slot_row row;
+    uint8_t mac[6];
+    if (!svc || d->plan.isolated)
+        return 0;
+    int ifindex = pr_net_ifindex(svc->nl, d->cfg->interface);
+    if (ifindex < 0 || pr_plan_slot(&d->plan, slot, &sp) < 0)
+        return ifindex < 0 ? ifindex : -ERANGE;
+    if (pr_store_get_slot(d->store, slot, &row) == 0 && row.mac[0] &&
+        sscanf(row.mac, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+               &mac[4], &mac[5]) == 6) {
+        int rc = pr_net_neigh_bind(svc->nl, ifindex, sp.v4_pi, mac);
+        if (rc < 0)
+            pr_warn("net: cannot bind slot %u's address to %s: %s", slot, row.mac, strerror(-rc));
+        return rc;
+    }
+    return pr_net_neigh_unbind(svc->nl, ifindex, sp.v4_pi);
+}
+
+static void bind_slots(struct pr_daemon *d)
+{
+    for (unsigned s = 1; s <= d->plan.slots; s++)
+        pr_net_bind_slot(d, s);
+}
+
 int pr_net_reconcile(struct pr_daemon *d)
 {
     struct pr_net_service *svc = d->net;
@@ -229,6 +305,8 @@ int pr_net_reconcile(struct pr_daemon *d)
     svc->last_ms = pr_now_ms();
     svc->runs++;
     write_pi_configs(d);
+    svc->rp_loose = check_rp_filter(d);
+    bind_slots(d);
     return vrc < 0 ? vrc : rc;
 }
 
@@ -331,7 +409,12 @@ int pr_net_service_start(struct pr_daemon *d)
     /* A VLAN the kernel cannot make stops the start: the rack would have
      * no links.  Other failures are logged and retried on the next change. */
     rc = pr_net_reconcile(d);
-    if (rc == -EOPNOTSUPP || (d->cfg->create_vlans && rc == -ENODEV)) {
+    bool refuse = svc->rp_loose && strcmp(d->cfg->rp_filter, "require") == 0;
+    if (refuse) {
+        pr_err("net: [net] rp_filter = require: not starting");
+        rc = -EPERM;
+    }
+    if (refuse || rc == -EOPNOTSUPP || (d->cfg->create_vlans && rc == -ENODEV)) {
         d->net = NULL;
         service_free(svc);
         return rc;

@@ -41,6 +41,11 @@ int pr_net_reconcile(struct pr_daemon *d);
  * pr_net_reconcile() does it for every slot; the image module calls it
  * after making a Pi's root.  Returns the files written (0..2) or -errno. */
 int pr_net_write_pi_config(struct pr_daemon *d, unsigned slot);
+/* Flat mode: binds slot's .2 to the MAC of the board the store has for it
+ * (a permanent neighbour entry), or unbinds it when the slot has none.
+ * pr_net_reconcile() does it for every slot; call it after a board is
+ * assigned or taken out.  0 or -errno; nothing in isolated mode. */
+int pr_net_bind_slot(struct pr_daemon *d, unsigned slot);
 
 /* The last reconciliation's result, when (pr_now_ms) and how many so far.
  * -ENOTCONN when the service is not running. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 
 #include "pirack/log.h"
@@ -190,6 +191,7 @@ int pr_store_each_event(struct pr_store *st, unsigned slot, bool rack_only, int6
                            : SQL_EVENTS_ALL,
         .slot = slot,
     };
+    pr_store_flush_coalesced(st, false); /* a reader sees the counts that are due */
     struct pr_event_row *page = calloc(PR_STORE_PAGE, sizeof(*page));
     if (!page)
         return pr_store_fail(st, -ENOMEM, "out of memory");
@@ -390,29 +392,27 @@ int64_t pr_store_last_event_id(struct pr_store *st)
     return id;
 }
 
-/* The one way services record what happened: the detail is packed here,
- * so that a caller never fails on it, and a store error is logged, not
- * returned to a caller that could do nothing about it. */
-int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
-                        const char *detail_fmt, ...)
+/* Packs detail_fmt's JSON object into text (NULL when none or bad). */
+static char *pack_detail(const char *kind, const char *detail_fmt, va_list ap)
 {
-    json_t *detail = NULL;
+    json_error_t jerr;
     char *text = NULL;
-    int64_t id;
+    if (!detail_fmt)
+        return NULL;
+    json_t *detail = json_vpack_ex(&jerr, 0, detail_fmt, ap);
+    if (!detail)
+        pr_warn("event %s: bad detail (%s)", kind, jerr.text);
+    else
+        text = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(detail);
+    return text;
+}
 
-    if (detail_fmt) {
-        json_error_t jerr;
-        va_list ap;
-
-        va_start(ap, detail_fmt);
-        detail = json_vpack_ex(&jerr, 0, detail_fmt, ap);
-        va_end(ap);
-        if (!detail)
-            pr_warn("event %s: bad detail (%s)", kind, jerr.text);
-        else
-            text = json_dumps(detail, JSON_COMPACT | JSON_ENSURE_ASCII);
-    }
-    id = pr_store_add_event(st, slot, kind, actor, text);
+/* Adds the event, logging (not returning) what went wrong. */
+static int64_t add_logged(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                          const char *text)
+{
+    int64_t id = pr_store_add_event(st, slot, kind, actor, text);
     if (id < 0) {
         char esc[256];
 
@@ -421,7 +421,81 @@ int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, co
     } else {
         pr_log_event(id, slot, kind, actor, text);
     }
+    return id;
+}
+
+/* The one way services record what happened: the detail is packed here,
+ * so that a caller never fails on it, and a store error is logged, not
+ * returned to a caller that could do nothing about it. */
+int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
+                        const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    char *text = pack_detail(kind, detail_fmt, ap);
+    va_end(ap);
+    int64_t id = add_logged(st, slot, kind, actor, text);
     free(text);
-    json_decref(detail);
+    return id;
+}
+
+/* The coalescer's clock: monotonic, so that a wall clock set back does
+ * not hold a kind's events for as long as it went back. */
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void pr_store_flush_coalesced(struct pr_store *st, bool all)
+{
+    struct pr_coalesce_summary sum;
+    uint64_t mono = mono_ms();
+    int64_t wall = pr_store_now_ms();
+    while (pr_coalesce_due(st->coalesce, mono, all, &sum) == 1) {
+        /* the span in wall-clock time, as every event's time_ms */
+        sum.first_ms = (uint64_t)(wall - (int64_t)(mono - sum.first_ms));
+        sum.last_ms = (uint64_t)(wall - (int64_t)(mono - sum.last_ms));
+        pr_info("slot %u: %u %s events in %.1f s coalesced into one row", sum.slot, sum.count,
+                sum.kind, (double)(sum.last_ms - sum.first_ms) / 1000.0);
+        /* a slot cut from the plan since has no timeline to add to */
+        unsigned slot = sum.slot > 0 && !slot_exists(st, sum.slot) ? 0 : sum.slot;
+        json_t *detail =
+            json_pack("{s:s, s:i, s:I, s:I}", "kind", sum.kind, "count", (int)sum.count, "first_ms",
+                      (json_int_t)sum.first_ms, "last_ms", (json_int_t)sum.last_ms);
+        char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+        add_logged(st, slot, "events.coalesced", "pirackd", text);
+        free(text);
+        json_decref(detail);
+    }
+}
+
+static void flush_all(struct pr_store *st)
+{
+    pr_store_flush_coalesced(st, true);
+}
+
+/* Events a packet caused: as pr_store_record, but within the budgets of
+ * coalesce.c, past which they are counted into one "events.coalesced"
+ * row per slot and kind.  Returns the id, 0 when counted, or -errno. */
+int64_t pr_store_record_packet(struct pr_store *st, unsigned slot, const char *kind,
+                               const char *actor, const char *detail_fmt, ...)
+{
+    uint64_t now = mono_ms();
+    pr_store_flush_coalesced(st, false);
+    int verdict = pr_coalesce_admit(st->coalesce, slot, kind ? kind : "", now);
+    if (verdict == PR_COALESCE_HOLD) {
+        st->before_close = flush_all;
+        return 0;
+    }
+    if (verdict < 0)
+        return pr_store_fail(st, verdict, "slot %u is past what the event log keeps apart", slot);
+    va_list ap;
+    va_start(ap, detail_fmt);
+    char *text = pack_detail(kind, detail_fmt, ap);
+    va_end(ap);
+    int64_t id = add_logged(st, slot, kind, actor, text);
+    free(text);
     return id;
 }

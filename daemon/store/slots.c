@@ -148,6 +148,8 @@ int pr_store_sync_slots(struct pr_store *st, const struct pr_plan *plan)
         pr_store_rollback(st);
         return err;
     }
+    /* flat mode: every board of the plan may be new in the same minute */
+    pr_coalesce_set_rack_budget(st->coalesce, PR_COALESCE_SLOT_BUDGET + 2 * plan->slots);
     return pr_store_commit(st);
 }
 

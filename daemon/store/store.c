@@ -351,6 +351,16 @@ int pr_store_open(const char *path, struct pr_store **out, char *err, size_t err
     if (!st)
         return open_fail(db, -ENOMEM, err, errlen, "out of memory");
     st->db = db;
+    const struct pr_coalesce_limits lim = {
+        .kind_budget = PR_COALESCE_KIND_BUDGET,
+        .slot_budget = PR_COALESCE_SLOT_BUDGET,
+        .rack_budget = PR_COALESCE_SLOT_BUDGET,
+    };
+    st->coalesce = pr_coalesce_new(&lim);
+    if (!st->coalesce) {
+        free(st);
+        return open_fail(db, -ENOMEM, err, errlen, "out of memory");
+    }
     *out = st;
     return 0;
 }
@@ -363,6 +373,9 @@ void pr_store_close(struct pr_store *st)
         st->depth = 1; /* one ROLLBACK ends every level */
         pr_store_rollback(st);
     }
+    if (st->before_close)
+        st->before_close(st); /* events.c: the counts still held */
+    pr_coalesce_free(st->coalesce);
     for (unsigned i = 0; i < st->nstmts; i++)
         sqlite3_finalize(st->stmts[i].stmt);
     sqlite3_close_v2(st->db);

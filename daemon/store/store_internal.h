@@ -3,7 +3,9 @@
 #ifndef PIRACK_STORE_INTERNAL_H
 #define PIRACK_STORE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include "pirack/store.h"
 
@@ -19,8 +21,53 @@ struct pr_store_cached_stmt {
     sqlite3_stmt *stmt;
 };
 
+/* Coalescing of packet-caused events (coalesce.c). */
+#define PR_COALESCE_WINDOW_MS 60000
+#define PR_COALESCE_KINDS 24      /* kinds a slot may have: the code has ~15 */
+#define PR_COALESCE_SLOT_MAX 4096 /* slots above are refused (-ENOMEM) */
+/* A normal boot is ~15 TFTP files (a request and a done row each), two
+ * DHCP exchanges and a few boot steps: well inside these. */
+#define PR_COALESCE_KIND_BUDGET 64
+#define PR_COALESCE_SLOT_BUDGET 160
+
+struct pr_coalesce_limits {
+    unsigned kind_budget; /* rows of one kind of one slot per window */
+    unsigned slot_budget; /* rows of one slot (1..) per window */
+    unsigned rack_budget; /* rows of the rack (slot 0) per window */
+};
+enum {
+    PR_COALESCE_RECORD = 0,
+    PR_COALESCE_HOLD = 1
+};
+struct pr_coalesce_summary {
+    unsigned slot;
+    char kind[32];
+    unsigned count;
+    uint64_t first_ms, last_ms;
+};
+struct pr_coalesce;
+struct pr_coalesce *pr_coalesce_new(const struct pr_coalesce_limits *lim);
+void pr_coalesce_free(struct pr_coalesce *c);
+/* The rack's budget follows the plan: in flat mode every board the plan
+ * has may turn up as "board.seen" in the same minute. */
+void pr_coalesce_set_rack_budget(struct pr_coalesce *c, unsigned budget);
+/* PR_COALESCE_RECORD: record this event as a row; PR_COALESCE_HOLD: it
+ * was counted instead; -ENOMEM. */
+int pr_coalesce_admit(struct pr_coalesce *c, unsigned slot, const char *kind, uint64_t now);
+/* Hands out one held count whose window is over (every one when all):
+ * 1 with *out filled, 0 when none. */
+int pr_coalesce_due(struct pr_coalesce *c, uint64_t now, bool all, struct pr_coalesce_summary *out);
+
+/* Writes the "events.coalesced" rows that are due (all of them when all,
+ * as on close). */
+void pr_store_flush_coalesced(struct pr_store *st, bool all);
+
 struct pr_store {
     sqlite3 *db;
+    struct pr_coalesce *coalesce;
+    /* Set by events.c once it holds counts: writes them before the file
+     * closes (a hook, so that store.c does not call into events.c). */
+    void (*before_close)(struct pr_store *st);
     unsigned depth; /* nesting of pr_store_begin() */
     unsigned nstmts;
     struct pr_store_cached_stmt stmts[PR_STORE_STMT_MAX];

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,21 @@ static bool peer_v4(const struct sockaddr *sa, struct in_addr *out)
     return true;
 }
 
-/* The slot whose Pi has this address, or 0. */
-static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *peer)
+/* Isolated mode: whether the request came in on the slot's own link.  A
+ * Pi that takes another slot's .2 on its own link reaches nothing of that
+ * slot, even where reverse-path filtering is off.  Unknown (0) is
+ * refused too: the socket always asks IP_PKTINFO. */
+static bool on_slot_link(const struct pr_daemon *d, const struct pr_slot_plan *sp, int ifindex)
+{
+    char name[IF_NAMESIZE];
+    if (!d->cfg->isolated)
+        return true;
+    return ifindex > 0 && if_indextoname((unsigned)ifindex, name) && strcmp(name, sp->ifname) == 0;
+}
+
+/* The slot whose Pi has this address and, in isolated mode, whose link
+ * the request came in on; or 0. */
+static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *peer, int ifindex)
 {
     struct in_addr a;
     struct pr_slot_plan sp;
@@ -51,6 +65,14 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
     unsigned slot = pr_plan_slot_by_v4(&d->plan, a);
     if (slot == 0 || pr_plan_slot(&d->plan, slot, &sp) < 0 || sp.v4_pi.s_addr != a.s_addr)
         return 0;
+    if (!on_slot_link(d, &sp, ifindex)) {
+        char addr[INET_ADDRSTRLEN], ifname[IF_NAMESIZE] = "?";
+        if (ifindex > 0)
+            if_indextoname((unsigned)ifindex, ifname);
+        pr_warn("tftp: slot %u's address %s asked on %s, not on %s: refused", slot,
+                inet_ntop(AF_INET, &a, addr, sizeof addr), ifname, sp.ifname);
+        return 0;
+    }
     return slot;
 }
 
@@ -69,7 +91,7 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     struct pr_tftp_service *svc = ctx;
     const char *boot = svc->d->cfg->boot_dir;
     (void)len;
-    unsigned slot = client_slot(svc->d, peer);
+    unsigned slot = client_slot(svc->d, peer, out->ifindex);
     out->cookie = slot;
     if (slot == 0) {
         out->dirfd = -EACCES;
@@ -150,19 +172,21 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
     switch (ev->kind) {
     case PR_TFTP_EV_REQUEST:
         note_serial(svc, slot, serial);
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path, "size",
-                        (json_int_t)ev->bytes, "blksize", (int)ev->blksize, "serial", serial);
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:i, s:s}", "path", path,
+                               "size", (json_int_t)ev->bytes, "blksize", (int)ev->blksize, "serial",
+                               serial);
         break;
     case PR_TFTP_EV_DONE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
-                        (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
+                               (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
         /* A file served moves the boot on: firmware, then the kernel. */
         if (slot)
             pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
         break;
     case PR_TFTP_EV_PROBE:
-        pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path, "ms",
-                        (json_int_t)ev->duration_ms, "message", ev->message ? ev->message : "");
+        pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:s}", "path", path, "ms",
+                               (json_int_t)ev->duration_ms, "message",
+                               ev->message ? ev->message : "");
         break;
     case PR_TFTP_EV_ERROR:
     case PR_TFTP_EV_TRAVERSAL:
@@ -171,15 +195,16 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
         if (ev->kind == PR_TFTP_EV_TRAVERSAL)
             pr_warn("tftp: %s asked for %s outside its directory", peer, path);
         if (slot) {
-            pr_daemon_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
-                            "peer", peer, "code", (int)ev->errcode, "message",
-                            ev->message ? ev->message : "");
+            pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:s, s:i, s:s}", "path", path,
+                                   "peer", peer, "code", (int)ev->errcode, "message",
+                                   ev->message ? ev->message : "");
             break;
         }
         /* "suppressed": refusals left out since the last one recorded */
-        pr_daemon_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path, "peer",
-                        peer, "code", (int)ev->errcode, "message", ev->message ? ev->message : "",
-                        "suppressed", (int)svc->refusals_suppressed);
+        pr_daemon_packet_event(svc->d, 0, kind, "tftp", "{s:s, s:s, s:i, s:s, s:i}", "path", path,
+                               "peer", peer, "code", (int)ev->errcode, "message",
+                               ev->message ? ev->message : "", "suppressed",
+                               (int)svc->refusals_suppressed);
         svc->refusals_suppressed = 0;
         break;
     }
@@ -217,6 +242,15 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     rearm(svc);
 }
 
+/* Each slot's Pi (one address) may have an eighth of the transfers, 4 to
+ * 32: a Pi has two or three at once (docs/pi-boot.md sections 7-8), and
+ * one that asks and never reads cannot take the others' share. */
+static unsigned per_slot_share(unsigned max_transfers)
+{
+    unsigned share = max_transfers / 8;
+    return share < 4 ? 4 : share > 32 ? 32 : share;
+}
+
 /* IPv4 only: a Pi netboots over its /30, and only a slot's .2 is served
  * (client_slot), so an IPv6 socket would answer nobody but ERROR 2.  A
  * dual-stack socket would also carry every IPv4 datagram through the
@@ -232,6 +266,7 @@ static int new_server(struct pr_tftp_service *svc)
         .bind_addr = (struct sockaddr *)&any4,
         .bind_len = sizeof any4,
         .max_transfers = cfg->tftp_max_transfers,
+        .max_per_client = per_slot_share(cfg->tftp_max_transfers),
         .timeout_ms = cfg->tftp_timeout_ms,
         .prefix = cfg->tftp_prefix,
         .resolve = resolve,

@@ -85,6 +85,7 @@ struct pr_config {
     unsigned vlan_base;
     unsigned route_protocol; /* tags pirackd's routes and addresses */
     bool set_forwarding;     /* turn IPv6 forwarding on when off */
+    char rp_filter[8];       /* isolated: set (""), require or off */
     bool route_via_pi;       /* flat: /64 via PREFIX::2, not on-link */
 
     /* [proxy] */

@@ -137,6 +137,13 @@ int pr_store_set_pi(struct pr_store *st, unsigned slot, const char *name, const 
  * caller: a bad detail or a store error is logged.  Returns the id or -errno. */
 int64_t pr_store_record(struct pr_store *st, unsigned slot, const char *kind, const char *actor,
                         const char *detail_fmt, ...);
+/* The same for events that a packet caused (DHCP, TFTP, boot steps): past
+ * a budget per slot and kind (64 a minute) and per slot (160 a minute;
+ * the rack's grows with the plan) they are counted, and each minute's
+ * count becomes one "events.coalesced" row (kind, count, first_ms,
+ * last_ms).  Returns the id, 0 when the event was counted, or -errno. */
+int64_t pr_store_record_packet(struct pr_store *st, unsigned slot, const char *kind,
+                               const char *actor, const char *detail_fmt, ...);
 typedef int (*pr_event_cb)(const struct pr_event_row *row, void *ctx);
 /* Events with id > since_id, oldest first, for one slot (slot > 0), the
  * rack only (slot == 0 and rack_only), or all.  At most limit rows (0: no

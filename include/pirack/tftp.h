@@ -167,10 +167,13 @@ struct pr_tftp_server;
 
 /* What the embedder says about a client: the directory it may read (a new
  * fd that the server closes, or -errno to refuse with ERROR 2) and a
- * cookie handed back in its events (e.g. the slot number). */
+ * cookie handed back in its events (e.g. the slot number).  The server
+ * fills ifindex before asking: the interface the request came in on
+ * (IP_PKTINFO), 0 when unknown, so that a client can be bound to its link. */
 struct pr_tftp_client {
     int dirfd;
     uintptr_t cookie;
+    int ifindex;
 };
 typedef void (*pr_tftp_resolve_fn)(void *ctx, const struct sockaddr *peer, socklen_t peerlen,
                                    struct pr_tftp_client *out);
@@ -201,7 +204,12 @@ typedef void (*pr_tftp_event_fn)(void *ctx, const struct pr_tftp_event *ev);
 struct pr_tftp_server_config {
     const struct sockaddr *bind_addr; /* AF_INET, or AF_INET6 (dual stack) */
     socklen_t bind_len;
-    unsigned max_transfers;  /* 0: 1024 */
+    unsigned max_transfers; /* 0: 1024 */
+    /* transfers one client address may have at once (any port), 0: no
+     * cap but max_transfers (many clients may share one address, e.g.
+     * behind NAT).  Past the cap the client's oldest transfer that never
+     * got an ACK is shed, or the request waits (no answer). */
+    unsigned max_per_client;
     unsigned timeout_ms;     /* first retransmission, 0: 1000 */
     unsigned max_retries;    /* 0: 6 */
     unsigned max_blksize;    /* 0: 1468; also bounded by the MTU */
@@ -218,6 +226,7 @@ struct pr_tftp_stats {
     uint64_t rx_packets, tx_packets, malformed, stray, busy;
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
+    uint64_t shed;               /* transfers that never got an ACK, ended to make room */
     uint64_t rx_calls, tx_calls; /* recvmmsg / sendmmsg that moved data */
     unsigned active, peak_active, cached_files;
     uint64_t cached_bytes;

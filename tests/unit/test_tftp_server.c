@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ struct fixture {
     char last_serial[9];
     char last_path[PR_TFTP_PATH_MAX];
     uint16_t last_code;
+    int last_ifindex;
     uint64_t now;
 };
 
@@ -41,6 +43,7 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     struct fixture *f = ctx;
     (void)peer;
     (void)len;
+    f->last_ifindex = out->ifindex;
     out->cookie = 42;
     out->dirfd = f->refuse ? -EACCES : open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
@@ -177,6 +180,7 @@ static void expect_data(struct fixture *f, uint16_t block, size_t off, size_t le
 static void plain_rrq_in_lockstep(void **state)
 {
     struct fixture *f = *state;
+    f->last_ifindex = -1;
     send_pkt(f, PKT("\0\1file.bin\0octet\0"));
     assert_int_equal(f->last_kind, PR_TFTP_EV_REQUEST);
     expect_data(f, 1, 0, 512);
@@ -194,6 +198,8 @@ static void plain_rrq_in_lockstep(void **state)
     assert_int_equal(st.active, 0);
     assert_int_equal(st.done, 1);
     assert_int_equal(pr_tftp_server_next_deadline(f->srv), UINT64_MAX);
+    /* the embedder learns the link the request came in on */
+    assert_int_equal(f->last_ifindex, (int)if_nametoindex("lo"));
 }
 
 static void tsize_gets_oack(void **state)
@@ -344,6 +350,8 @@ static void transfer_limit_holds(void **state)
     for (int i = 0; i < 2; i++) {
         other[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         send_from(f, other[i], PKT("\0\1file.bin\0octet\0"));
+        /* they read on: nothing of theirs may be shed */
+        send_from(f, other[i], PKT("\0\4\0\1"));
     }
     /* Both slots are taken: a third client gets no answer yet. */
     send_pkt(f, PKT("\0\1file.bin\0octet\0"));
@@ -351,9 +359,80 @@ static void transfer_limit_holds(void **state)
     struct pr_tftp_stats st;
     pr_tftp_server_stats(f->srv, &st);
     assert_int_equal(st.busy, 1);
+    assert_int_equal(st.shed, 0);
     assert_int_equal(st.active, 2);
     for (int i = 0; i < 2; i++)
         close(other[i]);
+}
+
+/* A full table gives up a transfer that never got an ACK, not the new
+ * request: the one who asks and never reads loses. */
+static void silent_transfers_are_shed_first(void **state)
+{
+    struct fixture *f = *state;
+    int other[2];
+    for (int i = 0; i < 2; i++) {
+        other[i] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        send_from(f, other[i], PKT("\0\1file.bin\0octet\0"));
+    }
+    send_from(f, other[1], PKT("\0\4\0\1")); /* other[1] reads on */
+    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
+    expect_data(f, 1, 0, 512);
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(f->srv, &st);
+    assert_int_equal(st.shed, 1);
+    assert_int_equal(st.busy, 0);
+    assert_int_equal(st.active, 2);
+    /* the one that read on is still served */
+    send_from(f, other[1], PKT("\0\4\0\2"));
+    uint8_t buf[600];
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 512); /* block 1 */
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 512); /* block 2 */
+    assert_int_equal(recv_on(other[1], buf, sizeof buf, 1000), 4 + 1300 - 1024);
+    for (int i = 0; i < 2; i++)
+        close(other[i]);
+}
+
+/* The issue's flood: one client opens 500 never-read transfers from 500
+ * ports while another asks for a file.  The flooder keeps its share (4
+ * here) and the other is answered at once. */
+static void one_client_cannot_take_every_transfer(void **state)
+{
+    struct fixture *f = *state;
+    pr_tftp_server_free(f->srv);
+    struct sockaddr_in bind_addr = { .sin_family = AF_INET,
+                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct pr_tftp_server_config cfg = {
+        .bind_addr = (struct sockaddr *)&bind_addr,
+        .bind_len = sizeof bind_addr,
+        .max_transfers = 32,
+        .max_per_client = 4, /* what pirackd gives a slot of 32 */
+        .timeout_ms = 1000,
+        .resolve = resolve,
+        .event = on_event,
+        .ctx = f,
+    };
+    assert_int_equal(pr_tftp_server_new(&cfg, &f->srv), 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    assert_int_equal(pr_tftp_server_local(f->srv, &ss, &sl), 0);
+    memcpy(&f->addr, &ss, sizeof f->addr);
+
+    struct sockaddr_in flooder = { .sin_family = AF_INET };
+    inet_pton(AF_INET, "127.0.0.2", &flooder.sin_addr);
+    for (int i = 0; i < 500; i++) {
+        int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        assert_int_equal(bind(sock, (struct sockaddr *)&flooder, sizeof flooder), 0);
+        send_from(f, sock, PKT("\0\1file.bin\0octet\0"));
+        close(sock);
+    }
+    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
+    expect_data(f, 1, 0, 512);
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(f->srv, &st);
+    assert_int_equal(st.busy, 0);
+    assert_int_equal(st.active, 4 + 1); /* the flooder's 4 and the other's */
+    assert_int_equal(st.shed, 500 - 4);
 }
 
 /* Runs a whole lock-step transfer of file.bin from sock; returns the
@@ -550,6 +629,8 @@ int main(void)
         T(early_terminate_probe),
         T(deadline_retransmits_then_gives_up),
         T(transfer_limit_holds),
+        T(silent_transfers_are_shed_first),
+        T(one_client_cannot_take_every_transfer),
         T(files_are_shared_and_refreshed),
         T(garbage_is_counted),
         T(replies_come_from_the_address_asked),

@@ -12,7 +12,9 @@
  * -d; a missing file must be answered with ERROR 1.
  *
  *   tftpstorm -s SERVER -c FIRST_CLIENT_IP -n N -d DIR -f a,b,c [-p 69]
- *             [-r RETRANSMIT_MS] [-T LIMIT_S]
+ *             [-r RETRANSMIT_MS] [-T LIMIT_S] [-S STRIDE]
+ *
+ * -S spaces the clients' addresses (4: one Pi per /30, each slot's .2).
  *
  * Prints one line: clients, bytes, wall ms, min/median/max client ms,
  * failures, duplicates, retransmissions, the clients' CPU ms. */
@@ -74,6 +76,7 @@ struct storm {
     struct client *c;
     unsigned n, finished;
     uint32_t first_ip;
+    uint32_t stride; /* between two clients' addresses */
     unsigned retransmit_ms;
     uint64_t dups, retransmits, bytes;
     uint64_t now; /* ms, updated once per turn of the loop */
@@ -246,7 +249,7 @@ static struct client *client_of(struct storm *s, struct msghdr *h)
             continue;
         struct in_pktinfo pi;
         memcpy(&pi, CMSG_DATA(cm), sizeof pi);
-        uint32_t i = ntohl(pi.ipi_addr.s_addr) - s->first_ip;
+        uint32_t i = (ntohl(pi.ipi_addr.s_addr) - s->first_ip) / s->stride;
         return i < s->n ? &s->c[i] : NULL;
     }
     return NULL;
@@ -370,13 +373,18 @@ static int report(struct storm *s, uint64_t t0, uint64_t t1)
 
 int main(int argc, char **argv)
 {
-    static struct storm s = { .retransmit_ms = 1000 };
+    static struct storm s = { .retransmit_ms = 1000, .stride = 1 };
     const char *server = NULL, *first = NULL, *dir = NULL;
     char *list = NULL;
     unsigned port = 69, limit_s = 120;
     int opt;
-    while ((opt = getopt(argc, argv, "s:c:n:d:f:p:r:T:")) != -1) {
+    while ((opt = getopt(argc, argv, "s:c:n:d:f:p:r:T:S:")) != -1) {
         switch (opt) {
+        case 'S':
+            s.stride = (uint32_t)atoi(optarg);
+            if (s.stride == 0)
+                return 2;
+            break;
         case 's':
             server = optarg;
             break;
@@ -423,7 +431,7 @@ int main(int argc, char **argv)
     uint64_t t0 = now_ms();
     s.now = t0;
     for (unsigned i = 0; i < s.n; i++) {
-        s.c[i].addr.s_addr = htonl(s.first_ip + i);
+        s.c[i].addr.s_addr = htonl(s.first_ip + i * s.stride);
         s.c[i].started_ms = t0;
         request(&s, &s.c[i]);
     }

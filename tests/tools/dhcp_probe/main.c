@@ -9,10 +9,12 @@
  * kinds go out with UDP checksum 0, as the ROM sends them.  Used by
  * tests/integration/dhcp_rom.sh.
  *
- *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS] [-c COUNT]
- *   (-c sends the packet COUNT times back to back, at most 100000)
+ *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS] [-c COUNT] [-r]
+ *   (-c sends the packet COUNT times back to back, at most 100000; -r
+ *   gives each one a random MAC with the Pi's OUI, as a flood would)
  *   KIND: pi3b pi3bplus pi4 truncated badlen wrongop hlen */
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,14 +106,37 @@ static void print_reply(const uint8_t *frame, size_t len, uint64_t t0)
     fflush(stdout);
 }
 
+/* The frame a client with this MAC sends: as the ROM sends it, from
+ * 0.0.0.0:68 to 255.255.255.255:67, TTL 128.  -1 for an unknown kind. */
+static int make_frame(const char *kind, const uint8_t mac[6], uint8_t *frame, size_t cap)
+{
+    struct tpkt p;
+    if (build(kind, mac, &p) < 0)
+        return -1;
+    struct pr_udp4_addrs a = { .sport = 68, .dport = 67, .ttl = 128 };
+    memcpy(a.src_mac, mac, 6);
+    memset(a.dst_mac, 0xff, 6);
+    a.dst.s_addr = INADDR_BROADCAST;
+    int n = pr_udp4_frame(frame, cap, &a, p.b, p.n);
+    /* the Pi 3 ROM sends no UDP checksum (0): so do we for its packets */
+    if (n > 0 && strcmp(kind, "pi4") != 0) {
+        frame[PR_ETH_HLEN + PR_IP4_HLEN + 6] = 0;
+        frame[PR_ETH_HLEN + PR_IP4_HLEN + 7] = 0;
+    }
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     const char *ifname = NULL, *kind = NULL;
     uint8_t mac[6] = { 0xb8, 0x27, 0xeb, 0x00, 0x00, 0x01 };
     unsigned wait_ms = 2500, count = 1;
+    bool random_mac = false;
     int c;
-    while ((c = getopt(argc, argv, "i:k:m:w:c:")) != -1) {
-        if (c == 'i')
+    while ((c = getopt(argc, argv, "i:k:m:w:c:r")) != -1) {
+        if (c == 'r')
+            random_mac = true;
+        else if (c == 'i')
             ifname = optarg;
         else if (c == 'c')
             count = (unsigned)atoi(optarg);
@@ -123,7 +148,7 @@ int main(int argc, char **argv)
                                     &mac[2], &mac[3], &mac[4], &mac[5]) == 6)
             continue;
         else {
-            fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS]\n");
+            fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS] [-c N] [-r]\n");
             return 2;
         }
     }
@@ -147,20 +172,16 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* as the ROM sends it: from 0.0.0.0:68 to 255.255.255.255:67, TTL 128 */
-    struct pr_udp4_addrs a = { .sport = 68, .dport = 67, .ttl = 128 };
-    memcpy(a.src_mac, mac, 6);
-    memset(a.dst_mac, 0xff, 6);
-    a.dst.s_addr = INADDR_BROADCAST;
     uint8_t frame[2048];
-    int n = pr_udp4_frame(frame, sizeof frame, &a, p.b, p.n);
-    /* the Pi 3 ROM sends no UDP checksum (0): so do we for its packets */
-    if (n > 0 && strcmp(kind, "pi4") != 0) {
-        frame[PR_ETH_HLEN + PR_IP4_HLEN + 6] = 0;
-        frame[PR_ETH_HLEN + PR_IP4_HLEN + 7] = 0;
-    }
+    int n = make_frame(kind, mac, frame, sizeof frame);
     memset(ll.sll_addr, 0xff, 6);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
     for (unsigned i = 0; i < count; i++) {
+        if (random_mac) {
+            for (int b = 3; b < 6; b++)
+                mac[b] = (uint8_t)rand();
+            n = make_frame(kind, mac, frame, sizeof frame);
+        }
         if (n < 0 || sendto(fd, frame, (size_t)n, 0, (struct sockaddr *)&ll, sizeof ll) != n) {
             if (errno == ENOBUFS) {
                 usleep(1000);
