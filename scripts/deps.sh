@@ -18,6 +18,7 @@ set -eu
 RUNTIME="
 libpcap0.8 libnl-3-200 libnl-route-3-200 libssh-4 libsqlite3-0 libsnmp40
 libmicrohttpd12 libjansson4 libsodium23 libinih1 libcurl4 libsystemd0
+mtools e2fsprogs xz-utils
 "
 
 BUILD="
