@@ -62,13 +62,16 @@ static void hand_over_files(const struct pr_config *cfg, uid_t uid, gid_t gid)
         snprintf(path, sizeof(path), "%s%s", cfg->state_path, store_suffixes[i]);
         hand_over(path, uid, gid);
     }
-    /* Made now, while root may: the user could not make them there. */
-    pr_mkdir_p(cfg->trace_dir);
-    pr_mkdir_p(cfg->run_dir);
-    pr_mkdir_p(cfg->proxy_map_dir);
-    hand_over(cfg->trace_dir, uid, gid);
-    hand_over(cfg->run_dir, uid, gid);
-    hand_over(cfg->proxy_map_dir, uid, gid);
+    /* Made now, while root may: the user could not make them there.  The
+     * image service writes images, roots and boot directories too. */
+    const char *const dirs[] = { cfg->trace_dir, cfg->run_dir,  cfg->proxy_map_dir,
+                                 cfg->image_dir, cfg->root_dir, cfg->boot_dir };
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        if (!dirs[i][0])
+            continue;
+        pr_mkdir_p(dirs[i]);
+        hand_over(dirs[i], uid, gid);
+    }
 }
 
 /* Takes every capability but the kept ones out of the bounding set, so
