@@ -276,11 +276,16 @@ static const char schema_v6[] =
     "  CHECK ((finished_ms IS NULL) = (phase NOT IN ('done', 'failed'))));"
     "CREATE UNIQUE INDEX reimage_ops_one_in_flight ON reimage_ops (slot)"
     "  WHERE finished_ms IS NULL;";
+
+/* Version 7: the tokens table of the first ops tokens goes; customers
+ * authenticate with API keys and access tokens (version 4), and nothing
+ * ever wrote a row here. */
+static const char schema_v7[] = "DROP TABLE tokens;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3,
-                                          schema_v4, schema_v5, schema_v6 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
+                                          schema_v5, schema_v6, schema_v7 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -114,19 +114,9 @@ int pr_key_secret_check(const char *secret);
 /* Writes a fresh secret (PR_KEY_SECRET_LEN characters) from 20 bytes. */
 void pr_key_secret_make(const unsigned char random[20], char out[PR_KEY_SECRET_LEN + 1]);
 
-/* ---- from store.h: what only the store and its tests use (customers and tokens get their users with the customer API) ---- */
+/* ---- from store.h: what only the store and its tests use ---- */
 int pr_store_user_version(struct pr_store *st);
 int pr_store_set_board_model(struct pr_store *st, const char *mac, const char *model);
-/* Customers and tokens.  A token is shown once; the store keeps only its
- * libsodium generic hash. */
-int pr_store_add_token(struct pr_store *st, const char *customer, const char *token);
-/* Writes the customer that token belongs to; -ENOENT when none. */
-int pr_store_check_token(struct pr_store *st, const char *token, char *customer, size_t len);
-/* Makes a random token (base64url, PR_STORE_TOKEN_LEN characters) for
- * customer, stores its hash and writes it to out (outlen >
- * PR_STORE_TOKEN_LEN): the only time the token exists in the clear. */
-#define PR_STORE_TOKEN_LEN 43
-int pr_store_new_token(struct pr_store *st, const char *customer, char *out, size_t outlen);
 /* Events: the append-only timeline of each slot and the audit log.  slot 0
  * is the rack.  detail_json is a JSON object's text or NULL.  Returns the
  * new event's id (> 0) or -errno. */

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 6
+#define PR_STORE_SCHEMA_VERSION 7
 
 struct pr_store;
 

@@ -39,8 +39,8 @@ static void test_create_from_nothing(void **state)
     assert_string_equal(pragma_text(fx->st, "PRAGMA synchronous", buf, sizeof(buf)), "1");
     assert_string_equal(pragma_text(fx->st, "PRAGMA busy_timeout", buf, sizeof(buf)), "5000");
     /* every table of the schema is there */
-    const char *tables[] = { "switches",  "slots",  "slot_states", "boards", "pis",
-                             "customers", "tokens", "images",      "events", "power_ops" };
+    const char *tables[] = { "switches",  "slots",    "slot_states", "boards", "pis",
+                             "customers", "api_keys", "images",      "events", "power_ops" };
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         char sql[128];
         snprintf(sql, sizeof(sql),
@@ -48,6 +48,12 @@ static void test_create_from_nothing(void **state)
                  tables[i]);
         assert_int_equal(store_raw_int(fx->path, sql), 1);
     }
+    /* the first ops tokens' table is gone (version 7) */
+    assert_int_equal(
+        store_raw_int(
+            fx->path,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'tokens'"),
+        0);
     assert_int_equal(pr_store_slot_count(fx->st), 4);
     /* a second open of the same file changes nothing */
     pr_store_close(fx->st);
@@ -135,11 +141,11 @@ static void test_refuse_newer_and_foreign_files(void **state)
 
     pr_store_close(fx->st);
     fx->st = NULL;
-    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 7"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 8"), SQLITE_OK);
     assert_int_equal(pr_store_open(fx->path, &st, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 7 is newer than this pirackd understands (6)"));
-    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 7);
+    assert_non_null(strstr(err, "schema version 8 is newer than this pirackd understands (7)"));
+    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 8);
 
     /* someone else's database is not migrated into a pirack store */
     snprintf(path, sizeof(path), "%s/other.db", fx->dir);

@@ -1,4 +1,4 @@
-/* store: the rows (slots, boards, pis, customers, tokens, events, power
+/* store: the rows (slots, boards, pis, customers, events, power
  * operations) and the constraints that refuse impossible states, through
  * the API and, for the schema's own guarantees, through raw SQL.  Each test
  * has its own temporary directory and a 4-slot store. */
@@ -324,59 +324,6 @@ static void test_images(void **state)
     assert_err(pr_store_get_image(st, "bookworm", &row), -ENOENT, st, "no image 'bookworm'");
 }
 
-/* Whether needle occurs in the file at path. */
-static bool file_contains(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    return memmem(buf, n, needle, strlen(needle)) != NULL;
-}
-
-static void test_tokens(void **state)
-{
-    struct store_fixture *fx = *state;
-    struct pr_store *st = fx->st;
-    char who[64], token[PR_STORE_TOKEN_LEN + 1], path[160];
-    const char *secret = "s3cret-token-for-alice-0123456789";
-
-    assert_int_equal(pr_store_add_customer(st, "alice"), 0);
-    assert_int_equal(pr_store_add_customer(st, "bob"), 0);
-    assert_int_equal(pr_store_add_token(st, "alice", secret), 0);
-    assert_err(pr_store_add_token(st, "bob", secret), -EEXIST, st, "that token is already in use");
-    assert_err(pr_store_add_token(st, "carol", "another-token-0123456789"), -ENOENT, st,
-               "no customer 'carol'");
-    assert_err(pr_store_add_token(st, "bob", "short"), -EINVAL, st,
-               "a token has 16 to 256 characters");
-
-    assert_int_equal(pr_store_check_token(st, secret, who, sizeof(who)), 0);
-    assert_string_equal(who, "alice");
-    assert_err(pr_store_check_token(st, "s3cret-token-for-alice-0123456788", who, sizeof(who)),
-               -ENOENT, st, "unknown token");
-    assert_int_equal(pr_store_check_token(st, "", who, sizeof(who)), -ENOENT);
-
-    assert_int_equal(pr_store_new_token(st, "bob", token, sizeof(token)), 0);
-    assert_int_equal(strlen(token), PR_STORE_TOKEN_LEN);
-    assert_int_equal(pr_store_check_token(st, token, who, sizeof(who)), 0);
-    assert_string_equal(who, "bob");
-    assert_int_equal(pr_store_new_token(st, "bob", token, 10), -ERANGE);
-
-    /* the secrets are nowhere in the files, only their hashes */
-    assert_int_equal(store_raw_int(fx->path, "SELECT count(*) FROM tokens WHERE length(hash) = 32"),
-                     2);
-    pr_store_close(st);
-    fx->st = NULL;
-    snprintf(path, sizeof(path), "%s-wal", fx->path);
-    assert_false(file_contains(fx->path, secret));
-    assert_false(file_contains(path, secret));
-    assert_false(file_contains(fx->path, token));
-    store_fixture_reopen(fx);
-    assert_int_equal(pr_store_check_token(fx->st, secret, who, sizeof(who)), 0);
-}
-
 struct seen {
     char text[512];
     struct pr_store *st;
@@ -555,7 +502,6 @@ int main(void)
         T(test_listing_slots),
         T(test_pis),
         T(test_images),
-        T(test_tokens),
         T(test_events),
         T(test_event_paging),
         T(test_power_ops),
