@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/daemon.h"
+#include "pirack/metrics.h"
 #include "service.h"
 #include "capture_service.h"
 #include "boot_internal.h"
@@ -13,14 +14,36 @@
 struct slot_run {
     struct pr_boot_run run;
     bool told_unexpected; /* one "boot.unexpected" per state */
+    uint64_t powered_ms;  /* when the port came on for this boot; 0 = none */
 };
 
 struct pr_boot_service {
     struct pr_daemon *d;
     struct pr_timer *timer;
-    struct slot_run *slots; /* index = slot number; [0] unused */
-    unsigned n;             /* slots 1..n-1 */
+    struct slot_run *slots;        /* index = slot number; [0] unused */
+    unsigned n;                    /* slots 1..n-1 */
+    struct pr_histogram boot_secs; /* power-on to booted */
+    uint64_t failed;               /* boots that missed a step's deadline */
 };
+
+/* Seconds from power-on to booted: a Pi 4 from SD-less netboot in ~15 s,
+ * a 3B's ROM retrying DHCP in a minute, anything past boot_timeout
+ * failed instead. */
+static const double boot_bounds[] = { 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300 };
+
+/* A boot's length goes to the histogram when it reaches booted from a
+ * power-on this pirackd saw (not a state reloaded after a restart). */
+static void time_boot(struct pr_boot_service *s, struct slot_run *r, uint64_t now)
+{
+    if (r->run.state == PR_BOOT_POWERED) {
+        r->powered_ms = now;
+    } else if (r->run.state == PR_BOOT_BOOTED && r->powered_ms) {
+        pr_histogram_observe(&s->boot_secs, (double)(now - r->powered_ms) / 1000.0);
+        r->powered_ms = 0;
+    } else if (r->run.state == PR_BOOT_OFF || r->run.state == PR_BOOT_FAILED) {
+        r->powered_ms = 0;
+    }
+}
 
 static struct slot_run *slot_run(struct pr_boot_service *s, unsigned slot)
 {
@@ -92,6 +115,7 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, c
         break;
     }
     r->told_unexpected = false;
+    time_boot(s, r, now);
     store_state(s, slot, r->run.state);
     char kind[32];
     snprintf(kind, sizeof kind, "boot.%s", pr_boot_state_name(r->run.state));
@@ -107,6 +131,8 @@ static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run 
 {
     char trace[512] = "";
     r->told_unexpected = false;
+    r->powered_ms = 0;
+    s->failed++;
     store_state(s, slot, PR_BOOT_FAILED);
     if (pr_capture_save(s->d, slot, pr_boot_state_name(awaited), trace, sizeof trace) < 0)
         trace[0] = '\0';
@@ -146,6 +172,44 @@ static int load_slot(const struct pr_slot_row *row, void *ctx)
     return 0;
 }
 
+/* ---- /metrics ---- */
+
+static int collect_boot_secs(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_boot_service *s = ctx;
+    return pr_metrics_sample_histogram(out, NULL, &s->boot_secs);
+}
+
+static int collect_failed(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_boot_service *s = ctx;
+    return pr_metrics_sample(out, NULL, (double)s->failed);
+}
+
+static int metrics_start(struct pr_boot_service *s)
+{
+    static const struct pr_metric_desc secs = {
+        "pirack_boot_seconds",
+        "Seconds from a slot's power-on to booted, from the boot timeline.",
+        PR_METRIC_HISTOGRAM,
+        NULL,
+    };
+    static const struct pr_metric_desc failed = {
+        "pirack_boot_failed_total",
+        "Boots that missed a step's deadline (boot.failed events).",
+        PR_METRIC_COUNTER,
+        NULL,
+    };
+    struct pr_metrics *m = pr_api_metrics(s->d->api);
+    int rc =
+        pr_histogram_init(&s->boot_secs, boot_bounds, sizeof boot_bounds / sizeof boot_bounds[0]);
+    if (rc == 0 && m)
+        rc = pr_metrics_register(m, &secs, collect_boot_secs, s);
+    if (rc == 0 && m)
+        rc = pr_metrics_register(m, &failed, collect_failed, s);
+    return rc;
+}
+
 int pr_boot_service_start(struct pr_daemon *d)
 {
     struct pr_boot_service *s = calloc(1, sizeof *s);
@@ -158,7 +222,10 @@ int pr_boot_service_start(struct pr_daemon *d)
         return -ENOMEM;
     }
     int r = pr_store_each_slot(d->store, load_slot, s);
+    if (r == 0)
+        r = metrics_start(s);
     if (r < 0) {
+        pr_metrics_unregister_ctx(pr_api_metrics(d->api), s);
         pr_timer_free(s->timer);
         free(s->slots);
         free(s);
@@ -174,6 +241,7 @@ void pr_boot_service_stop(struct pr_daemon *d)
     struct pr_boot_service *s = d->boot;
     if (!s)
         return;
+    pr_metrics_unregister_ctx(pr_api_metrics(d->api), s);
     pr_timer_free(s->timer);
     free(s->slots);
     free(s);

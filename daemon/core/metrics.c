@@ -115,10 +115,14 @@ static int check_desc(const struct pr_metric_desc *desc, size_t *nlabels)
 
     if (!name_valid(desc->name, true))
         return -EINVAL;
-    if (desc->type != PR_METRIC_COUNTER && desc->type != PR_METRIC_GAUGE)
+    if (desc->type != PR_METRIC_COUNTER && desc->type != PR_METRIC_GAUGE &&
+        desc->type != PR_METRIC_HISTOGRAM)
         return -EINVAL;
     for (; desc->labels && desc->labels[n]; n++) {
         if (n == PR_METRICS_MAX_LABELS || !label_name_valid(desc->labels[n]))
+            return -EINVAL;
+        /* a histogram's buckets carry "le" themselves */
+        if (desc->type == PR_METRIC_HISTOGRAM && strcmp(desc->labels[n], "le") == 0)
             return -EINVAL;
         for (size_t j = 0; j < n; j++)
             if (strcmp(desc->labels[j], desc->labels[n]) == 0)
@@ -284,20 +288,16 @@ static void format_value(double v, char *buf, size_t len)
     }
 }
 
-int pr_metrics_sample(struct pr_metrics_out *out, const char *const *values, double value)
+/* One line: the family's name and suffix, its labels (and le when not
+ * NULL), the value. */
+static void put_line(struct pr_metrics_out *out, const char *suffix, const char *const *values,
+                     const char *le, double value)
 {
-    const struct family *f;
+    const struct family *f = out->fam;
     char num[40];
 
-    if (!out || !out->fam)
-        return -EINVAL;
-    f = out->fam;
-    if (f->nlabels > 0 && !values) {
-        if (out->err == 0)
-            out->err = -EINVAL;
-        return -EINVAL;
-    }
     puts_(out, f->name);
+    puts_(out, suffix);
     for (size_t i = 0; i < f->nlabels; i++) {
         puts_(out, i == 0 ? "{" : ",");
         puts_(out, f->labels[i]);
@@ -305,13 +305,92 @@ int pr_metrics_sample(struct pr_metrics_out *out, const char *const *values, dou
         put_escaped(out, values[i] ? values[i] : "", true);
         puts_(out, "\"");
     }
-    if (f->nlabels > 0)
+    if (le) {
+        puts_(out, f->nlabels > 0 ? ",le=\"" : "{le=\"");
+        puts_(out, le);
+        puts_(out, "\"");
+    }
+    if (f->nlabels > 0 || le)
         puts_(out, "}");
     format_value(value, num, sizeof(num));
     puts_(out, " ");
     puts_(out, num);
     puts_(out, "\n");
+}
+
+/* Whether a sample of this kind fits the family being collected; a
+ * misfit is kept as the scrape's error. */
+static bool sample_fits(struct pr_metrics_out *out, const char *const *values, bool histogram)
+{
+    const struct family *f = out->fam;
+
+    if ((f->nlabels > 0 && !values) || (f->type == PR_METRIC_HISTOGRAM) != histogram) {
+        if (out->err == 0)
+            out->err = -EINVAL;
+        return false;
+    }
+    return true;
+}
+
+int pr_metrics_sample(struct pr_metrics_out *out, const char *const *values, double value)
+{
+    if (!out || !out->fam)
+        return -EINVAL;
+    if (!sample_fits(out, values, false))
+        return -EINVAL;
+    put_line(out, "", values, NULL, value);
     return out->err;
+}
+
+int pr_metrics_sample_histogram(struct pr_metrics_out *out, const char *const *values,
+                                const struct pr_histogram *h)
+{
+    char le[40];
+    uint64_t below = 0;
+
+    if (!out || !out->fam || !h)
+        return -EINVAL;
+    if (!sample_fits(out, values, true))
+        return -EINVAL;
+    for (size_t i = 0; i < h->nbounds; i++) {
+        below += h->counts[i];
+        format_value(h->bounds[i], le, sizeof(le));
+        put_line(out, "_bucket", values, le, (double)below);
+    }
+    put_line(out, "_bucket", values, "+Inf", (double)h->count);
+    put_line(out, "_sum", values, NULL, h->sum);
+    put_line(out, "_count", values, NULL, (double)h->count);
+    return out->err;
+}
+
+/* ---- histograms ---- */
+
+int pr_histogram_init(struct pr_histogram *h, const double *bounds, size_t n)
+{
+    if (!h)
+        return -EINVAL;
+    memset(h, 0, sizeof(*h));
+    if (!bounds || n == 0 || n > PR_HISTOGRAM_MAX_BOUNDS)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(bounds[i]) || (i > 0 && bounds[i] <= bounds[i - 1]))
+            return -EINVAL;
+    memcpy(h->bounds, bounds, n * sizeof(bounds[0]));
+    h->nbounds = n;
+    return 0;
+}
+
+void pr_histogram_observe(struct pr_histogram *h, double v)
+{
+    size_t i = 0;
+
+    if (!h || isnan(v))
+        return;
+    while (i < h->nbounds && v > h->bounds[i])
+        i++;
+    h->counts[i]++;
+    h->count++;
+    h->sum += v;
 }
 
 static void put_header(struct pr_metrics_out *o, const struct family *f)
@@ -322,7 +401,9 @@ static void put_header(struct pr_metrics_out *o, const struct family *f)
     put_escaped(o, f->help, false);
     puts_(o, "\n# TYPE ");
     puts_(o, f->name);
-    puts_(o, f->type == PR_METRIC_COUNTER ? " counter\n" : " gauge\n");
+    puts_(o, f->type == PR_METRIC_COUNTER     ? " counter\n"
+             : f->type == PR_METRIC_HISTOGRAM ? " histogram\n"
+                                              : " gauge\n");
 }
 
 int pr_metrics_render(struct pr_metrics *m, char **text, size_t *len, char *err, size_t errlen)

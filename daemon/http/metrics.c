@@ -10,6 +10,10 @@
  *   pirack_dhcp_packets_total{type}  DHCP datagrams received and replies
  *                             sent by type (while the DHCP service runs)
  *   pirack_dhcp_dropped_total{reason}  datagrams dropped, by reason
+ *   pirack_proxy_*            the front proxy's sync (while the proxy
+ *                             service runs): HAProxy reachable, last sync
+ *                             ok, when it last was, routes not in HAProxy
+ *                             yet, failed runtime commands, restarts seen
  *
  * Services add theirs with pr_metrics_register(pr_api_metrics(d->api), ...). */
 #include <errno.h>
@@ -19,8 +23,10 @@
 
 #include "daemon/dhcp/service.h"
 #include "daemon/http/http.h"
+#include "daemon/proxy/service.h"
 #include "pirack/dhcp.h"
 #include "pirack/metrics.h"
+#include "pirack/proxy.h"
 
 /* The states of the store's slot_states table, in its order: each gets a
  * series even when no slot is in it. */
@@ -134,6 +140,69 @@ static int collect_dhcp_drops(struct pr_metrics_out *out, void *ctx)
     return 0;
 }
 
+/* ---- the front proxy's sync; no samples while the service is off or
+ * before its first check (a 0 would read as "failed") ---- */
+
+static const struct pr_proxy_status *proxy_checked(const struct pr_daemon *d)
+{
+    const struct pr_proxy *engine = pr_proxy_service_engine(d);
+    const struct pr_proxy_status *st = engine ? pr_proxy_get_status(engine) : NULL;
+
+    return st && st->checked ? st : NULL;
+}
+
+static int collect_proxy_reachable(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_proxy_status *st = proxy_checked(ctx);
+
+    return st ? pr_metrics_sample(out, NULL, st->reachable) : 0;
+}
+
+static int collect_proxy_ok(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_proxy_status *st = proxy_checked(ctx);
+
+    return st ? pr_metrics_sample(out, NULL, st->error[0] == '\0') : 0;
+}
+
+static int collect_proxy_synced(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_proxy_status *st = proxy_checked(ctx);
+
+    if (!st || st->synced_unix_ms == 0)
+        return 0;
+    return pr_metrics_sample(out, NULL, (double)st->synced_unix_ms / 1000.0);
+}
+
+static int collect_proxy_pending(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_daemon *d = ctx;
+    const struct pr_proxy *engine = pr_proxy_service_engine(d);
+    const struct pr_routes *rs;
+    unsigned pending = 0;
+
+    if (!engine)
+        return 0;
+    rs = pr_proxy_routes(engine);
+    for (size_t i = 0; i < rs->n; i++)
+        pending += !pr_proxy_route_in_haproxy(engine, i);
+    return pr_metrics_sample(out, NULL, pending);
+}
+
+static int collect_proxy_failed(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_proxy *engine = pr_proxy_service_engine(ctx);
+
+    return engine ? pr_metrics_sample(out, NULL, pr_proxy_get_status(engine)->failed) : 0;
+}
+
+static int collect_proxy_restarts(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_proxy *engine = pr_proxy_service_engine(ctx);
+
+    return engine ? pr_metrics_sample(out, NULL, pr_proxy_get_status(engine)->restarts) : 0;
+}
+
 int pr_http_metrics_start(struct pr_daemon *d)
 {
     static const char *const type_label[] = { "type", NULL };
@@ -165,6 +234,26 @@ int pr_http_metrics_start(struct pr_daemon *d)
         { { "pirack_dhcp_dropped_total", "DHCP datagrams dropped, by reason.", PR_METRIC_COUNTER,
             reason_label },
           collect_dhcp_drops },
+        { { "pirack_proxy_haproxy_up", "1 when HAProxy answered the last check, else 0.",
+            PR_METRIC_GAUGE, NULL },
+          collect_proxy_reachable },
+        { { "pirack_proxy_last_sync_ok",
+            "1 when the last check found HAProxy's maps equal to the routes, 0 when it failed.",
+            PR_METRIC_GAUGE, NULL },
+          collect_proxy_ok },
+        { { "pirack_proxy_last_sync_success_timestamp_seconds",
+            "Unix time of the last check that found no problem.", PR_METRIC_GAUGE, NULL },
+          collect_proxy_synced },
+        { { "pirack_proxy_pending_routes",
+            "Routes pirack wants that the last check did not find in HAProxy.", PR_METRIC_GAUGE,
+            NULL },
+          collect_proxy_pending },
+        { { "pirack_proxy_failed_commands_total", "HAProxy runtime commands that failed.",
+            PR_METRIC_COUNTER, NULL },
+          collect_proxy_failed },
+        { { "pirack_proxy_haproxy_restarts_total", "HAProxy restarts seen (its pid changed).",
+            PR_METRIC_COUNTER, NULL },
+          collect_proxy_restarts },
     };
     struct pr_metrics *m = pr_api_metrics(d->api);
     int err;

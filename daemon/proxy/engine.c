@@ -120,6 +120,8 @@ static void apply_result(struct pr_proxy *p, const struct result *r)
     p->status.checked = true;
     p->status.checked_unix_ms = unix_ms();
     snprintf(p->status.error, sizeof p->status.error, "%s", r->rep.error);
+    if (!r->rep.error[0])
+        p->status.synced_unix_ms = p->status.checked_unix_ms;
     p->status.added += r->rep.added;
     p->status.changed += r->rep.changed;
     p->status.removed += r->rep.removed;

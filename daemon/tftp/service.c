@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "daemon/daemon.h"
+#include "pirack/metrics.h"
 #include "pirack/tftp.h"
 #include "daemon/boot/service.h"
 #include "service.h"
@@ -31,7 +32,13 @@ struct pr_tftp_service {
     uint64_t armed;           /* deadline the timer is set for */
     uint64_t last_refusal_ms; /* rack-level refusal events are rate-limited */
     unsigned refusals_suppressed;
+    uint64_t sent_bytes;               /* of every file served to its end */
+    struct pr_histogram transfer_secs; /* request to last ACK, files served */
 };
+
+/* Seconds a file took: a 20 KB bootcode.bin in milliseconds, a 25 MB
+ * kernel in seconds, a congested link in tens of seconds. */
+static const double transfer_bounds[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
 
 /* The IPv4 address of a peer; false for anything else. */
 static bool peer_v4(const struct sockaddr *sa, struct in_addr *out)
@@ -179,6 +186,8 @@ static void on_event(void *ctx, const struct pr_tftp_event *ev)
     case PR_TFTP_EV_DONE:
         pr_daemon_packet_event(svc->d, slot, kind, "tftp", "{s:s, s:I, s:I}", "path", path, "bytes",
                                (json_int_t)ev->bytes, "ms", (json_int_t)ev->duration_ms);
+        svc->sent_bytes += ev->bytes;
+        pr_histogram_observe(&svc->transfer_secs, (double)ev->duration_ms / 1000.0);
         /* A file served moves the boot on: firmware, then the kernel. */
         if (slot)
             pr_boot_observe(svc->d, slot, pr_boot_classify_tftp(ev->path), path);
@@ -276,6 +285,57 @@ static int new_server(struct pr_tftp_service *svc)
     return pr_tftp_server_new(&sc, &svc->srv);
 }
 
+/* ---- /metrics ---- */
+
+static int collect_bytes(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_tftp_service *svc = ctx;
+    return pr_metrics_sample(out, NULL, (double)svc->sent_bytes);
+}
+
+static int collect_transfers(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_tftp_service *svc = ctx;
+    struct pr_tftp_stats st;
+    pr_tftp_server_stats(svc->srv, &st);
+    /* the server counts a timeout as an error too */
+    pr_metrics_sample(out, (const char *[]){ "done" }, (double)st.done);
+    pr_metrics_sample(out, (const char *[]){ "error" }, (double)(st.errors - st.timeouts));
+    return pr_metrics_sample(out, (const char *[]){ "timeout" }, (double)st.timeouts);
+}
+
+static int collect_durations(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_tftp_service *svc = ctx;
+    return pr_metrics_sample_histogram(out, NULL, &svc->transfer_secs);
+}
+
+static int metrics_start(struct pr_tftp_service *svc)
+{
+    static const char *const outcome[] = { "outcome", NULL };
+    static const struct {
+        struct pr_metric_desc desc;
+        pr_metric_collect fn;
+    } families[] = {
+        { { "pirack_tftp_sent_bytes_total", "Bytes of the files TFTP served to their end.",
+            PR_METRIC_COUNTER, NULL },
+          collect_bytes },
+        { { "pirack_tftp_transfers_total", "TFTP transfers ended, by outcome.", PR_METRIC_COUNTER,
+            outcome },
+          collect_transfers },
+        { { "pirack_tftp_transfer_seconds",
+            "Seconds from a file's request to its last ACK, of the files served.",
+            PR_METRIC_HISTOGRAM, NULL },
+          collect_durations },
+    };
+    struct pr_metrics *m = pr_api_metrics(svc->d->api);
+    int rc = pr_histogram_init(&svc->transfer_secs, transfer_bounds,
+                               sizeof transfer_bounds / sizeof transfer_bounds[0]);
+    for (size_t i = 0; rc == 0 && m && i < sizeof families / sizeof families[0]; i++)
+        rc = pr_metrics_register(m, &families[i].desc, families[i].fn, svc);
+    return rc;
+}
+
 int pr_tftp_service_start(struct pr_daemon *d)
 {
     struct pr_tftp_service *svc = calloc(1, sizeof *svc);
@@ -287,8 +347,12 @@ int pr_tftp_service_start(struct pr_daemon *d)
     if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
         rc = -ENOMEM;
     if (rc == 0)
+        rc = metrics_start(svc);
+    if (rc == 0)
         rc = pr_loop_add_fd(d->loop, pr_tftp_server_fd(svc->srv), EPOLLIN, on_readable, svc);
     if (rc < 0) {
+        if (d->api)
+            pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
         pr_timer_free(svc->timer);
         pr_tftp_server_free(svc->srv);
         free(svc);
@@ -305,6 +369,8 @@ void pr_tftp_service_stop(struct pr_daemon *d)
     if (!svc)
         return;
     pr_loop_del_fd(d->loop, pr_tftp_server_fd(svc->srv));
+    if (d->api)
+        pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
     pr_timer_free(svc->timer);
     pr_tftp_server_free(svc->srv);
     free(svc);

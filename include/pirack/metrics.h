@@ -26,6 +26,7 @@
 #define PIRACK_METRICS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pr_metrics;
 struct pr_metrics_out;
@@ -33,6 +34,10 @@ struct pr_metrics_out;
 enum pr_metric_type {
     PR_METRIC_COUNTER, /* only goes up (may reset when pirackd restarts) */
     PR_METRIC_GAUGE,   /* goes up and down */
+    /* observations counted in fixed buckets: the family NAME writes
+     * NAME_bucket{...,le="B"} (cumulative, up to le="+Inf"), NAME_sum and
+     * NAME_count per label set, with pr_metrics_sample_histogram() */
+    PR_METRIC_HISTOGRAM,
 };
 
 #define PR_METRICS_MAX_LABELS 4
@@ -45,9 +50,30 @@ struct pr_metric_desc {
     const char *help; /* one line of text for # HELP */
     enum pr_metric_type type;
     /* The label names, NULL-terminated, at most PR_METRICS_MAX_LABELS;
-     * NULL for none.  [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__". */
+     * NULL for none.  [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__";
+     * not "le" in a histogram. */
     const char *const *labels;
 };
+
+/* A histogram's state, kept by the service that observes: fixed upper
+ * bounds chosen once (pr_histogram_init), a count per bucket, the sum and
+ * the count.  Plain data: observing is a few additions on the loop's
+ * thread, and memory does not grow with observations. */
+#define PR_HISTOGRAM_MAX_BOUNDS 15
+struct pr_histogram {
+    double bounds[PR_HISTOGRAM_MAX_BOUNDS]; /* ascending, finite; +Inf implied */
+    size_t nbounds;
+    uint64_t counts[PR_HISTOGRAM_MAX_BOUNDS + 1]; /* per bucket; [nbounds] is +Inf's */
+    uint64_t count;
+    double sum;
+};
+
+/* Empties h and sets its bounds (n of them, 1..PR_HISTOGRAM_MAX_BOUNDS,
+ * strictly ascending, finite).  Returns 0 or -EINVAL (h left empty). */
+int pr_histogram_init(struct pr_histogram *h, const double *bounds, size_t n);
+/* Counts v in the first bucket whose bound is >= v (Prometheus's "le").
+ * A NaN is not counted: it would poison the sum for good. */
+void pr_histogram_observe(struct pr_histogram *h, double v);
 
 /* Writes the family's samples with pr_metrics_sample().  Returns 0, or a
  * negative errno that fails the whole scrape (a store that cannot be
@@ -73,6 +99,13 @@ int pr_metrics_unregister_ctx(struct pr_metrics *m, const void *ctx);
  * values is NULL for a family with labels; -ENOMEM; -E2BIG); an error is
  * also kept and fails the scrape, so a collector may ignore it. */
 int pr_metrics_sample(struct pr_metrics_out *out, const char *const *values, double value);
+
+/* The samples of one histogram of the (PR_METRIC_HISTOGRAM) family being
+ * collected, for the label values in values (as pr_metrics_sample; the
+ * "le" label is added here).  -EINVAL for a family of another type, and
+ * pr_metrics_sample is -EINVAL for a histogram family. */
+int pr_metrics_sample_histogram(struct pr_metrics_out *out, const char *const *values,
+                                const struct pr_histogram *h);
 
 /* Runs every family's collector and writes the text (NUL-terminated,
  * malloc'd, the caller frees it) to *text and its length to *len.

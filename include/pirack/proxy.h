@@ -108,7 +108,8 @@ struct pr_proxy_status {
     struct pr_haproxy_info info; /* of the last answer */
     char error[256];             /* last check's problem, "" = none */
     int64_t checked_unix_ms;
-    unsigned restarts;                               /* HAProxy Pid changes seen */
+    int64_t synced_unix_ms; /* the last check that found no problem; 0 = none yet */
+    unsigned restarts;      /* HAProxy Pid changes seen */
     unsigned added, changed, removed, swaps, failed; /* totals */
 };
 

@@ -308,6 +308,153 @@ static void test_size_is_capped(void **state)
     pr_metrics_free(m);
 }
 
+/* ---- histograms ---- */
+
+static const double secs[] = { 0.5, 1, 2.5 };
+
+static void test_histogram_buckets(void **state)
+{
+    struct pr_histogram h;
+    static const double unordered[] = { 1, 1 };
+    static const double inf[] = { 1, INFINITY };
+    double many[PR_HISTOGRAM_MAX_BOUNDS + 1];
+
+    (void)state;
+    assert_int_equal(pr_histogram_init(&h, secs, 3), 0);
+    /* on a bound counts in that bucket ("le": less than or equal) */
+    pr_histogram_observe(&h, 0.5);
+    pr_histogram_observe(&h, 0.7);
+    pr_histogram_observe(&h, 1);
+    pr_histogram_observe(&h, 99);
+    pr_histogram_observe(&h, -1);
+    pr_histogram_observe(&h, NAN);
+    assert_int_equal(h.counts[0], 2);
+    assert_int_equal(h.counts[1], 2);
+    assert_int_equal(h.counts[2], 0);
+    assert_int_equal(h.counts[3], 1);
+    assert_int_equal(h.count, 5);
+    assert_true(h.sum == 0.5 + 0.7 + 1 + 99 - 1);
+
+    /* bounds must rise, be finite and fit; a refused init leaves h empty */
+    assert_int_equal(pr_histogram_init(&h, unordered, 2), -EINVAL);
+    assert_int_equal(h.nbounds, 0);
+    assert_int_equal(h.count, 0);
+    assert_int_equal(pr_histogram_init(&h, inf, 2), -EINVAL);
+    assert_int_equal(pr_histogram_init(&h, secs, 0), -EINVAL);
+    for (size_t i = 0; i < PR_HISTOGRAM_MAX_BOUNDS + 1; i++)
+        many[i] = (double)i;
+    assert_int_equal(pr_histogram_init(&h, many, PR_HISTOGRAM_MAX_BOUNDS + 1), -EINVAL);
+    assert_int_equal(pr_histogram_init(&h, many, PR_HISTOGRAM_MAX_BOUNDS), 0);
+}
+
+struct two_hist {
+    struct pr_histogram tftp, boot;
+};
+
+static int collect_hist_labelled(struct pr_metrics_out *out, void *ctx)
+{
+    struct two_hist *t = ctx;
+
+    pr_metrics_sample_histogram(out, (const char *const[]){ "tftp" }, &t->tftp);
+    return pr_metrics_sample_histogram(out, (const char *const[]){ "boot" }, &t->boot);
+}
+
+static int collect_hist_plain(struct pr_metrics_out *out, void *ctx)
+{
+    struct two_hist *t = ctx;
+
+    return pr_metrics_sample_histogram(out, NULL, &t->tftp);
+}
+
+static void test_histogram_exposition(void **state)
+{
+    static const char *const what[] = { "what", NULL };
+    static const struct pr_metric_desc labelled = { "pirack_seconds", "Durations.",
+                                                    PR_METRIC_HISTOGRAM, what };
+    static const struct pr_metric_desc plain = { "pirack_plain_seconds", "One.",
+                                                 PR_METRIC_HISTOGRAM, NULL };
+    struct two_hist t;
+    struct pr_metrics *m = pr_metrics_new();
+
+    (void)state;
+    assert_int_equal(pr_histogram_init(&t.tftp, secs, 3), 0);
+    assert_int_equal(pr_histogram_init(&t.boot, (const double[]){ 30 }, 1), 0);
+    pr_histogram_observe(&t.tftp, 0.25);
+    pr_histogram_observe(&t.tftp, 2);
+    pr_histogram_observe(&t.tftp, 7);
+    assert_int_equal(pr_metrics_register(m, &labelled, collect_hist_labelled, &t), 0);
+    assert_int_equal(pr_metrics_register(m, &plain, collect_hist_plain, &t), 0);
+    /* buckets are cumulative and end at +Inf = _count; an empty one is
+     * all zeros, not missing */
+    assert_text(m, "# HELP pirack_seconds Durations.\n"
+                   "# TYPE pirack_seconds histogram\n"
+                   "pirack_seconds_bucket{what=\"tftp\",le=\"0.5\"} 1\n"
+                   "pirack_seconds_bucket{what=\"tftp\",le=\"1\"} 1\n"
+                   "pirack_seconds_bucket{what=\"tftp\",le=\"2.5\"} 2\n"
+                   "pirack_seconds_bucket{what=\"tftp\",le=\"+Inf\"} 3\n"
+                   "pirack_seconds_sum{what=\"tftp\"} 9.25\n"
+                   "pirack_seconds_count{what=\"tftp\"} 3\n"
+                   "pirack_seconds_bucket{what=\"boot\",le=\"30\"} 0\n"
+                   "pirack_seconds_bucket{what=\"boot\",le=\"+Inf\"} 0\n"
+                   "pirack_seconds_sum{what=\"boot\"} 0\n"
+                   "pirack_seconds_count{what=\"boot\"} 0\n"
+                   "# HELP pirack_plain_seconds One.\n"
+                   "# TYPE pirack_plain_seconds histogram\n"
+                   "pirack_plain_seconds_bucket{le=\"0.5\"} 1\n"
+                   "pirack_plain_seconds_bucket{le=\"1\"} 1\n"
+                   "pirack_plain_seconds_bucket{le=\"2.5\"} 2\n"
+                   "pirack_plain_seconds_bucket{le=\"+Inf\"} 3\n"
+                   "pirack_plain_seconds_sum 9.25\n"
+                   "pirack_plain_seconds_count 3\n");
+    pr_metrics_free(m);
+}
+
+static int collect_wrong_kind(struct pr_metrics_out *out, void *ctx)
+{
+    struct pr_histogram *h = ctx;
+
+    /* a plain sample in a histogram family, or the other way round */
+    if (h->nbounds == 1)
+        return pr_metrics_sample(out, NULL, 1) == -EINVAL ? 0 : -EPROTO;
+    return pr_metrics_sample_histogram(out, NULL, h) == -EINVAL ? 0 : -EPROTO;
+}
+
+static void test_histogram_misuse_refused(void **state)
+{
+    static const char *const le[] = { "le", NULL };
+    static const char *const path[] = { "path", NULL };
+    static const struct pr_metric_desc with_le = { "h", "x", PR_METRIC_HISTOGRAM, le };
+    static const struct pr_metric_desc gauge_le = { "g", "x", PR_METRIC_GAUGE, le };
+    static const struct pr_metric_desc hist = { "h", "x", PR_METRIC_HISTOGRAM, path };
+    static const struct pr_metric_desc gauge = { "g", "x", PR_METRIC_GAUGE, NULL };
+    static const struct pr_metric_desc bad_type = { "b", "x", (enum pr_metric_type)7, NULL };
+    struct pr_histogram one, two;
+    struct pr_metrics *m = pr_metrics_new();
+    char err[128] = "";
+    char *text = NULL;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(pr_metrics_register(m, &with_le, collect_offers, NULL), -EINVAL);
+    assert_int_equal(pr_metrics_register(m, &bad_type, collect_offers, NULL), -EINVAL);
+    /* "le" is only reserved in histograms */
+    assert_int_equal(pr_metrics_register(m, &gauge_le, collect_offers, NULL), 0);
+    pr_metrics_free(m);
+
+    assert_int_equal(pr_histogram_init(&one, secs, 1), 0);
+    assert_int_equal(pr_histogram_init(&two, secs, 2), 0);
+    m = pr_metrics_new();
+    assert_int_equal(pr_metrics_register(m, &hist, collect_wrong_kind, &one), 0);
+    assert_int_equal(pr_metrics_render(m, &text, &len, err, sizeof(err)), -EINVAL);
+    assert_null(text);
+    assert_string_equal(err, "collecting h: Invalid argument");
+    pr_metrics_free(m);
+    m = pr_metrics_new();
+    assert_int_equal(pr_metrics_register(m, &gauge, collect_wrong_kind, &two), 0);
+    assert_int_equal(pr_metrics_render(m, &text, &len, err, sizeof(err)), -EINVAL);
+    pr_metrics_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +467,9 @@ int main(void)
         cmocka_unit_test(test_failing_collector_fails_the_scrape),
         cmocka_unit_test(test_labels_without_values_fail),
         cmocka_unit_test(test_size_is_capped),
+        cmocka_unit_test(test_histogram_buckets),
+        cmocka_unit_test(test_histogram_exposition),
+        cmocka_unit_test(test_histogram_misuse_refused),
     };
 
     return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
