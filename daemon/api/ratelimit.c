@@ -88,6 +88,17 @@ unsigned pr_ratelimit_take(struct pr_ratelimit *rl, const char *name, uint64_t n
     return wait_s(rl, b);
 }
 
+void pr_ratelimit_set(struct pr_ratelimit *rl, double burst, double per_second)
+{
+    if (!rl || burst < 1 || per_second <= 0 || (burst == rl->burst && per_second == rl->rate))
+        return;
+    rl->burst = burst;
+    rl->rate = per_second;
+    for (size_t i = 0; i < rl->n; i++)
+        if (rl->b[i].tokens > burst)
+            rl->b[i].tokens = burst;
+}
+
 unsigned pr_ratelimit_wait(struct pr_ratelimit *rl, const char *name, uint64_t now_ms)
 {
     struct bucket *b = find(rl, name, now_ms);

@@ -90,6 +90,12 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->trace_dir, sizeof(cfg->trace_dir), "/var/lib/pirack/traces");
     snprintf(cfg->api_socket, sizeof(cfg->api_socket), "/run/pirack/api.sock");
     cfg->api_mode = 0660;
+    cfg->api_key_burst = 30;
+    cfg->api_key_rate = 5;
+    cfg->api_power_burst = 3;
+    cfg->api_power_interval_ms = 20000;
+    cfg->api_login_burst = 5;
+    cfg->api_login_interval_ms = 12000;
     cfg->lease_time_s = 86400;
     cfg->pi3_second_offer = true;
     cfg->reply_delay_ms = 0;

@@ -29,15 +29,8 @@
 #include "daemon/http/http.h"
 
 #define TOKEN_TTL_S 300
-/* Each key: bursts of 30 requests, 5 a second after that. */
-#define KEY_BURST 30
-#define KEY_RATE 5.0
-/* Each pi: 3 power actions, then one every 20 s. */
-#define PI_BURST 3
-#define PI_RATE (1.0 / 20)
-/* Each client address: 5 failed logins, then one every 12 s. */
-#define LOGIN_BURST 5
-#define LOGIN_RATE (1.0 / 12)
+/* Names each limiter remembers (keys, pis, client addresses); past that
+ * the least recently used bucket is recycled (api/ratelimit.c). */
 #define BUCKETS 1024
 
 static const char *const reason_label[] = { "reason", NULL };
@@ -77,9 +70,11 @@ int pr_http_customer_start(struct pr_daemon *d)
 
     if (!s)
         return -ENOMEM;
-    s->per_key = pr_ratelimit_new(BUCKETS, KEY_BURST, KEY_RATE);
-    s->per_pi = pr_ratelimit_new(BUCKETS, PI_BURST, PI_RATE);
-    s->login_fail = pr_ratelimit_new(BUCKETS, LOGIN_BURST, LOGIN_RATE);
+    /* The limits themselves come from [api] (follow_limits); these are
+     * replaced before the first request. */
+    s->per_key = pr_ratelimit_new(BUCKETS, 1, 1);
+    s->per_pi = pr_ratelimit_new(BUCKETS, 1, 1);
+    s->login_fail = pr_ratelimit_new(BUCKETS, 1, 1);
     d->http = s;
     if (!s->per_key || !s->per_pi || !s->login_fail ||
         pr_metrics_register(pr_api_metrics(d->api), &auth_failures, collect_auth, s) < 0 ||
@@ -101,6 +96,19 @@ void pr_http_stop(struct pr_daemon *d)
     pr_ratelimit_free(d->http->login_fail);
     free(d->http);
     d->http = NULL;
+}
+
+/* The limits of [api] key_*, power_* and login_* as the configuration
+ * now says (a reload may have changed them); each request asks, which is
+ * a few comparisons. */
+static void follow_limits(struct pr_daemon *d)
+{
+    const struct pr_config *cfg = d->cfg;
+
+    pr_ratelimit_set(d->http->per_key, cfg->api_key_burst, cfg->api_key_rate);
+    pr_ratelimit_set(d->http->per_pi, cfg->api_power_burst, 1000.0 / cfg->api_power_interval_ms);
+    pr_ratelimit_set(d->http->login_fail, cfg->api_login_burst,
+                     1000.0 / cfg->api_login_interval_ms);
 }
 
 void pr_http_customer_error(struct pr_api_req *req, unsigned status, const char *fmt, ...)
@@ -164,10 +172,12 @@ void pr_http_post_login(struct pr_api_req *req, void *ctx)
     size_t len;
     const char *form = pr_api_req_raw_body(req, &len);
     char addr[64];
-    unsigned wait =
-        pr_ratelimit_wait(d->http->login_fail, client_addr(req, addr, sizeof(addr)), pr_now_ms());
+    unsigned wait;
     int err;
 
+    follow_limits(d);
+    wait =
+        pr_ratelimit_wait(d->http->login_fail, client_addr(req, addr, sizeof(addr)), pr_now_ms());
     if (wait) {
         d->http->limited_login++;
         pr_http_too_many(req, wait, "failed logins from this address");
@@ -223,6 +233,7 @@ int pr_http_customer_auth(struct pr_api_req *req, struct pr_daemon *d, unsigned 
     char token[PR_ACCESS_TOKEN_LEN + 2], actor[64], scopes[48];
     unsigned wait;
 
+    follow_limits(d);
     if (!auth) {
         d->http->token_failures++; /* reason "token": missing or bad */
         pr_api_req_add_header(req, "WWW-Authenticate", "Bearer realm=\"pirack\"");

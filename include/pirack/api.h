@@ -115,6 +115,10 @@ void pr_ratelimit_free(struct pr_ratelimit *rl); /* accepts NULL */
 unsigned pr_ratelimit_take(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
 /* The same answer without taking a token. */
 unsigned pr_ratelimit_wait(struct pr_ratelimit *rl, const char *name, uint64_t now_ms);
+/* New burst and rate (a reloaded configuration) for every bucket; a
+ * bucket holding more than the new burst keeps only burst.  Bad values
+ * (as pr_ratelimit_new refuses) change nothing. */
+void pr_ratelimit_set(struct pr_ratelimit *rl, double burst, double per_second);
 
 /* The API's error vocabulary.  Every error answer, whatever the route, is
  * {"error": WORD, "detail": "..."} with WORD one of these and the HTTP

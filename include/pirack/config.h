@@ -124,6 +124,12 @@ struct pr_config {
     char api_tls_cert[PR_PATH_MAX]; /* PEM: libmicrohttpd's own TLS, "" = plain */
     char api_tls_key[PR_PATH_MAX];
     char metrics_listen[128]; /* [metrics] listen: Prometheus over TCP, "" = off */
+    /* The customer API's token buckets: each key's requests (burst, then
+     * rate a second), each pi's power actions and each client address's
+     * failed logins (burst, then one more each interval). */
+    unsigned api_key_burst, api_key_rate;
+    unsigned api_power_burst, api_power_interval_ms;
+    unsigned api_login_burst, api_login_interval_ms;
 
     /* [dhcp] */
     unsigned lease_time_s;

@@ -8,6 +8,7 @@
 
 #include "api_fixture.h"
 #include "daemon/api/api_internal.h"
+#include "daemon/config/config_internal.h"
 #include "daemon/http/http.h"
 
 int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
@@ -15,6 +16,8 @@ int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
     if (store_fixture_setup((void **)&af->fx) != 0)
         return -1;
     snprintf(af->sock, sizeof(af->sock), "%s/api.sock", af->fx->dir);
+    pr_config_defaults(&af->cfg);
+    af->d.cfg = &af->cfg;
     af->d.plan = af->fx->plan;
     af->d.store = af->fx->st;
     af->d.loop = pr_loop_new();

@@ -15,7 +15,8 @@ struct api_fixture {
     char sock[160];
     char url[64];         /* the customer listener: "http://127.0.0.1:PORT" */
     char metrics_url[64]; /* the management listener */
-    struct pr_daemon d;   /* plan, store, loop, api and started_ms set */
+    struct pr_config cfg; /* the built-in defaults; a test may change it */
+    struct pr_daemon d;   /* cfg, plan, store, loop, api and started_ms set */
     struct api_batch b;   /* the answers of the last api_fixture_run */
 };
 

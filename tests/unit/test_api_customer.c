@@ -512,6 +512,18 @@ static void test_key_rate_limit(void **state)
     reqs[0].headers = f->alice_read.bearer;
     api_fixture_run_customer(&f->af, reqs, 1);
     assert_int_equal(f->af.b.res[0].status, 200);
+
+    /* [api] key_burst and key_rate, as a reload would change them: a
+     * bucket fuller than the new burst keeps only the burst */
+    f->af.cfg.api_key_burst = 2;
+    f->af.cfg.api_key_rate = 1;
+    for (size_t i = 0; i < 3; i++)
+        reqs[i].headers = f->alice.bearer;
+    api_fixture_run_customer(&f->af, reqs, 3);
+    assert_int_equal(f->af.b.res[0].status, 200);
+    assert_int_equal(f->af.b.res[1].status, 200);
+    assert_int_equal(f->af.b.res[2].status, 429);
+    assert_string_equal(f->af.b.res[2].retry_after, "1");
 }
 
 /* The management listener serves /metrics and nothing else, with the

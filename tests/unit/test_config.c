@@ -253,6 +253,37 @@ static void api_tls_checked(void **state)
     free(l);
 }
 
+/* The customer API's rate limits: defaults as documented, small values
+ * (what tests use) taken, nonsense refused on its line. */
+static void api_limits_checked(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+
+    (void)state;
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_int_equal(l->cfg.api_key_burst, 30);
+    assert_int_equal(l->cfg.api_key_rate, 5);
+    assert_int_equal(l->cfg.api_power_burst, 3);
+    assert_int_equal(l->cfg.api_power_interval_ms, 20000);
+    assert_int_equal(l->cfg.api_login_burst, 5);
+    assert_int_equal(l->cfg.api_login_interval_ms, 12000);
+    assert_int_equal(load_text(l, with("[api]\nkey_burst = 2\nkey_rate = 1\npower_burst = 1\n"
+                                       "power_interval = 1h\nlogin_burst = 1\n"
+                                       "login_interval = 500ms\n")),
+                     0);
+    assert_int_equal(l->cfg.api_key_burst, 2);
+    assert_int_equal(l->cfg.api_key_rate, 1);
+    assert_int_equal(l->cfg.api_power_burst, 1);
+    assert_int_equal(l->cfg.api_power_interval_ms, 3600000);
+    assert_int_equal(l->cfg.api_login_burst, 1);
+    assert_int_equal(l->cfg.api_login_interval_ms, 500);
+    load_text(l, with("[api]\nkey_burst = 0\npower_interval = 10ms\n"));
+    assert_int_equal(l->errors, 2);
+    assert_error_at(l, 10, "key_burst");
+    assert_error_at(l, 11, "power_interval");
+    free(l);
+}
+
 static void switches_checked(void **state)
 {
     struct loaded *l = malloc(sizeof(*l));
@@ -606,6 +637,7 @@ int main(void)
         cmocka_unit_test(interface_pattern_checked),
         cmocka_unit_test(ports_out_of_range),
         cmocka_unit_test(api_tls_checked),
+        cmocka_unit_test(api_limits_checked),
         cmocka_unit_test(switches_checked),
         cmocka_unit_test(credentials_file),
         cmocka_unit_test(credentials_from_systemd),
