@@ -88,7 +88,7 @@ struct snapshot {
     int64_t last_event;
     struct pr_slot_row a, b;
     char keys[256];
-    long long owned, idem;
+    long long owned, idem, power_ops, tokens, keys_live;
 };
 
 static void snap(struct fx *f, struct snapshot *s)
@@ -101,6 +101,10 @@ static void snap(struct fx *f, struct snapshot *s)
         pr_store_get_ssh_keys(f->af.d.store, "alice", "a-web", s->keys, sizeof(s->keys)), 0);
     s->owned = store_raw_int(f->af.fx->path, "SELECT count(*) FROM pis WHERE owner IS NOT NULL");
     s->idem = store_raw_int(f->af.fx->path, "SELECT count(*) FROM idempotency");
+    s->power_ops = store_raw_int(f->af.fx->path, "SELECT count(*) FROM power_ops");
+    s->tokens = store_raw_int(f->af.fx->path, "SELECT count(*) FROM access_tokens");
+    s->keys_live =
+        store_raw_int(f->af.fx->path, "SELECT count(*) FROM api_keys WHERE revoked_ms IS NULL");
 }
 
 static void assert_unchanged(struct fx *f, const struct snapshot *before, const char *what)
@@ -110,7 +114,9 @@ static void assert_unchanged(struct fx *f, const struct snapshot *before, const 
     snap(f, &now);
     if (now.last_event != before->last_event || memcmp(&now.a, &before->a, sizeof(now.a)) ||
         memcmp(&now.b, &before->b, sizeof(now.b)) || strcmp(now.keys, before->keys) ||
-        now.owned != before->owned || now.idem != before->idem)
+        now.owned != before->owned || now.idem != before->idem ||
+        now.power_ops != before->power_ops || now.tokens != before->tokens ||
+        now.keys_live != before->keys_live)
         fail_msg("%s changed the rack", what);
 }
 
@@ -305,6 +311,71 @@ static void test_login(void **state)
     assert_int_equal(f->af.b.res[0].status, 429);
 }
 
+/* A Basic header of id and secret, with the form's content type. */
+static void basic_of(char *out, size_t len, const char *id, const char *secret)
+{
+    char plain[160], b64[256];
+
+    snprintf(plain, sizeof(plain), "%s:%s", id, secret);
+    sodium_bin2base64(b64, sizeof(b64), (unsigned char *)plain, strlen(plain),
+                      sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, len, "Authorization: Basic %s\nContent-Type: application/x-www-form-urlencoded",
+             b64);
+}
+
+/* POST /login's column of the matrix: anonymous, a bad secret, an expired
+ * and a revoked key are 401 invalid_client and make no token; the ops
+ * socket does not serve it; bad bodies are refused the same way. */
+static void test_login_matrix(void **state)
+{
+    struct fx *f = *state;
+    static char big[PR_API_MAX_BODY + 100];
+    char good[400], bad[400], expired[400], revoked[400], typo[400];
+    const char *form = "grant_type=client_credentials";
+
+    basic_of(good, sizeof(good), f->alice.id, f->alice.secret);
+    basic_of(bad, sizeof(bad), f->alice.id, f->bob.secret);
+    basic_of(expired, sizeof(expired), f->alice_expired.id, f->alice_expired.secret);
+    basic_of(revoked, sizeof(revoked), f->alice_revoked.id, f->alice_revoked.secret);
+    basic_of(typo, sizeof(typo), "prk_nothex", f->alice.secret);
+    memset(big, 'a', sizeof(big) - 1);
+    memcpy(big, "grant_type=", 11);
+    const struct http_req reqs[] = {
+        { "POST", "/login", form, 0, false, false,
+          "Content-Type: application/x-www-form-urlencoded" },
+        { "POST", "/login", form, 0, false, false, bad },
+        { "POST", "/login", form, 0, false, false, expired },
+        { "POST", "/login", form, 0, false, false, revoked },
+        { "POST", "/login", form, 0, false, false, typo },
+        /* bodies: JSON, an unknown grant, nothing, too big */
+        { "POST", "/login", "{\"grant_type\": \"client_credentials\"}", 0, false, false, good },
+        { "POST", "/login", "grant_type=client_credentials&grant_type=password", 0, false, false,
+          good },
+        { "POST", "/login", NULL, 0, false, false, good },
+        { "POST", "/login", big, 0, false, false, good },
+    };
+    static const long want[] = { 401, 401, 401, 401, 401, 400, 400, 400, 413 };
+    size_t n = sizeof(reqs) / sizeof(reqs[0]);
+    struct snapshot before;
+
+    /* more failures than the default login_burst: every cell is its own */
+    f->af.cfg.api_login_burst = 100;
+    snap(f, &before);
+    api_fixture_run_customer(&f->af, reqs, n);
+    for (size_t i = 0; i < n; i++) {
+        if (f->af.b.res[i].status != want[i])
+            fail_msg("login %zu: %ld, not %ld: %s", i, f->af.b.res[i].status, want[i],
+                     f->af.b.res[i].body ? f->af.b.res[i].body : "");
+        if (want[i] == 401)
+            assert_string_equal(api_json_str(f->af.b.res[i].json, "error"), "invalid_client");
+    }
+    assert_unchanged(f, &before, "refused logins");
+    /* the ops socket has no /login */
+    api_fixture_run(&f->af, reqs + 1, 1);
+    assert_int_equal(f->af.b.res[0].status, 404);
+    assert_unchanged(f, &before, "login on the ops socket");
+}
+
 static void test_server_and_ssh_keys(void **state)
 {
     struct fx *f = *state;
@@ -387,6 +458,12 @@ static void test_hostile_names(void **state)
             k++;
         }
     assert_int_equal(k, 6 * 8);
+    /* and in /pi/images/{model}'s place */
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(paths[k], sizeof(paths[k]), "/pi/images/%s", names[i]);
+        reqs[k] = (struct http_req){ "GET", paths[k], NULL, 0, false, false, f->alice_read.bearer };
+        k++;
+    }
     struct snapshot before;
     snap(f, &before);
     api_fixture_run_customer(&f->af, reqs, k);
@@ -437,6 +514,38 @@ static void test_bad_bodies(void **state)
                      f->af.b.res[i].status, want);
     }
     assert_unchanged(f, &before, "bad bodies");
+}
+
+/* Every customer route, also those that take no body: a body that is not
+ * JSON is 400 and one past 64 KiB is 413, before anything is done. */
+static void test_bad_bodies_every_route(void **state)
+{
+    struct fx *f = *state;
+    static char big[PR_API_MAX_BODY + 100];
+    struct http_req reqs[N_ROUTES * 2];
+    struct snapshot before;
+    size_t k = 0;
+
+    memset(big, ' ', sizeof(big) - 1);
+    big[0] = '{';
+    big[sizeof(big) - 2] = '}';
+    for (size_t i = 0; i < N_ROUTES; i++) {
+        const struct route *r = &customer_routes[i];
+        reqs[k++] =
+            (struct http_req){ r->method, r->path, "not json", 0, false, false, f->alice.bearer };
+        reqs[k++] = (struct http_req){ r->method, r->path, big, 0, false, false, f->bob.bearer };
+    }
+    snap(f, &before);
+    api_fixture_run_customer(&f->af, reqs, k);
+    for (size_t i = 0; i < k; i++) {
+        long want = i % 2 ? 413 : 400;
+        if (f->af.b.res[i].status != want)
+            fail_msg("%s %s %s: %ld, not %ld", reqs[i].method, reqs[i].path,
+                     i % 2 ? "a 64 KiB body" : "not JSON", f->af.b.res[i].status, want);
+        if (!json_is_string(json_object_get(f->af.b.res[i].json, "error")))
+            fail_msg("%s %s: no \"error\"", reqs[i].method, reqs[i].path);
+    }
+    assert_unchanged(f, &before, "bad bodies on every route");
 }
 
 static void test_provision_and_replay(void **state)
@@ -568,6 +677,7 @@ int main(void)
         T(test_server_and_ssh_keys),  T(test_hostile_names),
         T(test_provision_and_replay), T(test_key_rate_limit),
         T(test_metrics_listener),     T(test_bad_bodies),
+        T(test_login_matrix),         T(test_bad_bodies_every_route),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
