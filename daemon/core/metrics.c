@@ -3,7 +3,10 @@
  *
  * Only what the format needs: "# HELP" and "# TYPE" lines per family, one
  * line per sample, label values and help text escaped, numbers written so
- * that they read back as the same double. */
+ * that they read back as the same double.  A histogram is the format's
+ * three series per label set: cumulative NAME_bucket{le} up to "+Inf",
+ * NAME_sum and NAME_count; its buckets are fixed when it is made, so a
+ * scrape's size does not grow with what was observed. */
 #include "pirack/metrics.h"
 #include "core_internal.h"
 
