@@ -61,6 +61,7 @@ check "no secret in the audit log" sh -c "! grep -q '$secret' '$out'"
 run munin config
 check "munin config: a multigraph per family, in the pirack category" sh -c "test $rc -eq 0 && grep -q '^multigraph pirack_slots$' '$out' && grep -q '^graph_category pirack$' '$out' && grep -q '^off.type GAUGE$' '$out'"
 check "munin config: the API's answers by class" sh -c "grep -q '^multigraph pirack_api_requests$' '$out' && grep -q '^_2xx.type DERIVE$' '$out'"
+check "munin config: a histogram's mean over the interval, from its sum and count" sh -c "awk '/^multigraph pirack_tftp_transfer_time\$/{g=1;next} /^multigraph/{g=0} g' '$out' >'$TEST_TMP/tt' && grep -qx 'mean.cdef sum,count,/' '$TEST_TMP/tt' && grep -qx 'sum.graph no' '$TEST_TMP/tt' && grep -qx 'count.type DERIVE' '$TEST_TMP/tt'"
 run munin
 check "munin: the slots by state" sh -c "test $rc -eq 0 && grep -qx 'off.value 4' '$out'"
 check "munin: the API's 4xx answers so far" sh -c "awk '/^multigraph pirack_api_requests/{g=1;next} /^multigraph/{g=0} g && /^_4xx.value/{print \$2}' '$out' | grep -qx '[1-9][0-9]*'"
