@@ -2,9 +2,10 @@
  * store (no power service): login, the authorization matrix over every
  * customer route (anonymous, bad token, expired token and key, revoked,
  * wrong scope, key restricted to other pis, customer B on A's pi, the ops
- * socket), each cell asserting the status and that nothing changed; bad
- * bodies and hostile names; rate limits; idempotent replay; provisioning
- * and ssh keys with their events' actors. */
+ * socket), each cell asserting the status and that nothing changed, and
+ * POST /login's column; bad and oversized bodies on every route, unknown
+ * fields and hostile names; rate limits (also as [api] sets them);
+ * idempotent replay; provisioning and ssh keys with their events' actors. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
