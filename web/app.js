@@ -56,7 +56,9 @@ function message(text, bad) {
 async function api(method, path, body, form) {
   const headers = { Accept: "application/json" };
   if (app.token) headers.Authorization = "Bearer " + app.token;
-  const init = { method, headers };
+  // credentials "omit": a 401 with WWW-Authenticate must not open the
+  // browser's own password prompt; the page sends its header itself.
+  const init = { method, headers, credentials: "omit" };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -85,6 +87,7 @@ async function api(method, path, body, form) {
 async function login(id, secret) {
   const r = await fetch("/login", {
     method: "POST",
+    credentials: "omit",
     headers: {
       Authorization: "Basic " + btoa(id + ":" + secret),
       "Content-Type": "application/x-www-form-urlencoded",
@@ -514,7 +517,7 @@ async function follow() {
       const headers = { Accept: "text/event-stream" };
       if (app.token) headers.Authorization = "Bearer " + app.token;
       if (app.lastEventId) headers["Last-Event-ID"] = app.lastEventId;
-      const r = await fetch(path, { headers });
+      const r = await fetch(path, { headers, credentials: "omit" });
       if (r.status === 401 && app.creds) {
         await login(app.creds.id, app.creds.secret);
         continue;

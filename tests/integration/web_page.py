@@ -116,8 +116,10 @@ def ops(url, expect_json, cycle, hostile_slot, hostile_text):
         check("then up (booted)", seen[-1] == "booted" and off_at >= 0)
         WebDriverWait(d, 10).until(lambda d: d.find_elements(
             By.CSS_SELECTOR, '#detail-timeline li[data-stage="up"].done'))
-        done = [li.get_attribute("data-stage")
-                for li in d.find_elements(By.CSS_SELECTOR, "#detail-timeline li.done")]
+        # read at once: the pane is redrawn as events come
+        done = d.execute_script(
+            "return [...document.querySelectorAll('#detail-timeline li.done')]"
+            ".map(li => li.dataset.stage)")
         check("the timeline shows the boot's stages with their times (%s)" % ",".join(done),
               "power" in done and "up" in done and "kernel" in done)
         check("no Content-Security-Policy violation", not csp_violations(d))
@@ -167,6 +169,11 @@ def customer(url, key_id, secret, own, other):
             lambda d: states(d).get(own) == "off")
         check("and the page shows it off, from the stream", True)
         check("no Content-Security-Policy violation", not csp_violations(d))
+    except Exception:
+        for e in d.get_log("browser"):
+            print("# console: " + e["message"], flush=True)
+        print("# message: " + d.find_element(By.ID, "message").text, flush=True)
+        raise
     finally:
         d.quit()
 

@@ -70,6 +70,7 @@ check "GET / on the customer listener too" test "$code" = 200
 code=$(hcurl -o /dev/null -w '%{http_code}' "${CUST}ui/nothing.js")
 check "no other file under /ui/" test "$code" = 404
 
+[ -n "${WEB_ONLY_CUSTOMER:-}" ] && SKIP_OPS=1
 # ---- a rack: three Pis up, one slot off with a hostile board model ----
 J=$TEST_TMP/pisim.json
 ip netns exec "$PIS" "$BIN/pisim" --ports "$SIM_STATE" --kernel-ms 1000 --timeout 150 \
@@ -92,7 +93,7 @@ check "three Pis boot" wait_for 60 all_booted
 
 # ---- ops: the grid, a power cycle from the page, the hostile model ----
 expect=$(cli --json slots | jq -c 'group_by(.state) | map({(.[0].state): length}) | add')
-ip netns exec "$HOST" /usr/bin/python3 "$TOP/tests/integration/web_page.py" ops "$OPS" "$expect" 2 4 "$HOSTILE" 2>"$TEST_TMP/browser.err"
+[ -n "${SKIP_OPS:-}" ] || ip netns exec "$HOST" /usr/bin/python3 "$TOP/tests/integration/web_page.py" ops "$OPS" "$expect" 2 4 "$HOSTILE" 2>"$TEST_TMP/browser.err"
 [ $? -eq 0 ] || { PR_FAILED=1; tail -5 "$TEST_TMP/browser.err"; }
 
 # ---- a customer: only theirs, another's refused by the server ----
