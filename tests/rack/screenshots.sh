@@ -2,7 +2,8 @@
 # The pictures of docs/web.md and the README: the rack page of a simulated
 # rack mid-boot (docs/rack-booting.png) and booted (docs/rack-booted.png).
 #
-# A rack of SHOT_SLOTS (24) simulated Pi 3s on two simulated SNMP switches,
+# A rack of SHOT_SLOTS (24) simulated Pi 3s on two switches (two halves of
+# one simulated SNMP agent's ports, which pisim reads power from),
 # in isolated mode; a few slots named and owned; all powered at once, with
 # a slow kernel so that the first picture catches them booting.  The page
 # is read through a socat bridge to the ops socket inside the test's own
@@ -48,7 +49,7 @@ driver = snmp
 address = 127.0.0.1:$SNMP_PORT
 profile = procurve
 slots = $((HALF + 1))-$N
-port_base = 1
+port_base = $((HALF + 1))
 community = private
 EOF
 pirackd_start "$HOST" "$CONF" || exit 1
