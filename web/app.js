@@ -357,6 +357,8 @@ function timeline(events) {
       else if (ev.kind === "boot.kernel") st = "kernel";
       else if (ev.kind === "boot.booted") st = "up";
       else if (ev.kind === "boot.failed") failed = d.step || "booted";
+      // pirack records its answers, not the DISCOVER itself: the OFFER
+      // that answered it dates it.
       if (ev.kind === "dhcp.offer" || ev.kind === "dhcp.ack") seen.discover = seen.discover || ev.time_ms;
       if (st && !seen[st]) seen[st] = ev.time_ms;
     }
@@ -429,7 +431,8 @@ function renderDetail() {
     add("name", r.names && r.names.fqdn);
     add("web", r.names && r.names.www);
     const routes = (r.proxy && r.proxy.routes) || [];
-    for (const rt of routes) add("forward", typeof rt === "string" ? rt : JSON.stringify(rt));
+    for (const rt of routes)
+      add("forward", rt && rt.kind ? rt.kind + " " + rt.key + " \u2192 " + rt.value : JSON.stringify(rt));
     const a2 = $("detail-trace");
     a2.href = "/v1/slots/" + s.slot + "/trace";
     a2.download = "slot-" + s.slot + ".pcap";

@@ -5,7 +5,7 @@ and tests/rack/screenshots.sh.  Prints ok / not ok lines.
 
   web_page.py ops URL EXPECT_JSON CYCLE_SLOT HOSTILE_SLOT HOSTILE_TEXT
   web_page.py customer URL KEY_ID SECRET OWN_NAME OTHER_NAME
-  web_page.py shot URL FILE.png [WAIT_STATE]
+  web_page.py shot URL FILE.png [SLOT: open its pane]
 """
 import json
 import sys
@@ -178,14 +178,15 @@ def customer(url, key_id, secret, own, other):
         d.quit()
 
 
-def shot(url, path, wait_state=None, width=1400, height=1000):
+def shot(url, path, select=None, width=1400, height=900):
     d = browser(width, height)
     try:
         d.get(url)
         ready(d, "ops")
-        if wait_state:
-            WebDriverWait(d, 120).until(
-                lambda d: all(s == wait_state for s in states(d).values()))
+        if select:  # open a slot's pane, and wait for its timeline
+            d.find_element(By.CSS_SELECTOR, '.slot[data-key="%s"]' % select).click()
+            WebDriverWait(d, 10).until(lambda d: d.find_elements(
+                By.CSS_SELECTOR, "#detail-timeline li.done"))
         time.sleep(0.5)
         d.save_screenshot(path)
     finally:

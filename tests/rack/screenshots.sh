@@ -79,5 +79,5 @@ wait_for 60 booting || echo "screenshots: few slots seen booting; taking the pic
 shot "$TOP/docs/rack-booting.png" && echo "screenshots: docs/rack-booting.png"
 booted() { [ "$(cli --json slots | jq '[.[] | select(.state == "booted")] | length')" -eq $((N - 1)) ]; }
 wait_for 120 booted || echo "screenshots: not every Pi booted; taking the picture anyway"
-shot "$TOP/docs/rack-booted.png" && echo "screenshots: docs/rack-booted.png"
+shot "$TOP/docs/rack-booted.png" 2 && echo "screenshots: docs/rack-booted.png"
 pirackd_stop
