@@ -27,6 +27,7 @@
 
 #include "pirack/api.h"
 #include "pirack/loop.h"
+#include "pirack/metrics.h"
 #include "pirack/store.h"
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
@@ -237,6 +238,35 @@ static void on_tick(void *ctx)
     }
 }
 
+static const char *const no_labels[] = { NULL };
+static const struct pr_metric_desc streams_desc = {
+    "pirack_api_event_streams",
+    "Event streams (server-sent events) open now, ops and customers.",
+    PR_METRIC_GAUGE,
+    no_labels,
+};
+
+static int collect_streams(struct pr_metrics_out *out, void *ctx)
+{
+    const struct pr_http_streams *s = ctx;
+
+    return pr_metrics_sample(out, no_labels, (double)s->open);
+}
+
+void pr_http_streams_status(const struct pr_daemon *d, unsigned *open, size_t *most_buffered)
+{
+    *open = 0;
+    *most_buffered = 0;
+    for (size_t i = 0; d->streams && i < STREAMS_MAX; i++) {
+        const struct follower *f = &d->streams->f[i];
+        size_t b = f->used ? pr_api_stream_buffered(f->stream) : 0;
+        if (f->used)
+            (*open)++;
+        if (b > *most_buffered)
+            *most_buffered = b;
+    }
+}
+
 int pr_http_streams_start(struct pr_daemon *d)
 {
     struct pr_http_streams *s = calloc(1, sizeof(*s));
@@ -251,6 +281,11 @@ int pr_http_streams_start(struct pr_daemon *d)
     }
     for (size_t i = 0; i < STREAMS_MAX; i++)
         s->f[i].owner = s;
+    if (pr_metrics_register(pr_api_metrics(d->api), &streams_desc, collect_streams, s) < 0) {
+        pr_timer_free(s->timer);
+        free(s);
+        return -ENOMEM;
+    }
     d->streams = s;
     return 0;
 }
@@ -264,6 +299,8 @@ void pr_http_streams_stop(struct pr_daemon *d)
     for (size_t i = 0; i < STREAMS_MAX; i++)
         if (s->f[i].used)
             drop(&s->f[i]);
+    if (d->api)
+        pr_metrics_unregister_ctx(pr_api_metrics(d->api), s);
     pr_timer_free(s->timer);
     free(s);
     d->streams = NULL;

@@ -124,6 +124,10 @@ void pr_http_idempotent_reply(struct pr_api_req *req, struct pr_daemon *d,
  * stopped by main.c before the api, which ends every open stream. */
 int pr_http_streams_start(struct pr_daemon *d);
 void pr_http_streams_stop(struct pr_daemon *d);
+/* The open streams and the most bytes one of them has waiting for its
+ * client (never more than 64 KiB and a frame). */
+#define PR_HTTP_STREAM_BUFFER_MAX (64 * 1024 + 2048)
+void pr_http_streams_status(const struct pr_daemon *d, unsigned *open, size_t *most_buffered);
 
 /* Registers the rack's metric families (pirack_up, pirack_info, ...). */
 int pr_http_metrics_start(struct pr_daemon *d);
