@@ -610,6 +610,9 @@ async function start() {
 
 async function show(load) {
   $("main").hidden = false;
+  // The stream first: an event that comes while the rack is read makes
+  // its slot be read again, so nothing between the two is missed.
+  follow();
   try {
     await load();
   } catch (e) {
@@ -617,7 +620,6 @@ async function show(load) {
   }
   renderGrid();
   document.body.dataset.ready = app.mode;
-  follow();
 }
 
 document.addEventListener("DOMContentLoaded", start);
