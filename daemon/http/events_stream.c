@@ -17,7 +17,8 @@
  * bytes waiting.  So a slow client costs at most HIGH_WATER bytes and a
  * cursor; one that stays behind for STALL_MS is dropped, and reconnects
  * with Last-Event-ID to read on from the store.  At most STREAMS_MAX
- * streams are open at once (503 past that).  A customer's stream checks
+ * streams are open at once (503 past that), of which customers hold at
+ * most CUSTOMER_STREAMS, KEY_STREAMS per key.  A customer's stream checks
  * its token again at each heartbeat and ends when it expires or its key
  * is revoked. */
 #include <errno.h>
@@ -33,6 +34,10 @@
 #include "daemon/http/http.h"
 
 #define STREAMS_MAX 32
+/* Customers share at most this many, each key at most KEY_STREAMS, so that
+ * no customer can take the operators' streams or another's. */
+#define CUSTOMER_STREAMS 24
+#define KEY_STREAMS 4
 #define HIGH_WATER (64 * 1024)
 /* A frame is at most an event's JSON (detail <= 1023 bytes) and framing. */
 #define FRAME_MAX 2048
@@ -360,6 +365,25 @@ static bool full(const struct pr_daemon *d)
     return !d->streams || d->streams->open >= STREAMS_MAX;
 }
 
+/* Why a customer's key may not open one more stream, or NULL. */
+static const char *customer_full(const struct pr_daemon *d, const struct pr_principal *who)
+{
+    unsigned all = 0, mine = 0;
+
+    for (size_t i = 0; d->streams && i < STREAMS_MAX; i++) {
+        const struct follower *f = &d->streams->f[i];
+        if (!f->used || !f->customer)
+            continue;
+        all++;
+        mine += strcmp(f->who.key_id, who->key_id) == 0;
+    }
+    if (mine >= KEY_STREAMS)
+        return "this key has its 4 event streams open already";
+    if (all >= CUSTOMER_STREAMS || full(d))
+        return "too many event streams are open";
+    return NULL;
+}
+
 void pr_http_get_events_stream(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
@@ -385,9 +409,9 @@ void pr_http_get_pi_events_stream(struct pr_api_req *req, void *ctx)
 
     if (pr_http_customer_auth(req, d, PR_SCOPE_READ, &who) < 0 || start_cursor(req, d, &cursor) < 0)
         return;
-    if (full(d)) {
-        pr_http_customer_error(req, 503, "%u event streams are open already",
-                               (unsigned)STREAMS_MAX);
+    const char *why = customer_full(d, &who);
+    if (why) {
+        pr_http_customer_error(req, 503, "%s", why);
         return;
     }
     f = open_follower(req, d, cursor);

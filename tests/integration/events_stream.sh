@@ -55,7 +55,6 @@ wait "$live_pid"
 datas "$TEST_TMP/live" | jq -s '.' >"$out"
 check "a stream gets the events recorded while it is open" jqt '[.[] | select(.kind == "pi.updated") | .slot] == [3, 4]'
 check "no event from before the stream opened" jqt 'all(.[]; .slot != 1 and .slot != 2)'
-last=$(cli --json events | jq '.next')
 first_live=$(ids "$TEST_TMP/live" | awk '{print $1}')
 check "each frame carries its event id" test -n "$first_live"
 
@@ -101,7 +100,20 @@ check "alice's stream has her server's events, named" jqt 'any(.[]; .server == "
 check "alice's stream has nothing of bob's or of the rack" jqt 'all(.[]; .server == "web1") and all(.[]; has("slot") | not)'
 check "alice's stream has her own change as it came, with her key as actor" jqt "any(.[]; .kind == \"pi.ssh_keys\" and .actor == \"key:$id\")"
 
-# ---- the limit ----
+# ---- the limits ----
+i=0 pids=""
+while [ $i -lt 4 ]; do
+    ncurl -N -m 3 -o /dev/null -H "Authorization: Bearer $tok" "$base/pi/events/stream" &
+    pids="$pids $!"
+    i=$((i + 1))
+done
+sleep 1
+code=$(ncurl -o /dev/null -w '%{http_code}' -m 1 -H "Authorization: Bearer $tok" "$base/pi/events/stream")
+check "a key's fifth stream: 503" test "$code" = 503
+code=$(scurl -o /dev/null -w '%{http_code}' -m 1 http://pirack/v1/events/stream)
+check "the operators still get theirs" test "$code" = 200
+for p in $pids; do wait "$p"; done
+
 i=0 pids=""
 while [ $i -lt 32 ]; do
     scurl -N -m 4 -o /dev/null http://pirack/v1/events/stream &
