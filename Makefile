@@ -76,6 +76,10 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# The web page's files are in the binary (.incbin in daemon/http/web.c).
+WEB_FILES := $(wildcard web/*.html web/*.js web/*.css)
+$(BUILD)/obj/daemon/http/web.o: $(WEB_FILES)
+
 # q, not r: daemon/*/ share file names (service.o, metrics.o), and r would
 # replace one folder's member with another's.
 $(BUILD)/libpirack.a: $(LIB_OBJS)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -70,6 +71,18 @@ typedef int (*cli_show_fn)(const json_t *answer, void *ctx);
  * cli_request's failure. */
 int cli_request_show(struct cli *c, const char *method, const char *path, json_t *body,
                      cli_show_fn show, void *ctx);
+
+/* Follows a server-sent event stream on the socket (GET path): fn(id,
+ * data, ctx) for each event, until fn returns non-zero, *stop is set (a
+ * signal), or the stream ends.  CLI_EXIT_OK when stopped,
+ * CLI_STREAM_ENDED when the server ended it (reconnect), CLI_STREAM_NONE
+ * when the server has no such route (an older pirackd), CLI_EXIT_FAIL
+ * after saying why. */
+#define CLI_STREAM_ENDED 100
+#define CLI_STREAM_NONE 101
+typedef int (*cli_sse_fn)(const char *id, const char *data, void *ctx);
+int cli_stream(struct cli *c, const char *path, cli_sse_fn fn, void *ctx,
+               volatile sig_atomic_t *stop);
 
 /* ---- customer.c: pirack as a customer's client ---- */
 /* Logs in (POST URL/login) when there is no token yet; CLI_EXIT_OK or

@@ -1,8 +1,10 @@
 /* pirack events [--slot N] [--since ID] [-f]: the timeline and audit log.
  *
  * Pages through GET /v1/events from --since on until a page comes back
- * short; with -f it then polls for new events every half second until
- * SIGINT or SIGTERM.  With --json, without -f, it prints one object of
+ * short; with -f it then follows GET /v1/events/stream (server-sent
+ * events, resumed from the last id seen, reconnecting when the stream
+ * ends) until SIGINT or SIGTERM; against a pirackd without the stream it
+ * polls every half second instead.  With --json, without -f, it prints one object of
  * the API's shape, {"events": [...], "next": ID}; with -f one event
  * object per line (JSON Lines), as they come. */
 #include <errno.h>
@@ -116,6 +118,64 @@ static void nap(int ms)
         ;
 }
 
+struct follow {
+    struct cli *c;
+    const struct events_opts *o;
+    int64_t *since;
+};
+
+/* One event of the stream: printed as fetch_page() prints it. */
+static int on_stream_event(const char *id, const char *data, void *ctx)
+{
+    struct follow *f = ctx;
+    json_t *ev = json_loads(data, 0, NULL);
+    int64_t n;
+
+    (void)id;
+    if (!json_is_object(ev)) {
+        json_decref(ev);
+        return 0;
+    }
+    n = cli_json_int(ev, "id", 0);
+    if (n > *f->since)
+        *f->since = n;
+    if (!f->o->has_slot || cli_json_int(ev, "slot", -1) == f->o->slot) {
+        if (f->c->json) {
+            char *line = json_dumps(ev, JSON_COMPACT);
+            if (line)
+                puts(line);
+            free(line);
+        } else {
+            if (!header_printed) {
+                print_header();
+                header_printed = true;
+            }
+            print_event_line(ev);
+        }
+        fflush(stdout);
+    }
+    json_decref(ev);
+    return 0;
+}
+
+/* Follows the stream from *since until a stop signal; CLI_STREAM_NONE
+ * when pirackd has no stream (the caller polls). */
+static int follow_stream(struct cli *c, const struct events_opts *o, int64_t *since)
+{
+    struct follow f = { c, o, since };
+    char path[64];
+    int rc;
+
+    while (!stop_following) {
+        snprintf(path, sizeof(path), "/v1/events/stream?since=%lld", (long long)*since);
+        rc = cli_stream(c, path, on_stream_event, &f, &stop_following);
+        if (rc != CLI_STREAM_ENDED)
+            return rc;
+        nap(POLL_MS); /* dropped or restarted: resume where we were */
+    }
+    return CLI_EXIT_OK;
+}
+
 static int parse_opts(int argc, char **argv, struct events_opts *o)
 {
     static const struct option longopts[] = {
@@ -198,6 +258,11 @@ static int run_events(struct cli *c, int argc, char **argv)
         return text ? CLI_EXIT_OK : CLI_EXIT_FAIL;
     }
     /* Then what comes, until a stop signal. */
+    if (o.follow && !c->url) {
+        rc = follow_stream(c, &o, &since);
+        if (rc != CLI_STREAM_NONE)
+            return rc;
+    }
     while (o.follow && !stop_following) {
         nap(POLL_MS);
         if (stop_following)

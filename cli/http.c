@@ -191,3 +191,133 @@ int cli_request_show(struct cli *c, const char *method, const char *path, json_t
     cli_response_free(&r);
     return rc;
 }
+
+/* ---- server-sent events ---- */
+
+struct sse {
+    cli_sse_fn fn;
+    void *ctx;
+    char line[8192];
+    size_t len;
+    bool overlong; /* the line so far did not fit: skipped */
+    char id[32];
+    char *data;
+    size_t data_len;
+    long status;
+    CURL *curl;
+    bool stop;
+};
+
+/* One line of the stream (without its newline); a blank line ends an
+ * event, which goes to fn. */
+static void sse_line(struct sse *s, const char *line, size_t len)
+{
+    if (len == 0) {
+        if (s->data && s->fn(s->id, s->data, s->ctx) != 0)
+            s->stop = true;
+        free(s->data);
+        s->data = NULL;
+        s->data_len = 0;
+        return;
+    }
+    if (len > 5 && strncmp(line, "data:", 5) == 0) {
+        const char *v = line + 5 + (line[5] == ' ');
+        size_t n = len - (size_t)(v - line);
+        char *grown = realloc(s->data, s->data_len + n + 2);
+        if (!grown)
+            return;
+        s->data = grown;
+        if (s->data_len)
+            s->data[s->data_len++] = '\n';
+        memcpy(s->data + s->data_len, v, n);
+        s->data_len += n;
+        s->data[s->data_len] = '\0';
+    } else if (len > 3 && strncmp(line, "id:", 3) == 0) {
+        const char *v = line + 3 + (line[3] == ' ');
+        snprintf(s->id, sizeof(s->id), "%.*s", (int)(len - (size_t)(v - line)), v);
+    }
+}
+
+static size_t on_sse(char *data, size_t size, size_t nmemb, void *ctx)
+{
+    struct sse *s = ctx;
+    size_t len = size * nmemb;
+
+    if (!s->status)
+        curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+    if (s->status != 200)
+        return len; /* an error answer: not events */
+    for (size_t i = 0; i < len && !s->stop; i++) {
+        if (data[i] == '\r')
+            continue;
+        if (data[i] != '\n') {
+            if (s->len < sizeof(s->line) - 1)
+                s->line[s->len++] = data[i];
+            else
+                s->overlong = true;
+            continue;
+        }
+        if (!s->overlong)
+            sse_line(s, s->line, s->len);
+        s->len = 0;
+        s->overlong = false;
+    }
+    return s->stop ? 0 : len;
+}
+
+static int sse_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    volatile sig_atomic_t *stop = ctx;
+
+    (void)a, (void)b, (void)c, (void)d;
+    return *stop ? 1 : 0;
+}
+
+int cli_stream(struct cli *c, const char *path, cli_sse_fn fn, void *ctx,
+               volatile sig_atomic_t *stop)
+{
+    struct sse s = { .fn = fn, .ctx = ctx };
+    char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+    struct curl_slist *hdrs = NULL;
+    CURL *curl = handle(c);
+    CURLcode rc;
+
+    if (!curl || c->url)
+        return CLI_EXIT_FAIL;
+    s.curl = curl;
+    snprintf(url, sizeof(url), "http://pirackd%s", path);
+    curl_easy_reset(curl);
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, c->socket);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_sse);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    /* No total timeout; a stream quiet for 3 heartbeats is dead. */
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 35L);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, sse_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)stop);
+    hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
+    rc = curl_easy_perform(curl);
+    curl_slist_free_all(hdrs);
+    free(s.data);
+    if (!s.status)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &s.status);
+    if (s.status == 404)
+        return CLI_STREAM_NONE;
+    if (*stop || s.stop)
+        return CLI_EXIT_OK;
+    if (s.status != 200 || (rc != CURLE_OK && rc != CURLE_OPERATION_TIMEDOUT)) {
+        if (s.status && s.status != 200)
+            fprintf(stderr, "pirack: the event stream answered HTTP %ld\n", s.status);
+        else
+            fprintf(stderr, "pirack: the event stream: %s\n",
+                    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_STREAM_ENDED;
+}

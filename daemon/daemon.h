@@ -46,7 +46,8 @@ struct pr_daemon {
     int (*reload)(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
                   size_t whylen);
 
-    struct pr_http_state *http; /* the customer API's rate limits (daemon/http/) */
+    struct pr_http_state *http;      /* the customer API's rate limits (daemon/http/) */
+    struct pr_http_streams *streams; /* open event streams (daemon/http/events_stream.c) */
     struct pr_image_service *image;
 };
 

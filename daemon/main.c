@@ -189,6 +189,7 @@ static int run(struct pr_daemon *d)
     }
     pr_daemon_services_stop(d);
     pr_timer_free(watchdog);
+    pr_http_streams_stop(d);
     pr_http_stop(d);
     pr_api_free(d->api);
     pr_store_close(d->store);

@@ -37,6 +37,7 @@ sqlite3 tcpdump procps psmisc netcat-openbsd jq openssl util-linux
 debootstrap systemd-container man-db
 python3 clang-format git tmux zsh
 mtools fdisk dosfstools e2fsprogs xz-utils btrfs-progs nfs-ganesha nfs-ganesha-vfs libnfs-utils
+chromium chromium-driver python3-selenium socat
 "
 
 if [ "${1:-}" = "--list" ]; then

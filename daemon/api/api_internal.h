@@ -68,6 +68,23 @@ int pr_api_admit_find_fd(const struct pr_api_admit *a, int fd);
 void pr_api_admit_busy(struct pr_api_admit *a, int slot, bool busy);
 void pr_api_admit_release(struct pr_api_admit *a, int slot);
 
+/* ---- stream.c: answers that go on (pr_api_reply_stream()) ---- */
+
+struct MHD_Connection;
+struct MHD_Response;
+/* A response whose body is what pr_api_stream_write() is given (kick: the
+ * timer that runs the connection's MHD, armed when it has more), at most
+ * max_buffer bytes waiting; *out is linked into the list at *head until
+ * MHD frees the response.  NULL when out of memory. */
+struct pr_timer;
+struct MHD_Response *pr_api_stream_response(struct MHD_Connection *conn, struct pr_timer *kick,
+                                            size_t max_buffer, struct pr_api_stream **head,
+                                            void (*on_close)(void *ctx), void *ctx,
+                                            struct pr_api_stream **out);
+/* Ends every stream of the list (at shutdown: MHD must not be stopped
+ * with a connection suspended). */
+void pr_api_stream_end_all(struct pr_api_stream *head);
+
 /* ---- util.c ---- */
 
 /* Parses a whole decimal number in [min, max] (min >= 0): digits only, no

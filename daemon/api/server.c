@@ -97,6 +97,7 @@ struct pr_api {
     struct handler *handlers[MAX_HANDLERS];
     size_t n_handlers;
     uint64_t unrouted[PR_API__SIDES][6]; /* answers to requests no route took */
+    struct pr_api_stream *streams;       /* answers still being written (stream.c) */
 };
 
 struct pr_api_req {
@@ -247,6 +248,65 @@ void pr_api_reply_text(struct pr_api_req *req, unsigned status, const char *cont
                             content_type ? content_type : "text/plain; charset=utf-8");
     MHD_queue_response(req->conn, status, resp);
     MHD_destroy_response(resp);
+}
+
+/* What the page may load: its own scripts, styles and API, nothing
+ * inline, nothing framed. */
+#define PAGE_CSP                                                                    \
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " \
+    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+void pr_api_reply_static(struct pr_api_req *req, const char *content_type, const char *body,
+                         size_t len)
+{
+    struct MHD_Response *resp;
+
+    if (req->answered)
+        return;
+    req->answered = true;
+    resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return; /* MHD closes the connection with no answer */
+    count_answer(req, 200);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(resp, "Content-Security-Policy", PAGE_CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_queue_response(req->conn, 200, resp);
+    MHD_destroy_response(resp);
+}
+
+/* An answer that goes on: 200 with the headers of a server-sent event
+ * stream, its body written by pr_api_stream_write() (stream.c). */
+struct pr_api_stream *pr_api_reply_stream(struct pr_api_req *req, size_t max_buffer,
+                                          void (*on_close)(void *ctx), void *ctx)
+{
+    struct pr_api_stream *s = NULL;
+    struct MHD_Response *resp;
+
+    if (req->answered)
+        return NULL;
+    resp = pr_api_stream_response(req->conn, req->listener->timer, max_buffer,
+                                  &req->listener->api->streams, on_close, ctx, &s);
+    if (!resp) {
+        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+    req->answered = true;
+    count_answer(req, 200);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* Tells a proxy in front (nginx, HAProxy's compression) not to hold it. */
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    for (size_t i = 0; i < req->n_headers; i++)
+        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
+    /* The stream is quiet between events and heartbeats: no idle timeout. */
+    MHD_set_connection_option(req->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+    MHD_queue_response(req->conn, 200, resp);
+    MHD_destroy_response(resp);
+    return s;
 }
 
 /* ---- request accessors ---- */
@@ -811,6 +871,14 @@ void pr_api_free(struct pr_api *api)
 {
     if (!api)
         return;
+    /* MHD must not be stopped with connections suspended: wake them and
+     * let MHD take them back (it does so in MHD_run). */
+    if (api->streams) {
+        pr_api_stream_end_all(api->streams);
+        for (size_t i = 0; i < api->n_listeners; i++)
+            if (api->listeners[i]->mhd)
+                MHD_run(api->listeners[i]->mhd);
+    }
     for (size_t i = 0; i < api->n_listeners; i++)
         listener_free(api->listeners[i]);
     for (size_t i = 0; i < api->n_handlers; i++)
@@ -838,19 +906,21 @@ static int listener_start(struct listener *l)
      * MHD, TLS or not: MHD never listens itself. */
     if (l->tls_cert)
         l->mhd = MHD_start_daemon(
-            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, on_request, l,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
-            on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls, NULL,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_HTTPS_MEM_CERT,
-            l->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, l->tls_key, MHD_OPTION_END);
+            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME, 0,
+            NULL, NULL, on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
+            unescape_marking_controls, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_HTTPS_MEM_CERT, l->tls_cert,
+            MHD_OPTION_HTTPS_MEM_KEY, l->tls_key, MHD_OPTION_END);
     else
         l->mhd = MHD_start_daemon(
-            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL, on_request, l,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_NOTIFY_CONNECTION,
-            on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK, unescape_marking_controls, NULL,
-            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-            MHD_OPTION_CONNECTION_LIMIT, (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_END);
+            MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
+            on_request, l, MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, l, MHD_OPTION_UNESCAPE_CALLBACK,
+            unescape_marking_controls, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+            (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+            (unsigned)PR_API_ADMIT_SLOTS, MHD_OPTION_END);
     if (!l->mhd)
         return -EIO;
     info = MHD_get_daemon_info(l->mhd, MHD_DAEMON_INFO_EPOLL_FD);

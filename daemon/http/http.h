@@ -16,6 +16,8 @@
  *   provision.c  POST/DELETE /pi/servers/{name}, GET /pi/queue/{name}
  *   customers.c  GET/POST /v1/customers, DELETE /v1/customers/{name},
  *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
+ *   events_stream.c  GET /v1/events/stream, GET /pi/events/stream (SSE)
+ *   web.c      the rack's web page (GET /, /ui/...) on both listeners
  *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
@@ -72,6 +74,8 @@ json_t *pr_http_proxy_slot_json(const struct pr_daemon *d, unsigned slot);
 /* Answers 400 and returns -1 when the JSON object body has a member not
  * in allowed (NULL-terminated); 0 otherwise (also for no body). */
 int pr_http_check_fields(struct pr_api_req *req, json_t *body, const char *const *allowed);
+/* An event as GET /v1/events shows it; NULL when out of memory. */
+json_t *pr_http_event_json(const struct pr_event_row *ev);
 /* An API key as GET /v1/keys shows it (never the secret). */
 json_t *pr_http_key_json(const struct pr_key_row *row);
 
@@ -116,6 +120,15 @@ void pr_http_idempotent_reply(struct pr_api_req *req, struct pr_daemon *d,
                               const struct pr_principal *p, unsigned status, json_t *body,
                               const char *location);
 
+/* The event streams (events_stream.c): started by pr_http_start(),
+ * stopped by main.c before the api, which ends every open stream. */
+int pr_http_streams_start(struct pr_daemon *d);
+void pr_http_streams_stop(struct pr_daemon *d);
+/* The open streams and the most bytes one of them has waiting for its
+ * client (never more than 64 KiB and a frame). */
+#define PR_HTTP_STREAM_BUFFER_MAX (64 * 1024 + 2048)
+void pr_http_streams_status(const struct pr_daemon *d, unsigned *open, size_t *most_buffered);
+
 /* Registers the rack's metric families (pirack_up, pirack_info, ...). */
 int pr_http_metrics_start(struct pr_daemon *d);
 
@@ -125,6 +138,10 @@ void pr_http_get_status(struct pr_api_req *req, void *ctx);
 void pr_http_get_slots(struct pr_api_req *req, void *ctx);
 void pr_http_get_slot(struct pr_api_req *req, void *ctx);
 void pr_http_get_events(struct pr_api_req *req, void *ctx);
+void pr_http_get_events_stream(struct pr_api_req *req, void *ctx);
+void pr_http_get_pi_events_stream(struct pr_api_req *req, void *ctx);
+void pr_http_get_page(struct pr_api_req *req, void *ctx);
+void pr_http_get_page_file(struct pr_api_req *req, void *ctx);
 void pr_http_post_board(struct pr_api_req *req, void *ctx);
 void pr_http_delete_board(struct pr_api_req *req, void *ctx);
 void pr_http_put_pi(struct pr_api_req *req, void *ctx);

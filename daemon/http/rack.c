@@ -180,7 +180,7 @@ void pr_http_get_slot(struct pr_api_req *req, void *ctx)
 
 /* ---- GET /v1/events ---- */
 
-static json_t *event_json(const struct pr_event_row *ev)
+json_t *pr_http_event_json(const struct pr_event_row *ev)
 {
     json_t *detail = NULL;
 
@@ -204,7 +204,7 @@ static int add_event(const struct pr_event_row *ev, void *ctx)
 {
     struct events_walk *w = ctx;
 
-    if (json_array_append_new(w->array, event_json(ev)) < 0)
+    if (json_array_append_new(w->array, pr_http_event_json(ev)) < 0)
         return -ENOMEM;
     w->last_id = ev->id;
     return 0;

@@ -13,6 +13,7 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/slots", pr_http_get_slots },
     { OPS, "GET", "/v1/slots/{n}", pr_http_get_slot },
     { OPS, "GET", "/v1/events", pr_http_get_events },
+    { OPS, "GET", "/v1/events/stream", pr_http_get_events_stream },
     /* the operator's changes to a slot */
     { OPS, "POST", "/v1/slots/{n}/board", pr_http_post_board },
     { OPS, "DELETE", "/v1/slots/{n}/board", pr_http_delete_board },
@@ -45,6 +46,11 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/routes", pr_http_get_routes },
     { OPS, "GET", "/v1/slots/{n}/trace", pr_http_get_trace },
     { OPS, "GET", "/metrics", pr_http_get_metrics },
+    /* the rack's web page (web.c), on both listeners */
+    { OPS, "GET", "/", pr_http_get_page },
+    { OPS, "GET", "/ui/{file}", pr_http_get_page_file },
+    { CUST, "GET", "/", pr_http_get_page },
+    { CUST, "GET", "/ui/{file}", pr_http_get_page_file },
     /* the management listener ([metrics] listen): Prometheus only */
     { MGMT, "GET", "/metrics", pr_http_get_metrics },
     /* the customers' API ([api] listen), Mythic Beasts' shape */
@@ -60,6 +66,8 @@ static const struct pr_http_route routes[] = {
     { CUST, "PUT", "/pi/servers/{name}/ssh-key", pr_http_put_server_ssh_key },
     { CUST, "GET", "/pi/models", pr_http_get_models },
     { CUST, "GET", "/pi/images/{model}", pr_http_get_pi_images },
+    /* pirack's own additions to the customers' API */
+    { CUST, "GET", "/pi/events/stream", pr_http_get_pi_events_stream },
 };
 
 const struct pr_http_route *pr_http_routes(size_t *n)
@@ -79,5 +87,7 @@ int pr_http_start(struct pr_daemon *d)
             return err;
     }
     err = pr_http_customer_start(d);
+    if (err == 0)
+        err = pr_http_streams_start(d);
     return err < 0 ? err : pr_http_metrics_start(d);
 }

@@ -58,6 +58,29 @@ int pr_api_listen_tcp(struct pr_api *api, enum pr_api_side side, const char *end
 int pr_api_route_on(struct pr_api *api, enum pr_api_side side, const char *method,
                     const char *pattern, pr_api_handler fn, void *ctx);
 
+/* A file of the web page, body static (never copied): 200 with
+ * content_type and the page's security headers (a strict
+ * Content-Security-Policy, nosniff, no referrer, no framing). */
+void pr_api_reply_static(struct pr_api_req *req, const char *content_type, const char *body,
+                         size_t len);
+
+/* Server-sent events: answers 200 text/event-stream and keeps the
+ * connection for pr_api_stream_write().  At most max_buffer bytes wait
+ * for a slow client; a write past that drops the client (-ENOBUFS) and
+ * the stream ends.  on_close(ctx) is called once when the stream is gone
+ * (client left, dropped, daemon stopping), unless the owner called
+ * pr_api_stream_close() first; after either the pointer is dead.  NULL
+ * when out of memory (then answered 500). */
+struct pr_api_stream;
+struct pr_api_stream *pr_api_reply_stream(struct pr_api_req *req, size_t max_buffer,
+                                          void (*on_close)(void *ctx), void *ctx);
+/* 0, -EPIPE when the stream is ending, -ENOBUFS when it was just dropped. */
+int pr_api_stream_write(struct pr_api_stream *s, const char *data, size_t len);
+/* Bytes written and not yet taken by the connection. */
+size_t pr_api_stream_buffered(const struct pr_api_stream *s);
+/* The owner lets go: the stream ends once its buffer is sent. */
+void pr_api_stream_close(struct pr_api_stream *s);
+
 /* Request accessors; strings live until the reply. */
 const char *pr_api_req_query(const struct pr_api_req *req, const char *name); /* ?name= */
 /* The parsed JSON body (borrowed), or NULL when there was none.  A body

@@ -41,6 +41,7 @@ int api_fixture_start(struct api_fixture *af, uint64_t uptime_ms)
 void api_fixture_stop(struct api_fixture *af)
 {
     api_batch_clear(&af->b);
+    pr_http_streams_stop(&af->d);
     pr_http_stop(&af->d);
     pr_api_free(af->d.api);
     pr_loop_free(af->d.loop);
