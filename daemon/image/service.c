@@ -65,6 +65,7 @@ struct gen_job {
     char host[INET_ADDRSTRLEN], pi[INET_ADDRSTRLEN];
     enum pr_clone_method method;
     atomic_bool cancel;
+    char *keys; /* the owner's authorized_keys, NULL for none */
     struct pr_personal personal;
     /* out */
     unsigned gen;
@@ -97,6 +98,8 @@ struct pr_image_service {
     enum pr_clone_method clone;
     bool snapshot_possible;
     struct reimage *reimages;
+    struct pr_timer *tick; /* pending wipes and expired generations */
+    int64_t next_expiry_ms;
 };
 
 static void svc_err(char *err, size_t errlen, const char *fmt, ...)
@@ -225,6 +228,8 @@ static void work_done(void *msg)
     if (w->kind == WORK_EXPORTS)
         exports_finished(svc, w->exports);
     unlink_work(svc, w);
+    if (w->gen)
+        free(w->gen->keys);
     free(w->gen);
     free(w->exports);
     free(w);
@@ -767,6 +772,18 @@ static void reimage_end(struct reimage *r, bool ok, const char *result)
     free(r);
 }
 
+static bool slot_is_on(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_slot_row row;
+    return pr_store_get_slot(d->store, slot, &row) == 0 && strcmp(row.power, "on") == 0;
+}
+
+static bool slot_is_owned(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_slot_row row;
+    return pr_store_get_slot(d->store, slot, &row) == 0 && row.owner[0];
+}
+
 /* Replaces the symlink dir/NNN with one to target, atomically. */
 static int point(const char *dir, unsigned slot, const char *target)
 {
@@ -849,23 +866,29 @@ static void reimage_switch(struct reimage *r)
     exports_apply(r->svc);
     if (r->image[0] && !r->undo)
         pr_store_set_pi(d->store, r->slot, NULL, NULL, r->image, NULL);
-    /* The one before stays for --undo; older ones go. */
+    /* The one before stays for --undo (until [images] keep_previous has
+     * passed); older ones go. */
     prune(r->svc, r, r->gen, before);
-    if (r->was_on) {
+    /* A customer's server runs: provisioning and reinstalling end with it
+     * on, whatever it was before. */
+    bool owned = slot_is_owned(d, r->slot);
+    if (r->was_on || owned) {
         int64_t id = pr_power_request(d, r->slot, PR_POE_ON, r->actor, NULL, why, sizeof(why));
-        if (id < 0) {
+        if (id < 0 && r->was_on) {
             reimage_end(r, false, why);
             return;
         }
+        if (id < 0) {
+            char note[300];
+            snprintf(note, sizeof(note), "gen-%u is current; the pi cannot be powered on: %.200s",
+                     r->gen, why);
+            reimage_end(r, true, note);
+            return;
+        }
     }
-    snprintf(why, sizeof(why), "gen-%u is current%s", r->gen, r->was_on ? ", powering on" : "");
+    snprintf(why, sizeof(why), "gen-%u is current%s", r->gen,
+             r->was_on || owned ? ", powering on" : "");
     reimage_end(r, true, why);
-}
-
-static bool slot_is_on(struct pr_daemon *d, unsigned slot)
-{
-    struct pr_slot_row row;
-    return pr_store_get_slot(d->store, slot, &row) == 0 && strcmp(row.power, "on") == 0;
 }
 
 /* Waits for the power service to take the Pi off. */
@@ -975,11 +998,21 @@ static int reimage_run(struct pr_image_service *svc, struct reimage *r, char *er
     inet_ntop(AF_INET, &sp.v4_host, g->host, sizeof(g->host));
     inet_ntop(AF_INET, &sp.v4_pi, g->pi, sizeof(g->pi));
     snprintf(g->personal.hostname, sizeof(g->personal.hostname), "%s", row.name);
+    if (!r->undo && row.owner[0] && (g->keys = malloc(PR_SSH_KEYS_MAX)) &&
+        pr_store_get_ssh_keys(d->store, row.owner, row.name, g->keys, PR_SSH_KEYS_MAX) == 0 &&
+        g->keys[0]) {
+        size_t kl = strlen(g->keys);
+        /* One key a line, the last one ended too, as sshd reads them. */
+        if (g->keys[kl - 1] != '\n' && kl + 1 < PR_SSH_KEYS_MAX)
+            memcpy(g->keys + kl, "\n", 2);
+        g->personal.authorized_keys = g->keys;
+    }
     w->kind = WORK_GEN;
     w->gen = g;
     snprintf(w->actor, sizeof(w->actor), "%s", r->actor);
     int rc = start_work(svc, w);
     if (rc < 0) {
+        free(g->keys);
         free(g);
         free(w);
         svc_err(err, errlen, "cannot start a worker: %s", strerror(-rc));
@@ -1108,8 +1141,88 @@ int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *e
     if (dp)
         closedir(dp);
     exports_apply(svc);
+    /* A slot a customer gave back may be handed out again. */
+    if (pr_store_set_wiped(d->store, slot) < 0)
+        pr_warn("slot %u: the store: %s", slot, pr_store_errmsg(d->store));
     pr_daemon_event(d, slot, "image.root-wiped", actor, NULL);
     return 0;
+}
+
+bool pr_image_busy(struct pr_daemon *d, unsigned slot)
+{
+    return d->image && find_reimage(d->image, slot);
+}
+
+/* ---- the tick: pending wipes and expired generations ---- */
+
+/* A slot its customer gave back is wiped once its Pi is off (the
+ * unprovisioning asked the power service for that) and no reimage runs. */
+static int wipe_pending(unsigned slot, void *ctx)
+{
+    struct pr_image_service *svc = ctx;
+    struct pr_power_view v;
+    char err[256];
+
+    if (find_reimage(svc, slot) || slot_is_on(svc->d, slot) ||
+        (pr_power_view(svc->d, slot, &v) == 0 && v.op_id))
+        return 0;
+    if (pr_image_wipe(svc->d, slot, "pirackd", err, sizeof(err)) < 0)
+        pr_warn("slot %u: the wipe after unprovisioning waits: %s", slot, err);
+    return 0;
+}
+
+/* Removes the generations of slot (ROOTS/gens/NNN) but the current one,
+ * once keep_s have passed since the current one was switched to (the
+ * link's own time). */
+static void expire_slot(struct pr_image_service *svc, unsigned slot, int64_t keep_ms)
+{
+    const struct pr_config *cfg = svc->d->cfg;
+    char link[PR_PATH_MAX + 16], gens[PR_PATH_MAX + 32], from[PR_PATH_MAX + 64],
+        to[PR_PATH_MAX + 96];
+    struct stat st;
+    unsigned cur;
+
+    snprintf(link, sizeof(link), "%.4000s/%03u", cfg->root_dir, slot);
+    if (find_reimage(svc, slot) || lstat(link, &st) < 0 ||
+        (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 + keep_ms >
+            pr_store_now_ms() ||
+        (cur = current_gen(cfg->root_dir, slot)) == 0)
+        return;
+    snprintf(gens, sizeof(gens), "%.4000s/gens/%03u", cfg->root_dir, slot);
+    DIR *dp = opendir(gens);
+    struct dirent *de;
+    while (dp && (de = readdir(dp))) {
+        unsigned k;
+        char end;
+        if (sscanf(de->d_name, "gen-%u%c", &k, &end) != 1 || k == cur)
+            continue;
+        snprintf(from, sizeof(from), "%s/gen-%u", gens, k);
+        snprintf(to, sizeof(to), "%s/.trash-gen-%u", gens, k);
+        if (rename(from, to) == 0)
+            start_sweep(svc, to);
+        snprintf(from, sizeof(from), "%.4000s/.gens/%03u-gen-%u", cfg->boot_dir, slot, k);
+        start_sweep(svc, from);
+        pr_info("slot %u: gen-%u expired ([images] keep_previous)", slot, k);
+        pr_daemon_event(svc->d, slot, "image.gen-expired", "pirackd", "{s:i}", "gen", (int)k);
+    }
+    if (dp)
+        closedir(dp);
+}
+
+static void image_tick(void *ctx)
+{
+    struct pr_image_service *svc = ctx;
+    struct pr_daemon *d = svc->d;
+    int64_t now = pr_store_now_ms(), keep_ms = (int64_t)d->cfg->image_keep_previous_s * 1000;
+
+    pr_store_each_needs_wipe(d->store, wipe_pending, svc);
+    if (now < svc->next_expiry_ms)
+        return;
+    /* Often enough that a generation outlives keep_previous by at most a
+     * half of it, or a minute. */
+    svc->next_expiry_ms = now + (keep_ms / 2 < 60000 ? keep_ms / 2 : 60000);
+    for (unsigned s = 1; s <= d->plan.slots; s++)
+        expire_slot(svc, s, keep_ms);
 }
 
 const char *pr_image_clone_method(struct pr_daemon *d)
@@ -1151,6 +1264,9 @@ int pr_image_service_start(struct pr_daemon *d)
             pr_clone_method_name(svc->clone));
     pr_store_each_unfinished_reimage(d->store, resume_reimage, svc);
     exports_apply(svc);
+    if (!(svc->tick = pr_timer_new(d->loop, image_tick, svc)) ||
+        pr_timer_arm(svc->tick, 1000, 1000) < 0)
+        pr_warn("image: no timer: released slots are not wiped, old generations stay");
     return 0;
 }
 
@@ -1160,6 +1276,7 @@ void pr_image_service_stop(struct pr_daemon *d)
 
     if (!svc)
         return;
+    pr_timer_free(svc->tick);
     for (struct work *w = svc->works; w; w = w->next)
         if (w->running) {
             atomic_store(&w->job.cancel, true);
@@ -1175,6 +1292,8 @@ void pr_image_service_stop(struct pr_daemon *d)
     while (svc->works) {
         struct work *w = svc->works;
         svc->works = w->next;
+        if (w->gen)
+            free(w->gen->keys);
         free(w->gen);
         if (w->exports) {
             free(w->exports->text);
