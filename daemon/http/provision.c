@@ -85,16 +85,17 @@ static int check_provision_body(struct pr_api_req *req, json_t *body, const char
     return 0;
 }
 
-/* Answers 400 and returns true when image is not one the rack has. */
+/* Answers 400 (or 503) and returns true when image is not one the rack
+ * has (or the rack cannot lay images down). */
 static bool image_unusable(struct pr_api_req *req, struct pr_daemon *d, const char *image)
 {
     static struct pr_image_row img;
-    if (!d->image) {
-        pr_http_customer_error(req, 503, "this rack does not lay images down (no image service)");
-        return true;
-    }
     if (pr_store_get_image(d->store, image, &img) < 0) {
         pr_http_customer_error(req, 400, "no os_image called \"%.64s\"", image);
+        return true;
+    }
+    if (!d->image) {
+        pr_http_customer_error(req, 503, "this rack does not lay images down (no image service)");
         return true;
     }
     return false;

@@ -169,12 +169,22 @@ int pr_render_config_txt(const char *image_config, char *buf, size_t len);
 
 struct pr_export {
     unsigned slot;
+    unsigned gen;                     /* the generation path is */
     char path[PR_PATH_MAX];           /* the Pi's current root, resolved */
     char client[INET_ADDRSTRLEN + 3]; /* the slot's /30: "10.99.0.0/30" */
 };
+/* 1 + (slot - 1) * 15 + gen % 15: at most 61440 for 4096 slots (ganesha's
+ * ids are 16-bit).  A new generation is numbered so that its id differs
+ * from the current one's (pr_gen_number). */
+unsigned pr_export_ganesha_id(unsigned slot, unsigned gen);
+/* The number of the generation after highest when current is exported:
+ * highest + 1, or + 2 when that would share current's ganesha id. */
+unsigned pr_gen_number(unsigned highest, unsigned current);
 /* An /etc/exports.d file: rw,sync,no_root_squash,no_subtree_check,fsid. */
 int pr_render_exports_kernel(const struct pr_export *e, size_t n, char *buf, size_t len);
-/* nfs-ganesha EXPORT blocks (FSAL VFS, NFSv3 and v4, the /30 only). */
+/* nfs-ganesha EXPORT blocks (FSAL VFS, NFSv3 and v4, the /30 only).
+ * ganesha's reload refuses a new Path for an Export_Id it has, so the id
+ * (and Pseudo) name the generation too: pr_export_ganesha_id(). */
 int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, size_t len);
 
 /* ---- personal.c: one Pi's identity, written beneath its root ---- */

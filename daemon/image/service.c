@@ -67,6 +67,7 @@ struct gen_job {
     atomic_bool cancel;
     char *keys; /* the owner's authorized_keys, NULL for none */
     struct pr_personal personal;
+    unsigned current; /* the generation exported now, 0 none */
     /* out */
     unsigned gen;
     int err;
@@ -509,7 +510,7 @@ static int gen_build(struct gen_job *g)
     int rc;
 
     scan_gens(g->gens, 0, &highest, &prev);
-    g->gen = highest + 1;
+    g->gen = pr_gen_number(highest, g->current);
     snprintf(tmp, sizeof(tmp), "%s/.tmp-gen-%u", g->gens, g->gen);
     snprintf(final, sizeof(final), "%s/gen-%u", g->gens, g->gen);
     snprintf(keys, sizeof(keys), "%s/.keys-%u", g->gens, g->gen);
@@ -681,6 +682,8 @@ static void exports_finished(struct pr_image_service *svc, struct export_job *x)
     free(x->exports);
 }
 
+static unsigned current_gen(const char *roots, unsigned slot);
+
 /* Exports every slot's current root (ROOTS/NNN resolved) as the config's
  * backend says; "none" exports nothing. */
 static void exports_apply(struct pr_image_service *svc)
@@ -711,6 +714,7 @@ static void exports_apply(struct pr_image_service *svc)
         inet_ntop(AF_INET, &net, a, sizeof(a));
         snprintf(e->client, sizeof(e->client), "%s/30", a);
         e->slot = s;
+        e->gen = current_gen(cfg->root_dir, s);
         x->n++;
     }
     size_t cap = 1024 + x->n * (PR_PATH_MAX + 512);
@@ -990,6 +994,7 @@ static int reimage_run(struct pr_image_service *svc, struct reimage *r, char *er
     g->slot = r->slot;
     g->undo = r->undo;
     g->method = svc->clone;
+    g->current = current_gen(d->cfg->root_dir, r->slot);
     snprintf(g->image, sizeof(g->image), "%s", r->image);
     snprintf(g->image_root, sizeof(g->image_root), "%s", img.root_path);
     snprintf(g->image_boot, sizeof(g->image_boot), "%s", img.boot_path);
