@@ -136,12 +136,13 @@ struct pr_clone {
     atomic_bool *cancel; /* NULL, or checked between entries */
     /* out */
     uint64_t files, dirs, links, skipped, bytes;
+    uint64_t xattrs; /* extended attributes copied (capabilities...) */
     bool too_deep;
     char failed_at[256]; /* the entry where it failed */
 };
 
 /* Makes dst (which must not exist) a copy of the tree at src: owners,
- * modes and times kept, symlinks as links, devices and sockets left out.
+ * modes, times and extended attributes (file capabilities) kept, symlinks as links, devices and sockets left out.
  * 0 or -errno; a half-made dst is the caller's to remove. */
 int pr_clone_tree(struct pr_clone *c, const char *src, const char *dst);
 /* The best method from images_dir's filesystem to roots_dir's, tried on a
