@@ -9,6 +9,7 @@
  *   net.c      interfaces (MAC, up/down, addresses) and sockets
  *   power.c    the port-state file that the switch simulators write
  *   nfs.c      the root over NFS after the kernel (--nfs-root)
+ *   nfsroot.c  nfsroot= and ip= of a cmdline.txt (pure)
  *   report.c   the timeline and result as JSON
  *
  * One thread, one epoll set; every wait has a deadline. */
