@@ -210,4 +210,55 @@ struct pr_personal {
  * saying which step. */
 int pr_personalise(struct pr_personal *p, const char *root, const char *keydir);
 
+/* ---- generation.c: a generation of a Pi's root and its boot directory
+ * (worker) ---- */
+
+/* A generation of a Pi's root (and its boot directory), built or, for an
+ * undo, found on a worker. */
+struct gen_job {
+    int64_t op;
+    unsigned slot;
+    bool undo;
+    char image[PR_NAME_MAX];
+    char image_root[PR_PATH_MAX], image_boot[PR_PATH_MAX];
+    char gens[PR_PATH_MAX];      /* ROOTS/gens/NNN */
+    char boot_gens[PR_PATH_MAX]; /* BOOT/.gens */
+    char host[INET_ADDRSTRLEN], pi[INET_ADDRSTRLEN];
+    enum pr_clone_method method;
+    atomic_bool cancel;
+    char *keys; /* the owner's authorized_keys, NULL for none */
+    struct pr_personal personal;
+    unsigned current; /* the generation exported now, 0 none */
+    /* out */
+    unsigned gen;
+    int err;
+    char error[512];
+    uint64_t files, bytes;
+    uint64_t build_ms;
+};
+
+/* ROOTS/gens/NNN/gen-K is generation K of slot NNN's root; ROOTS/NNN is a
+ * symlink to the current one.  Builds gen-(next) from the image (cloned,
+ * personalised, synced, renamed into place) and its boot directory, or
+ * for an undo finds the generation before the current one.  Sets g->err
+ * and g->error. */
+void pr_gen_run(struct gen_job *g);
+
+/* ---- exports.c: NFS exports applied (worker) ---- */
+
+struct export_job {
+    char backend[16];
+    char file[PR_PATH_MAX];
+    char pidfile[PR_PATH_MAX];
+    char *text;
+    size_t len;
+    struct pr_export *exports;
+    size_t n;
+    int err;
+    char error[400];
+};
+
+/* Writes x->file and has the backend take it; sets x->err, x->error. */
+void pr_exports_run(struct export_job *x);
+
 #endif

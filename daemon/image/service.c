@@ -4,7 +4,10 @@
  * loop's thread, writes the store.  Removing an image's directory is also
  * a worker's job: the directory is first renamed to IMAGES/.trash-*, so
  * that it is gone from the images at once, and swept in the background
- * (as are leftovers of a crash, at start). */
+ * (as are leftovers of a crash, at start).  What the workers run is in
+ * import.c, generation.c and exports.c; here is the loop's side: the
+ * store, reimages, wipes and the tick that wipes released slots and
+ * expires replaced generations. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -50,30 +53,6 @@ struct work {
     struct pr_image_job job;
     struct gen_job *gen;        /* WORK_GEN */
     struct export_job *exports; /* WORK_EXPORTS */
-};
-
-/* A generation of a Pi's root (and its boot directory), built or, for an
- * undo, found on a worker. */
-struct gen_job {
-    int64_t op;
-    unsigned slot;
-    bool undo;
-    char image[PR_NAME_MAX];
-    char image_root[PR_PATH_MAX], image_boot[PR_PATH_MAX];
-    char gens[PR_PATH_MAX];      /* ROOTS/gens/NNN */
-    char boot_gens[PR_PATH_MAX]; /* BOOT/.gens */
-    char host[INET_ADDRSTRLEN], pi[INET_ADDRSTRLEN];
-    enum pr_clone_method method;
-    atomic_bool cancel;
-    char *keys; /* the owner's authorized_keys, NULL for none */
-    struct pr_personal personal;
-    unsigned current; /* the generation exported now, 0 none */
-    /* out */
-    unsigned gen;
-    int err;
-    char error[512];
-    uint64_t files, bytes;
-    uint64_t build_ms;
 };
 
 /* A reimage in flight on the loop. */
@@ -133,9 +112,6 @@ static void sweep_leftovers(const char *dir)
 }
 
 static void work_done(void *msg);
-static void gen_run(struct gen_job *g);
-struct export_job;
-static void exports_run(struct export_job *x);
 
 static void *work_main(void *arg)
 {
@@ -144,9 +120,9 @@ static void *work_main(void *arg)
     if (w->kind == WORK_IMPORT)
         pr_image_import_run(&w->job);
     else if (w->kind == WORK_GEN)
-        gen_run(w->gen);
+        pr_gen_run(w->gen);
     else if (w->kind == WORK_EXPORTS)
-        exports_run(w->exports);
+        pr_exports_run(w->exports);
     else if (w->sweep[0])
         pr_image_remove_tree(w->sweep);
     else
@@ -410,266 +386,6 @@ int pr_image_remove(struct pr_daemon *d, const char *name, const char *actor, ch
     return 0;
 }
 
-/* ---- generations of a Pi's root: on the worker ----
- *
- * ROOTS/gens/NNN/gen-K is generation K of slot NNN's root; ROOTS/NNN is a
- * symlink to the current one (what the net service writes into, what is
- * exported).  BOOT/.gens/NNN-gen-K is its boot directory (the image's
- * files hardlinked, cmdline.txt and config.txt generated) and BOOT/NNN a
- * symlink to it, which the TFTP service opens per request. */
-
-static int gen_fail(struct gen_job *g, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int gen_fail(struct gen_job *g, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(g->error, sizeof(g->error), fmt, ap);
-    va_end(ap);
-    g->err = err;
-    return err;
-}
-
-/* The generations in gens: the highest, and the highest below below. */
-static void scan_gens(const char *gens, unsigned below, unsigned *highest, unsigned *prev)
-{
-    DIR *dp = opendir(gens);
-    struct dirent *de;
-    *highest = *prev = 0;
-    if (!dp)
-        return;
-    while ((de = readdir(dp))) {
-        unsigned k;
-        char end;
-        if (sscanf(de->d_name, "gen-%u%c", &k, &end) != 1)
-            continue;
-        if (k > *highest)
-            *highest = k;
-        if (k < below && k > *prev)
-            *prev = k;
-    }
-    closedir(dp);
-}
-
-static int gen_boot(struct gen_job *g, const char *root_path)
-{
-    char tmp[PR_PATH_MAX + 64], final[PR_PATH_MAX + 64], file[PR_PATH_MAX + 80],
-        src[PR_PATH_MAX + 4];
-    char err[300], cmdline[PR_PATH_MAX + 256], *config = NULL;
-    static char config_txt[70 * 1024];
-    int rc;
-
-    snprintf(tmp, sizeof(tmp), "%s/%03u-gen-%u.tmp", g->boot_gens, g->slot, g->gen);
-    snprintf(final, sizeof(final), "%s/%03u-gen-%u", g->boot_gens, g->slot, g->gen);
-    snprintf(src, sizeof(src), "%s/.", g->image_boot);
-    pr_image_remove_tree(tmp);
-    /* Hardlinks: a storm of Pis shares one copy of each file in the
-     * page cache.  Across filesystems, a copy. */
-    const char *cpl[] = { "cp", "-al", "--", src, tmp, NULL };
-    const char *cpa[] = { "cp", "-a", "--", src, tmp, NULL };
-    if (pr_image_tool(NULL, cpl, -1, err, sizeof(err)) < 0) {
-        pr_image_remove_tree(tmp);
-        if ((rc = pr_image_tool(NULL, cpa, -1, err, sizeof(err))) < 0)
-            return gen_fail(g, rc, "boot directory: %s", err);
-    }
-    struct pr_boot_target t = { g->host, g->pi, root_path, g->personal.hostname };
-    int n = pr_render_cmdline(&t, cmdline, sizeof(cmdline));
-    if (n < 0)
-        return gen_fail(g, n, "cmdline.txt: the root's path %s cannot be on a kernel command line",
-                        root_path);
-    /* Written by rename: the hardlinked file of the image stays as it is. */
-    snprintf(file, sizeof(file), "%s/cmdline.txt", tmp);
-    if ((rc = pr_write_file_atomic(file, cmdline, (size_t)n, 0644)) < 0)
-        return gen_fail(g, rc, "%s: %s", file, strerror(-rc));
-    snprintf(file, sizeof(file), "%s/config.txt", g->image_boot);
-    FILE *f = fopen(file, "r");
-    size_t got = 0;
-    static char image_config[64 * 1024];
-    if (f) {
-        got = fread(image_config, 1, sizeof(image_config) - 1, f);
-        fclose(f);
-    }
-    image_config[got] = '\0';
-    config = config_txt;
-    n = pr_render_config_txt(image_config, config, sizeof(config_txt));
-    snprintf(file, sizeof(file), "%s/config.txt", tmp);
-    if (n < 0 || (rc = pr_write_file_atomic(file, config, (size_t)n, 0644)) < 0)
-        return gen_fail(g, n < 0 ? n : rc, "%s: cannot write it", file);
-    pr_image_remove_tree(final);
-    if (rename(tmp, final) < 0)
-        return gen_fail(g, -errno, "%s: %s", final, strerror(errno));
-    return 0;
-}
-
-static int gen_build(struct gen_job *g)
-{
-    char tmp[PR_PATH_MAX + 64], final[PR_PATH_MAX + 64], keys[PR_PATH_MAX + 64];
-    struct pr_clone c = { .method = g->method, .cancel = &g->cancel };
-    uint64_t t0 = pr_now_ms();
-    unsigned highest, prev;
-    int rc;
-
-    scan_gens(g->gens, 0, &highest, &prev);
-    g->gen = pr_gen_number(highest, g->current);
-    snprintf(tmp, sizeof(tmp), "%s/.tmp-gen-%u", g->gens, g->gen);
-    snprintf(final, sizeof(final), "%s/gen-%u", g->gens, g->gen);
-    snprintf(keys, sizeof(keys), "%s/.keys-%u", g->gens, g->gen);
-    pr_image_remove_tree(tmp);
-    pr_image_remove_tree(keys);
-    if ((rc = pr_clone_tree(&c, g->image_root, tmp)) < 0) {
-        pr_image_remove_tree(tmp);
-        if (c.too_deep)
-            return gen_fail(g, rc, "the image's root is deeper than %d levels", PR_CLONE_DEPTH_MAX);
-        return gen_fail(g, rc, "copying the image's root (%s, at %s): %s",
-                        pr_clone_method_name(g->method), c.failed_at, strerror(-rc));
-    }
-    g->files = c.files;
-    g->bytes = c.bytes;
-    if (mkdir(keys, 0700) < 0 && errno != EEXIST)
-        return gen_fail(g, -errno, "%s: %s", keys, strerror(errno));
-    rc = pr_personalise(&g->personal, tmp, keys);
-    pr_image_remove_tree(keys);
-    if (rc < 0) {
-        pr_image_remove_tree(tmp);
-        return gen_fail(g, rc, "personalising the root: %s", g->personal.error);
-    }
-    int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        syncfs(fd);
-        close(fd);
-    }
-    if (rename(tmp, final) < 0) {
-        pr_image_remove_tree(tmp);
-        return gen_fail(g, -errno, "%s: %s", final, strerror(errno));
-    }
-    g->build_ms = pr_now_ms() - t0;
-    return gen_boot(g, final);
-}
-
-/* The generation before the current one: what --undo goes back to. */
-static int gen_find_previous(struct gen_job *g, const char *current_link)
-{
-    char target[PR_PATH_MAX];
-    unsigned cur = 0, highest, prev;
-    ssize_t n = readlink(current_link, target, sizeof(target) - 1);
-    if (n > 0) {
-        target[n] = '\0';
-        const char *base = strrchr(target, '/');
-        if (sscanf(base ? base + 1 : target, "gen-%u", &cur) != 1)
-            cur = 0;
-    }
-    if (cur == 0)
-        return gen_fail(g, -ENOENT, "the pi has no current generation to undo");
-    scan_gens(g->gens, cur, &highest, &prev);
-    if (prev == 0)
-        return gen_fail(g, -ENOENT, "there is no generation before gen-%u to go back to", cur);
-    g->gen = prev;
-    return 0;
-}
-
-static void gen_run(struct gen_job *g)
-{
-    char link[PR_PATH_MAX + 16];
-    int rc;
-    if ((rc = pr_mkdir_p(g->gens)) < 0 || (rc = pr_mkdir_p(g->boot_gens)) < 0) {
-        gen_fail(g, rc, "cannot make %s: %s", g->gens, strerror(-rc));
-        return;
-    }
-    if (g->undo) {
-        /* ROOTS/gens/NNN -> ROOTS/NNN */
-        snprintf(link, sizeof(link), "%s", g->gens);
-        char *slash = strrchr(link, '/');
-        if (slash && slash - link >= 5) {
-            *slash = '\0';              /* ROOTS/gens */
-            slash = strrchr(link, '/'); /* ROOTS */
-            if (slash)
-                snprintf(slash, sizeof(link) - (size_t)(slash - link), "/%03u", g->slot);
-        }
-        gen_find_previous(g, link);
-        return;
-    }
-    gen_build(g);
-}
-
-/* ---- NFS exports: one root per Pi, to its /30 only ----
- *
- * Rendered on the loop from the current generations, applied on a worker:
- * the kernel server's exports.d file written atomically, `exportfs -ra`,
- * then `exportfs -v` read back (exportfs is not atomic: each root must
- * be there); or nfs-ganesha's EXPORT blocks written and ganesha told to
- * reload them (SIGHUP). */
-
-struct export_job {
-    char backend[16];
-    char file[PR_PATH_MAX];
-    char pidfile[PR_PATH_MAX];
-    char *text;
-    size_t len;
-    struct pr_export *exports;
-    size_t n;
-    int err;
-    char error[400];
-};
-
-static int exports_verify(struct export_job *x)
-{
-    char path[64] = "/tmp/pirack-exportfs.XXXXXX", err[256];
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    const char *argv[] = { "exportfs", "-v", NULL };
-    int rc = pr_image_tool(NULL, argv, fd, err, sizeof(err));
-    static char out[256 * 1024];
-    ssize_t n = rc == 0 ? pread(fd, out, sizeof(out) - 1, 0) : -1;
-    close(fd);
-    if (rc < 0 || n < 0) {
-        snprintf(x->error, sizeof(x->error), "exportfs -v: %s", err);
-        return rc < 0 ? rc : -EIO;
-    }
-    out[n] = '\0';
-    for (size_t i = 0; i < x->n; i++)
-        if (!strstr(out, x->exports[i].path)) {
-            snprintf(x->error, sizeof(x->error), "exportfs -v does not list %.300s",
-                     x->exports[i].path);
-            return -EIO;
-        }
-    return 0;
-}
-
-static void exports_run(struct export_job *x)
-{
-    char err[300];
-    int rc = pr_mkdir_parent(x->file);
-    if (rc == 0)
-        rc = pr_write_file_atomic(x->file, x->text, x->len, 0644);
-    if (rc < 0) {
-        snprintf(x->error, sizeof(x->error), "%.300s: %s", x->file, strerror(-rc));
-        x->err = rc;
-        return;
-    }
-    if (!strcmp(x->backend, "kernel")) {
-        const char *argv[] = { "exportfs", "-ra", NULL };
-        if ((rc = pr_image_tool(NULL, argv, -1, err, sizeof(err))) < 0)
-            snprintf(x->error, sizeof(x->error), "exportfs -ra: %s", err);
-        else
-            rc = exports_verify(x);
-    } else {
-        FILE *f = fopen(x->pidfile, "r");
-        long pid = 0;
-        if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
-            rc = -ESRCH;
-        else if (kill((pid_t)pid, SIGHUP) < 0)
-            rc = -errno;
-        if (f)
-            fclose(f);
-        if (rc < 0)
-            snprintf(x->error, sizeof(x->error), "ganesha (pid file %.300s): %s", x->pidfile,
-                     strerror(-rc));
-    }
-    x->err = rc;
-}
-
 static void exports_finished(struct pr_image_service *svc, struct export_job *x)
 {
     if (x->err)
@@ -683,6 +399,9 @@ static void exports_finished(struct pr_image_service *svc, struct export_job *x)
 }
 
 static unsigned current_gen(const char *roots, unsigned slot);
+
+/* ---- NFS exports, on the loop: rendered here, applied on a worker
+ * (exports.c) ---- */
 
 /* Exports every slot's current root (ROOTS/NNN resolved) as the config's
  * backend says; "none" exports nothing. */
