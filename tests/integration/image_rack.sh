@@ -10,7 +10,8 @@
 # pirack reimage 1 --image b power-cycles Pi 1 through the switch onto a
 # new generation while Pi 2 keeps running; --undo goes back; the replaced
 # generation expires after [images] keep_previous; releasing a server
-# wipes its root, and only then is the slot handed out again.
+# wipes its root, and only then is the slot handed out again.  The
+# customer reinstalls a server (POST /pi/servers/NAME/reinstall) too.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/lib/cli_rack.sh"
@@ -164,6 +165,17 @@ run --json events --slot 1
 check "its expiry is an event" jqt '[.events[] | select(.kind == "image.gen-expired" and .detail.gen == 2)] | length == 1'
 run reimage 1 --undo
 check "after it, --undo has nothing to go back to" sh -c "test $rc -ne 0 && grep -q 'no generation before' '$err'"
+
+# ---- the customer reinstalls a server ----
+boots2=$(pi_field 2 .boots)
+code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -d '{"os_image": "nope"}' "$base/pi/servers/web2/reinstall")
+check "POST /pi/servers/web2/reinstall with an unknown os_image: 400" test "$code" = 400
+code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -X POST "$base/pi/servers/web2/reinstall")
+check "POST /pi/servers/web2/reinstall: 202" sh -c "test $code = 202 && jq -e '.os_image == \"a\"' '$out' >/dev/null"
+check "Pi 2 is power-cycled onto a fresh generation and boots it" wait_for 90 boots_past 2 "$boots2" booted
+check "gen-2 of its root, with its own hostname and the customer's key" \
+    sh -c "test \"\$(readlink '$R/002')\" = gens/002/gen-2 && grep -qx 'ssh-ed25519 AAAAC3test web2' '$R/002/root/.ssh/authorized_keys'"
+check "Pi 2 read web2 over NFS from it" booted_as 2 web2
 
 # ---- release: the root is wiped before the slot is handed out again ----
 code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -X DELETE "$base/pi/servers/web1")
