@@ -87,6 +87,7 @@ void pr_config_defaults(struct pr_config *cfg)
     snprintf(cfg->nfs_backend, sizeof(cfg->nfs_backend), "none");
     snprintf(cfg->nfs_exports, sizeof(cfg->nfs_exports), "/etc/exports.d/pirack.exports");
     snprintf(cfg->nfs_ganesha_pidfile, sizeof(cfg->nfs_ganesha_pidfile), "/run/ganesha.pid");
+    cfg->image_keep_previous_s = 24 * 3600;
     snprintf(cfg->trace_dir, sizeof(cfg->trace_dir), "/var/lib/pirack/traces");
     snprintf(cfg->api_socket, sizeof(cfg->api_socket), "/run/pirack/api.sock");
     cfg->api_mode = 0660;

@@ -355,6 +355,8 @@ const struct pr_key pr_config_keys[] = {
     { "nfs", "exports", KEY_STRING, CFG(nfs_exports), 0, 0, check_abs_path, NULL, false, false },
     { "nfs", "ganesha_pidfile", KEY_STRING, CFG(nfs_ganesha_pidfile), 0, 0, check_abs_path, NULL,
       false, false },
+    { "images", "keep_previous", KEY_SECONDS, CFG(image_keep_previous_s), 1, 31536000, NULL, NULL,
+      false, false },
     { "api", "socket", KEY_STRING, CFG(api_socket), 0, 0, check_abs_path, NULL, false, false },
     { "api", "group", KEY_STRING, CFG(api_group), 0, 0, NULL, NULL, false, false },
     { "api", "mode", KEY_CUSTOM, 0, 0, 0, 0, NULL, parse_file_mode, false, false },

@@ -13,7 +13,8 @@
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   customer.c POST /login (customer side) and the bearer check
  *   servers.c  the customer side's /pi/ routes but provisioning
- *   provision.c  POST/DELETE /pi/servers/{name}, GET /pi/queue/{name}
+ *   provision.c  POST/DELETE /pi/servers/{name}, GET /pi/queue/{name},
+ *                POST /pi/servers/{name}/reinstall
  *   customers.c  GET/POST /v1/customers, DELETE /v1/customers/{name},
  *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
  *   events_stream.c  GET /v1/events/stream, GET /pi/events/stream (SSE)
@@ -165,6 +166,7 @@ void pr_http_post_login(struct pr_api_req *req, void *ctx);
 void pr_http_get_servers(struct pr_api_req *req, void *ctx);
 void pr_http_get_server(struct pr_api_req *req, void *ctx);
 void pr_http_post_server(struct pr_api_req *req, void *ctx);
+void pr_http_post_server_reinstall(struct pr_api_req *req, void *ctx);
 void pr_http_delete_server(struct pr_api_req *req, void *ctx);
 void pr_http_get_queue(struct pr_api_req *req, void *ctx);
 void pr_http_put_server_power(struct pr_api_req *req, void *ctx);

@@ -9,11 +9,17 @@
  *   GET    /pi/queue/{name}     {"status": ...} while it boots, the server
  *                               object once it has booted.
  *   DELETE /pi/servers/{name}   powers the slot off and frees it.
+ *   POST   /pi/servers/{name}/reinstall  {"os_image"?}: a fresh root from
+ *                               the server's image (or another, which
+ *                               becomes its image); 202.
  *
- * pirack does not lay images down yet (the images work): a server boots
+ * With os_image, the image service lays the image down: a root of the
+ * server's own (its hostname, the customer's ssh keys as root's
+ * authorized_keys), then the Pi powered on.  Without, the server boots
  * the rack's boot tree, and the answers say so rather than pretend.  A
- * freed slot waits for its root to be wiped before it is handed out again.
- * POSTs honour Idempotency-Key for 24 hours (customer.c keeps the answers). */
+ * freed slot waits for its root to be wiped (the image service does it
+ * once the Pi is off) before it is handed out again.  POSTs honour
+ * Idempotency-Key for 24 hours (customer.c keeps the answers). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +29,11 @@
 #include "pirack/store.h"
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
+#include "daemon/image/service.h"
 #include "daemon/power/service.h"
 
-#define IMAGES_NOTE \
-    "pirack does not lay images down yet: the server boots the rack's default boot tree"
+#define IMAGES_NOTE "no os_image: the server boots the rack's default boot tree"
+#define IMAGE_NOTE "the server boots a root of its own made from its os_image"
 
 /* A GLOB on the store's model, lower-cased ("pi3b", "3b", "rpi3b+",
  * "pi4"...), for the model asked for: 3 (with cpu_speed 1200 a 3B, 1400 a
@@ -78,6 +85,22 @@ static int check_provision_body(struct pr_api_req *req, json_t *body, const char
     return 0;
 }
 
+/* Answers 400 (or 503) and returns true when image is not one the rack
+ * has (or the rack cannot lay images down). */
+static bool image_unusable(struct pr_api_req *req, struct pr_daemon *d, const char *image)
+{
+    static struct pr_image_row img;
+    if (pr_store_get_image(d->store, image, &img) < 0) {
+        pr_http_customer_error(req, 400, "no os_image called \"%.64s\"", image);
+        return true;
+    }
+    if (!d->image) {
+        pr_http_customer_error(req, 503, "this rack does not lay images down (no image service)");
+        return true;
+    }
+    return false;
+}
+
 void pr_http_post_server(struct pr_api_req *req, void *ctx)
 {
     struct pr_daemon *d = ctx;
@@ -105,13 +128,10 @@ void pr_http_post_server(struct pr_api_req *req, void *ctx)
     }
     image = json_string_value(json_object_get(body, "os_image"));
     keys = json_string_value(json_object_get(body, "ssh_key"));
-    if (image && *image) {
-        pr_http_customer_error(
-            req, 400, "os_image \"%.64s\" cannot be applied: " IMAGES_NOTE " (leave os_image out)",
-            image);
+    if (image && *image && image_unusable(req, d, image))
         return;
-    }
-    slot = pr_store_provision(d->store, p.customer, name, glob, keys ? keys : "", "");
+    slot =
+        pr_store_provision(d->store, p.customer, name, glob, keys ? keys : "", image ? image : "");
     if (slot == -EEXIST) {
         pr_http_customer_error(req, 409, "a server called %s already exists", name);
         return;
@@ -124,15 +144,73 @@ void pr_http_post_server(struct pr_api_req *req, void *ctx)
         pr_http_customer_error(req, 400, "%s", pr_store_errmsg(d->store));
         return;
     }
-    pr_daemon_event(d, (unsigned)slot, "pi.provisioned", pr_api_req_actor(req), "{s:s, s:s}",
-                    "name", name, "customer", p.customer);
-    if (d->power && pr_power_request(d, (unsigned)slot, PR_POE_CYCLE, pr_api_req_actor(req), NULL,
-                                     why, sizeof(why)) < 0)
+    pr_daemon_event(d, (unsigned)slot, "pi.provisioned", pr_api_req_actor(req), "{s:s, s:s, s:s}",
+                    "name", name, "customer", p.customer, "os_image", image ? image : "");
+    if (image && *image) {
+        /* The image service powers the Pi on once its root is there. */
+        if (pr_image_reimage(d, (unsigned)slot, image, false, pr_api_req_actor(req), why,
+                             sizeof(why)) < 0)
+            pr_daemon_event(d, (unsigned)slot, "pi.provision_image_failed", pr_api_req_actor(req),
+                            "{s:s}", "why", why);
+    } else if (d->power && pr_power_request(d, (unsigned)slot, PR_POE_CYCLE, pr_api_req_actor(req),
+                                            NULL, why, sizeof(why)) < 0)
         pr_daemon_event(d, (unsigned)slot, "pi.provision_power_failed", pr_api_req_actor(req),
                         "{s:s}", "why", why);
     snprintf(location, sizeof(location), "/pi/queue/%s", name);
     pr_http_idempotent_reply(req, d, &p, 202,
-                             json_pack("{s:s, s:s}", "status", "provisioning", "note", IMAGES_NOTE),
+                             json_pack("{s:s, s:s}", "status", "provisioning", "note",
+                                       image && *image ? IMAGE_NOTE : IMAGES_NOTE),
+                             location);
+}
+
+void pr_http_post_server_reinstall(struct pr_api_req *req, void *ctx)
+{
+    struct pr_daemon *d = ctx;
+    struct pr_principal p;
+    struct pr_slot_row row;
+    json_t *body = pr_api_req_body(req);
+    const char *name = pr_api_req_param(req, "name");
+    static const char *const allowed[] = { "os_image", NULL };
+    char why[256], location[128];
+
+    if (pr_http_customer_auth(req, d, PR_SCOPE_PROVISION, &p) < 0 ||
+        pr_http_idempotent_replay(req, d, &p))
+        return;
+    if (pr_http_server_name_bad(req, name))
+        return;
+    if (!pr_principal_allows_pi(&p, name) ||
+        pr_store_get_customer_pi(d->store, p.customer, name, &row) < 0) {
+        pr_http_customer_error(req, 404, "no server called %s", name);
+        return;
+    }
+    if (body && pr_http_check_fields(req, body, allowed) < 0)
+        return;
+    json_t *img = body ? json_object_get(body, "os_image") : NULL;
+    if (img && !json_is_null(img) && !json_is_string(img)) {
+        pr_http_customer_error(req, 400, "the body is {\"os_image\"?: text}");
+        return;
+    }
+    const char *image = json_string_value(img);
+    if (!image || !*image)
+        image = row.image;
+    if (!*image) {
+        pr_http_customer_error(req, 400, "the server has no os_image: give one");
+        return;
+    }
+    if (image_unusable(req, d, image))
+        return;
+    int id = pr_image_reimage(d, row.slot, image, false, pr_api_req_actor(req), why, sizeof(why));
+    if (id == -EBUSY) {
+        pr_http_customer_error(req, 409, "the server is already being reinstalled");
+        return;
+    }
+    if (id < 0) {
+        pr_http_customer_error(req, id == -ENOENT ? 400 : 503, "%s", why);
+        return;
+    }
+    snprintf(location, sizeof(location), "/pi/queue/%s", name);
+    pr_http_idempotent_reply(req, d, &p, 202,
+                             json_pack("{s:s, s:s}", "status", "reinstalling", "os_image", image),
                              location);
 }
 
@@ -168,7 +246,9 @@ void pr_http_get_queue(struct pr_api_req *req, void *ctx)
              : d->power                         ? "power control is not running for this server"
                                                 : "power control is not running");
     json_decref(server);
-    pr_api_reply_json(req, 200, json_pack("{s:s, s:s}", "status", status, "note", IMAGES_NOTE));
+    pr_api_reply_json(
+        req, 200,
+        json_pack("{s:s, s:s}", "status", status, "note", row.image[0] ? IMAGE_NOTE : IMAGES_NOTE));
 }
 
 void pr_http_delete_server(struct pr_api_req *req, void *ctx)
@@ -190,8 +270,10 @@ void pr_http_delete_server(struct pr_api_req *req, void *ctx)
         pr_http_customer_error(req, 404, "no server called %s", name);
         return;
     }
-    if (d->power && pr_power_view(d, row.slot, &v) == 0 && v.op_id) {
-        pr_http_customer_error(req, 409, "the server is being provisioned or power-switched");
+    if ((d->power && pr_power_view(d, row.slot, &v) == 0 && v.op_id) ||
+        pr_image_busy(d, row.slot)) {
+        pr_http_customer_error(req, 409,
+                               "the server is being provisioned, reinstalled or power-switched");
         return;
     }
     if (pr_plan_slot(&d->plan, row.slot, &planned) < 0 ||
@@ -207,6 +289,6 @@ void pr_http_delete_server(struct pr_api_req *req, void *ctx)
                         "why", why);
     pr_api_reply_json(req, 200,
                       json_pack("{s:s, s:s}", "status", "unprovisioned", "note",
-                                "the slot waits for its root to be wiped before it is handed "
-                                "out again"));
+                                "the server's root is wiped once it is off, before the slot is "
+                                "handed out again"));
 }

@@ -62,6 +62,7 @@ static const struct pr_http_route routes[] = {
     { CUST, "GET", "/pi/queue/{name}", pr_http_get_queue },
     { CUST, "PUT", "/pi/servers/{name}/power", pr_http_put_server_power },
     { CUST, "POST", "/pi/servers/{name}/reboot", pr_http_post_server_reboot },
+    { CUST, "POST", "/pi/servers/{name}/reinstall", pr_http_post_server_reinstall },
     { CUST, "GET", "/pi/servers/{name}/ssh-key", pr_http_get_server_ssh_key },
     { CUST, "PUT", "/pi/servers/{name}/ssh-key", pr_http_put_server_ssh_key },
     { CUST, "GET", "/pi/models", pr_http_get_models },

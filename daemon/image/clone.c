@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 
 #include "image_internal.h"
 
@@ -94,6 +95,31 @@ static int copy_bytes(int in, int out, off_t size, enum pr_clone_method m)
     return copy_plain(in, out);
 }
 
+/* Extended attributes, after the owner and mode (a chown clears
+ * security.capability): ping's cap_net_raw and the like live there.  A
+ * filesystem without xattrs loses only the ones nothing depends on; losing
+ * a capability is an error, since the tool it belongs to would break. */
+static int copy_xattrs(struct pr_clone *c, int in, int out)
+{
+    char names[4096], value[4096];
+    ssize_t len = flistxattr(in, names, sizeof(names));
+    if (len < 0)
+        return errno == ENOTSUP ? 0 : -errno;
+    for (const char *n = names; n < names + len; n += strlen(n) + 1) {
+        ssize_t v = fgetxattr(in, n, value, sizeof(value));
+        if (v < 0)
+            return -errno;
+        if (fsetxattr(out, n, value, (size_t)v, 0) == 0) {
+            c->xattrs++;
+            continue;
+        }
+        if ((errno == ENOTSUP || errno == EPERM) && strcmp(n, "security.capability") != 0)
+            continue; /* trusted.*, another LSM's labels: not ours to keep */
+        return -errno;
+    }
+    return 0;
+}
+
 static void keep_times(int fd, const struct stat *st)
 {
     struct timespec t[2] = { st->st_atim, st->st_mtim };
@@ -113,6 +139,8 @@ static int clone_file(struct pr_clone *c, int sdir, int ddir, const char *name,
     /* after chown, which clears set-id bits */
     if (rc == 0 && fchmod(out, st->st_mode & 07777) < 0)
         rc = -errno;
+    if (rc == 0)
+        rc = copy_xattrs(c, in, out);
     if (rc == 0)
         keep_times(out, st);
     close(in);
@@ -172,6 +200,8 @@ static int clone_entry(struct pr_clone *c, int sdir, int ddir, const char *name,
         rc = -errno;
     if (rc == 0 && fchmod(d, st.st_mode & 07777) < 0)
         rc = -errno;
+    if (rc == 0)
+        rc = copy_xattrs(c, s, d);
     if (rc == 0)
         keep_times(d, &st);
     if (s >= 0)

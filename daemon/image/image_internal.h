@@ -136,12 +136,13 @@ struct pr_clone {
     atomic_bool *cancel; /* NULL, or checked between entries */
     /* out */
     uint64_t files, dirs, links, skipped, bytes;
+    uint64_t xattrs; /* extended attributes copied (capabilities...) */
     bool too_deep;
     char failed_at[256]; /* the entry where it failed */
 };
 
 /* Makes dst (which must not exist) a copy of the tree at src: owners,
- * modes and times kept, symlinks as links, devices and sockets left out.
+ * modes, times and extended attributes (file capabilities) kept, symlinks as links, devices and sockets left out.
  * 0 or -errno; a half-made dst is the caller's to remove. */
 int pr_clone_tree(struct pr_clone *c, const char *src, const char *dst);
 /* The best method from images_dir's filesystem to roots_dir's, tried on a
@@ -169,12 +170,22 @@ int pr_render_config_txt(const char *image_config, char *buf, size_t len);
 
 struct pr_export {
     unsigned slot;
+    unsigned gen;                     /* the generation path is */
     char path[PR_PATH_MAX];           /* the Pi's current root, resolved */
     char client[INET_ADDRSTRLEN + 3]; /* the slot's /30: "10.99.0.0/30" */
 };
+/* 1 + (slot - 1) * 15 + gen % 15: at most 61440 for 4096 slots (ganesha's
+ * ids are 16-bit).  A new generation is numbered so that its id differs
+ * from the current one's (pr_gen_number). */
+unsigned pr_export_ganesha_id(unsigned slot, unsigned gen);
+/* The number of the generation after highest when current is exported:
+ * highest + 1, or + 2 when that would share current's ganesha id. */
+unsigned pr_gen_number(unsigned highest, unsigned current);
 /* An /etc/exports.d file: rw,sync,no_root_squash,no_subtree_check,fsid. */
 int pr_render_exports_kernel(const struct pr_export *e, size_t n, char *buf, size_t len);
-/* nfs-ganesha EXPORT blocks (FSAL VFS, NFSv3 and v4, the /30 only). */
+/* nfs-ganesha EXPORT blocks (FSAL VFS, NFSv3 and v4, the /30 only).
+ * ganesha's reload refuses a new Path for an Export_Id it has, so the id
+ * (and Pseudo) name the generation too: pr_export_ganesha_id(). */
 int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, size_t len);
 
 /* ---- personal.c: one Pi's identity, written beneath its root ---- */
@@ -198,5 +209,56 @@ struct pr_personal {
  * private directory outside it for ssh-keygen.  0 or -errno with error
  * saying which step. */
 int pr_personalise(struct pr_personal *p, const char *root, const char *keydir);
+
+/* ---- generation.c: a generation of a Pi's root and its boot directory
+ * (worker) ---- */
+
+/* A generation of a Pi's root (and its boot directory), built or, for an
+ * undo, found on a worker. */
+struct gen_job {
+    int64_t op;
+    unsigned slot;
+    bool undo;
+    char image[PR_NAME_MAX];
+    char image_root[PR_PATH_MAX], image_boot[PR_PATH_MAX];
+    char gens[PR_PATH_MAX];      /* ROOTS/gens/NNN */
+    char boot_gens[PR_PATH_MAX]; /* BOOT/.gens */
+    char host[INET_ADDRSTRLEN], pi[INET_ADDRSTRLEN];
+    enum pr_clone_method method;
+    atomic_bool cancel;
+    char *keys; /* the owner's authorized_keys, NULL for none */
+    struct pr_personal personal;
+    unsigned current; /* the generation exported now, 0 none */
+    /* out */
+    unsigned gen;
+    int err;
+    char error[512];
+    uint64_t files, bytes;
+    uint64_t build_ms;
+};
+
+/* ROOTS/gens/NNN/gen-K is generation K of slot NNN's root; ROOTS/NNN is a
+ * symlink to the current one.  Builds gen-(next) from the image (cloned,
+ * personalised, synced, renamed into place) and its boot directory, or
+ * for an undo finds the generation before the current one.  Sets g->err
+ * and g->error. */
+void pr_gen_run(struct gen_job *g);
+
+/* ---- exports.c: NFS exports applied (worker) ---- */
+
+struct export_job {
+    char backend[16];
+    char file[PR_PATH_MAX];
+    char pidfile[PR_PATH_MAX];
+    char *text;
+    size_t len;
+    struct pr_export *exports;
+    size_t n;
+    int err;
+    char error[400];
+};
+
+/* Writes x->file and has the backend take it; sets x->err, x->error. */
+void pr_exports_run(struct export_job *x);
 
 #endif

@@ -91,6 +91,19 @@ int pr_render_exports_kernel(const struct pr_export *e, size_t n, char *buf, siz
     return finish(&o);
 }
 
+unsigned pr_export_ganesha_id(unsigned slot, unsigned gen)
+{
+    return 1 + (slot - 1) * 15 + gen % 15;
+}
+
+unsigned pr_gen_number(unsigned highest, unsigned current)
+{
+    unsigned g = highest + 1;
+    if (current && g % 15 == current % 15)
+        g++;
+    return g;
+}
+
 int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, size_t len)
 {
     struct out o = { buf, len, 0, false };
@@ -102,7 +115,7 @@ int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, si
              "EXPORT {\n"
              "    Export_Id = %u;\n"
              "    Path = \"%s\";\n"
-             "    Pseudo = \"/pirack/%03u\";\n"
+             "    Pseudo = \"/pirack/%03u-gen-%u\";\n"
              "    Protocols = 3, 4;\n"
              "    Transports = TCP;\n"
              "    Access_Type = None;\n"
@@ -112,8 +125,8 @@ int pr_render_exports_ganesha(const struct pr_export *e, size_t n, char *buf, si
              "    FSAL { Name = VFS; }\n"
              "    CLIENT { Clients = %s; Access_Type = RW; }\n"
              "}\n",
-             PR_EXPORT_FSID_BASE + e[i].slot, e[i].path, e[i].slot, PR_EXPORT_FSID_BASE, e[i].slot,
-             e[i].client);
+             pr_export_ganesha_id(e[i].slot, e[i].gen), e[i].path, e[i].slot, e[i].gen,
+             PR_EXPORT_FSID_BASE, pr_export_ganesha_id(e[i].slot, e[i].gen), e[i].client);
     }
     return finish(&o);
 }

@@ -4,7 +4,10 @@
  * loop's thread, writes the store.  Removing an image's directory is also
  * a worker's job: the directory is first renamed to IMAGES/.trash-*, so
  * that it is gone from the images at once, and swept in the background
- * (as are leftovers of a crash, at start). */
+ * (as are leftovers of a crash, at start).  What the workers run is in
+ * import.c, generation.c and exports.c; here is the loop's side: the
+ * store, reimages, wipes and the tick that wipes released slots and
+ * expires replaced generations. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -52,28 +55,6 @@ struct work {
     struct export_job *exports; /* WORK_EXPORTS */
 };
 
-/* A generation of a Pi's root (and its boot directory), built or, for an
- * undo, found on a worker. */
-struct gen_job {
-    int64_t op;
-    unsigned slot;
-    bool undo;
-    char image[PR_NAME_MAX];
-    char image_root[PR_PATH_MAX], image_boot[PR_PATH_MAX];
-    char gens[PR_PATH_MAX];      /* ROOTS/gens/NNN */
-    char boot_gens[PR_PATH_MAX]; /* BOOT/.gens */
-    char host[INET_ADDRSTRLEN], pi[INET_ADDRSTRLEN];
-    enum pr_clone_method method;
-    atomic_bool cancel;
-    struct pr_personal personal;
-    /* out */
-    unsigned gen;
-    int err;
-    char error[512];
-    uint64_t files, bytes;
-    uint64_t build_ms;
-};
-
 /* A reimage in flight on the loop. */
 struct reimage {
     struct reimage *next;
@@ -97,6 +78,8 @@ struct pr_image_service {
     enum pr_clone_method clone;
     bool snapshot_possible;
     struct reimage *reimages;
+    struct pr_timer *tick; /* pending wipes and expired generations */
+    int64_t next_expiry_ms;
 };
 
 static void svc_err(char *err, size_t errlen, const char *fmt, ...)
@@ -129,9 +112,6 @@ static void sweep_leftovers(const char *dir)
 }
 
 static void work_done(void *msg);
-static void gen_run(struct gen_job *g);
-struct export_job;
-static void exports_run(struct export_job *x);
 
 static void *work_main(void *arg)
 {
@@ -140,9 +120,9 @@ static void *work_main(void *arg)
     if (w->kind == WORK_IMPORT)
         pr_image_import_run(&w->job);
     else if (w->kind == WORK_GEN)
-        gen_run(w->gen);
+        pr_gen_run(w->gen);
     else if (w->kind == WORK_EXPORTS)
-        exports_run(w->exports);
+        pr_exports_run(w->exports);
     else if (w->sweep[0])
         pr_image_remove_tree(w->sweep);
     else
@@ -225,6 +205,8 @@ static void work_done(void *msg)
     if (w->kind == WORK_EXPORTS)
         exports_finished(svc, w->exports);
     unlink_work(svc, w);
+    if (w->gen)
+        free(w->gen->keys);
     free(w->gen);
     free(w->exports);
     free(w);
@@ -404,266 +386,6 @@ int pr_image_remove(struct pr_daemon *d, const char *name, const char *actor, ch
     return 0;
 }
 
-/* ---- generations of a Pi's root: on the worker ----
- *
- * ROOTS/gens/NNN/gen-K is generation K of slot NNN's root; ROOTS/NNN is a
- * symlink to the current one (what the net service writes into, what is
- * exported).  BOOT/.gens/NNN-gen-K is its boot directory (the image's
- * files hardlinked, cmdline.txt and config.txt generated) and BOOT/NNN a
- * symlink to it, which the TFTP service opens per request. */
-
-static int gen_fail(struct gen_job *g, int err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int gen_fail(struct gen_job *g, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(g->error, sizeof(g->error), fmt, ap);
-    va_end(ap);
-    g->err = err;
-    return err;
-}
-
-/* The generations in gens: the highest, and the highest below below. */
-static void scan_gens(const char *gens, unsigned below, unsigned *highest, unsigned *prev)
-{
-    DIR *dp = opendir(gens);
-    struct dirent *de;
-    *highest = *prev = 0;
-    if (!dp)
-        return;
-    while ((de = readdir(dp))) {
-        unsigned k;
-        char end;
-        if (sscanf(de->d_name, "gen-%u%c", &k, &end) != 1)
-            continue;
-        if (k > *highest)
-            *highest = k;
-        if (k < below && k > *prev)
-            *prev = k;
-    }
-    closedir(dp);
-}
-
-static int gen_boot(struct gen_job *g, const char *root_path)
-{
-    char tmp[PR_PATH_MAX + 64], final[PR_PATH_MAX + 64], file[PR_PATH_MAX + 80],
-        src[PR_PATH_MAX + 4];
-    char err[300], cmdline[PR_PATH_MAX + 256], *config = NULL;
-    static char config_txt[70 * 1024];
-    int rc;
-
-    snprintf(tmp, sizeof(tmp), "%s/%03u-gen-%u.tmp", g->boot_gens, g->slot, g->gen);
-    snprintf(final, sizeof(final), "%s/%03u-gen-%u", g->boot_gens, g->slot, g->gen);
-    snprintf(src, sizeof(src), "%s/.", g->image_boot);
-    pr_image_remove_tree(tmp);
-    /* Hardlinks: a storm of Pis shares one copy of each file in the
-     * page cache.  Across filesystems, a copy. */
-    const char *cpl[] = { "cp", "-al", "--", src, tmp, NULL };
-    const char *cpa[] = { "cp", "-a", "--", src, tmp, NULL };
-    if (pr_image_tool(NULL, cpl, -1, err, sizeof(err)) < 0) {
-        pr_image_remove_tree(tmp);
-        if ((rc = pr_image_tool(NULL, cpa, -1, err, sizeof(err))) < 0)
-            return gen_fail(g, rc, "boot directory: %s", err);
-    }
-    struct pr_boot_target t = { g->host, g->pi, root_path, g->personal.hostname };
-    int n = pr_render_cmdline(&t, cmdline, sizeof(cmdline));
-    if (n < 0)
-        return gen_fail(g, n, "cmdline.txt: the root's path %s cannot be on a kernel command line",
-                        root_path);
-    /* Written by rename: the hardlinked file of the image stays as it is. */
-    snprintf(file, sizeof(file), "%s/cmdline.txt", tmp);
-    if ((rc = pr_write_file_atomic(file, cmdline, (size_t)n, 0644)) < 0)
-        return gen_fail(g, rc, "%s: %s", file, strerror(-rc));
-    snprintf(file, sizeof(file), "%s/config.txt", g->image_boot);
-    FILE *f = fopen(file, "r");
-    size_t got = 0;
-    static char image_config[64 * 1024];
-    if (f) {
-        got = fread(image_config, 1, sizeof(image_config) - 1, f);
-        fclose(f);
-    }
-    image_config[got] = '\0';
-    config = config_txt;
-    n = pr_render_config_txt(image_config, config, sizeof(config_txt));
-    snprintf(file, sizeof(file), "%s/config.txt", tmp);
-    if (n < 0 || (rc = pr_write_file_atomic(file, config, (size_t)n, 0644)) < 0)
-        return gen_fail(g, n < 0 ? n : rc, "%s: cannot write it", file);
-    pr_image_remove_tree(final);
-    if (rename(tmp, final) < 0)
-        return gen_fail(g, -errno, "%s: %s", final, strerror(errno));
-    return 0;
-}
-
-static int gen_build(struct gen_job *g)
-{
-    char tmp[PR_PATH_MAX + 64], final[PR_PATH_MAX + 64], keys[PR_PATH_MAX + 64];
-    struct pr_clone c = { .method = g->method, .cancel = &g->cancel };
-    uint64_t t0 = pr_now_ms();
-    unsigned highest, prev;
-    int rc;
-
-    scan_gens(g->gens, 0, &highest, &prev);
-    g->gen = highest + 1;
-    snprintf(tmp, sizeof(tmp), "%s/.tmp-gen-%u", g->gens, g->gen);
-    snprintf(final, sizeof(final), "%s/gen-%u", g->gens, g->gen);
-    snprintf(keys, sizeof(keys), "%s/.keys-%u", g->gens, g->gen);
-    pr_image_remove_tree(tmp);
-    pr_image_remove_tree(keys);
-    if ((rc = pr_clone_tree(&c, g->image_root, tmp)) < 0) {
-        pr_image_remove_tree(tmp);
-        if (c.too_deep)
-            return gen_fail(g, rc, "the image's root is deeper than %d levels", PR_CLONE_DEPTH_MAX);
-        return gen_fail(g, rc, "copying the image's root (%s, at %s): %s",
-                        pr_clone_method_name(g->method), c.failed_at, strerror(-rc));
-    }
-    g->files = c.files;
-    g->bytes = c.bytes;
-    if (mkdir(keys, 0700) < 0 && errno != EEXIST)
-        return gen_fail(g, -errno, "%s: %s", keys, strerror(errno));
-    rc = pr_personalise(&g->personal, tmp, keys);
-    pr_image_remove_tree(keys);
-    if (rc < 0) {
-        pr_image_remove_tree(tmp);
-        return gen_fail(g, rc, "personalising the root: %s", g->personal.error);
-    }
-    int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        syncfs(fd);
-        close(fd);
-    }
-    if (rename(tmp, final) < 0) {
-        pr_image_remove_tree(tmp);
-        return gen_fail(g, -errno, "%s: %s", final, strerror(errno));
-    }
-    g->build_ms = pr_now_ms() - t0;
-    return gen_boot(g, final);
-}
-
-/* The generation before the current one: what --undo goes back to. */
-static int gen_find_previous(struct gen_job *g, const char *current_link)
-{
-    char target[PR_PATH_MAX];
-    unsigned cur = 0, highest, prev;
-    ssize_t n = readlink(current_link, target, sizeof(target) - 1);
-    if (n > 0) {
-        target[n] = '\0';
-        const char *base = strrchr(target, '/');
-        if (sscanf(base ? base + 1 : target, "gen-%u", &cur) != 1)
-            cur = 0;
-    }
-    if (cur == 0)
-        return gen_fail(g, -ENOENT, "the pi has no current generation to undo");
-    scan_gens(g->gens, cur, &highest, &prev);
-    if (prev == 0)
-        return gen_fail(g, -ENOENT, "there is no generation before gen-%u to go back to", cur);
-    g->gen = prev;
-    return 0;
-}
-
-static void gen_run(struct gen_job *g)
-{
-    char link[PR_PATH_MAX + 16];
-    int rc;
-    if ((rc = pr_mkdir_p(g->gens)) < 0 || (rc = pr_mkdir_p(g->boot_gens)) < 0) {
-        gen_fail(g, rc, "cannot make %s: %s", g->gens, strerror(-rc));
-        return;
-    }
-    if (g->undo) {
-        /* ROOTS/gens/NNN -> ROOTS/NNN */
-        snprintf(link, sizeof(link), "%s", g->gens);
-        char *slash = strrchr(link, '/');
-        if (slash && slash - link >= 5) {
-            *slash = '\0';              /* ROOTS/gens */
-            slash = strrchr(link, '/'); /* ROOTS */
-            if (slash)
-                snprintf(slash, sizeof(link) - (size_t)(slash - link), "/%03u", g->slot);
-        }
-        gen_find_previous(g, link);
-        return;
-    }
-    gen_build(g);
-}
-
-/* ---- NFS exports: one root per Pi, to its /30 only ----
- *
- * Rendered on the loop from the current generations, applied on a worker:
- * the kernel server's exports.d file written atomically, `exportfs -ra`,
- * then `exportfs -v` read back (exportfs is not atomic: each root must
- * be there); or nfs-ganesha's EXPORT blocks written and ganesha told to
- * reload them (SIGHUP). */
-
-struct export_job {
-    char backend[16];
-    char file[PR_PATH_MAX];
-    char pidfile[PR_PATH_MAX];
-    char *text;
-    size_t len;
-    struct pr_export *exports;
-    size_t n;
-    int err;
-    char error[400];
-};
-
-static int exports_verify(struct export_job *x)
-{
-    char path[64] = "/tmp/pirack-exportfs.XXXXXX", err[256];
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return -errno;
-    unlink(path);
-    const char *argv[] = { "exportfs", "-v", NULL };
-    int rc = pr_image_tool(NULL, argv, fd, err, sizeof(err));
-    static char out[256 * 1024];
-    ssize_t n = rc == 0 ? pread(fd, out, sizeof(out) - 1, 0) : -1;
-    close(fd);
-    if (rc < 0 || n < 0) {
-        snprintf(x->error, sizeof(x->error), "exportfs -v: %s", err);
-        return rc < 0 ? rc : -EIO;
-    }
-    out[n] = '\0';
-    for (size_t i = 0; i < x->n; i++)
-        if (!strstr(out, x->exports[i].path)) {
-            snprintf(x->error, sizeof(x->error), "exportfs -v does not list %.300s",
-                     x->exports[i].path);
-            return -EIO;
-        }
-    return 0;
-}
-
-static void exports_run(struct export_job *x)
-{
-    char err[300];
-    int rc = pr_mkdir_parent(x->file);
-    if (rc == 0)
-        rc = pr_write_file_atomic(x->file, x->text, x->len, 0644);
-    if (rc < 0) {
-        snprintf(x->error, sizeof(x->error), "%.300s: %s", x->file, strerror(-rc));
-        x->err = rc;
-        return;
-    }
-    if (!strcmp(x->backend, "kernel")) {
-        const char *argv[] = { "exportfs", "-ra", NULL };
-        if ((rc = pr_image_tool(NULL, argv, -1, err, sizeof(err))) < 0)
-            snprintf(x->error, sizeof(x->error), "exportfs -ra: %s", err);
-        else
-            rc = exports_verify(x);
-    } else {
-        FILE *f = fopen(x->pidfile, "r");
-        long pid = 0;
-        if (!f || fscanf(f, "%ld", &pid) != 1 || pid <= 1)
-            rc = -ESRCH;
-        else if (kill((pid_t)pid, SIGHUP) < 0)
-            rc = -errno;
-        if (f)
-            fclose(f);
-        if (rc < 0)
-            snprintf(x->error, sizeof(x->error), "ganesha (pid file %.300s): %s", x->pidfile,
-                     strerror(-rc));
-    }
-    x->err = rc;
-}
-
 static void exports_finished(struct pr_image_service *svc, struct export_job *x)
 {
     if (x->err)
@@ -675,6 +397,11 @@ static void exports_finished(struct pr_image_service *svc, struct export_job *x)
     free(x->text);
     free(x->exports);
 }
+
+static unsigned current_gen(const char *roots, unsigned slot);
+
+/* ---- NFS exports, on the loop: rendered here, applied on a worker
+ * (exports.c) ---- */
 
 /* Exports every slot's current root (ROOTS/NNN resolved) as the config's
  * backend says; "none" exports nothing. */
@@ -706,6 +433,7 @@ static void exports_apply(struct pr_image_service *svc)
         inet_ntop(AF_INET, &net, a, sizeof(a));
         snprintf(e->client, sizeof(e->client), "%s/30", a);
         e->slot = s;
+        e->gen = current_gen(cfg->root_dir, s);
         x->n++;
     }
     size_t cap = 1024 + x->n * (PR_PATH_MAX + 512);
@@ -765,6 +493,18 @@ static void reimage_end(struct reimage *r, bool ok, const char *result)
         }
     pr_timer_free(r->timer);
     free(r);
+}
+
+static bool slot_is_on(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_slot_row row;
+    return pr_store_get_slot(d->store, slot, &row) == 0 && strcmp(row.power, "on") == 0;
+}
+
+static bool slot_is_owned(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_slot_row row;
+    return pr_store_get_slot(d->store, slot, &row) == 0 && row.owner[0];
 }
 
 /* Replaces the symlink dir/NNN with one to target, atomically. */
@@ -849,23 +589,29 @@ static void reimage_switch(struct reimage *r)
     exports_apply(r->svc);
     if (r->image[0] && !r->undo)
         pr_store_set_pi(d->store, r->slot, NULL, NULL, r->image, NULL);
-    /* The one before stays for --undo; older ones go. */
+    /* The one before stays for --undo (until [images] keep_previous has
+     * passed); older ones go. */
     prune(r->svc, r, r->gen, before);
-    if (r->was_on) {
+    /* A customer's server runs: provisioning and reinstalling end with it
+     * on, whatever it was before. */
+    bool owned = slot_is_owned(d, r->slot);
+    if (r->was_on || owned) {
         int64_t id = pr_power_request(d, r->slot, PR_POE_ON, r->actor, NULL, why, sizeof(why));
-        if (id < 0) {
+        if (id < 0 && r->was_on) {
             reimage_end(r, false, why);
             return;
         }
+        if (id < 0) {
+            char note[300];
+            snprintf(note, sizeof(note), "gen-%u is current; the pi cannot be powered on: %.200s",
+                     r->gen, why);
+            reimage_end(r, true, note);
+            return;
+        }
     }
-    snprintf(why, sizeof(why), "gen-%u is current%s", r->gen, r->was_on ? ", powering on" : "");
+    snprintf(why, sizeof(why), "gen-%u is current%s", r->gen,
+             r->was_on || owned ? ", powering on" : "");
     reimage_end(r, true, why);
-}
-
-static bool slot_is_on(struct pr_daemon *d, unsigned slot)
-{
-    struct pr_slot_row row;
-    return pr_store_get_slot(d->store, slot, &row) == 0 && strcmp(row.power, "on") == 0;
 }
 
 /* Waits for the power service to take the Pi off. */
@@ -967,6 +713,7 @@ static int reimage_run(struct pr_image_service *svc, struct reimage *r, char *er
     g->slot = r->slot;
     g->undo = r->undo;
     g->method = svc->clone;
+    g->current = current_gen(d->cfg->root_dir, r->slot);
     snprintf(g->image, sizeof(g->image), "%s", r->image);
     snprintf(g->image_root, sizeof(g->image_root), "%s", img.root_path);
     snprintf(g->image_boot, sizeof(g->image_boot), "%s", img.boot_path);
@@ -975,11 +722,21 @@ static int reimage_run(struct pr_image_service *svc, struct reimage *r, char *er
     inet_ntop(AF_INET, &sp.v4_host, g->host, sizeof(g->host));
     inet_ntop(AF_INET, &sp.v4_pi, g->pi, sizeof(g->pi));
     snprintf(g->personal.hostname, sizeof(g->personal.hostname), "%s", row.name);
+    if (!r->undo && row.owner[0] && (g->keys = malloc(PR_SSH_KEYS_MAX)) &&
+        pr_store_get_ssh_keys(d->store, row.owner, row.name, g->keys, PR_SSH_KEYS_MAX) == 0 &&
+        g->keys[0]) {
+        size_t kl = strlen(g->keys);
+        /* One key a line, the last one ended too, as sshd reads them. */
+        if (g->keys[kl - 1] != '\n' && kl + 1 < PR_SSH_KEYS_MAX)
+            memcpy(g->keys + kl, "\n", 2);
+        g->personal.authorized_keys = g->keys;
+    }
     w->kind = WORK_GEN;
     w->gen = g;
     snprintf(w->actor, sizeof(w->actor), "%s", r->actor);
     int rc = start_work(svc, w);
     if (rc < 0) {
+        free(g->keys);
         free(g);
         free(w);
         svc_err(err, errlen, "cannot start a worker: %s", strerror(-rc));
@@ -1108,8 +865,88 @@ int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *e
     if (dp)
         closedir(dp);
     exports_apply(svc);
+    /* A slot a customer gave back may be handed out again. */
+    if (pr_store_set_wiped(d->store, slot) < 0)
+        pr_warn("slot %u: the store: %s", slot, pr_store_errmsg(d->store));
     pr_daemon_event(d, slot, "image.root-wiped", actor, NULL);
     return 0;
+}
+
+bool pr_image_busy(struct pr_daemon *d, unsigned slot)
+{
+    return d->image && find_reimage(d->image, slot);
+}
+
+/* ---- the tick: pending wipes and expired generations ---- */
+
+/* A slot its customer gave back is wiped once its Pi is off (the
+ * unprovisioning asked the power service for that) and no reimage runs. */
+static int wipe_pending(unsigned slot, void *ctx)
+{
+    struct pr_image_service *svc = ctx;
+    struct pr_power_view v;
+    char err[256];
+
+    if (find_reimage(svc, slot) || slot_is_on(svc->d, slot) ||
+        (pr_power_view(svc->d, slot, &v) == 0 && v.op_id))
+        return 0;
+    if (pr_image_wipe(svc->d, slot, "pirackd", err, sizeof(err)) < 0)
+        pr_warn("slot %u: the wipe after unprovisioning waits: %s", slot, err);
+    return 0;
+}
+
+/* Removes the generations of slot (ROOTS/gens/NNN) but the current one,
+ * once keep_s have passed since the current one was switched to (the
+ * link's own time). */
+static void expire_slot(struct pr_image_service *svc, unsigned slot, int64_t keep_ms)
+{
+    const struct pr_config *cfg = svc->d->cfg;
+    char link[PR_PATH_MAX + 16], gens[PR_PATH_MAX + 32], from[PR_PATH_MAX + 64],
+        to[PR_PATH_MAX + 96];
+    struct stat st;
+    unsigned cur;
+
+    snprintf(link, sizeof(link), "%.4000s/%03u", cfg->root_dir, slot);
+    if (find_reimage(svc, slot) || lstat(link, &st) < 0 ||
+        (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 + keep_ms >
+            pr_store_now_ms() ||
+        (cur = current_gen(cfg->root_dir, slot)) == 0)
+        return;
+    snprintf(gens, sizeof(gens), "%.4000s/gens/%03u", cfg->root_dir, slot);
+    DIR *dp = opendir(gens);
+    struct dirent *de;
+    while (dp && (de = readdir(dp))) {
+        unsigned k;
+        char end;
+        if (sscanf(de->d_name, "gen-%u%c", &k, &end) != 1 || k == cur)
+            continue;
+        snprintf(from, sizeof(from), "%s/gen-%u", gens, k);
+        snprintf(to, sizeof(to), "%s/.trash-gen-%u", gens, k);
+        if (rename(from, to) == 0)
+            start_sweep(svc, to);
+        snprintf(from, sizeof(from), "%.4000s/.gens/%03u-gen-%u", cfg->boot_dir, slot, k);
+        start_sweep(svc, from);
+        pr_info("slot %u: gen-%u expired ([images] keep_previous)", slot, k);
+        pr_daemon_event(svc->d, slot, "image.gen-expired", "pirackd", "{s:i}", "gen", (int)k);
+    }
+    if (dp)
+        closedir(dp);
+}
+
+static void image_tick(void *ctx)
+{
+    struct pr_image_service *svc = ctx;
+    struct pr_daemon *d = svc->d;
+    int64_t now = pr_store_now_ms(), keep_ms = (int64_t)d->cfg->image_keep_previous_s * 1000;
+
+    pr_store_each_needs_wipe(d->store, wipe_pending, svc);
+    if (now < svc->next_expiry_ms)
+        return;
+    /* Often enough that a generation outlives keep_previous by at most a
+     * half of it, or a minute. */
+    svc->next_expiry_ms = now + (keep_ms / 2 < 60000 ? keep_ms / 2 : 60000);
+    for (unsigned s = 1; s <= d->plan.slots; s++)
+        expire_slot(svc, s, keep_ms);
 }
 
 const char *pr_image_clone_method(struct pr_daemon *d)
@@ -1151,6 +988,9 @@ int pr_image_service_start(struct pr_daemon *d)
             pr_clone_method_name(svc->clone));
     pr_store_each_unfinished_reimage(d->store, resume_reimage, svc);
     exports_apply(svc);
+    if (!(svc->tick = pr_timer_new(d->loop, image_tick, svc)) ||
+        pr_timer_arm(svc->tick, 1000, 1000) < 0)
+        pr_warn("image: no timer: released slots are not wiped, old generations stay");
     return 0;
 }
 
@@ -1160,6 +1000,7 @@ void pr_image_service_stop(struct pr_daemon *d)
 
     if (!svc)
         return;
+    pr_timer_free(svc->tick);
     for (struct work *w = svc->works; w; w = w->next)
         if (w->running) {
             atomic_store(&w->job.cancel, true);
@@ -1175,6 +1016,8 @@ void pr_image_service_stop(struct pr_daemon *d)
     while (svc->works) {
         struct work *w = svc->works;
         svc->works = w->next;
+        if (w->gen)
+            free(w->gen->keys);
         free(w->gen);
         if (w->exports) {
             free(w->exports->text);

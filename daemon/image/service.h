@@ -53,9 +53,14 @@ int pr_image_reimage(struct pr_daemon *d, unsigned slot, const char *image, bool
 
 /* Wipes every generation of slot's root and boot directory (what
  * releasing a pi does before the slot is handed out again): the links go
- * at once, the trees in the background.  -EBUSY while a reimage runs or
+ * at once, the trees in the background, and the slot no longer needs a
+ * wipe.  A slot a customer gave back is wiped by the service itself once
+ * its Pi is off.  -EBUSY while a reimage runs or
  * the Pi is powered on, -ENODEV not running. */
 int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *err, size_t errlen);
+
+/* Whether a reimage of slot is in flight (stored, not finished). */
+bool pr_image_busy(struct pr_daemon *d, unsigned slot);
 
 /* How roots are made ("reflink", "btrfs-snapshot", "copy_file_range",
  * "copy"), probed at start; NULL when the service is not running. */

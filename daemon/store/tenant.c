@@ -196,3 +196,35 @@ int pr_store_unprovision(struct pr_store *st, const char *customer, const char *
     err = pr_store_exec(st, s, "unprovisioning a pi");
     return err < 0 ? err : slot;
 }
+
+static const char SQL_NEEDS_WIPE[] = "SELECT slot FROM pis WHERE needs_wipe = 1 ORDER BY slot";
+
+int pr_store_each_needs_wipe(struct pr_store *st, pr_wipe_cb cb, void *ctx)
+{
+    sqlite3_stmt *s;
+    unsigned slots[64];
+    size_t n = 0;
+    int rc, err = pr_store_prepare(st, SQL_NEEDS_WIPE, &s);
+    if (err < 0)
+        return err;
+    /* Collected first: cb may write the store (the wipe clears the flag). */
+    while (n < sizeof(slots) / sizeof(slots[0]) && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        slots[n++] = (unsigned)sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    for (size_t i = 0; i < n; i++)
+        if ((err = cb(slots[i], ctx)) != 0)
+            return err;
+    return 0;
+}
+
+static const char SQL_SET_WIPED[] = "UPDATE pis SET needs_wipe = 0 WHERE slot = ?1";
+
+int pr_store_set_wiped(struct pr_store *st, unsigned slot)
+{
+    sqlite3_stmt *s;
+    int err = pr_store_prepare(st, SQL_SET_WIPED, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_int(s, 1, (int)slot);
+    return pr_store_exec(st, s, "marking a root wiped");
+}

@@ -114,6 +114,7 @@ struct pr_config {
     char nfs_backend[16];                  /* none, kernel, ganesha */
     char nfs_exports[PR_PATH_MAX];         /* the exports file pirackd owns */
     char nfs_ganesha_pidfile[PR_PATH_MAX]; /* ganesha.nfsd's, for SIGHUP */
+    unsigned image_keep_previous_s;        /* a replaced generation stays this long, for --undo */
 
     /* [api] */
     char api_socket[PR_PATH_MAX];

@@ -278,6 +278,11 @@ int pr_store_provision(struct pr_store *st, const char *customer, const char *na
                        const char *model_glob, const char *ssh_keys, const char *image);
 int pr_store_unprovision(struct pr_store *st, const char *customer, const char *name,
                          const char *default_name);
+/* The slots given back that wait for their root to be wiped (cb gets
+ * each; non-zero stops), and the end of that wait. */
+typedef int (*pr_wipe_cb)(unsigned slot, void *ctx);
+int pr_store_each_needs_wipe(struct pr_store *st, pr_wipe_cb cb, void *ctx);
+int pr_store_set_wiped(struct pr_store *st, unsigned slot);
 
 /* Idempotency keys (idempotency.c): the first answer to a key's POST with
  * an Idempotency-Key header, kept 24 hours.  get: 0 and *out, -ENOENT

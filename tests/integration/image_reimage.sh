@@ -4,7 +4,9 @@
 # root from its image (personalised: its own hostname and host keys), its
 # boot directory with the image's files hardlinked and a cmdline.txt that
 # mounts that root over NFSv3; a reimage to another image makes gen-2 and
-# keeps gen-1 for --undo; one reimage per slot at a time (busy); the
+# keeps gen-1 for --undo; one reimage per slot at a time (busy: slot 2's
+# Pi is on, powered by the SSH switch simulator, and its reimage is held
+# in flight by the switch's "hold" until the test has seen the 409); the
 # clone method in pirack status.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
@@ -14,7 +16,32 @@
 need_root image_reimage
 make_pi_image "$TEST_TMP/a" image-a || { not_ok "the test's disk image a is made"; exit 1; }
 make_pi_image "$TEST_TMP/b" image-b || { not_ok "the test's disk image b is made"; exit 1; }
-cli_rack image_reimage 2
+command -v jq >/dev/null || { skip image_reimage "jq is not installed (make deps)"; exit 0; }
+command -v sshd >/dev/null || { skip image_reimage "sshd is not installed (make deps)"; exit 0; }
+_ns=$(ns_new image_reimage) || exit 1
+SIM_NS=$_ns
+. "$TOP/tests/lib/poe_sim.sh"
+sim_state_new 2
+ssh_sim_start procurve || { not_ok "the switch simulator (sshd) starts"; exit 1; }
+rack_conf "$TEST_TMP/pirackd.conf" 2
+cat >>"$TEST_TMP/pirackd.conf" <<EOF
+[power]
+hold = 1s
+stagger = 0ms
+profiles = $TOP/poe/profiles
+[switch a]
+driver = ssh
+address = 127.0.0.1:$SSH_PORT
+profile = procurve
+slots = 2
+port_base = 2
+ssh_user = root
+ssh_key = $SSH_KEY
+hostkey = $SSH_HOSTKEY_FP
+timeout = 30s
+EOF
+pirackd_start "$_ns" "$TEST_TMP/pirackd.conf" || { not_ok "pirackd starts"; exit 1; }
+ok "pirackd starts (2 slots, slot 2 on a switch) and answers pirack status"
 R=$TEST_TMP/roots B=$TEST_TMP/boot
 
 run status
@@ -53,11 +80,19 @@ check "gen-1 is kept for undo" test -d "$R/gens/001/gen-1"
 run reimage 1 --undo
 check "reimage --undo goes back to gen-1" sh -c "test $rc -eq 0 && test \"\$(readlink '$R/001')\" = gens/001/gen-1 && test \"\$(readlink '$B/001')\" = .gens/001-gen-1"
 
+run power on 2
+check "slot 2's Pi is on" wait_for 20 sh -c "test \"\$(cut -c 2 '$SIM_STATE')\" = 1 && $BUILD/pirack --socket $PIRACK_SOCK --json show 2 | jq -e '.. | objects | select(has(\"power\")) | .power == \"on\"' >/dev/null"
+# The switch holds every power change: the reimage stays in flight (it
+# must power the Pi off before it switches) until the line goes.
+echo hold >>"$SIM_CTL"
 run reimage 2 --image a --no-wait
+check "a reimage starts (--no-wait)" test "$rc" -eq 0
 run reimage 2 --image a
 check "a second reimage while one runs is busy (409)" \
     sh -c "test $rc -eq 1 && grep -q '^pirack: busy: slot 2 is already being reimaged' '$err'"
-check "slot 2's reimage finishes" wait_for 60 sh -c "test -L '$R/002'"
+sed -i '/^hold$/d' "$SIM_CTL"
+check "slot 2's reimage finishes once the switch lets go" wait_for 60 sh -c "test -L '$R/002'"
+check "and its Pi is powered on again" wait_for 20 sh -c "test \"\$(cut -c 2 '$SIM_STATE')\" = 1"
 run image remove a
 check "an image a pi uses cannot be removed" sh -c "test $rc -eq 1 && grep -q in-use '$err'"
 

@@ -14,7 +14,7 @@ make_pi_image() {
     _d=$1
     mkdir -p "$_d/src/root/etc" "$_d/src/root/boot/firmware" "$_d/src/boot"
     echo "$2" >"$_d/src/root/etc/hostname"
-    for _f in kernel8.img bootcode.bin start.elf bcm2710-rpi-3-b.dtb pieeprom.bin recovery.bin; do
+    for _f in kernel8.img bootcode.bin start.elf fixup.dat bcm2710-rpi-3-b.dtb pieeprom.bin recovery.bin; do
         echo "$_f" >"$_d/src/boot/$_f"
     done
     truncate -s 40M "$_d/disk.img"

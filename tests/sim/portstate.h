@@ -14,6 +14,9 @@
  *   drop           the CLI drops the connection in the middle of a power command
  *   drop-once      the same, once: the simulator deletes the line
  *   slow MS        the CLI waits MS ms before answering each command
+ *   hold           a power change waits (at most a minute) until the line
+ *                  is gone: an operation held in flight for as long as a
+ *                  test needs it, with no race against the clock
  * Header-only, shared by tests/sim/poe-passpersist and tests/sim/switch-cli. */
 #ifndef PIRACK_SIM_PORTSTATE_H
 #define PIRACK_SIM_PORTSTATE_H
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PS_MAX_PORTS 1024
@@ -128,6 +132,15 @@ static inline bool ps_ctl_take(const char *ctl, const char *word)
     flock(fd, LOCK_UN);
     close(fd);
     return taken;
+}
+
+/* Waits while the control file says "hold" (bounded: 60 s). */
+static inline void ps_hold(const char *ctl)
+{
+    for (int i = 0; i < 1200 && ps_ctl_has(ctl, "hold", 0); i++) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* The byte a port takes when it is turned on: a fault or a port that

@@ -583,9 +583,9 @@ static void test_provision_and_replay(void **state)
     assert_string_equal(api_json_str(f->af.b.res[3].json, "error"),
                         "no servers of the specified type available");
     assert_int_equal(f->af.b.res[4].status, 409);
-    /* no image can be applied yet, and the answer says so */
+    /* an image the rack does not have is refused, and the answer says so */
     assert_int_equal(f->af.b.res[5].status, 400);
-    assert_non_null(strstr(api_json_str(f->af.b.res[5].json, "error"), "does not lay images"));
+    assert_non_null(strstr(api_json_str(f->af.b.res[5].json, "error"), "no os_image called"));
     assert_int_equal(f->af.b.res[6].status, 400);
     assert_int_equal(f->af.b.res[7].status, 200);
     assert_non_null(strstr(api_json_str(f->af.b.res[7].json, "status"), "provisioning"));

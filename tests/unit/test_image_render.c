@@ -56,8 +56,8 @@ static void test_config_txt(void **state)
 static void test_exports(void **state)
 {
     static struct pr_export e[2] = {
-        { 1, "/srv/pirack/roots/gens/001/gen-1", "10.99.0.0/30" },
-        { 2, "/srv/pirack/roots/gens/002/gen-4", "10.99.0.4/30" },
+        { 1, 1, "/srv/pirack/roots/gens/001/gen-1", "10.99.0.0/30" },
+        { 2, 4, "/srv/pirack/roots/gens/002/gen-4", "10.99.0.4/30" },
     };
     char buf[8192];
     (void)state;
@@ -70,12 +70,32 @@ static void test_exports(void **state)
     assert_int_equal(pr_render_exports_ganesha(e, 2, buf, sizeof(buf)), -EINVAL);
 }
 
+/* ganesha refuses a new Path for an id it has: the id follows the
+ * generation, and a new generation never shares the current one's. */
+static void test_ganesha_ids(void **state)
+{
+    (void)state;
+    assert_int_equal(pr_export_ganesha_id(1, 1), 2);
+    assert_int_equal(pr_export_ganesha_id(2, 1), 17);
+    assert_int_equal(pr_export_ganesha_id(4096, 14), 61440);
+    assert_int_not_equal(pr_export_ganesha_id(1, 1), pr_export_ganesha_id(1, 2));
+    assert_int_equal(pr_gen_number(0, 0), 1);
+    assert_int_equal(pr_gen_number(2, 1), 3);
+    /* gen-16 would share gen-1's id: gen-17 */
+    assert_int_equal(pr_gen_number(15, 1), 17);
+    for (unsigned cur = 1; cur < 40; cur++)
+        for (unsigned hi = cur; hi < cur + 40; hi++)
+            assert_int_not_equal(pr_export_ganesha_id(3, pr_gen_number(hi, cur)),
+                                 pr_export_ganesha_id(3, cur));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cmdline),
         cmocka_unit_test(test_config_txt),
         cmocka_unit_test(test_exports),
+        cmocka_unit_test(test_ganesha_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/sysmacros.h>
 #include <cmocka.h>
 #include "daemon/image/image_internal.h"
@@ -31,6 +33,9 @@ static void sh(const char *fmt, ...)
         fail_msg("failed: %s", cmd);
 }
 
+/* cap_net_raw+ep as setcap writes it (VFS_CAP_REVISION_2, effective). */
+static const unsigned char net_raw_cap[20] = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x20 };
+
 static int setup(void **state)
 {
     (void)state;
@@ -43,8 +48,13 @@ static int setup(void **state)
        "PARTUUID=abc-02 / ext4 defaults,noatime 0 1\\ntmpfs /tmp tmpfs defaults 0 0\\n' > "
        "img/etc/fstab && echo note > img/home/pi/notes && chown -R 1000:1000 img/home/pi && "
        "chmod 0640 img/home/pi/notes && chmod 4755 img/etc/hostname && ln -s ../etc/hostname "
-       "img/home/pi/link && mkfifo img/fifo && mknod img/dev/null-ish c 1 3",
+       "img/home/pi/link && mkfifo img/fifo && mknod img/dev/null-ish c 1 3 && mkdir img/bin && "
+       "echo ping > img/bin/ping && chmod 0755 img/bin/ping",
        work);
+    char ping[600];
+    snprintf(ping, sizeof(ping), "%s/img/bin/ping", work);
+    if (setxattr(ping, "security.capability", net_raw_cap, sizeof(net_raw_cap), 0) < 0)
+        return -1;
     return 0;
 }
 
@@ -91,6 +101,12 @@ static void check_clone(enum pr_clone_method m, const char *dst_rel)
     snprintf(p, sizeof(p), "%s/home/pi", dst);
     assert_int_equal(stat(p, &st), 0);
     assert_int_equal(st.st_uid, 1000);
+    /* ping's capability survives the copy (and the chown after it) */
+    unsigned char cap[20];
+    snprintf(p, sizeof(p), "%s/bin/ping", dst);
+    assert_int_equal(getxattr(p, "security.capability", cap, sizeof(cap)), (ssize_t)sizeof(cap));
+    assert_memory_equal(cap, net_raw_cap, sizeof(cap));
+    assert_true(c.xattrs >= 1);
 }
 
 static void test_clone_methods(void **state)

@@ -39,6 +39,9 @@ static void usage(FILE *out)
                  "  --pi4-blksize N     1468 (default, late 2022 on) or 1024\n"
                  "  --power-up-ms MS    power on to first DISCOVER (default 1000)\n"
                  "  --kernel-ms MS      kernel loaded to the OS's DISCOVER (default 4000)\n"
+                 "  --nfs-root          after the kernel, read the root's /etc/hostname over\n"
+                 "                      NFSv3 (nfsroot= and ip= of cmdline.txt, with nfs-cat)\n"
+                 "                      and boot only when it is the Pi's own hostname\n"
                  "  --progress          counts on stderr when they change\n"
                  "  --verbose           every event on stderr\n"
                  "Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
@@ -148,6 +151,7 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
         O_POWER_UP,
         O_KERNEL,
         O_PROGRESS,
+        O_NFS_ROOT,
         O_VERBOSE,
         O_HELP
     };
@@ -167,6 +171,7 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
         { "power-up-ms", 1, 0, O_POWER_UP },
         { "kernel-ms", 1, 0, O_KERNEL },
         { "progress", 0, 0, O_PROGRESS },
+        { "nfs-root", 0, 0, O_NFS_ROOT },
         { "verbose", 0, 0, O_VERBOSE },
         { "help", 0, 0, O_HELP },
         { 0, 0, 0, 0 },
@@ -231,6 +236,9 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
             break;
         case O_PROGRESS:
             o->progress = true;
+            break;
+        case O_NFS_ROOT:
+            o->nfs_root = true;
             break;
         case O_VERBOSE:
             o->verbose = true;
@@ -332,6 +340,8 @@ static void dispatch(struct pisim *sim, uint64_t data)
         pi_on_raw(pi);
     else if (tag == TAG_UDP && pi)
         pi_on_udp(pi);
+    else if (tag == TAG_NFS && pi)
+        pi_on_nfs(pi);
     else if (tag == TAG_DRAIN)
         drain68(sim->drain68_fd);
 }

@@ -2,7 +2,7 @@
  *
  *   off -> powering -> dhcp (ROM) -> tftp (ROM: bootcode.bin, bootsig.bin)
  *       -> dhcp (bootcode.bin, Pi 3 only) -> tftp (firmware's files)
- *       -> kernel -> dhcp (the OS) -> booted
+ *       -> kernel [-> nfsroot, with --nfs-root] -> dhcp (the OS) -> booted
  * Any step may end in failed, which lasts until the power is cycled.
  *
  * DHCP rules per client (docs/pi-boot.md sections 3 to 5, 9 and 10): the
@@ -79,6 +79,8 @@ const char *pi_phase_name(enum pi_phase p)
         return "tftp";
     case PH_KERNEL:
         return "kernel";
+    case PH_NFSROOT:
+        return "nfsroot";
     case PH_BOOTED:
         return "booted";
     case PH_FAILED:
@@ -109,6 +111,7 @@ void pi_init(struct pi *pi, struct pisim *sim, unsigned index, const char *ifnam
     pi->mac[5] = (uint8_t)serial;
     pi->port = sim->opt.port_base + index - 1;
     pi->raw_fd = -1;
+    pi->nfs_fd = -1;
     xfer_reset(&pi->xfer);
     pi->events = json_array();
 }
@@ -117,6 +120,7 @@ void pi_free(struct pi *pi)
 {
     xfer_close(pi);
     xfer_reset(&pi->xfer);
+    pi_nfs_stop(pi);
     if (pi->raw_fd >= 0) {
         pisim_unwatch(pi->sim, pi->raw_fd);
         net_raw_close(pi->raw_fd);
@@ -143,6 +147,7 @@ static void stop_activity(struct pi *pi)
     close_raw(pi);
     xfer_close(pi);
     xfer_reset(&pi->xfer);
+    pi_nfs_stop(pi);
     pi->deadline_ms = 0;
 }
 
@@ -595,7 +600,15 @@ void pi_on_timer(struct pi *pi, uint64_t now)
         break;
     case PH_KERNEL:
         pi->deadline_ms = 0;
-        pi_start_dhcp(pi, DC_OS);
+        if (pi->sim->opt.nfs_root)
+            pi_nfs_start(pi);
+        else
+            pi_start_dhcp(pi, DC_OS);
+        break;
+    case PH_NFSROOT:
+        pi_on_nfs(pi);
+        if (pi->phase == PH_NFSROOT)
+            pi_nfs_timeout(pi);
         break;
     default:
         pi->deadline_ms = 0;

@@ -8,6 +8,8 @@
  *   tftp.c     TFTP client: packets (pure) and one transfer's state
  *   net.c      interfaces (MAC, up/down, addresses) and sockets
  *   power.c    the port-state file that the switch simulators write
+ *   nfs.c      the root over NFS after the kernel (--nfs-root)
+ *   nfsroot.c  nfsroot= and ip= of a cmdline.txt (pure)
  *   report.c   the timeline and result as JSON
  *
  * One thread, one epoll set; every wait has a deadline. */
@@ -49,6 +51,7 @@ enum pi_phase {
     PH_DHCP,     /* a DHCP exchange (which client: pi->dhcp.client) */
     PH_TFTP,     /* a TFTP transfer (pi->xfer) */
     PH_KERNEL,   /* the kernel starting, before the OS asks DHCP */
+    PH_NFSROOT,  /* --nfs-root: the kernel reading its root over NFS */
     PH_BOOTED,
     PH_FAILED, /* stays here until power-cycled */
 };
@@ -165,6 +168,15 @@ struct script_state {
     bool kernel_found;
 };
 
+#define PISIM_NFS_PATH_MAX 512
+
+/* What a cmdline.txt with root=/dev/nfs says: ip= and nfsroot=. */
+struct nfsroot {
+    struct in_addr addr, server, mask;
+    char hostname[64];
+    char path[PISIM_NFS_PATH_MAX];
+};
+
 struct pisim;
 
 struct pi {
@@ -196,6 +208,13 @@ struct pi {
     struct script_state script;
     char *cmdline; /* cmdline.txt as read */
 
+    /* --nfs-root */
+    struct nfsroot nfsroot;
+    pid_t nfs_pid; /* nfs-cat, 0 when none */
+    int nfs_fd;    /* its stdout */
+    char nfs_out[128];
+    size_t nfs_len;
+
     /* report */
     json_t *events;
     uint64_t power_on_ms, booted_ms, failed_ms;
@@ -218,6 +237,7 @@ struct pisim_opts {
     unsigned timeout_s;
     bool verbose;
     bool progress;
+    bool nfs_root; /* read the root over NFS after the kernel */
 };
 
 struct pisim {
@@ -243,7 +263,8 @@ enum {
     TAG_RAW = 1,
     TAG_UDP = 2,
     TAG_SIGNAL = 3,
-    TAG_DRAIN = 4
+    TAG_DRAIN = 4,
+    TAG_NFS = 5
 };
 
 /* pi.c */
@@ -311,6 +332,15 @@ int net_drain68_open(void);
 
 /* power.c */
 int power_poll(struct pisim *sim);
+
+/* nfs.c */
+/* Parses root=/dev/nfs, nfsroot=[HOST:]/PATH[,opts] and ip= of a
+ * cmdline.txt.  Pure, for tests.  -ENOENT: not an NFS root. */
+int nfsroot_parse(const char *cmdline, struct nfsroot *out, char *why, size_t whylen);
+void pi_nfs_start(struct pi *pi);
+void pi_on_nfs(struct pi *pi);
+void pi_nfs_timeout(struct pi *pi);
+void pi_nfs_stop(struct pi *pi);
 
 /* report.c */
 void report_event(struct pi *pi, const char *what, const char *fmt, ...);

@@ -185,6 +185,7 @@ static const char *do_set(const struct served *s, const char *value)
         return "wrong-value";
     if (ps_ctl_has(ctl_path, "refuse", 0))
         return "resource-unavailable";
+    ps_hold(ctl_path);
     char st[PS_MAX_PORTS];
     int n = ps_read(state_path, st, sizeof(st));
     if ((int)s->port > n)

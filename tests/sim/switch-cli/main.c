@@ -119,6 +119,7 @@ int sim_set_port(struct sim *s, unsigned port, bool on)
     }
     if (ps_ctl_has(s->ctl, "refuse", 0))
         return -1;
+    ps_hold(s->ctl);
     char cur = sim_port_state(s, port);
     if (cur == '?')
         return -1;
