@@ -16,6 +16,7 @@
  *   provision.c  POST/DELETE /pi/servers/{name}, GET /pi/queue/{name}
  *   customers.c  GET/POST /v1/customers, DELETE /v1/customers/{name},
  *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
+ *   bringup.c  GET/POST /v1/bringup (ops only)
  *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
@@ -138,6 +139,8 @@ void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
 void pr_http_post_shrink(struct pr_api_req *req, void *ctx);
+void pr_http_post_bringup(struct pr_api_req *req, void *ctx);
+void pr_http_get_bringup(struct pr_api_req *req, void *ctx);
 void pr_http_get_customers(struct pr_api_req *req, void *ctx);
 void pr_http_post_customer(struct pr_api_req *req, void *ctx);
 void pr_http_delete_customer(struct pr_api_req *req, void *ctx);
