@@ -6,8 +6,8 @@
  *        no-such-slot (a slot outside the rack), 409 no-switch (no switch
  *        serves the slots, or no such switch), 503 unavailable
  *   GET  /v1/bringup[?run=ID]  the run (the newest by default): its
- *        slots' phases and outcomes, counts, swapped pairs; 404 not-found
- *        when there is none
+ *        slots' phases and outcomes, counts, swapped pairs; "run": null
+ *        when none ever ran; 404 not-found for a run ID that does not exist
  *
  * The run lives in the store and in pirackd, not in the client: a client
  * that goes away and comes back (or a restarted pirackd) finds it. */
@@ -133,10 +133,13 @@ void pr_http_get_bringup(struct pr_api_req *req, void *ctx)
     if (err < 0) {
         json_decref(v.items);
         json_decref(v.counts);
-        if (err == -ENOENT)
-            pr_api_reply_error(req, PR_API_ERR_NOT_FOUND,
-                               id ? "no bring-up run %lld" : "no bring-up has run yet",
-                               (long long)id);
+        if (err == -ENOENT && !id) /* none yet: nothing to show, not an error */
+            pr_api_reply_json(req, 200,
+                              json_pack("{s:n, s:b, s:i, s:i, s:o, s:[], s:[]}", "run", "running",
+                                        0, "total", 0, "done", 0, "counts", json_object(),
+                                        "swapped", "items"));
+        else if (err == -ENOENT)
+            pr_api_reply_error(req, PR_API_ERR_NOT_FOUND, "no bring-up run %lld", (long long)id);
         else
             pr_http_reply_store_error(req, d, err);
         return;
