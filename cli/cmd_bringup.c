@@ -156,7 +156,7 @@ static int run_bringup(struct cli *c, int argc, char **argv)
     if (rc != 0)
         return CLI_EXIT_FAIL;
     run = cli_json_int(r.json, "run", 0);
-    if (json_is_true(json_object_get(r.json, "resumed")) && !c->quiet && !c->json)
+    if (json_is_true(json_object_get(r.json, "resumed")) && !c->quiet)
         fprintf(stderr, "pirack: bring-up %lld is already running: following it\n", (long long)run);
     cli_response_free(&r);
     return follow(c, run, wait);

@@ -319,9 +319,10 @@ static unsigned learn_board(struct pr_dhcp_service *s, unsigned slot, const stru
                                  m == PR_PI_UNKNOWN ? "" : pr_pi_model_name(m), serial);
 }
 
-/* Isolated mode: a boot ROM on a slot's link that is not the board the
- * store has for the slot is the board there now, learned without an
- * assign; an event says so when it cannot be. */
+/* Isolated mode: a boot ROM on a slot's link is the board there now:
+ * one the store does not have for the slot is learned without an assign
+ * (an event says so when it cannot be), and a bring-up run waiting for
+ * the slot hears of it either way. */
 static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
                              const struct pr_dhcp_msg *req, const struct pr_dhcp_decision *dec)
 {
@@ -329,8 +330,9 @@ static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
     char mac[18];
     if (!dec->rom || pr_store_get_slot(s->d->store, dec->slot, &row) < 0)
         return;
-    if (strcmp(row.mac, pr_mac_format(req->chaddr, mac)) != 0 &&
-        learn_board(s, dec->slot, req) == 0)
+    /* the board the store has too: a bring-up run may be waiting for it */
+    if (learn_board(s, dec->slot, req) == 0 &&
+        strcmp(row.mac, pr_mac_format(req->chaddr, mac)) != 0)
         board_seen(s, dec->slot, ifname, req, dec);
 }
 
