@@ -421,11 +421,17 @@ static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t 
     struct pr_dhcp_lookup lk = { lookup_ifname, lookup_mac, lookup_info, s };
     server_cfg(cfg, &scfg);
     pr_dhcp_handle_msg(&scfg, &lk, ifname, &req, &dec);
-    /* Flat mode: a board no slot owns may be the one a bring-up listens
-     * for; once learned it is answered at once (a Pi 3 ROM that hears
+    /* Flat mode: a board no slot owns, or a boot ROM the store places in
+     * another slot, may be the one a bring-up listens for; once learned
+     * it is answered at once, from its new slot (a Pi 3 ROM that hears
      * nothing for a while sleeps until power-cycled). */
-    if (dec.action == PR_DHCP_ACT_SEEN && !cfg->isolated && learn_board(s, 0, &req))
-        pr_dhcp_handle_msg(&scfg, &lk, ifname, &req, &dec);
+    if (!cfg->isolated &&
+        (dec.action == PR_DHCP_ACT_SEEN || (dec.action == PR_DHCP_ACT_REPLY && dec.rom))) {
+        unsigned was = dec.action == PR_DHCP_ACT_REPLY ? dec.slot : 0;
+        unsigned got = learn_board(s, 0, &req);
+        if (got && got != was)
+            pr_dhcp_handle_msg(&scfg, &lk, ifname, &req, &dec);
+    }
     if (dec.action == PR_DHCP_ACT_REPLY) {
         int r = send_reply(s, ifindex, &dec);
         if (r < 0) {

@@ -201,6 +201,25 @@ unsigned pr_bu_listening(const struct bu_run *r)
     return found;
 }
 
+unsigned pr_bu_claim(const struct bu_run *r, const char *mac, unsigned slot_now)
+{
+    unsigned ear = pr_bu_listening(r);
+
+    if (!ear || slot_now == 0 || slot_now == ear)
+        return ear;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct bu_slot *s = &r->slots[i];
+
+        if (s->slot != slot_now)
+            continue;
+        if (!strcmp(s->mac, mac))
+            return 0; /* learned there in this run: it is there, booting on */
+        /* Off, or found empty, or holding another board: not there. */
+        return s->phase == BU_DONE && s->outcome == BU_OUT_FAILED ? 0 : ear;
+    }
+    return 0; /* a slot outside the run: its board may well be on */
+}
+
 bool pr_bu_wants_board(const struct bu_run *r, unsigned slot)
 {
     for (size_t i = 0; i < r->n; i++)

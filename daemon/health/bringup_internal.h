@@ -103,6 +103,13 @@ void pr_bu_detect(struct bu_run *r, unsigned slot, enum bu_detect d);
 /* Flat mode: the one slot that an unknown board's DHCP belongs to now,
  * 0 when none listens (or, in isolated mode, always 0). */
 unsigned pr_bu_listening(const struct bu_run *r);
+/* Flat mode: the slot a boot ROM's DHCP from board mac belongs to, 0
+ * when it is not the run's.  slot_now is where the store has the board
+ * (0: nowhere).  An unknown board, or one the store places in a slot of
+ * the run that is off (or was learned with another board), is in the
+ * one slot listening; a board learned in this run, or in a slot outside
+ * the run, is where it is. */
+unsigned pr_bu_claim(const struct bu_run *r, const char *mac, unsigned slot_now);
 /* Whether slot waits for its board (so a DHCP on it teaches the run). */
 bool pr_bu_wants_board(const struct bu_run *r, unsigned slot);
 /* The board mac (model, serial "" when unknown) answered in slot; it is

@@ -18,7 +18,8 @@
 #include "bringup_service.h"
 
 #define TICK_MS 250
-#define EMPTY_AFTER_MS 5000 /* PoE detection is done well within this */
+#define EMPTY_AFTER_MS 5000   /* PoE detection is done well within this */
+#define DETECT_SETTLE_MS 2000 /* a detection read sooner after power-on may be stale */
 
 struct pr_bringup_service {
     struct pr_daemon *d;
@@ -192,14 +193,18 @@ static unsigned learn_isolated(struct pr_daemon *d, unsigned slot, const char *m
     return slot;
 }
 
+/* Flat mode (slot 0): the run's planner says whose board this is. */
 unsigned pr_bringup_board_seen(struct pr_daemon *d, unsigned slot, const char *mac,
                                const char *model, const char *serial)
 {
     struct pr_bringup_service *svc = d->bringup;
     bool in_run = svc && svc->run_id;
 
-    if (slot == 0 && in_run)
-        slot = pr_bu_listening(&svc->run);
+    if (slot == 0 && in_run) {
+        int now_in = pr_store_slot_by_mac(d->store, mac);
+
+        slot = pr_bu_claim(&svc->run, mac, now_in > 0 ? (unsigned)now_in : 0);
+    }
     if (slot == 0)
         return 0;
     if (in_run && pr_bu_wants_board(&svc->run, slot)) {
@@ -256,7 +261,14 @@ static void observe_power(struct pr_bringup_service *svc, uint64_t now)
             svc->op[i] = 0;
         }
         if (s->phase == BU_WAIT_DHCP) {
-            pr_bu_detect(&svc->run, s->slot, detect_of(&v));
+            enum bu_detect det = detect_of(&v);
+
+            /* A switch reads "searching" for a moment after power-on,
+             * before it has classified the device: only a later reading
+             * says the port powers nothing. */
+            if (det == BU_DETECT_NONE && now - v.live_age_ms < s->since_ms + DETECT_SETTLE_MS)
+                det = BU_DETECT_UNKNOWN;
+            pr_bu_detect(&svc->run, s->slot, det);
             if (stale && s->slot <= d->cfg->slots)
                 stale[s->slot] = 1;
         }

@@ -28,7 +28,8 @@ int64_t pr_bringup_start(struct pr_daemon *d, const char *slots, const char *sw,
                          bool *running, char *why, size_t whylen);
 
 /* A board's DHCP: slot is the slot its interface names (isolated mode)
- * or 0 (flat mode: the board is no slot's yet).  model ("pi3b", ...)
+ * or 0 (flat mode: a board no slot owns, or a boot ROM's DHCP that a run
+ * listening for a slot may claim: a known board moved there).  model ("pi3b", ...)
  * and serial (hex) are "" when the packet did not tell.  Returns the
  * slot the board was learned in, 0 when it was not. */
 unsigned pr_bringup_board_seen(struct pr_daemon *d, unsigned slot, const char *mac,

@@ -5,7 +5,8 @@
 # and finds slot 6 empty; two boards swapped in the simulator are found
 # swapped by a second bring-up; a run whose CLI is killed, and one whose
 # pirackd is restarted, finish without redoing the slots they had done.
-# Then a flat rack of 3: one slot at a time, boards learned with no assign.
+# Then a flat rack of 3: one slot at a time, boards learned with no assign,
+# the same again, and two swapped.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root bringup
@@ -200,6 +201,17 @@ done
 check "flat: each board in its own slot ($right/3)" test $right -eq 3
 booted3() { cli --json slots | jq -e '[.[] | select(.state == "booted")] | length == 3' >/dev/null; }
 check "flat: the learned boards boot" wait_for 30 booted3
+cli --json bringup >"$J" 2>/dev/null
+check "flat again: the 3 boards the same" jqt '.done == 3 and .counts.same == 3'
+cli power off all --yes >/dev/null 2>&1
+all_off3() { [ "$(head -c 3 "$SIM_STATE")" = 000 ]; }
+check "flat swap: every port off" wait_for 10 all_off3
+pisim_stop
+pisim_start "pi001:3b:$(serial_of 2)" "pi002:3b:$(serial_of 1)" pi003
+cli --json bringup >"$J" 2>/dev/null
+check "flat swap: slots 1 and 2 swapped, 3 the same" \
+    jqt '.counts.moved == 2 and .counts.same == 1 and .swapped == [[1, 2]]'
+check "flat swap: the store follows" test "$(cli --json show 1 | jq -r ".board.mac // \"\"")" = "$(mac_of 2)"
 pisim_stop
 pirackd_stop
 exit 0

@@ -95,6 +95,25 @@ static void flat_one_at_a_time(void **state)
     assert_string_equal(slots[0].serial, "5ca1ab01");
 }
 
+/* Flat mode: which boot ROM's DHCP belongs to the slot listening. */
+static void flat_claims(void **state)
+{
+    struct bu_run r = run_of(true);
+    (void)state;
+
+    assert_int_equal(pr_bu_claim(&r, MAC(1), 0), 0); /* nobody listens yet */
+    step(&r, 0);
+    step(&r, 10);                                     /* slot 1 listens */
+    assert_int_equal(pr_bu_claim(&r, MAC(1), 0), 1);  /* unknown board */
+    assert_int_equal(pr_bu_claim(&r, MAC(1), 1), 1);  /* the slot's own */
+    assert_int_equal(pr_bu_claim(&r, MAC(2), 3), 1);  /* stored in slot 3, which is off */
+    assert_int_equal(pr_bu_claim(&r, MAC(2), 40), 0); /* a slot outside the run */
+    pr_bu_learn(&r, 1, MAC(1), "pi3b", "", 0, 20);
+    step(&r, 30); /* slot 2 listens; slot 1's board boots on */
+    assert_int_equal(pr_bu_claim(&r, MAC(1), 1), 0);
+    assert_int_equal(pr_bu_claim(&r, MAC(3), 1), 2); /* slot 1 holds another board now */
+}
+
 /* Outcomes: the same board, one from another slot, a new one where
  * another was; two boards that changed places are a swapped pair. */
 static void outcomes_and_swaps(void **state)
@@ -249,10 +268,15 @@ static void admission(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(all_off_before_any_on), cmocka_unit_test(flat_one_at_a_time),
-        cmocka_unit_test(outcomes_and_swaps),    cmocka_unit_test(empty_ports),
-        cmocka_unit_test(power_failure),         cmocka_unit_test(resume_keeps_done_slots),
-        cmocka_unit_test(names_round_trip),      cmocka_unit_test(admission),
+        cmocka_unit_test(all_off_before_any_on),
+        cmocka_unit_test(flat_one_at_a_time),
+        cmocka_unit_test(flat_claims),
+        cmocka_unit_test(outcomes_and_swaps),
+        cmocka_unit_test(empty_ports),
+        cmocka_unit_test(power_failure),
+        cmocka_unit_test(resume_keeps_done_slots),
+        cmocka_unit_test(names_round_trip),
+        cmocka_unit_test(admission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
