@@ -18,7 +18,8 @@
 #include "bringup_service.h"
 
 #define TICK_MS 250
-#define EMPTY_AFTER_MS 5000   /* PoE detection is done well within this */
+#define EMPTY_AFTER_MS 5000 /* PoE detection is done well within this */
+#define LEARN_GAP_MS 10000
 #define DETECT_SETTLE_MS 2000 /* a detection read sooner after power-on may be stale */
 
 struct pr_bringup_service {
@@ -29,6 +30,11 @@ struct pr_bringup_service {
     struct bu_run run;
     int64_t *op; /* [i]: the power op in flight for run.slots[i], 0 when none */
     enum bu_act_kind *op_kind;
+    /* isolated mode, outside a run: when each slot last learned a board,
+     * so a link that sends DHCP from ever new MACs rewrites its slot at
+     * most once every LEARN_GAP_MS */
+    uint64_t *learned_at;
+    unsigned n_learned;
 };
 
 static int fail_why(char *why, size_t whylen, int err, const char *fmt, ...)
@@ -170,17 +176,39 @@ static void learned_event(struct pr_daemon *d, unsigned slot, const char *mac, c
 
 /* Isolated mode outside a run: the interface names the slot, so the
  * board that asks on it is the board in it. */
-static unsigned learn_isolated(struct pr_daemon *d, unsigned slot, const char *mac,
+static bool learn_allowed(struct pr_bringup_service *svc, unsigned slot, uint64_t now)
+{
+    if (slot >= svc->n_learned) {
+        unsigned n = slot + 64;
+        uint64_t *grown = realloc(svc->learned_at, n * sizeof(*grown));
+
+        if (!grown)
+            return false;
+        memset(grown + svc->n_learned, 0, (n - svc->n_learned) * sizeof(*grown));
+        svc->learned_at = grown;
+        svc->n_learned = n;
+    }
+    if (svc->learned_at[slot] && now - svc->learned_at[slot] < LEARN_GAP_MS)
+        return false;
+    svc->learned_at[slot] = now;
+    return true;
+}
+
+static unsigned learn_isolated(struct pr_bringup_service *svc, unsigned slot, const char *mac,
                                const char *model, const char *serial)
 {
+    struct pr_daemon *d = svc->d;
     struct pr_slot_row row;
-    int now_in = pr_store_slot_by_mac(d->store, mac);
+    int now_in;
     const char *outcome = "new";
 
     if (pr_store_get_slot(d->store, slot, &row) < 0)
         return 0;
     if (!strcmp(row.mac, mac))
         return slot;
+    if (!learn_allowed(svc, slot, pr_now_ms()))
+        return 0; /* the DHCP service records it as board.seen, within its budget */
+    now_in = pr_store_slot_by_mac(d->store, mac);
     if (now_in > 0 && (unsigned)now_in != slot)
         outcome = "moved";
     else if (row.mac[0])
@@ -221,7 +249,7 @@ unsigned pr_bringup_board_seen(struct pr_daemon *d, unsigned slot, const char *m
         pr_timer_arm(svc->tick, 0, 0);
         return slot;
     }
-    return d->cfg->isolated ? learn_isolated(d, slot, mac, model, serial) : 0;
+    return d->cfg->isolated && svc ? learn_isolated(svc, slot, mac, model, serial) : 0;
 }
 
 /* ---- the tick ---- */
@@ -483,6 +511,7 @@ void pr_bringup_service_stop(struct pr_daemon *d)
     /* The run stays unfinished in the store: the next start resumes it. */
     pr_timer_free(svc->tick);
     run_free(svc);
+    free(svc->learned_at);
     free(svc);
     d->bringup = NULL;
 }
