@@ -161,6 +161,21 @@ redone=0
 for i in $DONE_BEFORE; do [ "$(slot_events $RUN4 "$i")" = 1 ] || redone=$((redone + 1)); done
 check "restart: the slots done before the restart were not redone ($redone redone)" \
     test $redone -eq 0
+# ---- bad requests: clear errors, no run started ----
+cli bringup --switch nosuch >/dev/null 2>"$TEST_TMP/err"
+rc=$?
+said() { grep -q -- "$1" "$TEST_TMP/err"; }
+check "bad: an unknown switch is refused (exit 1, no-switch, names it)" \
+    sh -c "test $rc -eq 1" && check "bad: ... says no-switch" said no-switch
+check "bad: ... names the switch" said nosuch
+cli bringup --slots 99 >/dev/null 2>"$TEST_TMP/err"
+check "bad: a slot outside the rack is refused (no-such-slot)" said no-such-slot
+bad_member() {
+    curl -s --unix-socket "$PIRACK_SOCK" -X POST -d '{"slotz": "1"}' http://pirackd/v1/bringup |
+        grep -q bad-request
+}
+check "bad: an unknown member is refused (bad-request)" bad_member
+check "bad: none of them started a run" run_is ".run == $RUN4"
 pisim_stop
 pirackd_stop
 
