@@ -117,6 +117,10 @@ int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
 int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
                           const char *model, bool move);
 int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
+/* The board whose serial ends in these hex digits (the firmware names
+ * only the low 32 bits): its MAC into mac (>= 18 bytes) and its slot
+ * (0 when in none); -ENOENT when no board has it. */
+int pr_store_board_by_serial(struct pr_store *st, const char *serial, char *mac, size_t maclen);
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
 int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
 /* Takes the board out of slot (the board stays known, in no slot) and
