@@ -55,6 +55,8 @@ static void test_a_run_is_kept_and_resumed(void **state)
     row.slot = 9;
     assert_int_equal(pr_store_bringup_put_slot(fx->st, id, &row), -ENOENT);
     /* a restart finds it as it was */
+    pr_store_close(fx->st);
+    fx->st = NULL;
     store_fixture_reopen(fx);
     assert_int_equal(pr_store_bringup_running(fx->st, &run), 0);
     assert_int_equal(run.id, id);
