@@ -177,7 +177,7 @@ bad_member() {
 check "bad: an unknown member is refused (bad-request)" bad_member
 check "bad: none of them started a run" run_is ".run == $RUN4"
 pisim_stop
-pirackd_stop
+check "bringup: pirackd stops cleanly" pirackd_stop
 
 # ---- 5. flat mode: one slot at a time, each unknown board is that slot's ----
 FL_HOST=$(ns_new fhost) && FL_PIS=$(ns_new fpis) || { not_ok "flat: namespaces"; exit 1; }
@@ -228,5 +228,5 @@ check "flat swap: slots 1 and 2 swapped, 3 the same" \
     jqt '.counts.moved == 2 and .counts.same == 1 and .swapped == [[1, 2]]'
 check "flat swap: the store follows" test "$(cli --json show 1 | jq -r ".board.mac // \"\"")" = "$(mac_of 2)"
 pisim_stop
-pirackd_stop
+check "flat: pirackd stops cleanly" pirackd_stop
 exit 0
