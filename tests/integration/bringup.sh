@@ -72,8 +72,27 @@ slot_events() {
 
 # ---- 1. from nothing: every board learned, none assigned by hand ----
 pisim_start pi001 pi002 pi003 pi004 pi005
+# How many boot at once, sampled from /metrics while the run goes.
+sample_booting() {
+    _max=0
+    while [ -e "$TEST_TMP/sampling" ]; do
+        _v=$(curl -s --unix-socket "$PIRACK_SOCK" http://pirackd/metrics |
+            sed -n 's/^pirack_power_booting \([0-9]*\)$/\1/p')
+        [ -n "$_v" ] && [ "$_v" -gt "$_max" ] && _max=$_v && echo "$_max" >"$TEST_TMP/maxboot"
+        sleep 0.1
+    done
+}
+echo 0 >"$TEST_TMP/maxboot"
+touch "$TEST_TMP/sampling"
+sample_booting &
+SAMPLER=$!
 cli --json bringup >"$J" 2>"$TEST_TMP/cli.err"
 rc=$?
+rm -f "$TEST_TMP/sampling"
+wait $SAMPLER
+MAXBOOT=$(cat "$TEST_TMP/maxboot")
+check "bringup: at most max_booting_pi3 = 2 Pi 3s booted at once (at most $MAXBOOT seen)" \
+    test "$MAXBOOT" -ge 1 -a "$MAXBOOT" -le 2
 check "bringup: the run finishes (exit 0)" test $rc -eq 0
 check "bringup: 6 slots, all done" jqt '.running == false and .total == 6 and .done == 6'
 check "bringup: 5 new boards, 1 empty" jqt '.counts.new == 5 and .counts.empty == 1'
