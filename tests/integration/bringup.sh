@@ -123,6 +123,15 @@ cli --json bringup >"$J" 2>/dev/null
 check "bringup again: 5 boards the same, 1 empty, a new run" \
     jqt ".counts.same == 5 and .counts.empty == 1 and .run > $RUN1"
 
+# On a terminal: a progress bar, then the table (script(1) gives it a pty).
+if command -v script >/dev/null; then
+    script -qec "$BUILD/pirack --socket $PIRACK_SOCK bringup" /dev/null >"$TEST_TMP/tty" 2>&1
+    check "bringup on a terminal: a progress bar up to 6/6" grep -q '\[#*\] 6/6 slots' "$TEST_TMP/tty"
+    check "bringup on a terminal: then a line per slot" grep -q '^6 *empty' "$TEST_TMP/tty"
+else
+    skip "bringup on a terminal" "no script(1)"
+fi
+
 # ---- 2. two boards swapped between slots 1 and 2 ----
 cli power off all --yes >/dev/null 2>&1
 all_off() { [ "$(head -c 6 "$SIM_STATE")" = 000000 ]; }
