@@ -11,7 +11,7 @@ _pirack()
     fi
 
     local globals="--socket --json -q --quiet -h --help --version"
-    local commands="status slots show events routes trace assign unassign set power"
+    local commands="status slots show events routes trace assign unassign set power bringup"
 
     if [[ $prev == --socket ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
@@ -53,6 +53,7 @@ _pirack()
             COMPREPLY=($(compgen -W "--stagger --max-booting --no-wait --yes $globals" -- "$cur"))
         fi
         ;;
+    bringup) COMPREPLY=($(compgen -W "--switch --slots --no-wait --status $globals" -- "$cur")) ;;
     *) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
     esac
 }

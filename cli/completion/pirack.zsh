@@ -15,6 +15,7 @@ commands=(
   'unassign:take the board out of a slot'
   'set:set the pi'"'"'s name, owner, image, policy'
   'power:power slots through their PoE switch ports'
+  'bringup:learn the board in every slot, powering them on one by one'
 )
 globals=(
   '--socket[the API socket]:socket:_files'
@@ -48,6 +49,11 @@ args)
       '--stagger[seconds between power-ons]:seconds:' \
       '--max-booting[slots booting at once]:count:' \
       '--no-wait[return once queued]' '(-y --yes)'{-y,--yes}'[off or cycle of all without asking]'
+    ;;
+  bringup)
+    _arguments $globals '--switch[only the slots this switch serves]:switch:' \
+      '--slots[the slots]:slots:(all)' '--no-wait[start or join the run, print where it is]' \
+      '--status[the last run, without starting one]'
     ;;
   esac
   ;;

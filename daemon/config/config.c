@@ -31,7 +31,7 @@ struct parse_state {
     struct {
         char name[128];
         int line;
-    } sections[16]; /* plain [section]s seen, to refuse a second one */
+    } sections[32]; /* plain [section]s seen, to refuse a second one */
     unsigned n_sections;
     bool nul_line;        /* the line the reader last returned held a NUL byte */
     bool secrets_only;    /* reading a credentials file */
@@ -106,6 +106,11 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->power_hold_ms = 3000;
     cfg->power_stagger_ms = 500;
     cfg->power_max_booting = 24;
+    cfg->power_max_booting_pi3 = 8;
+    cfg->power_max_booting_pi4 = 0;
+    cfg->power_max_booting_pi5 = 0;
+    cfg->bringup_dhcp_deadline_ms = 30000;
+    cfg->bringup_serial_deadline_ms = 15000;
     cfg->health_port = 22;
     cfg->health_interval_s = 30;
     cfg->boot_timeout_s = 60;

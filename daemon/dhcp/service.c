@@ -17,6 +17,7 @@
 #include "daemon/daemon.h"
 #include "pirack/frame.h"
 #include "daemon/boot/service.h"
+#include "daemon/health/bringup_service.h"
 #include "service.h"
 #include "dhcp_internal.h"
 
@@ -303,6 +304,25 @@ static void board_seen(struct pr_dhcp_service *s, unsigned slot, const char *ifn
                            uuid, "model", pr_pi_model_name(dec->model), "interface", esc_if);
 }
 
+/* Bring-up learns the board from its DHCP: MAC, model (option 97 or the
+ * MAC's prefix) and, where option 97 carries it, the serial.  slot is
+ * the interface's (isolated) or 0 (flat).  Returns the slot it was
+ * learned in, or 0. */
+static unsigned learn_board(struct pr_dhcp_service *s, unsigned slot, const struct pr_dhcp_msg *req)
+{
+    char mac[18], serial[17] = "";
+    enum pr_pi_model m = pr_pi_model_detect(req);
+    uint32_t ser;
+    if (pr_pi_serial(req, &ser) == 0)
+        snprintf(serial, sizeof serial, "%08x", ser);
+    return pr_bringup_board_seen(s->d, slot, pr_mac_format(req->chaddr, mac),
+                                 m == PR_PI_UNKNOWN ? "" : pr_pi_model_name(m), serial);
+}
+
+/* Isolated mode: a boot ROM on a slot's link is the board there now:
+ * one the store does not have for the slot is learned without an assign
+ * (an event says so when it cannot be), and a bring-up run waiting for
+ * the slot hears of it either way. */
 static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
                              const struct pr_dhcp_msg *req, const struct pr_dhcp_decision *dec)
 {
@@ -310,7 +330,9 @@ static void slot_board_check(struct pr_dhcp_service *s, const char *ifname,
     char mac[18];
     if (!dec->rom || pr_store_get_slot(s->d->store, dec->slot, &row) < 0)
         return;
-    if (strcmp(row.mac, pr_mac_format(req->chaddr, mac)) != 0)
+    /* the board the store has too: a bring-up run may be waiting for it */
+    if (learn_board(s, dec->slot, req) == 0 &&
+        strcmp(row.mac, pr_mac_format(req->chaddr, mac)) != 0)
         board_seen(s, dec->slot, ifname, req, dec);
 }
 
@@ -399,6 +421,17 @@ static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t 
     struct pr_dhcp_lookup lk = { lookup_ifname, lookup_mac, lookup_info, s };
     server_cfg(cfg, &scfg);
     pr_dhcp_handle_msg(&scfg, &lk, ifname, &req, &dec);
+    /* Flat mode: a board no slot owns, or a boot ROM the store places in
+     * another slot, may be the one a bring-up listens for; once learned
+     * it is answered at once, from its new slot (a Pi 3 ROM that hears
+     * nothing for a while sleeps until power-cycled). */
+    if (!cfg->isolated &&
+        (dec.action == PR_DHCP_ACT_SEEN || (dec.action == PR_DHCP_ACT_REPLY && dec.rom))) {
+        unsigned was = dec.action == PR_DHCP_ACT_REPLY ? dec.slot : 0;
+        unsigned got = learn_board(s, 0, &req);
+        if (got && got != was)
+            pr_dhcp_handle_msg(&scfg, &lk, ifname, &req, &dec);
+    }
     if (dec.action == PR_DHCP_ACT_REPLY) {
         int r = send_reply(s, ifindex, &dec);
         if (r < 0) {

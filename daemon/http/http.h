@@ -19,6 +19,7 @@
  *              GET/POST /v1/keys, DELETE /v1/keys/{id} (ops only)
  *   events_stream.c  GET /v1/events/stream, GET /pi/events/stream (SSE)
  *   web.c      the rack's web page (GET /, /ui/...) on both listeners
+ *   bringup.c  GET/POST /v1/bringup (ops only)
  *   slot.c     the {n} parameter and store errors, for all of them
  *
  * Handlers run on the loop's thread with the daemon as their context and
@@ -156,6 +157,8 @@ void pr_http_get_routes(struct pr_api_req *req, void *ctx);
 void pr_http_get_trace(struct pr_api_req *req, void *ctx);
 void pr_http_get_metrics(struct pr_api_req *req, void *ctx);
 void pr_http_post_shrink(struct pr_api_req *req, void *ctx);
+void pr_http_post_bringup(struct pr_api_req *req, void *ctx);
+void pr_http_get_bringup(struct pr_api_req *req, void *ctx);
 void pr_http_get_customers(struct pr_api_req *req, void *ctx);
 void pr_http_post_customer(struct pr_api_req *req, void *ctx);
 void pr_http_delete_customer(struct pr_api_req *req, void *ctx);

@@ -25,6 +25,9 @@ static const struct pr_http_route routes[] = {
     { OPS, "GET", "/v1/slots/{n}/power", pr_http_get_slot_power },
     { OPS, "POST", "/v1/power", pr_http_post_power },
     { OPS, "GET", "/v1/power", pr_http_get_power },
+    /* bring-up: boards learned slot by slot */
+    { OPS, "POST", "/v1/bringup", pr_http_post_bringup },
+    { OPS, "GET", "/v1/bringup", pr_http_get_bringup },
     /* customers and their API keys */
     { OPS, "GET", "/v1/customers", pr_http_get_customers },
     { OPS, "POST", "/v1/customers", pr_http_post_customer },

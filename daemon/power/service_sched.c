@@ -341,19 +341,34 @@ unsigned pr_power_booting_count(struct pr_power_service *svc)
     return n;
 }
 
-static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t *next_look)
+/* The slots booting now, in all and per model class. */
+static unsigned booting_now(struct pr_power_service *svc, uint64_t now, uint64_t *next_look,
+                            unsigned per_class[POWER_CLASS_N])
 {
     unsigned n = 0;
 
+    memset(per_class, 0, POWER_CLASS_N * sizeof(*per_class));
     for (unsigned s = 1; s <= svc->n_slots; s++) {
         if (!still_booting(svc, s, now))
             continue;
         n++;
+        per_class[svc->slots[s].boot_class]++;
     }
     /* Look again in a second: the boot service's answers do not kick us. */
     if (n)
         *next_look = now + 1000;
     return n;
+}
+
+/* The class a slot's board boots as: its model in the store, a Pi 3
+ * when not known yet. */
+static enum power_class slot_class(struct pr_power_service *svc, unsigned slot)
+{
+    struct pr_slot_row row;
+
+    if (pr_store_get_slot(svc->d->store, slot, &row) < 0)
+        return POWER_CLASS_PI3;
+    return pr_power_model_class(row.model);
 }
 
 /* Sends every queued op in step from, for one switch, as one batch. */
@@ -396,38 +411,53 @@ static void send_batch(struct pr_power_service *svc, struct power_switch *ps, en
         batch_free(b);
 }
 
+static uint64_t earlier(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
 /* Picks the power-ons that may go now (STEP_ON_CHOSEN) and says when
- * to look again. */
+ * to look again.  First come, first served, but a model at its own
+ * limit lets other models' ons pass. */
 static uint64_t release_ons(struct pr_power_service *svc, uint64_t now)
 {
     const struct pr_config *cfg = svc->d->cfg;
     uint64_t wake = UINT64_MAX, next_free = UINT64_MAX;
-    unsigned booting = booting_now(svc, now, &next_free);
+    struct power_admit a = { .last_on_ms = svc->last_on_ms };
 
+    a.booting = booting_now(svc, now, &next_free, a.booting_class);
+    a.max_class[POWER_CLASS_PI3] = cfg->power_max_booting_pi3;
+    a.max_class[POWER_CLASS_PI4] = cfg->power_max_booting_pi4;
+    a.max_class[POWER_CLASS_PI5] = cfg->power_max_booting_pi5;
     for (struct power_op *op = svc->ops; op; op = op->next) {
+        enum power_class cls;
+        uint64_t until = UINT64_MAX;
+
         if (op->step != STEP_WANT_ON)
             continue;
-        unsigned max_booting =
+        a.max_booting =
             op->pace.max_booting >= 0 ? (unsigned)op->pace.max_booting : cfg->power_max_booting;
-        unsigned stagger =
+        a.stagger_ms =
             op->pace.stagger_ms >= 0 ? (unsigned)op->pace.stagger_ms : cfg->power_stagger_ms;
-
-        if (max_booting && booting >= max_booting) {
-            wake = next_free < wake ? next_free : wake;
-            break; /* first come, first served */
-        }
-        if (stagger && svc->last_on_ms && now < svc->last_on_ms + stagger) {
-            wake = svc->last_on_ms + stagger < wake ? svc->last_on_ms + stagger : wake;
+        cls = slot_class(svc, op->slot);
+        switch (pr_power_admit(&a, cls, now, &until)) {
+        case ADMIT_WAIT_CLASS:
+            wake = earlier(wake, next_free);
+            continue;
+        case ADMIT_WAIT_BOOTING:
+            return earlier(wake, next_free);
+        case ADMIT_WAIT_GAP:
+            return earlier(wake, until);
+        case ADMIT_GO:
             break;
         }
         op->step = STEP_ON_CHOSEN; /* sent below, one batch per switch */
-        booting++;
-        svc->last_on_ms = now;
-        if (stagger) {
-            /* Only one per interval; look again when it has passed. */
-            wake = now + stagger;
-            break;
-        }
+        svc->slots[op->slot].boot_class = cls;
+        a.booting++;
+        a.booting_class[cls]++;
+        svc->last_on_ms = a.last_on_ms = now;
+        if (a.stagger_ms)
+            return earlier(wake, now + a.stagger_ms); /* one per interval */
     }
     return wake;
 }

@@ -51,12 +51,39 @@ struct power_op {
     char before[16]; /* the port's detection state when asked, or "unknown" */
 };
 
+/* admit.c: the admission of power-ons, pure. */
+enum power_class {
+    POWER_CLASS_PI3,
+    POWER_CLASS_PI4,
+    POWER_CLASS_PI5,
+    POWER_CLASS_N
+};
+struct power_admit {
+    unsigned booting; /* slots booting now */
+    unsigned booting_class[POWER_CLASS_N];
+    unsigned max_booting;              /* 0: no limit */
+    unsigned max_class[POWER_CLASS_N]; /* 0: no limit */
+    unsigned stagger_ms;               /* the least gap between two ons */
+    uint64_t last_on_ms;               /* 0: none yet */
+};
+enum admit_verdict {
+    ADMIT_GO,
+    ADMIT_WAIT_BOOTING, /* the rack's limit: wait for a boot to end */
+    ADMIT_WAIT_CLASS,   /* this model's limit: others may go first */
+    ADMIT_WAIT_GAP,     /* too soon after the last on: *until says when */
+};
+/* A board model from the store ("pi3b", "pi4", "" ...) to its class. */
+enum power_class pr_power_model_class(const char *model);
+enum admit_verdict pr_power_admit(const struct power_admit *a, enum power_class cls, uint64_t now,
+                                  uint64_t *until);
+
 /* Per slot: what the switch said last and the last finished op. */
 struct power_slot {
     bool live_valid;
     uint64_t live_at;
     struct pr_poe_port_status live;
-    uint64_t booting_since; /* 0 when not booting */
+    uint64_t booting_since;      /* 0 when not booting */
+    enum power_class boot_class; /* what it counts as while booting */
     int64_t last_op_id;
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];

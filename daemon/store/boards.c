@@ -279,3 +279,33 @@ int pr_store_unassign_board(struct pr_store *st, unsigned slot, char *mac, size_
         snprintf(mac, maclen, "%s", found);
     return 0;
 }
+
+/* The serial as stored, or a longer one that ends in it. */
+static const char SQL_BY_SERIAL[] = "SELECT mac, coalesce(slot, 0) FROM boards"
+                                    " WHERE serial = ?1 OR serial LIKE '%' || ?1 LIMIT 1";
+
+int pr_store_board_by_serial(struct pr_store *st, const char *serial, char *mac, size_t maclen)
+{
+    char buf[17];
+    const char *norm;
+    sqlite3_stmt *s;
+    int rc, err = normal_serial(st, serial, buf, &norm);
+
+    if (err == 0 && (!norm || !*norm))
+        err = pr_store_fail(st, -EINVAL, "no serial");
+    if (err == 0)
+        err = pr_store_prepare(st, SQL_BY_SERIAL, &s);
+    if (err < 0)
+        return err;
+    sqlite3_bind_text(s, 1, norm, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        pr_store_column_text(s, 0, mac, maclen);
+        err = sqlite3_column_int(s, 1);
+    } else {
+        err = rc == SQLITE_DONE ? pr_store_fail(st, -ENOENT, "no board has serial %s", norm)
+                                : pr_store_sqlfail(st, "finding a board by serial");
+    }
+    sqlite3_reset(s);
+    return err;
+}

@@ -281,11 +281,41 @@ static const char schema_v6[] =
  * authenticate with API keys and access tokens (version 4), and nothing
  * ever wrote a row here. */
 static const char schema_v7[] = "DROP TABLE tokens;";
+
+/* Version 8: bring-up runs (pirack bringup): each slot's progress is
+ * written as it moves, so an interrupted CLI or a restarted pirackd
+ * resumes the run without redoing the slots it finished; was_mac is the
+ * board the slot held when the run began, to tell moved and swapped
+ * boards from new ones.  At most one run is unfinished. */
+static const char schema_v8[] =
+    "CREATE TABLE bringup_runs ("
+    "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  slots       TEXT NOT NULL CHECK (" BYTES_MAX("slots", 255) "),"
+    "  switch      TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("switch", 63) "),"
+    "  actor       TEXT NOT NULL CHECK (length(actor) >= 1 AND " BYTES_MAX("actor", 63) "),"
+    "  created_ms  INTEGER NOT NULL,"
+    "  finished_ms INTEGER,"
+    "  result      TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("result", 255) "));"
+    "CREATE UNIQUE INDEX bringup_runs_one_running ON bringup_runs ((finished_ms IS NULL))"
+    "  WHERE finished_ms IS NULL;"
+    "CREATE TABLE bringup_slots ("
+    "  run_id     INTEGER NOT NULL REFERENCES bringup_runs (id) ON DELETE CASCADE,"
+    "  slot       INTEGER NOT NULL CHECK (slot >= 1),"
+    "  phase      TEXT NOT NULL CHECK (" BYTES_MAX("phase", 15) "),"
+    "  was_mac    TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("was_mac", 17) "),"
+    "  mac        TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("mac", 17) "),"
+    "  model      TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("model", 15) "),"
+    "  serial     TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("serial", 16) "),"
+    "  outcome    TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("outcome", 15) "),"
+    "  from_slot  INTEGER NOT NULL DEFAULT 0,"
+    "  detail     TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("detail", 255) "),"
+    "  updated_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (run_id, slot)) WITHOUT ROWID;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-                                          schema_v5, schema_v6, schema_v7 };
+                                          schema_v5, schema_v6, schema_v7, schema_v8 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -21,6 +21,7 @@
 #include "pirack/metrics.h"
 #include "pirack/tftp.h"
 #include "daemon/boot/service.h"
+#include "daemon/health/bringup_service.h"
 #include "service.h"
 
 #define REFUSAL_EVENT_GAP_MS 1000
@@ -137,13 +138,27 @@ static bool serial_known(const char *stored, const char *seen)
     return sl >= n && strcmp(stored + sl - n, seen) == 0;
 }
 
+/* Isolated mode: a serial that belongs to another board than the slot's
+ * names the board that is in the slot now (one that moved, with no DHCP
+ * of its ROM seen here, e.g. across a restart).  True when learned. */
+static bool learn_by_serial(struct pr_tftp_service *svc, unsigned slot, const char *serial,
+                            const struct pr_slot_row *row)
+{
+    char mac[18] = "";
+    if (!svc->d->cfg->isolated ||
+        pr_store_board_by_serial(svc->d->store, serial, mac, sizeof mac) < 0 ||
+        !strcmp(mac, row->mac))
+        return false;
+    return pr_bringup_board_seen(svc->d, slot, mac, "", serial) == slot;
+}
+
 /* A board that names its serial in the path: keep it with the board. */
 static void note_serial(struct pr_tftp_service *svc, unsigned slot, const char *serial)
 {
     struct pr_slot_row row;
     if (!serial[0] || slot == 0 || pr_store_get_slot(svc->d->store, slot, &row) < 0)
         return;
-    if (!row.mac[0] || serial_known(row.serial, serial))
+    if (serial_known(row.serial, serial) || learn_by_serial(svc, slot, serial, &row) || !row.mac[0])
         return;
     if (pr_store_set_board_serial(svc->d->store, row.mac, serial) < 0)
         pr_warn("tftp: cannot record serial %s for %s: %s", serial, row.mac,

@@ -148,6 +148,15 @@ struct pr_config {
     unsigned power_stagger_ms;        /* between power-ons */
     unsigned power_max_booting;       /* boot-storm limit */
     char power_profiles[PR_PATH_MAX]; /* switch profile directory, "" = built-in */
+    /* per model booting at once, 0 = only max_booting; a board whose
+     * model is not known yet counts as a Pi 3 */
+    unsigned power_max_booting_pi3;
+    unsigned power_max_booting_pi4;
+    unsigned power_max_booting_pi5;
+
+    /* [bringup] */
+    unsigned bringup_dhcp_deadline_ms;   /* power on to the board's first DHCP */
+    unsigned bringup_serial_deadline_ms; /* first DHCP to its serial */
 
     /* [health] */
     unsigned health_port;

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 7
+#define PR_STORE_SCHEMA_VERSION 8
 
 struct pr_store;
 
@@ -117,6 +117,10 @@ int pr_store_count_by_state(struct pr_store *st, pr_count_cb cb, void *ctx);
 int pr_store_assign_board(struct pr_store *st, unsigned slot, const char *mac, const char *serial,
                           const char *model, bool move);
 int pr_store_set_board_serial(struct pr_store *st, const char *mac, const char *serial);
+/* The board whose serial ends in these hex digits (the firmware names
+ * only the low 32 bits): its MAC into mac (>= 18 bytes) and its slot
+ * (0 when in none); -ENOENT when no board has it. */
+int pr_store_board_by_serial(struct pr_store *st, const char *serial, char *mac, size_t maclen);
 /* The slot that holds the board with this MAC, 0 when none, or -errno. */
 int pr_store_slot_by_mac(struct pr_store *st, const char *mac);
 /* Takes the board out of slot (the board stays known, in no slot) and
@@ -348,6 +352,42 @@ int pr_store_reimage_finish(struct pr_store *st, int64_t id, bool ok, const char
 int pr_store_reimage_last(struct pr_store *st, unsigned slot, struct pr_reimage_op *out);
 typedef int (*pr_reimage_cb)(const struct pr_reimage_op *op, void *ctx);
 int pr_store_each_unfinished_reimage(struct pr_store *st, pr_reimage_cb cb, void *ctx);
+
+/* Bring-up runs (bringup.c): one unfinished at most (-EEXIST for a
+ * second).  begin writes the run and one row per slot in phase
+ * "pending", with the MAC of the board each slot holds now (was_mac).
+ * The health service moves the rows on; the API reads them. */
+struct pr_bringup_run {
+    int64_t id;
+    char slots[256];
+    char sw[PR_NAME_MAX];
+    char actor[64];
+    int64_t created_ms, finished_ms; /* finished_ms 0 while it runs */
+    char result[256];
+};
+struct pr_bringup_slot {
+    unsigned slot;
+    char phase[16];
+    char was_mac[18], mac[18];
+    char model[16];
+    char serial[17];
+    char outcome[16];
+    unsigned from_slot;
+    char detail[256];
+    int64_t updated_ms;
+};
+int64_t pr_store_bringup_begin(struct pr_store *st, const char *slots, const char *sw,
+                               const char *actor, const unsigned *list, size_t n);
+/* The run id, or the newest when id is 0; -ENOENT when none. */
+int pr_store_bringup_get(struct pr_store *st, int64_t id, struct pr_bringup_run *out);
+/* The unfinished run; -ENOENT when none. */
+int pr_store_bringup_running(struct pr_store *st, struct pr_bringup_run *out);
+typedef int (*pr_bringup_slot_cb)(const struct pr_bringup_slot *row, void *ctx);
+/* The run's slots in slot order. */
+int pr_store_bringup_each_slot(struct pr_store *st, int64_t id, pr_bringup_slot_cb cb, void *ctx);
+/* Writes a slot's row (phase, mac, model, serial, outcome, from_slot, detail). */
+int pr_store_bringup_put_slot(struct pr_store *st, int64_t id, const struct pr_bringup_slot *row);
+int pr_store_bringup_finish(struct pr_store *st, int64_t id, const char *result);
 
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);
