@@ -384,6 +384,7 @@ function actionButtons(s) {
           ["Power on", "on"],
           ["Power off", "off"],
           ["Reboot", "cycle"],
+          ["Reinstall", "reimage"],
         ];
   for (const [label, what] of acts) {
     const b = el("button", null, label);
@@ -476,6 +477,7 @@ async function act(s, what, label) {
     } else {
       const base = "/pi/servers/" + encodeURIComponent(s.name);
       if (what === "cycle") await api("POST", base + "/reboot");
+      else if (what === "reimage") await api("POST", base + "/reinstall", {});
       else await api("PUT", base + "/power", { power: what === "on" });
     }
     message(label + " " + who + ": asked");
