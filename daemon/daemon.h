@@ -48,6 +48,7 @@ struct pr_daemon {
 
     struct pr_http_state *http; /* the customer API's rate limits (daemon/http/) */
     struct pr_image_service *image;
+    struct pr_health_service *health;
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

@@ -6,6 +6,7 @@
 #include "daemon/boot/service.h"
 #include "daemon/boot/capture_service.h"
 #include "daemon/dhcp/service.h"
+#include "daemon/health/service.h"
 #include "daemon/image/service.h"
 #include "daemon/net/service.h"
 #include "daemon/power/service.h"
@@ -33,6 +34,9 @@ static const struct service services[] = {
     /* Last: power-ons (also those finishing interrupted ops) boot Pis,
      * which need DHCP and the boot timeline ready. */
     { "power", pr_power_service_start, pr_power_service_stop },
+    /* After power and image: the ladder asks both; probes need the boot
+     * timeline. */
+    { "health", pr_health_service_start, pr_health_service_stop },
     { "retention", pr_retention_start, pr_retention_stop },
     { "status", pr_status_start, pr_status_stop },
     { NULL, NULL, NULL },

@@ -322,7 +322,8 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
     if (svc->d->boot) {
         enum pr_boot_state b = pr_boot_slot_state(svc->d, slot);
 
-        if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF)
+        if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF || b == PR_BOOT_UP ||
+            b == PR_BOOT_UNHEALTHY || b == PR_BOOT_QUARANTINED)
             st->booting_since = 0;
         else
             window = POWER_BOOT_WINDOW_MS; /* the boot service's deadlines rule */
