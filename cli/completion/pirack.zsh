@@ -15,6 +15,7 @@ commands=(
   'unassign:take the board out of a slot'
   'set:set the pi'"'"'s name, owner, image, policy'
   'power:power slots through their PoE switch ports'
+  'release:end a slot'"'"'s quarantine (state off, remediation starts over)'
 )
 globals=(
   '--socket[the API socket]:socket:_files'
