@@ -279,9 +279,16 @@ static int hand_over(struct pr_health_service *s, struct slot_health *h, const c
     default:
         return 0;
     }
-    if (r < 0)
-        pr_warn("slot %u: remediation %s: %s", h->slot, pr_ladder_step_name(h->lad.step), why);
     s->steps[h->lad.step]++;
+    if (r < 0 && h->lad.step != PR_STEP_QUARANTINE) {
+        /* it cannot be done (no switch, no image): it did not help, and
+         * the next rung comes on a later tick */
+        pr_warn("slot %u: remediation %s: %s", h->slot, pr_ladder_step_name(h->lad.step), why);
+        h->lad.step = PR_STEP_NONE;
+        h->lad.phase = PR_PHASE_IDLE;
+        h->lad.step_ms = 0;
+        return 0;
+    }
     h->lad.phase = PR_PHASE_RUNNING; /* its outcome (or step_timeout) decides */
     return 0;
 }
