@@ -48,7 +48,7 @@ struct pr_ladder_slot {
 /* The whole rack, counted before deciding for any slot. */
 struct pr_ladder_rack {
     unsigned slots;       /* in the rack */
-    unsigned unhealthy;   /* failed or unhealthy now */
+    unsigned unhealthy;   /* failed or unhealthy now, or being remediated */
     unsigned remediating; /* with a step in flight */
     bool self_ok;         /* pirackd's own services pass their self-check */
 };

@@ -398,10 +398,12 @@ static void on_ladder_timer(void *ctx)
         struct pr_boot_run run;
         if (!h)
             continue;
-        if (h->lad.phase != PR_PHASE_IDLE)
-            rack.remediating++;
-        if (pr_boot_slot_info(d, i, &run) == 0 &&
-            (run.state == PR_BOOT_FAILED || run.state == PR_BOOT_UNHEALTHY))
+        bool busy = h->lad.phase != PR_PHASE_IDLE;
+        rack.remediating += busy;
+        /* a Pi being repaired is not healthy yet either: counted, so a
+         * rack that fails Pi by Pi pauses as one that fails at once */
+        if (busy || (pr_boot_slot_info(d, i, &run) == 0 &&
+                     (run.state == PR_BOOT_FAILED || run.state == PR_BOOT_UNHEALTHY)))
             rack.unhealthy++;
     }
     set_paused(s, pr_ladder_pause_reason(&rack), &rack);
