@@ -8,10 +8,12 @@
 #   DEMO_SLOTS=108  DEMO_MODE=isolated|flat  DEMO_MODEL=3b|3b+|4
 #   DEMO_SERVER=pirackd|dnsmasq   (dnsmasq: the tutorial's setup, as a baseline)
 #   DEMO_TIMEOUT=180 (seconds)
+#   DEMO_FAULTS=1   (0: leave out the last act, the fault story: tests/rack/demo_faults.sh)
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/rack/rack_lib.sh"
 . "$TOP/tests/rack/report.sh"
+. "$TOP/tests/rack/demo_faults.sh"
 
 SLOTS=${DEMO_SLOTS:-108} MODE=${DEMO_MODE:-isolated} MODEL=${DEMO_MODEL:-3b}
 SERVER=${DEMO_SERVER:-pirackd} TIMEOUT=${DEMO_TIMEOUT:-180}
@@ -54,4 +56,7 @@ ip netns exec "$PIS" "$BIN/pisim" --pattern 'pi%03d' --count "$SLOTS" --model "$
 echo
 rack_report "$J"
 [ "$SERVER" = pirackd ] && pirackd_stop
+if [ "$SERVER" = pirackd ] && [ "${DEMO_FAULTS:-1}" != 0 ]; then
+    demo_faults || echo "demo: the fault story did not play to its end"
+fi
 exit 0
