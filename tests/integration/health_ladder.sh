@@ -8,7 +8,8 @@
 # image), so it is quarantined: port off, state quarantined until pirack
 # release.  pirackd is killed (-9) in the middle of Pi 2's ladder: the
 # restarted daemon neither repeats a finished cycle nor forgets the one in
-# flight.  A Pi the operator powers off is not repaired.
+# flight.  A Pi healthy for healthy_reset has its counters reset; one the
+# operator powers off is not repaired.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root health_ladder
@@ -55,6 +56,7 @@ unhealthy_after = 2
 remediation = yes
 max_cycles = 2
 power_gap = 1s
+healthy_reset = 10s
 dhcp_deadline = 10s
 tftp_deadline = 30s
 root_deadline = 15s
@@ -93,6 +95,7 @@ pirackd_start "$HOST" "$CONF" || { not_ok "health_ladder: pirackd restarts"; exi
 check "health: Pi 3 (faulty once) recovers at its first cycle" wait_for 90 has_event 3 health.recovered
 check "health: Pi 3 was cycled exactly once" test "$(cycle_numbers 3)" = "1"
 check "health: Pi 3 is up again" wait_for 20 state_is 3 up
+check "health: healthy for healthy_reset (10 s), Pi 3's counters reset" wait_for 30 has_event 3 health.reset
 
 check "health: Pi 2 ends quarantined" wait_for 150 state_is 2 quarantined
 check "health: Pi 2 was cycled max_cycles (2) times, each once, across the kill -9" \
@@ -105,6 +108,7 @@ port_off() { test "$(port_byte "$1")" = 0; }
 check "health: the quarantine turned its port off" wait_for 10 port_off 2
 check "health: pirack slots says quarantined" sh -c "$BUILD/pirack --socket $PIRACK_SOCK slots | grep -q quarantined"
 check "health: Pi 1 was never remediated" test -z "$(kinds 1)"
+check "health: Pi 2's short healthy spells (4 s) never reset its counters" sh -c "! echo '$(kinds 2)' | grep -q health.reset"
 
 # Power is not a way out of quarantine; release is.
 cli power on 2 >/dev/null 2>&1
