@@ -77,6 +77,7 @@ static const struct reloader {
     { "ra", pr_ra_service_reload },
     { "net", pr_net_reconcile },
     { "power", pr_power_service_reload },
+    { "health", pr_health_service_reload },
     { NULL, NULL },
 };
 

@@ -43,7 +43,13 @@ static struct slot_health *slot_health(struct pr_health_service *s, unsigned slo
     if (slot == 0 || slot > s->d->plan.slots)
         return NULL;
     if (slot >= s->n) {
-        /* the plan grew on a reload */
+        /* the plan grew on a reload: probes in flight point into the old
+         * array, so they end first (their slots are probed again soon) */
+        for (unsigned i = 1; i < s->n; i++)
+            if (s->slots[i].probe.fd >= 0) {
+                pr_loop_del_fd(s->d->loop, s->slots[i].probe.fd);
+                pr_probe_close(&s->slots[i].probe);
+            }
         struct slot_health *more = realloc(s->slots, (slot + 1) * sizeof *more);
         if (!more)
             return NULL;
@@ -526,6 +532,27 @@ static int load_row(const struct pr_remedy_row *row, void *ctx)
     return 0;
 }
 
+static void arm_probes(struct pr_health_service *s)
+{
+    if (s->d->cfg->health_probe) {
+        uint64_t per = probe_period_ms(s->d);
+        pr_timer_arm(s->probe_timer, per, per);
+    } else {
+        pr_timer_disarm(s->probe_timer);
+    }
+}
+
+int pr_health_service_reload(struct pr_daemon *d)
+{
+    struct pr_health_service *s = d->health;
+    if (s) {
+        if (d->plan.slots)
+            slot_health(s, d->plan.slots); /* the plan may have grown */
+        arm_probes(s);
+    }
+    return 0;
+}
+
 int pr_health_service_start(struct pr_daemon *d)
 {
     struct pr_health_service *s = calloc(1, sizeof *s);
@@ -551,10 +578,7 @@ int pr_health_service_start(struct pr_daemon *d)
         return r;
     }
     d->health = s;
-    if (d->cfg->health_probe) {
-        uint64_t per = probe_period_ms(d);
-        pr_timer_arm(s->probe_timer, per, per);
-    }
+    arm_probes(s);
     pr_timer_arm(s->ladder_timer, LADDER_TICK_MS, LADDER_TICK_MS);
     return 0;
 }

@@ -15,6 +15,10 @@ struct pr_daemon;
 int pr_health_service_start(struct pr_daemon *d);
 void pr_health_service_stop(struct pr_daemon *d);
 
+/* After a reload: the probes' pace follows the new [health] interval and
+ * probe; the ladder reads its keys each tick anyway.  Returns 0. */
+int pr_health_service_reload(struct pr_daemon *d);
+
 /* Whether a pi with this policy is remediated automatically: policy
  * "remediate" yes, "manual" no, else [health] remediation. */
 bool pr_health_remediation_allowed(const struct pr_daemon *d, const char *policy);
