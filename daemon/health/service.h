@@ -30,7 +30,7 @@ int pr_health_release(struct pr_daemon *d, unsigned slot, const char *actor, cha
                       size_t whylen);
 
 /* Why automatic remediation is paused ("self-check", "too-many-unhealthy")
- * or NULL; for /metrics and the rack's status. */
+ * or NULL; for GET /v1/status. */
 const char *pr_health_paused(const struct pr_daemon *d);
 
 #endif
