@@ -209,7 +209,7 @@ static bool self_ok(const struct pr_daemon *d)
         return false;
     if (strcmp(d->cfg->nfs_backend, "none") != 0 && !d->image)
         return false;
-    return d->cfg->n_switches == 0 || d->power != NULL;
+    return d->cfg->n_switches == 0 || pr_power_switches_reachable(d);
 }
 
 static struct pr_ladder_cfg ladder_cfg(const struct pr_daemon *d)

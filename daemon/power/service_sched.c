@@ -284,6 +284,7 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     b->ps->logins += r->logins;
     b->ps->answers++;
     b->ps->failed_answers += r->err != 0;
+    b->ps->last_failed = r->err != 0;
     for (size_t i = 0; i < r->n_ports && r->ports; i++)
         port_mode |= r->ports[i].err != 0;
     for (size_t i = 0; i < b->n; i++) {
