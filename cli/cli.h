@@ -152,5 +152,6 @@ extern const struct cli_command cli_cmd_munin;
 extern const struct cli_command cli_cmd_image;
 extern const struct cli_command cli_cmd_reimage;
 extern const struct cli_command cli_cmd_bringup;
+extern const struct cli_command cli_cmd_release;
 
 #endif

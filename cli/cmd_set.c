@@ -8,12 +8,33 @@
 static const char *const keys[] = { "name", "owner", "image", "policy" };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* remediation=on|off|default is the policy "remediate", "manual" or ""
+ * (the [health] remediation default). */
+static int add_remediation(json_t *body, const char *value)
+{
+    const char *policy = !strcmp(value, "on")        ? "remediate"
+                         : !strcmp(value, "off")     ? "manual"
+                         : !strcmp(value, "default") ? ""
+                                                     : NULL;
+    char shown[64];
+    if (!policy)
+        return cli_usage_error(&cli_cmd_set, "remediation is on, off or default, not \"%s\"",
+                               cli_sanitize(value, shown, sizeof(shown)));
+    if (json_object_get(body, "policy"))
+        return cli_usage_error(&cli_cmd_set, "policy is given twice");
+    json_object_set_new(body, "policy", json_string(policy));
+    return 0;
+}
+
 /* Adds "KEY=VALUE" to body; 0, or a usage error's exit code. */
 static int add_pair(json_t *body, const char *arg)
 {
     const char *eq = strchr(arg, '=');
     char shown[64], key[16];
     size_t n;
+
+    if (eq && (size_t)(eq - arg) == 11 && !strncmp(arg, "remediation", 11))
+        return add_remediation(body, eq + 1);
 
     if (!eq || eq == arg)
         return cli_usage_error(&cli_cmd_set, "\"%s\" is not KEY=VALUE",
@@ -37,7 +58,8 @@ static int add_pair(json_t *body, const char *arg)
         char wanted[48];
 
         snprintf(wanted, sizeof(wanted), "%.*s", (int)(n < 40 ? n : 40), arg);
-        return cli_usage_error(&cli_cmd_set, "unknown key \"%s\" (name, owner, image, policy)",
+        return cli_usage_error(&cli_cmd_set,
+                               "unknown key \"%s\" (name, owner, image, policy, remediation)",
                                cli_sanitize(wanted, shown, sizeof(shown)));
     }
 }
@@ -98,6 +120,8 @@ const struct cli_command cli_cmd_set = {
     .help = "  name=NAME      the pi's name, a DNS label (NAME.DOMAIN in DNS)\n"
             "  owner=CUSTOMER the customer it is for; owner= clears it\n"
             "  image=IMAGE    the image it runs; image= clears it\n"
-            "  policy=TEXT    the failure policy; policy= clears it\n",
+            "  policy=TEXT    the failure policy; policy= clears it\n"
+            "  remediation=on|off|default  automatic power-cycle, reimage, quarantine\n"
+            "                 on failure (policy remediate, manual, or [health]'s default)\n",
     .run = run_set,
 };

@@ -50,6 +50,7 @@ struct pr_daemon {
     struct pr_http_streams *streams; /* open event streams (daemon/http/events_stream.c) */
     struct pr_image_service *image;
     struct pr_bringup_service *bringup; /* daemon/health/bringup_service.c */
+    struct pr_health_service *health;
 };
 
 /* Records an event for slot (0 = rack); see pr_store_record().  A macro

@@ -7,6 +7,7 @@
 #include "daemon/boot/capture_service.h"
 #include "daemon/dhcp/service.h"
 #include "daemon/health/bringup_service.h"
+#include "daemon/health/service.h"
 #include "daemon/image/service.h"
 #include "daemon/net/service.h"
 #include "daemon/power/service.h"
@@ -36,6 +37,9 @@ static const struct service services[] = {
     { "power", pr_power_service_start, pr_power_service_stop },
     /* After power: a run resumed after a restart sends power actions. */
     { "bringup", pr_bringup_service_start, pr_bringup_service_stop },
+    /* After power and image: the ladder asks both; probes need the boot
+     * timeline. */
+    { "health", pr_health_service_start, pr_health_service_stop },
     { "retention", pr_retention_start, pr_retention_stop },
     { "status", pr_status_start, pr_status_stop },
     { NULL, NULL, NULL },
@@ -76,6 +80,7 @@ static const struct reloader {
     { "ra", pr_ra_service_reload },
     { "net", pr_net_reconcile },
     { "power", pr_power_service_reload },
+    { "health", pr_health_service_reload },
     { NULL, NULL },
 };
 

@@ -20,9 +20,9 @@ static int count(const char *state, unsigned n, void *ctx)
     struct tally *t = ctx;
 
     t->total += n;
-    if (!strcmp(state, "booted"))
+    if (!strcmp(state, "booted") || !strcmp(state, "up"))
         t->booted += n;
-    else if (!strcmp(state, "failed"))
+    else if (!strcmp(state, "failed") || !strcmp(state, "unhealthy"))
         t->failed += n;
     else if (!strcmp(state, "quarantined"))
         t->quarantined += n;

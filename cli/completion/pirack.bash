@@ -11,7 +11,7 @@ _pirack()
     fi
 
     local globals="--socket --json -q --quiet -h --help --version"
-    local commands="status slots show events routes trace assign unassign set power bringup"
+    local commands="status slots show events routes trace assign unassign set power bringup release"
 
     if [[ $prev == --socket ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
@@ -41,7 +41,7 @@ _pirack()
     set)
         if ((nargs >= 1)); then
             compopt -o nospace 2>/dev/null
-            COMPREPLY=($(compgen -W "name= owner= image= policy=" -- "$cur"))
+            COMPREPLY=($(compgen -W "name= owner= image= policy= remediation=" -- "$cur"))
         fi
         ;;
     power)

@@ -16,6 +16,7 @@ commands=(
   'set:set the pi'"'"'s name, owner, image, policy'
   'power:power slots through their PoE switch ports'
   'bringup:learn the board in every slot, powering them on one by one'
+  'release:end a slot'"'"'s quarantine (state off, remediation starts over)'
 )
 globals=(
   '--socket[the API socket]:socket:_files'

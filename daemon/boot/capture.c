@@ -13,7 +13,8 @@
 #define SNAPLEN 65535
 
 const char pr_capture_filter[] =
-    "arp or (udp and not ((udp[8:2] = 3 or udp[8:2] = 4) and udp[10:2] > 2))";
+    "arp or (udp and not ((udp[8:2] = 3 or udp[8:2] = 4) and udp[10:2] > 2))"
+    " or (tcp dst port 2049 and tcp[tcpflags] & tcp-syn != 0)";
 
 struct rec {
     struct timeval ts;
@@ -183,6 +184,10 @@ static void classify_udp(const uint8_t *ip, size_t ihl, size_t n, struct pr_capt
     uint16_t sport = get16(udp), dport = get16(udp + 2);
     const uint8_t *pl = udp + 8;
     size_t pn = n - ihl - 8;
+    if (dport == PR_CAPTURE_NFS_PORT) {
+        out->kind = PR_CAP_NFS; /* NFS over UDP (v2, v3) */
+        return;
+    }
     if (sport == 67 || sport == 68 || dport == 67 || dport == 68) {
         out->kind = PR_CAP_DHCP;
         if (pn >= 34 && pl[1] == 1 && pl[2] == 6) {
@@ -222,5 +227,8 @@ int pr_capture_classify(const uint8_t *frame, size_t len, struct pr_capture_fact
     memcpy(&out->dst, p + 16, 4);
     if (p[9] == 17 && (get16(p + 6) & 0x1fff) == 0)
         classify_udp(p, ihl, n, out);
+    else if (p[9] == 6 && (get16(p + 6) & 0x1fff) == 0 && n >= ihl + 4 &&
+             get16(p + ihl + 2) == PR_CAPTURE_NFS_PORT)
+        out->kind = PR_CAP_NFS; /* the kernel connecting to mount its root */
     return 0;
 }

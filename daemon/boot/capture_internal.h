@@ -38,8 +38,10 @@ enum pr_capture_kind {
     PR_CAP_OTHER,
     PR_CAP_ARP,
     PR_CAP_DHCP,
-    PR_CAP_TFTP
+    PR_CAP_TFTP,
+    PR_CAP_NFS /* TCP SYN or UDP to port 2049: the Pi mounts its root */
 };
+#define PR_CAPTURE_NFS_PORT 2049
 
 struct pr_capture_facts {
     enum pr_capture_kind kind;
@@ -54,13 +56,14 @@ struct pr_capture_facts {
 /* Reads an SLL2 frame.  Returns 0, or -EBADMSG when it is too short to be
  * one.  UDP to or from ports 67/68 is DHCP; any other UDP is taken as TFTP
  * (the rack's links carry nothing else over UDP) and a DATA packet keeps
- * only its first PR_CAPTURE_TFTP_KEEP bytes of payload. */
+ * only its first PR_CAPTURE_TFTP_KEEP bytes of payload.  TCP or UDP to
+ * port 2049 is NFS. */
 #define PR_CAPTURE_TFTP_KEEP 32
 int pr_capture_classify(const uint8_t *frame, size_t len, struct pr_capture_facts *out);
 
 /* The kernel filter (pcap syntax) that leaves the boot packets: ARP, DHCP,
- * and TFTP without the bulk of its DATA and ACK packets (the first two
- * blocks of each transfer stay). */
+ * TFTP without the bulk of its DATA and ACK packets (the first two
+ * blocks of each transfer stay), and the SYNs that open NFS connections. */
 extern const char pr_capture_filter[];
 
 #endif

@@ -29,6 +29,7 @@ struct pr_capture_service {
     struct pr_capture_ring **rings; /* index = slot */
     unsigned n_rings;
     uint64_t packets, unplaced;
+    pr_capture_root_fn root_hook;
 };
 
 static struct pr_capture_ring *ring_for(struct pr_capture_service *s, unsigned slot)
@@ -86,6 +87,14 @@ static void on_packet(u_char *ctx, const struct pcap_pkthdr *h, const u_char *by
     }
     size_t keep = f.keep < h->caplen ? f.keep : h->caplen;
     pr_capture_ring_add(r, &h->ts, bytes, keep, h->len);
+    if (f.kind == PR_CAP_NFS && s->root_hook)
+        s->root_hook(s->d, slot);
+}
+
+void pr_capture_set_root_hook(struct pr_daemon *d, pr_capture_root_fn fn)
+{
+    if (d->capture)
+        d->capture->root_hook = fn;
 }
 
 static void on_readable(void *ctx, int fd, uint32_t events)

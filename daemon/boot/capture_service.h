@@ -15,6 +15,12 @@ struct pr_capture_service;
 int pr_capture_service_start(struct pr_daemon *d);
 void pr_capture_service_stop(struct pr_daemon *d);
 
+/* fn(d, slot) runs for each NFS packet the capture places in a slot (the
+ * boot service learns that a root is mounted); NULL removes it.  Does
+ * nothing when capture is not running. */
+typedef void (*pr_capture_root_fn)(struct pr_daemon *d, unsigned slot);
+void pr_capture_set_root_hook(struct pr_daemon *d, pr_capture_root_fn fn);
+
 /* Writes slot's ring as a pcap file under cfg->trace_dir, named
  * slot-NNN-UNIXMS-REASON.pcap; the path goes to path.  Returns 0, or
  * -errno (-ENODEV when capture is not running). */

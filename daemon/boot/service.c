@@ -75,9 +75,32 @@ static void arm(struct pr_boot_service *s)
         pr_timer_arm(s->timer, first > now ? first - now : 0, 0);
 }
 
-static uint64_t timeout_ms(const struct pr_boot_service *s)
+/* A stage's deadline in seconds: its own key, else the deprecated
+ * [health] boot_timeout when the file sets it, else the default. */
+static unsigned stage_s(const struct pr_config *cfg, unsigned own, unsigned dflt)
 {
-    return (uint64_t)s->d->cfg->boot_timeout_s * 1000;
+    return own ? own : cfg->boot_timeout_s ? cfg->boot_timeout_s : dflt;
+}
+
+void pr_boot_stage_deadlines(const struct pr_config *cfg, unsigned out_s[PR_STAGE_COUNT])
+{
+    out_s[PR_STAGE_NONE] = 0;
+    out_s[PR_STAGE_DHCP] = stage_s(cfg, cfg->dhcp_deadline_s, PR_BOOT_DHCP_DEADLINE_S);
+    out_s[PR_STAGE_TFTP] = stage_s(cfg, cfg->tftp_deadline_s, PR_BOOT_TFTP_DEADLINE_S);
+    out_s[PR_STAGE_ROOT] = stage_s(cfg, cfg->root_deadline_s, PR_BOOT_ROOT_DEADLINE_S);
+    /* without probes nothing says a Pi is up: no deadline for it */
+    out_s[PR_STAGE_UP] =
+        cfg->health_probe ? stage_s(cfg, cfg->up_deadline_s, PR_BOOT_UP_DEADLINE_S) : 0;
+}
+
+static struct pr_boot_deadlines deadlines(const struct pr_boot_service *s)
+{
+    unsigned sec[PR_STAGE_COUNT];
+    struct pr_boot_deadlines dl;
+    pr_boot_stage_deadlines(s->d->cfg, sec);
+    for (unsigned i = 0; i < PR_STAGE_COUNT; i++)
+        dl.ms[i] = (uint64_t)sec[i] * 1000;
+    return dl;
 }
 
 static void store_state(struct pr_boot_service *s, unsigned slot, enum pr_boot_state st)
@@ -101,7 +124,8 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, c
 
     enum pr_boot_state prev = r->run.state;
     uint64_t prev_since = r->run.since_ms;
-    switch (pr_boot_run_observe(&r->run, obs, now, timeout_ms(s))) {
+    struct pr_boot_deadlines dl = deadlines(s);
+    switch (pr_boot_run_observe(&r->run, obs, now, &dl)) {
     case PR_BOOT_SAME:
         return;
     case PR_BOOT_IGNORED:
@@ -125,22 +149,26 @@ void pr_boot_observe(struct pr_daemon *d, unsigned slot, enum pr_boot_obs obs, c
     arm(s);
 }
 
-/* A step did not come in time: the slot failed, naming that step. */
+/* A stage did not finish in time: the slot failed, naming that stage
+ * (and the step it waited for), with the boot's packets kept. */
 static void fail_slot(struct pr_boot_service *s, unsigned slot, struct slot_run *r,
-                      enum pr_boot_state was, enum pr_boot_state awaited)
+                      enum pr_boot_state was, enum pr_boot_stage stage)
 {
     char trace[512] = "";
+    unsigned sec[PR_STAGE_COUNT];
+    pr_boot_stage_deadlines(s->d->cfg, sec);
     r->told_unexpected = false;
     r->powered_ms = 0;
     s->failed++;
     store_state(s, slot, PR_BOOT_FAILED);
-    if (pr_capture_save(s->d, slot, pr_boot_state_name(awaited), trace, sizeof trace) < 0)
+    if (pr_capture_save(s->d, slot, pr_boot_stage_name(stage), trace, sizeof trace) < 0)
         trace[0] = '\0';
-    pr_warn("slot %u: boot failed: no %s within %u s of %s", slot, pr_boot_state_name(awaited),
-            s->d->cfg->boot_timeout_s, pr_boot_state_name(was));
-    pr_daemon_event(s->d, slot, "boot.failed", "boot", "{s:s, s:s, s:i, s:s}", "step",
-                    pr_boot_state_name(awaited), "state", pr_boot_state_name(was), "timeout_s",
-                    (int)s->d->cfg->boot_timeout_s, "trace", trace);
+    pr_warn("slot %u: boot failed: the %s stage did not finish within %u s (in %s)", slot,
+            pr_boot_stage_name(stage), sec[stage], pr_boot_state_name(was));
+    pr_daemon_event(s->d, slot, "boot.failed", "boot", "{s:s, s:s, s:s, s:i, s:s}", "stage",
+                    pr_boot_stage_name(stage), "step", pr_boot_state_name(pr_boot_awaited(was)),
+                    "state", pr_boot_state_name(was), "deadline_s", (int)sec[stage], "trace",
+                    trace);
 }
 
 static void on_timer(void *ctx)
@@ -149,9 +177,10 @@ static void on_timer(void *ctx)
     uint64_t now = pr_now_ms();
     for (unsigned i = 1; i < s->n; i++) {
         struct slot_run *r = &s->slots[i];
-        enum pr_boot_state was = r->run.state, awaited;
-        if (pr_boot_run_expire(&r->run, now, &awaited))
-            fail_slot(s, i, r, was, awaited);
+        enum pr_boot_state was = r->run.state;
+        enum pr_boot_stage stage;
+        if (pr_boot_run_expire(&r->run, now, &stage))
+            fail_slot(s, i, r, was, stage);
     }
     arm(s);
 }
@@ -165,10 +194,14 @@ static int load_slot(const struct pr_slot_row *row, void *ctx)
     if (!r || st < 0)
         return 0;
     /* re-enter the stored state now, with a fresh deadline */
-    uint64_t now = pr_now_ms(), t = timeout_ms(s);
-    r->run.state = (enum pr_boot_state)st;
-    r->run.since_ms = now;
-    r->run.deadline_ms = pr_boot_awaited(r->run.state) != r->run.state && t ? now + t : 0;
+    struct pr_boot_deadlines dl = deadlines(s);
+    uint64_t now = pr_now_ms();
+    pr_boot_run_restart(&r->run, (enum pr_boot_state)st, now, &dl);
+    /* keep when the state began (the ladder tells an old failure from a
+     * new one by it); the deadline stays a fresh one */
+    int64_t age = pr_store_now_ms() - row->state_since;
+    if (age > 0 && (uint64_t)age < now)
+        r->run.since_ms = now - (uint64_t)age;
     return 0;
 }
 
@@ -210,6 +243,12 @@ static int metrics_start(struct pr_boot_service *s)
     return rc;
 }
 
+/* The capture saw the Pi's first packet to an NFS server: its root. */
+static void on_root(struct pr_daemon *d, unsigned slot)
+{
+    pr_boot_observe(d, slot, PR_OBS_ROOT, "nfs");
+}
+
 int pr_boot_service_start(struct pr_daemon *d)
 {
     struct pr_boot_service *s = calloc(1, sizeof *s);
@@ -232,6 +271,7 @@ int pr_boot_service_start(struct pr_daemon *d)
         return r;
     }
     d->boot = s;
+    pr_capture_set_root_hook(d, on_root);
     arm(s);
     return 0;
 }
@@ -242,6 +282,7 @@ void pr_boot_service_stop(struct pr_daemon *d)
     if (!s)
         return;
     pr_metrics_unregister_ctx(pr_api_metrics(d->api), s);
+    pr_capture_set_root_hook(d, NULL);
     pr_timer_free(s->timer);
     free(s->slots);
     free(s);
@@ -254,4 +295,13 @@ enum pr_boot_state pr_boot_slot_state(const struct pr_daemon *d, unsigned slot)
     if (!s || slot == 0 || slot >= s->n)
         return PR_BOOT_OFF;
     return s->slots[slot].run.state;
+}
+
+int pr_boot_slot_info(const struct pr_daemon *d, unsigned slot, struct pr_boot_run *out)
+{
+    const struct pr_boot_service *s = d->boot;
+    if (!s || slot == 0 || slot >= s->n)
+        return -ENOENT;
+    *out = s->slots[slot].run;
+    return 0;
 }

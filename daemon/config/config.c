@@ -113,8 +113,15 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->bringup_serial_deadline_ms = 15000;
     cfg->health_port = 22;
     cfg->health_interval_s = 30;
-    cfg->boot_timeout_s = 60;
+    cfg->boot_timeout_s = 0; /* deprecated; the stage deadlines' defaults apply */
+    cfg->health_probe = false;
+    cfg->probe_timeout_ms = 3000;
+    cfg->unhealthy_after = 3;
+    cfg->remediation = false;
     cfg->max_cycles = 2;
+    cfg->power_gap_s = 600;
+    cfg->healthy_reset_s = 3600;
+    cfg->max_remediating = 2;
     cfg->events_max_age_s = 365 * 86400;
     cfg->events_max_count = 1000000;
     cfg->traces_max_age_s = 30 * 86400;

@@ -9,6 +9,7 @@
  *   proxy.c    GET /v1/routes (and the "proxy" member of a slot)
  *   images.c   GET/POST /v1/images, GET/DELETE /v1/images/{name},
  *              GET/POST /v1/slots/{n}/reimage, DELETE /v1/slots/{n}/root
+ *   health.c   POST /v1/slots/{n}/release
  *   trace.c    GET /v1/slots/{n}/trace
  *   metrics.c  GET /metrics (and the rack's own metric families)
  *   customer.c POST /login (customer side) and the bearer check
@@ -185,5 +186,8 @@ void pr_http_delete_image(struct pr_api_req *req, void *ctx);
 void pr_http_post_reimage(struct pr_api_req *req, void *ctx);
 void pr_http_get_reimage(struct pr_api_req *req, void *ctx);
 void pr_http_delete_root(struct pr_api_req *req, void *ctx);
+
+/* health.c */
+void pr_http_post_release(struct pr_api_req *req, void *ctx);
 
 #endif

@@ -31,7 +31,8 @@
 /* The states of the store's slot_states table, in its order: each gets a
  * series even when no slot is in it. */
 static const char *const known_states[] = {
-    "off", "powered", "dhcp", "firmware", "kernel", "booted", "failed", "quarantined",
+    "off",    "powered", "dhcp",        "firmware", "kernel",
+    "booted", "failed",  "quarantined", "up",       "unhealthy",
 };
 #define N_KNOWN (sizeof(known_states) / sizeof(known_states[0]))
 

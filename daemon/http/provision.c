@@ -231,7 +231,7 @@ void pr_http_get_queue(struct pr_api_req *req, void *ctx)
         return;
     }
     json_t *server = pr_http_server_json(d, &row);
-    if (strcmp(row.state, "booted") == 0) {
+    if (strcmp(row.state, "booted") == 0 || strcmp(row.state, "up") == 0) {
         pr_api_reply_json(req, 200, server);
         return;
     }

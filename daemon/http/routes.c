@@ -43,6 +43,8 @@ static const struct pr_http_route routes[] = {
     { OPS, "POST", "/v1/slots/{n}/reimage", pr_http_post_reimage },
     { OPS, "GET", "/v1/slots/{n}/reimage", pr_http_get_reimage },
     { OPS, "DELETE", "/v1/slots/{n}/root", pr_http_delete_root },
+    /* health: the end of a quarantine */
+    { OPS, "POST", "/v1/slots/{n}/release", pr_http_post_release },
     /* the services' state */
     { OPS, "GET", "/v1/net", pr_http_get_net },
     { OPS, "GET", "/v1/dhcp/stats", pr_http_get_dhcp_stats },

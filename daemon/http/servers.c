@@ -26,6 +26,7 @@
 #include "pirack/store.h"
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
+#include "daemon/health/service.h"
 #include "daemon/power/service.h"
 
 struct model_spec {
@@ -75,9 +76,10 @@ static const char *status_of(const struct pr_slot_row *row)
 {
     if (boot_progress(row->state))
         return "booting";
-    if (strcmp(row->state, "booted") == 0)
+    if (strcmp(row->state, "booted") == 0 || strcmp(row->state, "up") == 0)
         return "live";
-    if (strcmp(row->state, "failed") == 0 || strcmp(row->state, "quarantined") == 0)
+    if (strcmp(row->state, "failed") == 0 || strcmp(row->state, "quarantined") == 0 ||
+        strcmp(row->state, "unhealthy") == 0)
         return "failed";
     return strcmp(row->power, "on") == 0 ? "powered on" : "powered off";
 }
@@ -100,8 +102,12 @@ json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row)
         progress ? json_string(progress) : json_null(), "ip", row->v6_pi, "ip_routed",
         row->v6_prefix, "ssh_port", (int)row->ssh_port, "initialised_keys", keys[0] != '\0',
         "location", d->plan.rack);
-    if (o)
+    if (o) {
         json_object_set_new(o, "image", row->image[0] ? json_string(row->image) : json_null());
+        /* whether pirack power-cycles, reimages and quarantines it on failure */
+        json_object_set_new(o, "remediation",
+                            json_boolean(pr_health_remediation_allowed(d, row->policy)));
+    }
     return o;
 }
 

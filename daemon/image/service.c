@@ -426,7 +426,11 @@ static void exports_apply(struct pr_image_service *svc)
         struct pr_slot_plan sp;
         struct pr_export *e = &x->exports[x->n];
         snprintf(link, sizeof(link), "%.4000s/%03u", cfg->root_dir, s);
+        struct pr_slot_row row;
         if (pr_plan_slot(&d->plan, s, &sp) < 0 || !realpath(link, e->path))
+            continue;
+        /* a quarantined Pi's root is kept for inspection, not served */
+        if (pr_store_get_slot(d->store, s, &row) == 0 && !strcmp(row.state, "quarantined"))
             continue;
         struct in_addr net = { sp.v4_pi.s_addr & htonl(0xfffffffcu) };
         char a[INET_ADDRSTRLEN];
@@ -462,6 +466,12 @@ static void exports_apply(struct pr_image_service *svc)
         free(x);
         free(w);
     }
+}
+
+void pr_image_exports_refresh(struct pr_daemon *d)
+{
+    if (d->image)
+        exports_apply(d->image);
 }
 
 /* ---- reimages: on the loop ---- */

@@ -61,6 +61,11 @@ int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *e
 
 /* Whether a reimage of slot is in flight (stored, not finished). */
 bool pr_image_busy(struct pr_daemon *d, unsigned slot);
+/* Renders and applies the NFS exports again (in the background): every
+ * slot's current root but those of quarantined slots.  The health service
+ * calls it when it quarantines or releases a slot.  Does nothing when the
+ * service is not running or [nfs] backend is none. */
+void pr_image_exports_refresh(struct pr_daemon *d);
 
 /* How roots are made ("reflink", "btrfs-snapshot", "copy_file_range",
  * "copy"), probed at start; NULL when the service is not running. */

@@ -346,3 +346,14 @@ void pr_power_service_stop(struct pr_daemon *d)
     free(svc);
     d->power = NULL;
 }
+
+bool pr_power_switches_reachable(const struct pr_daemon *d)
+{
+    const struct pr_power_service *svc = d->power;
+    if (!svc)
+        return false;
+    for (unsigned i = 0; i < svc->n_switches; i++)
+        if (svc->switches[i].last_failed)
+            return false;
+    return true;
+}

@@ -62,6 +62,11 @@ struct pr_power_view {
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
 };
+/* Whether every switch answered its last request; false when the power
+ * service is not running.  The health service's self-check: when a
+ * switch cannot be reached, Pis that fail are not the Pis' fault. */
+bool pr_power_switches_reachable(const struct pr_daemon *d);
+
 /* Fills v.  Returns 0 or -ENOENT. */
 int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v);
 /* Asks the switches, in the background and one batch per switch, for the

@@ -284,6 +284,7 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     b->ps->logins += r->logins;
     b->ps->answers++;
     b->ps->failed_answers += r->err != 0;
+    b->ps->last_failed = r->err != 0;
     for (size_t i = 0; i < r->n_ports && r->ports; i++)
         port_mode |= r->ports[i].err != 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -322,7 +323,8 @@ static bool still_booting(struct pr_power_service *svc, unsigned slot, uint64_t 
     if (svc->d->boot) {
         enum pr_boot_state b = pr_boot_slot_state(svc->d, slot);
 
-        if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF)
+        if (b == PR_BOOT_BOOTED || b == PR_BOOT_FAILED || b == PR_BOOT_OFF || b == PR_BOOT_UP ||
+            b == PR_BOOT_UNHEALTHY || b == PR_BOOT_QUARANTINED)
             st->booting_since = 0;
         else
             window = POWER_BOOT_WINDOW_MS; /* the boot service's deadlines rule */

@@ -33,6 +33,7 @@ struct power_switch {
     unsigned max_on; /* from the budget; 0 = no limit */
     /* for /metrics */
     uint64_t round_trips, logins, answers, failed_answers;
+    bool last_failed; /* its last answer was a failure (the health self-check) */
 };
 
 struct power_op {

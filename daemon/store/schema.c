@@ -311,11 +311,33 @@ static const char schema_v8[] =
     "  detail     TEXT NOT NULL DEFAULT '' CHECK (" BYTES_MAX("detail", 255) "),"
     "  updated_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (run_id, slot)) WITHOUT ROWID;";
+
+/* Version 9: health.  A Pi that answers its health probe is up, one that
+ * stopped is unhealthy.  Each slot's remediation ladder is kept so that a
+ * restart neither repeats a step that finished nor forgets one in flight:
+ * the step's phase is pending (decided, not yet handed to the power or
+ * image service) or running (handed over, its outcome awaited); times are
+ * wall-clock ms. */
+static const char schema_v9[] =
+    "INSERT INTO slot_states (name, ord) VALUES ('up', 8), ('unhealthy', 9);"
+    "CREATE TABLE remediation ("
+    "  slot          INTEGER PRIMARY KEY REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  cycles        INTEGER NOT NULL DEFAULT 0 CHECK (cycles >= 0),"
+    "  reimages      INTEGER NOT NULL DEFAULT 0 CHECK (reimages >= 0),"
+    "  step          TEXT NOT NULL DEFAULT 'none' CHECK (step IN"
+    "                ('none', 'cycle', 'reimage', 'quarantine')),"
+    "  phase         TEXT NOT NULL DEFAULT 'idle' CHECK (phase IN"
+    "                ('idle', 'pending', 'running')),"
+    "  step_ms       INTEGER NOT NULL DEFAULT 0,"
+    "  last_power_ms INTEGER NOT NULL DEFAULT 0,"
+    "  healthy_ms    INTEGER NOT NULL DEFAULT 0,"
+    "  CHECK ((step = 'none') = (phase = 'idle')));";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-                                          schema_v5, schema_v6, schema_v7, schema_v8 };
+                                          schema_v5, schema_v6, schema_v7, schema_v8,
+                                          schema_v9 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

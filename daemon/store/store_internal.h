@@ -97,6 +97,9 @@ void pr_store_column_text(sqlite3_stmt *s, int col, char *buf, size_t size);
 /* Copies src into dst lower-cased; -EINVAL when it does not fit. */
 int pr_store_lower(const char *src, char *dst, size_t size);
 
+/* remediation.c: the slot's row; a slot without one gets zeros, step "none", phase
+ * "idle" and returns 0 too.  -EIO when the store fails. */
+int pr_store_remedy_get(struct pr_store *st, unsigned slot, struct pr_remedy_row *out);
 /* Schema (schema.c). */
 /* Reads PRAGMA user_version into *version.  Returns 0 or a sqlite code. */
 int pr_store_schema_version(sqlite3 *db, int *version);

@@ -3,8 +3,15 @@
  * health); records every step as an event; a step that does not come in
  * time is a failure that names the step.
  *
- *   off -> powered -> dhcp -> firmware -> kernel -> booted
- *                 \-> failed (step named in the event)
+ *   off -> powered -> dhcp -> firmware -> kernel -> booted -> up <-> unhealthy
+ *                 \-> failed (the stage named in the event)
+ *   any -> quarantined (the remediation ladder's last rung) -> off (release)
+ *
+ * The states group into the stages that [health] gives deadlines, each
+ * armed when its stage begins: dhcp (powered), tftp (dhcp, firmware: the
+ * ROM's DHCP until the kernel is served), root (kernel: until the root is
+ * mounted, seen as the Pi's first NFS packet or the OS's own DHCP) and up
+ * (booted: until the health probe answers, when probes are on).
  *
  * Observations that make no sense in the current state (a TFTP request
  * from a slot that is off) are recorded but do not move the state back. */
@@ -24,7 +31,20 @@ enum pr_boot_state {
     PR_BOOT_KERNEL,
     PR_BOOT_BOOTED,
     PR_BOOT_FAILED,
+    PR_BOOT_UP,          /* the health probe answers */
+    PR_BOOT_UNHEALTHY,   /* it stopped answering ([health] unhealthy_after probes) */
+    PR_BOOT_QUARANTINED, /* held off by the ladder until `pirack release` */
 };
+
+/* The stages that have deadlines ([health] *_deadline). */
+enum pr_boot_stage {
+    PR_STAGE_NONE,
+    PR_STAGE_DHCP,
+    PR_STAGE_TFTP,
+    PR_STAGE_ROOT,
+    PR_STAGE_UP,
+};
+#define PR_STAGE_COUNT 5
 
 enum pr_boot_obs {
     PR_OBS_POWER_ON,      /* the port was turned on */
@@ -34,8 +54,14 @@ enum pr_boot_obs {
     PR_OBS_TFTP_FIRMWARE, /* bootcode.bin, start*.elf, fixup*.dat, config.txt ... */
     PR_OBS_TFTP_KERNEL,   /* kernel*.img served */
     PR_OBS_HEALTH_UP,     /* the health probe answered */
-    PR_OBS_HEALTH_DOWN,
+    PR_OBS_HEALTH_DOWN,   /* [health] unhealthy_after probes failed in a row */
+    PR_OBS_ROOT,          /* the Pi's first NFS packet: its root is being mounted */
+    PR_OBS_QUARANTINE,    /* the remediation ladder gave up */
+    PR_OBS_RELEASE,       /* ops released a quarantined slot */
 };
+
+/* "dhcp", "tftp", "root", "up" (and "none") for events. */
+const char *pr_boot_stage_name(enum pr_boot_stage st);
 
 /* Which observation a TFTP path is: kernel*.img -> PR_OBS_TFTP_KERNEL,
  * anything else -> PR_OBS_TFTP_FIRMWARE.  path may carry a prefix. */
@@ -45,8 +71,10 @@ enum pr_boot_obs pr_boot_classify_tftp(const char *path);
  * keeps one per slot and the timeouts are pure arithmetic on it. */
 struct pr_boot_run {
     enum pr_boot_state state;
-    uint64_t since_ms;    /* when the state began (monotonic ms) */
-    uint64_t deadline_ms; /* when the awaited step is late; 0 = none */
+    uint64_t since_ms;               /* when the state began (monotonic ms) */
+    uint64_t deadline_ms;            /* when the awaited stage is late; 0 = none */
+    bool root_seen;                  /* this boot mounted its root (reset by power-on) */
+    enum pr_boot_stage failed_stage; /* the stage whose deadline passed, in failed */
 };
 
 enum pr_boot_step {

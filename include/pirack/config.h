@@ -161,8 +161,19 @@ struct pr_config {
     /* [health] */
     unsigned health_port;
     unsigned health_interval_s;
-    unsigned boot_timeout_s; /* per boot step */
-    unsigned max_cycles;     /* then reimage, then quarantine */
+    unsigned boot_timeout_s;  /* deprecated: each unset stage deadline; 0 = unset */
+    unsigned dhcp_deadline_s; /* stage deadlines after a power-on; 0 = default */
+    unsigned tftp_deadline_s;
+    unsigned root_deadline_s;
+    unsigned up_deadline_s;
+    bool health_probe;         /* probe [health] port; the up stage */
+    unsigned probe_timeout_ms; /* one probe's connect and banner */
+    unsigned unhealthy_after;  /* failed probes in a row */
+    bool remediation;          /* the ladder for pis whose policy does not say */
+    unsigned max_cycles;       /* then reimage, then quarantine */
+    unsigned power_gap_s;      /* at least this between automatic power actions per pi */
+    unsigned healthy_reset_s;  /* healthy this long: the ladder's counters reset */
+    unsigned max_remediating;  /* remediations at once in the rack */
 
     /* [store]: retention, applied at start and every hour; 0 = no limit */
     unsigned events_max_age_s;

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 8
+#define PR_STORE_SCHEMA_VERSION 9
 
 struct pr_store;
 
@@ -391,5 +391,23 @@ int pr_store_bringup_finish(struct pr_store *st, int64_t id, const char *result)
 
 /* Unix milliseconds (wall clock), as stored in events. */
 int64_t pr_store_now_ms(void);
+
+/* ---- remediation (store/remediation.c): each slot's ladder ---- */
+
+struct pr_remedy_row {
+    unsigned slot;
+    unsigned cycles;       /* automatic power-cycles since the last reset */
+    unsigned reimages;     /* automatic reimages since the last reset */
+    char step[16];         /* "none", "cycle", "reimage", "quarantine" */
+    char phase[16];        /* "idle", "pending", "running" */
+    int64_t step_ms;       /* when the step was decided (wall clock) */
+    int64_t last_power_ms; /* the last automatic power action */
+    int64_t healthy_ms;    /* up since (0: not up) */
+};
+/* Writes the row whole.  -EINVAL a bad step or phase, or no such slot. */
+int pr_store_remedy_put(struct pr_store *st, const struct pr_remedy_row *row);
+typedef int (*pr_remedy_cb)(const struct pr_remedy_row *row, void *ctx);
+/* Each stored row, by slot. */
+int pr_store_each_remedy(struct pr_store *st, pr_remedy_cb cb, void *ctx);
 
 #endif

@@ -11,10 +11,12 @@
 #   DEMO_BRINGUP=yes|no  (pirackd: the Pis start unpowered behind a simulated
 #                  SNMP PoE switch and `pirack bringup` powers them and learns
 #                  every board, none assigned by hand; no: all powered at once)
+#   DEMO_FAULTS=1   (0: leave out the last act, the fault story: tests/rack/demo_faults.sh)
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/rack/rack_lib.sh"
 . "$TOP/tests/rack/report.sh"
+. "$TOP/tests/rack/demo_faults.sh"
 
 SLOTS=${DEMO_SLOTS:-108} MODE=${DEMO_MODE:-isolated} MODEL=${DEMO_MODEL:-3b}
 SERVER=${DEMO_SERVER:-pirackd} TIMEOUT=${DEMO_TIMEOUT:-180}
@@ -94,4 +96,7 @@ fi
 echo
 rack_report "$J"
 [ "$SERVER" = pirackd ] && pirackd_stop
+if [ "$SERVER" = pirackd ] && [ "${DEMO_FAULTS:-1}" != 0 ]; then
+    demo_faults || echo "demo: the fault story did not play to its end"
+fi
 exit 0

@@ -15,7 +15,7 @@
 struct pr_loop;
 struct pr_mailbox;
 
-#define API_BATCH_MAX 64
+#define API_BATCH_MAX 96
 
 struct http_req {
     const char *method;

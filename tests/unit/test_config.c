@@ -478,9 +478,10 @@ static void unimplemented_keys_warned_with_their_line(void **state)
                                        "interval = 10s\nmax_cycles = 3\n[api]\nlisten = "
                                        "127.0.0.1:8080\n[paths]\nrun = /run/x\nimages = /srv/i\n")),
                      0);
-    assert_error_at(l, 11, "warning: [health] port is not implemented yet");
-    assert_error_at(l, 12, "warning: [health] interval is not implemented yet");
-    assert_error_at(l, 13, "warning: [health] max_cycles is not implemented yet");
+    /* [health] is acted on now: no warning for its keys. */
+    assert_null(strstr(l->out, "[health]"));
+    assert_int_equal(l->cfg.health_port, 2222);
+    assert_int_equal(l->cfg.max_cycles, 3);
     /* [api] listen is the customer API now: no warning for it. */
     assert_null(strstr(l->out, "[api] listen"));
     assert_error_at(l, 17, "warning: [paths] run is not implemented yet");

@@ -141,11 +141,11 @@ static void test_refuse_newer_and_foreign_files(void **state)
 
     pr_store_close(fx->st);
     fx->st = NULL;
-    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 9"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 10"), SQLITE_OK);
     assert_int_equal(pr_store_open(fx->path, &st, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 9 is newer than this pirackd understands (8)"));
-    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 9);
+    assert_non_null(strstr(err, "schema version 10 is newer than this pirackd understands (9)"));
+    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 10);
 
     /* someone else's database is not migrated into a pirack store */
     snprintf(path, sizeof(path), "%s/other.db", fx->dir);

@@ -44,6 +44,15 @@ static void usage(FILE *out)
                  "                      and boot only when it is the Pi's own hostname\n"
                  "  --progress          counts on stderr when they change\n"
                  "  --verbose           every event on stderr\n"
+                 "  --v6 N=ADDR         Pi N's IPv6 address (a /64), put on its interface once\n"
+                 "                      its OS is up\n"
+                 "  --health-port P     a booted Pi with an IPv6 address answers TCP on P with\n"
+                 "                      an ssh banner (as sshd; pirackd's health probe)\n"
+                 "  --fault N:KIND[,once]  Pi N is faulty (only on its first boot with once):\n"
+                 "                      no-dhcp, stop-after-tftp (kernel fetched, then\n"
+                 "                      nothing), root-fails (an NFS SYN, then nothing),\n"
+                 "                      hang-after-boot (stops answering the health port)\n"
+                 "  --hang-ms MS        hang-after-boot answers this long (default 5000)\n"
                  "Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
 }
 
@@ -153,6 +162,10 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
         O_PROGRESS,
         O_NFS_ROOT,
         O_VERBOSE,
+        O_FAULT,
+        O_V6,
+        O_HEALTH_PORT,
+        O_HANG_MS,
         O_HELP
     };
     static const struct option lopts[] = {
@@ -173,6 +186,10 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
         { "progress", 0, 0, O_PROGRESS },
         { "nfs-root", 0, 0, O_NFS_ROOT },
         { "verbose", 0, 0, O_VERBOSE },
+        { "fault", 1, 0, O_FAULT },
+        { "v6", 1, 0, O_V6 },
+        { "health-port", 1, 0, O_HEALTH_PORT },
+        { "hang-ms", 1, 0, O_HANG_MS },
         { "help", 0, 0, O_HELP },
         { 0, 0, 0, 0 },
     };
@@ -187,6 +204,7 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
     o->kernel_boot_ms = 4000;
     o->power_up_ms = 1000;
     o->port_base = 1;
+    o->hang_ms = 5000;
     while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
         switch (c) {
         case O_PATTERN:
@@ -242,6 +260,18 @@ static int parse_args(struct pisim *sim, int argc, char **argv)
             break;
         case O_VERBOSE:
             o->verbose = true;
+            break;
+        case O_FAULT:
+            bad |= fault_parse(o, optarg) < 0;
+            break;
+        case O_V6:
+            bad |= v6_parse(o, optarg) < 0;
+            break;
+        case O_HEALTH_PORT:
+            bad |= parse_uint(optarg, 65535, &o->health_port);
+            break;
+        case O_HANG_MS:
+            bad |= parse_uint(optarg, 3600000, &o->hang_ms);
             break;
         case O_HELP:
             usage(stdout);
@@ -342,6 +372,8 @@ static void dispatch(struct pisim *sim, uint64_t data)
         pi_on_udp(pi);
     else if (tag == TAG_NFS && pi)
         pi_on_nfs(pi);
+    else if (tag == TAG_HEALTH && pi)
+        health_on_accept(pi);
     else if (tag == TAG_DRAIN)
         drain68(sim->drain68_fd);
 }

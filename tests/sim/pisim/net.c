@@ -155,6 +155,46 @@ int net_addr_set(struct pisim *sim, struct pi *pi, struct in_addr a, unsigned pl
     return 0;
 }
 
+/* The OS's static IPv6 address, a /64, without duplicate address
+ * detection (the plan gives each Pi its own). */
+static struct rtnl_addr *addr6_obj(struct pi *pi, const struct in6_addr *a)
+{
+    struct rtnl_addr *ra = rtnl_addr_alloc();
+    struct nl_addr *local = nl_addr_build(AF_INET6, a, 16);
+    if (!ra || !local) {
+        rtnl_addr_put(ra);
+        nl_addr_put(local);
+        return NULL;
+    }
+    nl_addr_set_prefixlen(local, 64);
+    rtnl_addr_set_ifindex(ra, pi->ifindex);
+    rtnl_addr_set_family(ra, AF_INET6);
+    rtnl_addr_set_local(ra, local);
+    rtnl_addr_set_prefixlen(ra, 64);
+    rtnl_addr_set_flags(ra, IFA_F_NODAD);
+    nl_addr_put(local);
+    return ra;
+}
+
+int net_addr6_add(struct pisim *sim, struct pi *pi, const struct in6_addr *a)
+{
+    struct rtnl_addr *ra = addr6_obj(pi, a);
+    if (!ra)
+        return -ENOMEM;
+    int rc = rtnl_addr_add(sim->nl, ra, NLM_F_REPLACE);
+    rtnl_addr_put(ra);
+    return rc < 0 ? nl_to_errno(rc) : 0;
+}
+
+void net_addr6_del(struct pisim *sim, struct pi *pi, const struct in6_addr *a)
+{
+    struct rtnl_addr *ra = addr6_obj(pi, a);
+    if (ra) {
+        (void)rtnl_addr_delete(sim->nl, ra, 0);
+        rtnl_addr_put(ra);
+    }
+}
+
 void net_addr_clear(struct pisim *sim, struct pi *pi)
 {
     if (!pi->addr_set)

@@ -99,6 +99,7 @@ void pi_init(struct pi *pi, struct pisim *sim, unsigned index, const char *ifnam
 {
     static const uint8_t oui_pi3[3] = { 0xb8, 0x27, 0xeb }, oui_pi4[3] = { 0xdc, 0xa6, 0x32 };
     memset(pi, 0, sizeof *pi);
+    pi->health_fd = -1;
     pi->sim = sim;
     pi->index = index;
     snprintf(pi->ifname, sizeof pi->ifname, "%s", ifname);
@@ -118,6 +119,7 @@ void pi_init(struct pi *pi, struct pisim *sim, unsigned index, const char *ifnam
 
 void pi_free(struct pi *pi)
 {
+    health_down(pi);
     xfer_close(pi);
     xfer_reset(&pi->xfer);
     pi_nfs_stop(pi);
@@ -174,6 +176,7 @@ void pi_power(struct pi *pi, bool on)
     if (!on) {
         report_event(pi, "power_off", "{s:s}", "phase", pi_phase_name(pi->phase));
         stop_activity(pi);
+        health_down(pi);
         net_addr_clear(sim, pi);
         (void)net_link_up(sim, pi, false);
         pi->phase = PH_OFF;
@@ -321,6 +324,8 @@ static void dhcp_done(struct pi *pi)
         script_start(pi, ST_FW4);
         break;
     case DC_OS:
+        if (pi->phase == PH_BOOTED)
+            break; /* a renewal */
         pi->phase = PH_BOOTED;
         pi->booted_ms = pisim_now_ms();
         pi->deadline_ms = 0;
@@ -328,6 +333,7 @@ static void dhcp_done(struct pi *pi)
                      inet_ntop(AF_INET, &d->offered, a, sizeof a));
         report_event(pi, "booted", "{s:I}", "boot_ms",
                      (json_int_t)(pi->booted_ms - pi->power_on_ms));
+        health_booted(pi);
         break;
     }
 }
@@ -555,10 +561,18 @@ void pi_on_udp(struct pi *pi)
 
 void pi_kernel_loaded(struct pi *pi)
 {
+    enum pi_fault f = pi_fault_now(pi);
+    struct in_addr server = pi->tftp_server;
+    /* root-fails: the kernel still has its address when it reaches for
+     * its root */
+    if (f == FAULT_ROOT_FAILS)
+        fault_nfs_syn(pi, server);
     /* The kernel starts with a fresh NIC: the firmware's address is gone. */
     net_addr_clear(pi->sim, pi);
     pi->phase = PH_KERNEL;
     pi->deadline_ms = pisim_now_ms() + pisim_scale(pi->sim, pi->sim->opt.kernel_boot_ms);
+    if (f == FAULT_STOP_AFTER_TFTP || f == FAULT_ROOT_FAILS)
+        fault_stall(pi, f);
 }
 
 uint64_t pi_deadline(const struct pi *pi)
@@ -577,6 +591,10 @@ void pi_on_timer(struct pi *pi, uint64_t now)
     switch (pi->phase) {
     case PH_POWERING:
         pi->deadline_ms = 0;
+        if (pi_fault_now(pi) == FAULT_NO_DHCP) {
+            fault_stall(pi, FAULT_NO_DHCP);
+            break;
+        }
         pi_start_dhcp(pi, pi->model == PI_3B       ? DC_ROM_3B
                           : pi->model == PI_3BPLUS ? DC_ROM_3BPLUS
                                                    : DC_PI4);
@@ -609,6 +627,9 @@ void pi_on_timer(struct pi *pi, uint64_t now)
         pi_on_nfs(pi);
         if (pi->phase == PH_NFSROOT)
             pi_nfs_timeout(pi);
+        break;
+    case PH_BOOTED:
+        health_hang(pi);
         break;
     default:
         pi->deadline_ms = 0;

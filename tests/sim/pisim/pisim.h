@@ -11,6 +11,7 @@
  *   nfs.c      the root over NFS after the kernel (--nfs-root)
  *   nfsroot.c  nfsroot= and ip= of a cmdline.txt (pure)
  *   report.c   the timeline and result as JSON
+ *   health.c   faults (--fault) and the health port on the Pi's IPv6 address
  *
  * One thread, one epoll set; every wait has a deadline. */
 #ifndef PISIM_H
@@ -177,6 +178,15 @@ struct nfsroot {
     char path[PISIM_NFS_PATH_MAX];
 };
 
+/* --fault N:KIND: where a Pi stops (health.c). */
+enum pi_fault {
+    FAULT_NONE,
+    FAULT_NO_DHCP,
+    FAULT_STOP_AFTER_TFTP,
+    FAULT_ROOT_FAILS,
+    FAULT_HANG_AFTER_BOOT,
+};
+
 struct pisim;
 
 struct pi {
@@ -220,6 +230,9 @@ struct pi {
     uint64_t power_on_ms, booted_ms, failed_ms;
     char fail_reason[200];
     unsigned boots; /* power-ons */
+    int health_fd;  /* the health port's listener, -1 */
+    bool v6_set;    /* its IPv6 address is on the interface */
+    unsigned health_answers;
     uint64_t tftp_bytes;
     unsigned tftp_files;
 };
@@ -238,6 +251,12 @@ struct pisim_opts {
     bool verbose;
     bool progress;
     bool nfs_root; /* read the root over NFS after the kernel */
+    unsigned health_port;                   /* 0: none */
+    unsigned hang_ms;                       /* hang-after-boot: answers this long */
+    enum pi_fault fault[PISIM_MAX_PIS + 1]; /* by Pi index */
+    bool fault_once[PISIM_MAX_PIS + 1];
+    struct in6_addr v6[PISIM_MAX_PIS + 1];
+    bool has_v6[PISIM_MAX_PIS + 1];
 };
 
 struct pisim {
@@ -264,7 +283,8 @@ enum {
     TAG_UDP = 2,
     TAG_SIGNAL = 3,
     TAG_DRAIN = 4,
-    TAG_NFS = 5
+    TAG_NFS = 5,
+    TAG_HEALTH = 6
 };
 
 /* pi.c */
@@ -329,6 +349,22 @@ int net_udp_open(struct pi *pi, uint16_t port);
 ssize_t net_recv_stamped(int fd, void *buf, size_t cap, struct sockaddr_in *from,
                          uint64_t *arrived_ms);
 int net_drain68_open(void);
+
+int net_addr6_add(struct pisim *sim, struct pi *pi, const struct in6_addr *a);
+void net_addr6_del(struct pisim *sim, struct pi *pi, const struct in6_addr *a);
+
+/* health.c */
+int fault_parse(struct pisim_opts *o, const char *arg);
+int v6_parse(struct pisim_opts *o, const char *arg);
+const char *fault_name(enum pi_fault f);
+enum pi_fault pi_fault_now(const struct pi *pi);
+void fault_stall(struct pi *pi, enum pi_fault f);
+void fault_nfs_syn(struct pi *pi, struct in_addr server);
+void health_booted(struct pi *pi);
+void health_hang(struct pi *pi);
+void health_down(struct pi *pi);
+void health_close(struct pi *pi);
+void health_on_accept(struct pi *pi);
 
 /* power.c */
 int power_poll(struct pisim *sim);
