@@ -335,9 +335,8 @@ static const char schema_v9[] =
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
-static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4,
-                                          schema_v5, schema_v6, schema_v7, schema_v8,
-                                          schema_v9 };
+static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+                                          schema_v6, schema_v7, schema_v8, schema_v9 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

@@ -250,7 +250,7 @@ struct pisim_opts {
     unsigned timeout_s;
     bool verbose;
     bool progress;
-    bool nfs_root; /* read the root over NFS after the kernel */
+    bool nfs_root;                          /* read the root over NFS after the kernel */
     unsigned health_port;                   /* 0: none */
     unsigned hang_ms;                       /* hang-after-boot: answers this long */
     enum pi_fault fault[PISIM_MAX_PIS + 1]; /* by Pi index */
