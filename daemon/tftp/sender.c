@@ -46,7 +46,10 @@ int pr_tftp_frame_sender(const uint8_t *frame, size_t len, uint16_t dst_port,
         ip[9] != IPPROTO_UDP_ || (be16(ip + 6) & 0x1fff) != 0)
         return -EINVAL;
     const uint8_t *udp = ip + ihl;
-    if (be16(udp + 2) != dst_port)
+    /* A request (RRQ 1, WRQ 2), not a transfer's ACK or ERROR: the
+     * transfers share the port. */
+    if (be16(udp + 2) != dst_port || total < ihl + UDP_HLEN + 2 ||
+        (be16(udp + 8) != 1 && be16(udp + 8) != 2))
         return -EINVAL;
     memcpy(out->mac, frame + 6, 6);
     memcpy(&out->addr, ip + 12, 4);

@@ -359,12 +359,16 @@ static int new_server(struct pr_tftp_service *svc)
 }
 
 /* Flat mode: a packet socket on the rack interface that keeps only IPv4
- * UDP frames to the TFTP port (a filter libpcap compiles), read while
- * resolving each request. */
+ * UDP frames with a request to the TFTP port (a filter libpcap compiles),
+ * read while
+ * resolving each request.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
+ * frame to such taps before IP sees it, so the frame is queued here before
+ * its datagram reaches the UDP socket; a socket bound to one protocol on
+ * one device is served after IP, and the request could be read first. */
 static int open_frames(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
-    char expr[64];
+    char expr[96];
     struct bpf_program prog;
 
     svc->frames_fd = -1;
@@ -376,18 +380,21 @@ static int open_frames(struct pr_tftp_service *svc)
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, FRAME_MAX);
     if (!dead)
         return -ENOMEM;
-    snprintf(expr, sizeof expr, "ip and udp dst port %u", cfg->tftp_port);
+    /* Requests only (RRQ 1, WRQ 2): transfers share the port, and their
+     * ACKs would bury the requests' frames. */
+    snprintf(expr, sizeof expr, "ip and udp dst port %u and (udp[8:2] = 1 or udp[8:2] = 2)",
+             cfg->tftp_port);
     int rc = pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
     pcap_close(dead);
     if (rc < 0)
         return rc;
     struct sock_fprog fprog = { .len = (unsigned short)prog.bf_len,
                                 .filter = (struct sock_filter *)prog.bf_insns };
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
     struct sockaddr_ll ll = { .sll_family = AF_PACKET,
-                              .sll_protocol = htons(ETH_P_IP),
+                              .sll_protocol = htons(ETH_P_ALL),
                               .sll_ifindex = (int)ifindex };
-    int buf = 1 << 20;
+    int buf = 4 << 20;
     if (fd < 0)
         rc = -errno;
     else if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0 ||
@@ -399,7 +406,10 @@ static int open_frames(struct pr_tftp_service *svc)
             close(fd);
         return rc;
     }
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    /* Room for a flood's frames, so that a board's request behind them is
+     * not missed (a missed frame is a refusal): past rmem_max while we may. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
     svc->frames_fd = fd;
     return 0;
 }

@@ -17,9 +17,9 @@ struct pr_tftp_sender {
 };
 
 /* Parses an Ethernet II frame (at most one 802.1Q tag) carrying an IPv4
- * UDP datagram to dst_port (host order).  0, or -EINVAL for anything
- * else: another protocol or port, a later fragment, a truncated or
- * inconsistent header. */
+ * UDP datagram to dst_port (host order) that starts a TFTP request (RRQ
+ * or WRQ).  0, or -EINVAL for anything else: another protocol or port, an
+ * ACK or ERROR, a later fragment, a truncated or inconsistent header. */
 int pr_tftp_frame_sender(const uint8_t *frame, size_t len, uint16_t dst_port,
                          struct pr_tftp_sender *out);
 

@@ -1,6 +1,6 @@
 /* tftp/sender: the frame that carried a TFTP request names its sender's
- * MAC, address and port; anything else (another port or protocol, a later
- * fragment, a short or inconsistent header) is not taken for a request. */
+ * MAC, address and port; anything else (another port or protocol, an ACK,
+ * a later fragment, a short or inconsistent header) is not taken for a request. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -66,6 +66,9 @@ static void anything_else_is_not_a_request(void **state)
     assert_int_equal(pr_tftp_frame_sender(f, n, 1069, &s), -EINVAL); /* another port */
     for (size_t cut = 0; cut < n - 20; cut++) /* the IP total length runs past the frame */
         assert_int_equal(pr_tftp_frame_sender(f, cut, 69, &s), -EINVAL);
+    rrq(f, 40000, false);
+    f[14 + 20 + 9] = 4; /* an ACK: transfers share the port */
+    assert_int_equal(pr_tftp_frame_sender(f, n, 69, &s), -EINVAL);
     rrq(f, 40000, false);
     f[14 + 9] = 6; /* TCP */
     assert_int_equal(pr_tftp_frame_sender(f, n, 69, &s), -EINVAL);
