@@ -108,6 +108,8 @@ static bool request_frame_mac(struct pr_tftp_service *svc, struct in_addr addr, 
                               uint8_t mac[6])
 {
     uint8_t frame[FRAME_MAX];
+    /* Looked up each time: the rack interface may come after pirackd. */
+    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
     for (int i = 0; i < FRAMES_PER_REQUEST; i++) {
         struct sockaddr_ll from;
         socklen_t fromlen = sizeof from;
@@ -116,7 +118,9 @@ static bool request_frame_mac(struct pr_tftp_service *svc, struct in_addr addr, 
         if (n < 0)
             return false; /* EAGAIN: not seen */
         struct pr_tftp_sender snd;
-        if (from.sll_pkttype == PACKET_OUTGOING ||
+        /* A bridge's frames are seen on its port too: only the rack
+         * interface's count, once. */
+        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_ifindex != rack_if ||
             pr_tftp_frame_sender(frame, (size_t)n, (uint16_t)svc->d->cfg->tftp_port, &snd) < 0)
             continue;
         if (pr_tftp_sender_is(&snd, addr, port)) {
@@ -361,7 +365,9 @@ static int new_server(struct pr_tftp_service *svc)
 /* Flat mode: a packet socket on the rack interface that keeps only IPv4
  * UDP frames with a request to the TFTP port (a filter libpcap compiles),
  * read while
- * resolving each request.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
+ * resolving each request.  Not bound to the interface, which may not
+ * exist yet when pirackd starts: each frame's interface is checked as it
+ * is read.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
  * frame to such taps before IP sees it, so the frame is queued here before
  * its datagram reaches the UDP socket; a socket bound to one protocol on
  * one device is served after IP, and the request could be read first. */
@@ -374,9 +380,6 @@ static int open_frames(struct pr_tftp_service *svc)
     svc->frames_fd = -1;
     if (cfg->isolated)
         return 0;
-    unsigned ifindex = if_nametoindex(cfg->interface);
-    if (ifindex == 0)
-        return -errno;
     pcap_t *dead = pcap_open_dead(DLT_EN10MB, FRAME_MAX);
     if (!dead)
         return -ENOMEM;
@@ -391,14 +394,10 @@ static int open_frames(struct pr_tftp_service *svc)
     struct sock_fprog fprog = { .len = (unsigned short)prog.bf_len,
                                 .filter = (struct sock_filter *)prog.bf_insns };
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
-    struct sockaddr_ll ll = { .sll_family = AF_PACKET,
-                              .sll_protocol = htons(ETH_P_ALL),
-                              .sll_ifindex = (int)ifindex };
     int buf = 4 << 20;
     if (fd < 0)
         rc = -errno;
-    else if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0 ||
-             bind(fd, (struct sockaddr *)&ll, sizeof ll) < 0)
+    else if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0)
         rc = -errno;
     pcap_freecode(&prog);
     if (rc < 0) {
@@ -423,7 +422,7 @@ int pr_tftp_service_start(struct pr_daemon *d)
     svc->armed = UINT64_MAX;
     int rc = open_frames(svc);
     if (rc < 0) {
-        pr_err("tftp: cannot read frames on %s (flat mode checks each request's MAC): %s",
+        pr_err("tftp: cannot open a packet socket (flat mode checks each request's MAC on %s): %s",
                d->cfg->interface, strerror(-rc));
         free(svc);
         return rc;
