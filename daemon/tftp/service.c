@@ -42,8 +42,11 @@
 
 #define REFUSAL_EVENT_GAP_MS 1000
 /* Frames read looking for one request's: past this the request is
- * refused (its client asks again) rather than holding the loop. */
-#define FRAMES_PER_REQUEST 512
+ * refused (its client asks again) rather than holding the loop.  Every
+ * request read consumes its own frame, whoever sent it, so only frames of
+ * datagrams the server dropped unread are ever skipped; the socket's
+ * buffer holds fewer than this. */
+#define FRAMES_PER_REQUEST 8192
 #define FRAME_MAX 1600
 
 struct pr_tftp_service {
@@ -131,7 +134,9 @@ static bool request_frame_mac(struct pr_tftp_service *svc, struct in_addr addr, 
     return false;
 }
 
-/* Flat mode: whether the request came from the slot's board. */
+/* Flat mode: whether the request came from the slot's board.  Called for
+ * every request, a stranger's (slot 0) too, so that each consumes its own
+ * frame and none is left to bury the next. */
 static bool from_slot_board(struct pr_tftp_service *svc, unsigned slot, const struct sockaddr *peer)
 {
     const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
@@ -141,7 +146,11 @@ static bool from_slot_board(struct pr_tftp_service *svc, unsigned slot, const st
 
     if (svc->frames_fd < 0)
         return true;
+    if (peer->sa_family != AF_INET)
+        return false;
     bool found = request_frame_mac(svc, in->sin_addr, ntohs(in->sin_port), mac);
+    if (slot == 0)
+        return false;
     if (found)
         snprintf(seen, sizeof seen, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
                  mac[4], mac[5]);
@@ -175,7 +184,8 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     (void)len;
     unsigned slot = client_slot(svc->d, peer, out->ifindex);
     out->cookie = slot;
-    if (slot != 0 && !from_slot_board(svc, slot, peer)) {
+    bool from_board = from_slot_board(svc, slot, peer);
+    if (slot != 0 && !from_board) {
         out->dirfd = -EACCES; /* refused on the slot's own timeline */
         return;
     }
@@ -362,9 +372,8 @@ static int new_server(struct pr_tftp_service *svc)
     return pr_tftp_server_new(&sc, &svc->srv);
 }
 
-/* Flat mode: a packet socket on the rack interface that keeps only IPv4
- * UDP frames with a request to the TFTP port (a filter libpcap compiles),
- * read while
+/* Flat mode: a packet socket that keeps only IPv4 UDP frames with a
+ * request to the TFTP port (a filter libpcap compiles), read while
  * resolving each request.  Not bound to the interface, which may not
  * exist yet when pirackd starts: each frame's interface is checked as it
  * is read.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
