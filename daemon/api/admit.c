@@ -7,7 +7,14 @@
  * per_peer connections, all peers together at most limit, and when a
  * limit is reached the oldest connection with no request in progress (idle,
  * or still sending its headers) is shed to make room, so a new client is
- * answered while anyone who only holds sockets loses them.  Pure: it
+ * answered while anyone who only holds sockets loses them.
+ *
+ * libmicrohttpd's timeout is an idle one: a client that sends one byte of
+ * its headers every few seconds keeps its connection for ever.  So a
+ * connection also has a header deadline: from its admission, and again
+ * from the end of each answer, it must have sent a whole request's
+ * headers within so many seconds or it is shed (pr_api_admit_overdue);
+ * while a request is in progress MHD's idle timeout governs.  Pure: it
  * never touches a socket; the caller shuts down what it is told to shed. */
 #include <string.h>
 
@@ -77,8 +84,9 @@ int pr_api_admit(struct pr_api_admit *a, const struct pr_api_peer *peer, int fd,
             return -1;
         shed(a, victim, shed_fd);
     }
-    a->slots[free_slot] =
-        (struct pr_api_admit_slot){ .used = true, .fd = fd, .peer = *peer, .since_ms = now_ms };
+    a->slots[free_slot] = (struct pr_api_admit_slot){
+        .used = true, .fd = fd, .peer = *peer, .since_ms = now_ms, .waiting_ms = now_ms
+    };
     a->active++;
     return free_slot;
 }
@@ -91,10 +99,37 @@ int pr_api_admit_find_fd(const struct pr_api_admit *a, int fd)
     return -1;
 }
 
-void pr_api_admit_busy(struct pr_api_admit *a, int i, bool busy)
+void pr_api_admit_busy(struct pr_api_admit *a, int i, bool busy, uint64_t now_ms)
 {
-    if (i >= 0 && i < PR_API_ADMIT_SLOTS && a->slots[i].used)
-        a->slots[i].busy = busy;
+    if (i < 0 || i >= PR_API_ADMIT_SLOTS || !a->slots[i].used)
+        return;
+    a->slots[i].busy = busy;
+    if (!busy)
+        a->slots[i].waiting_ms = now_ms;
+}
+
+int pr_api_admit_overdue(struct pr_api_admit *a, uint64_t now_ms, uint64_t deadline_ms, int *fds,
+                         int max)
+{
+    int n = 0;
+
+    for (int i = 0; i < PR_API_ADMIT_SLOTS && n < max; i++) {
+        struct pr_api_admit_slot *s = &a->slots[i];
+
+        if (!s->used || s->shed || s->busy || now_ms < s->waiting_ms + deadline_ms)
+            continue;
+        shed(a, i, &fds[n]);
+        n++;
+    }
+    return n;
+}
+
+bool pr_api_admit_any(const struct pr_api_admit *a)
+{
+    for (int i = 0; i < PR_API_ADMIT_SLOTS; i++)
+        if (a->slots[i].used && !a->slots[i].shed)
+            return true;
+    return false;
 }
 
 void pr_api_admit_release(struct pr_api_admit *a, int i)

@@ -51,7 +51,8 @@ struct pr_api_admit_slot {
     bool busy; /* a request is in progress: never shed */
     int fd;
     struct pr_api_peer peer;
-    uint64_t since_ms;
+    uint64_t since_ms;   /* admitted: the oldest idle one is shed first */
+    uint64_t waiting_ms; /* since when it owes us a request's headers */
 };
 
 struct pr_api_admit {
@@ -65,7 +66,17 @@ void pr_api_admit_init(struct pr_api_admit *a, unsigned limit, unsigned per_peer
 int pr_api_admit(struct pr_api_admit *a, const struct pr_api_peer *peer, int fd, uint64_t now_ms,
                  int *shed_fd);
 int pr_api_admit_find_fd(const struct pr_api_admit *a, int fd);
-void pr_api_admit_busy(struct pr_api_admit *a, int slot, bool busy);
+/* A request's headers are in (busy) or its answer is done (not busy: the
+ * connection owes the next request's headers from now_ms). */
+void pr_api_admit_busy(struct pr_api_admit *a, int slot, bool busy, uint64_t now_ms);
+/* The header deadline: connections that have owed a request's headers for
+ * deadline_ms or more (slowly sent bytes do not count: a client that has
+ * not finished its headers by then never will).  Each is marked shed and
+ * its fd written to fds (at most max); returns how many. */
+int pr_api_admit_overdue(struct pr_api_admit *a, uint64_t now_ms, uint64_t deadline_ms, int *fds,
+                         int max);
+/* Whether any connection is admitted (the header sweep has work). */
+bool pr_api_admit_any(const struct pr_api_admit *a);
 void pr_api_admit_release(struct pr_api_admit *a, int slot);
 
 /* ---- stream.c: answers that go on (pr_api_reply_stream()) ---- */

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#define LISTEN_BACKLOG 64
+#define LISTEN_BACKLOG 512
 
 static int fill_addr(const char *path, struct sockaddr_un *sa)
 {

@@ -5,14 +5,31 @@
  *
  * Only the Pi side (.2) of a slot's /30 is that slot's client: the host
  * side is pirackd itself, and an address outside every /30 is no Pi of
- * this rack.  Both are refused with ERROR 2. */
+ * this rack.  Both are refused with ERROR 2.
+ *
+ * Flat mode: every Pi is on one segment and could take another slot's .2.
+ * The slot's address is bound to its board's MAC (a permanent neighbour
+ * entry, daemon/net), so replies go to the board; and each request's own
+ * frame is checked: an AF_PACKET socket on the rack interface carries the
+ * frames addressed to the TFTP port, which the kernel queues there before
+ * UDP sees the datagram, so when a request is read its frame is already
+ * waiting.  A request whose frame did not come from the slot's board, or
+ * whose frame was not seen, is refused (ERROR 2): a machine that takes a
+ * slot's address gets none of its files, not even as frames flooded past
+ * its port while the board is away. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/filter.h>
 #include <net/if.h>
+#include <pcap/pcap.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -23,8 +40,16 @@
 #include "daemon/boot/service.h"
 #include "daemon/health/bringup_service.h"
 #include "service.h"
+#include "tftp_internal.h"
 
 #define REFUSAL_EVENT_GAP_MS 1000
+/* Frames read looking for one request's: past this the request is
+ * refused (its client asks again) rather than holding the loop.  Every
+ * request read consumes its own frame, whoever sent it, so only frames of
+ * datagrams the server dropped unread are ever skipped; the socket's
+ * buffer holds fewer than this. */
+#define FRAMES_PER_REQUEST 8192
+#define FRAME_MAX 1600
 
 struct pr_tftp_service {
     struct pr_daemon *d;
@@ -35,6 +60,8 @@ struct pr_tftp_service {
     unsigned refusals_suppressed;
     uint64_t sent_bytes;               /* of every file served to its end */
     struct pr_histogram transfer_secs; /* request to last ACK, files served */
+    int frames_fd;                     /* flat mode: frames to the TFTP port; else -1 */
+    uint64_t last_mac_warn_ms;         /* foreign-MAC warnings are rate-limited */
 };
 
 /* Seconds a file took: a 20 KB bootcode.bin in milliseconds, a 25 MB
@@ -84,6 +111,70 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
     return slot;
 }
 
+/* Flat mode: the MAC of the frame that carried the request from addr:port
+ * (host order), read from frames_fd in the order the kernel queued them;
+ * frames before it belong to datagrams already read.  False if it is not
+ * there. */
+static bool request_frame_mac(struct pr_tftp_service *svc, struct in_addr addr, uint16_t port,
+                              uint8_t mac[6])
+{
+    uint8_t frame[FRAME_MAX];
+    /* Looked up each time: the rack interface may come after pirackd. */
+    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
+    for (int i = 0; i < FRAMES_PER_REQUEST; i++) {
+        struct sockaddr_ll from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(svc->frames_fd, frame, sizeof frame, MSG_DONTWAIT,
+                             (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            return false; /* EAGAIN: not seen */
+        struct pr_tftp_sender snd;
+        /* A bridge's frames are seen on its port too: only the rack
+         * interface's count, once. */
+        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_ifindex != rack_if ||
+            pr_tftp_frame_sender(frame, (size_t)n, (uint16_t)svc->d->cfg->tftp_port, &snd) < 0)
+            continue;
+        if (pr_tftp_sender_is(&snd, addr, port)) {
+            memcpy(mac, snd.mac, 6);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Flat mode: whether the request came from the slot's board.  Called for
+ * every request, a stranger's (slot 0) too, so that each consumes its own
+ * frame and none is left to bury the next. */
+static bool from_slot_board(struct pr_tftp_service *svc, unsigned slot, const struct sockaddr *peer)
+{
+    const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
+    struct pr_slot_row row;
+    uint8_t mac[6];
+    char seen[18] = "not seen";
+
+    if (svc->frames_fd < 0)
+        return true;
+    if (peer->sa_family != AF_INET)
+        return false;
+    bool found = request_frame_mac(svc, in->sin_addr, ntohs(in->sin_port), mac);
+    if (slot == 0)
+        return false;
+    if (found)
+        snprintf(seen, sizeof seen, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                 mac[4], mac[5]);
+    if (pr_store_get_slot(svc->d->store, slot, &row) < 0)
+        row.mac[0] = '\0';
+    if (found && row.mac[0] && strcasecmp(row.mac, seen) == 0)
+        return true;
+    uint64_t now = pr_now_ms();
+    if (now - svc->last_mac_warn_ms >= REFUSAL_EVENT_GAP_MS) {
+        svc->last_mac_warn_ms = now;
+        pr_warn("tftp: slot %u's address asked from MAC %s, not its board's (%s): refused", slot,
+                seen, row.mac[0] ? row.mac : "none");
+    }
+    return false;
+}
+
 static int open_dir(const char *base, const char *name)
 {
     char path[PR_PATH_MAX + 16];
@@ -101,6 +192,11 @@ static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
     (void)len;
     unsigned slot = client_slot(svc->d, peer, out->ifindex);
     out->cookie = slot;
+    bool from_board = from_slot_board(svc, slot, peer);
+    if (slot != 0 && !from_board) {
+        out->dirfd = -EACCES; /* refused on the slot's own timeline */
+        return;
+    }
     if (slot == 0) {
         out->dirfd = -EACCES;
         return;
@@ -351,6 +447,56 @@ static int metrics_start(struct pr_tftp_service *svc)
     return rc;
 }
 
+/* Flat mode: a packet socket that keeps only IPv4 UDP frames with a
+ * request to the TFTP port (a filter libpcap compiles), read while
+ * resolving each request.  Not bound to the interface, which may not
+ * exist yet when pirackd starts: each frame's interface is checked as it
+ * is read.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
+ * frame to such taps before IP sees it, so the frame is queued here before
+ * its datagram reaches the UDP socket; a socket bound to one protocol on
+ * one device is served after IP, and the request could be read first. */
+static int open_frames(struct pr_tftp_service *svc)
+{
+    const struct pr_config *cfg = svc->d->cfg;
+    char expr[96];
+    struct bpf_program prog;
+
+    svc->frames_fd = -1;
+    if (cfg->isolated)
+        return 0;
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, FRAME_MAX);
+    if (!dead)
+        return -ENOMEM;
+    /* Requests only (RRQ 1, WRQ 2): transfers share the port, and their
+     * ACKs would bury the requests' frames. */
+    snprintf(expr, sizeof expr, "ip and udp dst port %u and (udp[8:2] = 1 or udp[8:2] = 2)",
+             cfg->tftp_port);
+    int rc = pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
+    pcap_close(dead);
+    if (rc < 0)
+        return rc;
+    struct sock_fprog fprog = { .len = (unsigned short)prog.bf_len,
+                                .filter = (struct sock_filter *)prog.bf_insns };
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
+    int buf = 4 << 20;
+    if (fd < 0)
+        rc = -errno;
+    else if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0)
+        rc = -errno;
+    pcap_freecode(&prog);
+    if (rc < 0) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    /* Room for a flood's frames, so that a board's request behind them is
+     * not missed (a missed frame is a refusal): past rmem_max while we may. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    svc->frames_fd = fd;
+    return 0;
+}
+
 int pr_tftp_service_start(struct pr_daemon *d)
 {
     struct pr_tftp_service *svc = calloc(1, sizeof *svc);
@@ -358,7 +504,14 @@ int pr_tftp_service_start(struct pr_daemon *d)
         return -ENOMEM;
     svc->d = d;
     svc->armed = UINT64_MAX;
-    int rc = new_server(svc);
+    int rc = open_frames(svc);
+    if (rc < 0) {
+        pr_err("tftp: cannot open a packet socket (flat mode checks each request's MAC on %s): %s",
+               d->cfg->interface, strerror(-rc));
+        free(svc);
+        return rc;
+    }
+    rc = new_server(svc);
     if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
         rc = -ENOMEM;
     if (rc == 0)
@@ -370,6 +523,8 @@ int pr_tftp_service_start(struct pr_daemon *d)
             pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
         pr_timer_free(svc->timer);
         pr_tftp_server_free(svc->srv);
+        if (svc->frames_fd >= 0)
+            close(svc->frames_fd);
         free(svc);
         return rc;
     }
@@ -388,6 +543,8 @@ void pr_tftp_service_stop(struct pr_daemon *d)
         pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
     pr_timer_free(svc->timer);
     pr_tftp_server_free(svc->srv);
+    if (svc->frames_fd >= 0)
+        close(svc->frames_fd);
     free(svc);
     d->tftp = NULL;
 }

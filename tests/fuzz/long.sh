@@ -11,9 +11,13 @@
 # A finding becomes a corpus file under tests/fuzz/corpus/NAME/ and a
 # unit test (docs/testing.md).  Exits non-zero when any target found
 # something.  FUZZ_TARGETS="fuzz_dhcp fuzz_tftp" runs only those.
+# FUZZ_MAX_TIME=SECONDS stops each target after that long even short of
+# FUZZ_RUNS (libFuzzer's -max_total_time): the table then shows the runs
+# made, so a cut run is recorded as partial rather than lost.
 set -u
 BUILD=${PIRACK_BUILD:-build}
 RUNS=${FUZZ_RUNS:-10000000}
+MAX_TIME=${FUZZ_MAX_TIME:-0}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
 out="$BUILD/fuzz-long"
@@ -33,7 +37,7 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
     dir="$out/$name"
     mkdir -p "$dir/corpus"
     t0=$(date +%s)
-    "$bin" -runs="$RUNS" -print_final_stats=1 -artifact_prefix="$dir/" \
+    "$bin" -runs="$RUNS" -max_total_time="$MAX_TIME" -print_final_stats=1 -artifact_prefix="$dir/" \
         "$dir/corpus" "tests/fuzz/corpus/$name" >"$dir/log" 2>&1
     rc=$?
     secs=$(($(date +%s) - t0))

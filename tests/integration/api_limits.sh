@@ -1,8 +1,10 @@
 #!/bin/sh
 # The control API protects itself: control bytes in a path are refused
 # (not read as the path cut there), a chunked body past the limit gets its
-# 413 like a declared one, and a client that holds many idle connections
-# neither locks out another client nor keeps its connections for long.
+# 413 like a declared one, a client that holds many idle connections
+# neither locks out another client nor keeps its connections for long, and
+# one that trickles its headers a byte at a time is cut at the header
+# deadline.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 . "$TOP/tests/lib/cli_rack.sh"
@@ -89,6 +91,31 @@ wait "$idle_pid"
 check "idle connections are closed within 15 s" grep -q '^alive 0$' "$TEST_TMP/idle.out"
 cli status >/dev/null
 check "the API answers after the idlers are gone" test $? -eq 0
+
+# A client that sends a byte of its headers every half second: MHD's idle
+# timeout (10 s) never fires; the header deadline (5 s) cuts it.
+cat >"$TEST_TMP/trickle.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+t0 = time.time()
+s.send(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+while time.time() - t0 < 20:
+    try:
+        s.send(b"a")
+        s.settimeout(0.5)
+        if s.recv(1) == b"":
+            break
+    except socket.timeout:
+        continue
+    except OSError:
+        break
+print("closed after %.1f" % (time.time() - t0), flush=True)
+PY
+python3 "$TEST_TMP/trickle.py" "$PIRACK_SOCK" >"$TEST_TMP/trickle.out" 2>&1
+secs=$(sed -n 's/^closed after \([0-9]*\)\..*/\1/p' "$TEST_TMP/trickle.out")
+check "a client trickling its headers is cut at the header deadline ($(cat "$TEST_TMP/trickle.out"), want 4-8 s)" \
+    sh -c "test -n '$secs' && test '$secs' -ge 4 && test '$secs' -le 8"
 
 pirackd_stop
 check "pirackd stops cleanly" test $? -eq 0

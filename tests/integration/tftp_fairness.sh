@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root tftp_fairness
+command -v sqlite3 >/dev/null || { skip tftp_fairness "sqlite3 is not installed"; exit 0; }
 if [ ! -x "$BUILD/pirackd" ] || [ ! -x "$BIN/tftpstorm" ] || [ ! -x "$BIN/tftpflood" ]; then
     skip tftp_fairness "pirackd, tftpstorm or tftpflood not built"; exit 0
 fi
@@ -19,13 +20,24 @@ SRV=$(ns_new srv) || exit 1
 CLI=$(ns_new cli) || exit 1
 ip link add rack0 netns "$SRV" type veth peer name pis0 netns "$CLI"
 ip -n "$SRV" addr add 10.99.0.1/22 dev rack0
-i=1
-while [ $i -le $((N + 1)) ]; do   # slot i's Pi is .(4i - 2)
-    ip -n "$CLI" addr add "10.99.0.$((4 * i - 2))/22" dev pis0
-    i=$((i + 1))
-done
 ip -n "$SRV" link set rack0 up
 ip -n "$CLI" link set pis0 up
+# Each slot's Pi is its own board in flat mode: a macvlan with the board's
+# MAC and the slot's .2 (.(4i - 2)), its packets routed out of it by
+# source address, and only it answering ARP for that address.
+ip netns exec "$CLI" sysctl -qw net.ipv4.conf.all.arp_ignore=1
+boards=""
+i=1
+while [ $i -le $((N + 1)) ]; do
+    mac=$(printf 'b8:27:eb:00:01:%02x' $i) addr=10.99.0.$((4 * i - 2))
+    ip -n "$CLI" link add "mv$i" link pis0 type macvlan mode bridge
+    ip -n "$CLI" link set "mv$i" address "$mac" up
+    ip -n "$CLI" addr add "$addr/22" dev "mv$i" noprefixroute
+    ip -n "$CLI" rule add from "$addr" table $((100 + i))
+    ip -n "$CLI" route add 10.99.0.0/22 dev "mv$i" src "$addr" table $((100 + i))
+    boards="$boards${boards:+, }('$mac', $i, 0)"
+    i=$((i + 1))
+done
 
 CONF=$TEST_TMP/pirackd.conf
 rack_conf "$CONF" $((N + 1)) flat rack0
@@ -37,7 +49,9 @@ head -c 7000 /dev/urandom >"$BOOT/fixup.dat"
 echo "console=serial0" >"$BOOT/cmdline.txt"
 FILES=bootcode.bin,start.elf,fixup.dat,cmdline.txt
 pirackd_start "$SRV" "$CONF" || { not_ok "tftp_fairness: pirackd starts"; exit 1; }
-wait_for 5 ip netns exec "$CLI" ping -c1 -W1 10.99.0.1 >/dev/null
+sqlite3 "$TEST_TMP/state/pirack.db" "PRAGMA busy_timeout=5000;
+    INSERT INTO boards (mac, slot, first_seen_ms) VALUES $boards;" >/dev/null
+wait_for 5 ip netns exec "$CLI" ping -c1 -W1 -I 10.99.0.2 10.99.0.1 >/dev/null
 
 storm() {   # the 20 slots 2..21 boot; prints tftpstorm's line
     ip netns exec "$CLI" timeout 120 "$BIN/tftpstorm" -s 10.99.0.1 -c 10.99.0.6 -S 4 -n "$N" \

@@ -16,17 +16,20 @@ ip -n "$SRV" link add br0 type bridge
 ip -n "$SRV" addr add 10.99.0.1/22 dev br0
 ip -n "$SRV" link set br0 up
 n=0
-client() {   # client NAME ADDRESS: a namespace with one address on the bridge
+client() {   # client NAME ADDRESS [MAC]: a namespace with one address on the bridge
     n=$((n + 1))
     ns=$(ns_new "$1") || return 1
     ip link add "t$$v$n" type veth peer name "t$$p$n"
     ip link set "t$$v$n" netns "$SRV"
     ip link set "t$$p$n" netns "$ns"
     ip -n "$SRV" link set "t$$v$n" master br0 up
+    [ -z "${3:-}" ] || ip -n "$ns" link set "t$$p$n" address "$3"
     ip -n "$ns" addr add "$2/22" dev "t$$p$n"
     ip -n "$ns" link set "t$$p$n" up
 }
-client pi1 10.99.0.2 && client pi2 10.99.0.6 && client stranger 10.99.2.2 ||
+# In flat mode a slot is served only to its board's MAC (flat_binding.sh).
+client pi1 10.99.0.2 b8:27:eb:12:34:56 && client pi2 10.99.0.6 b8:27:eb:00:00:02 &&
+    client stranger 10.99.2.2 ||
     { not_ok "tftp_pirackd: namespaces"; exit 1; }
 PI1=$PR_NS_PREFIX-pi1 PI2=$PR_NS_PREFIX-pi2 STRANGER=$PR_NS_PREFIX-stranger
 
@@ -42,6 +45,8 @@ echo "secret of slot 1" >"$BOOT/001/cmdline.txt"
 
 pirackd_start "$SRV" "$CONF" || { not_ok "tftp_pirackd: pirackd starts"; exit 1; }
 DB=$TEST_TMP/state/pirack.db
+sqlite3 "$DB" "PRAGMA busy_timeout=5000; INSERT INTO boards (mac, slot, first_seen_ms)
+               VALUES ('b8:27:eb:12:34:56', 1, 0), ('b8:27:eb:00:00:02', 2, 0);" >/dev/null
 wait_for 5 ip netns exec "$PI1" ping -c1 -W1 10.99.0.1
 
 get() {   # get NS REMOTE LOCAL: prints tftp-hpa's messages
@@ -59,9 +64,7 @@ check "a file in a subdirectory" cmp -s o1 "$BOOT/001/overlays/x.dtbo"
 get "$PI1" rack7/start.elf p1 >/dev/null
 check "the configured prefix is stripped" cmp -s p1 "$BOOT/001/start.elf"
 
-# A board is known for slot 1: the serial in its path is recorded for it.
-sqlite3 "$DB" "PRAGMA busy_timeout=5000; INSERT INTO boards (mac, slot, first_seen_ms)
-               VALUES ('b8:27:eb:12:34:56', 1, 0);" >/dev/null
+# Slot 1's board: the serial in its path is recorded for it.
 get "$PI1" 00123456/start.elf z1 >/dev/null
 check "a serial-prefixed path is served from the slot's directory" cmp -s z1 "$BOOT/001/start.elf"
 check "the serial seen is recorded for the slot's board" \
