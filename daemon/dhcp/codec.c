@@ -468,6 +468,7 @@ const char *pr_dhcp_drop_name(enum pr_dhcp_drop why)
         [PR_DROP_BAD_REQUEST] = "bad_request",
         [PR_DROP_LOOKUP_FAILED] = "lookup_failed",
         [PR_DROP_SEND_FAILED] = "send_failed",
+        [PR_DROP_FOREIGN_MAC] = "foreign_mac",
     };
     return (unsigned)why < PR_DROP__COUNT ? names[why] : "unknown";
 }

@@ -60,4 +60,11 @@ int pr_dhcp_opt_addr(const struct pr_dhcp_msg *m, uint8_t code, struct in_addr *
 /* True when the option holds byte v (e.g. the parameter request list). */
 bool pr_dhcp_opt_has_byte(const struct pr_dhcp_msg *m, uint8_t code, uint8_t v);
 
+/* ---- frame.c ---- */
+/* Whether an Ethernet II / IPv4 / UDP frame to dport (host order) carries
+ * exactly the datagram dgram (dlen bytes) that a UDP socket read; if so,
+ * *src_mac is the frame's source.  Checksums are not checked. */
+bool pr_udp4_frame_carries(const uint8_t *frame, size_t len, uint16_t dport, const uint8_t *dgram,
+                           size_t dlen, uint8_t src_mac[6]);
+
 #endif

@@ -122,3 +122,29 @@ int pr_udp4_parse(const uint8_t *frame, size_t len, struct pr_udp4_addrs *a,
     *plen = udp_len - PR_UDP_HLEN;
     return 0;
 }
+
+/* The kernel has checked the frame already by the time its datagram is
+ * read (lengths, and checksums a NIC filled in), so this only locates the
+ * UDP payload: no checksum test, which a frame whose checksum the sending
+ * host left to offload (veth) would fail. */
+bool pr_udp4_frame_carries(const uint8_t *frame, size_t len, uint16_t dport, const uint8_t *dgram,
+                           size_t dlen, uint8_t src_mac[6])
+{
+    if (len < PR_UDP4_FRAME_OVERHEAD || get16(frame + 12) != 0x0800)
+        return false;
+    const uint8_t *ip = frame + PR_ETH_HLEN;
+    size_t ihl = (size_t)(ip[0] & 15) * 4;
+    if ((ip[0] >> 4) != 4 || ihl < PR_IP4_HLEN || ip[9] != IPPROTO_UDP || (get16(ip + 6) & 0x3fff))
+        return false;
+    if (len < PR_ETH_HLEN + ihl + PR_UDP_HLEN)
+        return false;
+    const uint8_t *udp = ip + ihl;
+    size_t udp_len = get16(udp + 4);
+    size_t room = len - PR_ETH_HLEN - ihl;
+    if (get16(udp + 2) != dport || udp_len != PR_UDP_HLEN + dlen || udp_len > room)
+        return false;
+    if (memcmp(udp + PR_UDP_HLEN, dgram, dlen) != 0)
+        return false;
+    memcpy(src_mac, frame + 6, 6);
+    return true;
+}

@@ -16,6 +16,7 @@
 
 #include "daemon/daemon.h"
 #include "pirack/frame.h"
+#include "pirack/packet.h"
 #include "daemon/boot/service.h"
 #include "daemon/health/bringup_service.h"
 #include "service.h"
@@ -51,6 +52,7 @@ struct seen {
 struct pr_dhcp_service {
     struct pr_daemon *d;
     int udp_fd, raw_fd;
+    int frames_fd; /* flat mode: frames to the DHCP port; else -1 */
     struct pr_timer *timer;
     struct pending *pending;
     unsigned n_pending;
@@ -390,6 +392,50 @@ static void drop_counted(struct pr_dhcp_service *s, enum pr_dhcp_drop why, const
              pr_dhcp_drop_name(why));
 }
 
+/* Flat mode's frames: a DHCP request is at most one frame; a flood may
+ * queue many ahead of a board's request, each read once. */
+#define FRAMES_PER_DATAGRAM 8192
+
+/* Flat mode: the source MAC of the frame that carried this datagram,
+ * found by its bytes among the frames queued on frames_fd (those before
+ * it belong to datagrams already read, or to other interfaces).  False
+ * when it is not there. */
+static bool datagram_frame_mac(struct pr_dhcp_service *s, const uint8_t *dgram, size_t len,
+                               uint8_t mac[6])
+{
+    uint8_t frame[FRAME_MAX];
+    /* Looked up each time: the rack interface may come after pirackd. */
+    int rack_if = (int)if_nametoindex(s->d->cfg->interface);
+    for (int i = 0; i < FRAMES_PER_DATAGRAM; i++) {
+        struct sockaddr_ll from;
+        socklen_t fromlen = sizeof from;
+        ssize_t n = recvfrom(s->frames_fd, frame, sizeof frame, MSG_DONTWAIT,
+                             (struct sockaddr *)&from, &fromlen);
+        if (n < 0)
+            return false; /* EAGAIN: not seen */
+        /* A bridge's frames are seen on its ports too: the rack
+         * interface's copy only. */
+        if (from.sll_pkttype == PACKET_OUTGOING || from.sll_ifindex != rack_if)
+            continue;
+        if (pr_udp4_frame_carries(frame, (size_t)n, PR_DHCP_SERVER_PORT, dgram, len, mac))
+            return true;
+    }
+    return false;
+}
+
+/* Flat mode binds a slot to its board's MAC, so the MAC a request names
+ * (chaddr) must be the one that sent its frame: otherwise any host on the
+ * shared link could speak for another tenant's board.  With port security
+ * on the switch, the frame's source is the port's own board. */
+static bool sent_by_named_board(struct pr_dhcp_service *s, const uint8_t *buf, size_t len,
+                                const struct pr_dhcp_msg *req)
+{
+    uint8_t mac[6];
+    if (s->frames_fd < 0)
+        return true;
+    return datagram_frame_mac(s, buf, len, mac) && memcmp(mac, req->chaddr, 6) == 0;
+}
+
 static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t len, bool truncated,
                           int ifindex)
 {
@@ -414,6 +460,10 @@ static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t 
     }
     if (pr_dhcp_decode(buf, len, &req, &why) < 0) {
         drop_counted(s, why, ifname);
+        return;
+    }
+    if (!sent_by_named_board(s, buf, len, &req)) {
+        drop_counted(s, PR_DROP_FOREIGN_MAC, ifname);
         return;
     }
 
@@ -514,7 +564,7 @@ int pr_dhcp_service_start(struct pr_daemon *d)
     if (!s)
         return -ENOMEM;
     s->d = d;
-    s->udp_fd = s->raw_fd = -1;
+    s->udp_fd = s->raw_fd = s->frames_fd = -1;
     int r = -ENOMEM;
     s->pending = calloc(PENDING_MAX, sizeof *s->pending);
     s->timer = pr_timer_new(d->loop, on_pending_timer, s);
@@ -529,12 +579,24 @@ int pr_dhcp_service_start(struct pr_daemon *d)
         r = -errno;
         goto fail;
     }
+    if (!d->cfg->isolated) {
+        /* flat mode: the frames behind each request, for their source MAC */
+        r = s->frames_fd = pr_packet_open("ip and udp dst port 67", FRAME_MAX, RCVBUF_BYTES);
+        if (r < 0) {
+            pr_err("dhcp: cannot open a packet socket (flat mode checks each request's MAC "
+                   "on %s): %s",
+                   d->cfg->interface, strerror(-r));
+            goto fail;
+        }
+    }
     r = pr_loop_add_fd(d->loop, s->udp_fd, EPOLLIN, on_readable, s);
     if (r < 0)
         goto fail;
     d->dhcp = s;
     return 0;
 fail:
+    if (s->frames_fd >= 0)
+        close(s->frames_fd);
     if (s->raw_fd >= 0)
         close(s->raw_fd);
     if (s->udp_fd >= 0)
@@ -553,6 +615,8 @@ void pr_dhcp_service_stop(struct pr_daemon *d)
     pr_loop_del_fd(d->loop, s->udp_fd);
     close(s->udp_fd);
     close(s->raw_fd);
+    if (s->frames_fd >= 0)
+        close(s->frames_fd);
     pr_timer_free(s->timer);
     free(s->pending);
     free(s->seen);

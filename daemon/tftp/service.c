@@ -22,9 +22,7 @@
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <linux/filter.h>
 #include <net/if.h>
-#include <pcap/pcap.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +34,7 @@
 
 #include "daemon/daemon.h"
 #include "pirack/metrics.h"
+#include "pirack/packet.h"
 #include "pirack/tftp.h"
 #include "daemon/boot/service.h"
 #include "daemon/health/bringup_service.h"
@@ -447,52 +446,24 @@ static int metrics_start(struct pr_tftp_service *svc)
     return rc;
 }
 
-/* Flat mode: a packet socket that keeps only IPv4 UDP frames with a
- * request to the TFTP port (a filter libpcap compiles), read while
- * resolving each request.  Not bound to the interface, which may not
- * exist yet when pirackd starts: each frame's interface is checked as it
- * is read.  ETH_P_ALL, not ETH_P_IP: the kernel hands a
- * frame to such taps before IP sees it, so the frame is queued here before
- * its datagram reaches the UDP socket; a socket bound to one protocol on
- * one device is served after IP, and the request could be read first. */
+/* Flat mode: a packet socket (pirack/packet.h) that keeps only IPv4 UDP
+ * frames with a request to the TFTP port, read while resolving each
+ * request; each frame's interface is checked as it is read. */
 static int open_frames(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
     char expr[96];
-    struct bpf_program prog;
 
     svc->frames_fd = -1;
     if (cfg->isolated)
         return 0;
-    pcap_t *dead = pcap_open_dead(DLT_EN10MB, FRAME_MAX);
-    if (!dead)
-        return -ENOMEM;
     /* Requests only (RRQ 1, WRQ 2): transfers share the port, and their
      * ACKs would bury the requests' frames. */
     snprintf(expr, sizeof expr, "ip and udp dst port %u and (udp[8:2] = 1 or udp[8:2] = 2)",
              cfg->tftp_port);
-    int rc = pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0 ? -EINVAL : 0;
-    pcap_close(dead);
-    if (rc < 0)
-        return rc;
-    struct sock_fprog fprog = { .len = (unsigned short)prog.bf_len,
-                                .filter = (struct sock_filter *)prog.bf_insns };
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL));
-    int buf = 4 << 20;
+    int fd = pr_packet_open(expr, FRAME_MAX, 4 << 20);
     if (fd < 0)
-        rc = -errno;
-    else if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) < 0)
-        rc = -errno;
-    pcap_freecode(&prog);
-    if (rc < 0) {
-        if (fd >= 0)
-            close(fd);
-        return rc;
-    }
-    /* Room for a flood's frames, so that a board's request behind them is
-     * not missed (a missed frame is a refusal): past rmem_max while we may. */
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+        return fd;
     svc->frames_fd = fd;
     return 0;
 }

@@ -91,6 +91,7 @@ enum pr_dhcp_drop {
     PR_DROP_BAD_REQUEST,   /* a REQUEST in no RFC 2131 state */
     PR_DROP_LOOKUP_FAILED, /* the store could not answer */
     PR_DROP_SEND_FAILED,   /* the reply could not be sent (service) */
+    PR_DROP_FOREIGN_MAC,   /* flat: the frame's source is not the board it names (service) */
     PR_DROP__COUNT
 };
 

@@ -2,7 +2,8 @@
 # Flat mode: one shared interface, the slot found by the board's MAC.  A
 # board that no slot holds gets no address and is recorded as seen (MAC,
 # vendor class, option 97) for bring-up; once assigned (`pirack assign`),
-# it gets its slot's address.  Packets on other interfaces are ignored.
+# it gets its slot's address.  Packets on other interfaces are ignored, and
+# so is a request whose frame does not come from the board it names.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root dhcp_flat
@@ -40,6 +41,17 @@ if cli assign 2 "$mac" >"$TEST_TMP/assign.out" 2>&1; then
     check "an assigned board gets its slot's address" grep -q 'yiaddr=10.99.0.6 ' "$TEST_TMP/known.out"
     probe -i eth1 -k pi3bplus -m "$mac" -w 800 >"$TEST_TMP/other.out"
     check "the same board on another interface gets nothing" test ! -s "$TEST_TMP/other.out"
+    # another host on the shared link speaking for the board: the packet
+    # names the board's MAC, its frame comes from the host's own
+    probe -i eth0 -k pi3bplus -m "$mac" -s 02:00:00:00:00:99 -w 800 >"$TEST_TMP/forged.out"
+    check "a request whose frame is not from the board it names gets nothing" \
+        test ! -s "$TEST_TMP/forged.out"
+    curl -sf --unix-socket "$PIRACK_SOCK" http://pirackd/v1/dhcp/stats >"$TEST_TMP/stats.json"
+    check "it is dropped and counted as foreign_mac" \
+        grep -q '"foreign_mac": *1[,}]' "$TEST_TMP/stats.json"
+    probe -i eth0 -k pi3bplus -m "$mac" -w 800 >"$TEST_TMP/again.out"
+    check "the board itself still gets its address after that" \
+        grep -q 'yiaddr=10.99.0.6 ' "$TEST_TMP/again.out"
 else
     skip "flat mode assigned board" "no 'pirack assign' yet: $(head -n 1 "$TEST_TMP/assign.out")"
 fi

@@ -63,6 +63,39 @@ static void frame_round_trip(void **state)
     assert_int_equal(pr_udp4_frame(frame, 100, &a, payload, sizeof payload), -EMSGSIZE);
 }
 
+/* Flat mode's MAC check finds a datagram's frame by its bytes. */
+static void frame_carries_datagram(void **state)
+{
+    (void)state;
+    struct pr_udp4_addrs a = { .src_mac = { 2, 0, 0, 0, 0, 0x99 }, .sport = 68, .dport = 67 };
+    memset(a.dst_mac, 0xff, 6);
+    a.dst.s_addr = INADDR_BROADCAST;
+    uint8_t dgram[300], frame[400], mac[6] = { 0 };
+    for (size_t i = 0; i < sizeof dgram; i++)
+        dgram[i] = (uint8_t)(i * 13);
+    int n = pr_udp4_frame(frame, sizeof frame, &a, dgram, sizeof dgram);
+    assert_true(n > 0);
+    assert_true(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram, mac));
+    assert_memory_equal(mac, a.src_mac, 6);
+    /* a checksum left to offload (here: zeroed) does not matter */
+    frame[14 + 20 + 6] = frame[14 + 20 + 7] = 0;
+    assert_true(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram, mac));
+    /* another datagram, port, a shorter one, a cut frame: not this one */
+    dgram[299] ^= 1;
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram, mac));
+    dgram[299] ^= 1;
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n, 69, dgram, sizeof dgram, mac));
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram - 1, mac));
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n - 1, 67, dgram, sizeof dgram, mac));
+    assert_false(pr_udp4_frame_carries(frame, 20, 67, dgram, 0, mac));
+    /* not IPv4, or an IPv4 fragment */
+    frame[12] = 0x86;
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram, mac));
+    frame[12] = 0x08;
+    frame[14 + 6] |= 0x20;
+    assert_false(pr_udp4_frame_carries(frame, (size_t)n, 67, dgram, sizeof dgram, mac));
+}
+
 static void ring_limits(void **state)
 {
     (void)state;
@@ -206,7 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(checksum_known_vector), cmocka_unit_test(frame_round_trip),
         cmocka_unit_test(ring_limits),           cmocka_unit_test(classify_frames),
-        cmocka_unit_test(filter_compiles),
+        cmocka_unit_test(filter_compiles),       cmocka_unit_test(frame_carries_datagram),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,9 +9,11 @@
  * kinds go out with UDP checksum 0, as the ROM sends them.  Used by
  * tests/integration/dhcp_rom.sh.
  *
- *   dhcp_probe -i IFACE -k KIND [-m MAC] [-w WAIT_MS] [-c COUNT] [-r]
+ *   dhcp_probe -i IFACE -k KIND [-m MAC] [-s SRC_MAC] [-w WAIT_MS] [-c COUNT] [-r]
  *   (-c sends the packet COUNT times back to back, at most 100000; -r
- *   gives each one a random MAC with the Pi's OUI, as a flood would)
+ *   gives each one a random MAC with the Pi's OUI, as a flood would; -s
+ *   sends the frame from SRC_MAC while the packet names MAC, as a host
+ *   speaking for another board would)
  *   KIND: pi3b pi3bplus pi4 truncated badlen wrongop hlen */
 #include <errno.h>
 #include <stdbool.h>
@@ -106,6 +108,10 @@ static void print_reply(const uint8_t *frame, size_t len, uint64_t t0)
     fflush(stdout);
 }
 
+/* The frame source when it is not the board's own (-s). */
+static uint8_t src_override[6];
+static bool has_src_override;
+
 /* The frame a client with this MAC sends: as the ROM sends it, from
  * 0.0.0.0:68 to 255.255.255.255:67, TTL 128.  -1 for an unknown kind. */
 static int make_frame(const char *kind, const uint8_t mac[6], uint8_t *frame, size_t cap)
@@ -114,7 +120,7 @@ static int make_frame(const char *kind, const uint8_t mac[6], uint8_t *frame, si
     if (build(kind, mac, &p) < 0)
         return -1;
     struct pr_udp4_addrs a = { .sport = 68, .dport = 67, .ttl = 128 };
-    memcpy(a.src_mac, mac, 6);
+    memcpy(a.src_mac, has_src_override ? src_override : mac, 6);
     memset(a.dst_mac, 0xff, 6);
     a.dst.s_addr = INADDR_BROADCAST;
     int n = pr_udp4_frame(frame, cap, &a, p.b, p.n);
@@ -133,7 +139,7 @@ int main(int argc, char **argv)
     unsigned wait_ms = 2500, count = 1;
     bool random_mac = false;
     int c;
-    while ((c = getopt(argc, argv, "i:k:m:w:c:r")) != -1) {
+    while ((c = getopt(argc, argv, "i:k:m:s:w:c:r")) != -1) {
         if (c == 'r')
             random_mac = true;
         else if (c == 'i')
@@ -147,8 +153,14 @@ int main(int argc, char **argv)
         else if (c == 'm' && sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
                                     &mac[2], &mac[3], &mac[4], &mac[5]) == 6)
             continue;
+        else if (c == 's' && sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &src_override[0],
+                                    &src_override[1], &src_override[2], &src_override[3],
+                                    &src_override[4], &src_override[5]) == 6)
+            has_src_override = true;
         else {
-            fprintf(stderr, "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-w MS] [-c N] [-r]\n");
+            fprintf(
+                stderr,
+                "usage: dhcp_probe -i IFACE -k KIND [-m MAC] [-s SRC_MAC] [-w MS] [-c N] [-r]\n");
             return 2;
         }
     }
