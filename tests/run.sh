@@ -2,7 +2,8 @@
 # Runs every test and ends with "N passed, N failed[, N skipped]".
 #
 #   unit:        $BUILD/tests/test_*  (cmocka; each test case counts)
-#   fuzz:        $BUILD/fuzz/fuzz_*   run over tests/fuzz/corpus/fuzz_*/
+#   fuzz:        $BUILD/fuzz/fuzz_*   run over tests/fuzz/corpus/fuzz_*/,
+#                beside the static and integration tests (one core each)
 #   static:      tests/static/*.sh, the tree's rules and style, read
 #                from the sources and objects, printing lines as below
 #   integration: tests/integration/*.sh, each printing lines
@@ -39,36 +40,62 @@ run_unit() {
     fi
 }
 
-run_fuzz() {
+# One fuzz target: its committed corpus as a regression suite, then a
+# short fresh run (FUZZ_SMOKE_S seconds, 3 by default: depth is `make
+# fuzz-long`'s job, and the whole suite must stay under 20 minutes on 2
+# cores).  Prints "ok NAME ..." or "FAIL NAME ..." and the log's tail.
+fuzz_one() {
     bin=$1 name=$(basename "$1") corpus="tests/fuzz/corpus/$(basename "$1")"
     out="$log_dir/$name.log"
     if [ ! -d "$corpus" ]; then
-        echo "FAIL $name: no corpus at $corpus"; failed=$((failed + 1)); return
+        echo "FAIL $name: no corpus at $corpus"; return
     fi
-    # The committed corpus is a regression suite, then a short fresh run
-    # (FUZZ_SMOKE_S seconds, 3 by default: depth is `make fuzz-long`'s job,
-    # and the whole suite must stay under 20 minutes on 2 cores).
-    if "$bin" -runs=0 "$corpus" >"$out" 2>&1 &&
-       "$bin" -max_total_time="${FUZZ_SMOKE_S:-3}" -timeout=5 -rss_limit_mb=2048 \
+    if nice -n 10 "$bin" -runs=0 "$corpus" >"$out" 2>&1 &&
+       nice -n 10 "$bin" -max_total_time="${FUZZ_SMOKE_S:-3}" -timeout=5 -rss_limit_mb=2048 \
            -artifact_prefix="$log_dir/$name-" >>"$out" 2>&1; then
-        passed=$((passed + 1)); echo "ok   $name (corpus + ${FUZZ_SMOKE_S:-3} s)"
+        echo "ok   $name (corpus + ${FUZZ_SMOKE_S:-3} s)"
     else
-        failed=$((failed + 1)); failures="$failures $name"
         echo "FAIL $name (log: $out)"; tail -n 30 "$out"
     fi
+}
+
+# The fuzzers use one core while the integration tests, which mostly
+# wait on timers and peers, use the other: they run beside each other,
+# niced, and their results are counted at the end.
+start_fuzz() {
+    fuzz_report="$log_dir/fuzz-report.txt"
+    : >"$fuzz_report"
+    (
+        for t in "$BUILD"/fuzz/fuzz_*; do
+            [ -x "$t" ] && want "$t" && fuzz_one "$t"
+        done
+    ) >"$fuzz_report" 2>&1 </dev/null &
+    fuzz_pid=$!
+}
+
+finish_fuzz() {
+    wait "$fuzz_pid"
+    cat "$fuzz_report"
+    p=$(grep -c '^ok ' "$fuzz_report") f=$(grep -c '^FAIL ' "$fuzz_report")
+    passed=$((passed + p)) failed=$((failed + f))
+    [ "$f" -eq 0 ] || failures="$failures $(sed -n 's/^FAIL \([^ :]*\).*/\1/p' "$fuzz_report" | tr '\n' ' ')"
 }
 
 run_integration() {
     script=$1 name=$(basename "$1" .sh) out="$log_dir/$name.log"
     echo "---- $name"
+    started=$(date +%s)
     timeout --kill-after=10 900 sh "$script" >"$out" 2>&1 </dev/null
     rc=$?
+    took=$(($(date +%s) - started))
+    echo "$took $name" >>"$times"
     p=$(grep -c '^ok ' "$out") f=$(grep -c '^not ok ' "$out") s=$(grep -c '^skip ' "$out")
     grep -E '^(ok|not ok|skip) ' "$out" | sed 's/^/     /'
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1; echo "     not ok $name: exited $rc (timeout or crash)"
     fi
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    echo "     ($took s)"
     if [ "$f" -ne 0 ]; then
         failures="$failures $name"
         echo "     log: $out"; tail -n 40 "$out" | sed 's/^/     | /'
@@ -78,12 +105,15 @@ run_integration() {
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] && want "$t" && run_unit "$t"
 done
-for t in "$BUILD"/fuzz/fuzz_*; do
-    [ -x "$t" ] && want "$t" && run_fuzz "$t"
-done
+start_fuzz
+times="$log_dir/times.txt"   # seconds per static/integration test
+: >"$times"
 for t in tests/static/*.sh tests/integration/*.sh; do
     [ -f "$t" ] && want "$t" && run_integration "$t"
 done
+finish_fuzz
+echo "slowest tests (seconds, all in $times):"
+sort -rn "$times" | head -n 8 | sed 's/^/     /'
 
 [ -n "$failures" ] && echo "failed:$failures"
 if [ "$skipped" -gt 0 ]; then
