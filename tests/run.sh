@@ -102,6 +102,16 @@ run_integration() {
     fi
 }
 
+# Caches that slow tests build (a debootstrapped root) are made from the
+# start, beside the unit tests; what fails here is made again, or
+# reported, by the test itself.
+prefetch_names=""
+for t in tests/integration/*.sh; do
+    want "$t" && prefetch_names="$prefetch_names $(basename "$t" .sh)"
+done
+# shellcheck disable=SC2086 # the names are words
+sh tests/lib/prefetch.sh $prefetch_names >"$log_dir/prefetch.log" 2>&1 </dev/null &
+
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] && want "$t" && run_unit "$t"
 done

@@ -34,6 +34,11 @@ nspawn_root() {
     _mirror=$(nspawn_mirror)
     _key=$(printf 'bookworm minbase %s %s v1\n' "$_inc" "$_mirror" | sha256sum | cut -c1-12)
     _root="$BUILD/nspawn-root-$_key"
+    # One builder at a time: tests/run.sh starts one early, in the
+    # background, and the test that needs the root waits for it.
+    mkdir -p "$BUILD"
+    exec 8>"$BUILD/nspawn-root.lock"
+    flock 8
     if [ ! -f "$_root/.complete" ]; then
         for _old in "$BUILD"/nspawn-root-*; do
             [ -d "$_old" ] && [ "$_old" != "$_root" ] && rm -rf "$_old"
@@ -42,7 +47,7 @@ nspawn_root() {
         mkdir -p "$BUILD"
         echo "nspawn: debootstrap bookworm from $_mirror into $_root" >&2
         debootstrap --variant=minbase --include="$_inc" bookworm "$_root.tmp" "$_mirror" \
-            >"$BUILD/nspawn-root.log" 2>&1 || { tail -n 20 "$BUILD/nspawn-root.log" >&2; rm -rf "$_root.tmp"; return 1; }
+            >"$BUILD/nspawn-root.log" 2>&1 || { tail -n 20 "$BUILD/nspawn-root.log" >&2; rm -rf "$_root.tmp"; exec 8>&-; return 1; }
         # A booted test container needs no getty on a console nobody reads,
         # nor time sync or a resolver that would talk off the machine.
         for _u in console-getty.service getty@.service systemd-timesyncd.service \
@@ -54,6 +59,8 @@ nspawn_root() {
         touch "$_root.tmp/.complete"
         mv "$_root.tmp" "$_root"
     fi
+    flock -u 8
+    exec 8>&-
     echo "$_root"
 }
 

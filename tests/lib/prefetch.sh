@@ -1,0 +1,22 @@
+#!/bin/sh
+# Builds what slow tests cache under $BUILD (today the booted-Debian root
+# of the systemd unit's test) while tests/run.sh runs the others, so that
+# a fresh clone's `make check` does not wait for debootstrap in the
+# middle of the run.  The test that needs the cache takes the same lock
+# and waits for this build, or makes the cache itself when this failed.
+# Usage: prefetch.sh NAME...   (the tests that will run)
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${PIRACK_BUILD:-build}
+cd "$TOP" || exit 1
+
+for want in "$@"; do
+    case $want in
+    systemd_unit)
+        command -v debootstrap >/dev/null 2>&1 || continue
+        . "$TOP/tests/lib/nspawn.sh"
+        nspawn_root >/dev/null 2>&1
+        ;;
+    esac
+done
+exit 0
