@@ -30,23 +30,9 @@ HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "namespaces"; exit 1; }
 rack_create "$HOST" "$PIS" 2 isolated 'pi%03d' || { not_ok "the rack's links"; exit 1; }
 ip netns exec "$HOST" ip link set lo up
 
-G=$TEST_TMP/ganesha
-mkdir -p "$G"
-: >"$G/pirack.conf"
-cat >"$G/ganesha.conf" <<CONF
-NFS_CORE_PARAM { Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; }
-NFSV4 { Graceless = true; }
-%include "$G/pirack.conf"
-CONF
-cat >"$G/run.sh" <<RUN
-mount -t tmpfs none /run && mkdir -p /run/rpcbind || exit 1
-rpcbind -f & echo \$! >"$G/rpcbind.pid"
-sleep 1
-exec ganesha.nfsd -F -L "$G/ganesha.log" -f "$G/ganesha.conf" -p "$G/ganesha.pid" -N NIV_EVENT
-RUN
-ip netns exec "$HOST" unshare -m --propagation private sh "$G/run.sh" >/dev/null 2>&1 &
-at_exit "kill \$(cat $G/rpcbind.pid) \$(cat $G/ganesha.pid)"
-check "ganesha starts in the rack's namespace" wait_for 20 test -s "$G/ganesha.pid"
+. "$TOP/tests/lib/ganesha.sh"
+ganesha_start "$HOST"
+G=$GANESHA_DIR
 
 SIM_NS=$HOST
 . "$TOP/tests/lib/poe_sim.sh"
@@ -58,11 +44,8 @@ CONF=$TEST_TMP/pirackd.conf
 rack_conf "$CONF" 2
 printf 'listen = 127.0.0.1:%s\n' "$port" >"$TEST_TMP/api.lines"
 sed -i "/^\[api\]\$/r $TEST_TMP/api.lines" "$CONF"
+ganesha_nfs_section >>"$CONF"
 cat >>"$CONF" <<CONF
-[nfs]
-backend = ganesha
-exports = $G/pirack.conf
-ganesha_pidfile = $G/ganesha.pid
 [images]
 keep_previous = 20s
 [power]

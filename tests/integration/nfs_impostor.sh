@@ -41,27 +41,13 @@ done
 host_mac=$(ip -n "$rack" -br link show pi002 | awk '{ print $3 }')
 ip -n "$imp" neigh replace 10.99.0.1 lladdr "$host_mac" dev eth0 nud permanent
 
-G=$TEST_TMP/ganesha
-mkdir -p "$G"
-: >"$G/pirack.conf"
-cat >"$G/ganesha.conf" <<CONF
-NFS_CORE_PARAM { Enable_NLM = false; Enable_RQUOTA = false; Protocols = 3, 4; }
-NFSV4 { Graceless = true; }
-%include "$G/pirack.conf"
-CONF
-cat >"$G/run.sh" <<RUN
-mount -t tmpfs none /run && mkdir -p /run/rpcbind || exit 1
-rpcbind -f & echo \$! >"$G/rpcbind.pid"
-sleep 1
-exec ganesha.nfsd -F -L "$G/ganesha.log" -f "$G/ganesha.conf" -p "$G/ganesha.pid" -N NIV_EVENT
-RUN
-ip netns exec "$rack" unshare -m --propagation private sh "$G/run.sh" >/dev/null 2>&1 &
-at_exit "kill \$(cat $G/rpcbind.pid) \$(cat $G/ganesha.pid)"
-check "ganesha starts in the rack's namespace" wait_for 20 test -s "$G/ganesha.pid"
+. "$TOP/tests/lib/ganesha.sh"
+ganesha_start "$rack"
+G=$GANESHA_DIR
 
 # The default [net] rp_filter = set: strict filtering on each slot link.
 rack_conf "$TEST_TMP/pirackd.conf" 2
-printf '[nfs]\nbackend = ganesha\nexports = %s\nganesha_pidfile = %s\n' "$G/pirack.conf" "$G/ganesha.pid" >>"$TEST_TMP/pirackd.conf"
+ganesha_nfs_section >>"$TEST_TMP/pirackd.conf"
 pirackd_start "$rack" "$TEST_TMP/pirackd.conf" || { not_ok "pirackd starts"; exit 1; }
 check "pirackd set strict rp_filter on slot 2's link" \
     test "$(ip netns exec "$rack" sysctl -n net.ipv4.conf.pi002.rp_filter)" = 1
