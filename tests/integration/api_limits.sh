@@ -44,37 +44,7 @@ check "a 2 MB chunked body: 413 too-large, not a reset" test "$code" = 413
 # One process opens up to 300 connections and sends nothing (or half a
 # request line); meanwhile pirack status must answer within 2 s, and the
 # daemon must close the idlers long before libmicrohttpd's 30 s.
-cat >"$TEST_TMP/idle.py" <<'PY'
-import socket, sys, time
-path, n, hold = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-conns = []
-for i in range(n):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(1)
-    try:
-        s.connect(path)
-    except OSError:
-        break
-    if i % 2:
-        s.send(b"GET /v1/status HTTP/1.1\r\nHost: x")  # never finished
-    conns.append(s)
-print("open", len(conns), flush=True)
-end = time.time() + hold
-while time.time() < end:
-    time.sleep(0.2)
-alive = 0
-for s in conns:
-    s.setblocking(False)
-    try:
-        if s.recv(1) != b"":
-            alive += 1
-    except BlockingIOError:
-        alive += 1
-    except OSError:
-        pass
-print("alive", alive, flush=True)
-PY
-python3 "$TEST_TMP/idle.py" "$PIRACK_SOCK" 300 16 >"$TEST_TMP/idle.out" 2>&1 &
+python3 "$TOP/tests/lib/slow_clients.py" idle "$PIRACK_SOCK" 300 16 'GET /v1/status HTTP/1.1\r\nHost: x' >"$TEST_TMP/idle.out" 2>&1 &
 idle_pid=$!
 at_exit "kill $idle_pid"
 wait_for 10 grep -q '^open' "$TEST_TMP/idle.out"
@@ -94,25 +64,7 @@ check "the API answers after the idlers are gone" test $? -eq 0
 
 # A client that sends a byte of its headers every half second: MHD's idle
 # timeout (10 s) never fires; the header deadline (5 s) cuts it.
-cat >"$TEST_TMP/trickle.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-t0 = time.time()
-s.send(b"GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-while time.time() - t0 < 20:
-    try:
-        s.send(b"a")
-        s.settimeout(0.5)
-        if s.recv(1) == b"":
-            break
-    except socket.timeout:
-        continue
-    except OSError:
-        break
-print("closed after %.1f" % (time.time() - t0), flush=True)
-PY
-python3 "$TEST_TMP/trickle.py" "$PIRACK_SOCK" >"$TEST_TMP/trickle.out" 2>&1
+python3 "$TOP/tests/lib/slow_clients.py" trickle "$PIRACK_SOCK" 'GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ' >"$TEST_TMP/trickle.out" 2>&1
 secs=$(sed -n 's/^closed after \([0-9]*\)\..*/\1/p' "$TEST_TMP/trickle.out")
 check "a client trickling its headers is cut at the header deadline ($(cat "$TEST_TMP/trickle.out"), want 4-8 s)" \
     sh -c "test -n '$secs' && test '$secs' -ge 4 && test '$secs' -le 8"

@@ -46,40 +46,8 @@ login_and_list() {
 took=$(login_and_list 127.0.0.1)
 check "login and list with no load ($took ms)" test "$took" != fail
 
-cat >"$TEST_TMP/idle.py" <<'PY'
-import socket, sys, time
-src, port, n, hold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-conns, refused = [], 0
-for i in range(n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(1)
-    try:
-        s.bind((src, 0))
-        s.connect(("127.0.0.1", port))
-        if i % 2:
-            s.send(b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Le")  # never finished
-    except OSError:
-        refused += 1
-        s.close()
-        continue
-    conns.append(s)
-print("open", len(conns), "refused", refused, flush=True)
-end = time.time() + hold
-while time.time() < end:
-    time.sleep(0.2)
-alive = 0
-for s in conns:
-    s.setblocking(False)
-    try:
-        if s.recv(1) != b"":
-            alive += 1
-    except BlockingIOError:
-        alive += 1
-    except OSError:
-        pass
-print("alive", alive, flush=True)
-PY
-ip netns exec "$ns" python3 "$TEST_TMP/idle.py" 127.0.0.2 "$port" 500 12 >"$TEST_TMP/idle.out" 2>&1 &
+ip netns exec "$ns" python3 "$TOP/tests/lib/slow_clients.py" idle "127.0.0.1:$port" 500 12 \
+    'POST /login HTTP/1.1\r\nHost: x\r\nContent-Le' 127.0.0.2 >"$TEST_TMP/idle.out" 2>&1 &
 idle_pid=$!
 at_exit "kill $idle_pid 2>/dev/null"
 wait_for 30 grep -q '^open' "$TEST_TMP/idle.out"
@@ -102,24 +70,8 @@ check "the idle connections are closed within 12 s ($(tail -n 1 "$TEST_TMP/idle.
 
 # A client that sends a byte of its headers every half second: MHD's idle
 # timeout (10 s) never fires; the header deadline (5 s) does.
-cat >"$TEST_TMP/trickle.py" <<'PY'
-import socket, sys, time
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1)
-t0 = time.time()
-s.send(b"GET /pi/servers HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-while time.time() - t0 < 20:
-    try:
-        s.send(b"a")
-        s.settimeout(0.5)
-        if s.recv(1) == b"":
-            break
-    except socket.timeout:
-        continue
-    except OSError:
-        break
-print("closed after %.1f" % (time.time() - t0), flush=True)
-PY
-ip netns exec "$ns" python3 "$TEST_TMP/trickle.py" "$port" >"$TEST_TMP/trickle.out" 2>&1
+ip netns exec "$ns" python3 "$TOP/tests/lib/slow_clients.py" trickle "127.0.0.1:$port" \
+    'GET /pi/servers HTTP/1.1\r\nHost: x\r\nX-Slow: ' >"$TEST_TMP/trickle.out" 2>&1
 secs=$(sed -n 's/^closed after \([0-9]*\)\..*/\1/p' "$TEST_TMP/trickle.out")
 check "a client trickling its headers is cut at the header deadline ($(cat "$TEST_TMP/trickle.out"), want 4-8 s)" \
     sh -c "test -n '$secs' && test '$secs' -ge 4 && test '$secs' -le 8"
