@@ -109,6 +109,25 @@ void pr_http_get_image(struct pr_api_req *req, void *ctx)
     pr_api_reply_error(req, PR_API_ERR_NO_SUCH_IMAGE, "no image '%.70s'", f.name);
 }
 
+/* The image service answers -errno and a sentence; each route maps the
+ * errnos it can get to its words, the rest is internal. */
+struct errno_word {
+    int rc;
+    enum pr_api_error word;
+};
+
+static void reply_image_error(struct pr_api_req *req, int rc, const char *err,
+                              const struct errno_word *map, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (map[i].rc == rc) {
+            pr_api_reply_error(req, map[i].word, "%s", err);
+            return;
+        }
+    }
+    pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
+}
+
 static bool is_ops(struct pr_api_req *req)
 {
     if (pr_api_req_side(req) == PR_API_OPS)
@@ -154,30 +173,19 @@ void pr_http_post_images(struct pr_api_req *req, void *ctx)
     if (!(name = body_string(req, body, "name")) || !(source = body_string(req, body, "source")))
         return;
     int rc = pr_image_import(d, name, source, pr_api_req_actor(req), err, sizeof(err));
-    switch (rc) {
-    case 0:
+    if (rc == 0) {
         pr_api_reply_json(
             req, 202,
             json_pack("{s:s, s:s, s:s}", "name", name, "state", "importing", "source", source));
         return;
-    case -EINVAL:
-        pr_api_reply_error(req,
-                           pr_plan_name_valid(name) ? PR_API_ERR_BAD_REQUEST : PR_API_ERR_BAD_NAME,
-                           "%s", err);
-        return;
-    case -EEXIST:
-        pr_api_reply_error(req, PR_API_ERR_NAME_TAKEN, "%s", err);
-        return;
-    case -EBUSY:
-        pr_api_reply_error(req, PR_API_ERR_BUSY, "%s", err);
-        return;
-    case -ENODEV:
-        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
-        return;
-    default:
-        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
-        return;
     }
+    const struct errno_word map[] = {
+        { -EINVAL, pr_plan_name_valid(name) ? PR_API_ERR_BAD_REQUEST : PR_API_ERR_BAD_NAME },
+        { -EEXIST, PR_API_ERR_NAME_TAKEN },
+        { -EBUSY, PR_API_ERR_BUSY },
+        { -ENODEV, PR_API_ERR_UNAVAILABLE },
+    };
+    reply_image_error(req, rc, err, map, sizeof(map) / sizeof(map[0]));
 }
 
 void pr_http_delete_image(struct pr_api_req *req, void *ctx)
@@ -189,23 +197,16 @@ void pr_http_delete_image(struct pr_api_req *req, void *ctx)
     if (!is_ops(req))
         return;
     int rc = pr_image_remove(d, name, pr_api_req_actor(req), err, sizeof(err));
-    switch (rc) {
-    case 0:
+    if (rc == 0) {
         pr_api_reply_json(req, 200, json_pack("{s:s}", "removed", name));
         return;
-    case -ENOENT:
-        pr_api_reply_error(req, PR_API_ERR_NO_SUCH_IMAGE, "%s", err);
-        return;
-    case -EBUSY:
-        pr_api_reply_error(req, PR_API_ERR_IN_USE, "%s", err);
-        return;
-    case -ENODEV:
-        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
-        return;
-    default:
-        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
-        return;
     }
+    static const struct errno_word map[] = {
+        { -ENOENT, PR_API_ERR_NO_SUCH_IMAGE },
+        { -EBUSY, PR_API_ERR_IN_USE },
+        { -ENODEV, PR_API_ERR_UNAVAILABLE },
+    };
+    reply_image_error(req, rc, err, map, sizeof(map) / sizeof(map[0]));
 }
 
 static json_t *reimage_json(const struct pr_reimage_op *op)
@@ -259,24 +260,14 @@ void pr_http_post_reimage(struct pr_api_req *req, void *ctx)
             json_pack("{s:i, s:i, s:s}", "op", rc, "slot", (int)slot, "phase", "building"));
         return;
     }
-    switch (rc) {
-    case -EBUSY:
-        pr_api_reply_error(req, PR_API_ERR_BUSY, "%s", err);
-        return;
-    case -ENOENT:
-        pr_api_reply_error(req, image && !undo ? PR_API_ERR_NO_SUCH_IMAGE : PR_API_ERR_CONFLICT,
-                           "%s", err);
-        return;
-    case -EINVAL:
-        pr_api_reply_error(req, PR_API_ERR_CONFLICT, "%s", err);
-        return;
-    case -ENODEV:
-        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
-        return;
-    default:
-        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
-        return;
-    }
+    const struct errno_word map[] = {
+        { -EBUSY, PR_API_ERR_BUSY },
+        /* no such image, or nothing to undo */
+        { -ENOENT, image && !undo ? PR_API_ERR_NO_SUCH_IMAGE : PR_API_ERR_CONFLICT },
+        { -EINVAL, PR_API_ERR_CONFLICT },
+        { -ENODEV, PR_API_ERR_UNAVAILABLE },
+    };
+    reply_image_error(req, rc, err, map, sizeof(map) / sizeof(map[0]));
 }
 
 void pr_http_get_reimage(struct pr_api_req *req, void *ctx)
@@ -308,12 +299,13 @@ void pr_http_delete_root(struct pr_api_req *req, void *ctx)
     if (!is_ops(req) || pr_http_slot_param(req, d, &slot) < 0)
         return;
     int rc = pr_image_wipe(d, slot, pr_api_req_actor(req), err, sizeof(err));
-    if (rc == 0)
+    if (rc == 0) {
         pr_api_reply_json(req, 200, json_pack("{s:i, s:b}", "slot", (int)slot, "wiped", 1));
-    else if (rc == -EBUSY)
-        pr_api_reply_error(req, PR_API_ERR_BUSY, "%s", err);
-    else if (rc == -ENODEV)
-        pr_api_reply_error(req, PR_API_ERR_UNAVAILABLE, "%s", err);
-    else
-        pr_api_reply_error(req, PR_API_ERR_INTERNAL, "%s", err);
+        return;
+    }
+    static const struct errno_word map[] = {
+        { -EBUSY, PR_API_ERR_BUSY },
+        { -ENODEV, PR_API_ERR_UNAVAILABLE },
+    };
+    reply_image_error(req, rc, err, map, sizeof(map) / sizeof(map[0]));
 }
