@@ -90,6 +90,15 @@ int cli_stream(struct cli *c, const char *path, cli_sse_fn fn, void *ctx,
 int cli_customer_login(struct cli *c);
 int cli_customer_show(struct cli *c, int argc, char **argv);
 int cli_customer_power(struct cli *c, int argc, char **argv);
+/* "/pi/servers/NAME" + suffix into path, or a usage error of cmd when NAME
+ * is not a server name. */
+int cli_server_path(const struct cli_command *cmd, const char *name, char *path, size_t len,
+                    const char *suffix);
+/* The usage error of a customer command run without PIRACK_URL. */
+int cli_need_url(const struct cli_command *cmd);
+/* SSH keys from FILE ("-": stdin), at most 16383 bytes, trailing newlines
+ * cut; NULL after saying why.  Free it. */
+char *cli_read_keys(const char *file);
 
 /* ---- main.c ---- */
 
@@ -148,6 +157,9 @@ extern const struct cli_command cli_cmd_key;
 extern const struct cli_command cli_cmd_pis;
 extern const struct cli_command cli_cmd_reboot;
 extern const struct cli_command cli_cmd_keys;
+extern const struct cli_command cli_cmd_provision;
+extern const struct cli_command cli_cmd_reinstall;
+extern const struct cli_command cli_cmd_unprovision;
 extern const struct cli_command cli_cmd_munin;
 extern const struct cli_command cli_cmd_image;
 extern const struct cli_command cli_cmd_reimage;

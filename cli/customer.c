@@ -6,7 +6,10 @@
  *   pirack show NAME                one server
  *   pirack power on|off|cycle NAME  PUT .../power, POST .../reboot
  *   pirack reboot NAME              POST .../reboot
- *   pirack keys NAME [--set FILE]   the server's SSH keys ("-" stdin) */
+ *   pirack keys NAME [--set FILE]   the server's SSH keys ("-" stdin)
+ *
+ * Provisioning (cli/cmd_provision.c) uses the name and file helpers
+ * below. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +43,7 @@ int cli_customer_login(struct cli *c)
 }
 
 /* A server name that can go into a path: a DNS label's characters. */
-static int name_arg(const struct cli_command *cmd, const char *name, char *path, size_t len,
+int cli_server_path(const struct cli_command *cmd, const char *name, char *path, size_t len,
                     const char *suffix)
 {
     char shown[64];
@@ -53,7 +56,7 @@ static int name_arg(const struct cli_command *cmd, const char *name, char *path,
     return 0;
 }
 
-static int need_url(const struct cli_command *cmd)
+int cli_need_url(const struct cli_command *cmd)
 {
     return cli_usage_error(cmd, "%s talks to the customer API: set PIRACK_URL (or --url)",
                            cmd->name);
@@ -88,7 +91,7 @@ static int run_pis(struct cli *c, int argc, char **argv)
 {
     (void)argv;
     if (!c->url)
-        return need_url(&cli_cmd_pis);
+        return cli_need_url(&cli_cmd_pis);
     if (argc > 1)
         return cli_usage_error(&cli_cmd_pis, "pis takes no arguments");
     return cli_request_show(c, "GET", "/pi/servers", NULL, show_pis, NULL);
@@ -135,7 +138,7 @@ int cli_customer_show(struct cli *c, int argc, char **argv)
 
     if (argc != 2)
         return cli_usage_error(&cli_cmd_show, "show takes a server name");
-    rc = name_arg(&cli_cmd_show, argv[1], path, sizeof(path), "");
+    rc = cli_server_path(&cli_cmd_show, argv[1], path, sizeof(path), "");
     return rc ? rc : cli_request_show(c, "GET", path, NULL, show_server, argv[1]);
 }
 
@@ -155,10 +158,10 @@ int cli_customer_power(struct cli *c, int argc, char **argv)
     if (argc != 3 || (strcmp(argv[1], "on") && strcmp(argv[1], "off") && strcmp(argv[1], "cycle")))
         return cli_usage_error(&cli_cmd_power, "power takes on, off or cycle and a server name");
     if (strcmp(argv[1], "cycle") == 0) {
-        rc = name_arg(&cli_cmd_power, argv[2], path, sizeof(path), "/reboot");
+        rc = cli_server_path(&cli_cmd_power, argv[2], path, sizeof(path), "/reboot");
         return rc ? rc : cli_request_show(c, "POST", path, NULL, show_done, "cycling");
     }
-    rc = name_arg(&cli_cmd_power, argv[2], path, sizeof(path), "/power");
+    rc = cli_server_path(&cli_cmd_power, argv[2], path, sizeof(path), "/power");
     if (rc)
         return rc;
     body = json_pack("{s:b}", "power", strcmp(argv[1], "on") == 0);
@@ -174,10 +177,10 @@ static int run_reboot(struct cli *c, int argc, char **argv)
     int rc;
 
     if (!c->url)
-        return need_url(&cli_cmd_reboot);
+        return cli_need_url(&cli_cmd_reboot);
     if (argc != 2)
         return cli_usage_error(&cli_cmd_reboot, "reboot takes a server name");
-    rc = name_arg(&cli_cmd_reboot, argv[1], path, sizeof(path), "/reboot");
+    rc = cli_server_path(&cli_cmd_reboot, argv[1], path, sizeof(path), "/reboot");
     return rc ? rc : cli_request_show(c, "POST", path, NULL, show_done, "rebooting");
 }
 
@@ -199,7 +202,7 @@ static int show_keys_text(const json_t *answer, void *ctx)
 }
 
 /* The whole of FILE ("-": stdin), at most 16 KiB; NULL after saying why. */
-static char *read_keys(const char *file)
+char *cli_read_keys(const char *file)
 {
     FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
     char *buf = calloc(1, 16385);
@@ -229,15 +232,15 @@ static int run_keys(struct cli *c, int argc, char **argv)
     int rc;
 
     if (!c->url)
-        return need_url(&cli_cmd_keys);
+        return cli_need_url(&cli_cmd_keys);
     if (argc != 2 && !(argc == 4 && strcmp(argv[2], "--set") == 0))
         return cli_usage_error(&cli_cmd_keys, "keys takes a server name [--set FILE]");
-    rc = name_arg(&cli_cmd_keys, argv[1], path, sizeof(path), "/ssh-key");
+    rc = cli_server_path(&cli_cmd_keys, argv[1], path, sizeof(path), "/ssh-key");
     if (rc)
         return rc;
     if (argc == 2)
         return cli_request_show(c, "GET", path, NULL, show_keys_text, NULL);
-    char *keys = read_keys(argv[3]);
+    char *keys = cli_read_keys(argv[3]);
     if (!keys)
         return CLI_EXIT_FAIL;
     json_t *body = json_pack("{s:s}", "ssh_key", keys);

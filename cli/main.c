@@ -14,10 +14,11 @@
 #include "cli.h"
 
 static const struct cli_command *const commands[] = {
-    &cli_cmd_status,   &cli_cmd_slots,  &cli_cmd_show,     &cli_cmd_events,  &cli_cmd_routes,
-    &cli_cmd_trace,    &cli_cmd_assign, &cli_cmd_unassign, &cli_cmd_set,     &cli_cmd_power,
-    &cli_cmd_customer, &cli_cmd_key,    &cli_cmd_pis,      &cli_cmd_reboot,  &cli_cmd_keys,
-    &cli_cmd_munin,    &cli_cmd_image,  &cli_cmd_reimage,  &cli_cmd_bringup, &cli_cmd_release,
+    &cli_cmd_status,    &cli_cmd_slots,     &cli_cmd_show,        &cli_cmd_events, &cli_cmd_routes,
+    &cli_cmd_trace,     &cli_cmd_assign,    &cli_cmd_unassign,    &cli_cmd_set,    &cli_cmd_power,
+    &cli_cmd_customer,  &cli_cmd_key,       &cli_cmd_pis,         &cli_cmd_reboot, &cli_cmd_keys,
+    &cli_cmd_provision, &cli_cmd_reinstall, &cli_cmd_unprovision, &cli_cmd_munin,  &cli_cmd_image,
+    &cli_cmd_reimage,   &cli_cmd_bringup,   &cli_cmd_release,
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

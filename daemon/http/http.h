@@ -113,6 +113,9 @@ void pr_http_too_many(struct pr_api_req *req, unsigned wait_s, const char *what)
 bool pr_http_server_name_bad(struct pr_api_req *req, const char *name);
 /* The server object of a customer's pi. */
 json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row);
+/* Whether slot's newest reinstall (reimage) is unfinished, its phase
+ * into phase. */
+bool pr_http_reinstalling(struct pr_daemon *d, unsigned slot, char *phase, size_t len);
 /* With an Idempotency-Key seen before for this key: answers the first
  * answer again (or 422 when it was for another request) and returns true. */
 bool pr_http_idempotent_replay(struct pr_api_req *req, struct pr_daemon *d,

@@ -209,9 +209,10 @@ void pr_http_post_server_reinstall(struct pr_api_req *req, void *ctx)
         return;
     }
     snprintf(location, sizeof(location), "/pi/queue/%s", name);
-    pr_http_idempotent_reply(req, d, &p, 202,
-                             json_pack("{s:s, s:s}", "status", "reinstalling", "os_image", image),
-                             location);
+    pr_http_idempotent_reply(
+        req, d, &p, 202,
+        json_pack("{s:s, s:s, s:i}", "status", "reinstalling", "os_image", image, "operation", id),
+        location);
 }
 
 void pr_http_get_queue(struct pr_api_req *req, void *ctx)
@@ -228,6 +229,15 @@ void pr_http_get_queue(struct pr_api_req *req, void *ctx)
     if (!pr_principal_allows_pi(&p, name) ||
         pr_store_get_customer_pi(d->store, p.customer, name, &row) < 0) {
         pr_http_customer_error(req, 404, "no server called %s is being provisioned", name);
+        return;
+    }
+    /* A reinstall builds the new root while the old one still runs: the
+     * server is not what was asked for until that is done and it booted. */
+    char phase[16];
+    if (pr_http_reinstalling(d, row.slot, phase, sizeof(phase))) {
+        char status[64];
+        snprintf(status, sizeof(status), "provisioning: reinstalling (%s)", phase);
+        pr_api_reply_json(req, 200, json_pack("{s:s, s:s}", "status", status, "note", IMAGE_NOTE));
         return;
     }
     json_t *server = pr_http_server_json(d, &row);

@@ -84,6 +84,28 @@ static const char *status_of(const struct pr_slot_row *row)
     return strcmp(row->power, "on") == 0 ? "powered on" : "powered off";
 }
 
+/* The server's newest reinstall (or reimage by ops), so that a client can
+ * follow one to its end: null when it never had one. */
+static json_t *last_reinstall(struct pr_daemon *d, unsigned slot)
+{
+    struct pr_reimage_op op;
+
+    if (pr_store_reimage_last(d->store, slot, &op) < 0)
+        return json_null();
+    return json_pack("{s:I, s:s, s:s, s:s}", "operation", (json_int_t)op.id, "os_image", op.image,
+                     "phase", op.phase, "result", op.result);
+}
+
+bool pr_http_reinstalling(struct pr_daemon *d, unsigned slot, char *phase, size_t len)
+{
+    struct pr_reimage_op op;
+
+    if (pr_store_reimage_last(d->store, slot, &op) < 0 || op.finished_ms)
+        return false;
+    snprintf(phase, len, "%s", op.phase);
+    return true;
+}
+
 json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row)
 {
     const struct model_spec *m = spec_of(row->model);
@@ -107,6 +129,7 @@ json_t *pr_http_server_json(struct pr_daemon *d, const struct pr_slot_row *row)
         /* whether pirack power-cycles, reimages and quarantines it on failure */
         json_object_set_new(o, "remediation",
                             json_boolean(pr_health_remediation_allowed(d, row->policy)));
+        json_object_set_new(o, "reinstall", last_reinstall(d, row->slot));
     }
     return o;
 }

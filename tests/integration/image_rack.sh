@@ -103,11 +103,19 @@ H="Authorization: Bearer $tok"
 code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -d '{"model": 3, "os_image": "nope"}' "$base/pi/servers/web0")
 check "provisioning with an os_image the rack lacks: 400 with the reason" \
     sh -c "test $code = 400 && jq -e '.error | contains(\"no os_image\")' '$out' >/dev/null"
-for n in web1 web2; do
-    code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" \
-        -d "{\"model\": 3, \"os_image\": \"a\", \"ssh_key\": \"ssh-ed25519 AAAAC3test $n\"}" "$base/pi/servers/$n")
-    check "POST /pi/servers/$n with os_image a: 202" test "$code" = 202
-done
+# pirack(1) as the customer's client of the same API
+cust() {
+    PIRACK_URL=$base PIRACK_KEY_ID=$kid PIRACK_SECRET=$secret \
+        ip netns exec "$HOST" "$BUILD/pirack" "$@" >"$out" 2>"$err"
+    rc=$?
+}
+code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" \
+    -d '{"model": 3, "os_image": "a", "ssh_key": "ssh-ed25519 AAAAC3test web1"}' "$base/pi/servers/web1")
+check "POST /pi/servers/web1 with os_image a: 202" test "$code" = 202
+echo "ssh-ed25519 AAAAC3test web2" >"$TEST_TMP/web2.keys"
+cust provision web2 --model 3 --image a --ssh-key "$TEST_TMP/web2.keys" --no-wait
+check "pirack provision web2 --model 3 --image a --no-wait: taken" \
+    sh -c "test $rc -eq 0 && grep -qx 'web2: provisioning' '$out'"
 for i in 1 2; do
     check "Pi $i boots from its own root over NFS" wait_for 90 pi_is $i booted
     check "Pi $i read its own hostname (web$i) over NFS" test "$(nfs_hostname $i)" = "web$i"
@@ -153,16 +161,22 @@ check "after it, --undo has nothing to go back to" sh -c "test $rc -ne 0 && grep
 boots2=$(pi_field 2 .boots)
 code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -d '{"os_image": "nope"}' "$base/pi/servers/web2/reinstall")
 check "POST /pi/servers/web2/reinstall with an unknown os_image: 400" test "$code" = 400
-code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -X POST "$base/pi/servers/web2/reinstall")
-check "POST /pi/servers/web2/reinstall: 202" sh -c "test $code = 202 && jq -e '.os_image == \"a\"' '$out' >/dev/null"
-check "Pi 2 is power-cycled onto a fresh generation and boots it" wait_for 90 boots_past 2 "$boots2" booted
+cust reinstall web2
+check "pirack reinstall web2 follows the queue until the server is live again" \
+    sh -c "test $rc -eq 0 && grep -qx 'web2: live' '$out'"
+check "... through the reinstall's steps (its stderr)" grep -q '^web2: provisioning: reinstalling (' "$err"
+check "Pi 2 was power-cycled onto a fresh generation and booted it" wait_for 30 boots_past 2 "$boots2" booted
+cust --json show web2
+check "the server object names its last reinstall, done" jqt '.reinstall.phase == "done" and .reinstall.os_image == "a"'
 check "gen-2 of its root, with its own hostname and the customer's key" \
     sh -c "test \"\$(readlink '$R/002')\" = gens/002/gen-2 && grep -qx 'ssh-ed25519 AAAAC3test web2' '$R/002/root/.ssh/authorized_keys'"
 check "Pi 2 read web2 over NFS from it" booted_as 2 web2
 
 # ---- release: the root is wiped before the slot is handed out again ----
-code=$(ncurl -o "$out" -w '%{http_code}' -H "$H" -X DELETE "$base/pi/servers/web1")
-check "DELETE /pi/servers/web1: 200" test "$code" = 200
+cust unprovision web1
+check "pirack unprovision without --yes is a usage error" test "$rc" -eq 2
+cust unprovision web1 --yes
+check "pirack unprovision web1 --yes" sh -c "test $rc -eq 0 && grep -qx 'web1: unprovisioned' '$out'"
 check "Pi 1 is powered off" wait_for 30 pi_is 1 off
 check "its root and boot directory are wiped once it is off" \
     wait_for 30 sh -c "test ! -e '$R/001' && test ! -e '$TEST_TMP/boot/001'"
