@@ -35,8 +35,8 @@ struct pr_daemon {
     struct pr_proxy_service *proxy;
     struct pr_boot_service *boot;
     struct pr_capture_service *capture;
-    struct pr_timer *retention;    /* daemon/retention.c */
-    struct pr_timer *status_timer; /* daemon/status.c */
+    struct pr_timer *retention;    /* daemon/process/retention.c */
+    struct pr_timer *status_timer; /* daemon/process/status.c */
     char status_sent[256];         /* the last STATUS= line sent to systemd */
     char status_note[64];          /* how the last reload went, or "" */
 
@@ -45,6 +45,11 @@ struct pr_daemon {
      * into daemon/.  NULL in tests without a configuration file. */
     int (*reload)(struct pr_daemon *d, unsigned confirm_shrink, const char *actor, char *why,
                   size_t whylen);
+    /* pr_daemon_services_reload, set by main.c: a reload
+     * (daemon/process/reload.c) reaches the services table through here,
+     * so daemon/process never calls back into daemon/.  NULL: no service
+     * has a reload step to run (tests). */
+    int (*services_reload)(struct pr_daemon *d);
 
     struct pr_http_state *http;      /* the customer API's rate limits (daemon/http/) */
     struct pr_http_streams *streams; /* open event streams (daemon/http/events_stream.c) */
@@ -68,19 +73,19 @@ void pr_daemon_services_stop(struct pr_daemon *d);
  * of them, even after a failure).  Returns the first -errno, or 0. */
 int pr_daemon_services_reload(struct pr_daemon *d);
 
-/* daemon/retention.c: [store]'s limits on events and saved traces,
+/* daemon/process/retention.c: [store]'s limits on events and saved traces,
  * applied a second after start and every hour. */
 int pr_retention_start(struct pr_daemon *d);
 void pr_retention_stop(struct pr_daemon *d);
 
-/* daemon/status.c: STATUS= for systemd with the slots booted, failed,
+/* daemon/process/status.c: STATUS= for systemd with the slots booted, failed,
  * booting and off, sent at start and whenever it changes. */
 int pr_status_start(struct pr_daemon *d);
 void pr_status_stop(struct pr_daemon *d);
 /* Adds note ("reload refused, see the journal") to the line and sends it. */
 void pr_status_note(struct pr_daemon *d, const char *note);
 
-/* daemon/reload.c.  Whether cfg may replace what the store has: 0 when it
+/* daemon/process/reload.c.  Whether cfg may replace what the store has: 0 when it
  * cuts no slot that holds a board, an assigned pi or events, or when the
  * cut is confirmed (confirmed or cfg's confirm_shrink equals cfg's slots;
  * then a config.shrink event); else -EBUSY with the reason in why and a

@@ -14,7 +14,7 @@
 
 #include "daemon.h"
 #include "daemon/http/http.h"
-#include "daemon/privs.h"
+#include "daemon/process/privs.h"
 #include "pirack/fsutil.h"
 
 #define DEFAULT_CONFIG "/etc/pirack/pirackd.conf"
@@ -112,7 +112,7 @@ static void on_stop_signal(void *ctx, int signo)
 
 /* SIGHUP: a configuration that does not validate, or that would cut
  * slots in use, is refused and the running one kept, so a typo never
- * takes a rack down (daemon/reload.c). */
+ * takes a rack down (daemon/process/reload.c). */
 static void on_reload_signal(void *ctx, int signo)
 {
     char why[512];
@@ -204,7 +204,9 @@ int main(int argc, char **argv)
         { "debug", no_argument, NULL, 'd' },        { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
-    struct pr_daemon d = { .config_path = DEFAULT_CONFIG, .reload = pr_daemon_reload };
+    struct pr_daemon d = { .config_path = DEFAULT_CONFIG,
+                           .reload = pr_daemon_reload,
+                           .services_reload = pr_daemon_services_reload };
     bool check_only = false, debug = false;
     int c, errors, r;
 

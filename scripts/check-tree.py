@@ -12,9 +12,11 @@ breaks it, and exits 1 when any rule is broken:
                    each other, directly or around a loop (from nm)
   folder-cycles    the same between folders (daemon/ itself counts as one)
   include-cycles   no header includes itself through others
-  daemon-struct    only daemon/*.c, daemon/http/, and service files
-                   (daemon/*/service*.c, daemon/*/*_service.c) include
-                   daemon/daemon.h, directly or through other headers;
+  daemon-struct    only daemon/*.c, daemon/http/, daemon/process/*.c (the
+                   process's own upkeep: reload, status, retention) and
+                   service files (daemon/*/service*.c,
+                   daemon/*/*_service.c) include daemon/daemon.h, directly
+                   or through other headers;
                    poe/ and tftp/ include nothing of daemon/
   public-headers   every function that include/pirack/ declares is called
                    from outside the folder that defines it (a function
@@ -186,7 +188,8 @@ def check(top, build):
                     return True
         return False
 
-    allowed = re.compile(r'^daemon/([^/]+\.c|http/.*|[^/]+/service[^/]*\.c|[^/]+/[^/]*_service\.c)$')
+    allowed = re.compile(r'^daemon/([^/]+\.c|http/.*|process/[^/]+\.c|[^/]+/service[^/]*\.c'
+                         r'|[^/]+/[^/]*_service\.c)$')
     problems = [f for f in files if f.endswith('.c') and f != 'daemon/daemon.h'
                 and sees_daemon(f) and not allowed.match(f)]
     problems += ['%s includes %s' % (f, h) for f in files if f.startswith(('poe/', 'tftp/'))

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "pirack/config.h"
@@ -613,6 +614,41 @@ static int load_credentials(struct parse_state *ps, struct pr_switch_config *sw)
     return 0;
 }
 
+/* The line where [section] name was set: 0 unset, negative when its
+ * value was refused (already reported). */
+static int key_line(const struct parse_state *ps, const char *section, const char *name)
+{
+    const struct pr_key *k = pr_config_find_key(section, name);
+
+    return k ? ps->key_lines[k - pr_config_keys] : 0;
+}
+
+/* [paths] run holds pirackd's runtime files: the API's socket is
+ * RUN/api.sock unless [api] socket names another place, so that a second
+ * rack on the host needs one line.  Either way the path must fit a Unix
+ * socket's address, which --check says rather than the start. */
+static void place_runtime_files(struct parse_state *ps)
+{
+    struct pr_config *cfg = ps->cfg;
+    int run_line = key_line(ps, "paths", "run"), sock_line = key_line(ps, "api", "socket");
+    size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    int n;
+
+    if (run_line < 0 || sock_line < 0)
+        return;
+    if (sock_line == 0) {
+        n = snprintf(cfg->api_socket, sizeof(cfg->api_socket), "%s/api.sock", cfg->run_dir);
+        if (n < 0 || (size_t)n > max)
+            report(ps, run_line,
+                   "run: %.200s/api.sock, the API's socket, would be %d bytes, more than the "
+                   "%zu a Unix socket's path may have: choose a shorter run or set [api] socket",
+                   cfg->run_dir, n, max);
+    } else if (strlen(cfg->api_socket) > max) {
+        report(ps, sock_line, "socket: %zu bytes, more than the %zu a Unix socket's path may have",
+               strlen(cfg->api_socket), max);
+    }
+}
+
 /* Keys that are documented and parsed but that no code reads yet: an
  * operator who sets one is told, with its line, instead of believing it
  * works.  A warning, not an error, so that the file still loads. */
@@ -642,6 +678,7 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
     for (unsigned i = 0; i < cfg->n_switches; i++)
         if (cfg->switches[i].credentials[0])
             load_credentials(&ps, &cfg->switches[i]);
+    place_runtime_files(&ps);
     pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
     warn_not_implemented(&ps);
     return ps.errors;

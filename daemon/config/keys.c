@@ -347,7 +347,7 @@ const struct pr_key pr_config_keys[] = {
     { "proxy", "timeout", KEY_MS, CFG(proxy_timeout_ms), 50, 60000, NULL, NULL, false, false },
     { "paths", "state", KEY_STRING, CFG(state_path), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "boot", KEY_STRING, CFG(boot_dir), 0, 0, check_abs_path, NULL, false, false },
-    { "paths", "run", KEY_STRING, CFG(run_dir), 0, 0, check_abs_path, NULL, false, true },
+    { "paths", "run", KEY_STRING, CFG(run_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "images", KEY_STRING, CFG(image_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "roots", KEY_STRING, CFG(root_dir), 0, 0, check_abs_path, NULL, false, false },
     { "paths", "traces", KEY_STRING, CFG(trace_dir), 0, 0, check_abs_path, NULL, false, false },

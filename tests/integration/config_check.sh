@@ -38,9 +38,10 @@ check "switch past the rack named" grep -q "^$f:13: .*run past the rack's 108 sl
 rc=$?
 check "a missing file exits 1 and says why" sh -c "test $rc -eq 1 && grep -q 'No such file' '$TEST_TMP/out2'"
 
-# A key that is parsed but not acted on yet: the file still passes, and
-# the operator is told which key and where, on standard error.
-cat >"$TEST_TMP/unimpl.conf" <<'CONF'
+# [paths] run is acted on: the API's socket goes there when [api] socket
+# is unset, and --check says so without a warning; a run too long for a
+# socket's address is an error at its line.
+cat >"$TEST_TMP/run.conf" <<'CONF'
 [rack]
 name = rack1
 domain = hostedpi.example
@@ -54,12 +55,18 @@ run = /run/elsewhere
 [health]
 port = 2222
 CONF
-"$BUILD/pirackd" -c "$TEST_TMP/unimpl.conf" --check >"$TEST_TMP/out3" 2>"$TEST_TMP/err3"
+"$BUILD/pirackd" -c "$TEST_TMP/run.conf" --check >"$TEST_TMP/out3" 2>"$TEST_TMP/err3"
 rc=$?
 cat "$TEST_TMP/err3"
-f="$TEST_TMP/unimpl.conf"
-check "an unimplemented key is a warning, not an error" test "$rc" -eq 0
-check "[paths] run warned at line 10" grep -q "^$f:10: warning: \[paths\] run is not implemented yet" "$TEST_TMP/err3"
-check "[health] port is acted on now: no warning" sh -c "! grep -q 'health' '$TEST_TMP/err3'"
+f="$TEST_TMP/run.conf"
+check "[paths] run passes --check" test "$rc" -eq 0
+check "[paths] run and [health] port are acted on: no warning" test ! -s "$TEST_TMP/err3"
+long=$(printf '%0100d' 0)
+sed -i "s|^run = .*|run = /run/$long|" "$f"
+"$BUILD/pirackd" -c "$f" --check >"$TEST_TMP/out5" 2>&1
+rc=$?
+cat "$TEST_TMP/out5"
+check "a run too long for RUN/api.sock is an error at line 10" \
+    sh -c "test $rc -eq 1 && grep -q '^$f:10: run: .*/api.sock, the API.s socket, would be 114 bytes' '$TEST_TMP/out5'"
 "$BUILD/pirackd" -c "$TOP/docs/examples/pirackd.conf" --check >/dev/null 2>"$TEST_TMP/err4"
 check "the example config warns about nothing" test ! -s "$TEST_TMP/err4"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pirackd's life as systemd sees it: READY=1 on start, SIGHUP reloads a
 # good configuration and refuses a bad one (keeping the old), WATCHDOG=1
-# when asked, STOPPING=1 and a clean exit on SIGTERM.
+# when asked, STOPPING=1 and a clean exit on SIGTERM; the API socket in
+# [paths] run when [api] socket does not name one.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 
@@ -87,3 +88,16 @@ sed -i 's/^slots = 12$/slots = 12\nconfirm_shrink = 12/' "$conf"
 pirackd_start "$ns" "$conf"
 check "confirmed in the file, it starts with 12 slots" test "$(total)" = 12
 pirackd_stop
+
+# [paths] run without [api] socket: the API's socket is RUN/api.sock, in a
+# directory pirackd makes, and it goes at stop.
+sed -i -e '/^socket = /d' -e "s|^run = .*|run = $TEST_TMP/run2|" "$conf"
+PIRACK_SOCK="$TEST_TMP/run2/api.sock"
+if pirackd_start "$ns" "$conf"; then
+    ok "[paths] run without [api] socket: pirackd answers on RUN/api.sock"
+else
+    not_ok "[paths] run without [api] socket: pirackd answers on RUN/api.sock"
+fi
+check "the log names RUN/api.sock" grep -q "api on $TEST_TMP/run2/api.sock" "$PIRACKD_LOG"
+pirackd_stop
+check "RUN/api.sock is removed on stop" test ! -e "$PIRACK_SOCK"

@@ -468,8 +468,9 @@ static void enable_password_is_a_secret(void **state)
     free(l);
 }
 
-/* A key that nothing reads yet loads, but the operator is told where. */
-static void unimplemented_keys_warned_with_their_line(void **state)
+/* Keys once parsed but not acted on are all acted on now: a file that
+ * sets them loads without a word about them. */
+static void keys_acted_on_now_give_no_warning(void **state)
 {
     struct loaded *l = malloc(sizeof(*l));
 
@@ -478,19 +479,49 @@ static void unimplemented_keys_warned_with_their_line(void **state)
                                        "interval = 10s\nmax_cycles = 3\n[api]\nlisten = "
                                        "127.0.0.1:8080\n[paths]\nrun = /run/x\nimages = /srv/i\n")),
                      0);
-    /* [health] is acted on now: no warning for its keys. */
-    assert_null(strstr(l->out, "[health]"));
+    assert_string_equal(l->out, "");
     assert_int_equal(l->cfg.health_port, 2222);
     assert_int_equal(l->cfg.max_cycles, 3);
-    /* [api] listen is the customer API now: no warning for it. */
-    assert_null(strstr(l->out, "[api] listen"));
-    assert_error_at(l, 17, "warning: [paths] run is not implemented yet");
-    /* [paths] images is where imports go now: no warning for it. */
-    assert_null(strstr(l->out, "[paths] images"));
-    assert_null(strstr(l->out, "boot_timeout"));
+    assert_string_equal(l->cfg.api_listen, "127.0.0.1:8080");
+    assert_string_equal(l->cfg.run_dir, "/run/x");
+    assert_string_equal(l->cfg.image_dir, "/srv/i");
     /* The shipped example sets none of them: --check on it is silent. */
     assert_int_equal(load_text(l, minimal), 0);
     assert_string_equal(l->out, "");
+    free(l);
+}
+
+/* [paths] run is where the API's socket goes unless [api] socket says
+ * otherwise, whichever comes first; a path too long for a Unix socket is
+ * an error at the line that made it. */
+static void paths_run_holds_the_api_socket(void **state)
+{
+    struct loaded *l = malloc(sizeof(*l));
+    char extra[400];
+
+    (void)state;
+    assert_int_equal(load_text(l, minimal), 0);
+    assert_string_equal(l->cfg.run_dir, "/run/pirack");
+    assert_string_equal(l->cfg.api_socket, "/run/pirack/api.sock");
+    assert_int_equal(load_text(l, with("[paths]\nrun = /run/rack2\n")), 0);
+    assert_string_equal(l->cfg.api_socket, "/run/rack2/api.sock");
+    assert_int_equal(load_text(l, with("[api]\nsocket = /run/s.sock\n[paths]\nrun = /run/rack2\n")),
+                     0);
+    assert_string_equal(l->cfg.api_socket, "/run/s.sock");
+    assert_string_equal(l->cfg.run_dir, "/run/rack2");
+    assert_int_equal(load_text(l, with("[paths]\nrun = /run/rack2\n[api]\nsocket = /run/s.sock\n")),
+                     0);
+    assert_string_equal(l->cfg.api_socket, "/run/s.sock");
+
+    /* "/run/" and 100 digits leave no room for "/api.sock" in 107 bytes */
+    snprintf(extra, sizeof(extra), "[paths]\nrun = /run/%0100d\n", 0);
+    assert_int_equal(load_text(l, with(extra)), 1);
+    assert_error_at(l, 10, "run: /run/0000");
+    assert_error_at(l, 10, "would be 114 bytes, more than the 107 a Unix socket's path may have");
+    /* set for the socket itself, the same length check */
+    snprintf(extra, sizeof(extra), "[api]\nsocket = /run/%0110d\n", 0);
+    assert_int_equal(load_text(l, with(extra)), 1);
+    assert_error_at(l, 10, "socket: 115 bytes, more than the 107");
     free(l);
 }
 
@@ -644,7 +675,8 @@ int main(void)
         cmocka_unit_test(credentials_from_systemd),
         cmocka_unit_test(secret_cut_by_comment_refused),
         cmocka_unit_test(enable_password_is_a_secret),
-        cmocka_unit_test(unimplemented_keys_warned_with_their_line),
+        cmocka_unit_test(keys_acted_on_now_give_no_warning),
+        cmocka_unit_test(paths_run_holds_the_api_socket),
         cmocka_unit_test(unreadable_file),
         cmocka_unit_test(repeats_refused_with_both_lines),
         cmocka_unit_test(unclosed_header_on_its_own_line),

@@ -5,7 +5,7 @@
  * prctl(2) and capset(2) directly: three capabilities do not need
  * libcap. */
 #define _GNU_SOURCE
-#include "daemon/privs.h"
+#include "daemon/process/privs.h"
 
 #include <errno.h>
 #include <grp.h>

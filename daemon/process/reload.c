@@ -9,7 +9,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 /* "1 board, 2 assigned pis and 40 events" */
 static void describe_use(const struct pr_store_slot_use *u, char *buf, size_t len)
@@ -106,7 +106,8 @@ static int apply(struct pr_daemon *d, unsigned confirm_shrink, const char *actor
     d->cfg = next;
     d->plan = plan;
     pr_log_set_level((enum pr_log_level)d->cfg->log_level);
-    pr_daemon_services_reload(d);
+    if (d->services_reload)
+        d->services_reload(d);
     pr_daemon_event(d, 0, "config.reloaded", actor, "{s:s, s:i}", "path", d->config_path, "slots",
                     (int)d->cfg->slots);
     return 0;

@@ -6,7 +6,7 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "daemon/boot/capture_service.h"
 
 #define RETENTION_EVERY_MS (3600 * 1000)

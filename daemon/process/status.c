@@ -7,7 +7,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 #define STATUS_EVERY_MS 2000
 
