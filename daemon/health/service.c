@@ -129,7 +129,7 @@ static void on_probe_io(void *ctx, int fd, uint32_t events)
 {
     struct slot_health *h = ctx;
     bool want_read;
-    char why[128] = "";
+    char why[256] = "";
     (void)events;
     enum pr_probe_result r = pr_probe_io(&h->probe, &want_read, why, sizeof why);
     if (r == PR_PROBE_PENDING) {
