@@ -7,7 +7,7 @@
 # with a key of its own (another machine on the Pi's address): the probes
 # fail with the mismatch as their reason, a health.hostkey-mismatch event
 # names the slot and the Pi turns unhealthy (remediation is off: nothing
-# acts on it).  pirack reimage 1 makes gen-2 with new keys: gen-1's key
+# acts on it; once the pi's policy allows it, the ladder power-cycles).  pirack reimage 1 makes gen-2 with new keys: gen-1's key
 # no longer passes, gen-2's does; --undo brings gen-1's back.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
@@ -138,5 +138,12 @@ sshd_stop
 check "hostkey: pirack reimage 1 --undo goes back to gen-1" \
     sh -c "$BUILD/pirack --socket $PIRACK_SOCK reimage 1 --undo >/dev/null 2>&1 && test \"\$(readlink '$R/001')\" = gens/001/gen-1"
 check "hostkey: after the undo, gen-1's key passes again" back_up "$TEST_TMP/gen1_key"
+
+# A pi whose policy allows remediation: the ladder acts on a mismatch as
+# on any unhealthy Pi (its first rung, a power-cycle).
+cli set 1 remediation=on >/dev/null 2>&1
+check "hostkey: remediation on, sshd with another key again" sshd_start "$TEST_TMP/other_key"
+cycled() { cli --json events --slot 1 | jq -e 'any(.events[]; .kind == "health.cycle" and .detail.after == "unhealthy")' >/dev/null; }
+check "hostkey: the ladder power-cycles the Pi that shows another key" wait_for 30 cycled
 sshd_stop
 pirackd_stop
