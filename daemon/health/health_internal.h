@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pirack/store.h"
+
 /* What the ladder sees of a slot. */
 enum pr_ladder_health {
     PR_LH_OFF,         /* powered off (by anyone): never repaired */
@@ -102,16 +104,26 @@ int pr_ladder_phase_parse(const char *name);
  * "manual" no, "" (or anything else) the [health] remediation default. */
 bool pr_ladder_policy_allows(const char *policy, bool dflt);
 
+struct ssh_session_struct; /* libssh's, owned by probe.c */
+
 /* One probe: a non-blocking TCP connect to a Pi's IPv6 address and, for
- * ssh, its identification line.  The socket side of probe.c; the loop
- * and timing are the service's. */
+ * ssh, its identification line or, when pirackd recorded the host keys
+ * it wrote into the Pi's root, an SSH key exchange whose host key must
+ * be one of them.  The socket side of probe.c; the loop and timing are
+ * the service's. */
 struct pr_probe {
     int fd; /* -1 when idle */
     unsigned port;
     bool connected;
     uint64_t started_ms;
+    unsigned char addr[16]; /* the Pi's IPv6 address */
     char buf[80];
     size_t len;
+    /* the host keys expected (none: the banner is enough) */
+    struct pr_hostkey keys[PR_HOSTKEYS_MAX];
+    size_t nkeys;
+    struct ssh_session_struct *ssh; /* during the key exchange, on a dup of fd */
+    bool hostkey_mismatch;          /* the verdict of a failed probe: a key not ours */
 };
 
 enum pr_probe_result {
@@ -120,12 +132,14 @@ enum pr_probe_result {
     PR_PROBE_FAIL,
 };
 
-/* Starts p towards addr:port.  Returns 0 (in progress: wait for the fd
- * to be writable) or -errno. */
-int pr_probe_start(struct pr_probe *p, const void *in6_addr, unsigned port, uint64_t now_ms);
+/* Starts p towards addr:port; for port 22 with n recorded host keys
+ * (at most PR_HOSTKEYS_MAX), the Pi's must be one of them.  Returns 0 (in
+ * progress: wait for the fd to be writable) or -errno. */
+int pr_probe_start(struct pr_probe *p, const void *in6_addr, unsigned port, uint64_t now_ms,
+                   const struct pr_hostkey *keys, size_t n);
 /* Advances p after its fd was ready.  *want_read becomes true when the
- * probe now waits for the banner (the caller watches for EPOLLIN instead
- * of EPOLLOUT).  why gets a short reason on FAIL. */
+ * probe now waits for the banner or the key exchange (the caller watches
+ * for EPOLLIN instead of EPOLLOUT).  why gets a short reason on FAIL. */
 enum pr_probe_result pr_probe_io(struct pr_probe *p, bool *want_read, char *why, size_t whylen);
 /* Closes p's socket (idle afterwards); safe on an idle probe. */
 void pr_probe_close(struct pr_probe *p);
@@ -134,5 +148,25 @@ void pr_probe_close(struct pr_probe *p);
  * an identification string "SSH-2.0-..." (RFC 4253 4.2); any other port
  * needs none.  Returns true when healthy. */
 bool pr_probe_banner_ok(unsigned port, const char *buf, size_t len);
+
+/* ---- hostkey.c: is the Pi's host key one pirackd wrote? ---- */
+
+/* The ssh-keygen -t word for an SSH key algorithm name ("ssh-ed25519" ->
+ * "ed25519", "ecdsa-sha2-nistp256" -> "ecdsa", "ssh-rsa" -> "rsa"), or
+ * NULL when unknown. */
+const char *pr_hostkey_type_word(const char *ssh_name);
+/* "SHA256:..." (unpadded base64, as ssh-keygen -l) of a 32-byte SHA-256
+ * hash.  0, or -1 when hash is not 32 bytes or out is too small. */
+int pr_hostkey_format(const unsigned char *hash, size_t len, char *out, size_t outlen);
+
+enum pr_hostkey_verdict {
+    PR_HOSTKEY_MATCH,
+    PR_HOSTKEY_MISMATCH, /* why says which key pirackd wrote instead */
+};
+/* The verdict on a host key of type (a pr_hostkey_type_word, NULL when
+ * unknown) and fingerprint fp against the n keys recorded for the Pi. */
+enum pr_hostkey_verdict pr_hostkey_check(const char *type, const char *fp,
+                                         const struct pr_hostkey *recorded, size_t n, char *why,
+                                         size_t whylen);
 
 #endif

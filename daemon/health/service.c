@@ -23,6 +23,7 @@ struct slot_health {
     unsigned slot;
     struct pr_probe probe;
     unsigned fails;            /* probes failed in a row */
+    bool hostkey_mismatch;     /* the last probe met a host key pirackd did not write */
     struct pr_ladder_slot lad; /* the kept fields mirror the store's row */
     bool loaded;
 };
@@ -97,8 +98,15 @@ static void probe_done(struct slot_health *h, bool ok, const char *why)
     struct pr_health_service *s = h->svc;
     struct pr_daemon *d = s->d;
     struct pr_boot_run run;
+    bool mismatch = h->probe.hostkey_mismatch;
     pr_loop_del_fd(d->loop, h->probe.fd);
     pr_probe_close(&h->probe);
+    /* once per episode, not once per probe */
+    if (mismatch && !h->hostkey_mismatch) {
+        pr_warn("slot %u: %s", h->slot, why);
+        pr_daemon_event(d, h->slot, "health.hostkey-mismatch", ACTOR, "{s:s}", "reason", why);
+    }
+    h->hostkey_mismatch = mismatch;
     if (pr_boot_slot_info(d, h->slot, &run) < 0)
         return;
     if (ok) {
@@ -121,7 +129,7 @@ static void on_probe_io(void *ctx, int fd, uint32_t events)
 {
     struct slot_health *h = ctx;
     bool want_read;
-    char why[128] = "";
+    char why[256] = "";
     (void)events;
     enum pr_probe_result r = pr_probe_io(&h->probe, &want_read, why, sizeof why);
     if (r == PR_PROBE_PENDING) {
@@ -144,7 +152,13 @@ static void probe_slot(struct pr_health_service *s, unsigned slot, uint64_t now)
     if (!h || h->probe.fd >= 0 || pr_boot_slot_info(d, slot, &run) < 0 || !probed_state(&run) ||
         pr_plan_slot(&d->plan, slot, &sp) < 0)
         return;
-    int r = pr_probe_start(&h->probe, &sp.v6_pi, d->cfg->health_port, now);
+    /* the keys of the root it serves now: its answer must show one */
+    struct pr_hostkey keys[PR_HOSTKEYS_MAX];
+    int nkeys = d->cfg->health_port == 22
+                    ? pr_store_hostkeys_get(d->store, slot, keys, PR_HOSTKEYS_MAX)
+                    : 0;
+    int r = pr_probe_start(&h->probe, &sp.v6_pi, d->cfg->health_port, now, keys,
+                           nkeys > 0 ? (size_t)nkeys : 0);
     if (r == 0)
         r = pr_loop_add_fd(d->loop, h->probe.fd, EPOLLOUT, on_probe_io, h);
     if (r < 0) {

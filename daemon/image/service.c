@@ -122,6 +122,7 @@ static void prune(struct pr_image_service *svc, struct reimage *r, unsigned keep
         pr_image_start_sweep(svc, from);
     }
     closedir(dp);
+    pr_store_hostkeys_keep(svc->d->store, r->slot, keep_a, keep_b);
 }
 
 /* The Pi is off: the new generation becomes current, then it may boot. */
@@ -148,6 +149,8 @@ static void reimage_switch(struct reimage *r)
         return;
     }
     pr_net_write_pi_config(d, r->slot);
+    if (pr_store_hostkeys_current(d->store, r->slot, r->gen) < 0)
+        pr_warn("slot %u: the store: %s", r->slot, pr_store_errmsg(d->store));
     pr_image_exports_apply(r->svc);
     if (r->image[0] && !r->undo)
         pr_store_set_pi(d->store, r->slot, NULL, NULL, r->image, NULL);
@@ -214,6 +217,20 @@ static void reimage_power_off(struct reimage *r)
         reimage_end(r, false, "out of memory");
 }
 
+/* The fingerprints of the keys the new generation's root holds, for the
+ * health probe to compare the Pi's with once it serves them. */
+static void record_host_keys(struct pr_daemon *d, const struct gen_job *g)
+{
+    struct pr_hostkey keys[PR_PERSONAL_KEYS];
+    for (unsigned i = 0; i < PR_PERSONAL_KEYS; i++) {
+        snprintf(keys[i].type, sizeof(keys[i].type), "%s", g->personal.fingerprints[i].type);
+        snprintf(keys[i].sha256, sizeof(keys[i].sha256), "%s", g->personal.fingerprints[i].sha256);
+    }
+    if (pr_store_hostkeys_record(d->store, g->slot, g->gen, keys, PR_PERSONAL_KEYS) < 0)
+        pr_warn("slot %u: gen-%u: cannot record its host keys: %s", g->slot, g->gen,
+                pr_store_errmsg(d->store));
+}
+
 static void gen_finished(struct pr_image_service *svc, struct gen_job *g)
 {
     struct reimage *r = find_reimage(svc, g->slot);
@@ -234,6 +251,7 @@ static void gen_finished(struct pr_image_service *svc, struct gen_job *g)
                         (json_int_t)g->build_ms, "machine_id", p->machine_id,
                         p->fingerprints[0].type, p->fingerprints[0].sha256, p->fingerprints[1].type,
                         p->fingerprints[1].sha256);
+        record_host_keys(svc->d, g);
     }
     reimage_power_off(r);
 }
@@ -435,6 +453,7 @@ int pr_image_wipe(struct pr_daemon *d, unsigned slot, const char *actor, char *e
     if (dp)
         closedir(dp);
     pr_image_exports_apply(svc);
+    pr_store_hostkeys_keep(d->store, slot, 0, 0); /* its keys went with its roots */
     /* A slot a customer gave back may be handed out again. */
     if (pr_store_set_wiped(d->store, slot) < 0)
         pr_warn("slot %u: the store: %s", slot, pr_store_errmsg(d->store));
@@ -501,6 +520,7 @@ static void expire_slot(struct pr_image_service *svc, unsigned slot, int64_t kee
     }
     if (dp)
         closedir(dp);
+    pr_store_hostkeys_keep(svc->d->store, slot, cur, 0);
 }
 
 static void image_tick(void *ctx)

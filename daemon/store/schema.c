@@ -332,11 +332,25 @@ static const char schema_v9[] =
     "  last_power_ms INTEGER NOT NULL DEFAULT 0,"
     "  healthy_ms    INTEGER NOT NULL DEFAULT 0,"
     "  CHECK ((step = 'none') = (phase = 'idle')));";
+
+/* Version 10: the SSH host key fingerprints pirackd wrote into each
+ * generation of a Pi's root, so the health probe can tell the Pi it
+ * built from another machine answering on its address.  A generation's
+ * keys stay while the generation does (undo brings them back); current
+ * marks those of the generation the slot serves now. */
+static const char schema_v10[] =
+    "CREATE TABLE host_keys ("
+    "  slot    INTEGER NOT NULL REFERENCES slots (slot) ON DELETE CASCADE,"
+    "  gen     INTEGER NOT NULL CHECK (gen >= 1),"
+    "  type    TEXT NOT NULL CHECK (length(type) >= 1 AND " BYTES_MAX("type", 15) "),"
+    "  sha256  TEXT NOT NULL CHECK (sha256 GLOB 'SHA256:?*' AND " BYTES_MAX("sha256", 63) "),"
+    "  current INTEGER NOT NULL DEFAULT 0 CHECK (current IN (0, 1)),"
+    "  PRIMARY KEY (slot, gen, type)) WITHOUT ROWID;";
 /* clang-format on */
 
 /* migrations[N - 1] takes a file from version N - 1 to version N. */
 static const char *const migrations[] = { schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-                                          schema_v6, schema_v7, schema_v8, schema_v9 };
+                                          schema_v6, schema_v7, schema_v8, schema_v9, schema_v10 };
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == PR_STORE_SCHEMA_VERSION,
                "one migration per schema version");
 

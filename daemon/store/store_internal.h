@@ -11,7 +11,7 @@
 
 /* Every statement the store runs is prepared once and kept here, keyed by
  * the address of its static SQL text, until pr_store_close(). */
-#define PR_STORE_STMT_MAX 112
+#define PR_STORE_STMT_MAX 128
 /* Rows handed to a callback are read in pages; the statement is reset
  * before the callbacks run, so a callback may use the store itself. */
 #define PR_STORE_PAGE 32

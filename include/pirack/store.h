@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include "pirack/plan.h"
 
-#define PR_STORE_SCHEMA_VERSION 9
+#define PR_STORE_SCHEMA_VERSION 10
 
 struct pr_store;
 
@@ -409,5 +409,27 @@ int pr_store_remedy_put(struct pr_store *st, const struct pr_remedy_row *row);
 typedef int (*pr_remedy_cb)(const struct pr_remedy_row *row, void *ctx);
 /* Each stored row, by slot. */
 int pr_store_each_remedy(struct pr_store *st, pr_remedy_cb cb, void *ctx);
+
+/* ---- host keys (store/hostkeys.c): the SSH host key fingerprints
+ * pirackd wrote into each generation of a Pi's root ---- */
+
+#define PR_HOSTKEYS_MAX 4
+
+struct pr_hostkey {
+    char type[16];   /* "ed25519", "ecdsa" (ssh-keygen -t) */
+    char sha256[64]; /* "SHA256:..." as ssh-keygen -l shows */
+};
+/* Records the keys of generation gen of slot's root (replacing any). */
+int pr_store_hostkeys_record(struct pr_store *st, unsigned slot, unsigned gen,
+                             const struct pr_hostkey *keys, size_t n);
+/* Generation gen is the one slot serves now (0: none): its keys become
+ * those the health probe expects. */
+int pr_store_hostkeys_current(struct pr_store *st, unsigned slot, unsigned gen);
+/* Forgets the keys of slot's generations but keep_a and keep_b (0: none),
+ * as their roots go. */
+int pr_store_hostkeys_keep(struct pr_store *st, unsigned slot, unsigned keep_a, unsigned keep_b);
+/* The keys of slot's current generation, at most max: how many (0 when
+ * none were recorded), or -errno. */
+int pr_store_hostkeys_get(struct pr_store *st, unsigned slot, struct pr_hostkey *out, size_t max);
 
 #endif

@@ -141,11 +141,11 @@ static void test_refuse_newer_and_foreign_files(void **state)
 
     pr_store_close(fx->st);
     fx->st = NULL;
-    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 10"), SQLITE_OK);
+    assert_int_equal(store_raw_sql(fx->path, "PRAGMA user_version = 11"), SQLITE_OK);
     assert_int_equal(pr_store_open(fx->path, &st, err, sizeof(err)), -EPROTO);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 10 is newer than this pirackd understands (9)"));
-    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 10);
+    assert_non_null(strstr(err, "schema version 11 is newer than this pirackd understands (10)"));
+    assert_int_equal(store_raw_int(fx->path, "PRAGMA user_version"), 11);
 
     /* someone else's database is not migrated into a pirack store */
     snprintf(path, sizeof(path), "%s/other.db", fx->dir);
@@ -333,6 +333,57 @@ static void test_sync_grows_changes_and_shrinks(void **state)
     assert_int_equal(pr_store_slot_count(st), 3);
 }
 
+/* The host keys of each generation: recorded when it is built, expected
+ * once it is current, back with an undo, gone with the generation. */
+static void test_host_keys_follow_generations(void **state)
+{
+    struct store_fixture *fx = *state;
+    struct pr_store *st = fx->st;
+    struct pr_hostkey got[PR_HOSTKEYS_MAX];
+    const struct pr_hostkey gen1[] = { { "ed25519", "SHA256:one-ed" },
+                                       { "ecdsa", "SHA256:one-ec" } };
+    const struct pr_hostkey gen2[] = { { "ed25519", "SHA256:two-ed" },
+                                       { "ecdsa", "SHA256:two-ec" } };
+    const struct pr_hostkey bad[] = { { "ed25519", "MD5:aa:bb" } };
+
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 0);
+    assert_int_equal(pr_store_hostkeys_record(st, 2, 1, gen1, 2), 0);
+    /* built, not switched to yet: nothing expected */
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 0);
+    assert_int_equal(pr_store_hostkeys_current(st, 2, 1), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 2);
+    assert_string_equal(got[0].type, "ecdsa");
+    assert_string_equal(got[0].sha256, "SHA256:one-ec");
+    assert_string_equal(got[1].sha256, "SHA256:one-ed");
+
+    /* a reimage: gen-2 current, gen-1 kept for undo */
+    assert_int_equal(pr_store_hostkeys_record(st, 2, 2, gen2, 2), 0);
+    assert_int_equal(pr_store_hostkeys_current(st, 2, 2), 0);
+    assert_int_equal(pr_store_hostkeys_keep(st, 2, 2, 1), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 2);
+    assert_string_equal(got[1].sha256, "SHA256:two-ed");
+    assert_int_equal(pr_store_hostkeys_get(st, 3, got, PR_HOSTKEYS_MAX), 0);
+    /* undo: gen-1's keys are back */
+    assert_int_equal(pr_store_hostkeys_current(st, 2, 1), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 2);
+    assert_string_equal(got[1].sha256, "SHA256:one-ed");
+    /* at most max */
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, 1), 1);
+    /* gen-2 expires, then the wipe forgets everything */
+    assert_int_equal(pr_store_hostkeys_keep(st, 2, 1, 0), 0);
+    assert_int_equal(pr_store_hostkeys_current(st, 2, 2), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 0);
+    assert_int_equal(pr_store_hostkeys_current(st, 2, 1), 0);
+    assert_int_equal(pr_store_hostkeys_keep(st, 2, 0, 0), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 2, got, PR_HOSTKEYS_MAX), 0);
+
+    /* not a fingerprint, or no such slot: refused, nothing half-written */
+    assert_int_equal(pr_store_hostkeys_record(st, 2, 3, bad, 1), -EINVAL);
+    assert_int_equal(pr_store_hostkeys_record(st, 99, 1, gen1, 2), -EINVAL);
+    assert_int_equal(pr_store_hostkeys_current(st, 99, 1), 0);
+    assert_int_equal(pr_store_hostkeys_get(st, 99, got, PR_HOSTKEYS_MAX), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +394,7 @@ int main(void)
         T(test_killed_mid_transaction),
         T(test_nested_transactions),
         T(test_sync_grows_changes_and_shrinks),
+        T(test_host_keys_follow_generations),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
