@@ -43,7 +43,7 @@ debootstrap systemd-container man-db
 python3 clang-format git tmux zsh
 mtools fdisk dosfstools e2fsprogs xz-utils btrfs-progs nfs-ganesha nfs-ganesha-vfs libnfs-utils
 chromium chromium-driver python3-selenium socat
-qemu-system-x86 nfs-common rpcbind
+qemu-system-x86 nfs-common rpcbind libcap2-bin
 "
 
 if [ "${1:-}" = "--list" ]; then
