@@ -37,17 +37,17 @@ _qnfs_debs() {
     QNFS_DEBS="$1/debs-$(echo "$_key" | sha256sum | cut -c1-16)"
     QNFS_KVER=${_k#linux-image-}
     [ -f "$QNFS_DEBS/.done" ] && return 0
-    rm -rf "$QNFS_DEBS" "$QNFS_DEBS.tmp"
-    mkdir -p "$QNFS_DEBS.tmp/dl" && chmod 0777 "$QNFS_DEBS.tmp/dl" || return 1
+    rm -rf "$QNFS_DEBS.tmp$$"
+    mkdir -p "$QNFS_DEBS.tmp$$/dl" && chmod 0777 "$QNFS_DEBS.tmp$$/dl" || return 1
     # shellcheck disable=SC2086
-    if ! (cd "$QNFS_DEBS.tmp/dl" && timeout 120 apt-get download -q $_pkgs) >"$QNFS_DEBS.tmp/apt.log" 2>&1; then
-        QNFS_SKIP="cannot fetch $_pkgs (no network?): $(tail -n 1 "$QNFS_DEBS.tmp/apt.log")"
-        rm -rf "$QNFS_DEBS.tmp"
+    if ! (cd "$QNFS_DEBS.tmp$$/dl" && timeout 120 apt-get download -q $_pkgs) >"$QNFS_DEBS.tmp$$/apt.log" 2>&1; then
+        QNFS_SKIP="cannot fetch $_pkgs (no network?): $(tail -n 1 "$QNFS_DEBS.tmp$$/apt.log")"
+        rm -rf "$QNFS_DEBS.tmp$$"
         return 1
     fi
-    _x="$QNFS_DEBS.tmp/x"
-    mkdir -p "$_x" "$QNFS_DEBS.tmp/root/lib/modules" || return 1
-    for _deb in "$QNFS_DEBS.tmp"/dl/*.deb; do
+    _x="$QNFS_DEBS.tmp$$/x"
+    mkdir -p "$_x" "$QNFS_DEBS.tmp$$/root/lib/modules" || return 1
+    for _deb in "$QNFS_DEBS.tmp$$"/dl/*.deb; do
         case ${_deb##*/} in
         # The kernel without its drivers but veth: 300 MB fewer to write.
         linux-image-*)
@@ -59,8 +59,8 @@ _qnfs_debs() {
         esac
     done
     _m="$_x/lib/modules/$QNFS_KVER"
-    _out="$QNFS_DEBS.tmp/root"
-    cp "$_x/boot/vmlinuz-$QNFS_KVER" "$QNFS_DEBS.tmp/vmlinuz" || return 1
+    _out="$QNFS_DEBS.tmp$$/root"
+    cp "$_x/boot/vmlinuz-$QNFS_KVER" "$QNFS_DEBS.tmp$$/vmlinuz" || return 1
     mkdir -p "$_out/bin" "$_out/usr/sbin" || return 1
     cp "$_x/bin/busybox" "$_out/bin/busybox" || return 1
     for _t in exportfs rpc.nfsd rpc.mountd; do
@@ -87,11 +87,12 @@ _qnfs_debs() {
     for _n in $QNFS_MODULES; do
         _qnfs_need "$_n" || return 1
     done
-    rm -rf "$_x" "$QNFS_DEBS.tmp/dl" && echo "$_key" >"$QNFS_DEBS.tmp/.done" &&
-        mv "$QNFS_DEBS.tmp" "$QNFS_DEBS" || return 1
+    rm -rf "$_x" "$QNFS_DEBS.tmp$$/dl" && echo "$_key" >"$QNFS_DEBS.tmp$$/.done" &&
+        { [ -f "$QNFS_DEBS/.done" ] || { rm -rf "$QNFS_DEBS" && mv "$QNFS_DEBS.tmp$$" "$QNFS_DEBS"; }; } || return 1
+    rm -rf "$QNFS_DEBS.tmp$$" # when a test running at the same time was first
     # Older unpacked packages are of no further use.
     for _o in "$1"/debs-*; do
-        [ "$_o" = "$QNFS_DEBS" ] || rm -rf "$_o"
+        case $_o in "$QNFS_DEBS" | *.tmp*) ;; *) rm -rf "$_o" ;; esac
     done
 }
 
@@ -128,7 +129,7 @@ qemu_nfs_build() {
     _h=$( (echo "$QNFS_DEBS"; cat $_inputs) | sha256sum | cut -c1-16)
     QNFS_INITRD="$1/initrd-$_h.cpio"
     [ -f "$QNFS_INITRD" ] && return 0
-    _r="$1/initrd-$_h.tmp"
+    _r="$1/initrd-$_h.tmp$$" # each test its own: two may run at once
     rm -rf "$_r" && cp -a "$QNFS_DEBS/root" "$_r" || return 1
     for _f in "$_r"/usr/sbin/*; do
         _qnfs_libs "$_f" "$_r" || return 1
@@ -143,8 +144,8 @@ qemu_nfs_build() {
     printf '127.0.0.1 localhost\n' >"$_r/etc/hosts"
     ln -s /proc/mounts "$_r/etc/mtab"
     cp "$TOP/tests/lib/qemu_nfs_init.sh" "$_r/init" && chmod 0755 "$_r/init" || return 1
-    (cd "$_r" && find . | "$_r/bin/busybox" cpio -o -H newc -R 0:0 >"$QNFS_INITRD.tmp" 2>/dev/null) &&
-        mv "$QNFS_INITRD.tmp" "$QNFS_INITRD" || return 1
+    (cd "$_r" && find . | "$_r/bin/busybox" cpio -o -H newc -R 0:0 >"$QNFS_INITRD.tmp$$" 2>/dev/null) &&
+        mv "$QNFS_INITRD.tmp$$" "$QNFS_INITRD" || return 1
     rm -rf "$_r"
     # Older initramfs files of this cache are of no further use.
     for _o in "$1"/initrd-*.cpio; do
