@@ -7,7 +7,8 @@
 # writes the exports.d file for two Pis, runs the real `exportfs -ra` and
 # checks `exportfs -v`; each Pi, in a network namespace on its own /30,
 # mounts its root with pirack's options (NFSv3 over TCP) and reads its own
-# hostname, and is refused the other's root.  The guest reports on its
+# hostname, and is refused the other's root; a slot the file no longer
+# names loses its export.  The guest reports on its
 # serial console; each "QNFS ok/not ok" line becomes a line here.
 # Skips, with the reason, without qemu-system-x86_64 or when the Debian
 # packages cannot be fetched.  Bounded: 150 s for the guest.
@@ -51,8 +52,8 @@ done
 grep -q '^QNFS not ok' "$console" && PR_FAILED=1
 # Every check the guest makes, in order: one missing means it stopped.
 n=$(grep -c '^QNFS ok' "$console")
-check "the guest ran every check and powered off ($n of 10, qemu exit $rc)" \
-    sh -c "test $n -eq 10 && grep -q '^QNFS done' '$console' && test $rc -eq 0"
+check "the guest ran every check and powered off ($n of 11, qemu exit $rc)" \
+    sh -c "test $n -eq 11 && grep -q '^QNFS done' '$console' && test $rc -eq 0"
 if [ "$PR_FAILED" -ne 0 ]; then
     echo "# console:"
     tr -d '\r' <"$console" | grep -v '^QNFS' | tail -n 40 | sed 's/^/# /'

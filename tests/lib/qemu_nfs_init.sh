@@ -117,4 +117,15 @@ case $rc:$got in
 *"access denied"*) ok "pi B cannot mount pi A's root (access denied by server)" ;;
 *) not_ok "pi B cannot mount pi A's root for the right reason" "$(echo "$got" | tr '\n' ' ')" ;;
 esac
+# A slot left out (released, quarantined) loses its export: exportfs -ra
+# takes away what the file no longer names.
+out=$(nfs_exports /etc/exports.d/pirack.exports /srv/roots 1:10.99.0.2 2>&1) ||
+    not_ok "pirackd's kernel backend applies pi A's export alone" "$(echo "$out" | tr '\n' ' ')"
+got=$(read_root pib 5 "$B" 2>&1)
+rc=$?
+case $rc:$got in
+0:*) not_ok "pi B's root, no longer in the file, is no longer exported" "mounted, read: $got" ;;
+*"access denied"*) ok "pi B's root, no longer in the file, is no longer exported (access denied)" ;;
+*) not_ok "pi B's root is no longer exported, for the right reason" "$(echo "$got" | tr '\n' ' ')" ;;
+esac
 finish
