@@ -271,5 +271,8 @@ struct export_job {
 
 /* Writes x->file and has the backend take it; sets x->err, x->error. */
 void pr_exports_run(struct export_job *x);
+/* Slot's export: its root ROOTS/NNN resolved, to the /30 of the Pi's
+ * address pi.  -errno when the root does not resolve. */
+int pr_export_slot(const char *roots, unsigned slot, struct in_addr pi, struct pr_export *e);
 
 #endif

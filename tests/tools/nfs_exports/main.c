@@ -1,8 +1,9 @@
 /* nfs_exports: applies the kernel NFS backend's exports for some slots
- * through pirackd's own code (pr_render_exports_kernel, pr_exports_run):
- * the exports.d file written atomically, `exportfs -ra`, then the
- * `exportfs -v` check.  Each slot's root is ROOTS/NNN resolved and its
- * client the /30 of the Pi's address, as the image service computes them.
+ * through pirackd's own code (pr_export_slot, pr_render_exports_kernel,
+ * pr_exports_run, as the image service calls them): each slot's root is
+ * ROOTS/NNN resolved and its client the /30 of the Pi's address; the
+ * exports.d file written atomically, `exportfs -ra`, then the
+ * `exportfs -v` check.
  * Used inside the QEMU guest of tests/integration/nfs_kernel_qemu.sh,
  * where a real knfsd and the real exportfs run.
  *
@@ -20,7 +21,6 @@
 
 static int slot_export(const char *roots, const char *arg, struct pr_export *e)
 {
-    char link[PR_PATH_MAX + 16];
     struct in_addr pi;
     const char *colon = strchr(arg, ':');
     char *end;
@@ -31,17 +31,10 @@ static int slot_export(const char *roots, const char *arg, struct pr_export *e)
         fprintf(stderr, "nfs_exports: %s is not SLOT:PI_ADDRESS\n", arg);
         return -1;
     }
-    snprintf(link, sizeof(link), "%.4000s/%03lu", roots, slot);
-    if (!realpath(link, e->path)) {
-        perror(link);
-        return -1;
-    }
-    struct in_addr net = { pi.s_addr & htonl(0xfffffffcu) };
-    char a[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &net, a, sizeof(a));
-    snprintf(e->client, sizeof(e->client), "%s/30", a);
-    e->slot = (unsigned)slot;
-    return 0;
+    int rc = pr_export_slot(roots, (unsigned)slot, pi, e);
+    if (rc < 0)
+        fprintf(stderr, "nfs_exports: %s/%03lu: %s\n", roots, slot, strerror(-rc));
+    return rc;
 }
 
 int main(int argc, char **argv)
