@@ -12,6 +12,11 @@
 #          namespace of the test's own.  Their daemons are never enabled:
 #          tftpd-hpa, snmpd or haproxy listening on the host would take
 #          the ports the tests (and a real pirackd) use.
+#          nfs_kernel_qemu boots Debian's kernel in qemu-system-x86 (TCG)
+#          with nfs-common's mount.nfs and rpcbind copied into its
+#          initramfs; the kernel, nfs-kernel-server and busybox-static
+#          (which conflicts with busybox) it fetches itself with
+#          `apt-get download` into build/, never installing them here.
 # Does nothing when they are all present; never asks a question.
 set -eu
 
@@ -38,6 +43,7 @@ debootstrap systemd-container man-db
 python3 clang-format git tmux zsh
 mtools fdisk dosfstools e2fsprogs xz-utils btrfs-progs nfs-ganesha nfs-ganesha-vfs libnfs-utils
 chromium chromium-driver python3-selenium socat
+qemu-system-x86 nfs-common rpcbind libcap2-bin
 "
 
 if [ "${1:-}" = "--list" ]; then
@@ -91,9 +97,12 @@ apt-get install -y -q --no-install-recommends \
 # not start them either.  (openssh-server is left alone: this may be the
 # way into the machine.)
 if command -v systemctl >/dev/null; then
-    for s in tftpd-hpa snmpd haproxy; do
+    for s in tftpd-hpa snmpd haproxy rpcbind; do
         case " $missing " in
         *" $s "*) systemctl disable "$s" >/dev/null 2>&1 || true ;;
         esac
     done
+    case " $missing " in
+    *" rpcbind "*) systemctl disable rpcbind.socket >/dev/null 2>&1 || true ;;
+    esac
 fi

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "daemon/image/image_internal.h"
 #include "pirack/fsutil.h"
@@ -39,6 +40,20 @@ static int exports_verify(struct export_job *x)
                      x->exports[i].path);
             return -EIO;
         }
+    return 0;
+}
+
+int pr_export_slot(const char *roots, unsigned slot, struct in_addr pi, struct pr_export *e)
+{
+    char link[PR_PATH_MAX + 16], a[INET_ADDRSTRLEN];
+
+    snprintf(link, sizeof(link), "%.4000s/%03u", roots, slot);
+    if (!realpath(link, e->path))
+        return -errno;
+    struct in_addr net = { pi.s_addr & htonl(0xfffffffcu) };
+    inet_ntop(AF_INET, &net, a, sizeof(a));
+    snprintf(e->client, sizeof(e->client), "%s/30", a);
+    e->slot = slot;
     return 0;
 }
 

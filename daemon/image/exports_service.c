@@ -62,21 +62,14 @@ void pr_image_exports_apply(struct pr_image_service *svc)
         return;
     }
     for (unsigned s = 1; s <= d->plan.slots; s++) {
-        char link[PR_PATH_MAX + 16];
         struct pr_slot_plan sp;
         struct pr_export *e = &x->exports[x->n];
-        snprintf(link, sizeof(link), "%.4000s/%03u", cfg->root_dir, s);
         struct pr_slot_row row;
-        if (pr_plan_slot(&d->plan, s, &sp) < 0 || !realpath(link, e->path))
+        if (pr_plan_slot(&d->plan, s, &sp) < 0 || pr_export_slot(cfg->root_dir, s, sp.v4_pi, e) < 0)
             continue;
         /* a quarantined Pi's root is kept for inspection, not served */
         if (pr_store_get_slot(d->store, s, &row) == 0 && !strcmp(row.state, "quarantined"))
             continue;
-        struct in_addr net = { sp.v4_pi.s_addr & htonl(0xfffffffcu) };
-        char a[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &net, a, sizeof(a));
-        snprintf(e->client, sizeof(e->client), "%s/30", a);
-        e->slot = s;
         e->gen = pr_image_current_gen(cfg->root_dir, s);
         x->n++;
     }

@@ -95,13 +95,24 @@ struct pr_image_job {
     char sha[65]; /* SHA-256 of the source, hex: the image's directory */
     uint64_t bytes;
     char models[64];
-    bool reused; /* images/SHA was there already */
+    bool reused;     /* images/SHA was there already */
+    uint64_t xattrs; /* extended attributes a disk image's root got back */
 };
 
 /* Runs the whole import: hash, unpack into images_dir/.tmp-SHA, take the
  * firmware out of boot/, measure, sync, rename to images_dir/SHA.  Never
  * leaves a half-made images_dir/SHA.  Sets job->err and job->error. */
 void pr_image_import_run(struct pr_image_job *job);
+
+/* ---- xattr.c: a disk image's extended attributes (worker) ---- */
+
+/* Gives the tree root, which `debugfs rdump /` of the ext4 filesystem at
+ * spec ("FILE?offset=N") wrote, the extended attributes rdump leaves out
+ * (file capabilities, user.*, POSIX ACLs), read with debugfs ea_list and
+ * ea_get; work is a scratch directory outside root.  0, or -errno with
+ * err saying which file; a capability that cannot be set is an error. */
+int pr_image_disk_xattrs(const char *spec, const char *root, const char *work, uint64_t *copied,
+                         char *err, size_t errlen);
 
 /* ---- tool.c: outside tools, on a worker thread ---- */
 
@@ -260,5 +271,8 @@ struct export_job {
 
 /* Writes x->file and has the backend take it; sets x->err, x->error. */
 void pr_exports_run(struct export_job *x);
+/* Slot's export: its root ROOTS/NNN resolved, to the /30 of the Pi's
+ * address pi.  -errno when the root does not resolve. */
+int pr_export_slot(const char *roots, unsigned slot, struct in_addr pi, struct pr_export *e);
 
 #endif

@@ -4,8 +4,10 @@
  *
  * A disk image is never mounted: its MBR is read here (mbr.c), the FAT
  * boot partition is copied out with mtools (mcopy) and the ext4 root with
- * e2fsprogs (debugfs rdump, which keeps owners and modes), both reading
- * the partition at its offset in the file.  Everything is built under
+ * e2fsprogs (debugfs rdump, which keeps owners and modes; xattr.c adds
+ * the extended attributes it drops), both reading the partition at its
+ * offset in the file.  A tarball is unpacked with its extended attributes
+ * (tar --xattrs), a directory copied with them (cp -a).  Everything is built under
  * IMAGES/.tmp-SHA and renamed into place once synced, so IMAGES/SHA is
  * either whole or absent.  Runs on a worker thread: blocking is fine,
  * the store is not touched. */
@@ -257,6 +259,11 @@ static int copy_disk(struct pr_image_job *job, const char *disk, const char *tmp
                         root->index);
     pathf(probe, sizeof(probe), "%s/root/lost+found", tmp);
     rmdir(probe);
+    /* rdump drops extended attributes: ping's capability among them. */
+    char err[400];
+    if ((rc = check_cancel(job)) < 0 ||
+        (rc = pr_image_disk_xattrs(spec, dest, tmp, &job->xattrs, err, sizeof(err))) < 0)
+        return job->err ? rc : job_fail(job, rc, "extended attributes (debugfs ea_get): %s", err);
     return 0;
 }
 
@@ -305,8 +312,13 @@ static int unpack_tree(struct pr_image_job *job, const char *tmp)
     if (mkdir(dest, 0755) < 0)
         return job_fail(job, -errno, "%s: %s", dest, strerror(errno));
     if (job->kind == PR_IMAGE_KIND_TAR) {
-        const char *tar[] = { "tar", "-x", "-p", "--numeric-owner", "-f", job->source,
-                              "-C",  dest, NULL };
+        /* Every extended attribute: file capabilities (security.*) too. */
+        const char *tar[] = { "tar",      "-x",
+                              "-p",       "--numeric-owner",
+                              "--xattrs", "--xattrs-include=*",
+                              "-f",       job->source,
+                              "-C",       dest,
+                              NULL };
         rc = run(job, "unpacking the tarball (tar)", tar, -1);
     } else {
         pathf(src, sizeof(src), "%s/.", job->source);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <cmocka.h>
 #include "daemon/image/image_internal.h"
 
@@ -26,6 +27,10 @@ static const char make_image[] =
     "echo secret > src/root/home/pi/notes; chown 1000:1000 src/root/home/pi/notes\n"
     "chmod 0640 src/root/home/pi/notes\n"
     "ln -s /etc/hostname src/root/etc/link\n"
+    /* Raspberry Pi OS's ping has a file capability (cap_net_raw) */
+    "mkdir -p src/root/usr/bin; echo ping > src/root/usr/bin/ping; chmod 0755 "
+    "src/root/usr/bin/ping\n"
+    "setcap cap_net_raw+ep src/root/usr/bin/ping\n"
     "for f in kernel8.img bootcode.bin start.elf bcm2710-rpi-3-b.dtb pieeprom.bin "
     "pieeprom.sig recovery.bin vl805.bin; do echo $f > src/boot/$f; done\n"
     "echo overlay > src/boot/overlays/dwc2.dtbo\n"
@@ -40,23 +45,24 @@ static const char make_image[] =
     "dd if=root.part of=disk.img bs=512 seek=18432 conv=notrunc status=none\n"
     "rm boot.part root.part\n"
     "xz -k -0 -T1 disk.img\n"
-    "tar -C src/root --numeric-owner -cJf root.tar.xz .\n"
+    "tar --xattrs --xattrs-include='*' -C src/root --numeric-owner -cJf root.tar.xz .\n"
     "mkdir images\n";
 
 static bool have_tools(void)
 {
-    return system(
-               "{ command -v sfdisk && command -v mkfs.vfat && command -v mcopy && "
-               "command -v debugfs && command -v mkfs.ext4 && command -v xz; } >/dev/null 2>&1") ==
-           0;
+    return system("{ command -v sfdisk && command -v mkfs.vfat && command -v mcopy && "
+                  "command -v debugfs && command -v mkfs.ext4 && command -v xz && command -v "
+                  "setcap; } "
+                  ">/dev/null 2>&1") == 0;
 }
 
 static int setup(void **state)
 {
     (void)state;
     if (!have_tools()) {
-        fprintf(stderr,
-                "test_image_import: no sfdisk, mkfs.vfat, mtools, e2fsprogs or xz: skipped\n");
+        fprintf(
+            stderr,
+            "test_image_import: no sfdisk, mkfs.vfat, mtools, e2fsprogs, xz or setcap: skipped\n");
         return 0;
     }
     snprintf(work, sizeof(work), "/tmp/test_image_import.XXXXXX");
@@ -106,6 +112,22 @@ static void assert_file(const struct pr_image_job *job, const char *rel, const c
     assert_string_equal(buf, want);
 }
 
+/* The imported /usr/bin/ping has the source's capability, byte for byte
+ * (without it ping stops working for users). */
+static void assert_capability(const struct pr_image_job *job)
+{
+    char path[PR_PATH_MAX * 2], want[64], got[64];
+    snprintf(path, sizeof(path), "%s/src/root/usr/bin/ping", work);
+    ssize_t wn = getxattr(path, "security.capability", want, sizeof(want));
+    assert_true(wn > 0);
+    snprintf(path, sizeof(path), "%s/%s/root/usr/bin/ping", job->images_dir, job->sha);
+    ssize_t gn = getxattr(path, "security.capability", got, sizeof(got));
+    if (gn < 0)
+        fail_msg("%s: no security.capability: %s", path, strerror(errno));
+    assert_int_equal(gn, wn);
+    assert_memory_equal(got, want, (size_t)wn);
+}
+
 /* What every kind of source must give. */
 static void assert_image(const struct pr_image_job *job)
 {
@@ -129,6 +151,7 @@ static void assert_image(const struct pr_image_job *job)
     assert_true(S_ISLNK(stb.st_mode));
     assert_string_equal(job->models, "3b");
     assert_true(job->bytes > 0);
+    assert_capability(job);
 }
 
 static void test_disk_image(void **state)
