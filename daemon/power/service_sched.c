@@ -133,6 +133,31 @@ void pr_power_poll_all(void *ctx)
     }
 }
 
+static bool switch_busy(const struct pr_power_service *svc, const struct power_switch *ps)
+{
+    for (const struct power_batch *b = svc->batches; b; b = b->next)
+        if (b->ps == ps)
+            return true;
+    return false;
+}
+
+/* The health self-check's poll: one port's status from each switch that
+ * has nothing at work (work in flight answers as well, soon enough). */
+void pr_power_check_switches(struct pr_daemon *d)
+{
+    struct pr_power_service *svc = d->power;
+
+    if (!svc || svc->reload_pending)
+        return;
+    for (unsigned i = 0; i < svc->n_switches; i++) {
+        struct power_switch *ps = &svc->switches[i];
+        unsigned slot = ps->cfg.first_slot;
+
+        if (!switch_busy(svc, ps) && slot <= svc->n_slots)
+            pr_power_refresh(svc, ps, &slot, 1);
+    }
+}
+
 /* ---- answers ---- */
 
 static const char *admin_word(int admin)
@@ -284,7 +309,11 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     b->ps->logins += r->logins;
     b->ps->answers++;
     b->ps->failed_answers += r->err != 0;
-    b->ps->last_failed = r->err != 0;
+    /* a refusal or a port fault is an answer: only the network's
+     * failures make a switch unreachable */
+    b->ps->unreachable = r->err != 0 && pr_poe_error_transient(r->err);
+    if (b->ps->unreachable)
+        snprintf(b->ps->unreachable_why, sizeof(b->ps->unreachable_why), "%s", r->message);
     for (size_t i = 0; i < r->n_ports && r->ports; i++)
         port_mode |= r->ports[i].err != 0;
     for (size_t i = 0; i < b->n; i++) {
