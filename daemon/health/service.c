@@ -36,6 +36,7 @@ struct pr_health_service {
     const char *paused;        /* why remediation is paused, or NULL */
     struct pr_self_check self; /* the self-check's last failure (check "" when none) */
     char paused_check[96];     /* what the pause event named: a change is a new event */
+    char self_failed[400];     /* "switch a: why", for the status; "" when it passed */
     uint64_t next_switch_check_ms;
     uint64_t probes_ok, probes_failed;
     uint64_t steps[4]; /* by enum pr_ladder_step */
@@ -76,6 +77,11 @@ bool pr_health_remediation_allowed(const struct pr_daemon *d, const char *policy
 const char *pr_health_paused(const struct pr_daemon *d)
 {
     return d->health ? d->health->paused : NULL;
+}
+
+const char *pr_health_self_check_failed(const struct pr_daemon *d)
+{
+    return d->health && d->health->self_failed[0] ? d->health->self_failed : NULL;
 }
 
 /* ---- probes ---- */
@@ -411,6 +417,12 @@ static void on_ladder_timer(void *ctx)
         .slots = d->plan.slots,
         .self_ok = pr_health_self_check(d, pr_now_ms(), &s->next_switch_check_ms, &s->self),
     };
+    s->self_failed[0] = '\0';
+    if (!rack.self_ok) {
+        char check[sizeof s->paused_check];
+        self_check_name(&s->self, check, sizeof check);
+        snprintf(s->self_failed, sizeof s->self_failed, "%s: %s", check, s->self.why);
+    }
     for (unsigned i = 1; i < n; i++) {
         struct slot_health *h = slot_health(s, i);
         struct pr_boot_run run;

@@ -108,8 +108,10 @@ check "selfcheck: pirack_power_switch_reachable{switch=a} 0" \
     metric 'pirack_power_switch_reachable{switch="a"} 0'
 check "selfcheck: pirack_health_remediation_paused{reason=self-check} 1" \
     metric 'pirack_health_remediation_paused{reason="self-check"} 1'
-check "selfcheck: GET /v1/status says why" \
-    sh -c "$BUILD/pirack --socket $PIRACK_SOCK --json status | jq -e '.remediation.paused == \"self-check\"' >/dev/null"
+check "selfcheck: GET /v1/status says why, and what failed" \
+    sh -c "$BUILD/pirack --socket $PIRACK_SOCK --json status | jq -e '.remediation.paused == \"self-check\" and (.remediation.self_check | startswith(\"switch a: \"))' >/dev/null"
+check "selfcheck: pirack status says so" \
+    sh -c "$BUILD/pirack --socket $PIRACK_SOCK status | grep -q 'remediation.*paused: self-check (switch a: '"
 check "selfcheck: Pi 1 fails meanwhile (root stage)" wait_for 30 state_is 1 failed
 check "selfcheck: Pi 2 stops answering meanwhile: unhealthy" wait_for 30 state_is 2 unhealthy
 sleep 3
@@ -120,6 +122,8 @@ check "selfcheck: while paused, no health step and no power request" \
 # ---- it answers again ----
 snmp_sim_restart || not_ok "selfcheck: snmpd starts again"
 check "selfcheck: the switch answers again: health.resumed" wait_for 15 rack_event health.resumed
+check "selfcheck: GET /v1/status: the self-check passes again" \
+    sh -c "$BUILD/pirack --socket $PIRACK_SOCK --json status | jq -e '.remediation.self_check == null' >/dev/null"
 check "selfcheck: pirack_power_switch_reachable{switch=a} 1 again" \
     metric 'pirack_power_switch_reachable{switch="a"} 1'
 check "selfcheck: remediation resumes: Pi 1 is cycled" wait_for 10 has_event 1 health.cycle
