@@ -6,7 +6,7 @@
  *   pirack_power_switch_round_trips_total{switch}  SNMP PDUs / CLI commands
  *   pirack_power_switch_logins_total{switch}     sessions opened
  *   pirack_power_switch_answers_total{switch,outcome}  answers from its worker
- *   pirack_power_switch_reachable{switch}        0 after a network failure
+ *   pirack_power_switch_reachable{switch}        0 after a network or login failure
  *
  * Reads the service's state, not the daemon: the registry is an argument,
  * and the booting count comes from service_sched.c. */
@@ -118,8 +118,8 @@ int pr_power_metrics_start(struct pr_power_service *svc, struct pr_metrics *m)
             PR_METRIC_COUNTER, sw_outcome },
           collect_answers },
         { { "pirack_power_switch_reachable",
-            "0 while a switch's last answer was a failure of the network (the health "
-            "self-check pauses remediation), else 1.",
+            "0 while a switch's last answer was a failure of the network or of the login "
+            "(the health self-check pauses remediation), else 1.",
             PR_METRIC_GAUGE, sw },
           collect_reachable },
     };

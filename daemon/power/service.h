@@ -66,7 +66,7 @@ struct pr_power_view {
  * that fail are not the Pis' fault (and cannot be power-cycled anyway). */
 struct pr_power_reach {
     char name[64];
-    bool reachable;           /* its last answer came (a refusal is an answer) */
+    bool reachable;           /* its last answer came and let pirackd in */
     char why[PR_POE_MSG_MAX]; /* when not: what the library said */
 };
 /* Fills out[0..max-1] with each switch's reachability from its last

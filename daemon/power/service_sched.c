@@ -297,6 +297,15 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
     set_phase(svc, op, "holding");
 }
 
+/* The health self-check's "unreachable": no answer (the network), or a
+ * switch that will not let pirackd in (credentials, host key): it drives
+ * none of its ports.  A refused set or a port's fault is an answer about
+ * that port, not about the switch. */
+static bool cannot_drive(int err)
+{
+    return err && (pr_poe_error_transient(err) || err == -EACCES || err == -EPERM);
+}
+
 static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
 {
     struct power_batch *b = ctx;
@@ -309,9 +318,7 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     b->ps->logins += r->logins;
     b->ps->answers++;
     b->ps->failed_answers += r->err != 0;
-    /* a refusal or a port fault is an answer: only the network's
-     * failures make a switch unreachable */
-    b->ps->unreachable = r->err != 0 && pr_poe_error_transient(r->err);
+    b->ps->unreachable = cannot_drive(r->err);
     if (b->ps->unreachable)
         snprintf(b->ps->unreachable_why, sizeof(b->ps->unreachable_why), "%s", r->message);
     for (size_t i = 0; i < r->n_ports && r->ports; i++)

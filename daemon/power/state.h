@@ -34,7 +34,7 @@ struct power_switch {
     /* for /metrics */
     uint64_t round_trips, logins, answers, failed_answers;
     /* the health self-check: its last answer was a failure of the network
-     * (no answer at all, refused, dropped), and what it said */
+     * (no answer at all, refused, dropped) or of the login, and what it said */
     bool unreachable;
     char unreachable_why[PR_POE_MSG_MAX];
 };
