@@ -31,9 +31,9 @@ static void slots_summary(const json_t *slots, char *out, size_t outlen)
 static int show_status(const json_t *status, void *ctx)
 {
     char rack[256], uptime[32], slots[512];
-    const char *labels[] = { "rack", "mode", "version", "uptime", "slots", "roots" };
-    const char *values[6];
-    char roots[64];
+    const char *labels[] = { "rack", "mode", "version", "uptime", "slots", "roots", "remediation" };
+    const char *values[7];
+    char roots[64], remedy[512], why[64], what[400];
 
     (void)ctx;
     snprintf(rack, sizeof(rack), "%s (%s)", cli_json_str(status, "rack") ?: "-",
@@ -48,7 +48,14 @@ static int show_status(const json_t *status, void *ctx)
     const char *clone = cli_json_str(json_object_get(status, "roots"), "clone");
     snprintf(roots, sizeof(roots), "made by %s", clone ? clone : "- (image service not running)");
     values[5] = roots;
-    cli_print_fields(stdout, labels, values, 6);
+    /* why the ladder holds, and what failed pirackd's self-check */
+    const json_t *rem = json_object_get(status, "remediation");
+    const char *paused = cli_json_str(rem, "paused"), *failed = cli_json_str(rem, "self_check");
+    snprintf(remedy, sizeof(remedy), "%s%s%s%s%s", paused ? "paused: " : "not paused",
+             paused ? cli_sanitize(paused, why, sizeof(why)) : "", failed ? " (" : "",
+             failed ? cli_sanitize(failed, what, sizeof(what)) : "", failed ? ")" : "");
+    values[6] = remedy;
+    cli_print_fields(stdout, labels, values, 7);
     return CLI_EXIT_OK;
 }
 
@@ -63,6 +70,6 @@ static int run_status(struct cli *c, int argc, char **argv)
 const struct cli_command cli_cmd_status = {
     .name = "status",
     .args = "",
-    .summary = "the rack: name, mode, version, uptime, slots by state",
+    .summary = "the rack: name, mode, version, uptime, slots by state, remediation",
     .run = run_status,
 };

@@ -123,6 +123,7 @@ void pr_config_defaults(struct pr_config *cfg)
     cfg->power_gap_s = 600;
     cfg->healthy_reset_s = 3600;
     cfg->max_remediating = 2;
+    cfg->switch_check_s = 30;
     cfg->events_max_age_s = 365 * 86400;
     cfg->events_max_count = 1000000;
     cfg->traces_max_age_s = 30 * 86400;

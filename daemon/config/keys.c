@@ -421,6 +421,8 @@ const struct pr_key pr_config_keys[] = {
       false },
     { "health", "max_remediating", KEY_UINT, CFG(max_remediating), 1, 4096, NULL, NULL, false,
       false },
+    { "health", "switch_check", KEY_SECONDS, CFG(switch_check_s), 0, 3600, NULL, NULL, false,
+      false },
     { "store", "events_max_age", KEY_SECONDS, CFG(events_max_age_s), 0, 315360000, NULL, NULL,
       false, false },
     { "store", "events_max_count", KEY_UINT, CFG(events_max_count), 0, 1000000000, NULL, NULL,

@@ -177,6 +177,18 @@ void pr_bu_power_done(struct bu_run *r, unsigned slot, enum bu_act_kind kind, bo
     enter(s, kind == BU_ACT_OFF ? BU_OFF : BU_WAIT_DHCP, now);
 }
 
+void pr_bu_power_nothing(struct bu_run *r, unsigned slot, const char *why, uint64_t now)
+{
+    struct bu_slot *s = pr_bu_find(r, slot);
+
+    if (!s || s->phase != BU_ON_SENT)
+        return;
+    snprintf(s->detail, sizeof(s->detail), "power on: %s (%s)", detect_words(BU_DETECT_NONE),
+             why ? why : "?");
+    s->off_wanted = true; /* the switch left the port on, searching */
+    finish(s, BU_OUT_EMPTY, now);
+}
+
 void pr_bu_detect(struct bu_run *r, unsigned slot, enum bu_detect d)
 {
     struct bu_slot *s = pr_bu_find(r, slot);

@@ -97,6 +97,10 @@ void pr_bu_sent(struct bu_run *r, unsigned slot, enum bu_act_kind kind, uint64_t
 /* The power action finished (ok) or failed (why). */
 void pr_bu_power_done(struct bu_run *r, unsigned slot, enum bu_act_kind kind, bool ok,
                       const char *why, uint64_t now);
+/* The power-on failed because the switch detects nothing on the port
+ * (it searches for a powered device): the slot is empty, not failed, and
+ * its port goes off again. */
+void pr_bu_power_nothing(struct bu_run *r, unsigned slot, const char *why, uint64_t now);
 /* The switch's detection for a slot that waits for its board. */
 void pr_bu_detect(struct bu_run *r, unsigned slot, enum bu_detect d);
 

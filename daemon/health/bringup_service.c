@@ -285,7 +285,12 @@ static void observe_power(struct pr_bringup_service *svc, uint64_t now)
         if (svc->op[i] && v.op_id != svc->op[i]) {
             bool ok = v.last_op_id == svc->op[i] ? v.last_ok : true;
 
-            pr_bu_power_done(&svc->run, s->slot, svc->op_kind[i], ok, v.last_result, now);
+            /* the switch read back its port searching: no board there */
+            if (!ok && svc->op_kind[i] == BU_ACT_ON && v.live_valid &&
+                v.live.detect == PR_POE_DETECT_SEARCHING)
+                pr_bu_power_nothing(&svc->run, s->slot, v.last_result, now);
+            else
+                pr_bu_power_done(&svc->run, s->slot, svc->op_kind[i], ok, v.last_result, now);
             svc->op[i] = 0;
         }
         if (s->phase == BU_WAIT_DHCP) {

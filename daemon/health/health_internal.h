@@ -169,4 +169,18 @@ enum pr_hostkey_verdict pr_hostkey_check(const char *type, const char *fp,
                                          const struct pr_hostkey *recorded, size_t n, char *why,
                                          size_t whylen);
 
+/* selfcheck_service.c: pirackd's own services (DHCP, TFTP, the NFS
+ * exports, the switches' reachability).  Returns true when all pass, else
+ * false with the first that failed in out: check "dhcp", "tftp", "nfs" or
+ * "switch", subject the switch's name.  Every *next_switch_check_ms (then
+ * [health] switch_check later) it asks each idle switch for a port. */
+struct pr_daemon;
+struct pr_self_check {
+    char check[16];
+    char subject[64];
+    char why[256];
+};
+bool pr_health_self_check(struct pr_daemon *d, uint64_t now_ms, uint64_t *next_switch_check_ms,
+                          struct pr_self_check *out);
+
 #endif

@@ -35,6 +35,10 @@ struct pr_health_service {
     unsigned n;                /* slots 1..n-1 */
     unsigned cursor;           /* the next slot the probe timer looks at */
     const char *paused;        /* why remediation is paused, or NULL */
+    struct pr_self_check self; /* the self-check's last failure (check "" when none) */
+    char paused_check[96];     /* what the pause event named: a change is a new event */
+    char self_failed[400];     /* "switch a: why", for the status; "" when it passed */
+    uint64_t next_switch_check_ms;
     uint64_t probes_ok, probes_failed;
     uint64_t steps[4]; /* by enum pr_ladder_step */
 };
@@ -74,6 +78,11 @@ bool pr_health_remediation_allowed(const struct pr_daemon *d, const char *policy
 const char *pr_health_paused(const struct pr_daemon *d)
 {
     return d->health ? d->health->paused : NULL;
+}
+
+const char *pr_health_self_check_failed(const struct pr_daemon *d)
+{
+    return d->health && d->health->self_failed[0] ? d->health->self_failed : NULL;
 }
 
 /* ---- probes ---- */
@@ -213,17 +222,6 @@ static enum pr_ladder_health ladder_health(const struct pr_daemon *d, const stru
     default:
         return PR_LH_BOOTING;
     }
-}
-
-/* pirackd's own services: when one of them is down, the Pis failing are
- * more likely its fault than theirs. */
-static bool self_ok(const struct pr_daemon *d)
-{
-    if (!d->dhcp || !d->tftp)
-        return false;
-    if (strcmp(d->cfg->nfs_backend, "none") != 0 && !d->image)
-        return false;
-    return d->cfg->n_switches == 0 || pr_power_switches_reachable(d);
 }
 
 static struct pr_ladder_cfg ladder_cfg(const struct pr_daemon *d)
@@ -384,22 +382,39 @@ static int collect_row(const struct pr_slot_row *row, void *ctx)
     return 0;
 }
 
+/* "dhcp", or "switch a": what failed the self-check */
+static void self_check_name(const struct pr_self_check *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", c->check, c->subject[0] ? " " : "", c->subject);
+}
+
 static void set_paused(struct pr_health_service *s, const char *why,
                        const struct pr_ladder_rack *rack)
 {
-    if ((why == NULL) == (s->paused == NULL) && (!why || !strcmp(why, s->paused)))
+    char check[sizeof s->paused_check] = "";
+    if (why && !strcmp(why, "self-check"))
+        self_check_name(&s->self, check, sizeof check);
+    if ((why == NULL) == (s->paused == NULL) && (!why || !strcmp(why, s->paused)) &&
+        !strcmp(check, s->paused_check))
         return;
     if (why) {
-        pr_warn("health: automatic remediation paused: %s (%u of %u slots unhealthy)", why,
-                rack->unhealthy, rack->slots);
-        pr_daemon_event(s->d, 0, "health.paused", ACTOR, "{s:s, s:i, s:i}", "reason", why,
-                        "unhealthy", (int)rack->unhealthy, "slots", (int)rack->slots);
+        pr_warn("health: automatic remediation paused: %s%s%s%s%s (%u of %u slots unhealthy)", why,
+                check[0] ? ": " : "", check, s->self.why[0] && check[0] ? ": " : "",
+                check[0] ? s->self.why : "", rack->unhealthy, rack->slots);
+        /* check and switch say which of pirackd's services failed its
+         * self-check; error, what it said */
+        pr_daemon_event(s->d, 0, "health.paused", ACTOR, "{s:s, s:i, s:i, s:s, s:s, s:s}", "reason",
+                        why, "unhealthy", (int)rack->unhealthy, "slots", (int)rack->slots, "check",
+                        check[0] ? s->self.check : "", "switch", check[0] ? s->self.subject : "",
+                        "error", check[0] ? s->self.why : "");
     } else {
         pr_info("health: automatic remediation resumed");
-        pr_daemon_event(s->d, 0, "health.resumed", ACTOR, "{s:i, s:i}", "unhealthy",
-                        (int)rack->unhealthy, "slots", (int)rack->slots);
+        pr_daemon_event(s->d, 0, "health.resumed", ACTOR, "{s:i, s:i, s:s}", "unhealthy",
+                        (int)rack->unhealthy, "slots", (int)rack->slots, "after",
+                        s->paused_check[0] ? s->paused_check : s->paused);
     }
     s->paused = why;
+    snprintf(s->paused_check, sizeof s->paused_check, "%s", check);
 }
 
 static void on_ladder_timer(void *ctx)
@@ -412,7 +427,16 @@ static void on_ladder_timer(void *ctx)
         free(t.rows);
         return;
     }
-    struct pr_ladder_rack rack = { .slots = d->plan.slots, .self_ok = self_ok(d) };
+    struct pr_ladder_rack rack = {
+        .slots = d->plan.slots,
+        .self_ok = pr_health_self_check(d, pr_now_ms(), &s->next_switch_check_ms, &s->self),
+    };
+    s->self_failed[0] = '\0';
+    if (!rack.self_ok) {
+        char check[sizeof s->paused_check];
+        self_check_name(&s->self, check, sizeof check);
+        snprintf(s->self_failed, sizeof s->self_failed, "%s: %s", check, s->self.why);
+    }
     for (unsigned i = 1; i < n; i++) {
         struct slot_health *h = slot_health(s, i);
         struct pr_boot_run run;

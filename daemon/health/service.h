@@ -32,5 +32,8 @@ int pr_health_release(struct pr_daemon *d, unsigned slot, const char *actor, cha
 /* Why automatic remediation is paused ("self-check", "too-many-unhealthy")
  * or NULL; for GET /v1/status. */
 const char *pr_health_paused(const struct pr_daemon *d);
+/* What failed pirackd's self-check at the last tick ("switch a: Timeout",
+ * "dhcp: ..."), or NULL when everything passed; for GET /v1/status. */
+const char *pr_health_self_check_failed(const struct pr_daemon *d);
 
 #endif

@@ -112,13 +112,13 @@ void pr_http_get_status(struct pr_api_req *req, void *ctx)
         return;
     }
     pr_api_reply_json(req, 200,
-                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}, s:{s:s?}, s:{s:s?}}",
+                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:i, s:o}, s:{s:s?}, s:{s:s?, s:s?}}",
                                 "rack", d->plan.rack, "domain", d->plan.domain, "mode",
                                 d->plan.isolated ? "isolated" : "flat", "version", PIRACK_VERSION,
                                 "uptime_s", (json_int_t)((pr_now_ms() - d->started_ms) / 1000),
                                 "slots", "total", total, "by_state", by_state, "roots", "clone",
                                 pr_image_clone_method(d), "remediation", "paused",
-                                pr_health_paused(d)));
+                                pr_health_paused(d), "self_check", pr_health_self_check_failed(d)));
 }
 
 /* ---- GET /v1/slots ---- */

@@ -6,6 +6,7 @@
  *   pirack_power_switch_round_trips_total{switch}  SNMP PDUs / CLI commands
  *   pirack_power_switch_logins_total{switch}     sessions opened
  *   pirack_power_switch_answers_total{switch,outcome}  answers from its worker
+ *   pirack_power_switch_reachable{switch}        0 after a network or login failure
  *
  * Reads the service's state, not the daemon: the registry is an argument,
  * and the booting count comes from service_sched.c. */
@@ -75,6 +76,16 @@ static int collect_answers(struct pr_metrics_out *out, void *ctx)
     return 0;
 }
 
+static int collect_reachable(struct pr_metrics_out *out, void *ctx)
+{
+    struct pr_power_service *svc = ctx;
+
+    for (unsigned i = 0; i < svc->n_switches; i++)
+        pr_metrics_sample(out, (const char *[]){ svc->switches[i].cfg.name },
+                          svc->switches[i].unreachable ? 0 : 1);
+    return 0;
+}
+
 int pr_power_metrics_start(struct pr_power_service *svc, struct pr_metrics *m)
 {
     static const char *const action_outcome[] = { "action", "outcome", NULL };
@@ -106,6 +117,11 @@ int pr_power_metrics_start(struct pr_power_service *svc, struct pr_metrics *m)
             "by outcome.",
             PR_METRIC_COUNTER, sw_outcome },
           collect_answers },
+        { { "pirack_power_switch_reachable",
+            "0 while a switch's last answer was a failure of the network or of the login "
+            "(the health self-check pauses remediation), else 1.",
+            PR_METRIC_GAUGE, sw },
+          collect_reachable },
     };
     for (size_t i = 0; m && i < sizeof(families) / sizeof(families[0]); i++) {
         int r = pr_metrics_register(m, &families[i].desc, families[i].fn, svc);

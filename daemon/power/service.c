@@ -347,13 +347,19 @@ void pr_power_service_stop(struct pr_daemon *d)
     d->power = NULL;
 }
 
-bool pr_power_switches_reachable(const struct pr_daemon *d)
+unsigned pr_power_switches_reach(const struct pr_daemon *d, struct pr_power_reach *out,
+                                 unsigned max)
 {
     const struct pr_power_service *svc = d->power;
+
     if (!svc)
-        return false;
-    for (unsigned i = 0; i < svc->n_switches; i++)
-        if (svc->switches[i].last_failed)
-            return false;
-    return true;
+        return 0;
+    for (unsigned i = 0; i < svc->n_switches && i < max; i++) {
+        const struct power_switch *ps = &svc->switches[i];
+
+        snprintf(out[i].name, sizeof(out[i].name), "%s", ps->cfg.name);
+        out[i].reachable = !ps->unreachable;
+        snprintf(out[i].why, sizeof(out[i].why), "%s", ps->unreachable ? ps->unreachable_why : "");
+    }
+    return svc->n_switches;
 }

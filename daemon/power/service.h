@@ -62,10 +62,23 @@ struct pr_power_view {
     bool last_ok;
     char last_result[PR_POE_MSG_MAX];
 };
-/* Whether every switch answered its last request; false when the power
- * service is not running.  The health service's self-check: when a
- * switch cannot be reached, Pis that fail are not the Pis' fault. */
-bool pr_power_switches_reachable(const struct pr_daemon *d);
+/* The health service's self-check: when a switch cannot be reached, Pis
+ * that fail are not the Pis' fault (and cannot be power-cycled anyway). */
+struct pr_power_reach {
+    char name[64];
+    bool reachable;           /* its last answer came and let pirackd in */
+    char why[PR_POE_MSG_MAX]; /* when not: what the library said */
+};
+/* Fills out[0..max-1] with each switch's reachability from its last
+ * answer; returns how many switches the power service drives (0 when it
+ * is not running). */
+unsigned pr_power_switches_reach(const struct pr_daemon *d, struct pr_power_reach *out,
+                                 unsigned max);
+/* Reads one port of every switch with nothing in flight, in the
+ * background, so that a switch that stopped (or started again) answering
+ * is noticed without waiting for a power action.  A switch with work in
+ * flight is left alone: that work's answer tells as much. */
+void pr_power_check_switches(struct pr_daemon *d);
 
 /* Fills v.  Returns 0 or -ENOENT. */
 int pr_power_view(struct pr_daemon *d, unsigned slot, struct pr_power_view *v);

@@ -133,6 +133,31 @@ void pr_power_poll_all(void *ctx)
     }
 }
 
+static bool switch_busy(const struct pr_power_service *svc, const struct power_switch *ps)
+{
+    for (const struct power_batch *b = svc->batches; b; b = b->next)
+        if (b->ps == ps)
+            return true;
+    return false;
+}
+
+/* The health self-check's poll: one port's status from each switch that
+ * has nothing at work (work in flight answers as well, soon enough). */
+void pr_power_check_switches(struct pr_daemon *d)
+{
+    struct pr_power_service *svc = d->power;
+
+    if (!svc || svc->reload_pending)
+        return;
+    for (unsigned i = 0; i < svc->n_switches; i++) {
+        struct power_switch *ps = &svc->switches[i];
+        unsigned slot = ps->cfg.first_slot;
+
+        if (!switch_busy(svc, ps) && slot <= svc->n_slots)
+            pr_power_refresh(svc, ps, &slot, 1);
+    }
+}
+
 /* ---- answers ---- */
 
 static const char *admin_word(int admin)
@@ -272,6 +297,15 @@ static void take_answer(struct pr_power_service *svc, struct power_op *op, bool 
     set_phase(svc, op, "holding");
 }
 
+/* The health self-check's "unreachable": no answer (the network), or a
+ * switch that will not let pirackd in (credentials, host key): it drives
+ * none of its ports.  A refused set or a port's fault is an answer about
+ * that port, not about the switch. */
+static bool cannot_drive(int err)
+{
+    return err && (pr_poe_error_transient(err) || err == -EACCES || err == -EPERM);
+}
+
 static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
 {
     struct power_batch *b = ctx;
@@ -284,7 +318,9 @@ static void batch_done(void *ctx, uint64_t op_id, const struct pr_poe_result *r)
     b->ps->logins += r->logins;
     b->ps->answers++;
     b->ps->failed_answers += r->err != 0;
-    b->ps->last_failed = r->err != 0;
+    b->ps->unreachable = cannot_drive(r->err);
+    if (b->ps->unreachable)
+        snprintf(b->ps->unreachable_why, sizeof(b->ps->unreachable_why), "%s", r->message);
     for (size_t i = 0; i < r->n_ports && r->ports; i++)
         port_mode |= r->ports[i].err != 0;
     for (size_t i = 0; i < b->n; i++) {

@@ -33,7 +33,10 @@ struct power_switch {
     unsigned max_on; /* from the budget; 0 = no limit */
     /* for /metrics */
     uint64_t round_trips, logins, answers, failed_answers;
-    bool last_failed; /* its last answer was a failure (the health self-check) */
+    /* the health self-check: its last answer was a failure of the network
+     * (no answer at all, refused, dropped) or of the login, and what it said */
+    bool unreachable;
+    char unreachable_why[PR_POE_MSG_MAX];
 };
 
 struct power_op {

@@ -174,6 +174,7 @@ struct pr_config {
     unsigned power_gap_s;      /* at least this between automatic power actions per pi */
     unsigned healthy_reset_s;  /* healthy this long: the ladder's counters reset */
     unsigned max_remediating;  /* remediations at once in the rack */
+    unsigned switch_check_s;   /* the self-check reads a port of each switch; 0 = never */
 
     /* [store]: retention, applied at start and every hour; 0 = no limit */
     unsigned events_max_age_s;

@@ -1,12 +1,13 @@
 #!/bin/sh
 # pirack bringup on a simulated rack: 6 slots in isolated mode behind one
 # simulated SNMP switch, pisim playing Pi 3Bs in slots 1-5 (slot 6 has
-# none).  A bring-up from nothing learns every board without an assign
-# and finds slot 6 empty; two boards swapped in the simulator are found
-# swapped by a second bring-up; a run whose CLI is killed, and one whose
-# pirackd is restarted, finish without redoing the slots they had done.
-# Then a flat rack of 3: one slot at a time, boards learned with no assign,
-# the same again, and two swapped.
+# none, and the switch detects nothing there).  A bring-up from nothing
+# learns every board without an assign and finds slot 6 empty; two boards
+# swapped in the simulator (its swap fault, while their ports are off) are
+# found swapped by a later bring-up; a run whose CLI is killed, and one
+# whose pirackd is restarted, finish without redoing the slots they had
+# done.  Then a flat rack of 3: one slot at a time, boards learned with no
+# assign, the same again, and two swapped.
 . "$(dirname "$0")/../lib/common.sh"
 . "$TOP/tests/lib/pirackd.sh"
 need_root bringup
@@ -24,6 +25,8 @@ rack_create "$HOST" "$PIS" $SLOTS isolated 'pi%03d' || { not_ok "bringup: rack";
 SIM_NS=$HOST
 . "$TOP/tests/lib/poe_sim.sh"
 sim_state_new $SLOTS
+# No Pi on port 6: turned on, it searches for a powered device and finds none.
+echo "searching 6" >"$SIM_CTL"
 snmp_sim_start || { not_ok "bringup: snmpd starts"; exit 1; }
 
 CONF="$TEST_TMP/pirackd.conf"
@@ -57,6 +60,10 @@ pisim_start() {   # the Pis' specs: IFACE[:MODEL[:SERIAL]]...
     at_exit "kill $SIM 2>/dev/null"
 }
 pisim_stop() { kill "$SIM" 2>/dev/null; wait "$SIM" 2>/dev/null; SIM=""; }
+# The swap fault's hands (SIGUSR2), then a report (SIGUSR1) that shows them done.
+# (pisim reads pending signals lowest first: USR1 again until the report has it)
+swapped_report() { kill -USR1 "$SIM" && sleep 0.2 && grep -q '"swapped"' "$TEST_TMP/pisim.json"; }
+pisim_swap() { kill -USR2 "$SIM" && wait_for 5 swapped_report; }
 serial_of() { printf '5ca1ab%02x' "$1"; }           # pisim's default serials
 mac_of() { printf 'b8:27:eb:a1:ab:%02x' "$1"; }     # b8:27:eb + the serial's low 24 bits
 
@@ -71,7 +78,8 @@ slot_events() {
 }
 
 # ---- 1. from nothing: every board learned, none assigned by hand ----
-pisim_start pi001 pi002 pi003 pi004 pi005
+# SIGUSR2 to pisim: the boards of slots 1 and 2 trade places once both are off.
+pisim_start --fault 1:swap=2 pi001 pi002 pi003 pi004 pi005
 # How many boot at once, sampled from /metrics while the run goes.
 sample_booting() {
     _max=0
@@ -105,14 +113,14 @@ for i in 1 2 3 4 5; do
 done
 check "bringup: each board's MAC, model and TFTP serial learned in its slot ($ok_boards/5)" \
     test $ok_boards -eq 5
-empty6() { [ "$(item 6 outcome)" = empty ] && item 6 detail | grep -q 'no DHCP'; }
+empty6() { [ "$(item 6 outcome)" = empty ] && item 6 detail | grep -q 'detects no powered device'; }
 port_is() { [ "$(cut -c "$1" "$SIM_STATE")" = "$2" ]; }
 no_assign() { ! cli --json events | jq -e '.events[] | select(.kind == "board.assigned")' >/dev/null; }
 learned_new() {
     cli --json events --slot "$1" |
         jq -e '.events[] | select(.kind == "board.learned" and .detail.outcome == "new")' >/dev/null
 }
-check "bringup: slot 6 powers nothing (no DHCP within the deadline)" empty6
+check "bringup: slot 6 powers nothing (the switch detects no device): $(item 6 detail)" empty6
 check "bringup: slot 6's port is turned off again" wait_for 5 port_is 6 0
 check "bringup: nobody ran pirack assign" no_assign
 check "bringup: board.learned events name the outcome" learned_new 3
@@ -136,8 +144,7 @@ fi
 cli power off all --yes >/dev/null 2>&1
 all_off() { [ "$(head -c 6 "$SIM_STATE")" = 000000 ]; }
 check "swap: every port off" wait_for 10 all_off
-pisim_stop
-pisim_start "pi001:3b:$(serial_of 2)" "pi002:3b:$(serial_of 1)" pi003 pi004 pi005
+check "swap: pisim swaps the boards of slots 1 and 2" pisim_swap
 cli --json bringup >"$J" 2>/dev/null
 check "swap: slots 1 and 2 moved, 3-5 the same" \
     jqt '.counts.moved == 2 and .counts.same == 3 and .counts.empty == 1'
@@ -234,7 +241,7 @@ community = private
 EOF
 pirackd_start "$FL_HOST" "$CONF" || { not_ok "flat: pirackd starts"; exit 1; }
 PIS=$FL_PIS
-pisim_start pi001 pi002 pi003
+pisim_start --fault 1:swap=2 pi001 pi002 pi003
 cli --json bringup >"$J" 2>/dev/null
 check "flat: 3 new boards" jqt '.done == 3 and .counts.new == 3'
 right=0
@@ -249,8 +256,7 @@ check "flat again: the 3 boards the same" jqt '.done == 3 and .counts.same == 3'
 cli power off all --yes >/dev/null 2>&1
 all_off3() { [ "$(head -c 3 "$SIM_STATE")" = 000 ]; }
 check "flat swap: every port off" wait_for 10 all_off3
-pisim_stop
-pisim_start "pi001:3b:$(serial_of 2)" "pi002:3b:$(serial_of 1)" pi003
+check "flat swap: pisim swaps the boards of slots 1 and 2" pisim_swap
 cli --json bringup >"$J" 2>/dev/null
 check "flat swap: slots 1 and 2 swapped, 3 the same" \
     jqt '.counts.moved == 2 and .counts.same == 1 and .swapped == [[1, 2]]'

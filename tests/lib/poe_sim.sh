@@ -4,6 +4,7 @@
 #   snmp_sim_start               -> $SNMP_PORT; v2c "private", v3 user
 #                                   "pirack" (SHA "pirack-auth-1" / AES "pirack-priv-1")
 #   snmp_sim_stop
+#   snmp_sim_restart             the same agent again on the same $SNMP_PORT
 #   snmp_in_pkts                 -> the agent's snmpInPkts (PDUs it received)
 #   ssh_sim_start DIALECT        -> $SSH_PORT, $SSH_KEY (client key),
 #                                   $SSH_HOSTKEY_FP (SHA256:...), $SSH_KNOWN_HOSTS,
@@ -47,6 +48,10 @@ port_byte() { cut -c "$1" "$SIM_STATE"; }
 
 snmp_sim_start() {
     SNMP_PORT=$(free_port)
+    snmp_sim_restart
+}
+
+snmp_sim_restart() {
     mkdir -p "$SIM_DIR/snmp-persist"
     _pp="$BIN/poe-passpersist"
     cat >"$SIM_DIR/snmpd.conf" <<EOF

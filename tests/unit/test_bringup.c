@@ -203,6 +203,26 @@ static void power_failure(void **state)
     assert_non_null(strstr(slots[1].detail, "switch a: timeout"));
 }
 
+/* A power-on the switch could not deliver, nothing being on the port
+ * (it searches): the slot is empty, not failed, and its port goes off. */
+static void power_on_nothing_detected(void **state)
+{
+    struct bu_run r = run_of(false);
+    struct bu_action a[2 * N];
+    (void)state;
+
+    step(&r, 0);                  /* every off */
+    pr_bu_next(&r, 10, a, 2 * N); /* the ons */
+    pr_bu_sent(&r, 3, BU_ACT_ON, 10);
+    pr_bu_power_nothing(&r, 3, "port 3: never delivered power (searching)", 20);
+    assert_int_equal(slots[2].outcome, BU_OUT_EMPTY);
+    assert_non_null(strstr(slots[2].detail, "no powered device"));
+    assert_true(slots[2].off_wanted);
+    /* late, or for a slot not waiting for its on: ignored */
+    pr_bu_power_nothing(&r, 3, "again", 30);
+    assert_null(strstr(slots[2].detail, "again"));
+}
+
 /* After a restart, finished slots stay finished; one caught mid-way
  * starts again from its off; one waiting for its serial waits anew. */
 static void resume_keeps_done_slots(void **state)
@@ -274,6 +294,7 @@ int main(void)
         cmocka_unit_test(outcomes_and_swaps),
         cmocka_unit_test(empty_ports),
         cmocka_unit_test(power_failure),
+        cmocka_unit_test(power_on_nothing_detected),
         cmocka_unit_test(resume_keeps_done_slots),
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(admission),

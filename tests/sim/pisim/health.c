@@ -9,6 +9,11 @@
  *                    failure is after the root was mounted
  *   hang-after-boot  boots and answers the health port, then stops
  *                    answering after --hang-ms
+ *   swap=M           Pi N's and Pi M's boards trade places: N's port then
+ *                    has M's board (its serial, MAC and model) and M's N's.
+ *                    The hands that move them come with SIGUSR2 and wait
+ *                    until both ports are off; another SIGUSR2 swaps back.
+ *                    (Faults stay with the slot, not the board.)
  * A booted Pi with an IPv6 address (--v6 N=ADDR) answers TCP on
  * --health-port with an SSH-like banner, as sshd would. */
 #define _GNU_SOURCE
@@ -44,6 +49,14 @@ int fault_parse(struct pisim_opts *o, const char *arg)
     if (end == arg || *end != ':' || n == 0 || n > PISIM_MAX_PIS)
         return -EINVAL;
     snprintf(kind, sizeof kind, "%s", end + 1);
+    if (!strncmp(kind, "swap=", 5)) {
+        char *e;
+        unsigned long m = strtoul(kind + 5, &e, 10);
+        if (e == kind + 5 || *e || m == 0 || m > PISIM_MAX_PIS || m == n)
+            return -EINVAL;
+        o->swap_with[n] = (unsigned)m;
+        return 0;
+    }
     bool once = false;
     char *comma = strchr(kind, ',');
     if (comma) {
@@ -59,6 +72,57 @@ int fault_parse(struct pisim_opts *o, const char *arg)
             return 0;
         }
     return -EINVAL;
+}
+
+void fault_swap_arm(struct pisim *sim)
+{
+    for (unsigned n = 1; n <= PISIM_MAX_PIS; n++)
+        sim->swap_pending[n] = sim->opt.swap_with[n] != 0;
+    fault_swap_try(sim);
+}
+
+static void swap_boards(struct pi *a, struct pi *b)
+{
+    enum pi_model model = a->model;
+    uint32_t serial = a->serial, revision = a->revision;
+    uint8_t mac[6];
+    memcpy(mac, a->mac, 6);
+    a->model = b->model;
+    a->serial = b->serial;
+    a->revision = b->revision;
+    memcpy(a->mac, b->mac, 6);
+    b->model = model;
+    b->serial = serial;
+    b->revision = revision;
+    memcpy(b->mac, mac, 6);
+}
+
+void fault_swap_try(struct pisim *sim)
+{
+    for (unsigned n = 1; n <= sim->n_pis; n++) {
+        unsigned m = sim->opt.swap_with[n];
+        if (!sim->swap_pending[n])
+            continue;
+        if (m > sim->n_pis) {
+            fprintf(stderr, "pisim: --fault %u:swap=%u: there is no Pi %u\n", n, m, m);
+            sim->swap_pending[n] = false;
+            continue;
+        }
+        struct pi *a = &sim->pis[n - 1], *b = &sim->pis[m - 1];
+        if (a->powered || b->powered)
+            continue;
+        swap_boards(a, b);
+        /* each NIC takes its new board's MAC (both links are down) */
+        int rc = net_link_setup(sim, a);
+        if (rc == 0)
+            rc = net_link_setup(sim, b);
+        if (rc < 0)
+            fprintf(stderr, "pisim: swap %u and %u: %s\n", n, m, strerror(-rc));
+        report_event(a, "swapped", "{s:i, s:I}", "with", (int)m, "serial", (json_int_t)a->serial);
+        report_event(b, "swapped", "{s:i, s:I}", "with", (int)n, "serial", (json_int_t)b->serial);
+        pisim_vlog(a, "board swapped with Pi %u's: serial %08x", m, a->serial);
+        sim->swap_pending[n] = false;
+    }
 }
 
 int v6_parse(struct pisim_opts *o, const char *arg)

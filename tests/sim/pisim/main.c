@@ -51,7 +51,9 @@ static void usage(FILE *out)
                  "  --fault N:KIND[,once]  Pi N is faulty (only on its first boot with once):\n"
                  "                      no-dhcp, stop-after-tftp (kernel fetched, then\n"
                  "                      nothing), root-fails (an NFS SYN, then nothing),\n"
-                 "                      hang-after-boot (stops answering the health port)\n"
+                 "                      hang-after-boot (stops answering the health port),\n"
+                 "                      swap=M (on SIGUSR2, once Pi N and Pi M are both off,\n"
+                 "                      their boards trade places: serial, MAC, model)\n"
                  "  --hang-ms MS        hang-after-boot answers this long (default 5000)\n"
                  "Exit status: 0 when every Pi booted, 1 otherwise, 2 on bad usage.\n");
 }
@@ -309,6 +311,7 @@ static int open_signals(struct pisim *sim)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGHUP);
     if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
         return -errno;
@@ -326,6 +329,8 @@ static bool on_signal(struct pisim *sim, int sfd)
     while (read(sfd, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGUSR1)
             report_write(sim, sim->opt.json_path);
+        else if (si.ssi_signo == SIGUSR2)
+            fault_swap_arm(sim);
         else
             stop = true;
     }

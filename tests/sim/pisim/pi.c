@@ -180,6 +180,7 @@ void pi_power(struct pi *pi, bool on)
         net_addr_clear(sim, pi);
         (void)net_link_up(sim, pi, false);
         pi->phase = PH_OFF;
+        fault_swap_try(sim);
         return;
     }
     pi->boots++;

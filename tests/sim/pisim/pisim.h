@@ -255,6 +255,7 @@ struct pisim_opts {
     unsigned hang_ms;                       /* hang-after-boot: answers this long */
     enum pi_fault fault[PISIM_MAX_PIS + 1]; /* by Pi index */
     bool fault_once[PISIM_MAX_PIS + 1];
+    unsigned swap_with[PISIM_MAX_PIS + 1]; /* --fault N:swap=M: M at [N], 0 none */
     struct in6_addr v6[PISIM_MAX_PIS + 1];
     bool has_v6[PISIM_MAX_PIS + 1];
 };
@@ -267,7 +268,8 @@ struct pisim {
     struct nl_sock *nl;
     uint64_t start_ms;
     uint64_t next_power_poll_ms;
-    int drain68_fd; /* swallows late DHCP replies */
+    int drain68_fd;                       /* swallows late DHCP replies */
+    bool swap_pending[PISIM_MAX_PIS + 1]; /* SIGUSR2 came: swap [N] once both are off */
 };
 
 /* main.c */
@@ -360,6 +362,11 @@ const char *fault_name(enum pi_fault f);
 enum pi_fault pi_fault_now(const struct pi *pi);
 void fault_stall(struct pi *pi, enum pi_fault f);
 void fault_nfs_syn(struct pi *pi, struct in_addr server);
+/* --fault N:swap=M: SIGUSR2 arms the swap of every such pair, done by
+ * fault_swap_try() as soon as both Pis of a pair are off (pi_power calls
+ * it on each power-off). */
+void fault_swap_arm(struct pisim *sim);
+void fault_swap_try(struct pisim *sim);
 void health_booted(struct pi *pi);
 void health_hang(struct pi *pi);
 void health_down(struct pi *pi);
