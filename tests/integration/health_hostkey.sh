@@ -22,30 +22,9 @@ fi
 . "$TOP/tests/rack/rack_lib.sh"
 make_pi_image "$TEST_TMP/img" image-a || { not_ok "health_hostkey: the disk image is made"; exit 1; }
 
-HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "health_hostkey: namespaces"; exit 1; }
-rack_create "$HOST" "$PIS" 1 isolated 'pi%03d' || { not_ok "health_hostkey: rack"; exit 1; }
-# The Pi's OS speaks IPv6 (its ROM does not): its own address only.
-ip netns exec "$PIS" sysctl -qw net.ipv6.conf.pi001.disable_ipv6=0 \
-    net.ipv6.conf.pi001.accept_ra=0 net.ipv6.conf.lo.disable_ipv6=0
-SIM_NS=$HOST
-. "$TOP/tests/lib/poe_sim.sh"
-sim_state_new 1
-snmp_sim_start || { not_ok "health_hostkey: snmpd starts"; exit 1; }
-
-CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 1 isolated 'pi%03d'
+health_rack health_hostkey 1 || exit 1
+ip netns exec "$PIS" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 cat >>"$CONF" <<EOF
-[power]
-hold = 500ms
-stagger = 0ms
-profiles = $TOP/poe/profiles
-[switch a]
-driver = snmp
-address = 127.0.0.1:$SNMP_PORT
-profile = procurve
-slots = 1
-port_base = 1
-community = private
 [health]
 probe = yes
 port = 22

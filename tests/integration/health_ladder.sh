@@ -19,34 +19,10 @@ if [ ! -x "$BIN/pisim" ] || [ ! -f "$TOP/tests/rack/rack_lib.sh" ]; then
 fi
 . "$TOP/tests/rack/rack_lib.sh"
 
-HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "health_ladder: namespaces"; exit 1; }
-rack_create "$HOST" "$PIS" 3 isolated 'pi%03d' || { not_ok "health_ladder: rack"; exit 1; }
-# The Pis' OS speaks IPv6 (their ROMs do not): their own addresses only.
-for i in 1 2 3; do
-    ip netns exec "$PIS" sysctl -qw "net.ipv6.conf.pi00$i.disable_ipv6=0" \
-        "net.ipv6.conf.pi00$i.accept_ra=0"
-done
-SIM_NS=$HOST
-. "$TOP/tests/lib/poe_sim.sh"
-sim_state_new 3
-snmp_sim_start || { not_ok "health_ladder: snmpd starts"; exit 1; }
-
-CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 3 isolated 'pi%03d'
+health_rack health_ladder 3 || exit 1
 rack_bootfiles "$TEST_TMP/boot/default"
 rack_slot_files "$TEST_TMP/boot" 3
 cat >>"$CONF" <<EOF
-[power]
-hold = 500ms
-stagger = 0ms
-profiles = $TOP/poe/profiles
-[switch a]
-driver = snmp
-address = 127.0.0.1:$SNMP_PORT
-profile = procurve
-slots = 1-3
-port_base = 1
-community = private
 [health]
 probe = yes
 port = 22

@@ -20,35 +20,11 @@ if [ ! -x "$BIN/pisim" ] || [ ! -f "$TOP/tests/rack/rack_lib.sh" ]; then
 fi
 . "$TOP/tests/rack/rack_lib.sh"
 
-HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "health_selfcheck: namespaces"; exit 1; }
-rack_create "$HOST" "$PIS" 2 isolated 'pi%03d' || { not_ok "health_selfcheck: rack"; exit 1; }
-# The Pis' OS speaks IPv6 (their ROMs do not): their own addresses only.
-for i in 1 2; do
-    ip netns exec "$PIS" sysctl -qw "net.ipv6.conf.pi00$i.disable_ipv6=0" \
-        "net.ipv6.conf.pi00$i.accept_ra=0"
-done
-SIM_NS=$HOST
-. "$TOP/tests/lib/poe_sim.sh"
-sim_state_new 2
-snmp_sim_start || { not_ok "health_selfcheck: snmpd starts"; exit 1; }
-
-CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 2 isolated 'pi%03d'
+health_rack health_selfcheck 2 || exit 1
 rack_bootfiles "$TEST_TMP/boot/default"
 rack_slot_files "$TEST_TMP/boot" 2
 # An unanswered request fails after 300 ms; the self-check asks every second.
 cat >>"$CONF" <<EOF
-[power]
-hold = 500ms
-stagger = 0ms
-profiles = $TOP/poe/profiles
-[switch a]
-driver = snmp
-address = 127.0.0.1:$SNMP_PORT
-profile = procurve
-slots = 1-2
-port_base = 1
-community = private
 timeout = 300ms
 retries = 0
 [health]

@@ -14,34 +14,10 @@ if [ ! -x "$BIN/pisim" ] || [ ! -f "$TOP/tests/rack/rack_lib.sh" ]; then
 fi
 . "$TOP/tests/rack/rack_lib.sh"
 
-HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "health_stages: namespaces"; exit 1; }
-rack_create "$HOST" "$PIS" 4 isolated 'pi%03d' || { not_ok "health_stages: rack"; exit 1; }
-# The Pis' OS speaks IPv6 (their ROMs do not): their own addresses only.
-for i in $(seq 1 4); do
-    ip netns exec "$PIS" sysctl -qw "net.ipv6.conf.pi00$i.disable_ipv6=0" \
-        "net.ipv6.conf.pi00$i.accept_ra=0"
-done
-SIM_NS=$HOST
-. "$TOP/tests/lib/poe_sim.sh"
-sim_state_new 4
-snmp_sim_start || { not_ok "health_stages: snmpd starts"; exit 1; }
-
-CONF="$TEST_TMP/pirackd.conf"
-rack_conf "$CONF" 4 isolated 'pi%03d'
+health_rack health_stages 4 || exit 1
 rack_bootfiles "$TEST_TMP/boot/default"
 rack_slot_files "$TEST_TMP/boot" 4
 cat >>"$CONF" <<EOF
-[power]
-hold = 500ms
-stagger = 0ms
-profiles = $TOP/poe/profiles
-[switch a]
-driver = snmp
-address = 127.0.0.1:$SNMP_PORT
-profile = procurve
-slots = 1-4
-port_base = 1
-community = private
 [health]
 probe = yes
 port = 22

@@ -168,3 +168,40 @@ rack_slot_files() {
         _i=$((_i + 1))
     done
 }
+
+# health_rack NAME N: the rack of the health tests.  Namespaces HOST and
+# PIS with N isolated slots (links pi001...), the Pis' IPv6 on for their
+# own addresses (their OS speaks it; their ROMs do not), a simulated SNMP
+# switch for every slot (poe_sim.sh, SIM_STATE), and CONF holding the
+# rack with [power] and, last, [switch a]: the caller may add lines to
+# that switch, then appends its [health].  On a failure prints
+# "not ok NAME: what" and returns 1.
+health_rack() {
+    _hr_name=$1 _hr_n=$2
+    HOST=$(ns_new host) && PIS=$(ns_new pis) || { not_ok "$_hr_name: namespaces"; return 1; }
+    rack_create "$HOST" "$PIS" "$_hr_n" isolated 'pi%03d' || { not_ok "$_hr_name: rack"; return 1; }
+    for _hr_i in $(seq 1 "$_hr_n"); do
+        _hr_l=$(printf 'pi%03d' "$_hr_i")
+        ip netns exec "$PIS" sysctl -qw "net.ipv6.conf.$_hr_l.disable_ipv6=0" \
+            "net.ipv6.conf.$_hr_l.accept_ra=0"
+    done
+    SIM_NS=$HOST
+    . "$TOP/tests/lib/poe_sim.sh"
+    sim_state_new "$_hr_n"
+    snmp_sim_start || { not_ok "$_hr_name: snmpd starts"; return 1; }
+    CONF=$TEST_TMP/pirackd.conf
+    rack_conf "$CONF" "$_hr_n" isolated 'pi%03d'
+    cat >>"$CONF" <<CONF
+[power]
+hold = 500ms
+stagger = 0ms
+profiles = $TOP/poe/profiles
+[switch a]
+driver = snmp
+address = 127.0.0.1:$SNMP_PORT
+profile = procurve
+slots = 1-$_hr_n
+port_base = 1
+community = private
+CONF
+}
