@@ -20,6 +20,7 @@
 #include "daemon/api/api_internal.h"
 #include "daemon/http/http.h"
 #include "daemon/net/service.h"
+#include "daemon/proxy/service.h"
 
 /* The slot of {n}, or 0 after answering 400, 403 or 404.  These routes
  * are the operator's: a customer (a later TCP listener) may not move
@@ -275,7 +276,12 @@ static int set_pi(struct pr_daemon *d, unsigned slot, const struct pi_fields *p,
     pr_daemon_event(d, slot, "pi.updated", actor, "{s:s*, s:s*, s:s*, s:s*, s:s*}", "name", p->name,
                     "owner", p->owner, "image", p->image, "policy", p->policy, "old_name",
                     p->name && strcmp(p->name, before.name) != 0 ? before.name : NULL);
-    return pr_store_commit(d->store);
+    err = pr_store_commit(d->store);
+    /* the pi's web names are its name's: HAProxy learns a new one now,
+     * not at the proxy's next check */
+    if (err == 0 && p->name && strcmp(p->name, before.name) != 0)
+        pr_proxy_sync(d);
+    return err;
 }
 
 void pr_http_put_pi(struct pr_api_req *req, void *ctx)

@@ -31,6 +31,7 @@
 #include "daemon/http/http.h"
 #include "daemon/image/service.h"
 #include "daemon/power/service.h"
+#include "daemon/proxy/service.h"
 
 #define IMAGES_NOTE "no os_image: the server boots the rack's default boot tree"
 #define IMAGE_NOTE "the server boots a root of its own made from its os_image"
@@ -144,6 +145,7 @@ void pr_http_post_server(struct pr_api_req *req, void *ctx)
         pr_http_customer_error(req, 400, "%s", pr_store_errmsg(d->store));
         return;
     }
+    pr_proxy_sync(d); /* the server's web names, in HAProxy at once */
     pr_daemon_event(d, (unsigned)slot, "pi.provisioned", pr_api_req_actor(req), "{s:s, s:s, s:s}",
                     "name", name, "customer", p.customer, "os_image", image ? image : "");
     if (image && *image) {
@@ -293,6 +295,7 @@ void pr_http_delete_server(struct pr_api_req *req, void *ctx)
     }
     pr_daemon_event(d, row.slot, "pi.unprovisioned", pr_api_req_actor(req), "{s:s, s:s}", "name",
                     name, "customer", p.customer);
+    pr_proxy_sync(d); /* the customer's names leave HAProxy at once */
     if (d->power && pr_power_request(d, row.slot, PR_POE_OFF, pr_api_req_actor(req), NULL, why,
                                      sizeof(why)) < 0)
         pr_daemon_event(d, row.slot, "pi.unprovision_power_failed", pr_api_req_actor(req), "{s:s}",

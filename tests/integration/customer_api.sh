@@ -35,6 +35,11 @@ cli assign 1 b8:27:eb:00:00:01 --model 3B >/dev/null
 cli assign 2 b8:27:eb:00:00:02 --model 3B >/dev/null
 cli set 1 name=web1 owner=alice >/dev/null
 cli set 2 name=bweb owner=bob >/dev/null
+# At once, not at the proxy's next check (5 s): the matrix below compares
+# the rack before and after each cell, the routes included.
+cli --json show 1 >"$out"
+check "a renamed pi's web routes follow its name at once" \
+    jqt '[.proxy.routes[] | select(.kind == "host") | .key] == ["www.web1.rack.example"]'
 cli key create --customer alice --scope read,keys >"$out" 2>/dev/null
 id=$(sed -n 's/^key: *//p' "$out")
 secret=$(sed -n 's/^secret: *//p' "$out")
