@@ -11,7 +11,11 @@
 demo_faults() {
     _ft=${DEMO_FAULT_TIMEOUT:-240}
     echo
-    echo "demo: the fault story: 4 Pis, probes on [health] port 22, the ladder on"
+    # Port 80, a TCP connect: on port 22 the probe does the SSH key
+    # exchange and checks the host key pirackd wrote into each root, and
+    # pisim's Pis answer with a banner only (health_hostkey.sh runs the
+    # real sshd for that).
+    echo "demo: the fault story: 4 Pis, probes on [health] port 80 (a TCP connect), the ladder on"
     FHOST=$(ns_new fhost) && FPIS=$(ns_new fpis) || return 1
     rack_create "$FHOST" "$FPIS" 4 isolated 'pi%03d' || return 1
     for _i in 1 2 3 4; do
@@ -48,7 +52,7 @@ port_base = 1
 community = private
 [health]
 probe = yes
-port = 22
+port = 80
 interval = 1s
 probe_timeout = 500ms
 unhealthy_after = 2
@@ -73,7 +77,7 @@ EOF
     echo "demo: pisim: Pi 2 stops answering after every boot, Pi 3 after its first only"
     # shellcheck disable=SC2086
     ip netns exec "$FPIS" "$BIN/pisim" --ports "$SIM_STATE" --kernel-ms 1000 --timeout "$_ft" \
-        --health-port 22 $_v6 --hang-ms 4000 \
+        --health-port 80 $_v6 --hang-ms 4000 \
         --fault 2:hang-after-boot --fault 3:hang-after-boot,once \
         --json "$TEST_TMP/faults-pisim.json" pi001 pi002 pi003 pi004 2>"$TEST_TMP/faults-pisim.err" &
     _sim=$!
