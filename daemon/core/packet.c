@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,4 +45,16 @@ int pr_packet_open(const char *filter, unsigned snaplen, int rcvbuf)
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     return fd;
+}
+
+int pr_packet_drops(int fd, uint64_t *total)
+{
+    struct tpacket_stats st;
+    socklen_t len = sizeof st;
+
+    /* the kernel resets its counters on each read: hence the running total */
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+        return -errno;
+    *total += st.tp_drops;
+    return 0;
 }

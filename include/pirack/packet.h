@@ -4,6 +4,8 @@
 #ifndef PIRACK_PACKET_H
 #define PIRACK_PACKET_H
 
+#include <stdint.h>
+
 /* Opens a non-blocking packet socket for every protocol (ETH_P_ALL: the
  * kernel queues a frame on such a tap before IP delivers its datagram, so
  * a request's frame is there by the time its datagram is read), keeping
@@ -13,5 +15,10 @@
  * each frame's interface.  Returns the fd, or -errno (-EINVAL for a
  * filter libpcap cannot compile). */
 int pr_packet_open(const char *filter, unsigned snaplen, int rcvbuf);
+
+/* Adds to *total the frames the kernel dropped on fd since the last call
+ * (PACKET_STATISTICS tp_drops: the receive buffer was full).  Returns 0
+ * or -errno. */
+int pr_packet_drops(int fd, uint64_t *total);
 
 #endif
