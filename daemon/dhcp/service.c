@@ -53,6 +53,7 @@ struct pr_dhcp_service {
     struct pr_daemon *d;
     int udp_fd, raw_fd;
     int frames_fd; /* flat mode: frames to the DHCP port; else -1 */
+    int frames_if; /* the interface frames_fd is bound to, 0: none */
     struct pr_timer *timer;
     struct pending *pending;
     unsigned n_pending;
@@ -409,8 +410,12 @@ static bool datagram_frame_mac(struct pr_dhcp_service *s, const uint8_t *dgram, 
                                uint8_t mac[6])
 {
     uint8_t frame[FRAME_MAX];
-    /* Looked up each time: the rack interface may come after pirackd. */
+    /* Looked up each time: the rack interface may come after pirackd.
+     * The socket is bound to it (again when it was made anew), so that
+     * other links' frames, and a bridge's ports' copies, never fill it. */
     int rack_if = (int)if_nametoindex(s->d->cfg->interface);
+    if (rack_if > 0 && rack_if != s->frames_if && pr_packet_bind(s->frames_fd, rack_if) == 0)
+        s->frames_if = rack_if;
     for (int i = 0; i < FRAMES_PER_DATAGRAM; i++) {
         struct sockaddr_ll from;
         socklen_t fromlen = sizeof from;

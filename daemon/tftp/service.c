@@ -35,6 +35,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -59,6 +61,12 @@
  * buffer's truesize, ~2.3 KiB), more than a rack's boot storm has in
  * flight, so that only a flood fills it. */
 #define FRAMES_RCVBUF (8 << 20)
+/* drop_stale_frames: how old a frame with no datagram queued is stale,
+ * how many go per loop turn, and how often it runs besides (a flood of
+ * frames that no datagram follows wakes nothing else) */
+#define FRAME_STALE_MS 200
+#define FRAMES_DRAIN_BATCH 4096
+#define FRAMES_DRAIN_EVERY_MS 50
 
 struct pr_tftp_service {
     struct pr_daemon *d;
@@ -78,6 +86,9 @@ struct pr_tftp_service {
     unsigned n_board_macs;                   /* slots + 1 */
     uint64_t foreign_requests, foreign_acks; /* refused by their frame's MAC */
     uint64_t frame_drops;                    /* the kernel's, on frames_fd */
+    uint64_t frames_stale;                   /* dropped by drop_stale_frames */
+    struct pr_timer *drain;                  /* flat mode: drop_stale_frames */
+    int bound_if;                            /* the interface frames_fd is bound to, 0: none */
 };
 
 /* Seconds a file took: a 20 KB bootcode.bin in milliseconds, a 25 MB
@@ -131,12 +142,23 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
  * ACK or ERROR) from addr:port (host order), read from frames_fd in the
  * order the kernel queued them; frames before it belong to datagrams the
  * UDP socket dropped.  False if it is not there. */
+/* The rack interface's index, 0 while there is none; frames_fd is bound
+ * to it (again when it was made anew), so no other link's frames, nor a
+ * bridge's ports' copies, fill the socket.  Looked up each time: the
+ * interface may come after pirackd. */
+static int rack_ifindex(struct pr_tftp_service *svc)
+{
+    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
+    if (rack_if > 0 && rack_if != svc->bound_if && pr_packet_bind(svc->frames_fd, rack_if) == 0)
+        svc->bound_if = rack_if;
+    return rack_if;
+}
+
 static bool frame_mac(struct pr_tftp_service *svc, struct in_addr addr, uint16_t port,
                       uint8_t mac[6])
 {
     uint8_t frame[FRAME_MAX];
-    /* Looked up each time: the rack interface may come after pirackd. */
-    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
+    int rack_if = rack_ifindex(svc);
     for (int i = 0; i < FRAMES_PER_REQUEST; i++) {
         struct sockaddr_ll from;
         socklen_t fromlen = sizeof from;
@@ -413,6 +435,21 @@ static void on_timer(void *ctx)
     rearm(svc);
 }
 
+/* Flat mode, after each turn's datagrams: with none left on the UDP
+ * socket, the frames still queued that are older than FRAME_STALE_MS
+ * have no datagram coming (UDP dropped it, or it was for no local
+ * address) and would only fill the frame socket; a bounded batch of them
+ * goes each turn. */
+static void drop_stale_frames(struct pr_tftp_service *svc)
+{
+    int queued = 0;
+    rack_ifindex(svc);
+    if (ioctl(pr_tftp_server_fd(svc->srv), SIOCINQ, &queued) < 0 || queued > 0)
+        return;
+    svc->frames_stale +=
+        (uint64_t)pr_packet_drop_stale(svc->frames_fd, FRAMES_DRAIN_BATCH, FRAME_STALE_MS);
+}
+
 static void on_readable(void *ctx, int fd, uint32_t events)
 {
     struct pr_tftp_service *svc = ctx;
@@ -421,7 +458,14 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     int rc = pr_tftp_server_on_readable(svc->srv, pr_now_ms());
     if (rc < 0)
         pr_warn("tftp: receive: %s", strerror(-rc));
+    if (svc->frames_fd >= 0)
+        drop_stale_frames(svc);
     rearm(svc);
+}
+
+static void on_drain(void *ctx)
+{
+    drop_stale_frames(ctx);
 }
 
 /* Each slot's Pi (one address) may have an eighth of the transfers, 4 to
@@ -496,13 +540,15 @@ static int collect_frame_drops(struct pr_metrics_out *out, void *ctx)
     struct pr_tftp_service *svc = ctx;
     if (svc->frames_fd >= 0)
         pr_packet_drops(svc->frames_fd, &svc->frame_drops);
-    return pr_metrics_sample(out, NULL, (double)svc->frame_drops);
+    pr_metrics_sample(out, (const char *[]){ "kernel" }, (double)svc->frame_drops);
+    return pr_metrics_sample(out, (const char *[]){ "stale" }, (double)svc->frames_stale);
 }
 
 static int metrics_start(struct pr_tftp_service *svc)
 {
     static const char *const outcome[] = { "outcome", NULL };
     static const char *const packet[] = { "packet", NULL };
+    static const char *const by[] = { "by", NULL };
     static const struct {
         struct pr_metric_desc desc;
         pr_metric_collect fn;
@@ -523,9 +569,9 @@ static int metrics_start(struct pr_tftp_service *svc)
             PR_METRIC_COUNTER, packet },
           collect_foreign },
         { { "pirack_tftp_frame_drops_total",
-            "Flat mode: frames to the TFTP port the kernel dropped because the packet socket "
-            "was full (their datagrams are then refused once).",
-            PR_METRIC_COUNTER, NULL },
+            "Flat mode: frames to the TFTP port dropped: by the kernel, the packet socket full "
+            "(their datagrams are then refused once), or as stale, no datagram behind them.",
+            PR_METRIC_COUNTER, by },
           collect_frame_drops },
     };
     struct pr_metrics *m = pr_api_metrics(svc->d->api);
@@ -542,22 +588,27 @@ static int metrics_start(struct pr_tftp_service *svc)
 static int open_frames(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
-    char expr[96];
+    char expr[192];
 
     svc->frames_fd = -1;
     if (cfg->isolated)
         return 0;
     /* Only what a client sends to the port (RRQ 1, WRQ 2, ACK 4, ERROR 5:
-     * op_framed), each of which the service reads a frame for; the kernel
-     * keeps nothing else (not the DATA we send, nor other ports). */
+     * op_framed) at a slot's host address (the .1 of a /30 of the pool),
+     * each of which the service reads a frame for; the kernel keeps
+     * nothing else (not the DATA we send, nor frames for other
+     * addresses, which no datagram would follow). */
+    char pool[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &cfg->v4_pool.addr, pool, sizeof pool);
     snprintf(expr, sizeof expr,
-             "ip and udp dst port %u and (udp[8:2] = 1 or udp[8:2] = 2 or udp[8:2] = 4 or "
-             "udp[8:2] = 5)",
-             cfg->tftp_port);
+             "ip and dst net %s/%u and ip[19] & 3 = 1 and udp dst port %u and "
+             "(udp[8:2] = 1 or udp[8:2] = 2 or udp[8:2] = 4 or udp[8:2] = 5)",
+             pool, cfg->v4_pool.len, cfg->tftp_port);
     int fd = pr_packet_open(expr, FRAME_MAX, FRAMES_RCVBUF);
     if (fd < 0)
         return fd;
     svc->frames_fd = fd;
+    rack_ifindex(svc);
     svc->n_board_macs = cfg->slots + 1;
     svc->board_mac = calloc(svc->n_board_macs, sizeof *svc->board_mac);
     if (!svc->board_mac) {
@@ -585,6 +636,10 @@ int pr_tftp_service_start(struct pr_daemon *d)
     rc = new_server(svc);
     if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
         rc = -ENOMEM;
+    if (rc == 0 && svc->frames_fd >= 0 &&
+        (!(svc->drain = pr_timer_new(d->loop, on_drain, svc)) ||
+         pr_timer_arm(svc->drain, FRAMES_DRAIN_EVERY_MS, FRAMES_DRAIN_EVERY_MS) < 0))
+        rc = -ENOMEM;
     if (rc == 0)
         rc = metrics_start(svc);
     if (rc == 0)
@@ -593,6 +648,7 @@ int pr_tftp_service_start(struct pr_daemon *d)
         if (d->api)
             pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
         pr_timer_free(svc->timer);
+        pr_timer_free(svc->drain);
         pr_tftp_server_free(svc->srv);
         if (svc->frames_fd >= 0)
             close(svc->frames_fd);
@@ -614,6 +670,7 @@ void pr_tftp_service_stop(struct pr_daemon *d)
     if (d->api)
         pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
     pr_timer_free(svc->timer);
+    pr_timer_free(svc->drain);
     pr_tftp_server_free(svc->srv);
     if (svc->frames_fd >= 0)
         close(svc->frames_fd);
