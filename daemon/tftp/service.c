@@ -60,11 +60,12 @@
 /* The frame socket's buffer: a few thousand frames (each costs its
  * buffer's truesize, ~2.3 KiB), more than a rack's boot storm has in
  * flight, so that only a flood fills it. */
-#define FRAMES_RCVBUF (8 << 20)
+#define FRAMES_RCVBUF (32 << 20)
 /* drop_stale_frames: how old a frame with no datagram queued is stale,
  * how many go per loop turn, and how often it runs besides (a flood of
  * frames that no datagram follows wakes nothing else) */
 #define FRAME_STALE_MS 200
+#define FRAME_STALE_BUSY_MS 2000
 #define FRAMES_DRAIN_BATCH 4096
 #define FRAMES_DRAIN_EVERY_MS 50
 
@@ -444,10 +445,11 @@ static void drop_stale_frames(struct pr_tftp_service *svc)
 {
     int queued = 0;
     rack_ifindex(svc);
-    if (ioctl(pr_tftp_server_fd(svc->srv), SIOCINQ, &queued) < 0 || queued > 0)
-        return;
-    svc->frames_stale +=
-        (uint64_t)pr_packet_drop_stale(svc->frames_fd, FRAMES_DRAIN_BATCH, FRAME_STALE_MS);
+    /* with datagrams queued, only frames far older than any of them are
+     * (a loop that far behind has refused those requests already) */
+    bool busy = ioctl(pr_tftp_server_fd(svc->srv), SIOCINQ, &queued) < 0 || queued > 0;
+    svc->frames_stale += (uint64_t)pr_packet_drop_stale(
+        svc->frames_fd, FRAMES_DRAIN_BATCH, busy ? FRAME_STALE_BUSY_MS : FRAME_STALE_MS);
 }
 
 static void on_readable(void *ctx, int fd, uint32_t events)
