@@ -55,12 +55,14 @@
  * request read consumes its own frame, whoever sent it, so only frames of
  * datagrams the server dropped unread are ever skipped; the socket's
  * buffer holds fewer than this. */
-#define FRAMES_PER_REQUEST 8192
+#define FRAMES_PER_REQUEST 32768
 #define FRAME_MAX 1600
-/* The frame socket's buffer: a few thousand frames (each costs its
- * buffer's truesize, ~2.3 KiB), more than a rack's boot storm has in
- * flight, so that only a flood fills it. */
-#define FRAMES_RCVBUF (32 << 20)
+/* The frame socket's buffer (the kernel doubles it): thousands of frames
+ * (each costs its buffer's truesize, 1 to 2.3 KiB), more than a rack's
+ * boot storm has in flight, so that only a flood fills it; and fewer
+ * than FRAMES_PER_REQUEST, so that a request behind a full buffer's
+ * backlog is still found (a larger buffer made that backlog the loss). */
+#define FRAMES_RCVBUF (8 << 20)
 /* drop_stale_frames: how old a frame with no datagram queued is stale,
  * how many go per loop turn, and how often it runs besides (a flood of
  * frames that no datagram follows wakes nothing else) */
