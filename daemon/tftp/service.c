@@ -141,10 +141,6 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
     return slot;
 }
 
-/* Flat mode: the MAC of the frame that carried the datagram (request,
- * ACK or ERROR) from addr:port (host order), read from frames_fd in the
- * order the kernel queued them; frames before it belong to datagrams the
- * UDP socket dropped.  False if it is not there. */
 /* The rack interface's index, 0 while there is none; frames_fd is bound
  * to it (again when it was made anew), so no other link's frames, nor a
  * bridge's ports' copies, fill the socket.  Looked up each time: the
@@ -157,6 +153,10 @@ static int rack_ifindex(struct pr_tftp_service *svc)
     return rack_if;
 }
 
+/* Flat mode: the MAC of the frame that carried the datagram (request,
+ * ACK or ERROR) from addr:port (host order), read from frames_fd in the
+ * order the kernel queued them; frames before it belong to datagrams the
+ * UDP socket dropped.  False if it is not there. */
 static bool frame_mac(struct pr_tftp_service *svc, struct in_addr addr, uint16_t port,
                       uint8_t mac[6])
 {
