@@ -61,7 +61,11 @@ static void report(struct parse_state *ps, int line, const char *fmt, ...)
 
 void pr_config_defaults(struct pr_config *cfg)
 {
-    memset(cfg, 0, sizeof(*cfg));
+    /* Not the switch table: new_switch clears each entry as its section is
+     * read, entries past n_switches are never read, and clearing all 64
+     * wrote a megabyte per load (most of a fuzzer run's time). */
+    memset(cfg, 0, offsetof(struct pr_config, switches));
+    cfg->n_switches = 0;
     cfg->isolated = true;
     cfg->slots = 0;
     snprintf(cfg->interface, sizeof(cfg->interface), "pi%%03d");
@@ -224,28 +228,32 @@ static void enter_header(struct parse_state *ps, const char *p)
 /* Reader for ini_parse_stream: counts lines, so handler errors know
  * theirs, and catches what inih would only report once (bad syntax,
  * overlong lines) or not at all (a NUL byte, which would cut the line). */
+/* The text being read, for inih: the whole file is in memory (it is at
+ * most PR_CONFIG_MAX_BYTES), so a line is found with memchr rather than
+ * a getc per byte. */
+struct text_reader {
+    const char *p, *end;
+    struct parse_state *ps;
+};
+
 static char *read_line(char *str, int num, void *stream)
 {
-    struct parse_state *ps = ((void **)stream)[1];
-    FILE *f = ((void **)stream)[0];
-    const char *p;
-    size_t len = 0;
-    bool too_long = false;
-    int c;
+    struct text_reader *r = stream;
+    struct parse_state *ps = r->ps;
+    const char *p, *nl;
+    size_t len, line;
+    bool too_long;
 
-    ps->nul_line = false;
-    while ((c = getc(f)) != EOF) {
-        if (c == '\0')
-            ps->nul_line = true;
-        if (len + 2 < (size_t)num)
-            str[len++] = (char)c;
-        else
-            too_long = true;
-        if (c == '\n')
-            break;
-    }
-    if (c == EOF && len == 0 && !too_long)
+    if (r->p >= r->end)
         return NULL;
+    nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+    line = nl ? (size_t)(nl - r->p) + 1 : (size_t)(r->end - r->p);
+    /* num - 2 bytes fit with the NUL; a line with more is dropped whole */
+    too_long = line > (size_t)num - 2;
+    len = too_long ? (size_t)num - 2 : line;
+    ps->nul_line = memchr(r->p, '\0', line) != NULL;
+    memcpy(str, r->p, len);
+    r->p += line;
     str[len] = '\0';
     ps->line++;
     if (too_long) {
@@ -529,13 +537,14 @@ static bool not_a_config_file(struct parse_state *ps, FILE *f)
     return false;
 }
 
-/* Returns 0 when read (problems counted in ps), 1 when refused unread,
- * or -errno when it cannot be opened. */
-static int parse_file(struct parse_state *ps, const char *path)
+/* Reads path whole into *text (NUL-terminated, *len bytes).  Returns 0
+ * when read, 1 when refused unread (counted in ps), or -errno when it
+ * cannot be opened or read. */
+static int read_file(struct parse_state *ps, const char *path, char **text, size_t *len)
 {
     FILE *f = fopen(path, "r");
-    void *stream[2] = { f, ps };
-    int r;
+    char *buf;
+    size_t n;
 
     if (!f)
         return -errno;
@@ -543,12 +552,56 @@ static int parse_file(struct parse_state *ps, const char *path)
         fclose(f);
         return 1;
     }
-    r = ini_parse_stream(read_line, stream, handle_key, ps);
+    /* one byte more than allowed tells a file that grew since fstat */
+    buf = malloc(PR_CONFIG_MAX_BYTES + 2);
+    if (!buf) {
+        fclose(f);
+        return -ENOMEM;
+    }
+    n = fread(buf, 1, PR_CONFIG_MAX_BYTES + 1, f);
+    if (ferror(f)) {
+        int err = errno ? errno : EIO;
+        fclose(f);
+        free(buf);
+        return -err;
+    }
     fclose(f);
+    if (n > PR_CONFIG_MAX_BYTES) {
+        free(buf);
+        report(ps, 0, "larger than %d bytes: not a configuration file", PR_CONFIG_MAX_BYTES);
+        return 1;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+/* Parses text (len bytes, any bytes) into ps->cfg; problems are counted
+ * in ps. */
+static void parse_text(struct parse_state *ps, const char *text, size_t len)
+{
+    struct text_reader r = { .p = text, .end = text + len, .ps = ps };
+    int e = ini_parse_stream(read_line, &r, handle_key, ps);
+
     /* inih's own syntax errors ([section without ]) are counted here; the
      * reader already named lines without '='. */
-    if (r > 0 && ps->errors == 0)
-        report(ps, r, "cannot parse this line");
+    if (e > 0 && ps->errors == 0)
+        report(ps, e, "cannot parse this line");
+}
+
+/* Returns 0 when read (problems counted in ps), 1 when refused unread,
+ * or -errno when it cannot be opened. */
+static int parse_file(struct parse_state *ps, const char *path)
+{
+    char *text;
+    size_t len;
+    int r = read_file(ps, path, &text, &len);
+
+    if (r != 0)
+        return r;
+    parse_text(ps, text, len);
+    free(text);
     return 0;
 }
 
@@ -664,6 +717,21 @@ static void warn_not_implemented(const struct parse_state *ps)
     }
 }
 
+/* What follows the main file's parse: its switches' credentials files,
+ * the whole-file checks and the warnings. */
+static int finish_load(struct parse_state *ps)
+{
+    struct pr_config *cfg = ps->cfg;
+
+    for (unsigned i = 0; i < cfg->n_switches; i++)
+        if (cfg->switches[i].credentials[0])
+            load_credentials(ps, &cfg->switches[i]);
+    place_runtime_files(ps);
+    pr_config_validate(cfg, ps->key_lines, &ps->errors, ps->file, ps->errs);
+    warn_not_implemented(ps);
+    return ps->errors;
+}
+
 int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
 {
     struct parse_state ps = { .cfg = cfg, .file = path, .errs = errs };
@@ -676,13 +744,22 @@ int pr_config_load(const char *path, struct pr_config *cfg, FILE *errs)
         return r;
     if (r > 0)
         return ps.errors; /* not a configuration file: nothing more to say */
-    for (unsigned i = 0; i < cfg->n_switches; i++)
-        if (cfg->switches[i].credentials[0])
-            load_credentials(&ps, &cfg->switches[i]);
-    place_runtime_files(&ps);
-    pr_config_validate(cfg, ps.key_lines, &ps.errors, path, errs);
-    warn_not_implemented(&ps);
-    return ps.errors;
+    return finish_load(&ps);
+}
+
+int pr_config_load_text(const char *name, const char *text, size_t len, struct pr_config *cfg,
+                        FILE *errs)
+{
+    struct parse_state ps = { .cfg = cfg, .file = name, .errs = errs };
+
+    pr_config_defaults(cfg);
+    snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+    if (len > PR_CONFIG_MAX_BYTES) {
+        report(&ps, 0, "larger than %d bytes: not a configuration file", PR_CONFIG_MAX_BYTES);
+        return ps.errors;
+    }
+    parse_text(&ps, text, len);
+    return finish_load(&ps);
 }
 
 const struct pr_switch_config *pr_config_switch_for_slot(const struct pr_config *cfg, unsigned slot)

@@ -57,6 +57,12 @@ uint64_t pr_plan_v6_capacity(const struct pr_prefix6 *pool);
  * -EINVAL with a reason in err. */
 int pr_plan_check(const struct pr_plan *plan, char *err, size_t errlen);
 
+/* pr_config_load on text already in memory (len bytes, any bytes; name
+ * is the FILE of FILE:LINE messages): what pr_config_load does once it has
+ * read the file, so the fuzzer parses without a file per input. */
+int pr_config_load_text(const char *name, const char *text, size_t len, struct pr_config *cfg,
+                        FILE *errs);
+
 /* Fills cfg with the built-in defaults (what an empty file gives). */
 void pr_config_defaults(struct pr_config *cfg);
 

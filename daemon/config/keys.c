@@ -467,10 +467,13 @@ static const struct pr_key switch_keys[] = {
     { NULL, NULL, KEY_STRING, 0, 0, 0, 0, NULL, NULL, false, false },
 };
 
+/* The first bytes are compared before the strings: a lookup runs for
+ * every key of the file, and most of the table differs at once. */
 const struct pr_key *pr_config_find_key(const char *section, const char *name)
 {
     for (const struct pr_key *k = pr_config_keys; k->name; k++)
-        if (!strcmp(k->section, section) && !strcmp(k->name, name))
+        if (k->name[0] == name[0] && k->section[0] == section[0] && !strcmp(k->name, name) &&
+            !strcmp(k->section, section))
             return k;
     return NULL;
 }
@@ -491,7 +494,7 @@ unsigned pr_config_switch_key_index(const struct pr_key *k)
 bool pr_config_section_known(const char *section)
 {
     for (const struct pr_key *k = pr_config_keys; k->name; k++)
-        if (!strcmp(k->section, section))
+        if (k->section[0] == section[0] && !strcmp(k->section, section))
             return true;
     return false;
 }

@@ -8,14 +8,29 @@
 
 #include "daemon/power/service.h"
 
+/* Marks selected[a..b] and returns how many were not marked yet.  Only
+ * the unmarked slots are visited (memchr skips the rest), so a spec that
+ * names the whole rack over and over ("1-4096,1-4096,...") costs no more
+ * than one that names it once. */
+static int select_range(unsigned char *selected, unsigned long a, unsigned long b)
+{
+    unsigned char *p = selected + a, *end = selected + b + 1;
+    int added = 0;
+
+    while ((p = memchr(p, 0, (size_t)(end - p))) != NULL) {
+        *p++ = 1;
+        added++;
+    }
+    return added;
+}
+
 int pr_power_parse_slots(const char *spec, unsigned n_slots, unsigned char *selected)
 {
     int count = 0;
     const char *p = spec;
 
     if (!strcmp(spec, "all")) {
-        for (unsigned s = 1; s <= n_slots; s++)
-            selected[s] = 1;
+        memset(selected + 1, 1, n_slots);
         return (int)n_slots;
     }
     while (*p) {
@@ -33,11 +48,7 @@ int pr_power_parse_slots(const char *spec, unsigned n_slots, unsigned char *sele
         }
         if (a < 1 || b < a || b > n_slots)
             return -ERANGE;
-        for (unsigned long s = a; s <= b; s++)
-            if (!selected[s]) {
-                selected[s] = 1;
-                count++;
-            }
+        count += select_range(selected, a, b);
         if (*end == ',')
             end++;
         else if (*end)

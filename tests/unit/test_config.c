@@ -84,6 +84,37 @@ static void assert_error_at(const struct loaded *l, int line, const char *needle
     fail();
 }
 
+/* The text in memory (what the fuzzer parses) reads as the file does:
+ * same errors, same values, the name in the messages. */
+static void text_reads_as_the_file(void **state)
+{
+    struct pr_config *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    const char *bad = "[rack]\nslots = 4\nslots = x\n[nope]\n";
+    char *out = NULL, text[65536];
+    size_t outlen = 0, n;
+    FILE *f = fopen(SRCDIR "/docs/examples/pirackd.conf", "r"), *mem;
+
+    (void)state;
+    assert_non_null(f);
+    n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof text);
+    assert_int_equal(pr_config_load(SRCDIR "/docs/examples/pirackd.conf", a, NULL), 0);
+    assert_int_equal(pr_config_load_text("mem.conf", text, n, b, NULL), 0);
+    assert_int_equal(b->slots, a->slots);
+    assert_int_equal(b->n_switches, a->n_switches);
+    assert_memory_equal(&b->switches[1], &a->switches[1], sizeof a->switches[1]);
+    assert_int_equal(b->lease_time_s, a->lease_time_s);
+    mem = open_memstream(&out, &outlen);
+    assert_true(pr_config_load_text("mem.conf", bad, strlen(bad), b, mem) >= 2);
+    fclose(mem);
+    assert_non_null(strstr(out, "mem.conf:3: "));
+    assert_non_null(strstr(out, "mem.conf:4: "));
+    free(out);
+    free(a);
+    free(b);
+}
+
 static void example_config_is_valid(void **state)
 {
     struct pr_config *cfg = malloc(sizeof(*cfg));
@@ -661,6 +692,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(example_config_is_valid),
+        cmocka_unit_test(text_reads_as_the_file),
         cmocka_unit_test(defaults_fill_the_rest),
         cmocka_unit_test(every_error_named_with_its_line),
         cmocka_unit_test(syntax_error_line),
