@@ -294,21 +294,6 @@ static void handle_request(struct pr_tftp_server *s, const struct sockaddr *peer
     start_transfer(s, peer, peerlen, local, p, cl.cookie, &seen, file, now_ms);
 }
 
-/* Asks cfg.accept about a datagram that is not a well-formed request:
- * idx is the transfer it belongs to, or -1.  True when there is no
- * transfer to refuse it for: a stray or malformed datagram is dropped
- * and counted as such whatever accept says. */
-static bool accepted(struct pr_tftp_server *s, const struct sockaddr *peer, socklen_t peerlen,
-                     const uint8_t *buf, size_t len, int idx)
-{
-    if (!s->cfg.accept)
-        return true;
-    unsigned opcode = len >= 2 ? (unsigned)(buf[0] << 8 | buf[1]) : 0;
-    bool ok = s->cfg.accept(s->cfg.ctx, peer, peerlen, opcode,
-                            idx >= 0 ? &s->table.slots[idx].cookie : NULL);
-    return ok || idx < 0;
-}
-
 void pr_tftp_handle_packet(struct pr_tftp_server *s, const struct sockaddr *peer, socklen_t peerlen,
                            const union pr_tftp_local *local, const uint8_t *buf, size_t len,
                            uint64_t now_ms)
@@ -316,7 +301,6 @@ void pr_tftp_handle_packet(struct pr_tftp_server *s, const struct sockaddr *peer
     struct pr_tftp_packet p;
     int rc = pr_tftp_parse(buf, len, &p);
     if (rc < 0) {
-        accepted(s, peer, peerlen, buf, len, -1); /* asked all the same, in order */
         s->stats.malformed++;
         if ((p.op == PR_TFTP_RRQ || p.op == PR_TFTP_WRQ) &&
             (rc == PR_TFTP_EBADMODE || rc == PR_TFTP_ETOOLONG))
@@ -331,10 +315,6 @@ void pr_tftp_handle_packet(struct pr_tftp_server *s, const struct sockaddr *peer
     int idx = p.op == PR_TFTP_ACK || p.op == PR_TFTP_ERROR
                   ? pr_tftp_table_find(&s->table, peer, peerlen)
                   : -1;
-    if (!accepted(s, peer, peerlen, buf, len, idx)) {
-        s->stats.rejected++;
-        return;
-    }
     if (idx < 0) {
         s->stats.stray++;
         return;

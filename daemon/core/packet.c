@@ -4,13 +4,8 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <pcap/pcap.h>
-#include <stdint.h>
-#include <string.h>
-#include <stdbool.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -48,72 +43,5 @@ int pr_packet_open(const char *filter, unsigned snaplen, int rcvbuf)
      * not missed (a missed frame is a refusal). */
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    /* each frame's arrival time, for pr_packet_drop_stale */
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     return fd;
-}
-
-/* The arrival time of the frame at the head of fd's queue, without taking
- * it; false when there is none or it carries no time. */
-static bool head_arrival(int fd, struct timespec *at)
-{
-    uint8_t byte;
-    union {
-        char buf[CMSG_SPACE(sizeof(struct timespec))];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    struct msghdr mh = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf
-    };
-
-    if (recvmsg(fd, &mh, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC) < 0)
-        return false;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-            memcpy(at, CMSG_DATA(c), sizeof *at);
-            return true;
-        }
-    return false;
-}
-
-int pr_packet_drop_stale(int fd, unsigned max_frames, unsigned older_than_ms)
-{
-    struct timespec now, at;
-    int dropped = 0;
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    while ((unsigned)dropped < max_frames && head_arrival(fd, &at)) {
-        int64_t age_ms = (int64_t)(now.tv_sec - at.tv_sec) * 1000 +
-                         (int64_t)(now.tv_nsec - at.tv_nsec) / 1000000;
-        uint8_t byte;
-        if (age_ms < (int64_t)older_than_ms)
-            break;
-        if (recv(fd, &byte, 1, MSG_DONTWAIT | MSG_TRUNC) < 0)
-            break;
-        dropped++;
-    }
-    return dropped;
-}
-
-int pr_packet_bind(int fd, int ifindex)
-{
-    struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-                               .sll_protocol = htons(ETH_P_ALL),
-                               .sll_ifindex = ifindex };
-
-    return bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0 ? -errno : 0;
-}
-
-int pr_packet_drops(int fd, uint64_t *total)
-{
-    struct tpacket_stats st;
-    socklen_t len = sizeof st;
-
-    /* the kernel resets its counters on each read: hence the running total */
-    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
-        return -errno;
-    *total += st.tp_drops;
-    return 0;
 }

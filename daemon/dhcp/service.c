@@ -53,7 +53,6 @@ struct pr_dhcp_service {
     struct pr_daemon *d;
     int udp_fd, raw_fd;
     int frames_fd; /* flat mode: frames to the DHCP port; else -1 */
-    int frames_if; /* the interface frames_fd is bound to, 0: none */
     struct pr_timer *timer;
     struct pending *pending;
     unsigned n_pending;
@@ -393,11 +392,6 @@ static void drop_counted(struct pr_dhcp_service *s, enum pr_dhcp_drop why, const
              pr_dhcp_drop_name(why));
 }
 
-/* Flat mode keeps only what a client sends the server: BOOTREQUESTs
- * (op 1) to port 67, whole or first fragments.  Not the replies, nor
- * BOOTREPLYs a flood might aim at the port. */
-#define FRAMES_FILTER "ip and udp dst port 67 and udp[8] = 1"
-
 /* Flat mode's frames: a DHCP request is at most one frame; a flood may
  * queue many ahead of a board's request, each read once. */
 #define FRAMES_PER_DATAGRAM 8192
@@ -410,12 +404,8 @@ static bool datagram_frame_mac(struct pr_dhcp_service *s, const uint8_t *dgram, 
                                uint8_t mac[6])
 {
     uint8_t frame[FRAME_MAX];
-    /* Looked up each time: the rack interface may come after pirackd.
-     * The socket is bound to it (again when it was made anew), so that
-     * other links' frames, and a bridge's ports' copies, never fill it. */
+    /* Looked up each time: the rack interface may come after pirackd. */
     int rack_if = (int)if_nametoindex(s->d->cfg->interface);
-    if (rack_if > 0 && rack_if != s->frames_if && pr_packet_bind(s->frames_fd, rack_if) == 0)
-        s->frames_if = rack_if;
     for (int i = 0; i < FRAMES_PER_DATAGRAM; i++) {
         struct sockaddr_ll from;
         socklen_t fromlen = sizeof from;
@@ -443,9 +433,7 @@ static bool sent_by_named_board(struct pr_dhcp_service *s, const uint8_t *buf, s
     uint8_t mac[6];
     if (s->frames_fd < 0)
         return true;
-    bool found = datagram_frame_mac(s, buf, len, mac);
-    pr_packet_drops(s->frames_fd, &s->stats.frame_drops);
-    return found && memcmp(mac, req->chaddr, 6) == 0;
+    return datagram_frame_mac(s, buf, len, mac) && memcmp(mac, req->chaddr, 6) == 0;
 }
 
 static void handle_packet(struct pr_dhcp_service *s, const uint8_t *buf, size_t len, bool truncated,
@@ -593,7 +581,7 @@ int pr_dhcp_service_start(struct pr_daemon *d)
     }
     if (!d->cfg->isolated) {
         /* flat mode: the frames behind each request, for their source MAC */
-        r = s->frames_fd = pr_packet_open(FRAMES_FILTER, FRAME_MAX, RCVBUF_BYTES);
+        r = s->frames_fd = pr_packet_open("ip and udp dst port 67", FRAME_MAX, RCVBUF_BYTES);
         if (r < 0) {
             pr_err("dhcp: cannot open a packet socket (flat mode checks each request's MAC "
                    "on %s): %s",

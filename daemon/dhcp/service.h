@@ -19,7 +19,6 @@ struct pr_dhcp_stats {
     uint64_t releases, declines;
     uint64_t seen; /* boards that no slot owns */
     uint64_t drops[PR_DROP__COUNT];
-    uint64_t frame_drops; /* flat mode: frames the kernel dropped, the packet socket full */
 };
 
 /* Opens the sockets and registers them on d->loop; sets d->dhcp.

@@ -10,7 +10,6 @@
  *   pirack_dhcp_packets_total{type}  DHCP datagrams received and replies
  *                             sent by type (while the DHCP service runs)
  *   pirack_dhcp_dropped_total{reason}  datagrams dropped, by reason
- *   pirack_dhcp_frame_drops_total  flat mode: frames the kernel dropped
  *   pirack_proxy_*            the front proxy's sync (while the proxy
  *                             service runs): HAProxy reachable, last sync
  *                             ok, when it last was, routes not in HAProxy
@@ -142,14 +141,6 @@ static int collect_dhcp_drops(struct pr_metrics_out *out, void *ctx)
     return 0;
 }
 
-static int collect_dhcp_frame_drops(struct pr_metrics_out *out, void *ctx)
-{
-    const struct pr_daemon *d = ctx;
-    const struct pr_dhcp_stats *st = d->dhcp ? pr_dhcp_service_stats(d->dhcp) : NULL;
-
-    return st ? pr_metrics_sample(out, NULL, (double)st->frame_drops) : 0;
-}
-
 /* ---- the front proxy's sync; no samples while the service is off or
  * before its first check (a 0 would read as "failed") ---- */
 
@@ -244,11 +235,6 @@ int pr_http_metrics_start(struct pr_daemon *d)
         { { "pirack_dhcp_dropped_total", "DHCP datagrams dropped, by reason.", PR_METRIC_COUNTER,
             reason_label },
           collect_dhcp_drops },
-        { { "pirack_dhcp_frame_drops_total",
-            "Flat mode: frames to the DHCP port the kernel dropped because the packet socket "
-            "was full (their requests are then refused once).",
-            PR_METRIC_COUNTER, NULL },
-          collect_dhcp_frame_drops },
         { { "pirack_proxy_haproxy_up", "1 when HAProxy answered the last check, else 0.",
             PR_METRIC_GAUGE, NULL },
           collect_proxy_reachable },

@@ -1,11 +1,10 @@
-/* tftp/sender: who sent a request or an ACK, read from the Ethernet frame.
+/* tftp/sender: who sent a request, read from the Ethernet frame.
  *
  * In flat mode every Pi shares one segment, so a Pi can take another
  * slot's .2; the UDP socket tells only the address.  The service also
- * reads the frames that carry datagrams to the TFTP port (an AF_PACKET
+ * reads the frames that carry requests to the TFTP port (an AF_PACKET
  * socket the kernel fills before it hands the datagram to UDP) and checks
- * their source MAC against the slot's board, and so the frames of each
- * transfer's ACKs and ERRORs.  Pure: bytes in, a sender
+ * their source MAC against the slot's board.  Pure: bytes in, a sender
  * out. */
 #include <errno.h>
 #include <string.h>
@@ -47,10 +46,10 @@ int pr_tftp_frame_sender(const uint8_t *frame, size_t len, uint16_t dst_port,
         ip[9] != IPPROTO_UDP_ || (be16(ip + 6) & 0x1fff) != 0)
         return -EINVAL;
     const uint8_t *udp = ip + ihl;
-    /* What a client sends to the port: a request (RRQ 1, WRQ 2) or a
-     * transfer's ACK (4) or ERROR (5); never DATA (3) or OACK (6). */
-    uint16_t op = total >= ihl + UDP_HLEN + 2 ? be16(udp + 8) : 0;
-    if (be16(udp + 2) != dst_port || (op != 1 && op != 2 && op != 4 && op != 5))
+    /* A request (RRQ 1, WRQ 2), not a transfer's ACK or ERROR: the
+     * transfers share the port. */
+    if (be16(udp + 2) != dst_port || total < ihl + UDP_HLEN + 2 ||
+        (be16(udp + 8) != 1 && be16(udp + 8) != 2))
         return -EINVAL;
     memcpy(out->mac, frame + 6, 6);
     memcpy(&out->addr, ip + 12, 4);

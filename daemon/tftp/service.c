@@ -16,13 +16,7 @@
  * waiting.  A request whose frame did not come from the slot's board, or
  * whose frame was not seen, is refused (ERROR 2): a machine that takes a
  * slot's address gets none of its files, not even as frames flooded past
- * its port while the board is away.  A transfer's ACKs and ERRORs are
- * checked the same way against the MAC its request came from (the
- * board's): one from another MAC, which could move or end the board's
- * transfer, is dropped and counted.  Every datagram read consumes its own
- * frame, a stranger's or a malformed one's too (pr_tftp_accept_fn), so
- * that none is left to bury the next; the kernel's own drops, when a
- * flood fills the socket, are counted (PACKET_STATISTICS). */
+ * its port while the board is away. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -35,8 +29,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <linux/sockios.h>
 #include <unistd.h>
 #include <jansson.h>
 
@@ -55,21 +47,8 @@
  * request read consumes its own frame, whoever sent it, so only frames of
  * datagrams the server dropped unread are ever skipped; the socket's
  * buffer holds fewer than this. */
-#define FRAMES_PER_REQUEST 32768
+#define FRAMES_PER_REQUEST 8192
 #define FRAME_MAX 1600
-/* The frame socket's buffer (the kernel doubles it): thousands of frames
- * (each costs its buffer's truesize, 1 to 2.3 KiB), more than a rack's
- * boot storm has in flight, so that only a flood fills it; and fewer
- * than FRAMES_PER_REQUEST, so that a request behind a full buffer's
- * backlog is still found (a larger buffer made that backlog the loss). */
-#define FRAMES_RCVBUF (8 << 20)
-/* drop_stale_frames: how old a frame with no datagram queued is stale,
- * how many go per loop turn, and how often it runs besides (a flood of
- * frames that no datagram follows wakes nothing else) */
-#define FRAME_STALE_MS 200
-#define FRAME_STALE_BUSY_MS 2000
-#define FRAMES_DRAIN_BATCH 4096
-#define FRAMES_DRAIN_EVERY_MS 50
 
 struct pr_tftp_service {
     struct pr_daemon *d;
@@ -82,16 +61,6 @@ struct pr_tftp_service {
     struct pr_histogram transfer_secs; /* request to last ACK, files served */
     int frames_fd;                     /* flat mode: frames to the TFTP port; else -1 */
     uint64_t last_mac_warn_ms;         /* foreign-MAC warnings are rate-limited */
-    uint64_t last_ack_warn_ms;
-    /* flat mode: per slot, the MAC its last request accepted came from,
-     * which that slot's transfers' ACKs must come from */
-    uint8_t (*board_mac)[6];
-    unsigned n_board_macs;                   /* slots + 1 */
-    uint64_t foreign_requests, foreign_acks; /* refused by their frame's MAC */
-    uint64_t frame_drops;                    /* the kernel's, on frames_fd */
-    uint64_t frames_stale;                   /* dropped by drop_stale_frames */
-    struct pr_timer *drain;                  /* flat mode: drop_stale_frames */
-    int bound_if;                            /* the interface frames_fd is bound to, 0: none */
 };
 
 /* Seconds a file took: a 20 KB bootcode.bin in milliseconds, a 25 MB
@@ -141,27 +110,16 @@ static unsigned client_slot(const struct pr_daemon *d, const struct sockaddr *pe
     return slot;
 }
 
-/* The rack interface's index, 0 while there is none; frames_fd is bound
- * to it (again when it was made anew), so no other link's frames, nor a
- * bridge's ports' copies, fill the socket.  Looked up each time: the
- * interface may come after pirackd. */
-static int rack_ifindex(struct pr_tftp_service *svc)
-{
-    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
-    if (rack_if > 0 && rack_if != svc->bound_if && pr_packet_bind(svc->frames_fd, rack_if) == 0)
-        svc->bound_if = rack_if;
-    return rack_if;
-}
-
-/* Flat mode: the MAC of the frame that carried the datagram (request,
- * ACK or ERROR) from addr:port (host order), read from frames_fd in the
- * order the kernel queued them; frames before it belong to datagrams the
- * UDP socket dropped.  False if it is not there. */
-static bool frame_mac(struct pr_tftp_service *svc, struct in_addr addr, uint16_t port,
-                      uint8_t mac[6])
+/* Flat mode: the MAC of the frame that carried the request from addr:port
+ * (host order), read from frames_fd in the order the kernel queued them;
+ * frames before it belong to datagrams already read.  False if it is not
+ * there. */
+static bool request_frame_mac(struct pr_tftp_service *svc, struct in_addr addr, uint16_t port,
+                              uint8_t mac[6])
 {
     uint8_t frame[FRAME_MAX];
-    int rack_if = rack_ifindex(svc);
+    /* Looked up each time: the rack interface may come after pirackd. */
+    int rack_if = (int)if_nametoindex(svc->d->cfg->interface);
     for (int i = 0; i < FRAMES_PER_REQUEST; i++) {
         struct sockaddr_ll from;
         socklen_t fromlen = sizeof from;
@@ -197,7 +155,7 @@ static bool from_slot_board(struct pr_tftp_service *svc, unsigned slot, const st
         return true;
     if (peer->sa_family != AF_INET)
         return false;
-    bool found = frame_mac(svc, in->sin_addr, ntohs(in->sin_port), mac);
+    bool found = request_frame_mac(svc, in->sin_addr, ntohs(in->sin_port), mac);
     if (slot == 0)
         return false;
     if (found)
@@ -205,59 +163,13 @@ static bool from_slot_board(struct pr_tftp_service *svc, unsigned slot, const st
                  mac[4], mac[5]);
     if (pr_store_get_slot(svc->d->store, slot, &row) < 0)
         row.mac[0] = '\0';
-    if (found && row.mac[0] && strcasecmp(row.mac, seen) == 0) {
-        if (slot < svc->n_board_macs)
-            memcpy(svc->board_mac[slot], mac, 6);
+    if (found && row.mac[0] && strcasecmp(row.mac, seen) == 0)
         return true;
-    }
-    svc->foreign_requests++;
     uint64_t now = pr_now_ms();
     if (now - svc->last_mac_warn_ms >= REFUSAL_EVENT_GAP_MS) {
         svc->last_mac_warn_ms = now;
         pr_warn("tftp: slot %u's address asked from MAC %s, not its board's (%s): refused", slot,
                 seen, row.mac[0] ? row.mac : "none");
-    }
-    return false;
-}
-
-/* What a TFTP client sends to the port, as frames_fd keeps them (the
- * filter in open_frames, pr_tftp_frame_sender). */
-static bool op_framed(unsigned opcode)
-{
-    return opcode == 1 || opcode == 2 || opcode == 4 || opcode == 5;
-}
-
-/* Flat mode, pr_tftp_accept_fn: a transfer's ACK or ERROR is taken only
- * in a frame from the MAC its request came from.  Asked for every
- * datagram but a request, so that each consumes its own frame. */
-static bool from_transfer_board(void *ctx, const struct sockaddr *peer, socklen_t len,
-                                unsigned opcode, const uintptr_t *cookie)
-{
-    struct pr_tftp_service *svc = ctx;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
-    uint8_t mac[6];
-    (void)len;
-
-    if (svc->frames_fd < 0)
-        return true;
-    if (peer->sa_family != AF_INET || !op_framed(opcode))
-        return false; /* no frame kept for it: none to consume */
-    bool found = frame_mac(svc, in->sin_addr, ntohs(in->sin_port), mac);
-    if (!cookie)
-        return false;
-    unsigned slot = (unsigned)*cookie;
-    if (found && slot > 0 && slot < svc->n_board_macs && !memcmp(mac, svc->board_mac[slot], 6))
-        return true;
-    svc->foreign_acks++;
-    uint64_t now = pr_now_ms();
-    if (now - svc->last_ack_warn_ms >= REFUSAL_EVENT_GAP_MS) {
-        svc->last_ack_warn_ms = now;
-        char seen[18] = "not seen";
-        if (found)
-            snprintf(seen, sizeof seen, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                     mac[3], mac[4], mac[5]);
-        pr_warn("tftp: slot %u's transfer got an %s from MAC %s, not its board's: dropped", slot,
-                opcode == 4 ? "ACK" : "ERROR", seen);
     }
     return false;
 }
@@ -438,22 +350,6 @@ static void on_timer(void *ctx)
     rearm(svc);
 }
 
-/* Flat mode, after each turn's datagrams: with none left on the UDP
- * socket, the frames still queued that are older than FRAME_STALE_MS
- * have no datagram coming (UDP dropped it, or it was for no local
- * address) and would only fill the frame socket; a bounded batch of them
- * goes each turn. */
-static void drop_stale_frames(struct pr_tftp_service *svc)
-{
-    int queued = 0;
-    rack_ifindex(svc);
-    /* with datagrams queued, only frames far older than any of them are
-     * (a loop that far behind has refused those requests already) */
-    bool busy = ioctl(pr_tftp_server_fd(svc->srv), SIOCINQ, &queued) < 0 || queued > 0;
-    svc->frames_stale += (uint64_t)pr_packet_drop_stale(
-        svc->frames_fd, FRAMES_DRAIN_BATCH, busy ? FRAME_STALE_BUSY_MS : FRAME_STALE_MS);
-}
-
 static void on_readable(void *ctx, int fd, uint32_t events)
 {
     struct pr_tftp_service *svc = ctx;
@@ -462,14 +358,7 @@ static void on_readable(void *ctx, int fd, uint32_t events)
     int rc = pr_tftp_server_on_readable(svc->srv, pr_now_ms());
     if (rc < 0)
         pr_warn("tftp: receive: %s", strerror(-rc));
-    if (svc->frames_fd >= 0)
-        drop_stale_frames(svc);
     rearm(svc);
-}
-
-static void on_drain(void *ctx)
-{
-    drop_stale_frames(ctx);
 }
 
 /* Each slot's Pi (one address) may have an eighth of the transfers, 4 to
@@ -501,7 +390,6 @@ static int new_server(struct pr_tftp_service *svc)
         .prefix = cfg->tftp_prefix,
         .resolve = resolve,
         .event = on_event,
-        .accept = svc->frames_fd >= 0 ? from_transfer_board : NULL,
         .ctx = svc,
     };
     return pr_tftp_server_new(&sc, &svc->srv);
@@ -532,27 +420,9 @@ static int collect_durations(struct pr_metrics_out *out, void *ctx)
     return pr_metrics_sample_histogram(out, NULL, &svc->transfer_secs);
 }
 
-static int collect_foreign(struct pr_metrics_out *out, void *ctx)
-{
-    const struct pr_tftp_service *svc = ctx;
-    pr_metrics_sample(out, (const char *[]){ "request" }, (double)svc->foreign_requests);
-    return pr_metrics_sample(out, (const char *[]){ "ack" }, (double)svc->foreign_acks);
-}
-
-static int collect_frame_drops(struct pr_metrics_out *out, void *ctx)
-{
-    struct pr_tftp_service *svc = ctx;
-    if (svc->frames_fd >= 0)
-        pr_packet_drops(svc->frames_fd, &svc->frame_drops);
-    pr_metrics_sample(out, (const char *[]){ "kernel" }, (double)svc->frame_drops);
-    return pr_metrics_sample(out, (const char *[]){ "stale" }, (double)svc->frames_stale);
-}
-
 static int metrics_start(struct pr_tftp_service *svc)
 {
     static const char *const outcome[] = { "outcome", NULL };
-    static const char *const packet[] = { "packet", NULL };
-    static const char *const by[] = { "by", NULL };
     static const struct {
         struct pr_metric_desc desc;
         pr_metric_collect fn;
@@ -567,16 +437,6 @@ static int metrics_start(struct pr_tftp_service *svc)
             "Seconds from a file's request to its last ACK, of the files served.",
             PR_METRIC_HISTOGRAM, NULL },
           collect_durations },
-        { { "pirack_tftp_foreign_mac_total",
-            "Flat mode: requests refused and transfers' ACKs or ERRORs dropped because their "
-            "frame did not come from the slot's board.",
-            PR_METRIC_COUNTER, packet },
-          collect_foreign },
-        { { "pirack_tftp_frame_drops_total",
-            "Flat mode: frames to the TFTP port dropped: by the kernel, the packet socket full "
-            "(their datagrams are then refused once), or as stale, no datagram behind them.",
-            PR_METRIC_COUNTER, by },
-          collect_frame_drops },
     };
     struct pr_metrics *m = pr_api_metrics(svc->d->api);
     int rc = pr_histogram_init(&svc->transfer_secs, transfer_bounds,
@@ -592,34 +452,19 @@ static int metrics_start(struct pr_tftp_service *svc)
 static int open_frames(struct pr_tftp_service *svc)
 {
     const struct pr_config *cfg = svc->d->cfg;
-    char expr[192];
+    char expr[96];
 
     svc->frames_fd = -1;
     if (cfg->isolated)
         return 0;
-    /* Only what a client sends to the port (RRQ 1, WRQ 2, ACK 4, ERROR 5:
-     * op_framed) at a slot's host address (the .1 of a /30 of the pool),
-     * each of which the service reads a frame for; the kernel keeps
-     * nothing else (not the DATA we send, nor frames for other
-     * addresses, which no datagram would follow). */
-    char pool[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &cfg->v4_pool.addr, pool, sizeof pool);
-    snprintf(expr, sizeof expr,
-             "ip and dst net %s/%u and ip[19] & 3 = 1 and udp dst port %u and "
-             "(udp[8:2] = 1 or udp[8:2] = 2 or udp[8:2] = 4 or udp[8:2] = 5)",
-             pool, cfg->v4_pool.len, cfg->tftp_port);
-    int fd = pr_packet_open(expr, FRAME_MAX, FRAMES_RCVBUF);
+    /* Requests only (RRQ 1, WRQ 2): transfers share the port, and their
+     * ACKs would bury the requests' frames. */
+    snprintf(expr, sizeof expr, "ip and udp dst port %u and (udp[8:2] = 1 or udp[8:2] = 2)",
+             cfg->tftp_port);
+    int fd = pr_packet_open(expr, FRAME_MAX, 4 << 20);
     if (fd < 0)
         return fd;
     svc->frames_fd = fd;
-    rack_ifindex(svc);
-    svc->n_board_macs = cfg->slots + 1;
-    svc->board_mac = calloc(svc->n_board_macs, sizeof *svc->board_mac);
-    if (!svc->board_mac) {
-        close(fd);
-        svc->frames_fd = -1;
-        return -ENOMEM;
-    }
     return 0;
 }
 
@@ -640,10 +485,6 @@ int pr_tftp_service_start(struct pr_daemon *d)
     rc = new_server(svc);
     if (rc == 0 && !(svc->timer = pr_timer_new(d->loop, on_timer, svc)))
         rc = -ENOMEM;
-    if (rc == 0 && svc->frames_fd >= 0 &&
-        (!(svc->drain = pr_timer_new(d->loop, on_drain, svc)) ||
-         pr_timer_arm(svc->drain, FRAMES_DRAIN_EVERY_MS, FRAMES_DRAIN_EVERY_MS) < 0))
-        rc = -ENOMEM;
     if (rc == 0)
         rc = metrics_start(svc);
     if (rc == 0)
@@ -652,11 +493,9 @@ int pr_tftp_service_start(struct pr_daemon *d)
         if (d->api)
             pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
         pr_timer_free(svc->timer);
-        pr_timer_free(svc->drain);
         pr_tftp_server_free(svc->srv);
         if (svc->frames_fd >= 0)
             close(svc->frames_fd);
-        free(svc->board_mac);
         free(svc);
         return rc;
     }
@@ -674,11 +513,9 @@ void pr_tftp_service_stop(struct pr_daemon *d)
     if (d->api)
         pr_metrics_unregister_ctx(pr_api_metrics(d->api), svc);
     pr_timer_free(svc->timer);
-    pr_timer_free(svc->drain);
     pr_tftp_server_free(svc->srv);
     if (svc->frames_fd >= 0)
         close(svc->frames_fd);
-    free(svc->board_mac);
     free(svc);
     d->tftp = NULL;
 }

@@ -17,10 +17,9 @@ struct pr_tftp_sender {
 };
 
 /* Parses an Ethernet II frame (at most one 802.1Q tag) carrying an IPv4
- * UDP datagram to dst_port (host order) that a TFTP client sends there: a
- * request (RRQ, WRQ) or a transfer's ACK or ERROR.  0, or -EINVAL for
- * anything else: another protocol or port, DATA or OACK or no opcode, a
- * later fragment, a truncated or inconsistent header. */
+ * UDP datagram to dst_port (host order) that starts a TFTP request (RRQ
+ * or WRQ).  0, or -EINVAL for anything else: another protocol or port, an
+ * ACK or ERROR, a later fragment, a truncated or inconsistent header. */
 int pr_tftp_frame_sender(const uint8_t *frame, size_t len, uint16_t dst_port,
                          struct pr_tftp_sender *out);
 

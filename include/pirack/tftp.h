@@ -201,16 +201,6 @@ struct pr_tftp_event {
 };
 typedef void (*pr_tftp_event_fn)(void *ctx, const struct pr_tftp_event *ev);
 
-/* Asked for every datagram that is not a well-formed request (RRQ, WRQ),
- * in the order read: opcode is its first two bytes (0 when shorter);
- * cookie points at the cookie of the transfer it belongs to (an ACK or
- * ERROR from that transfer's peer), NULL when none.  False drops a
- * transfer's datagram unread and counts it (stats.rejected).  Flat mode
- * checks here that a transfer's ACKs come in frames from the slot's
- * board, as resolve does for its requests. */
-typedef bool (*pr_tftp_accept_fn)(void *ctx, const struct sockaddr *peer, socklen_t peerlen,
-                                  unsigned opcode, const uintptr_t *cookie);
-
 struct pr_tftp_server_config {
     const struct sockaddr *bind_addr; /* AF_INET, or AF_INET6 (dual stack) */
     socklen_t bind_len;
@@ -228,8 +218,7 @@ struct pr_tftp_server_config {
     uint64_t max_file_bytes; /* 0: 1 GiB */
     const char *prefix;      /* extra accepted leading component */
     pr_tftp_resolve_fn resolve;
-    pr_tftp_event_fn event;   /* may be NULL */
-    pr_tftp_accept_fn accept; /* may be NULL: every transfer's datagram is taken */
+    pr_tftp_event_fn event; /* may be NULL */
     void *ctx;
 };
 
@@ -238,7 +227,6 @@ struct pr_tftp_stats {
     uint64_t requests, done, errors, probes, traversals, timeouts;
     uint64_t retransmits, tx_dropped;
     uint64_t shed;               /* transfers that never got an ACK, ended to make room */
-    uint64_t rejected;           /* a transfer's ACKs or ERRORs that accept refused */
     uint64_t rx_calls, tx_calls; /* recvmmsg / sendmmsg that moved data */
     unsigned active, peak_active, cached_files;
     uint64_t cached_bytes;

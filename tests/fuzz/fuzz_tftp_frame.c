@@ -1,5 +1,5 @@
-/* libFuzzer: the frames flat mode reads to learn who sent a TFTP request,
- * ACK or ERROR (daemon/tftp/sender.c): any bytes off the wire, as the packet socket
+/* libFuzzer: the frames flat mode reads to learn who sent a TFTP request
+ * (daemon/tftp/sender.c): any bytes off the wire, as the packet socket
  * hands them over.  Byte 0 picks the port asked for (69 or another). */
 #include <stddef.h>
 #include <stdint.h>

@@ -35,25 +35,7 @@ struct fixture {
     uint16_t last_code;
     int last_ifindex;
     uint64_t now;
-    bool reject; /* what accept answers: false takes every datagram */
-    unsigned n_accept;
-    unsigned accept_opcode;
-    bool accept_cookie; /* it was asked with a transfer's cookie */
 };
-
-static bool accept_datagram(void *ctx, const struct sockaddr *peer, socklen_t len, unsigned opcode,
-                            const uintptr_t *cookie)
-{
-    struct fixture *f = ctx;
-    (void)peer;
-    (void)len;
-    f->n_accept++;
-    f->accept_opcode = opcode;
-    f->accept_cookie = cookie != NULL;
-    if (cookie)
-        assert_int_equal(*cookie, 42);
-    return !f->reject;
-}
 
 static void resolve(void *ctx, const struct sockaddr *peer, socklen_t len,
                     struct pr_tftp_client *out)
@@ -121,7 +103,6 @@ static int setup(void **state)
         .max_retries = 2,
         .resolve = resolve,
         .event = on_event,
-        .accept = accept_datagram,
         .ctx = f,
     };
     assert_int_equal(pr_tftp_server_new(&cfg, &f->srv), 0);
@@ -518,42 +499,6 @@ static void garbage_is_counted(void **state)
     assert_int_equal(st.stray, 1);
 }
 
-/* accept (flat mode's frame check) is asked about every datagram but a
- * request, in order; a transfer's ACK it refuses moves nothing and is
- * counted, and the transfer goes on with the next ACK it takes. */
-static void refused_acks_move_nothing(void **state)
-{
-    struct fixture *f = *state;
-    struct pr_tftp_stats st;
-    send_pkt(f, PKT("\0\1file.bin\0octet\0"));
-    expect_data(f, 1, 0, 512);
-    assert_int_equal(f->n_accept, 0); /* requests go to resolve */
-    f->reject = true;
-    send_pkt(f, PKT("\0\4\0\1"));
-    expect_nothing(f);
-    assert_int_equal(f->n_accept, 1);
-    assert_int_equal(f->accept_opcode, 4);
-    assert_true(f->accept_cookie);
-    pr_tftp_server_stats(f->srv, &st);
-    assert_int_equal(st.rejected, 1);
-    f->reject = false;
-    send_pkt(f, PKT("\0\4\0\1"));
-    expect_data(f, 2, 512, 512);
-    /* garbage and a malformed request are asked about too (each has a
-     * frame to consume), without a transfer, and counted as before */
-    f->reject = true;
-    send_pkt(f, PKT("\0\7xx"));
-    assert_int_equal(f->accept_opcode, 7);
-    assert_false(f->accept_cookie);
-    send_pkt(f, PKT("\0\1f\0mail\0"));
-    expect_reply(f, PKT("\0\5\0\4unsupported mode\0"));
-    assert_int_equal(f->accept_opcode, 1);
-    assert_int_equal(f->n_accept, 4);
-    pr_tftp_server_stats(f->srv, &st);
-    assert_int_equal(st.rejected, 1);
-    assert_int_equal(st.malformed, 2);
-}
-
 /* A server on 0.0.0.0 as pirackd binds; the next datagram on the client
  * socket must come from `from` and carry DATA block `block` of `len` bytes
  * at `off` of the pattern. */
@@ -691,7 +636,6 @@ int main(void)
         T(one_client_cannot_take_every_transfer),
         T(files_are_shared_and_refreshed),
         T(garbage_is_counted),
-        T(refused_acks_move_nothing),
         T(replies_come_from_the_address_asked),
         T(every_request_reaches_the_reader),
     };
